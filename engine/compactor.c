@@ -1,0 +1,322 @@
+/*
+ * compactor.c -- Mark-Compact's moving half, two strategies.
+ *
+ * evacuate (V8): pick evacuation candidates among old pages -- free bytes
+ *   at least evacuation_free_pct of the page (evacuation_free_pct_reducing
+ *   when reducing memory), taken in ascending live bytes up to a live-byte
+ *   quota, none at all if evacuating them would not free a page -- copy
+ *   their live objects into the rest of old space and release them.
+ *   Candidate pages never receive objects: their free space is not on the
+ *   free lists.
+ * slide (the textbook picture): compute, page by page in address order, a
+ *   new address for every live old object so that live data becomes one run
+ *   from the start of old space, keeping its order (an object that does not
+ *   fit the rest of a page starts the next one: objects never straddle).
+ *   References are updated to the new addresses first, then objects move
+ *   in address order; a destination is never above its source, so no
+ *   object is overwritten before it is read.
+ *
+ * Either way every reference is updated afterwards: rooted and weak
+ * handles, the slots of every live object, and (rebuilt by full_gc.c) the
+ * remembered sets.  Forwarding for evacuate is the header word; for slide a
+ * side table sorted by address (the headers must stay readable until the
+ * objects move).
+ */
+#include <stdlib.h>
+
+#include "heap_internal.h"
+
+/* ------------------------------------------------------------- evacuate */
+
+typedef struct cand {
+  page *p;
+  uint64_t live;
+} cand;
+
+static int cand_cmp(const void *a, const void *b) {
+  const cand *x = a, *y = b;
+  if (x->live != y->live) return x->live < y->live ? -1 : 1;
+  return x->p->start < y->p->start ? -1 : (x->p->start > y->p->start);
+}
+
+/* Mark candidate pages PAGE_EVACUATE; returns how many. */
+uint32_t compact_select_candidates(gc_heap *h, bool reduce_memory) {
+  const gc_config *c = &h->cfg;
+  uint32_t pct = reduce_memory ? c->old_space.evacuation_free_pct_reducing
+                               : c->old_space.evacuation_free_pct;
+  uint32_t n = 0;
+  cand *v = malloc((h->old.pages.count + 1) * sizeof *v);
+  if (!v) return 0;
+  for (page *p = h->old.pages.head; p; p = p->next) {
+    if (p->live_bytes == 0) continue; /* the sweeper releases it anyway */
+    uint64_t free_bytes = p->size - p->live_bytes;
+    if (free_bytes * 100 >= (uint64_t)pct * p->size) v[n++] = (cand){p, p->live_bytes};
+  }
+  qsort(v, n, sizeof *v, cand_cmp);
+  uint64_t live = 0;
+  uint32_t take = 0;
+  for (; take < n; take++) {
+    if (live + v[take].live > c->old_space.evacuation_quota) break;
+    live += v[take].live;
+  }
+  /* Skip compaction when it would not free a single page. */
+  uint64_t pages_needed = (live + c->page_size - 1) / c->page_size;
+  if (pages_needed >= take) take = 0;
+  for (uint32_t i = 0; i < take; i++) v[i].p->flags |= PAGE_EVACUATE;
+  free(v);
+  return take;
+}
+
+/* Copy one live (black) object into old space; the copy is white. */
+addr_t evacuate_object(gc_heap *h, addr_t a) {
+  uint64_t size = obj_size(O(a));
+  addr_t to = old_space_alloc(h, size);
+  if (!to) return 0;
+  memcpy((void *)to, (const void *)a, size);
+  obj_set_color(O(to), GC_WHITE);
+  set_forwarding(O(a), to);
+  return to;
+}
+
+/* Move the live objects off every candidate page, then release the pages. */
+void compact_evacuate_candidates(gc_heap *h) {
+  gc_event *ev = h->cur;
+  for (page *p = h->old.pages.head; p; p = p->next) {
+    if (!(p->flags & PAGE_EVACUATE)) continue;
+    for (addr_t a = p->start; a < p->top;) {
+      uint64_t w0 = O(a)->w0;
+      uint64_t sz = w0 & 0xfffffff8u;
+      if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) {
+        if (!evacuate_object(h, a)) {
+          /* No room: abort the rest of this page's evacuation.  The page
+           * stays (V8's aborted evacuation); its remaining objects are
+           * swept in place below. */
+          p->flags |= PAGE_PROMOTED; /* reused as "aborted" marker */
+          break;
+        }
+        ev->moved_bytes += sz;
+        ev->moved_objects++;
+      }
+      a += sz;
+    }
+  }
+}
+
+void compact_release_candidates(gc_heap *h) {
+  gc_event *ev = h->cur;
+  for (page *p = h->old.pages.head, *next; p; p = next) {
+    next = p->next;
+    if (!(p->flags & PAGE_EVACUATE)) continue;
+    if (p->flags & PAGE_PROMOTED) {
+      /* Aborted: keep the page; objects that did move left forwarding
+       * headers, which become free space, the rest stay in place. */
+      p->flags &= ~(PAGE_EVACUATE | PAGE_PROMOTED);
+      h->old.size -= p->used_bytes;
+      h->old.objects -= p->objects;
+      for (addr_t a = p->start; a < p->top;) {
+        uint64_t w0 = O(a)->w0;
+        uint64_t sz = w0_forwarded(w0) ? obj_size(O(forwarding(O(a)))) : (w0 & 0xfffffff8u);
+        if (w0_forwarded(w0)) write_filler(a, sz); /* dead copy source */
+        a += sz;
+      }
+      sweep_page(h, p);
+      h->old.size += p->used_bytes;
+      h->old.objects += p->objects;
+      continue;
+    }
+    old_space_release_page(h, p, false);
+    ev->pages_evacuated++;
+    ev->pages_released++;
+  }
+}
+
+/* ----------------------------------------------------------------- slide */
+
+typedef struct fwd {
+  addr_t from, to;
+} fwd;
+
+typedef struct slide_plan {
+  fwd *v;
+  size_t n, cap;
+} slide_plan;
+
+static addr_t slide_lookup(const slide_plan *sp, addr_t a) {
+  size_t lo = 0, hi = sp->n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (sp->v[mid].from < a) lo = mid + 1;
+    else hi = mid;
+  }
+  return (lo < sp->n && sp->v[lo].from == a) ? sp->v[lo].to : a;
+}
+
+/* The final address of whatever `v` points to. */
+static addr_t resolve_slide(gc_heap *h, const slide_plan *sp, addr_t a) {
+  if (w0_forwarded(O(a)->w0)) a = forwarding(O(a)); /* a young object promoted by this GC */
+  page *p = page_of(h, a);
+  if (p->space == GC_SPACE_OLD) a = slide_lookup(sp, a);
+  return a;
+}
+
+static void slide_update_object(gc_heap *h, const slide_plan *sp, addr_t a) {
+  obj *o = O(a);
+  uint32_t n = obj_nslots(o);
+  for (uint32_t i = 0; i < n; i++)
+    if (is_ptr(o->slots[i])) o->slots[i] = (tagged)resolve_slide(h, sp, (addr_t)o->slots[i]);
+}
+
+void compact_slide(gc_heap *h) {
+  gc_event *ev = h->cur;
+  slide_plan sp = {0};
+  /* 1. Plan: destination addresses in address order. */
+  page *dpage = h->old.pages.head;
+  addr_t dtop = dpage ? dpage->start : 0;
+  size_t npages = h->old.pages.count;
+  addr_t *fill_end = calloc(npages + 1, sizeof *fill_end);
+  size_t di = 0;
+  bool ok = fill_end != NULL;
+  for (page *p = h->old.pages.head; p && ok; p = p->next) {
+    for (addr_t a = p->start; a < p->top;) {
+      uint64_t w0 = O(a)->w0;
+      uint64_t sz = w0 & 0xfffffff8u;
+      if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) {
+        if (dtop + sz > dpage->start + dpage->size) {
+          fill_end[di++] = dtop;
+          dpage = dpage->next;
+          dtop = dpage->start;
+        }
+        if (sp.n == sp.cap) {
+          size_t cap = sp.cap ? sp.cap * 2 : 1024;
+          fwd *nv = realloc(sp.v, cap * sizeof *nv);
+          if (!nv) {
+            ok = false;
+            break;
+          }
+          sp.v = nv;
+          sp.cap = cap;
+        }
+        sp.v[sp.n++] = (fwd){a, dtop};
+        dtop += sz;
+      }
+      a += sz;
+    }
+  }
+  if (!ok) {
+    /* Out of process memory for the plan: fall back to sweeping. */
+    free(sp.v);
+    free(fill_end);
+    sweep_old_space(h);
+    return;
+  }
+  if (dpage) fill_end[di++] = dtop;
+
+  /* 2. Update every reference to its final address. */
+  for (uint32_t i = 0; i < h->nhandles; i++) {
+    hentry *e = &h->handles[i];
+    if (e->state == H_LIVE) e->addr = resolve_slide(h, &sp, e->addr);
+  }
+  for (page *p = h->old.pages.head; p; p = p->next)
+    for (addr_t a = p->start; a < p->top;) {
+      uint64_t w0 = O(a)->w0;
+      if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) slide_update_object(h, &sp, a);
+      a += w0 & 0xfffffff8u;
+    }
+  for (page *p = h->lo.pages.head; p; p = p->next) slide_update_object(h, &sp, p->start);
+  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next)
+    for (addr_t a = p->start; a < (p == h->nw.alloc_page ? h->nw.top : p->top);) {
+      uint64_t w0 = O(a)->w0;
+      if (!w0_filler(w0)) slide_update_object(h, &sp, a);
+      a += w0 & 0xfffffff8u;
+    }
+
+  /* 3. Move, in address order (destination <= source). */
+  for (size_t i = 0; i < sp.n; i++) {
+    uint64_t sz = obj_size(O(sp.v[i].from));
+    if (sp.v[i].to != sp.v[i].from) {
+      memmove((void *)sp.v[i].to, (const void *)sp.v[i].from, sz);
+      ev->moved_bytes += sz;
+      ev->moved_objects++;
+    }
+    obj_set_color(O(sp.v[i].to), GC_WHITE);
+  }
+
+  /* 4. Rebuild pages: live prefix, one free block after it, empty pages go. */
+  old_space *o = &h->old;
+  free_list_clear(h);
+  o->lab_top = o->lab_limit = 0;
+  o->lab_page = NULL;
+  o->size = o->objects = 0;
+  size_t fi = 0, vi = 0;
+  for (page *p = o->pages.head, *next; p; p = next) {
+    next = p->next;
+    slot_set_free(p);
+    if (fi >= di) {
+      p->used_bytes = p->objects = 0;
+      old_space_release_page(h, p, false);
+      ev->pages_released++;
+      continue;
+    }
+    addr_t end = fill_end[fi++];
+    uint64_t used = 0;
+    uint32_t objs = 0;
+    while (vi < sp.n && sp.v[vi].to < p->start + p->size && sp.v[vi].to >= p->start) {
+      used += obj_size(O(sp.v[vi].to));
+      objs++;
+      vi++;
+    }
+    p->top = p->start + p->size;
+    p->used_bytes = used;
+    p->objects = objs;
+    p->live_bytes = used;
+    if (end < p->top) free_list_add(h, end, p->top - end);
+    o->size += used;
+    o->objects += objs;
+  }
+  free(sp.v);
+  free(fill_end);
+}
+
+/* ------------------------------------------------- references after moves */
+
+static inline tagged follow(tagged v) {
+  if (is_ptr(v) && w0_forwarded(O((addr_t)v)->w0)) return (tagged)forwarding(O((addr_t)v));
+  return v;
+}
+
+static void update_object(gc_heap *h, addr_t a, void *ud) {
+  (void)h;
+  (void)ud;
+  obj *o = O(a);
+  uint32_t n = obj_nslots(o);
+  for (uint32_t i = 0; i < n; i++) o->slots[i] = follow(o->slots[i]);
+}
+
+/* After evacuation (forwarding headers in place): every live object,
+ * handle and worklist entry follows its object's copy. */
+void update_all_references(gc_heap *h) {
+  for (uint32_t i = 0; i < h->nhandles; i++) {
+    hentry *e = &h->handles[i];
+    if (e->state == H_LIVE) e->addr = (addr_t)follow((tagged)e->addr);
+  }
+  for (page *p = h->old.pages.head; p; p = p->next)
+    if (!(p->flags & PAGE_EVACUATE) || (p->flags & PAGE_PROMOTED)) {
+      for (addr_t a = p->start; a < p->top;) {
+        uint64_t w0 = O(a)->w0;
+        bool live = !w0_filler(w0) && !w0_forwarded(w0) &&
+                    (!(p->flags & PAGE_EVACUATE) || obj_color(O(a)) == GC_BLACK);
+        if (live) update_object(h, a, NULL);
+        a += w0_forwarded(w0) ? obj_size(O(forwarding(O(a)))) : (w0 & 0xfffffff8u);
+      }
+    }
+  for (page *p = h->lo.pages.head; p; p = p->next) update_object(h, p->start, NULL);
+  for (page *p = h->nlo.pages.head; p; p = p->next) update_object(h, p->start, NULL);
+  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next) {
+    addr_t end = (p == h->nw.alloc_page) ? h->nw.top : p->top;
+    for (addr_t a = p->start; a < end;) {
+      uint64_t w0 = O(a)->w0;
+      if (!w0_filler(w0)) update_object(h, a, NULL);
+      a += w0 & 0xfffffff8u;
+    }
+  }
+}

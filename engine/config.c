@@ -1,0 +1,179 @@
+/*
+ * config.c -- the built-in default profile and config validation.
+ *
+ * The defaults are Node 20's (V8 11.3, x64, no pointer compression); each
+ * number names its source in ../shared/v8-heap-facts.md.  configs/node20.yaml
+ * must equal gc_config_default() field for field (a test checks it).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gclab.h"
+
+#define KiB (1024ull)
+#define MiB (1024ull * 1024ull)
+#define GiB (1024ull * 1024ull * 1024ull)
+
+void gc_config_default(gc_config *c) {
+  memset(c, 0, sizeof *c);
+  c->page_size = 256 * KiB; /* kPageSizeBits = 18 (src/base/build_config.h) */
+
+  c->new_space.semi_space_initial = 1 * MiB; /* min semi-space, heap.h */
+  /* Node 20 derives the semispace from the old generation: old/128 clamped
+   * to [1, 16] MiB; with a 4 GiB old space that is the 16 MiB maximum. */
+  c->new_space.semi_space_max = 16 * MiB;
+  c->new_space.growth_factor = 2;        /* --semi-space-growth-factor */
+  c->new_space.promotion = GC_PROMOTE_AGE_MARK;
+  c->new_space.promotion_age = 1;        /* age mark: promoted on 2nd survival */
+  c->new_space.classic_to_space_pct = 25;/* the pre-2015 To-space rule */
+
+  /* heap_size_limit 4144 MiB on Node 20 / 24 GiB machine = 4096 MiB old
+   * generation + 3 x 16 MiB young generation. */
+  c->old_space.max_size = 4096 * MiB;
+  c->old_space.initial_limit = 0;        /* V8: min(512 MiB, max / 2) */
+  c->old_space.min_growing_step = 8 * MiB;   /* heap-controller.cc */
+  c->old_space.min_growing_factor_x100 = 110;
+  c->old_space.max_growing_factor_x100 = 400;
+  c->old_space.target_mu_x100 = 97;
+  c->old_space.full_gc = GC_FULL_MARK_COMPACT;
+  c->old_space.compaction = GC_COMPACT_EVACUATE;
+  c->old_space.evacuation_free_pct = 70;     /* ComputeEvacuationHeuristics */
+  c->old_space.evacuation_free_pct_reducing = 20;
+  c->old_space.evacuation_quota = 4 * MiB;
+  c->old_space.always_promote_young = true;  /* --always-promote-young-mc */
+  c->old_space.page_promotion_pct = 70;      /* --page-promotion-threshold */
+  c->old_space.last_resort_gcs = 2;
+
+  c->large_object.threshold = 128 * KiB;     /* kMaxRegularHeapObjectSize */
+
+  c->incremental.enabled = true;
+  c->incremental.activation_size = 8 * MiB;  /* IncrementalMarkingLimitReached */
+  c->incremental.young_step = 64 * KiB;      /* allocation observer steps */
+  c->incremental.old_step = 256 * KiB;
+  c->incremental.step_budget = 64 * KiB;
+
+  /* Virtual clock.  Chosen so that a scavenge of 1 MiB of survivors costs
+   * about 1 ms and marking runs at about 1 GB/s, the magnitudes Node 20's
+   * traces show on this kind of machine (reference/node20). */
+  c->cost.alloc_ns = 50;
+  c->cost.store_ns = 5;
+  c->cost.mark_ns_per_kb = 1000;
+  c->cost.copy_ns_per_kb = 1000;
+  c->cost.sweep_ns_per_kb = 100;
+
+  c->seed = 1;
+}
+
+static gc_status fail(char *err, size_t len, const char *fmt, ...) {
+  if (err && len) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+  }
+  return GC_EINVAL;
+}
+
+static bool pow2(uint64_t v) { return v && !(v & (v - 1)); }
+
+#define PCT(field, key)                                                                  \
+  if ((field) > 100)                                                                     \
+  return fail(err, len, "%s: expected a percentage 0..100, got %u", key, (unsigned)(field))
+
+gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
+  if (!c) return fail(err, len, "config: expected a config, got NULL");
+  if (!pow2(c->page_size) || c->page_size < 4 * KiB || c->page_size > 64 * MiB)
+    return fail(err, len, "page_size: expected a power of two from 4KiB to 64MiB, got %llu",
+                (unsigned long long)c->page_size);
+  const uint64_t ps = c->page_size;
+  const uint64_t si = c->new_space.semi_space_initial, sm = c->new_space.semi_space_max;
+  if (si < ps || si % ps)
+    return fail(err, len,
+                "new_space.semi_space.initial: expected a multiple of page_size (%llu) "
+                "of at least one page, got %llu",
+                (unsigned long long)ps, (unsigned long long)si);
+  if (sm % ps)
+    return fail(err, len,
+                "new_space.semi_space.max: expected a multiple of page_size (%llu), got %llu",
+                (unsigned long long)ps, (unsigned long long)sm);
+  if (sm < si)
+    return fail(err, len,
+                "new_space.semi_space.max: expected at least new_space.semi_space.initial "
+                "(%llu), got %llu",
+                (unsigned long long)si, (unsigned long long)sm);
+  if (sm > 1 * GiB)
+    return fail(err, len, "new_space.semi_space.max: expected at most 1GiB, got %llu",
+                (unsigned long long)sm);
+  if (c->new_space.growth_factor < 1 || c->new_space.growth_factor > 16)
+    return fail(err, len, "new_space.semi_space.growth_factor: expected 1..16, got %u",
+                (unsigned)c->new_space.growth_factor);
+  if (c->new_space.promotion != GC_PROMOTE_AGE_MARK && c->new_space.promotion != GC_PROMOTE_CLASSIC)
+    return fail(err, len, "new_space.promotion.policy: expected age_mark or classic");
+  if (c->new_space.promotion_age > 15)
+    return fail(err, len, "new_space.promotion.age: expected 0..15, got %u",
+                (unsigned)c->new_space.promotion_age);
+  PCT(c->new_space.classic_to_space_pct, "new_space.promotion.classic_to_space");
+
+  const uint64_t om = c->old_space.max_size;
+  if (om < ps || om > 64 * GiB)
+    return fail(err, len,
+                "old_space.max_size: expected at least one page (%llu) and at most 64GiB, "
+                "got %llu",
+                (unsigned long long)ps, (unsigned long long)om);
+  if (c->old_space.initial_limit > om)
+    return fail(err, len,
+                "old_space.initial_limit: expected at most old_space.max_size (%llu), got %llu",
+                (unsigned long long)om, (unsigned long long)c->old_space.initial_limit);
+  if (c->old_space.min_growing_factor_x100 < 100 || c->old_space.min_growing_factor_x100 > 1000)
+    return fail(err, len, "old_space.growing.min_factor: expected 1.0..10.0");
+  if (c->old_space.max_growing_factor_x100 < c->old_space.min_growing_factor_x100 ||
+      c->old_space.max_growing_factor_x100 > 1000)
+    return fail(err, len,
+                "old_space.growing.max_factor: expected old_space.growing.min_factor..10.0");
+  if (c->old_space.target_mu_x100 < 1 || c->old_space.target_mu_x100 > 99)
+    return fail(err, len, "old_space.growing.target_mu: expected 0.01..0.99");
+  if (c->old_space.full_gc != GC_FULL_MARK_COMPACT && c->old_space.full_gc != GC_FULL_MARK_SWEEP)
+    return fail(err, len, "old_space.full_gc: expected mark_compact or mark_sweep");
+  if (c->old_space.compaction != GC_COMPACT_EVACUATE && c->old_space.compaction != GC_COMPACT_SLIDE)
+    return fail(err, len, "old_space.compaction.strategy: expected evacuate or slide");
+  PCT(c->old_space.evacuation_free_pct, "old_space.compaction.free_threshold");
+  PCT(c->old_space.evacuation_free_pct_reducing, "old_space.compaction.free_threshold_reducing");
+  PCT(c->old_space.page_promotion_pct, "old_space.page_promotion_threshold");
+  if (c->old_space.evacuation_quota > om)
+    return fail(err, len,
+                "old_space.compaction.quota: expected at most old_space.max_size (%llu), "
+                "got %llu",
+                (unsigned long long)om, (unsigned long long)c->old_space.evacuation_quota);
+  if (c->old_space.last_resort_gcs > 7)
+    return fail(err, len, "old_space.last_resort_gcs: expected 0..7, got %u",
+                (unsigned)c->old_space.last_resort_gcs);
+
+  const uint64_t lt = c->large_object.threshold;
+  if (lt < 64 || lt >= ps || lt % 8)
+    return fail(err, len,
+                "large_object.threshold: expected a multiple of 8 from 64 bytes to below "
+                "page_size (%llu), got %llu",
+                (unsigned long long)ps, (unsigned long long)lt);
+
+  if (c->incremental.young_step == 0)
+    return fail(err, len, "incremental.young_step: expected a positive size, got 0");
+  if (c->incremental.old_step == 0)
+    return fail(err, len, "incremental.old_step: expected a positive size, got 0");
+  if (c->incremental.step_budget == 0)
+    return fail(err, len, "incremental.step_budget: expected a positive size, got 0");
+  if (c->incremental.activation_size > om)
+    return fail(err, len,
+                "incremental.activation_size: expected at most old_space.max_size (%llu), "
+                "got %llu",
+                (unsigned long long)om, (unsigned long long)c->incremental.activation_size);
+
+  const uint32_t costs[] = {c->cost.alloc_ns, c->cost.store_ns, c->cost.mark_ns_per_kb,
+                            c->cost.copy_ns_per_kb, c->cost.sweep_ns_per_kb};
+  const char *cost_keys[] = {"cost.alloc_ns", "cost.store_ns", "cost.mark_ns_per_kb",
+                             "cost.copy_ns_per_kb", "cost.sweep_ns_per_kb"};
+  for (size_t i = 0; i < sizeof costs / sizeof costs[0]; i++)
+    if (costs[i] > 1000000)
+      return fail(err, len, "%s: expected 0..1000000, got %u", cost_keys[i], (unsigned)costs[i]);
+  return GC_OK;
+}

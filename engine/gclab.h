@@ -1,0 +1,413 @@
+/*
+ * gclab.h -- the engine's one public header.
+ *
+ * gclab implements V8's generational heap on real bytes: a reserved address
+ * range per heap carved into pages, a young generation of two semispaces
+ * collected by a Cheney scavenge with promotion, an old generation collected
+ * by Mark-Sweep and Mark-Compact (evacuate or slide), a large-object space,
+ * incremental marking with a Dijkstra write barrier, heap limits and
+ * out-of-memory.
+ *
+ * The engine depends on libc only.  It keeps no global state: a process may
+ * hold many heaps.  A heap is not thread-safe; use one heap per thread.
+ *
+ * Conventions
+ *  - Every call that can fail returns a gc_status; GC_OK is 0.  On failure
+ *    gc_heap_error() returns a message naming the argument and what was
+ *    expected.  A failed call leaves the heap as it was.
+ *  - Objects are reached through handles.  A handle observes an object: it
+ *    follows the object when it moves and reports when it died (and in which
+ *    GC), but it does not keep it alive.  Objects are kept alive by roots
+ *    (gc_root) and by scopes (gc_scope_open), and by references from live
+ *    objects.
+ *  - Slot indexes are 0-based here (the Lua face is 1-based).
+ *  - Addresses reported to users are offsets from the heap base, so runs are
+ *    deterministic.
+ */
+#ifndef GCLAB_H
+#define GCLAB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gc_heap gc_heap;
+
+/* ------------------------------------------------------------------ status */
+
+typedef enum gc_status {
+  GC_OK = 0,
+  GC_EINVAL,   /* an argument is invalid (type, range, unknown handle) */
+  GC_EDEAD,    /* the handle's object has been collected */
+  GC_EOOM,     /* heap limit reached: V8's "JavaScript heap out of memory" */
+  GC_ESTATE,   /* not allowed in the heap's current state (e.g. inside a GC) */
+  GC_ENOMEM,   /* the process itself could not get memory */
+  GC_ECORRUPT  /* the verifier found a broken invariant */
+} gc_status;
+
+const char *gc_status_name(gc_status s);
+
+/* ------------------------------------------------------------ configuration */
+
+typedef enum gc_promotion_policy {
+  GC_PROMOTE_AGE_MARK = 0, /* V8 today: promote on the survival after `promotion_age` */
+  GC_PROMOTE_CLASSIC = 1   /* V8 before 2015: survived once, or To-space over a threshold */
+} gc_promotion_policy;
+
+typedef enum gc_compaction {
+  GC_COMPACT_EVACUATE = 0, /* V8: evacuate sparse pages */
+  GC_COMPACT_SLIDE = 1     /* textbook: slide live objects to the start of old space */
+} gc_compaction;
+
+typedef enum gc_full_gc_kind {
+  GC_FULL_MARK_COMPACT = 0, /* V8: mark, sweep, compact candidates if any */
+  GC_FULL_MARK_SWEEP = 1    /* never compact unless a fragmentation failure forces it */
+} gc_full_gc_kind;
+
+/*
+ * The heap configuration.  Every field has a default matching Node 20
+ * (V8 11.3, x64, no pointer compression); see gc_config_default() and
+ * docs/configuration.md.  Sizes are bytes; percentages are 0..100.
+ */
+typedef struct gc_config {
+  uint64_t page_size; /* 256 KiB (kPageSizeBits = 18); power of two, 4 KiB..64 MiB */
+
+  struct {
+    uint64_t semi_space_initial;  /* 1 MiB  (--min-semi-space-size) */
+    uint64_t semi_space_max;      /* 16 MiB (--max-semi-space-size) */
+    uint32_t growth_factor;       /* 2      (--semi-space-growth-factor) */
+    gc_promotion_policy promotion;/* age_mark */
+    uint32_t promotion_age;       /* 1: promote on the survival after the 1st */
+    uint32_t classic_to_space_pct;/* 25: classic rule's To-space threshold */
+  } new_space;
+
+  struct {
+    uint64_t max_size;              /* 4096 MiB (--max-old-space-size) */
+    uint64_t initial_limit;         /* 0 = V8's rule: min(512 MiB, max/2) */
+    uint64_t min_growing_step;      /* 8 MiB: limit >= size + this */
+    uint32_t min_growing_factor_x100; /* 110 */
+    uint32_t max_growing_factor_x100; /* 400 (V8 scales 1.3..2.0 below 2 GiB max) */
+    uint32_t target_mu_x100;        /* 97 */
+    gc_full_gc_kind full_gc;           /* mark_compact */
+    gc_compaction compaction;       /* evacuate */
+    uint32_t evacuation_free_pct;   /* 70: a page with this much free is a candidate */
+    uint32_t evacuation_free_pct_reducing; /* 20 when reducing memory */
+    uint64_t evacuation_quota;      /* 4 MiB of live bytes per compaction */
+    bool always_promote_young;      /* true (--always-promote-young-mc) */
+    uint32_t page_promotion_pct;    /* 70 (--page-promotion-threshold) */
+    uint32_t last_resort_gcs;       /* 2: full GCs tried before OOM */
+  } old_space;
+
+  struct {
+    uint64_t threshold; /* 128 KiB (kMaxRegularHeapObjectSize); objects above go to LO space */
+  } large_object;
+
+  struct {
+    bool enabled;              /* true */
+    uint64_t activation_size;  /* 8 MiB: never start below this old-gen size */
+    uint64_t young_step;       /* 64 KiB of young allocation per step */
+    uint64_t old_step;         /* 256 KiB of old allocation per step */
+    uint64_t step_budget;      /* 64 KiB: bytes of objects marked per step */
+  } incremental;
+
+  /* Virtual clock (deterministic stand-in for wall time in policy and in the
+   * trace): nanoseconds charged per unit of counted work. */
+  struct {
+    uint32_t alloc_ns;         /* per allocation (mutator) */
+    uint32_t store_ns;         /* per slot store (mutator) */
+    uint32_t mark_ns_per_kb;   /* per KiB marked */
+    uint32_t copy_ns_per_kb;   /* per KiB copied or promoted */
+    uint32_t sweep_ns_per_kb;  /* per KiB swept */
+  } cost;
+
+  uint64_t seed; /* for anything random (none in the engine yet) */
+} gc_config;
+
+/* Fill `cfg` with the built-in default profile (== configs/node20.yaml). */
+void gc_config_default(gc_config *cfg);
+
+/* Check ranges and relations.  On failure writes a message naming the key
+ * (e.g. "new_space.semi_space.initial") into err and returns GC_EINVAL. */
+gc_status gc_config_validate(const gc_config *cfg, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------- heaps */
+
+/* cfg may be NULL for the default.  On failure *out is NULL and, if err is
+ * non-NULL, a message is written there. */
+gc_status gc_heap_new(const gc_config *cfg, gc_heap **out, char *err, size_t errlen);
+void gc_heap_free(gc_heap *heap);
+const gc_config *gc_heap_config(const gc_heap *heap);
+/* The message of the last failed call on this heap ("" if none). */
+const char *gc_heap_error(const gc_heap *heap);
+
+/* ----------------------------------------------------------------- handles */
+
+/* A handle: an index into the heap's handle table plus a generation, so a
+ * released handle is recognised.  0 is never a valid handle. */
+typedef uint64_t gc_handle;
+#define GC_NO_HANDLE ((gc_handle)0)
+
+/* Allocate an object with `nslots` tagged slots (all empty) and a total size
+ * of `bytes` (0 = the size V8 would use: a 3-word header plus one word per
+ * slot; bytes beyond that are raw payload).  `name` may be NULL ("Object").
+ * Allocation may run a GC.  Objects above the large-object threshold go to
+ * the young large-object space.  Returns a new handle in *out. */
+gc_status gc_alloc(gc_heap *heap, uint32_t nslots, uint64_t bytes, const char *name,
+                   gc_handle *out);
+/* The size gc_alloc uses for bytes = 0. */
+uint64_t gc_default_size(uint32_t nslots);
+
+/* A second handle to the same object. */
+gc_status gc_handle_dup(gc_heap *heap, gc_handle h, gc_handle *out);
+/* Forget a handle (and drop any roots it holds). */
+gc_status gc_handle_release(gc_heap *heap, gc_handle h);
+/* Is `h` a handle of this heap that has not been released? */
+bool gc_handle_valid(const gc_heap *heap, gc_handle h);
+
+/* Roots.  gc_root may be called several times; each needs its gc_unroot. */
+gc_status gc_root(gc_heap *heap, gc_handle h);
+gc_status gc_unroot(gc_heap *heap, gc_handle h);
+/* Scopes root every object allocated while they are the innermost open
+ * scope, until they close (V8's HandleScope).  Scopes nest and close in
+ * LIFO order; gc_scope_close checks the token. */
+typedef uint32_t gc_scope;
+gc_status gc_scope_open(gc_heap *heap, gc_scope *out);
+gc_status gc_scope_close(gc_heap *heap, gc_scope scope);
+
+/* ----------------------------------------------------------------- objects */
+
+typedef enum gc_space {
+  GC_SPACE_NEW = 0,       /* semispaces */
+  GC_SPACE_OLD = 1,       /* old space pages */
+  GC_SPACE_LARGE = 2,     /* old large-object space */
+  GC_SPACE_NEW_LARGE = 3, /* young large-object space */
+  GC_SPACE_COUNT = 4
+} gc_space;
+const char *gc_space_name(gc_space s); /* "new", "old", "large", "new_large" */
+
+typedef enum gc_color { GC_WHITE = 0, GC_GREY = 1, GC_BLACK = 2 } gc_color;
+const char *gc_color_name(gc_color c);
+
+typedef struct gc_object_info {
+  bool alive;
+  uint64_t id;           /* stable, never reused */
+  const char *name;      /* interned; valid while the heap lives */
+  /* The rest is meaningful only when alive. */
+  gc_space space;
+  uint32_t age;          /* scavenges survived */
+  uint64_t size;         /* bytes, header included */
+  uint32_t nslots;
+  uint64_t address;      /* offset from the heap base */
+  uint32_t page;         /* address / page_size */
+  gc_color color;
+  bool rooted;           /* held by gc_root or an open scope */
+  /* When dead: the GC that collected it (1-based event number). */
+  uint32_t died_in_gc;
+} gc_object_info;
+
+gc_status gc_object_info_get(gc_heap *heap, gc_handle h, gc_object_info *out);
+
+/* Slots.  A slot holds nothing, a small integer (V8's Smi: 32 bits on x64
+ * without pointer compression), or a reference to a heap object. */
+#define GC_SMI_MIN (-2147483647 - 1)
+#define GC_SMI_MAX 2147483647
+
+typedef enum gc_slot_kind { GC_SLOT_EMPTY = 0, GC_SLOT_SMI = 1, GC_SLOT_REF = 2 } gc_slot_kind;
+typedef struct gc_slot_value {
+  gc_slot_kind kind;
+  int32_t smi;     /* when GC_SLOT_SMI */
+  uint64_t ref_id; /* when GC_SLOT_REF: the referenced object's id */
+} gc_slot_value;
+
+gc_status gc_slot_get(gc_heap *heap, gc_handle h, uint32_t index, gc_slot_value *out);
+/* A new handle to the object referenced by slot `index` (GC_EINVAL if the
+ * slot does not hold a reference). */
+gc_status gc_slot_handle(gc_heap *heap, gc_handle h, uint32_t index, gc_handle *out);
+/* Stores go through the write barrier (generational and, while marking, the
+ * marking barrier). */
+gc_status gc_slot_set_ref(gc_heap *heap, gc_handle h, uint32_t index, gc_handle value);
+gc_status gc_slot_set_smi(gc_heap *heap, gc_handle h, uint32_t index, int64_t value);
+gc_status gc_slot_clear(gc_heap *heap, gc_handle h, uint32_t index);
+
+/* -------------------------------------------------------------- collection */
+
+typedef enum gc_kind {
+  GC_KIND_SCAVENGE = 0,
+  GC_KIND_MARK_SWEEP = 1,
+  GC_KIND_MARK_COMPACT = 2
+} gc_kind;
+const char *gc_kind_name(gc_kind k); /* "Scavenge", "Mark-Sweep", "Mark-Compact" */
+
+/* Why a GC ran (V8's GarbageCollectionReason strings). */
+typedef enum gc_reason {
+  GC_REASON_ALLOCATION_FAILURE = 0, /* "allocation failure" */
+  GC_REASON_TESTING,                /* "testing": requested through the API */
+  GC_REASON_LAST_RESORT,            /* "last resort" */
+  GC_REASON_FINALIZE_MARKING,       /* "finalize incremental marking via stack guard" */
+  GC_REASON_STRESS,                 /* "stress": --stress N */
+  GC_REASON_COUNT
+} gc_reason;
+const char *gc_reason_name(gc_reason r);
+
+/* Explicit collections (reason "testing").  mark_compact uses `strategy`. */
+gc_status gc_scavenge(gc_heap *heap);
+gc_status gc_mark_sweep(gc_heap *heap);
+gc_status gc_mark_compact(gc_heap *heap, gc_compaction strategy);
+/* What the configured policy runs for a full GC. */
+gc_status gc_full_gc(gc_heap *heap);
+
+/* Incremental marking. */
+typedef enum gc_marking_state {
+  GC_MARKING_IDLE = 0,
+  GC_MARKING_MARKING = 1,
+  GC_MARKING_COMPLETE = 2 /* worklist empty; finalize pending */
+} gc_marking_state;
+const char *gc_marking_state_name(gc_marking_state s);
+gc_marking_state gc_marking(const gc_heap *heap);
+gc_status gc_incremental_start(gc_heap *heap);
+/* Mark up to `budget` bytes of objects.  *done (may be NULL) tells whether
+ * the worklist is now empty. */
+gc_status gc_incremental_step(gc_heap *heap, uint64_t budget, bool *done);
+/* The atomic pause: drain, then sweep or compact as the policy says. */
+gc_status gc_incremental_finish(gc_heap *heap);
+
+/* ------------------------------------------------------------------ events */
+
+typedef struct gc_space_sample {
+  uint64_t size;      /* bytes of objects */
+  uint64_t objects;   /* number of objects */
+  uint64_t committed; /* bytes of committed pages */
+} gc_space_sample;
+
+typedef struct gc_event {
+  uint32_t seq;               /* 1-based GC number */
+  gc_kind kind;
+  gc_reason reason;
+  const char *collector_reason; /* "" or e.g. "scavenge might not succeed" */
+  bool reduce_memory;
+  bool incremental;           /* finished an incremental marking cycle */
+  gc_compaction compaction;   /* for Mark-Compact */
+  gc_space_sample before[GC_SPACE_COUNT];
+  gc_space_sample after[GC_SPACE_COUNT];
+  uint64_t holes_before, holes_after;   /* free-list bytes in old space */
+  uint64_t allocated;         /* bytes allocated since the previous GC */
+  uint64_t copied_bytes, copied_objects;     /* within new space */
+  uint64_t promoted_bytes, promoted_objects; /* young -> old */
+  uint64_t died_objects, freed_bytes;        /* all spaces */
+  uint64_t died_in_new;       /* young objects that died */
+  uint64_t moved_bytes, moved_objects;       /* old objects moved by compaction */
+  uint64_t pages_released, pages_evacuated, pages_promoted;
+  uint32_t incremental_steps;
+  uint64_t incremental_marked;     /* bytes marked by steps before the pause */
+  uint64_t largest_step;           /* bytes marked by the largest step */
+  uint64_t marked_bytes;           /* all bytes marked in this cycle */
+  uint64_t semi_space_capacity;    /* after the GC */
+  uint64_t old_limit;              /* old-generation allocation limit after */
+  /* Virtual clock: deterministic microseconds (see gc_config.cost). */
+  uint64_t start_us;               /* virtual time at start */
+  uint64_t pause_us;               /* virtual pause */
+  uint64_t marking_start_us;       /* virtual time marking started (incremental) */
+  /* Wall clock: informative only, never used in policy or compared. */
+  double wall_pause_ms;
+} gc_event;
+
+size_t gc_event_count(const gc_heap *heap);
+const gc_event *gc_event_get(const gc_heap *heap, size_t index); /* 0-based */
+typedef void (*gc_event_fn)(gc_heap *heap, const gc_event *ev, void *ud);
+/* One callback per heap; NULL removes it.  Called after every GC, outside
+ * the GC (the callback may allocate). */
+void gc_on_gc(gc_heap *heap, gc_event_fn fn, void *ud);
+
+/* ------------------------------------------------------------------- stats */
+
+typedef struct gc_space_stats {
+  uint64_t capacity;   /* bytes objects could occupy without growing */
+  uint64_t committed;  /* bytes of committed pages */
+  uint64_t size;       /* bytes of objects */
+  uint64_t live;       /* bytes found live by the last GC of this space */
+  uint64_t free;       /* free-list bytes (old space) */
+  uint64_t objects;
+  uint32_t pages;
+} gc_space_stats;
+
+typedef struct gc_heap_stats {
+  gc_space_stats space[GC_SPACE_COUNT];
+  gc_space_stats total;
+  uint64_t old_limit;          /* old-generation allocation limit */
+  uint64_t old_max;            /* old-generation maximum */
+  uint64_t semi_space_capacity;
+  uint64_t age_mark;           /* offset of the age mark in To-space */
+  uint64_t allocated_bytes;    /* since heap creation */
+  uint64_t objects_allocated;  /* since heap creation */
+  uint32_t gcs;                /* number of GCs */
+  uint32_t handles;            /* live handle-table entries */
+  uint64_t virtual_time_us;
+} gc_heap_stats;
+
+void gc_stats(const gc_heap *heap, gc_heap_stats *out);
+
+typedef struct gc_page_info {
+  uint32_t index;          /* address / page_size */
+  gc_space space;
+  uint64_t address;        /* offset from the heap base */
+  uint64_t size;           /* bytes (a large page spans several page units) */
+  uint64_t used;           /* bytes of objects */
+  uint64_t live;           /* live bytes from the last marking */
+  uint64_t free;           /* free bytes (area - used) */
+  uint64_t largest_free;   /* largest contiguous free block */
+  uint32_t objects;
+  bool to_space;           /* for new space: the page is in To-space */
+} gc_page_info;
+
+/* Pages of `space` (or of every space if space == GC_SPACE_COUNT), in
+ * address order.  Writes at most cap entries; *n gets the total count. */
+gc_status gc_pages(gc_heap *heap, gc_space space, gc_page_info *out, size_t cap, size_t *n);
+
+/* Walk every object, in address order within each space:
+ * new, old, large, new_large.  Stop early if fn returns false. */
+typedef bool (*gc_object_fn)(const gc_object_info *obj, void *ud);
+gc_status gc_each_object(gc_heap *heap, gc_object_fn fn, void *ud);
+
+/* ---------------------------------------------------------------- checking */
+
+/* Walk the whole heap and check every invariant.  GC_ECORRUPT with a
+ * message on the first violation. */
+gc_status gc_verify(gc_heap *heap);
+/* Verify after every GC and every incremental step; a failure makes the
+ * GC call return GC_ECORRUPT. */
+void gc_set_verify_each_gc(gc_heap *heap, bool on);
+/* Run a scavenge every n allocations (0 = off), like --stress-scavenge. */
+void gc_set_stress(gc_heap *heap, uint32_t every_n_allocations);
+/* Test-only: switch the marking write barrier off to show what it prevents. */
+void gc_set_marking_barrier(gc_heap *heap, bool on);
+
+/* ------------------------------------------------------------------- limits */
+
+/* Called when an allocation would fail at the heap limit, before the last
+ * GCs.  Return a new (larger) old-generation maximum to raise it, or the
+ * current one to keep it.  Mirrors V8's NearHeapLimitCallback. */
+typedef uint64_t (*gc_near_limit_fn)(void *ud, uint64_t current_max, uint64_t initial_max);
+void gc_on_near_heap_limit(gc_heap *heap, gc_near_limit_fn fn, void *ud);
+/* Change the old-generation maximum; GC_EINVAL if below what is live. */
+gc_status gc_set_old_max(gc_heap *heap, uint64_t max_size);
+
+/* V8's message for running out of heap. */
+#define GC_OOM_MESSAGE "Reached heap limit Allocation failed - JavaScript heap out of memory"
+
+/* --------------------------------------------------------------- trace text */
+
+/* Format one event as a `node --trace-gc` line (no trailing newline) or as
+ * a `--trace-gc-nvp` line.  Times are the virtual clock unless
+ * wall_time is set.  Returns the length written (snprintf-like). */
+int gc_format_trace(const gc_heap *heap, const gc_event *ev, bool wall_time, char *buf,
+                    size_t len);
+int gc_format_trace_nvp(const gc_heap *heap, const gc_event *ev, char *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GCLAB_H */

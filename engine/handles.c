@@ -1,0 +1,231 @@
+/*
+ * handles.c -- the handle table, roots and scopes.
+ *
+ * A handle is (generation << 32 | index + 1).  An entry observes one object:
+ * after every GC, entries whose object moved are updated and entries whose
+ * object died become DEAD, remembering the GC that collected it.  Entries
+ * are roots while their root count (gc_root) or scope count is non-zero;
+ * everything else is weak.  A released entry is kept (invisible to its
+ * owner) while an open scope still roots it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "heap_internal.h"
+
+static inline gc_handle make_handle(uint32_t idx, uint32_t gen) {
+  return ((uint64_t)gen << 32) | (uint64_t)(idx + 1);
+}
+
+/* A fresh entry (zeroed but for its generation); -1 on out-of-memory. */
+static int64_t entry_alloc(gc_heap *h) {
+  uint32_t idx;
+  if (h->free_handle) {
+    idx = h->free_handle - 1;
+    h->free_handle = h->handles[idx].next_free;
+  } else {
+    if (h->nhandles == h->cap_handles) {
+      uint32_t cap = h->cap_handles ? h->cap_handles * 2 : 1024;
+      hentry *v = realloc(h->handles, (size_t)cap * sizeof *v);
+      if (!v) return -1;
+      h->handles = v;
+      h->cap_handles = cap;
+    }
+    idx = h->nhandles++;
+    h->handles[idx].gen = 1;
+  }
+  hentry *e = &h->handles[idx];
+  uint32_t gen = e->gen;
+  memset(e, 0, sizeof *e);
+  e->gen = gen;
+  h->live_handles++;
+  return idx;
+}
+
+gc_handle handle_new(gc_heap *h, addr_t a) {
+  int64_t idx = entry_alloc(h);
+  if (idx < 0) return GC_NO_HANDLE;
+  hentry *e = &h->handles[idx];
+  e->addr = a;
+  e->id = O(a)->id;
+  e->name = META_NAME(O(a)->meta);
+  e->state = H_LIVE;
+  return make_handle((uint32_t)idx, e->gen);
+}
+
+static void entry_free(gc_heap *h, uint32_t idx) {
+  hentry *e = &h->handles[idx];
+  e->state = H_FREE;
+  e->gen++;
+  if (e->gen == 0) e->gen = 1;
+  e->next_free = h->free_handle;
+  h->free_handle = idx + 1;
+  h->live_handles--;
+}
+
+hentry *handle_lookup(gc_heap *h, gc_handle hd, bool need_live, gc_status *st) {
+  uint32_t idx = (uint32_t)(hd & 0xffffffffu) - 1, gen = (uint32_t)(hd >> 32);
+  if (hd == GC_NO_HANDLE || idx >= h->nhandles || h->handles[idx].state == H_FREE ||
+      h->handles[idx].gen != gen || h->handles[idx].released) {
+    *st = heap_fail(h, GC_EINVAL, "handle: expected a handle of this heap, got %s",
+                    hd == GC_NO_HANDLE ? "no handle" : "an unknown or released handle");
+    return NULL;
+  }
+  hentry *e = &h->handles[idx];
+  if (need_live && e->state == H_DEAD) {
+    const gc_event *ev = e->died_in_gc ? gc_event_get(h, e->died_in_gc - 1) : NULL;
+    *st = heap_fail(h, GC_EDEAD, "object #%llu (%s) is dead: collected by GC #%u (%s, %s)",
+                    (unsigned long long)e->id, names_get(h, e->name), e->died_in_gc,
+                    ev ? gc_kind_name(ev->kind) : "?", ev ? gc_reason_name(ev->reason) : "?");
+    return NULL;
+  }
+  *st = GC_OK;
+  return e;
+}
+
+bool gc_handle_valid(const gc_heap *h, gc_handle hd) {
+  uint32_t idx = (uint32_t)(hd & 0xffffffffu) - 1, gen = (uint32_t)(hd >> 32);
+  return h && hd != GC_NO_HANDLE && idx < h->nhandles && h->handles[idx].state != H_FREE &&
+         h->handles[idx].gen == gen && !h->handles[idx].released;
+}
+
+gc_status gc_handle_dup(gc_heap *h, gc_handle hd, gc_handle *out) {
+  gc_status st;
+  if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
+  hentry *e = handle_lookup(h, hd, false, &st);
+  if (!e) return st;
+  if (e->state == H_DEAD) { /* a copy of a dead handle is dead too */
+    uint32_t src = (uint32_t)(e - h->handles);
+    int64_t idx = entry_alloc(h);
+    if (idx < 0) return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
+    hentry *d = &h->handles[idx], *s0 = &h->handles[src];
+    d->id = s0->id;
+    d->name = s0->name;
+    d->died_in_gc = s0->died_in_gc;
+    d->state = H_DEAD;
+    *out = make_handle((uint32_t)idx, d->gen);
+    return GC_OK;
+  }
+  gc_handle n = handle_new(h, e->addr);
+  if (!n) return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
+  *out = n;
+  return GC_OK;
+}
+
+gc_status gc_handle_release(gc_heap *h, gc_handle hd) {
+  gc_status st;
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_handle_release: not allowed during a GC");
+  hentry *e = handle_lookup(h, hd, false, &st);
+  if (!e) return st;
+  uint32_t idx = (uint32_t)(hd & 0xffffffffu) - 1;
+  e->roots = 0;
+  if (e->scoped) {
+    e->released = 1; /* the scope still roots it; freed when the scope closes */
+    e->gen++;
+    return GC_OK;
+  }
+  entry_free(h, idx);
+  return GC_OK;
+}
+
+gc_status gc_root(gc_heap *h, gc_handle hd) {
+  gc_status st;
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_root: not allowed during a GC");
+  hentry *e = handle_lookup(h, hd, true, &st);
+  if (!e) return st;
+  if (e->roots == UINT32_MAX) return heap_fail(h, GC_EINVAL, "handle: rooted too many times");
+  e->roots++;
+  return GC_OK;
+}
+
+gc_status gc_unroot(gc_heap *h, gc_handle hd) {
+  gc_status st;
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_unroot: not allowed during a GC");
+  hentry *e = handle_lookup(h, hd, false, &st);
+  if (!e) return st;
+  if (e->roots == 0)
+    return heap_fail(h, GC_EINVAL, "handle: object #%llu (%s) is not rooted",
+                     (unsigned long long)e->id, names_get(h, e->name));
+  e->roots--;
+  return GC_OK;
+}
+
+gc_status gc_scope_open(gc_heap *h, gc_scope *out) {
+  if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_scope_open: not allowed during a GC");
+  if (!u32_vec_push(&h->scope_marks, (uint32_t)h->scope_stack.n))
+    return heap_fail(h, GC_ENOMEM, "out of process memory for a scope");
+  *out = (gc_scope)h->scope_marks.n; /* depth, 1-based */
+  return GC_OK;
+}
+
+gc_status gc_scope_close(gc_heap *h, gc_scope s) {
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_scope_close: not allowed during a GC");
+  if (s == 0 || s != h->scope_marks.n)
+    return heap_fail(h, GC_EINVAL,
+                     "scope: expected the innermost open scope (%u), got %u",
+                     (unsigned)h->scope_marks.n, (unsigned)s);
+  uint32_t mark = h->scope_marks.v[--h->scope_marks.n];
+  while (h->scope_stack.n > mark) {
+    uint32_t idx = h->scope_stack.v[--h->scope_stack.n];
+    hentry *e = &h->handles[idx];
+    if (e->scoped) e->scoped--;
+    if (!e->scoped && e->released) entry_free(h, idx);
+  }
+  return GC_OK;
+}
+
+/* Root the entry of a freshly allocated object in the innermost scope. */
+bool handle_scope_add(gc_heap *h, gc_handle hd) {
+  if (h->scope_marks.n == 0) return true;
+  uint32_t idx = (uint32_t)(hd & 0xffffffffu) - 1;
+  if (!u32_vec_push(&h->scope_stack, idx)) return false;
+  h->handles[idx].scoped++;
+  return true;
+}
+
+void handles_visit_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud) {
+  for (uint32_t i = 0; i < h->nhandles; i++) {
+    hentry *e = &h->handles[i];
+    if (e->state == H_LIVE && (e->roots || e->scoped)) fn(h, &e->addr, ud);
+  }
+}
+
+/* After a scavenge: follow copies, and mark dead what was left behind. */
+void handles_update_after_scavenge(gc_heap *h) {
+  for (uint32_t i = 0; i < h->nhandles; i++) {
+    hentry *e = &h->handles[i];
+    if (e->state != H_LIVE) continue;
+    page *p = page_of(h, e->addr);
+    if (p->flags & PAGE_FROM) {
+      if (w0_forwarded(O(e->addr)->w0)) {
+        e->addr = forwarding(O(e->addr));
+      } else {
+        e->state = H_DEAD;
+        e->died_in_gc = h->gc_count;
+      }
+    } else if ((p->flags & PAGE_LARGE) && (p->flags & PAGE_YOUNG) && !(p->flags & PAGE_SURVIVOR)) {
+      e->state = H_DEAD;
+      e->died_in_gc = h->gc_count;
+    }
+  }
+}
+
+/* During a full GC, after marking: everything unmarked is dead. */
+void handles_mark_dead_after_marking(gc_heap *h) {
+  for (uint32_t i = 0; i < h->nhandles; i++) {
+    hentry *e = &h->handles[i];
+    if (e->state == H_LIVE && obj_color(O(e->addr)) != GC_BLACK) {
+      e->state = H_DEAD;
+      e->died_in_gc = h->gc_count;
+    }
+  }
+}
+
+void handles_free_all(gc_heap *h) {
+  free(h->handles);
+  h->handles = NULL;
+  h->nhandles = h->cap_handles = 0;
+  free(h->scope_stack.v);
+  free(h->scope_marks.v);
+}

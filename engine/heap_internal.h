@@ -1,0 +1,445 @@
+/*
+ * heap_internal.h -- the engine's private structures, shared by its files.
+ *
+ * Memory model
+ *  Each heap reserves one address range (mmap, PROT_NONE) and carves it into
+ *  page units of config.page_size bytes.  A page is one unit (new and old
+ *  space) or a run of units (a large object's page).  Pages are committed
+ *  when taken and decommitted when released.  Page descriptors live outside
+ *  the pages, in `heap->page_table` (one pointer per unit), so that an
+ *  address finds its page with a subtraction, a shift and a load.
+ *
+ * Object layout (all fields 8-byte words; objects are 8-byte aligned):
+ *   w0   size (bytes, multiple of 8, so bits 0-2 are free) | nslots << 32
+ *        forwarded: new address | 1   (during a copy or an evacuation)
+ *        filler:    size | 2          (free space; only this word is used,
+ *                                      plus a free-list link if size >= 16)
+ *   id   the object's stable id (never reused)
+ *   meta name id (32) | age (8) | colour (8) | flags (16)
+ *   slots[nslots]  tagged: 0 = empty, odd = small integer (v << 1 | 1),
+ *                  even non-zero = address of a heap object
+ *   payload        raw bytes up to size
+ *  A 24-byte header plus two slots is 40 bytes: V8's {l, r} JSObject.
+ *
+ * Invariants every collector keeps (checked by verify.c)
+ *  - Every page is iterable: from its start to its top, words are objects or
+ *    fillers, none straddles the page end.
+ *  - Every pointer slot of a live object points at the start of a live
+ *    object in a committed page; none points into From-space or into a
+ *    released page outside a GC.
+ *  - Every old->new slot (an old or large object's slot holding a young
+ *    object) has its bit in its page's OLD_TO_NEW slot set.
+ *  - Outside marking every object is white; during marking no black object
+ *    points to a white one (when the marking barrier is on), and grey objects
+ *    are exactly those on the marking worklist.
+ */
+#ifndef GCLAB_HEAP_INTERNAL_H
+#define GCLAB_HEAP_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "gclab.h"
+
+typedef uintptr_t addr_t;
+typedef uint64_t tagged;
+
+#if defined(__GNUC__)
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define LIKELY(x) (x)
+#define UNLIKELY(x) (x)
+#endif
+
+/* ----------------------------------------------------------------- objects */
+
+typedef struct obj {
+  uint64_t w0;
+  uint64_t id;
+  uint64_t meta;
+  tagged slots[];
+} obj;
+
+#define HEADER_SIZE 24u
+#define W0_FORWARDED 1u
+#define W0_FILLER 2u
+#define MAX_OBJECT_SIZE (1ull << 31) /* 2 GiB: a size must fit the low word */
+#define MAX_SLOTS ((MAX_OBJECT_SIZE - HEADER_SIZE) / 8)
+
+static inline obj *O(addr_t a) { return (obj *)a; }
+static inline uint64_t obj_size(const obj *o) { return o->w0 & 0xfffffff8u; }
+static inline uint32_t obj_nslots(const obj *o) { return (uint32_t)(o->w0 >> 32); }
+static inline bool w0_forwarded(uint64_t w0) { return w0 & W0_FORWARDED; }
+static inline bool w0_filler(uint64_t w0) { return w0 & W0_FILLER; }
+static inline addr_t forwarding(const obj *o) { return (addr_t)(o->w0 & ~(uint64_t)7); }
+static inline void set_forwarding(obj *o, addr_t to) { o->w0 = (uint64_t)to | W0_FORWARDED; }
+/* The size of whatever starts at `a` (object or filler). */
+static inline uint64_t block_size(addr_t a) { return O(a)->w0 & 0xfffffff8u; }
+
+/* meta word */
+#define META_NAME(m) ((uint32_t)((m) & 0xffffffffu))
+#define META_AGE(m) ((uint32_t)(((m) >> 32) & 0xffu))
+#define META_COLOR(m) ((uint32_t)(((m) >> 40) & 0xffu))
+static inline uint32_t obj_age(const obj *o) { return META_AGE(o->meta); }
+static inline uint32_t obj_color(const obj *o) { return META_COLOR(o->meta); }
+static inline void obj_set_color(obj *o, uint32_t c) {
+  o->meta = (o->meta & ~(0xffull << 40)) | ((uint64_t)c << 40);
+}
+static inline void obj_set_age(obj *o, uint32_t age) {
+  if (age > 255) age = 255;
+  o->meta = (o->meta & ~(0xffull << 32)) | ((uint64_t)age << 32);
+}
+static inline uint64_t make_meta(uint32_t name, uint32_t age, uint32_t color) {
+  return (uint64_t)name | ((uint64_t)age << 32) | ((uint64_t)color << 40);
+}
+
+/* tagged values */
+static inline bool is_ptr(tagged t) { return t != 0 && (t & 1) == 0; }
+static inline bool is_smi(tagged t) { return (t & 1) != 0; }
+static inline tagged smi_tag(int32_t v) { return ((uint64_t)(int64_t)v << 1) | 1; }
+static inline int32_t smi_untag(tagged t) { return (int32_t)((int64_t)t >> 1); }
+
+/* A filler covering [a, a + size), size >= 8 and a multiple of 8. */
+static inline void write_filler(addr_t a, uint64_t size) { O(a)->w0 = size | W0_FILLER; }
+
+/* ------------------------------------------------------------------- pages */
+
+enum page_flags {
+  PAGE_YOUNG = 1u << 0,      /* new space or young large object */
+  PAGE_FROM = 1u << 1,       /* From-space during a scavenge */
+  PAGE_TO = 1u << 2,         /* To-space (the allocation semispace) */
+  PAGE_LARGE = 1u << 3,      /* a large object's page */
+  PAGE_EVACUATE = 1u << 4,   /* evacuation candidate during a full GC */
+  PAGE_SURVIVOR = 1u << 5,   /* young large object found live this GC */
+  PAGE_PROMOTED = 1u << 6    /* new-space page moved to old space whole */
+};
+
+/* OLD_TO_NEW slot set: one bit per tagged slot of the page, in buckets of
+ * 1024 slots allocated on first use (V8's SlotSet). */
+#define SLOTS_PER_BUCKET 1024u
+typedef struct slot_set {
+  uint32_t nbuckets;
+  uint64_t *buckets[]; /* each NULL or SLOTS_PER_BUCKET / 64 words */
+} slot_set;
+
+typedef struct page {
+  addr_t start;
+  uint64_t size;       /* bytes: page_size, or a multiple for a large page */
+  addr_t top;          /* end of the iterable area (== start + size in old space) */
+  uint32_t unit;       /* first unit index == address / page_size */
+  uint32_t flags;
+  gc_space space;
+  uint64_t live_bytes; /* from the last marking */
+  uint64_t used_bytes; /* object bytes (old space: kept by alloc and sweep) */
+  uint32_t objects;    /* objects on the page (kept like used_bytes) */
+  slot_set *old_to_new;
+  struct page *next;   /* within its list (space or semispace), address order */
+} page;
+
+typedef struct page_list {
+  page *head, *tail;
+  uint32_t count;
+} page_list;
+
+/* ------------------------------------------------------------- free lists */
+
+/* Old-space free blocks are fillers linked through their second word.
+ * Class k holds blocks of [2^k, 2^(k+1)) bytes, k = 4 .. 40. */
+#define FREE_CLASSES 41
+typedef struct free_list {
+  addr_t head[FREE_CLASSES];
+  addr_t tail[FREE_CLASSES]; /* keeps each class in insertion order */
+  uint64_t bytes;     /* all bytes on the list */
+} free_list;
+
+/* ---------------------------------------------------------------- handles */
+
+enum hstate { H_FREE = 0, H_LIVE = 1, H_DEAD = 2 };
+
+typedef struct hentry {
+  addr_t addr;         /* current address while live */
+  uint64_t id;
+  uint32_t gen;        /* bumped on release */
+  uint32_t roots;      /* gc_root count */
+  uint32_t scoped;     /* open scopes holding it */
+  uint32_t died_in_gc;
+  uint32_t name;
+  uint8_t state;
+  uint8_t released;    /* released by its owner, kept only for a scope */
+  uint32_t next_free;
+} hentry;
+
+/* ------------------------------------------------------------------ vectors */
+
+typedef struct addr_vec {
+  addr_t *v;
+  size_t n, cap;
+} addr_vec;
+
+bool addr_vec_push_slow(addr_vec *s, addr_t a);
+static inline bool addr_vec_push(addr_vec *s, addr_t a) {
+  if (LIKELY(s->n < s->cap)) {
+    s->v[s->n++] = a;
+    return true;
+  }
+  return addr_vec_push_slow(s, a);
+}
+void addr_vec_free(addr_vec *s);
+
+typedef struct u32_vec {
+  uint32_t *v;
+  size_t n, cap;
+} u32_vec;
+bool u32_vec_push(u32_vec *s, uint32_t x);
+
+/* ------------------------------------------------------------------- heap */
+
+typedef struct new_space {
+  page_list semi[2];   /* semi[to] is the allocation semispace */
+  int to;              /* index of To-space */
+  uint64_t capacity;   /* bytes per semispace */
+  page *alloc_page;    /* current allocation page in To-space */
+  addr_t top, limit;   /* bump pointer within alloc_page */
+  uint64_t survived_since_growth;
+  uint64_t size_at_age_mark;   /* bytes below the age mark */
+  addr_t age_mark;     /* To-space top after the last scavenge */
+  uint64_t objects;    /* objects in To-space (kept exact) */
+  uint64_t size;       /* object bytes in To-space */
+} new_space;
+
+typedef struct old_space {
+  page_list pages;
+  free_list free;
+  addr_t lab_top, lab_limit; /* linear allocation area */
+  page *lab_page;
+  uint64_t size;       /* object bytes */
+  uint64_t objects;
+  uint64_t live;       /* live bytes at the last full GC */
+} old_space;
+
+typedef struct lo_space {
+  page_list pages;
+  uint64_t size;
+  uint64_t objects;
+} lo_space;
+
+typedef struct names {
+  char **v;            /* v[0] = "Object" */
+  uint32_t n, cap;
+  uint32_t *table;     /* open-addressed hash of string content -> index+1 */
+  uint32_t table_cap;
+} names;
+
+struct gc_heap {
+  gc_config cfg;
+  char error[512];
+
+  /* reservation */
+  addr_t base;
+  uint64_t reserved;
+  uint32_t page_shift;
+  uint32_t units;
+  page **page_table;   /* unit -> page */
+  uint8_t *unit_used;  /* unit -> taken */
+  uint32_t unit_hint;  /* lowest possibly-free unit */
+  uint64_t committed;
+
+  new_space nw;
+  old_space old;
+  lo_space lo;         /* old large objects */
+  lo_space nlo;        /* young large objects */
+
+  /* handles, roots, scopes */
+  hentry *handles;
+  uint32_t nhandles, cap_handles, free_handle; /* free_handle: index+1 or 0 */
+  uint32_t live_handles;
+  u32_vec scope_stack;   /* handle indices rooted by open scopes */
+  u32_vec scope_marks;   /* scope_stack length at each open */
+
+  names names;
+  uint64_t next_id;
+
+  /* policy state */
+  uint64_t old_max, initial_old_max;
+  uint64_t old_limit;
+  bool in_gc;
+  uint32_t gc_count;
+  gc_event *events;
+  size_t nevents, cap_events;
+  gc_event_fn on_gc;
+  void *on_gc_ud;
+  gc_near_limit_fn near_limit;
+  void *near_limit_ud;
+  bool verify_each_gc;
+  uint32_t stress_every, stress_count;
+  bool marking_barrier_on;
+  uint64_t allocated_since_gc;     /* bytes */
+  uint64_t allocated_total;
+  uint64_t objects_allocated;
+  uint64_t allocated_since_full;   /* bytes, for the growing factor */
+  uint64_t mutator_ns_since_full;
+
+  /* virtual clock (ns) */
+  uint64_t vclock;
+  uint64_t vclock_last_gc_end;
+  uint64_t mutator_ns_total, gc_ns_total;
+
+  /* marking */
+  gc_marking_state marking;
+  addr_vec worklist;
+  uint64_t marking_started_ns;
+  uint32_t marking_steps;
+  uint64_t marking_step_bytes;     /* marked by steps this cycle */
+  uint64_t marking_largest_step;
+  uint64_t marked_bytes;           /* this cycle */
+  uint64_t next_young_step, next_old_step; /* allocation counters */
+  uint64_t young_alloc, old_alloc;
+
+  /* scratch for collectors */
+  addr_vec promo;        /* promoted objects still to scan (scavenge) */
+  gc_event *cur;         /* event being filled */
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+gc_status heap_fail(gc_heap *h, gc_status s, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static inline page *page_of(const gc_heap *h, addr_t a) {
+  return h->page_table[(a - h->base) >> h->page_shift];
+}
+static inline bool in_reservation(const gc_heap *h, addr_t a) {
+  return a >= h->base && a < h->base + h->reserved;
+}
+static inline bool is_young_addr(const gc_heap *h, addr_t a) {
+  return (page_of(h, a)->flags & PAGE_YOUNG) != 0;
+}
+static inline uint64_t off(const gc_heap *h, addr_t a) { return (uint64_t)(a - h->base); }
+
+/* pages.c */
+bool pages_init(gc_heap *h);
+void pages_destroy(gc_heap *h);
+page *page_take(gc_heap *h, uint32_t units, gc_space space, uint32_t flags);
+void page_release(gc_heap *h, page *p);
+void page_list_append(page_list *l, page *p);
+void page_list_remove(page_list *l, page *p);
+void page_list_insert_sorted(page_list *l, page *p);
+uint64_t reservation_room(const gc_heap *h); /* bytes of untaken units */
+
+/* slot_set.c */
+bool slot_set_insert(gc_heap *h, page *p, addr_t slot);
+void slot_set_remove(page *p, addr_t slot);
+void slot_set_remove_range(page *p, addr_t from, addr_t to);
+bool slot_set_contains(const page *p, addr_t slot);
+void slot_set_free(page *p);
+size_t slot_set_count(const page *p);
+/* Visit each recorded slot; fn returns false to clear the bit. */
+typedef bool (*slot_fn)(gc_heap *h, page *p, addr_t slot, void *ud);
+void slot_set_iterate(gc_heap *h, page *p, slot_fn fn, void *ud);
+
+/* names.c */
+uint32_t names_intern(gc_heap *h, const char *s);
+const char *names_get(const gc_heap *h, uint32_t id);
+void names_free(gc_heap *h);
+
+/* new_space.c */
+bool new_space_init(gc_heap *h);
+addr_t new_space_alloc(gc_heap *h, uint64_t size); /* 0 when full */
+void new_space_flip(gc_heap *h);                    /* swap semispaces, reset top */
+void new_space_seal(gc_heap *h);                    /* filler from top to page end */
+addr_t new_space_copy_alloc(gc_heap *h, uint64_t size); /* during scavenge */
+void new_space_after_scavenge(gc_heap *h, uint64_t survived_bytes);
+bool new_space_resize(gc_heap *h, uint64_t capacity);
+uint64_t new_space_used(const gc_heap *h); /* object bytes */
+
+/* old_space.c */
+addr_t old_space_alloc(gc_heap *h, uint64_t size); /* 0 when no room */
+void old_space_free_lab(gc_heap *h);
+void free_list_add(gc_heap *h, addr_t a, uint64_t size);
+void free_list_clear(gc_heap *h);
+void old_space_release_page(gc_heap *h, page *p, bool unlink_free);
+uint64_t old_gen_size(const gc_heap *h); /* old + large object bytes */
+uint64_t page_largest_free(const gc_heap *h, const page *p);
+
+/* large_object_space.c */
+addr_t lo_alloc(gc_heap *h, uint64_t size, bool young);
+void lo_promote_page(gc_heap *h, page *p); /* young -> old by relinking */
+void lo_release(gc_heap *h, lo_space *s, page *p);
+
+/* object helpers (heap.c) */
+void obj_init(gc_heap *h, addr_t a, uint64_t size, uint32_t nslots, uint32_t name, uint32_t color);
+void record_old_to_new(gc_heap *h, addr_t holder, addr_t slot);
+
+/* write barrier (barrier.c) */
+void marking_barrier_slow(gc_heap *h, addr_t value);
+static inline void write_barrier(gc_heap *h, addr_t holder, tagged *slot, tagged v) {
+  if (!is_ptr(v)) return;
+  const page *hp = page_of(h, holder);
+  const page *vp = page_of(h, (addr_t)v);
+  if (UNLIKELY(!(hp->flags & PAGE_YOUNG) && (vp->flags & PAGE_YOUNG)))
+    record_old_to_new(h, holder, (addr_t)slot);
+  if (UNLIKELY(h->marking == GC_MARKING_MARKING) && obj_color(O((addr_t)v)) == GC_WHITE)
+    marking_barrier_slow(h, (addr_t)v);
+}
+
+/* scavenger.c */
+void scavenge(gc_heap *h);
+/* Evacuate a young object (forward if already copied); returns its new address. */
+addr_t scavenge_evacuate(gc_heap *h, addr_t a);
+
+/* marker.c */
+void marker_start(gc_heap *h);          /* clear worklist, grey the roots */
+bool marker_push_grey(gc_heap *h, addr_t a); /* white -> grey and push */
+uint64_t marker_drain(gc_heap *h, uint64_t budget); /* returns bytes marked */
+void marker_mark_roots(gc_heap *h);
+void marker_abort(gc_heap *h);          /* clear colours and the worklist */
+
+/* full_gc.c: the stop-the-world old-generation collector */
+void full_gc(gc_heap *h, gc_kind kind, gc_compaction strategy, bool reduce_memory);
+
+/* sweeper.c */
+uint64_t sweep_page(gc_heap *h, page *p);
+void sweep_old_space(gc_heap *h);
+void sweep_large_objects(gc_heap *h);
+
+/* compactor.c */
+uint32_t compact_select_candidates(gc_heap *h, bool reduce_memory);
+void compact_evacuate_candidates(gc_heap *h);
+void compact_release_candidates(gc_heap *h);
+void compact_slide(gc_heap *h);
+void update_all_references(gc_heap *h); /* after objects moved */
+
+/* handles.c */
+gc_handle handle_new(gc_heap *h, addr_t a);
+hentry *handle_lookup(gc_heap *h, gc_handle hd, bool need_live, gc_status *st);
+bool handle_scope_add(gc_heap *h, gc_handle hd);
+void handles_free_all(gc_heap *h);
+void handles_mark_dead_after_marking(gc_heap *h);
+void handles_update_after_scavenge(gc_heap *h);
+void handles_update_after_full(gc_heap *h);
+void handles_visit_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud);
+
+/* heap.c policy */
+gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *collector_reason,
+                       gc_compaction strategy, bool reduce_memory);
+void heap_count_work(gc_heap *h, uint64_t ns);
+
+/* incremental.c */
+void incremental_maybe_start(gc_heap *h);   /* after a scavenge */
+void incremental_on_alloc(gc_heap *h, bool young, uint64_t size);
+void incremental_after_scavenge(gc_heap *h);/* fix the worklist */
+gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done);
+
+/* verify.c */
+gc_status heap_verify(gc_heap *h, bool during_marking);
+
+/* iteration */
+typedef void (*object_fn)(gc_heap *h, addr_t a, void *ud);
+void for_each_object_in_page(gc_heap *h, page *p, object_fn fn, void *ud);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * incremental.c -- incremental marking: the mark phase cut into steps that
+ * interleave with the program, and V8's schedule for them.
+ *
+ * Start: the roots turn grey.  Step: drain the worklist for a budget of
+ * bytes.  When the worklist is empty the cycle is complete; the next
+ * allocation (or gc_incremental_finish) runs the atomic pause, a
+ * Mark-Compact that re-scans the roots, drains what is left, then sweeps or
+ * compacts.  While marking, the Dijkstra insertion barrier (barrier in
+ * heap_internal.h, slow path in marker.c) greys every white object stored
+ * into a slot, and objects allocated in old space are black.
+ *
+ * Schedule (heap.c calls in): never while the old generation is below
+ * incremental.activation_size; after each scavenge, start when the room
+ * left before the old-generation limit is at most the new-space capacity
+ * (soft trigger) or the limit is reached (hard trigger); a step every
+ * young_step bytes of young and old_step bytes of old allocation.
+ *
+ * A scavenge in the middle of marking moves young objects: their copies
+ * keep their colour, and the worklist is rewritten to follow them (entries
+ * whose object died are dropped).
+ */
+#include "heap_internal.h"
+
+gc_marking_state gc_marking(const gc_heap *h) { return h->marking; }
+
+static void start(gc_heap *h) {
+  h->marking = GC_MARKING_MARKING;
+  h->marking_started_ns = h->vclock;
+  h->marking_steps = 0;
+  h->marking_step_bytes = 0;
+  h->marking_largest_step = 0;
+  h->young_alloc = h->old_alloc = 0;
+  marker_start(h);
+}
+
+gc_status gc_incremental_start(gc_heap *h) {
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "incremental_start: not allowed during a GC");
+  if (h->marking != GC_MARKING_IDLE)
+    return heap_fail(h, GC_ESTATE, "incremental_start: marking is already %s",
+                     gc_marking_state_name(h->marking));
+  new_space_seal(h);
+  start(h);
+  if (h->verify_each_gc) return heap_verify(h, true);
+  return GC_OK;
+}
+
+gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done) {
+  uint64_t marked = marker_drain(h, budget);
+  h->marking_steps++;
+  h->marking_step_bytes += marked;
+  if (marked > h->marking_largest_step) h->marking_largest_step = marked;
+  if (h->worklist.n == 0) h->marking = GC_MARKING_COMPLETE;
+  if (done) *done = h->marking == GC_MARKING_COMPLETE;
+  if (h->verify_each_gc) return heap_verify(h, true);
+  return GC_OK;
+}
+
+gc_status gc_incremental_step(gc_heap *h, uint64_t budget, bool *done) {
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "incremental_step: not allowed during a GC");
+  if (h->marking == GC_MARKING_IDLE)
+    return heap_fail(h, GC_ESTATE, "incremental_step: no marking in progress (call incremental_start)");
+  if (budget == 0 || budget > (1ull << 62))
+    return heap_fail(h, GC_EINVAL, "budget: expected a positive number of bytes, got %llu",
+                     (unsigned long long)budget);
+  return incremental_step_internal(h, budget, done);
+}
+
+gc_status gc_incremental_finish(gc_heap *h) {
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "incremental_finish: not allowed during a GC");
+  if (h->marking == GC_MARKING_IDLE)
+    return heap_fail(h, GC_ESTATE, "incremental_finish: no marking in progress");
+  return heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_FINALIZE_MARKING, "GC in old space requested",
+                      h->cfg.old_space.compaction, false);
+}
+
+void incremental_maybe_start(gc_heap *h) {
+  const gc_config *c = &h->cfg;
+  if (!c->incremental.enabled || h->marking != GC_MARKING_IDLE) return;
+  uint64_t size = old_gen_size(h);
+  if (size < c->incremental.activation_size) return;
+  uint64_t room = h->old_limit > size ? h->old_limit - size : 0;
+  if (room <= h->nw.capacity) start(h);
+}
+
+/* Worklist entries in From-space follow their copies or are dropped. */
+void incremental_after_scavenge(gc_heap *h) {
+  size_t j = 0;
+  for (size_t i = 0; i < h->worklist.n; i++) {
+    addr_t a = h->worklist.v[i];
+    page *p = page_of(h, a);
+    if (p->flags & PAGE_FROM) {
+      if (!w0_forwarded(O(a)->w0)) continue; /* died */
+      a = forwarding(O(a));
+    } else if ((p->flags & PAGE_LARGE) && (p->flags & PAGE_YOUNG) && !(p->flags & PAGE_SURVIVOR)) {
+      continue;
+    }
+    h->worklist.v[j++] = a;
+  }
+  h->worklist.n = j;
+  if (h->marking == GC_MARKING_COMPLETE && j) h->marking = GC_MARKING_MARKING;
+}

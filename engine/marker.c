@@ -1,0 +1,65 @@
+/*
+ * marker.c -- tri-colour marking with an explicit worklist (no recursion).
+ *
+ * White: not yet reached.  Grey: reached, on the worklist, slots not yet
+ * scanned.  Black: reached and scanned.  Invariant while marking (with the
+ * marking barrier on): no black object points to a white one, and the grey
+ * objects are exactly those on the worklist.  Marking covers young objects
+ * too; a full GC then evacuates the young survivors.  Live bytes are
+ * counted per page as objects turn black (evacuation uses them).
+ */
+#include "heap_internal.h"
+
+bool marker_push_grey(gc_heap *h, addr_t a) {
+  obj *o = O(a);
+  if (obj_color(o) != GC_WHITE) return true;
+  obj_set_color(o, GC_GREY);
+  return addr_vec_push(&h->worklist, a);
+}
+
+static void root_grey(gc_heap *h, addr_t *slot, void *ud) {
+  (void)ud;
+  marker_push_grey(h, *slot);
+}
+
+void marker_mark_roots(gc_heap *h) { handles_visit_roots(h, root_grey, NULL); }
+
+void marker_start(gc_heap *h) {
+  h->worklist.n = 0;
+  h->marked_bytes = 0;
+  for (page *p = h->old.pages.head; p; p = p->next) p->live_bytes = 0;
+  for (page *p = h->lo.pages.head; p; p = p->next) p->live_bytes = 0;
+  for (page *p = h->nlo.pages.head; p; p = p->next) p->live_bytes = 0;
+  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next) p->live_bytes = 0;
+  marker_mark_roots(h);
+}
+
+/* Pop grey objects, grey their white children, blacken them, until the
+ * worklist is empty or `budget` bytes were marked.  Returns bytes marked. */
+uint64_t marker_drain(gc_heap *h, uint64_t budget) {
+  uint64_t done = 0;
+  while (h->worklist.n && done < budget) {
+    addr_t a = h->worklist.v[--h->worklist.n];
+    obj *o = O(a);
+    uint32_t n = obj_nslots(o);
+    for (uint32_t i = 0; i < n; i++) {
+      tagged v = o->slots[i];
+      if (is_ptr(v) && obj_color(O((addr_t)v)) == GC_WHITE) {
+        obj_set_color(O((addr_t)v), GC_GREY);
+        addr_vec_push(&h->worklist, (addr_t)v);
+      }
+    }
+    obj_set_color(o, GC_BLACK);
+    uint64_t size = obj_size(o);
+    page_of(h, a)->live_bytes += size;
+    done += size;
+  }
+  h->marked_bytes += done;
+  heap_count_work(h, done * h->cfg.cost.mark_ns_per_kb / 1024);
+  return done;
+}
+
+/* Dijkstra insertion barrier: a white value stored while marking turns grey. */
+void marking_barrier_slow(gc_heap *h, addr_t value) {
+  if (h->marking_barrier_on) marker_push_grey(h, value);
+}

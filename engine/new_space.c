@@ -1,0 +1,148 @@
+/*
+ * new_space.c -- the young generation's two semispaces.
+ *
+ * Each semispace is a list of pages (like V8's SemiSpace).  The mutator bump-
+ * allocates in To-space; an object never straddles a page: when it does not
+ * fit in the rest of the current page, the rest becomes a filler and
+ * allocation moves to the next page.  A scavenge flips the semispaces (the
+ * old To-space becomes From-space) and copies survivors into the new
+ * To-space from its start.  The age mark is To-space's top after a scavenge:
+ * everything below it survived one.
+ *
+ * Capacity grows by the growth factor when the bytes that survived
+ * scavenges since the last growth exceed the capacity (V8's
+ * ShouldResizeNewSpace), up to semi_space_max; memory-reducing GCs shrink it
+ * back towards max(initial, 2 x live).
+ */
+#include "heap_internal.h"
+
+static bool add_pages(gc_heap *h, int semi, uint64_t bytes) {
+  uint32_t n = (uint32_t)(bytes >> h->page_shift);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t flags = PAGE_YOUNG | (semi == h->nw.to ? PAGE_TO : 0);
+    page *p = page_take(h, 1, GC_SPACE_NEW, flags);
+    if (!p) return false;
+    page_list_append(&h->nw.semi[semi], p);
+  }
+  return true;
+}
+
+static void set_alloc_page(gc_heap *h, page *p) {
+  h->nw.alloc_page = p;
+  h->nw.top = p ? p->start : 0;
+  h->nw.limit = p ? p->start + p->size : 0;
+  if (p) p->top = p->start;
+}
+
+bool new_space_init(gc_heap *h) {
+  h->nw.to = 0;
+  h->nw.capacity = h->cfg.new_space.semi_space_initial;
+  if (!add_pages(h, 0, h->nw.capacity) || !add_pages(h, 1, h->nw.capacity)) return false;
+  set_alloc_page(h, h->nw.semi[0].head);
+  h->nw.age_mark = h->nw.top;
+  return true;
+}
+
+/* Make the current page iterable up to top. */
+static inline void sync_top(gc_heap *h) {
+  if (h->nw.alloc_page) h->nw.alloc_page->top = h->nw.top;
+}
+
+void new_space_seal(gc_heap *h) { sync_top(h); }
+
+static addr_t alloc_slow(gc_heap *h, uint64_t size) {
+  new_space *n = &h->nw;
+  while (n->alloc_page) {
+    if (n->top + size <= n->limit) {
+      addr_t a = n->top;
+      n->top += size;
+      return a;
+    }
+    /* Close this page: the rest becomes a filler. */
+    if (n->top < n->limit) write_filler(n->top, n->limit - n->top);
+    n->alloc_page->top = n->limit;
+    page *next = n->alloc_page->next;
+    if (!next) {
+      n->top = n->limit; /* full; stays on the last page */
+      return 0;
+    }
+    set_alloc_page(h, next);
+  }
+  return 0;
+}
+
+addr_t new_space_alloc(gc_heap *h, uint64_t size) {
+  new_space *n = &h->nw;
+  addr_t a = n->top;
+  if (LIKELY(a + size <= n->limit)) {
+    n->top = a + size;
+    return a;
+  }
+  return alloc_slow(h, size);
+}
+
+addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) { return new_space_alloc(h, size); }
+
+void new_space_flip(gc_heap *h) {
+  new_space *n = &h->nw;
+  sync_top(h);
+  for (page *p = n->semi[n->to].head; p; p = p->next) p->flags = (p->flags & ~PAGE_TO) | PAGE_FROM;
+  n->to ^= 1;
+  for (page *p = n->semi[n->to].head; p; p = p->next) {
+    p->flags = (p->flags & ~PAGE_FROM) | PAGE_TO;
+    p->top = p->start;
+    p->live_bytes = 0;
+  }
+  set_alloc_page(h, n->semi[n->to].head);
+  n->size = 0;
+  n->objects = 0;
+}
+
+/* Release pages at the tail of a semispace until it holds `capacity`. */
+static void trim(gc_heap *h, int semi, uint64_t capacity) {
+  page_list *l = &h->nw.semi[semi];
+  while ((uint64_t)l->count << h->page_shift > capacity) {
+    page *last = l->tail;
+    page_list_remove(l, last);
+    page_release(h, last);
+  }
+}
+
+bool new_space_resize(gc_heap *h, uint64_t capacity) {
+  new_space *n = &h->nw;
+  if (capacity > n->capacity) {
+    uint64_t more = capacity - n->capacity;
+    if (!add_pages(h, n->to, more) || !add_pages(h, n->to ^ 1, more)) return false;
+    n->capacity = capacity;
+    return true;
+  }
+  /* Shrink: only pages above the allocation page may go. */
+  uint32_t used_pages = 0;
+  for (page *p = n->semi[n->to].head; p; p = p->next) {
+    used_pages++;
+    if (p == n->alloc_page) break;
+  }
+  uint64_t floor_bytes = (uint64_t)used_pages << h->page_shift;
+  if (capacity < floor_bytes) capacity = floor_bytes;
+  if (capacity >= n->capacity) return true;
+  trim(h, n->to, capacity);
+  trim(h, n->to ^ 1, capacity);
+  n->capacity = capacity;
+  return true;
+}
+
+void new_space_after_scavenge(gc_heap *h, uint64_t survived) {
+  new_space *n = &h->nw;
+  sync_top(h);
+  n->age_mark = n->top;
+  n->size_at_age_mark = n->size;
+  n->survived_since_growth += survived;
+  const gc_config *c = &h->cfg;
+  if (n->survived_since_growth > n->capacity && n->capacity < c->new_space.semi_space_max) {
+    uint64_t cap = n->capacity * c->new_space.growth_factor;
+    if (cap > c->new_space.semi_space_max) cap = c->new_space.semi_space_max;
+    if (new_space_resize(h, cap)) n->survived_since_growth = 0;
+  }
+}
+
+uint64_t new_space_used(const gc_heap *h) { return h->nw.size; }

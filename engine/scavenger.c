@@ -1,0 +1,195 @@
+/*
+ * scavenger.c -- Scavenge: Cheney's breadth-first semispace copy, with
+ * promotion to old space.
+ *
+ * Roots are the rooted handles and the OLD_TO_NEW slot sets of old and
+ * large pages.  Each young object reached is evacuated once (its header in
+ * From-space is overwritten by a forwarding address, so shared references
+ * resolve to the one copy): copied to To-space, or promoted to old space
+ * when the promotion policy says so, in V8's order of fallbacks (copy ->
+ * promote -> copy).  Copies are scanned by the Cheney scan pointer walking
+ * To-space; promoted objects and surviving young large objects are scanned
+ * from the promotion worklist (a Cheney scan over To-space alone would miss
+ * them).  No recursion: a million-long list needs no stack.
+ *
+ * Invariants after a scavenge: no pointer into From-space remains; every
+ * old->new slot is in the slot set, including those of objects promoted by
+ * this scavenge; slots whose target was promoted are dropped; handles follow
+ * copies and report the dead.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "heap_internal.h"
+
+static inline bool should_promote(gc_heap *h, const obj *o, uint64_t size) {
+  const gc_config *c = &h->cfg;
+  if (obj_age(o) >= c->new_space.promotion_age) return true;
+  if (c->new_space.promotion == GC_PROMOTE_CLASSIC) {
+    /* V8 before 2015: promote when To-space is already past the threshold. */
+    uint64_t threshold = h->nw.capacity * c->new_space.classic_to_space_pct / 100;
+    return h->nw.size + size > threshold;
+  }
+  return false;
+}
+
+static void scavenge_out_of_room(void) {
+  /* The reservation keeps slack for every promotion a GC can need; reaching
+   * this means that accounting is wrong, so stop rather than corrupt. */
+  fprintf(stderr, "gclab: internal error: no room to evacuate a young object\n");
+  abort();
+}
+
+addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
+  obj *o = O(a);
+  uint64_t w0 = o->w0;
+  if (w0_forwarded(w0)) return forwarding(o);
+  page *p = page_of(h, a);
+  if (p->flags & PAGE_LARGE) {
+    if (!(p->flags & PAGE_SURVIVOR)) {
+      p->flags |= PAGE_SURVIVOR;
+      if (!addr_vec_push(&h->promo, a)) scavenge_out_of_room();
+    }
+    return a;
+  }
+  uint64_t size = w0 & 0xfffffff8u;
+  addr_t to = 0;
+  bool promoted = false;
+  if (!should_promote(h, o, size)) to = new_space_copy_alloc(h, size);
+  if (!to) {
+    to = old_space_alloc(h, size);
+    promoted = to != 0;
+  }
+  if (!to) to = new_space_copy_alloc(h, size);
+  if (!to) scavenge_out_of_room();
+  memcpy((void *)to, (const void *)a, size);
+  set_forwarding(o, to);
+  obj *n = O(to);
+  obj_set_age(n, obj_age(n) + 1);
+  gc_event *ev = h->cur;
+  if (promoted) {
+    ev->promoted_bytes += size;
+    ev->promoted_objects++;
+    if (h->marking == GC_MARKING_MARKING && obj_color(n) == GC_WHITE) {
+      /* Black allocation: what lands in old space during marking survives
+       * this cycle; grey it so that its children get marked too. */
+      marker_push_grey(h, to);
+    }
+    if (!addr_vec_push(&h->promo, to)) scavenge_out_of_room();
+  } else {
+    ev->copied_bytes += size;
+    ev->copied_objects++;
+    h->nw.size += size;
+    h->nw.objects++;
+  }
+  return to;
+}
+
+/* Needs evacuation: young and not already in To-space. */
+static inline bool in_from(const gc_heap *h, tagged v) {
+  return is_ptr(v) && (page_of(h, (addr_t)v)->flags & (PAGE_FROM | PAGE_LARGE)) &&
+         (page_of(h, (addr_t)v)->flags & PAGE_YOUNG);
+}
+
+/* Scan the slots of an object; `old_holder` records surviving old->new slots. */
+static void scan_object(gc_heap *h, addr_t a, bool old_holder) {
+  obj *o = O(a);
+  uint32_t n = obj_nslots(o);
+  for (uint32_t i = 0; i < n; i++) {
+    tagged v = o->slots[i];
+    if (!in_from(h, v)) {
+      if (old_holder && is_ptr(v) && (page_of(h, (addr_t)v)->flags & PAGE_TO))
+        record_old_to_new(h, a, (addr_t)&o->slots[i]);
+      continue;
+    }
+    addr_t to = scavenge_evacuate(h, (addr_t)v);
+    o->slots[i] = (tagged)to;
+    if (old_holder && (page_of(h, to)->flags & PAGE_TO)) record_old_to_new(h, a, (addr_t)&o->slots[i]);
+  }
+}
+
+static void root_visitor(gc_heap *h, addr_t *slot, void *ud) {
+  (void)ud;
+  if (in_from(h, (tagged)*slot)) *slot = scavenge_evacuate(h, *slot);
+}
+
+static bool remembered_slot(gc_heap *h, page *p, addr_t slot, void *ud) {
+  (void)p;
+  (void)ud;
+  tagged v = *(tagged *)slot;
+  if (!is_ptr(v) || !(page_of(h, (addr_t)v)->flags & PAGE_YOUNG)) return false;
+  if (in_from(h, v)) {
+    addr_t to = scavenge_evacuate(h, (addr_t)v);
+    *(tagged *)slot = (tagged)to;
+    v = (tagged)to;
+  }
+  /* Keep the slot only while it still points into new space. */
+  return (page_of(h, (addr_t)v)->flags & PAGE_TO) != 0;
+}
+
+/* Drain the Cheney scan and the promotion worklist until both are empty. */
+static void process(gc_heap *h, page **scan_page, addr_t *scan) {
+  for (;;) {
+    bool progress = false;
+    while (*scan_page) {
+      page *p = *scan_page;
+      addr_t end = (p == h->nw.alloc_page) ? h->nw.top : p->top;
+      if (*scan < end) {
+        uint64_t w0 = O(*scan)->w0;
+        if (!w0_filler(w0)) scan_object(h, *scan, false);
+        *scan += w0 & 0xfffffff8u;
+        progress = true;
+        continue;
+      }
+      if (p == h->nw.alloc_page) break;
+      *scan_page = p->next;
+      if (*scan_page) *scan = (*scan_page)->start;
+    }
+    while (h->promo.n) {
+      addr_t a = h->promo.v[--h->promo.n];
+      scan_object(h, a, true);
+      progress = true;
+    }
+    if (!progress) break;
+  }
+}
+
+void scavenge(gc_heap *h) {
+  gc_event *ev = h->cur;
+  uint64_t young_objects_before = h->nw.objects + h->nlo.objects;
+  new_space_flip(h);
+  page *scan_page = h->nw.semi[h->nw.to].head;
+  addr_t scan = scan_page->start;
+  h->promo.n = 0;
+
+  handles_visit_roots(h, root_visitor, NULL);
+  for (page *p = h->old.pages.head; p; p = p->next) slot_set_iterate(h, p, remembered_slot, NULL);
+  for (page *p = h->lo.pages.head; p; p = p->next) slot_set_iterate(h, p, remembered_slot, NULL);
+  process(h, &scan_page, &scan);
+
+  handles_update_after_scavenge(h);
+  if (h->marking != GC_MARKING_IDLE) incremental_after_scavenge(h);
+
+  /* Young large objects: survivors move to old space by relinking. */
+  uint64_t freed = 0;
+  for (page *p = h->nlo.pages.head, *next; p; p = next) {
+    next = p->next;
+    if (p->flags & PAGE_SURVIVOR) {
+      obj_set_age(O(p->start), obj_age(O(p->start)) + 1);
+      ev->promoted_bytes += p->used_bytes;
+      ev->promoted_objects++;
+      lo_promote_page(h, p);
+    } else {
+      freed += p->used_bytes;
+      lo_release(h, &h->nlo, p);
+    }
+  }
+  for (page *p = h->nw.semi[h->nw.to ^ 1].head; p; p = p->next) p->flags &= ~PAGE_FROM;
+
+  uint64_t survivors = ev->copied_objects + ev->promoted_objects;
+  ev->died_in_new = young_objects_before > survivors ? young_objects_before - survivors : 0;
+  ev->died_objects = ev->died_in_new;
+  new_space_after_scavenge(h, ev->copied_bytes + ev->promoted_bytes);
+  heap_count_work(h, (ev->copied_bytes + ev->promoted_bytes) * h->cfg.cost.copy_ns_per_kb / 1024);
+  (void)freed;
+}

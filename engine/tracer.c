@@ -1,0 +1,103 @@
+/*
+ * tracer.c -- views of the event records: the `node --trace-gc` line and the
+ * `--trace-gc-nvp` line (V8's src/heap/gc-tracer.cc GCTracer::Print and
+ * PrintNVP).  Times are the virtual clock by default, so the text is
+ * byte-identical from run to run; `wall_time` swaps in measured pauses.
+ * The "[pid:isolate]" prefix is printed as [0:0x0] for the same reason.
+ */
+#include <stdio.h>
+
+#include "heap_internal.h"
+
+#define MB (1024.0 * 1024.0)
+
+static uint64_t ev_total(const gc_space_sample *s, bool committed) {
+  uint64_t n = 0;
+  for (int i = 0; i < GC_SPACE_COUNT; i++) n += committed ? s[i].committed : s[i].size;
+  return n;
+}
+
+/* Mutator utilisation: overall up to this event, and over the interval
+ * since the previous GC. */
+static void mutator_utilisation(const gc_heap *h, const gc_event *ev, double *avg, double *cur) {
+  uint64_t pauses = 0;
+  const gc_event *prev = NULL;
+  for (size_t i = 0; i < h->nevents && h->events[i].seq <= ev->seq; i++) {
+    pauses += h->events[i].pause_us;
+    if (h->events[i].seq < ev->seq) prev = &h->events[i];
+  }
+  uint64_t end = ev->start_us + ev->pause_us;
+  *avg = end ? 1.0 - (double)pauses / (double)end : 1.0;
+  uint64_t since = prev ? prev->start_us + prev->pause_us : 0;
+  uint64_t span = end > since ? end - since : 0;
+  *cur = span ? 1.0 - (double)ev->pause_us / (double)span : 1.0;
+  if (*avg < 0) *avg = 0;
+  if (*cur < 0) *cur = 0;
+}
+
+int gc_format_trace(const gc_heap *h, const gc_event *ev, bool wall_time, char *buf, size_t len) {
+  double avg, cur;
+  mutator_utilisation(h, ev, &avg, &cur);
+  double pause = wall_time ? ev->wall_pause_ms : ev->pause_us / 1000.0;
+  char incr[200] = "";
+  if (ev->incremental && ev->kind != GC_KIND_SCAVENGE) {
+    double per_kb = h->cfg.cost.mark_ns_per_kb / 1e6; /* ms per KiB */
+    double steps_ms = ev->incremental_marked / 1024.0 * per_kb;
+    double biggest = ev->largest_step / 1024.0 * per_kb;
+    double since = (double)(ev->start_us - ev->marking_start_us) / 1000.0;
+    snprintf(incr, sizeof incr,
+             " (+ %.1f ms in %u steps since start of marking, biggest step %.1f ms, walltime since start of "
+             "marking %.f ms)",
+             steps_ms, ev->incremental_steps, biggest, since);
+  }
+  return snprintf(buf, len,
+                  "[0:0x0] %8.0f ms: %s%s %.1f (%.1f) -> %.1f (%.1f) MB, %.2f / %.2f ms %s (average mu = "
+                  "%.3f, current mu = %.3f) %s; %s",
+                  ev->start_us / 1000.0, gc_kind_name(ev->kind), ev->reduce_memory ? " (reduce)" : "",
+                  ev_total(ev->before, false) / MB, ev_total(ev->before, true) / MB,
+                  ev_total(ev->after, false) / MB, ev_total(ev->after, true) / MB, pause, 0.0, incr, avg, cur,
+                  gc_reason_name(ev->reason), ev->collector_reason);
+}
+
+static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0.0; }
+
+int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t len) {
+  double avg, cur;
+  mutator_utilisation(h, ev, &avg, &cur);
+  uint64_t young_before = ev->before[GC_SPACE_NEW].size + ev->before[GC_SPACE_NEW_LARGE].size;
+  /* Survival averaged over every scavenge so far; promotion rate relative to
+   * what the previous scavenge copied (V8's definitions). */
+  double survival_sum = 0;
+  unsigned scavenges = 0;
+  uint64_t prev_copied = 0;
+  for (size_t i = 0; i < h->nevents && h->events[i].seq <= ev->seq; i++) {
+    const gc_event *e = &h->events[i];
+    uint64_t yb = e->before[GC_SPACE_NEW].size + e->before[GC_SPACE_NEW_LARGE].size;
+    if (e->kind == GC_KIND_SCAVENGE) {
+      survival_sum += pct(e->promoted_bytes + e->copied_bytes, yb);
+      scavenges++;
+    }
+    if (e->seq < ev->seq) prev_copied = e->copied_bytes;
+  }
+  uint64_t prev_end = 0;
+  for (size_t i = 0; i < h->nevents && h->events[i].seq < ev->seq; i++)
+    prev_end = h->events[i].start_us + h->events[i].pause_us;
+  double mutator_ms = (double)(ev->start_us - (ev->start_us >= prev_end ? prev_end : ev->start_us)) / 1000.0;
+  return snprintf(
+      buf, len,
+      "[0:0x0] %8.0f ms: pause=%.1f mutator=%.1f gc=%s reduce_memory=%d incremental.steps_count=%u "
+      "total_size_before=%llu total_size_after=%llu holes_size_before=%llu holes_size_after=%llu "
+      "allocated=%llu promoted=%llu semi_space_copied=%llu nodes_died_in_new=%llu nodes_copied_in_new=%llu "
+      "nodes_promoted=%llu promotion_ratio=%.1f%% average_survival_ratio=%.1f%% promotion_rate=%.1f%% "
+      "semi_space_copy_rate=%.1f%% marked=%llu moved=%llu pages_released=%llu",
+      ev->start_us / 1000.0, ev->pause_us / 1000.0, mutator_ms, ev->kind == GC_KIND_SCAVENGE ? "s" : "ms",
+      ev->reduce_memory ? 1 : 0, ev->incremental_steps, (unsigned long long)ev_total(ev->before, false),
+      (unsigned long long)ev_total(ev->after, false), (unsigned long long)ev->holes_before,
+      (unsigned long long)ev->holes_after, (unsigned long long)ev->allocated,
+      (unsigned long long)ev->promoted_bytes, (unsigned long long)ev->copied_bytes,
+      (unsigned long long)ev->died_in_new, (unsigned long long)ev->copied_objects,
+      (unsigned long long)ev->promoted_objects, pct(ev->promoted_bytes, young_before),
+      scavenges ? survival_sum / scavenges : 0.0, pct(ev->promoted_bytes, prev_copied),
+      pct(ev->copied_bytes, young_before), (unsigned long long)ev->marked_bytes,
+      (unsigned long long)ev->moved_bytes, (unsigned long long)ev->pages_released);
+}

@@ -1,0 +1,281 @@
+/*
+ * verify.c -- walks the whole heap and checks every invariant (listed at the
+ * top of heap_internal.h).  Cheap enough to call after every GC in tests.
+ *
+ * Pass 1 walks every page, checks each header, and records object starts in
+ * a temporary bitmap per page.  Pass 2 checks every slot of every object
+ * against it, the remembered sets, the colours, the handles, the free lists
+ * and the space counters.  The first violation is reported with where it is.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "heap_internal.h"
+
+typedef struct vctx {
+  gc_heap *h;
+  uint64_t **starts; /* per unit: bitmap of object starts, or NULL */
+  bool marking;
+  gc_status st;
+  uint64_t greys;
+} vctx;
+
+#define VFAIL(v, ...)                                   \
+  do {                                                  \
+    if ((v)->st == GC_OK) {                             \
+      char m_[400];                                     \
+      snprintf(m_, sizeof m_, __VA_ARGS__);             \
+      heap_fail((v)->h, GC_ECORRUPT, "verify: %s", m_); \
+      (v)->st = GC_ECORRUPT;                            \
+    }                                                   \
+  } while (0)
+
+static void mark_start(vctx *v, addr_t a) {
+  gc_heap *h = v->h;
+  uint32_t unit = (uint32_t)((a - h->base) >> h->page_shift);
+  if (!v->starts[unit]) {
+    v->starts[unit] = calloc((h->cfg.page_size / 8 + 63) / 64, sizeof(uint64_t));
+    if (!v->starts[unit]) return;
+  }
+  uint64_t i = ((a - h->base) & (h->cfg.page_size - 1)) >> 3;
+  v->starts[unit][i >> 6] |= 1ull << (i & 63);
+}
+
+static bool is_start(const vctx *v, addr_t a) {
+  const gc_heap *h = v->h;
+  if (!in_reservation(h, a) || (a & 7)) return false;
+  uint32_t unit = (uint32_t)((a - h->base) >> h->page_shift);
+  const page *p = h->page_table[unit];
+  if (!p) return false;
+  if (p->flags & PAGE_LARGE) return a == p->start;
+  if (!v->starts[unit]) return false;
+  uint64_t i = ((a - h->base) & (h->cfg.page_size - 1)) >> 3;
+  return (v->starts[unit][i >> 6] >> (i & 63)) & 1;
+}
+
+/* Check the header at a; returns its size or 0 on a violation. */
+static uint64_t check_header(vctx *v, page *p, addr_t a, addr_t end) {
+  gc_heap *h = v->h;
+  uint64_t w0 = O(a)->w0;
+  uint64_t sz = w0 & 0xfffffff8u;
+  if (w0_forwarded(w0)) {
+    VFAIL(v, "forwarding header left at offset 0x%llx (%s page %u)", (unsigned long long)off(h, a),
+          gc_space_name(p->space), p->unit);
+    return 0;
+  }
+  if (sz < 8 || a + sz > end) {
+    VFAIL(v, "bad block size %llu at offset 0x%llx (%s page %u)", (unsigned long long)sz,
+          (unsigned long long)off(h, a), gc_space_name(p->space), p->unit);
+    return 0;
+  }
+  if (w0_filler(w0)) return sz;
+  const obj *o = O(a);
+  if (sz < HEADER_SIZE + 8ull * obj_nslots(o)) {
+    VFAIL(v, "object at offset 0x%llx: size %llu too small for %u slots", (unsigned long long)off(h, a),
+          (unsigned long long)sz, obj_nslots(o));
+    return 0;
+  }
+  if (o->id == 0 || o->id >= h->next_id) {
+    VFAIL(v, "object at offset 0x%llx: bad id %llu", (unsigned long long)off(h, a),
+          (unsigned long long)o->id);
+    return 0;
+  }
+  if (META_NAME(o->meta) >= h->names.n) {
+    VFAIL(v, "object #%llu: bad name id", (unsigned long long)o->id);
+    return 0;
+  }
+  uint32_t c = obj_color(o);
+  if (c > GC_BLACK || (!v->marking && c != GC_WHITE)) {
+    VFAIL(v, "object #%llu (%s): colour %s outside marking", (unsigned long long)o->id,
+          names_get(h, META_NAME(o->meta)), c <= GC_BLACK ? gc_color_name((gc_color)c) : "invalid");
+    return 0;
+  }
+  if (c == GC_GREY) v->greys++;
+  mark_start(v, a);
+  return sz;
+}
+
+typedef struct counts {
+  uint64_t size, objects;
+} counts;
+
+static counts walk_pages(vctx *v, page *p, bool young_alloc_list) {
+  gc_heap *h = v->h;
+  counts c = {0, 0};
+  for (; p && v->st == GC_OK; p = p->next) {
+    addr_t end = p->start + p->size;
+    addr_t top = (young_alloc_list && p == h->nw.alloc_page) ? h->nw.top : p->top;
+    if (page_of(h, p->start) != p) VFAIL(v, "page table does not map page %u", p->unit);
+    uint64_t used = 0;
+    uint32_t objs = 0;
+    for (addr_t a = p->start; a < top && v->st == GC_OK;) {
+      uint64_t sz = check_header(v, p, a, end);
+      if (!sz) break;
+      if (!w0_filler(O(a)->w0)) {
+        used += sz;
+        objs++;
+      }
+      a += sz;
+    }
+    if (p->space == GC_SPACE_OLD && (used != p->used_bytes || objs != p->objects))
+      VFAIL(v, "old page %u: counters say %llu bytes in %u objects, the page holds %llu in %u", p->unit,
+            (unsigned long long)p->used_bytes, p->objects, (unsigned long long)used, objs);
+    c.size += used;
+    c.objects += objs;
+  }
+  return c;
+}
+
+static void check_slots(vctx *v, addr_t a) {
+  gc_heap *h = v->h;
+  obj *o = O(a);
+  page *hp = page_of(h, a);
+  bool old_holder = !(hp->flags & PAGE_YOUNG);
+  uint32_t n = obj_nslots(o);
+  for (uint32_t i = 0; i < n && v->st == GC_OK; i++) {
+    tagged t = o->slots[i];
+    if (!is_ptr(t)) continue;
+    addr_t target = (addr_t)t;
+    if (!is_start(v, target)) {
+      VFAIL(v, "object #%llu (%s) slot %u points to 0x%llx, not to a live object", (unsigned long long)o->id,
+            names_get(h, META_NAME(o->meta)), i,
+            (unsigned long long)(in_reservation(h, target) ? off(h, target) : (uint64_t)target));
+      return;
+    }
+    page *tp = page_of(h, target);
+    if (tp->flags & PAGE_FROM) {
+      VFAIL(v, "object #%llu slot %u points into From-space", (unsigned long long)o->id, i);
+      return;
+    }
+    if (old_holder && (tp->flags & PAGE_YOUNG) && !slot_set_contains(hp, (addr_t)&o->slots[i])) {
+      VFAIL(v, "old->new slot %u of object #%llu (%s) -> #%llu is not in the remembered set", i,
+            (unsigned long long)o->id, names_get(h, META_NAME(o->meta)),
+            (unsigned long long)O(target)->id);
+      return;
+    }
+    if (v->marking && obj_color(o) == GC_BLACK && obj_color(O(target)) == GC_WHITE) {
+      VFAIL(v, "tri-colour invariant broken%s: black object #%llu (%s) slot %u points to white object #%llu (%s)",
+            h->marking_barrier_on ? "" : " (marking barrier off)", (unsigned long long)o->id,
+            names_get(h, META_NAME(o->meta)), i, (unsigned long long)O(target)->id,
+            names_get(h, META_NAME(O(target)->meta)));
+      return;
+    }
+  }
+}
+
+static void slots_in_pages(vctx *v, page *p, bool young_alloc_list) {
+  gc_heap *h = v->h;
+  for (; p && v->st == GC_OK; p = p->next) {
+    addr_t top = (young_alloc_list && p == h->nw.alloc_page) ? h->nw.top : p->top;
+    for (addr_t a = p->start; a < top && v->st == GC_OK;) {
+      uint64_t w0 = O(a)->w0;
+      if (!w0_filler(w0)) check_slots(v, a);
+      a += w0 & 0xfffffff8u;
+    }
+  }
+}
+
+static void check_free_lists(vctx *v) {
+  gc_heap *h = v->h;
+  uint64_t bytes = 0;
+  for (int k = 0; k < FREE_CLASSES && v->st == GC_OK; k++) {
+    uint64_t guard = 0;
+    for (addr_t a = h->old.free.head[k]; a && v->st == GC_OK; a = (addr_t)((uint64_t *)a)[1]) {
+      if (!in_reservation(h, a) || !page_of(h, a) || page_of(h, a)->space != GC_SPACE_OLD ||
+          (page_of(h, a)->flags & PAGE_LARGE)) {
+        VFAIL(v, "free list %d holds a block outside old space", k);
+        return;
+      }
+      uint64_t w0 = O(a)->w0;
+      uint64_t sz = w0 & 0xfffffff8u;
+      if (!w0_filler(w0) || sz < 16 || (63 - __builtin_clzll(sz)) != k) {
+        VFAIL(v, "free list %d: block at offset 0x%llx is not a free block of its class", k,
+              (unsigned long long)off(h, a));
+        return;
+      }
+      if (is_start(v, a)) {
+        VFAIL(v, "free block at offset 0x%llx overlaps an object", (unsigned long long)off(h, a));
+        return;
+      }
+      bytes += sz;
+      if (++guard > h->reserved / 16) {
+        VFAIL(v, "free list %d has a cycle", k);
+        return;
+      }
+    }
+  }
+  if (v->st == GC_OK && bytes != h->old.free.bytes)
+    VFAIL(v, "free lists hold %llu bytes, the counter says %llu", (unsigned long long)bytes,
+          (unsigned long long)h->old.free.bytes);
+}
+
+gc_status heap_verify(gc_heap *h, bool during_marking) {
+  vctx v = {h, calloc(h->units, sizeof(uint64_t *)), during_marking, GC_OK, 0};
+  if (!v.starts) return heap_fail(h, GC_ENOMEM, "verify: out of process memory");
+  new_space_seal(h);
+
+  counts nw = walk_pages(&v, h->nw.semi[h->nw.to].head, true);
+  counts old = walk_pages(&v, h->old.pages.head, false);
+  counts lo = {0, 0}, nlo = {0, 0};
+  lo_space *los[] = {&h->lo, &h->nlo};
+  counts *lc[] = {&lo, &nlo};
+  for (int i = 0; i < 2 && v.st == GC_OK; i++)
+    for (page *p = los[i]->pages.head; p && v.st == GC_OK; p = p->next) {
+      if (!(p->flags & PAGE_LARGE) || ((p->flags & PAGE_YOUNG) != 0) != (i == 1))
+        VFAIL(&v, "large page %u has the wrong flags", p->unit);
+      uint64_t sz = check_header(&v, p, p->start, p->start + p->size);
+      if (sz && w0_filler(O(p->start)->w0)) VFAIL(&v, "large page %u holds no object", p->unit);
+      lc[i]->size += sz;
+      lc[i]->objects++;
+    }
+  if (v.st == GC_OK) {
+    if (nw.size != h->nw.size || nw.objects != h->nw.objects)
+      VFAIL(&v, "new space counters say %llu bytes in %llu objects, To-space holds %llu in %llu",
+            (unsigned long long)h->nw.size, (unsigned long long)h->nw.objects, (unsigned long long)nw.size,
+            (unsigned long long)nw.objects);
+    if (old.size != h->old.size || old.objects != h->old.objects)
+      VFAIL(&v, "old space counters say %llu bytes in %llu objects, its pages hold %llu in %llu",
+            (unsigned long long)h->old.size, (unsigned long long)h->old.objects,
+            (unsigned long long)old.size, (unsigned long long)old.objects);
+    if (lo.size != h->lo.size || lo.objects != h->lo.objects || nlo.size != h->nlo.size ||
+        nlo.objects != h->nlo.objects)
+      VFAIL(&v, "large-object counters do not match their pages");
+  }
+
+  slots_in_pages(&v, h->nw.semi[h->nw.to].head, true);
+  slots_in_pages(&v, h->old.pages.head, false);
+  for (int i = 0; i < 2 && v.st == GC_OK; i++)
+    for (page *p = los[i]->pages.head; p && v.st == GC_OK; p = p->next) check_slots(&v, p->start);
+  if (v.st == GC_OK) check_free_lists(&v);
+
+  /* Handles and roots. */
+  for (uint32_t i = 0; i < h->nhandles && v.st == GC_OK; i++) {
+    hentry *e = &h->handles[i];
+    if (e->state != H_LIVE) {
+      if (e->state == H_DEAD && (e->roots || e->scoped))
+        VFAIL(&v, "rooted handle of object #%llu is dead", (unsigned long long)e->id);
+      continue;
+    }
+    if (!is_start(&v, e->addr) || O(e->addr)->id != e->id)
+      VFAIL(&v, "handle of object #%llu (%s) does not point to it", (unsigned long long)e->id,
+            names_get(h, e->name));
+  }
+
+  /* Marking: grey objects are exactly those on the worklist. */
+  if (v.st == GC_OK && during_marking) {
+    for (size_t i = 0; i < h->worklist.n && v.st == GC_OK; i++) {
+      addr_t a = h->worklist.v[i];
+      if (!is_start(&v, a) || obj_color(O(a)) != GC_GREY)
+        VFAIL(&v, "marking worklist entry %zu is not a grey object", i);
+    }
+    if (v.st == GC_OK && v.greys != h->worklist.n)
+      VFAIL(&v, "%llu grey objects but %zu on the marking worklist", (unsigned long long)v.greys,
+            h->worklist.n);
+  } else if (v.st == GC_OK && h->worklist.n) {
+    VFAIL(&v, "marking worklist not empty outside marking");
+  }
+
+  for (uint32_t u = 0; u < h->units; u++) free(v.starts[u]);
+  free(v.starts);
+  return v.st;
+}
