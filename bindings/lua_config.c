@@ -1,0 +1,331 @@
+/*
+ * lua_config.c -- heap configurations from Lua: nil (the built-in default),
+ * a YAML file path, or a table shaped like the YAML; gclab.defaults, which
+ * sets what every later heap starts from (the runner's --config, --set,
+ * --verify, --stress and its event hook); and heap.config as a table.
+ *
+ * A table's list part holds whole layers applied before its named keys:
+ * gclab.heap{"configs/tiny.yaml", old_space = {max_size = "1MiB"}}.
+ *
+ * Layering, lowest first: the built-in default (node20), the defaults'
+ * `config` (the runner's --config), the heap's own cfg argument, then the
+ * defaults' `set` list (the runner's --set).  A table cfg is flattened to
+ * dotted keys in sorted order (so errors are deterministic), each value
+ * turned into the text a YAML file would hold, and applied with
+ * gclab_config_set_kv_novalidate: one parser for YAML and Lua alike.  The
+ * relations between keys are checked once, on the final result, so a table
+ * may raise semi_space.initial and semi_space.max together in any order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua_internal.h"
+
+#ifdef GCLAB_HAVE_CONFIG
+#include "gclab_config.h"
+#endif
+
+/* ------------------------------------------------- tables -> key paths */
+
+/* Collect the leaves of the table at `tidx` into the table at `acc` as
+ * acc["a.b.c"] = "text". */
+static void flatten(lua_State *L, int tidx, int acc, const char *prefix, const char *what,
+                    lua_Integer layers) {
+  luaL_checkstack(L, 6, "config table too deep");
+  lua_pushnil(L);
+  while (lua_next(L, tidx)) {
+    if (layers > 0 && lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1 &&
+        lua_tointeger(L, -2) <= layers) {
+      lua_pop(L, 1); /* a layer, applied already */
+      continue;
+    }
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      luaL_error(L, "%s: config keys must be strings, got %s key %s%s%s", what,
+                 luaL_typename(L, -2), *prefix ? "under '" : "", prefix, *prefix ? "'" : "");
+    }
+    const char *k = lua_tostring(L, -2);
+    const char *key = *prefix ? lua_pushfstring(L, "%s.%s", prefix, k) : lua_pushstring(L, k);
+    int keyi = lua_gettop(L);
+    int vi = keyi - 1;
+    switch (lua_type(L, vi)) {
+    case LUA_TTABLE: flatten(L, lua_absindex(L, vi), acc, key, what, 0); break;
+    case LUA_TSTRING: lua_pushvalue(L, vi); lua_setfield(L, acc, key); break;
+    case LUA_TBOOLEAN:
+      lua_pushstring(L, lua_toboolean(L, vi) ? "true" : "false");
+      lua_setfield(L, acc, key);
+      break;
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, vi)) {
+        lua_pushfstring(L, "%I", lua_tointeger(L, vi));
+      } else {
+        lua_Number n = lua_tonumber(L, vi);
+        lua_Integer i;
+        if (lua_numbertointeger(n, &i) && (lua_Number)i == n) {
+          lua_pushfstring(L, "%I", i);
+        } else {
+          char buf[64];
+          snprintf(buf, sizeof buf, "%.14g", (double)n);
+          lua_pushstring(L, buf);
+        }
+      }
+      lua_setfield(L, acc, key);
+      break;
+    default:
+      luaL_error(L, "%s: config key '%s': expected a string, number, boolean or table, got %s",
+                 what, key, luaL_typename(L, vi));
+    }
+    lua_settop(L, vi - 1); /* keep the key for lua_next */
+  }
+}
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Apply one layer: nil, a YAML path, or a table. */
+static void apply_layer(lua_State *L, int idx, gc_config *cfg, const char *what) {
+  int t = lua_type(L, idx);
+  if (t == LUA_TNIL || t == LUA_TNONE) return;
+#ifdef GCLAB_HAVE_CONFIG
+  char err[512] = "";
+  if (t == LUA_TSTRING) {
+    const char *path = lua_tostring(L, idx);
+    if (gclab_config_load_file(path, cfg, err, sizeof err) != 0)
+      luaL_error(L, "%s: %s", what, *err ? err : path);
+    return;
+  }
+  if (t == LUA_TTABLE) {
+    int top = lua_gettop(L);
+    idx = lua_absindex(L, idx);
+    /* A list part holds whole layers, applied first: {"tiny.yaml", {...}, key = ...}. */
+    lua_Integer nl = (lua_Integer)lua_rawlen(L, idx);
+    for (lua_Integer i = 1; i <= nl; i++) {
+      lua_rawgeti(L, idx, i);
+      if (!lua_isstring(L, -1) && !lua_istable(L, -1))
+        luaL_error(L, "%s: config layer [%I] must be a YAML path or a table, got %s", what, i,
+                   luaL_typename(L, -1));
+      apply_layer(L, -1, cfg, what);
+      lua_pop(L, 1);
+    }
+    lua_newtable(L);
+    int acc = lua_gettop(L);
+    flatten(L, idx, acc, "", what, nl);
+    size_t n = 0;
+    lua_pushnil(L);
+    while (lua_next(L, acc)) {
+      n++;
+      lua_pop(L, 1);
+    }
+    const char **keys = n ? (const char **)lua_newuserdatauv(L, n * sizeof *keys, 0) : NULL;
+    size_t i = 0;
+    lua_pushnil(L);
+    while (lua_next(L, acc)) {
+      lua_pop(L, 1);
+      keys[i++] = lua_tostring(L, -1); /* anchored in acc */
+    }
+    if (n) qsort(keys, n, sizeof *keys, cmp_str);
+    for (i = 0; i < n; i++) {
+      lua_getfield(L, acc, keys[i]);
+      const char *v = lua_tostring(L, -1);
+      if (gclab_config_set_kv_novalidate(cfg, keys[i], v, err, sizeof err) != 0)
+        luaL_error(L, "%s: config key '%s': %s", what, keys[i], *err ? err : "rejected");
+      lua_pop(L, 1);
+    }
+    lua_settop(L, top);
+    return;
+  }
+#else
+  (void)cfg;
+  if (t == LUA_TSTRING || t == LUA_TTABLE)
+    luaL_error(L, "%s: this build has no config loader (YAML and table configs unavailable)",
+               what);
+#endif
+  luaL_typeerror(L, idx, "nil, a YAML file path or a config table");
+}
+
+/* The `set` list of the defaults ("key=value" strings), on top of cfg. */
+static void apply_set_list(lua_State *L, int listidx, gc_config *cfg, const char *what) {
+  lua_Integer n = (lua_Integer)lua_rawlen(L, listidx);
+  for (lua_Integer i = 1; i <= n; i++) {
+    lua_rawgeti(L, listidx, i);
+    const char *s = lua_tostring(L, -1);
+    if (!s) luaL_error(L, "%s: set[%I] must be a \"key=value\" string", what, i);
+#ifdef GCLAB_HAVE_CONFIG
+    char err[512] = "";
+    if (gclab_config_set_novalidate(cfg, s, err, sizeof err) != 0)
+      luaL_error(L, "%s: --set %s: %s", what, s, *err ? err : "rejected");
+#else
+    (void)cfg;
+    luaL_error(L, "%s: this build has no config loader (--set unavailable)", what);
+#endif
+    lua_pop(L, 1);
+  }
+}
+
+static void validate(lua_State *L, const gc_config *cfg, const char *what) {
+  char err[512] = "";
+  if (gc_config_validate(cfg, err, sizeof err) != GC_OK)
+    luaL_error(L, "%s: %s", what, *err ? err : "invalid configuration");
+}
+
+void lgc_build_config(lua_State *L, int cfgidx, gc_config *out, const char *what) {
+  ldefaults *d = (ldefaults *)lua_touserdata(L, UP_DEFAULTS);
+  cfgidx = lua_absindex(L, cfgidx);
+  *out = d->base;
+  apply_layer(L, cfgidx, out, what);
+  lua_getiuservalue(L, UP_DEFAULTS, DV_SET);
+  apply_set_list(L, lua_gettop(L), out, what);
+  lua_pop(L, 1);
+  validate(L, out, what);
+}
+
+/* gclab.defaults{config=, set=, verify=, stress=, on_event=, on_heap=} */
+int lgc_defaults(lua_State *L) {
+  ldefaults *d = (ldefaults *)lua_touserdata(L, UP_DEFAULTS);
+  if (lua_isnoneornil(L, 1)) {
+    lua_settop(L, 0);
+    lua_newtable(L);
+  }
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  static const char *const known[] = {"config", "set", "verify", "stress", "on_event", "on_heap",
+                                      NULL};
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    lua_pop(L, 1);
+    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    bool ok = false;
+    for (int i = 0; k && known[i]; i++) ok = ok || strcmp(k, known[i]) == 0;
+    if (!ok)
+      return luaL_argerror(L, 1, lua_pushfstring(L, "unknown option '%s' (known: config, set, "
+                                                    "verify, stress, on_event, on_heap)",
+                                                 k ? k : luaL_typename(L, -1)));
+  }
+  lua_getfield(L, 1, "config"); /* 2 */
+  lua_getfield(L, 1, "set");    /* 3 */
+  if (lua_isnil(L, 3)) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+  } else {
+    luaL_argcheck(L, lua_istable(L, 3), 1, "field 'set' must be a list of \"key=value\" strings");
+  }
+  lua_getfield(L, 1, "stress"); /* 4 */
+  lua_Integer stress = 0;
+  if (!lua_isnil(L, 4)) {
+    int isnum;
+    stress = lua_tointegerx(L, 4, &isnum);
+    luaL_argcheck(L, isnum && stress >= 0 && stress <= (lua_Integer)UINT32_MAX, 1,
+                  "field 'stress' must be a non-negative integer");
+  }
+  lua_getfield(L, 1, "on_event"); /* 5 */
+  lua_getfield(L, 1, "on_heap");  /* 6 */
+  luaL_argcheck(L, lua_isnil(L, 5) || lua_isfunction(L, 5), 1,
+                "field 'on_event' must be a function");
+  luaL_argcheck(L, lua_isnil(L, 6) || lua_isfunction(L, 6), 1,
+                "field 'on_heap' must be a function");
+
+  /* Build and check everything before changing anything. */
+  gc_config base;
+  gc_config_default(&base);
+  apply_layer(L, 2, &base, "config");
+  gc_config probe = base;
+  apply_set_list(L, 3, &probe, "config");
+  validate(L, &probe, "config");
+
+  d->base = base;
+  lua_getfield(L, 1, "verify");
+  d->verify = lua_toboolean(L, -1);
+  lua_pop(L, 1);
+  d->stress = (uint32_t)stress;
+  lua_pushvalue(L, 3);
+  lua_setiuservalue(L, UP_DEFAULTS, DV_SET);
+  lua_pushvalue(L, 5);
+  lua_setiuservalue(L, UP_DEFAULTS, DV_ON_EVENT);
+  lua_pushvalue(L, 6);
+  lua_setiuservalue(L, UP_DEFAULTS, DV_ON_HEAP);
+  return 0;
+}
+
+/* ------------------------------------------------ gc_config -> table */
+
+static void f_int(lua_State *L, const char *k, uint64_t v) {
+  lua_pushinteger(L, (lua_Integer)v);
+  lua_setfield(L, -2, k);
+}
+
+static void f_x100(lua_State *L, const char *k, uint32_t v) {
+  lua_pushnumber(L, (lua_Number)v / 100.0);
+  lua_setfield(L, -2, k);
+}
+
+static void f_str(lua_State *L, const char *k, const char *v) {
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static void f_bool(lua_State *L, const char *k, bool v) {
+  lua_pushboolean(L, v);
+  lua_setfield(L, -2, k);
+}
+
+void lgc_push_config(lua_State *L, const gc_config *c) {
+  lua_createtable(L, 0, 8);
+  f_int(L, "page_size", c->page_size);
+
+  lua_createtable(L, 0, 2); /* new_space */
+  lua_createtable(L, 0, 3);
+  f_int(L, "initial", c->new_space.semi_space_initial);
+  f_int(L, "max", c->new_space.semi_space_max);
+  f_int(L, "growth_factor", c->new_space.growth_factor);
+  lua_setfield(L, -2, "semi_space");
+  lua_createtable(L, 0, 3);
+  f_str(L, "policy", c->new_space.promotion == GC_PROMOTE_CLASSIC ? "classic" : "age_mark");
+  f_int(L, "age", c->new_space.promotion_age);
+  f_int(L, "classic_to_space", c->new_space.classic_to_space_pct);
+  lua_setfield(L, -2, "promotion");
+  lua_setfield(L, -2, "new_space");
+
+  lua_createtable(L, 0, 9); /* old_space */
+  f_int(L, "max_size", c->old_space.max_size);
+  f_int(L, "initial_limit", c->old_space.initial_limit);
+  f_str(L, "full_gc", c->old_space.full_gc == GC_FULL_MARK_SWEEP ? "mark_sweep" : "mark_compact");
+  lua_createtable(L, 0, 4);
+  f_int(L, "min_step", c->old_space.min_growing_step);
+  f_x100(L, "min_factor", c->old_space.min_growing_factor_x100);
+  f_x100(L, "max_factor", c->old_space.max_growing_factor_x100);
+  f_x100(L, "target_mu", c->old_space.target_mu_x100);
+  lua_setfield(L, -2, "growing");
+  lua_createtable(L, 0, 4);
+  f_str(L, "strategy", c->old_space.compaction == GC_COMPACT_SLIDE ? "slide" : "evacuate");
+  f_int(L, "free_threshold", c->old_space.evacuation_free_pct);
+  f_int(L, "free_threshold_reducing", c->old_space.evacuation_free_pct_reducing);
+  f_int(L, "quota", c->old_space.evacuation_quota);
+  lua_setfield(L, -2, "compaction");
+  f_bool(L, "always_promote_young", c->old_space.always_promote_young);
+  f_int(L, "page_promotion_threshold", c->old_space.page_promotion_pct);
+  f_int(L, "last_resort_gcs", c->old_space.last_resort_gcs);
+  lua_setfield(L, -2, "old_space");
+
+  lua_createtable(L, 0, 1);
+  f_int(L, "threshold", c->large_object.threshold);
+  lua_setfield(L, -2, "large_object");
+
+  lua_createtable(L, 0, 5);
+  f_bool(L, "enabled", c->incremental.enabled);
+  f_int(L, "activation_size", c->incremental.activation_size);
+  f_int(L, "young_step", c->incremental.young_step);
+  f_int(L, "old_step", c->incremental.old_step);
+  f_int(L, "step_budget", c->incremental.step_budget);
+  lua_setfield(L, -2, "incremental");
+
+  lua_createtable(L, 0, 5);
+  f_int(L, "alloc_ns", c->cost.alloc_ns);
+  f_int(L, "store_ns", c->cost.store_ns);
+  f_int(L, "mark_ns_per_kb", c->cost.mark_ns_per_kb);
+  f_int(L, "copy_ns_per_kb", c->cost.copy_ns_per_kb);
+  f_int(L, "sweep_ns_per_kb", c->cost.sweep_ns_per_kb);
+  lua_setfield(L, -2, "cost");
+
+  f_int(L, "seed", c->seed);
+}

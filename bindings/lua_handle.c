@@ -1,0 +1,311 @@
+/*
+ * lua_handle.c -- handle userdata: slot reads and writes, properties, and
+ * the errors a dead handle raises.
+ *
+ * Hot paths (h[i], h[i] = v) make one engine call each plus, for a read of
+ * a reference, one lookup in the identity cache; an engine handle is only
+ * made (gc_slot_handle) on a cache miss.  A handle never keeps its object
+ * alive: roots do (heap:root, heap:scope).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "lua_internal.h"
+
+/* ------------------------------------------------------------- creation */
+
+lhandle *lgc_new_handle(lua_State *L, lheap *lh) {
+  lhandle *hd = (lhandle *)lua_newuserdatauv(L, sizeof *hd, 0);
+  hd->h = GC_NO_HANDLE;
+  hd->id = 0;
+  hd->lh = lh;
+  lh->refs++;
+  lua_pushvalue(L, UP_HANDLE_MT);
+  lua_setmetatable(L, -2);
+  return hd;
+}
+
+/* Push the handle of object `id`, which slot `slot` of `from` references:
+ * the cached userdata if there is one, else a new one. */
+void lgc_push_handle_for(lua_State *L, lheap *lh, lhandle *from, uint32_t slot, uint64_t id) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
+  if (lua_rawgeti(L, -1, (lua_Integer)id) == LUA_TUSERDATA) {
+    lua_remove(L, -2);
+    return;
+  }
+  lua_pop(L, 1);
+  lhandle *nh = lgc_new_handle(L, lh);
+  gc_status st = gc_slot_handle(lh->heap, from->h, slot, &nh->h);
+  if (st != GC_OK) {
+    nh->h = GC_NO_HANDLE;
+    lgc_status_error(L, lh, st, "slot read");
+  }
+  nh->id = id;
+  lua_pushvalue(L, -1);
+  lua_rawseti(L, -3, (lua_Integer)id);
+  lua_remove(L, -2);
+}
+
+lhandle *lgc_test_handle(lua_State *L, int idx) {
+  if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return NULL;
+  int ok = lua_rawequal(L, -1, UP_HANDLE_MT);
+  lua_pop(L, 1);
+  if (!ok) return NULL;
+  lhandle *hd = (lhandle *)lua_touserdata(L, idx);
+  return hd->lh ? hd : NULL; /* NULL after __gc (a resurrected userdata) */
+}
+
+/* A handle argument of heap `lh` (lh NULL: of any open heap). */
+lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh) {
+  lhandle *hd = lgc_test_handle(L, idx);
+  if (!hd) {
+    luaL_typeerror(L, idx, "gclab handle");
+    return NULL;
+  }
+  if (lh && hd->lh != lh)
+    luaL_argerror(L, idx,
+                  lua_pushfstring(L, "handle of object #%I belongs to heap %d, not heap %d",
+                                  (lua_Integer)hd->id, (int)hd->lh->serial, (int)lh->serial));
+  if (!hd->lh->heap) luaL_error(L, "heap %d is closed", (int)hd->lh->serial);
+  return hd;
+}
+
+/* ---------------------------------------------------------- dead objects */
+
+static const char *obj_name(lhandle *hd, gc_object_info *oi, bool have) {
+  (void)hd;
+  return (have && oi->name) ? oi->name : "?";
+}
+
+/* Raise "<what>: object #ID (NAME) is dead: collected by GC #N (KIND, REASON)". */
+int lgc_dead_error(lua_State *L, lhandle *hd, const char *what) {
+  lheap *lh = hd->lh;
+  gc_object_info oi;
+  memset(&oi, 0, sizeof oi);
+  bool have = gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK;
+  const char *name = obj_name(hd, &oi, have);
+  if (have && oi.died_in_gc > 0) {
+    const gc_event *ev = gc_event_get(lh->heap, oi.died_in_gc - 1);
+    if (ev)
+      return luaL_error(L, "%s: object #%I (%s) is dead: collected by GC #%d (%s, %s%s%s)", what,
+                        (lua_Integer)hd->id, name, (int)ev->seq, gc_kind_name(ev->kind),
+                        gc_reason_name(ev->reason),
+                        (ev->collector_reason && *ev->collector_reason) ? "; " : "",
+                        ev->collector_reason ? ev->collector_reason : "");
+  }
+  return luaL_error(L, "%s: object #%I (%s) is dead", what, (lua_Integer)hd->id, name);
+}
+
+/* The handle a metamethod was called on (arg 1). */
+static lhandle *self_handle(lua_State *L) {
+  lhandle *hd = lgc_test_handle(L, 1);
+  if (!hd) luaL_typeerror(L, 1, "gclab handle");
+  if (!hd->lh->heap) luaL_error(L, "heap %d is closed", (int)hd->lh->serial);
+  return hd;
+}
+
+static int slot_range_error(lua_State *L, lhandle *hd, lua_Integer i, const char *what) {
+  gc_object_info oi;
+  if (gc_object_info_get(hd->lh->heap, hd->h, &oi) != GC_OK || !oi.alive)
+    return lgc_dead_error(L, hd, what);
+  return luaL_error(L, "%s: slot index %I out of range for object #%I (%s) with %d slot%s", what,
+                    i, (lua_Integer)hd->id, oi.name ? oi.name : "?", (int)oi.nslots,
+                    oi.nslots == 1 ? "" : "s");
+}
+
+/* ------------------------------------------------------------ properties */
+
+static int push_property(lua_State *L, lhandle *hd, const char *k) {
+  lheap *lh = hd->lh;
+  gc_object_info oi;
+  gc_status st = gc_object_info_get(lh->heap, hd->h, &oi);
+  bool alive = st == GC_OK && oi.alive;
+  if (strcmp(k, "alive") == 0) {
+    lua_pushboolean(L, alive);
+    return 1;
+  }
+  if (strcmp(k, "id") == 0) {
+    lua_pushinteger(L, (lua_Integer)hd->id);
+    return 1;
+  }
+  if (strcmp(k, "name") == 0) {
+    if (st == GC_OK && oi.name)
+      lua_pushstring(L, oi.name);
+    else
+      lua_pushnil(L);
+    return 1;
+  }
+  static const char *const fields[] = {"space", "young", "age",     "size",   "slots", "address",
+                                       "page",  "color", "rooted", "info",   NULL};
+  int f = -1;
+  for (int i = 0; fields[i]; i++)
+    if (strcmp(k, fields[i]) == 0) f = i;
+  if (f < 0)
+    return luaL_error(L,
+                      "handle has no field '%s' (fields: alive id name space young age size "
+                      "slots address page color rooted info)",
+                      k);
+  if (!alive) {
+    char what[64];
+    snprintf(what, sizeof what, "h.%s", k);
+    return lgc_dead_error(L, hd, what);
+  }
+  switch (f) {
+  case 0: lua_pushstring(L, lgc_handle_space_name(oi.space)); break;
+  case 1: lua_pushboolean(L, oi.space == GC_SPACE_NEW || oi.space == GC_SPACE_NEW_LARGE); break;
+  case 2: lua_pushinteger(L, (lua_Integer)oi.age); break;
+  case 3: lua_pushinteger(L, (lua_Integer)oi.size); break;
+  case 4: lua_pushinteger(L, (lua_Integer)oi.nslots); break;
+  case 5: lua_pushinteger(L, (lua_Integer)oi.address); break;
+  case 6: lua_pushinteger(L, (lua_Integer)oi.page); break;
+  case 7: lua_pushstring(L, gc_color_name(oi.color)); break;
+  case 8: lua_pushboolean(L, oi.rooted); break;
+  default: lgc_push_object_info(L, &oi); break;
+  }
+  return 1;
+}
+
+/* ------------------------------------------------------------ metamethods */
+
+/* h[i] -> handle | integer | nil ;  h.field -> property */
+static int h_index(lua_State *L) {
+  lhandle *hd = self_handle(L);
+  int isnum = 0;
+  lua_Integer i = lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isnum) : 0;
+  if (isnum) {
+    if (i < 1 || i > (lua_Integer)UINT32_MAX) return slot_range_error(L, hd, i, "slot read");
+    gc_slot_value v;
+    gc_status st = gc_slot_get(hd->lh->heap, hd->h, (uint32_t)(i - 1), &v);
+    if (st != GC_OK) {
+      if (st == GC_EDEAD) return lgc_dead_error(L, hd, "slot read");
+      if (st == GC_EINVAL) return slot_range_error(L, hd, i, "slot read");
+      return lgc_status_error(L, hd->lh, st, "slot read");
+    }
+    switch (v.kind) {
+    case GC_SLOT_SMI: lua_pushinteger(L, v.smi); break;
+    case GC_SLOT_REF: lgc_push_handle_for(L, hd->lh, hd, (uint32_t)(i - 1), v.ref_id); break;
+    default: lua_pushnil(L); break;
+    }
+    return 1;
+  }
+  if (lua_type(L, 2) == LUA_TSTRING) return push_property(L, hd, lua_tostring(L, 2));
+  return luaL_error(L, "handle index: expected a slot number (an integer) or a field name, got %s",
+                    lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
+}
+
+/* h[i] = handle | integer | nil  (through the write barrier) */
+static int h_newindex(lua_State *L) {
+  lhandle *hd = self_handle(L);
+  lheap *lh = hd->lh;
+  int isnum = 0;
+  lua_Integer i = lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isnum) : 0;
+  if (!isnum) {
+    if (lua_type(L, 2) == LUA_TSTRING)
+      return luaL_error(L, "cannot assign field '%s' of a handle (only slots h[i] are writable)",
+                        lua_tostring(L, 2));
+    return luaL_error(L, "handle index: expected a slot number (an integer), got %s",
+                      lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
+  }
+  if (i < 1 || i > (lua_Integer)UINT32_MAX) return slot_range_error(L, hd, i, "slot write");
+  uint32_t slot = (uint32_t)(i - 1);
+  gc_status st;
+  lhandle *val = NULL;
+  switch (lua_type(L, 3)) {
+  case LUA_TNIL: st = gc_slot_clear(lh->heap, hd->h, slot); break;
+  case LUA_TNUMBER: {
+    int ok;
+    lua_Integer n = lua_tointegerx(L, 3, &ok);
+    if (!ok)
+      return luaL_error(L, "slot write: bad value for slot %I: number %s has no integer "
+                        "representation (slots hold handles, small integers or nil)",
+                        i, lua_tostring(L, 3));
+    if (n < GC_SMI_MIN || n > GC_SMI_MAX)
+      return luaL_error(L, "slot write: bad value for slot %I: integer %I out of Smi range "
+                        "(%d..%d)", i, n, (int)GC_SMI_MIN, (int)GC_SMI_MAX);
+    st = gc_slot_set_smi(lh->heap, hd->h, slot, n);
+    break;
+  }
+  case LUA_TUSERDATA:
+    val = lgc_test_handle(L, 3);
+    if (val) {
+      if (val->lh != lh)
+        return luaL_error(L, "slot write: bad value for slot %I: handle of object #%I belongs to "
+                          "heap %d, not heap %d", i, (lua_Integer)val->id,
+                          (int)val->lh->serial, (int)lh->serial);
+      st = gc_slot_set_ref(lh->heap, hd->h, slot, val->h);
+      break;
+    }
+    /* fallthrough */
+  default:
+    return luaL_error(L, "slot write: bad value for slot %I: expected a handle, an integer or "
+                      "nil, got %s", i, luaL_typename(L, 3));
+  }
+  if (st != GC_OK) {
+    if (st == GC_EDEAD) {
+      gc_object_info oi;
+      if (val && gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK && oi.alive)
+        return lgc_dead_error(L, val, "slot write (value)");
+      return lgc_dead_error(L, hd, "slot write");
+    }
+    if (st == GC_EINVAL) {
+      gc_object_info oi;
+      if (gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK && oi.alive && i > oi.nslots)
+        return slot_range_error(L, hd, i, "slot write");
+    }
+    return lgc_status_error(L, lh, st, "slot write");
+  }
+  return 0;
+}
+
+static int h_len(lua_State *L) {
+  lhandle *hd = self_handle(L);
+  gc_object_info oi;
+  gc_status st = gc_object_info_get(hd->lh->heap, hd->h, &oi);
+  if (st != GC_OK || !oi.alive) return lgc_dead_error(L, hd, "#h");
+  lua_pushinteger(L, (lua_Integer)oi.nslots);
+  return 1;
+}
+
+static int h_tostring(lua_State *L) {
+  lhandle *hd = lgc_test_handle(L, 1);
+  if (!hd) return luaL_typeerror(L, 1, "gclab handle");
+  if (!hd->lh->heap) {
+    lua_pushfstring(L, "gclab.handle #%I (heap closed)", (lua_Integer)hd->id);
+    return 1;
+  }
+  gc_object_info oi;
+  if (gc_object_info_get(hd->lh->heap, hd->h, &oi) != GC_OK) {
+    lua_pushfstring(L, "gclab.handle #%I (?)", (lua_Integer)hd->id);
+  } else if (!oi.alive) {
+    lua_pushfstring(L, "gclab.handle #%I %s (dead, GC #%d)", (lua_Integer)hd->id,
+                    oi.name ? oi.name : "?", (int)oi.died_in_gc);
+  } else {
+    lua_pushfstring(L, "gclab.handle #%I %s (%s, %I bytes, @%I)", (lua_Integer)hd->id,
+                    oi.name ? oi.name : "?", lgc_handle_space_name(oi.space),
+                    (lua_Integer)oi.size, (lua_Integer)oi.address);
+  }
+  return 1;
+}
+
+static int h_eq(lua_State *L) {
+  lhandle *a = lgc_test_handle(L, 1), *b = lgc_test_handle(L, 2);
+  lua_pushboolean(L, a && b && a->lh == b->lh && a->id == b->id);
+  return 1;
+}
+
+static int h_gc(lua_State *L) {
+  lhandle *hd = lgc_test_handle(L, 1);
+  if (!hd || !hd->lh) return 0;
+  lheap *lh = hd->lh;
+  hd->lh = NULL;
+  if (lh->heap && hd->h != GC_NO_HANDLE) gc_handle_release(lh->heap, hd->h);
+  hd->h = GC_NO_HANDLE;
+  lgc_lheap_unref(lh);
+  return 0;
+}
+
+const luaL_Reg lgc_handle_meta[] = {
+    {"__index", h_index}, {"__newindex", h_newindex}, {"__len", h_len},
+    {"__tostring", h_tostring}, {"__eq", h_eq}, {"__gc", h_gc},
+    {NULL, NULL},
+};

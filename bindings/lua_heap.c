@@ -1,0 +1,606 @@
+/*
+ * lua_heap.c -- heap methods: allocation, roots and scopes, collections,
+ * incremental marking, inspection, and the delivery of GC events to Lua.
+ *
+ * Invariants
+ *  - Lua code never runs while an engine call is in progress.  The engine's
+ *    gc_on_gc callback (lgc_on_engine_gc) only flags the heap; the method
+ *    that made the engine call delivers the new events afterwards
+ *    (lgc_deliver): first to the runner hook (gclab.defaults on_event), then
+ *    to the user's heap:on_gc function.
+ *  - While a callback runs (lh->in_callback) collections, incremental
+ *    marking calls and close are refused; allocation is allowed (the GCs it
+ *    causes are delivered by the same delivery loop, in order).
+ *  - Every object allocated inside heap:scope(fn) is rooted by the engine
+ *    scope, and its handle userdata is kept alive by the scope's list, so
+ *    identity holds and no engine handle is released until the scope ends.
+ */
+#include <string.h>
+
+#include "lua_internal.h"
+
+/* --------------------------------------------------------------- events */
+
+void lgc_on_engine_gc(gc_heap *heap, const gc_event *ev, void *ud) {
+  (void)heap;
+  (void)ev;
+  ((lheap *)ud)->gc_pending = true;
+}
+
+/* Deliver events not yet seen by Lua.  `heapidx` is the heap userdata. */
+void lgc_deliver(lua_State *L, int heapidx, lheap *lh) {
+  if (!lh->gc_pending || lh->in_callback || !lh->heap) return;
+  lh->gc_pending = false;
+  int top = lua_gettop(L);
+  int has_hook = lua_getiuservalue(L, UP_DEFAULTS, DV_ON_EVENT) == LUA_TFUNCTION;
+  int has_ongc = lua_getiuservalue(L, heapidx, UV_ONGC) == LUA_TFUNCTION;
+  if (!has_hook && !has_ongc) {
+    lh->delivered = gc_event_count(lh->heap);
+    lua_settop(L, top);
+    return;
+  }
+  int hook = top + 1, ongc = top + 2;
+  lh->in_callback = true;
+  while (lh->heap && lh->delivered < gc_event_count(lh->heap)) {
+    const gc_event *ev = gc_event_get(lh->heap, lh->delivered++);
+    lh->gc_pending = false;
+    if (!ev) continue;
+    lgc_push_event(L, ev);
+    int evi = lua_gettop(L);
+    int st = LUA_OK;
+    if (has_hook) {
+      lua_pushvalue(L, hook);
+      lua_pushvalue(L, heapidx);
+      lua_pushvalue(L, evi);
+      st = lua_pcall(L, 2, 0, 0);
+    }
+    if (st == LUA_OK && has_ongc) {
+      lua_pushvalue(L, ongc);
+      lua_pushvalue(L, evi);
+      st = lua_pcall(L, 1, 0, 0);
+    }
+    if (st != LUA_OK) {
+      lh->in_callback = false;
+      lua_error(L); /* the callback's error, as raised */
+    }
+    lua_settop(L, ongc);
+  }
+  lh->in_callback = false;
+  lua_settop(L, top);
+}
+
+static void refuse_in_callback(lua_State *L, lheap *lh, const char *what) {
+  if (lh->in_callback)
+    luaL_error(L, "heap:%s: not allowed inside an on_gc callback (a GC is being reported)", what);
+}
+
+/* Push the table of event `index` (0-based) or nil. */
+static void push_event_at(lua_State *L, lheap *lh, size_t index) {
+  const gc_event *ev = gc_event_get(lh->heap, index);
+  if (ev)
+    lgc_push_event(L, ev);
+  else
+    lua_pushnil(L);
+}
+
+/* ----------------------------------------------------------- allocation */
+
+static int m_alloc(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lua_Integer slots = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, slots >= 0 && slots <= (lua_Integer)UINT32_MAX, 2,
+                "slot count must be 0..4294967295");
+  lua_Integer bytes = luaL_optinteger(L, 3, 0);
+  luaL_argcheck(L, bytes >= 0, 3, "byte size must not be negative");
+  const char *name = luaL_optstring(L, 4, NULL);
+
+  lhandle *hd = lgc_new_handle(L, lh);
+  gc_status st = gc_alloc(lh->heap, (uint32_t)slots, (uint64_t)bytes, name, &hd->h);
+  if (st != GC_OK) {
+    hd->h = GC_NO_HANDLE;
+    int ud = lua_gettop(L);
+    lgc_deliver(L, 1, lh); /* the last-resort GCs ran; report them first */
+    lua_settop(L, ud);
+    if (st == GC_EINVAL) {
+      const char *msg = gc_heap_error(lh->heap);
+      return luaL_error(L, "heap:alloc: %s", (msg && *msg) ? msg : "invalid argument");
+    }
+    return lgc_status_error(L, lh, st, "heap:alloc");
+  }
+  gc_object_info oi;
+  if (gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK) hd->id = oi.id;
+
+  lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, (lua_Integer)hd->id);
+  lua_pop(L, 1);
+  if (lh->keep_ref != LUA_NOREF) {
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lh->keep_ref);
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, -2, ++lh->keep_n);
+    lua_pop(L, 1);
+  }
+  if (lh->gc_pending) {
+    int ud = lua_gettop(L);
+    lgc_deliver(L, 1, lh);
+    lua_settop(L, ud);
+  }
+  return 1;
+}
+
+/* ----------------------------------------------------------------- roots */
+
+static int m_root(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lhandle *hd = lgc_check_handle(L, 2, lh);
+  gc_status st = gc_root(lh->heap, hd->h);
+  if (st == GC_EDEAD) return lgc_dead_error(L, hd, "heap:root");
+  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:root");
+  lua_getiuservalue(L, 1, UV_ROOTED);
+  lua_pushvalue(L, 2);
+  lua_Integer n = (lua_rawget(L, -2) == LUA_TNUMBER) ? lua_tointeger(L, -1) : 0;
+  lua_pop(L, 1);
+  lua_pushvalue(L, 2);
+  lua_pushinteger(L, n + 1);
+  lua_rawset(L, -3);
+  lua_settop(L, 2);
+  return 1;
+}
+
+static int m_unroot(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lhandle *hd = lgc_check_handle(L, 2, lh);
+  lua_getiuservalue(L, 1, UV_ROOTED);
+  lua_pushvalue(L, 2);
+  lua_Integer n = (lua_rawget(L, -2) == LUA_TNUMBER) ? lua_tointeger(L, -1) : 0;
+  lua_pop(L, 1);
+  if (n <= 0)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "object #%I was not rooted with heap:root",
+                                               (lua_Integer)hd->id));
+  gc_status st = gc_unroot(lh->heap, hd->h);
+  if (st != GC_OK && st != GC_EDEAD) return lgc_status_error(L, lh, st, "heap:unroot");
+  lua_pushvalue(L, 2);
+  if (n > 1)
+    lua_pushinteger(L, n - 1);
+  else
+    lua_pushnil(L);
+  lua_rawset(L, -3);
+  return 0;
+}
+
+/* A scope token: closes the engine scope when heap:scope's body returns or
+ * raises (a to-be-closed slot of the C function, so an error keeps its
+ * original traceback). */
+typedef struct lscope {
+  lheap *lh;
+  gc_scope scope;
+  bool open;
+  int prev_keep_ref;
+  lua_Integer prev_keep_n;
+  int keep_ref;
+} lscope;
+
+static void scope_end(lua_State *L, lscope *sc) {
+  if (!sc->open) return;
+  sc->open = false;
+  lheap *lh = sc->lh;
+  if (lh->heap) gc_scope_close(lh->heap, sc->scope);
+  lh->keep_ref = sc->prev_keep_ref;
+  lh->keep_n = sc->prev_keep_n;
+  luaL_unref(L, LUA_REGISTRYINDEX, sc->keep_ref);
+  sc->keep_ref = LUA_NOREF;
+  sc->lh = NULL;
+  lgc_lheap_unref(lh);
+}
+
+static int scope_close(lua_State *L) {
+  lscope *sc = (lscope *)luaL_checkudata(L, 1, "gclab.scope");
+  scope_end(L, sc);
+  return 0;
+}
+
+const luaL_Reg lgc_scope_meta[] = {
+    {"__close", scope_close},
+    {"__gc", scope_close},
+    {NULL, NULL},
+};
+
+static int m_scope(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  int nargs = lua_gettop(L) - 2;
+
+  lscope *sc = (lscope *)lua_newuserdatauv(L, sizeof *sc, 0);
+  memset(sc, 0, sizeof *sc);
+  sc->keep_ref = LUA_NOREF;
+  luaL_setmetatable(L, "gclab.scope");
+  int tok = lua_gettop(L);
+  gc_status st = gc_scope_open(lh->heap, &sc->scope);
+  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:scope");
+  sc->open = true;
+  sc->lh = lh;
+  lh->refs++;
+  sc->prev_keep_ref = lh->keep_ref;
+  sc->prev_keep_n = lh->keep_n;
+  lua_newtable(L);
+  sc->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  lh->keep_ref = sc->keep_ref;
+  lh->keep_n = 0;
+  lua_toclose(L, tok);
+
+  /* fn(heap, ...) */
+  lua_pushvalue(L, 2);
+  lua_pushvalue(L, 1);
+  for (int i = 0; i < nargs; i++) lua_pushvalue(L, 3 + i);
+  lua_call(L, nargs + 1, LUA_MULTRET);
+  return lua_gettop(L) - tok;
+}
+
+/* ----------------------------------------------------------- collections */
+
+static int finish_gc(lua_State *L, lheap *lh, gc_status st, const char *what) {
+  size_t n = gc_event_count(lh->heap);
+  if (st != GC_OK) {
+    lgc_deliver(L, 1, lh);
+    return lgc_status_error(L, lh, st, what);
+  }
+  if (n > 0)
+    push_event_at(L, lh, n - 1);
+  else
+    lua_pushnil(L);
+  int r = lua_gettop(L);
+  lgc_deliver(L, 1, lh);
+  lua_settop(L, r);
+  return 1;
+}
+
+static int m_scavenge(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  refuse_in_callback(L, lh, "scavenge");
+  return finish_gc(L, lh, gc_scavenge(lh->heap), "heap:scavenge");
+}
+
+static int m_mark_sweep(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  refuse_in_callback(L, lh, "mark_sweep");
+  return finish_gc(L, lh, gc_mark_sweep(lh->heap), "heap:mark_sweep");
+}
+
+static int m_mark_compact(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  refuse_in_callback(L, lh, "mark_compact");
+  gc_compaction strategy = gc_heap_config(lh->heap)->old_space.compaction;
+  const char *s = NULL;
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_getfield(L, 2, "strategy");
+    if (!lua_isnil(L, -1)) {
+      if (lua_type(L, -1) != LUA_TSTRING)
+        return luaL_argerror(L, 2, "field 'strategy' must be \"evacuate\" or \"slide\"");
+      s = lua_tostring(L, -1);
+    }
+  } else if (lua_type(L, 2) == LUA_TSTRING) {
+    s = lua_tostring(L, 2);
+  } else if (!lua_isnoneornil(L, 2)) {
+    return luaL_typeerror(L, 2, "nil or a table {strategy = \"evacuate\" | \"slide\"}");
+  }
+  if (s) {
+    if (strcmp(s, "evacuate") == 0)
+      strategy = GC_COMPACT_EVACUATE;
+    else if (strcmp(s, "slide") == 0)
+      strategy = GC_COMPACT_SLIDE;
+    else
+      return luaL_argerror(L, 2,
+                           lua_pushfstring(L, "strategy must be \"evacuate\" or \"slide\", got "
+                                              "\"%s\"", s));
+  }
+  lua_settop(L, 1);
+  return finish_gc(L, lh, gc_mark_compact(lh->heap, strategy), "heap:mark_compact");
+}
+
+static int m_full_gc(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  refuse_in_callback(L, lh, "full_gc");
+  return finish_gc(L, lh, gc_full_gc(lh->heap), "heap:full_gc");
+}
+
+static int m_incremental_start(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  refuse_in_callback(L, lh, "incremental_start");
+  gc_status st = gc_incremental_start(lh->heap);
+  lgc_deliver(L, 1, lh);
+  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:incremental_start");
+  return 0;
+}
+
+static int m_incremental_step(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  refuse_in_callback(L, lh, "incremental_step");
+  lua_Integer budget =
+      luaL_optinteger(L, 2, (lua_Integer)gc_heap_config(lh->heap)->incremental.step_budget);
+  luaL_argcheck(L, budget > 0, 2, "step budget must be a positive number of bytes");
+  bool done = false;
+  gc_status st = gc_incremental_step(lh->heap, (uint64_t)budget, &done);
+  lgc_deliver(L, 1, lh);
+  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:incremental_step");
+  lua_pushboolean(L, done);
+  return 1;
+}
+
+static int m_incremental_finish(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  refuse_in_callback(L, lh, "incremental_finish");
+  return finish_gc(L, lh, gc_incremental_finish(lh->heap), "heap:incremental_finish");
+}
+
+/* ------------------------------------------------------------ inspection */
+
+static int m_stats(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  gc_heap_stats st;
+  gc_stats(lh->heap, &st);
+  lgc_push_stats(L, &st);
+  return 1;
+}
+
+static int m_events(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  size_t n = gc_event_count(lh->heap);
+  lua_Integer from = luaL_optinteger(L, 2, 1);
+  luaL_argcheck(L, from >= 1, 2, "first event number must be >= 1");
+  lua_createtable(L, (int)(n >= (size_t)from ? n - (size_t)from + 1 : 0), 0);
+  lua_Integer k = 0;
+  for (size_t i = (size_t)from - 1; i < n; i++) {
+    push_event_at(L, lh, i);
+    lua_rawseti(L, -2, ++k);
+  }
+  return 1;
+}
+
+static int m_event(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  size_t n = gc_event_count(lh->heap);
+  lua_Integer seq = luaL_optinteger(L, 2, (lua_Integer)n);
+  if (seq < 1 || (size_t)seq > n) {
+    lua_pushnil(L);
+    return 1;
+  }
+  push_event_at(L, lh, (size_t)seq - 1);
+  return 1;
+}
+
+static int m_pages(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  gc_space sp;
+  lgc_space_arg(L, 2, &sp);
+  size_t n = 0;
+  gc_status st = gc_pages(lh->heap, sp, NULL, 0, &n);
+  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:pages");
+  gc_page_info *buf = NULL;
+  if (n) {
+    buf = (gc_page_info *)lua_newuserdatauv(L, n * sizeof *buf, 0);
+    size_t m = 0;
+    st = gc_pages(lh->heap, sp, buf, n, &m);
+    if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:pages");
+    if (m < n) n = m;
+  }
+  lua_createtable(L, (int)n, 0);
+  for (size_t i = 0; i < n; i++) {
+    lgc_push_page(L, &buf[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
+  }
+  return 1;
+}
+
+typedef struct each_ctx {
+  lua_State *L;
+  lua_Integer n;
+  int space; /* -1: all */
+} each_ctx;
+
+static bool each_object(const gc_object_info *obj, void *ud) {
+  each_ctx *c = (each_ctx *)ud;
+  if (c->space >= 0 && (int)obj->space != c->space) return true;
+  if (!lua_checkstack(c->L, 4)) return false;
+  lgc_push_object_info(c->L, obj);
+  lua_rawseti(c->L, -2, ++c->n);
+  return true;
+}
+
+static int m_objects(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  gc_space sp;
+  lgc_space_arg(L, 2, &sp);
+  lua_newtable(L);
+  each_ctx c = {L, 0, sp == GC_SPACE_COUNT ? -1 : (int)sp};
+  gc_status st = gc_each_object(lh->heap, each_object, &c);
+  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:objects");
+  return 1;
+}
+
+static int m_on_gc(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_settop(L, 2);
+  lua_getiuservalue(L, 1, UV_ONGC);
+  lua_pushvalue(L, 2);
+  lua_setiuservalue(L, 1, UV_ONGC);
+  /* Events from before on_gc was set are not delivered to it. */
+  if (!lh->in_callback) {
+    lh->delivered = gc_event_count(lh->heap);
+    lh->gc_pending = false;
+  }
+  return 1; /* the previous function */
+}
+
+static int m_verify(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  gc_status st = gc_verify(lh->heap);
+  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:verify");
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+static int m_trace(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  size_t n = gc_event_count(lh->heap);
+  lua_Integer seq = luaL_optinteger(L, 2, (lua_Integer)n);
+  const char *fmt = luaL_optstring(L, 3, "trace");
+  bool nvp = strcmp(fmt, "nvp") == 0;
+  luaL_argcheck(L, nvp || strcmp(fmt, "trace") == 0, 3, "format must be \"trace\" or \"nvp\"");
+  if (seq < 1 || (size_t)seq > n)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "no GC #%I (%d so far)", seq, (int)n));
+  const gc_event *ev = gc_event_get(lh->heap, (size_t)seq - 1);
+  char buf[1024];
+  int len = nvp ? gc_format_trace_nvp(lh->heap, ev, buf, sizeof buf)
+                : gc_format_trace(lh->heap, ev, false, buf, sizeof buf);
+  if (len < 0) len = 0;
+  if ((size_t)len < sizeof buf) {
+    lua_pushlstring(L, buf, (size_t)len);
+    return 1;
+  }
+  char *big = (char *)lua_newuserdatauv(L, (size_t)len + 1, 0);
+  len = nvp ? gc_format_trace_nvp(lh->heap, ev, big, (size_t)len + 1)
+            : gc_format_trace(lh->heap, ev, false, big, (size_t)len + 1);
+  lua_pushlstring(L, big, len > 0 ? (size_t)len : 0);
+  return 1;
+}
+
+/* --------------------------------------------------------------- tuning */
+
+static int m_set_verify_each_gc(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  gc_set_verify_each_gc(lh->heap, lua_toboolean(L, 2));
+  return 0;
+}
+
+static int m_set_stress(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lua_Integer n = luaL_optinteger(L, 2, 0);
+  luaL_argcheck(L, n >= 0 && n <= (lua_Integer)UINT32_MAX, 2, "expected 0 (off) or a count");
+  gc_set_stress(lh->heap, (uint32_t)n);
+  return 0;
+}
+
+static int m_set_marking_barrier(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  luaL_checktype(L, 2, LUA_TBOOLEAN);
+  gc_set_marking_barrier(lh->heap, lua_toboolean(L, 2));
+  return 0;
+}
+
+static int m_set_old_max(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lua_Integer n = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, n > 0, 2, "expected a positive number of bytes");
+  gc_status st = gc_set_old_max(lh->heap, (uint64_t)n);
+  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:set_old_max");
+  return 0;
+}
+
+const luaL_Reg lgc_heap_methods[] = {
+    {"alloc", m_alloc},
+    {"root", m_root},
+    {"unroot", m_unroot},
+    {"scope", m_scope},
+    {"scavenge", m_scavenge},
+    {"mark_sweep", m_mark_sweep},
+    {"mark_compact", m_mark_compact},
+    {"full_gc", m_full_gc},
+    {"incremental_start", m_incremental_start},
+    {"incremental_step", m_incremental_step},
+    {"incremental_finish", m_incremental_finish},
+    {"stats", m_stats},
+    {"events", m_events},
+    {"event", m_event},
+    {"pages", m_pages},
+    {"objects", m_objects},
+    {"on_gc", m_on_gc},
+    {"verify", m_verify},
+    {"trace", m_trace},
+    {"close", lgc_heap_close},
+    {"set_verify_each_gc", m_set_verify_each_gc},
+    {"set_stress", m_set_stress},
+    {"set_marking_barrier", m_set_marking_barrier},
+    {"set_old_max", m_set_old_max},
+    {NULL, NULL},
+};
+
+/* ---------------------------------------------------- heap metamethods */
+
+int lgc_heap_index(lua_State *L) {
+  lheap *lh = lgc_check_heap_any(L, 1);
+  lua_pushvalue(L, 2);
+  if (lua_rawget(L, UP_HEAP_MT) != LUA_TNIL) return 1;
+  lua_pop(L, 1);
+  const char *k = lua_tostring(L, 2);
+  if (k && strcmp(k, "closed") == 0) {
+    lua_pushboolean(L, lh->heap == NULL);
+    return 1;
+  }
+  if (k && strcmp(k, "serial") == 0) {
+    lua_pushinteger(L, lh->serial);
+    return 1;
+  }
+  if (k && strcmp(k, "marking") == 0) {
+    if (!lh->heap) return luaL_error(L, "heap %d is closed", (int)lh->serial);
+    lua_pushstring(L, gc_marking_state_name(gc_marking(lh->heap)));
+    return 1;
+  }
+  if (k && strcmp(k, "config") == 0) {
+    if (!lh->heap) return luaL_error(L, "heap %d is closed", (int)lh->serial);
+    lgc_push_config(L, gc_heap_config(lh->heap));
+    return 1;
+  }
+  if (lua_type(L, 2) == LUA_TSTRING)
+    return luaL_error(L, "heap has no method or field '%s'", k);
+  return luaL_error(L, "heap index: expected a method or field name, got %s",
+                    luaL_typename(L, 2));
+}
+
+/* Free the engine heap of the heap userdata at `idx` (idempotent). */
+static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
+  if (!lh->heap) return;
+  gc_heap *h = lh->heap;
+  lh->heap = NULL;
+  gc_on_gc(h, NULL, NULL);
+  gc_heap_free(h);
+  luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);
+  lh->cache_ref = LUA_NOREF;
+  lua_pushnil(L);
+  lua_setiuservalue(L, idx, UV_ROOTED);
+  lua_pushnil(L);
+  lua_setiuservalue(L, idx, UV_ONGC);
+}
+
+/* heap:close() and __close (`local heap <close> = gclab.heap()`). */
+int lgc_heap_close(lua_State *L) {
+  lheap *lh = lgc_check_heap_any(L, 1);
+  if (lh->heap) refuse_in_callback(L, lh, "close");
+  free_engine_heap(L, 1, lh);
+  return 0;
+}
+
+/* __gc: free the engine heap and drop the userdata's count on the lheap. */
+int lgc_heap_gc(lua_State *L) {
+  lheap **box = (lheap **)lua_touserdata(L, 1);
+  if (!box || !*box) return 0;
+  lheap *lh = *box;
+  lh->in_callback = false;
+  free_engine_heap(L, 1, lh);
+  *box = NULL;
+  lgc_lheap_unref(lh);
+  return 0;
+}
+
+int lgc_heap_tostring(lua_State *L) {
+  lheap *lh = lgc_check_heap_any(L, 1);
+  if (!lh->heap) {
+    lua_pushfstring(L, "gclab.heap %d (closed)", (int)lh->serial);
+    return 1;
+  }
+  gc_heap_stats st;
+  gc_stats(lh->heap, &st);
+  lua_pushfstring(L, "gclab.heap %d (%I bytes in %I objects, %d GCs)", (int)lh->serial,
+                  (lua_Integer)st.total.size, (lua_Integer)st.total.objects, (int)st.gcs);
+  return 1;
+}

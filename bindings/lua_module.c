@@ -1,0 +1,219 @@
+/*
+ * lua_module.c -- luaopen_gclab: the module table, the metatables, heap
+ * creation and the helpers every other file of the binding uses (argument
+ * checks, engine status -> Lua error).
+ *
+ * Metatables are registered once per Lua state (luaL_newmetatable) and
+ * reached through upvalues on the hot paths, never by a registry lookup by
+ * name.  Both protect themselves with __metatable so a script cannot fetch
+ * and call a metamethod on a foreign value.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lua_gclab.h"
+#include "lua_internal.h"
+
+#ifndef GCLAB_VERSION
+#define GCLAB_VERSION "0.0.0"
+#endif
+
+/* ------------------------------------------------------------ heap checks */
+
+lheap *lgc_check_heap_any(lua_State *L, int idx) {
+  if (lua_getmetatable(L, idx)) {
+    int ok = lua_rawequal(L, -1, UP_HEAP_MT);
+    lua_pop(L, 1);
+    if (ok) {
+      lheap *lh = *(lheap **)lua_touserdata(L, idx);
+      if (!lh) luaL_error(L, "heap already finalized");
+      return lh;
+    }
+  }
+  luaL_typeerror(L, idx, "gclab heap");
+  return NULL;
+}
+
+lheap *lgc_check_heap(lua_State *L, int idx) {
+  lheap *lh = lgc_check_heap_any(L, idx);
+  if (!lh || !lh->heap) luaL_error(L, "heap %d is closed", lh ? (int)lh->serial : 0);
+  return lh;
+}
+
+void lgc_lheap_unref(lheap *lh) {
+  if (lh && --lh->refs == 0) free(lh);
+}
+
+int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what) {
+  const char *msg = (lh && lh->heap) ? gc_heap_error(lh->heap) : "";
+  if (!msg || !*msg) msg = gc_status_name(st);
+  if (st == GC_ECORRUPT) return luaL_error(L, "%s: heap verification failed: %s", what, msg);
+  return luaL_error(L, "%s: %s", what, msg);
+}
+
+/* ------------------------------------------------------------ gclab.heap */
+
+static int l_heap_new(lua_State *L) {
+  ldefaults *d = (ldefaults *)lua_touserdata(L, UP_DEFAULTS);
+  gc_config cfg;
+  lgc_build_config(L, 1, &cfg, "gclab.heap");
+
+  lheap **box = (lheap **)lua_newuserdatauv(L, sizeof(lheap *), HEAP_NUV);
+  *box = NULL;
+  lua_pushvalue(L, UP_HEAP_MT);
+  lua_setmetatable(L, -2);
+  int hidx = lua_gettop(L);
+
+  lheap *lh = (lheap *)calloc(1, sizeof *lh);
+  if (!lh) return luaL_error(L, "gclab.heap: out of process memory");
+  lh->refs = 1;
+  lh->cache_ref = LUA_NOREF;
+  lh->keep_ref = LUA_NOREF;
+  lh->serial = ++d->serial;
+  *box = lh;
+
+  /* The identity cache: object id -> handle userdata, weak values. */
+  lua_createtable(L, 0, 0);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lh->cache_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+
+  lua_newtable(L);
+  lua_setiuservalue(L, hidx, UV_ROOTED);
+  if (lua_istable(L, 1)) {
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, hidx, UV_CONFIG);
+  }
+
+  char err[512] = "";
+  gc_status st = gc_heap_new(&cfg, &lh->heap, err, sizeof err);
+  if (st != GC_OK || !lh->heap) {
+    lh->heap = NULL;
+    return luaL_error(L, "gclab.heap: %s", *err ? err : gc_status_name(st));
+  }
+  gc_on_gc(lh->heap, lgc_on_engine_gc, lh);
+  if (d->verify) gc_set_verify_each_gc(lh->heap, true);
+  if (d->stress) gc_set_stress(lh->heap, d->stress);
+
+  if (lua_getiuservalue(L, UP_DEFAULTS, DV_ON_HEAP) == LUA_TFUNCTION) {
+    lua_pushvalue(L, hidx);
+    lua_call(L, 1, 0);
+  } else {
+    lua_pop(L, 1);
+  }
+  lua_settop(L, hidx);
+  return 1;
+}
+
+/* gclab.config(cfg): the effective configuration gclab.heap(cfg) would use. */
+static int l_config(lua_State *L) {
+  gc_config cfg;
+  lgc_build_config(L, 1, &cfg, "gclab.config");
+  lgc_push_config(L, &cfg);
+  return 1;
+}
+
+static int l_default_size(lua_State *L) {
+  lua_Integer n = luaL_checkinteger(L, 1);
+  luaL_argcheck(L, n >= 0 && n <= (lua_Integer)UINT32_MAX, 1, "slot count out of range");
+  lua_pushinteger(L, (lua_Integer)gc_default_size((uint32_t)n));
+  return 1;
+}
+
+static int l_is_handle(lua_State *L) {
+  lua_pushboolean(L, lgc_test_handle(L, 1) != NULL);
+  return 1;
+}
+
+static int l_is_heap(lua_State *L) {
+  int ok = 0;
+  if (lua_getmetatable(L, 1)) {
+    ok = lua_rawequal(L, -1, UP_HEAP_MT);
+    lua_pop(L, 1);
+  }
+  lua_pushboolean(L, ok);
+  return 1;
+}
+
+static const luaL_Reg module_funcs[] = {
+    {"heap", l_heap_new},
+    {"config", l_config},
+    {"defaults", lgc_defaults},
+    {"default_size", l_default_size},
+    {"is_handle", l_is_handle},
+    {"is_heap", l_is_heap},
+    {NULL, NULL},
+};
+
+/* ---------------------------------------------------------- scope tokens */
+/* Defined in lua_heap.c; registered here with the other metatables. */
+extern const luaL_Reg lgc_scope_meta[];
+
+/* Fill the table at `tidx` with `l`, each function getting the 3 upvalues. */
+static void setfuncs_up(lua_State *L, int tidx, const luaL_Reg *l, int hmt, int pmt, int dud) {
+  lua_pushvalue(L, tidx);
+  lua_pushvalue(L, hmt);
+  lua_pushvalue(L, pmt);
+  lua_pushvalue(L, dud);
+  luaL_setfuncs(L, l, LGC_NUP);
+  lua_pop(L, 1);
+}
+
+int luaopen_gclab(lua_State *L) {
+  luaL_checkversion(L);
+
+  luaL_newmetatable(L, "gclab.handle");
+  int hmt = lua_gettop(L);
+  luaL_newmetatable(L, "gclab.heap");
+  int pmt = lua_gettop(L);
+  luaL_newmetatable(L, "gclab.scope");
+  luaL_setfuncs(L, lgc_scope_meta, 0);
+  lua_pop(L, 1);
+
+  /* One defaults block per Lua state, shared if the module is loaded again. */
+  if (lua_getfield(L, LUA_REGISTRYINDEX, "gclab.defaults") != LUA_TUSERDATA) {
+    lua_pop(L, 1);
+    ldefaults *d = (ldefaults *)lua_newuserdatauv(L, sizeof *d, DEFAULTS_NUV);
+    memset(d, 0, sizeof *d);
+    gc_config_default(&d->base);
+    lua_newtable(L);
+    lua_setiuservalue(L, -2, DV_SET);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, "gclab.defaults");
+  }
+  int dud = lua_gettop(L);
+
+  setfuncs_up(L, hmt, lgc_handle_meta, hmt, pmt, dud);
+  lua_pushliteral(L, "gclab.handle");
+  lua_setfield(L, hmt, "__metatable");
+
+  /* The heap metatable doubles as the method table; __index (a function)
+   * looks methods up there first, then the properties. */
+  setfuncs_up(L, pmt, lgc_heap_methods, hmt, pmt, dud);
+  static const luaL_Reg heap_meta[] = {
+      {"__index", lgc_heap_index},
+      {"__gc", lgc_heap_gc},
+      {"__close", lgc_heap_close},
+      {"__tostring", lgc_heap_tostring},
+      {NULL, NULL},
+  };
+  setfuncs_up(L, pmt, heap_meta, hmt, pmt, dud);
+  lua_pushliteral(L, "gclab.heap");
+  lua_setfield(L, pmt, "__metatable");
+
+  lua_newtable(L);
+  int mod = lua_gettop(L);
+  setfuncs_up(L, mod, module_funcs, hmt, pmt, dud);
+  lua_pushliteral(L, GCLAB_VERSION);
+  lua_setfield(L, mod, "version");
+  lua_pushliteral(L, GC_OOM_MESSAGE);
+  lua_setfield(L, mod, "OOM_MESSAGE");
+  lua_pushinteger(L, GC_SMI_MIN);
+  lua_setfield(L, mod, "SMI_MIN");
+  lua_pushinteger(L, GC_SMI_MAX);
+  lua_setfield(L, mod, "SMI_MAX");
+  return 1;
+}
