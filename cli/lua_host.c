@@ -1,0 +1,195 @@
+/*
+ * lua_host.c -- the Lua state the `gclab` command runs scripts in.
+ *
+ * A host state has the standard libraries, `gclab` preloaded (the static
+ * module, so the command needs no package.cpath), the runner's own Lua
+ * modules (scripts/runner/ (every .lua file), embedded at build time by cli/cli.cmake as
+ * C arrays, so `gclab` works from any directory) and a small native module
+ * `gclab.runner.sys` with the file-system calls the runner needs and plain
+ * Lua lacks.  GCLAB_RUNNER_DIR=DIR loads the runner's Lua from DIR instead
+ * (for working on the runner without rebuilding).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "cli.h"
+#include "lua_gclab.h"
+
+/* ------------------------------------------------------ gclab.runner.sys */
+
+/* listdir(path) -> { names... } (unsorted, without . and ..) | nil, err */
+static int sys_listdir(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  DIR *d = opendir(path);
+  if (!d) {
+    luaL_pushfail(L);
+    lua_pushfstring(L, "%s: %s", path, strerror(errno));
+    return 2;
+  }
+  lua_newtable(L);
+  lua_Integer n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    lua_pushstring(L, e->d_name);
+    lua_rawseti(L, -2, ++n);
+  }
+  closedir(d);
+  return 1;
+}
+
+/* kind(path) -> "file" | "directory" | "other" | nil */
+static int sys_kind(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    luaL_pushfail(L);
+    return 1;
+  }
+  lua_pushstring(L, S_ISDIR(st.st_mode) ? "directory" : S_ISREG(st.st_mode) ? "file" : "other");
+  return 1;
+}
+
+static int sys_version(lua_State *L) {
+  lua_pushstring(L, GCLAB_VERSION_STRING);
+  return 1;
+}
+
+static int open_sys(lua_State *L) {
+  static const luaL_Reg f[] = {
+      {"listdir", sys_listdir}, {"kind", sys_kind}, {"version", sys_version}, {NULL, NULL}};
+  luaL_newlib(L, f);
+  return 1;
+}
+
+/* ------------------------------------------------------ embedded modules */
+
+/* package.preload loader for an embedded module: upvalue 1 is its index. */
+static int load_embedded(lua_State *L) {
+  const gclab_embedded *m = &gclab_runner_modules[lua_tointeger(L, lua_upvalueindex(1))];
+  const char *dir = getenv("GCLAB_RUNNER_DIR");
+  int st;
+  if (dir && *dir) {
+    lua_pushfstring(L, "%s/%s", dir, m->file);
+    st = luaL_loadfile(L, lua_tostring(L, -1));
+  } else {
+    lua_pushfstring(L, "@runner/%s", m->file);
+    st = luaL_loadbufferx(L, (const char *)m->data, m->len, lua_tostring(L, -1), "t");
+  }
+  if (st != LUA_OK) return lua_error(L);
+  lua_pushvalue(L, 1); /* module name */
+  lua_call(L, 1, 1);
+  return 1;
+}
+
+lua_State *gclab_host_new(void) {
+  lua_State *L = luaL_newstate();
+  if (!L) return NULL;
+  luaL_openlibs(L);
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  lua_pushcfunction(L, luaopen_gclab);
+  lua_setfield(L, -2, "gclab");
+  lua_pushcfunction(L, open_sys);
+  lua_setfield(L, -2, "gclab.runner.sys");
+  for (lua_Integer i = 0; gclab_runner_modules[i].name; i++) {
+    lua_pushinteger(L, i);
+    lua_pushcclosure(L, load_embedded, 1);
+    lua_setfield(L, -2, gclab_runner_modules[i].name);
+  }
+  lua_pop(L, 1);
+  return L;
+}
+
+/* Message handler: the error with a traceback. */
+static int traceback(lua_State *L) {
+  const char *msg = lua_tostring(L, 1);
+  if (!msg) {
+    if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING) return 1;
+    msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+  }
+  luaL_traceback(L, L, msg, 1);
+  return 1;
+}
+
+/* Call the function below `nargs` arguments on the stack; report an error
+ * on stderr.  Returns the number of results left on the stack or -1. */
+static int pcall_report(lua_State *L, int nargs, int nres, const char *prog) {
+  int base = lua_gettop(L) - nargs;
+  lua_pushcfunction(L, traceback);
+  lua_insert(L, base);
+  int st = lua_pcall(L, nargs, nres, base);
+  lua_remove(L, base);
+  if (st != LUA_OK) {
+    fprintf(stderr, "%s: %s\n", prog, lua_tostring(L, -1));
+    lua_pop(L, 1);
+    return -1;
+  }
+  return nres;
+}
+
+/* `gclab run ARGS...`: require("gclab.runner").main(args) -> exit status. */
+int gclab_host_run(int argc, char **argv) {
+  lua_State *L = gclab_host_new();
+  if (!L) {
+    fputs("gclab: cannot create a Lua state (out of memory)\n", stderr);
+    return 2;
+  }
+  int status = 2;
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "gclab.runner");
+  if (pcall_report(L, 1, 1, "gclab run") == 1) {
+    lua_getfield(L, -1, "main");
+    lua_createtable(L, argc, 0);
+    for (int i = 0; i < argc; i++) {
+      lua_pushstring(L, argv[i]);
+      lua_rawseti(L, -2, i + 1);
+    }
+    if (pcall_report(L, 1, 1, "gclab run") == 1) {
+      int isnum;
+      lua_Integer rc = lua_tointegerx(L, -1, &isnum);
+      status = isnum ? (int)rc : 2;
+    }
+  }
+  fflush(stdout);
+  lua_close(L);
+  return status;
+}
+
+/* `gclab lua SCRIPT [ARGS...]`: run a plain Lua script (arg as in lua5.4). */
+int gclab_host_script(int argc, char **argv) {
+  if (argc < 1) {
+    fputs("gclab lua: expected a script: gclab lua SCRIPT [ARGS...]\n", stderr);
+    return 2;
+  }
+  lua_State *L = gclab_host_new();
+  if (!L) {
+    fputs("gclab: cannot create a Lua state (out of memory)\n", stderr);
+    return 2;
+  }
+  lua_createtable(L, argc - 1, 1);
+  for (int i = 0; i < argc; i++) {
+    lua_pushstring(L, argv[i]);
+    lua_rawseti(L, -2, i);
+  }
+  lua_setglobal(L, "arg");
+  int status = 0;
+  if (luaL_loadfile(L, strcmp(argv[0], "-") == 0 ? NULL : argv[0]) != LUA_OK) {
+    fprintf(stderr, "gclab lua: %s\n", lua_tostring(L, -1));
+    status = 1;
+  } else {
+    for (int i = 1; i < argc; i++) lua_pushstring(L, argv[i]);
+    if (pcall_report(L, argc - 1, 0, "gclab lua") < 0) status = 1;
+  }
+  fflush(stdout);
+  lua_close(L);
+  return status;
+}

@@ -1,0 +1,68 @@
+/*
+ * main.c -- `gclab`: the command users run.
+ *
+ *   gclab run [OPTIONS] FILES-OR-DIRS...   run scenario scripts (TAP output)
+ *   gclab config [--config F]... [--set K=V]...   print the effective config
+ *   gclab lua SCRIPT [ARGS...]             run a Lua script with gclab loaded
+ *   gclab --help | --version
+ *
+ * Exit status: 0 success; 1 a scenario or script failed; 2 usage or
+ * configuration error.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifdef GCLAB_HAVE_CONFIG
+#include "gclab_config.h"
+#endif
+
+static const char usage[] =
+    "usage: gclab COMMAND [ARGS...]\n"
+    "\n"
+    "gclab is a garbage-collection laboratory: V8's generational heap in C,\n"
+    "driven from Lua scenario scripts.\n"
+    "\n"
+    "commands:\n"
+    "  run [OPTIONS] FILES-OR-DIRS...  run scenario scripts, report TAP\n"
+    "                                  (gclab run --help lists the options)\n"
+    "  config [--config FILE]... [--set KEY=VALUE]...\n"
+    "                                  print the effective heap configuration\n"
+    "  lua SCRIPT [ARGS...]            run a Lua script with require \"gclab\"\n"
+    "  help                            this text\n"
+    "\n"
+    "options:\n"
+    "  -h, --help      this text\n"
+    "  -V, --version   print the version\n"
+    "\n"
+    "exit status: 0 ok, 1 a scenario or script failed, 2 usage or config error\n"
+    "docs: docs/runner.md, docs/lua-api.md\n";
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "run") == 0) return gclab_host_run(argc - 2, argv + 2);
+  if (strcmp(cmd, "lua") == 0) return gclab_host_script(argc - 2, argv + 2);
+  if (strcmp(cmd, "config") == 0) {
+#ifdef GCLAB_HAVE_CONFIG
+    return gclab_config_main(argc - 1, argv + 1, stdout, stderr);
+#else
+    fputs("gclab config: this build has no config loader\n", stderr);
+    return 2;
+#endif
+  }
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
+    printf("gclab %s\n", GCLAB_VERSION_STRING);
+    return 0;
+  }
+  fprintf(stderr, "gclab: unknown command '%s'\n\n%s", cmd, usage);
+  return 2;
+}
