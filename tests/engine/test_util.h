@@ -1,0 +1,71 @@
+/* test_util.h -- shared helpers for the engine's cmocka tests. */
+#ifndef GCLAB_TEST_UTIL_H
+#define GCLAB_TEST_UTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+/* cmocka must come after the headers above */
+#include <cmocka.h>
+
+#include "gclab.h"
+
+/* Fail the test with the heap's message when a call does not return GC_OK. */
+#define OK(h, call)                                                                    \
+  do {                                                                                 \
+    gc_status st_ = (call);                                                            \
+    if (st_ != GC_OK) fail_msg("%s -> %s: %s", #call, gc_status_name(st_), gc_heap_error(h)); \
+  } while (0)
+
+/* A small heap: 4 KiB pages, 16..64 KiB semispaces, 4 MiB old space. */
+static inline void small_config(gc_config *c) {
+  gc_config_default(c);
+  c->page_size = 4096;
+  c->new_space.semi_space_initial = 16384;
+  c->new_space.semi_space_max = 65536;
+  c->old_space.max_size = 4u << 20;
+  c->old_space.evacuation_quota = 1u << 20;
+  c->old_space.min_growing_step = 256u << 10;
+  c->large_object.threshold = 2048;
+  c->incremental.activation_size = 256u << 10;
+  c->incremental.young_step = 4096;
+  c->incremental.old_step = 16384;
+  c->incremental.step_budget = 4096;
+}
+
+static inline gc_heap *new_heap(const gc_config *c) {
+  gc_heap *h = NULL;
+  char err[256];
+  if (gc_heap_new(c, &h, err, sizeof err) != GC_OK) fail_msg("gc_heap_new: %s", err);
+  gc_set_verify_each_gc(h, true);
+  return h;
+}
+
+static inline gc_object_info info_of(gc_heap *h, gc_handle x) {
+  gc_object_info i;
+  OK(h, gc_object_info_get(h, x, &i));
+  return i;
+}
+
+static inline gc_handle alloc_obj(gc_heap *h, uint32_t slots, const char *name) {
+  gc_handle x;
+  OK(h, gc_alloc(h, slots, 0, name, &x));
+  return x;
+}
+
+static inline gc_handle rooted(gc_heap *h, uint32_t slots, const char *name) {
+  gc_handle x = alloc_obj(h, slots, name);
+  OK(h, gc_root(h, x));
+  return x;
+}
+
+static inline const gc_event *last_event(gc_heap *h) {
+  size_t n = gc_event_count(h);
+  assert_true(n > 0);
+  return gc_event_get(h, n - 1);
+}
+
+#endif

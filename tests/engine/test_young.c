@@ -1,0 +1,564 @@
+/*
+ * test_young.c -- the young generation: Scavenge, promotion, remembered set,
+ * semispace growth, handles/roots/scopes, the verifier, and bad input.
+ * Every heap verifies itself after each GC (new_heap turns that on).
+ */
+#include "test_util.h"
+#include "heap_internal.h" /* for the remembered-set and corruption tests */
+
+static void test_reachable_survive_unreachable_die(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  gc_handle root = rooted(h, 2, "Root");
+  gc_handle child = alloc_obj(h, 1, "Child");
+  OK(h, gc_slot_set_ref(h, root, 0, child));
+  gc_handle lost = alloc_obj(h, 1, "Lost");
+  OK(h, gc_scavenge(h));
+  gc_object_info ci = info_of(h, child), li = info_of(h, lost), ri = info_of(h, root);
+  assert_true(ri.alive);
+  assert_true(ci.alive);
+  assert_int_equal(ci.space, GC_SPACE_NEW);
+  assert_int_equal(ci.age, 1);
+  assert_false(li.alive);
+  assert_int_equal(li.died_in_gc, 1);
+  /* The dead handle still knows its object's id and name, and says which GC. */
+  assert_string_equal(li.name, "Lost");
+  gc_slot_value v;
+  assert_int_equal(gc_slot_get(h, lost, 0, &v), GC_EDEAD);
+  assert_non_null(strstr(gc_heap_error(h), "collected by GC #1 (Scavenge, testing)"));
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->kind, GC_KIND_SCAVENGE);
+  assert_int_equal(ev->copied_objects, 2);
+  assert_int_equal(ev->died_in_new, 1);
+  gc_heap_free(h);
+}
+
+static void test_cycles_die(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  gc_handle a = alloc_obj(h, 1, "A"), b = alloc_obj(h, 1, "B"), s = alloc_obj(h, 1, "Self");
+  OK(h, gc_slot_set_ref(h, a, 0, b));
+  OK(h, gc_slot_set_ref(h, b, 0, a));
+  OK(h, gc_slot_set_ref(h, s, 0, s));
+  OK(h, gc_scavenge(h));
+  assert_false(info_of(h, a).alive);
+  assert_false(info_of(h, b).alive);
+  assert_false(info_of(h, s).alive);
+  /* A rooted cycle survives, and its copy still points at itself. */
+  gc_handle x = rooted(h, 1, "X"), y = alloc_obj(h, 1, "Y");
+  OK(h, gc_slot_set_ref(h, x, 0, y));
+  OK(h, gc_slot_set_ref(h, y, 0, x));
+  OK(h, gc_scavenge(h));
+  gc_slot_value v;
+  OK(h, gc_slot_get(h, y, 0, &v));
+  assert_int_equal(v.kind, GC_SLOT_REF);
+  assert_int_equal(v.ref_id, info_of(h, x).id);
+  gc_heap_free(h);
+}
+
+static void test_dag_shared_child_copied_once(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  gc_handle root = rooted(h, 2, "Root");
+  gc_handle p1 = alloc_obj(h, 1, "P1"), p2 = alloc_obj(h, 1, "P2"), kid = alloc_obj(h, 0, "Kid");
+  OK(h, gc_slot_set_ref(h, root, 0, p1));
+  OK(h, gc_slot_set_ref(h, root, 1, p2));
+  OK(h, gc_slot_set_ref(h, p1, 0, kid));
+  OK(h, gc_slot_set_ref(h, p2, 0, kid));
+  OK(h, gc_scavenge(h));
+  assert_int_equal(last_event(h)->copied_objects, 4);
+  gc_handle k1, k2;
+  OK(h, gc_slot_handle(h, p1, 0, &k1));
+  OK(h, gc_slot_handle(h, p2, 0, &k2));
+  assert_int_equal(info_of(h, k1).address, info_of(h, k2).address);
+  assert_int_equal(info_of(h, k1).address, info_of(h, kid).address);
+  gc_heap_stats st;
+  gc_stats(h, &st);
+  assert_int_equal(st.space[GC_SPACE_NEW].objects, 4);
+  gc_heap_free(h);
+}
+
+static void test_million_list_survives_scavenge(void **state) {
+  (void)state;
+  gc_config c;
+  gc_config_default(&c);
+  c.new_space.semi_space_initial = 64u << 20; /* the whole list stays young */
+  c.new_space.semi_space_max = 64u << 20;
+  gc_heap *h = NULL;
+  char err[200];
+  assert_int_equal(gc_heap_new(&c, &h, err, sizeof err), GC_OK);
+  const uint32_t n = 1000000;
+  gc_handle head = rooted(h, 2, "Head");
+  gc_handle prev = head;
+  for (uint32_t i = 0; i < n; i++) {
+    gc_handle x = alloc_obj(h, 2, "Node");
+    OK(h, gc_slot_set_smi(h, x, 1, (int64_t)i));
+    OK(h, gc_slot_set_ref(h, prev, 0, x));
+    if (prev != head) OK(h, gc_handle_release(h, prev));
+    prev = x;
+  }
+  OK(h, gc_handle_release(h, prev));
+  assert_int_equal(gc_event_count(h), 0);
+  OK(h, gc_scavenge(h));
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->copied_objects, n + 1);
+  assert_int_equal(ev->died_in_new, 0);
+  OK(h, gc_verify(h));
+  /* Walk it: every node is there, in order. */
+  gc_handle cur;
+  OK(h, gc_handle_dup(h, head, &cur));
+  for (uint32_t i = 0; i < n; i++) {
+    gc_handle next;
+    OK(h, gc_slot_handle(h, cur, 0, &next));
+    OK(h, gc_handle_release(h, cur));
+    gc_slot_value v;
+    OK(h, gc_slot_get(h, next, 1, &v));
+    if (v.kind != GC_SLOT_SMI || v.smi != (int32_t)i) fail_msg("node %u holds %d", i, v.smi);
+    cur = next;
+  }
+  OK(h, gc_handle_release(h, cur));
+  gc_heap_free(h);
+}
+
+static void test_age_mark_promotes_on_second_survival(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  gc_handle o = rooted(h, 1, "O");
+  assert_int_equal(info_of(h, o).space, GC_SPACE_NEW);
+  OK(h, gc_scavenge(h));
+  assert_int_equal(info_of(h, o).space, GC_SPACE_NEW);
+  assert_int_equal(info_of(h, o).age, 1);
+  assert_int_equal(last_event(h)->promoted_objects, 0);
+  OK(h, gc_scavenge(h));
+  assert_int_equal(info_of(h, o).space, GC_SPACE_OLD);
+  assert_int_equal(info_of(h, o).age, 2);
+  assert_int_equal(last_event(h)->promoted_objects, 1);
+  gc_heap_free(h);
+
+  /* promotion age 3: copied three times, promoted on the fourth survival */
+  c.new_space.promotion_age = 3;
+  h = new_heap(&c);
+  o = rooted(h, 1, "O");
+  for (int i = 0; i < 3; i++) {
+    OK(h, gc_scavenge(h));
+    assert_int_equal(info_of(h, o).space, GC_SPACE_NEW);
+  }
+  OK(h, gc_scavenge(h));
+  assert_int_equal(info_of(h, o).space, GC_SPACE_OLD);
+  gc_heap_free(h);
+}
+
+static void test_classic_promotion(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.new_space.promotion = GC_PROMOTE_CLASSIC;
+  gc_heap *h = new_heap(&c);
+  /* Survived once -> promoted at the next survival, as with the age mark. */
+  gc_handle o = rooted(h, 1, "O");
+  OK(h, gc_scavenge(h));
+  assert_int_equal(info_of(h, o).space, GC_SPACE_NEW);
+  OK(h, gc_scavenge(h));
+  assert_int_equal(info_of(h, o).space, GC_SPACE_OLD);
+  OK(h, gc_unroot(h, o));
+  /* First survival, but To-space already past 25%: promoted at once.
+   * 16 KiB semispace: 25% = 4096 bytes = 102 objects of 40 bytes. */
+  gc_handle holder = rooted(h, 200, "Holder"); /* 1624 bytes, in new space */
+  gc_handle kids[200];
+  for (int i = 0; i < 200; i++) {
+    kids[i] = alloc_obj(h, 2, "Kid");
+    OK(h, gc_slot_set_ref(h, holder, (uint32_t)i, kids[i]));
+  }
+  gc_heap_stats st;
+  gc_stats(h, &st);
+  OK(h, gc_scavenge(h));
+  const gc_event *ev = last_event(h);
+  assert_true(ev->promoted_objects > 0);
+  assert_true(ev->copied_objects > 0);
+  /* What was copied stayed under the threshold. */
+  assert_true(ev->copied_bytes <= c.new_space.semi_space_initial / 4);
+  int young = 0, old = 0;
+  for (int i = 0; i < 200; i++) {
+    if (info_of(h, kids[i]).space == GC_SPACE_NEW) young++;
+    else old++;
+    assert_int_equal(info_of(h, kids[i]).age, 1);
+  }
+  assert_true(young > 0 && old > 0);
+  gc_heap_free(h);
+
+  /* The same program under the age mark copies all of them. */
+  small_config(&c);
+  h = new_heap(&c);
+  holder = rooted(h, 200, "Holder");
+  for (int i = 0; i < 200; i++) {
+    gc_handle k = alloc_obj(h, 2, "Kid");
+    OK(h, gc_slot_set_ref(h, holder, (uint32_t)i, k));
+  }
+  OK(h, gc_scavenge(h));
+  assert_int_equal(last_event(h)->promoted_objects, 0);
+  gc_heap_free(h);
+}
+
+static size_t remembered_slots(gc_heap *h) {
+  size_t n = 0;
+  for (page *p = h->old.pages.head; p; p = p->next) n += slot_set_count(p);
+  for (page *p = h->lo.pages.head; p; p = p->next) n += slot_set_count(p);
+  return n;
+}
+
+static void test_remembered_set_keeps_young_alive(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  gc_handle holder = rooted(h, 1, "Holder");
+  OK(h, gc_scavenge(h));
+  OK(h, gc_scavenge(h));
+  assert_int_equal(info_of(h, holder).space, GC_SPACE_OLD);
+  OK(h, gc_unroot(h, holder));
+  OK(h, gc_root(h, holder)); /* still rooted: only the slot keeps the child */
+  gc_handle young = alloc_obj(h, 0, "Young");
+  OK(h, gc_slot_set_ref(h, holder, 0, young));
+  assert_int_equal(remembered_slots(h), 1);
+  OK(h, gc_scavenge(h));
+  assert_true(info_of(h, young).alive);
+  assert_int_equal(info_of(h, young).space, GC_SPACE_NEW);
+  assert_int_equal(remembered_slots(h), 1); /* updated, still old->new */
+  gc_slot_value v;
+  OK(h, gc_slot_get(h, holder, 0, &v));
+  assert_int_equal(v.ref_id, info_of(h, young).id);
+  OK(h, gc_scavenge(h)); /* promoted: the slot is no longer old->new */
+  assert_int_equal(info_of(h, young).space, GC_SPACE_OLD);
+  assert_int_equal(remembered_slots(h), 0);
+  gc_heap_free(h);
+}
+
+static void test_promoted_object_pointing_young_is_remembered(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  gc_handle parent = rooted(h, 1, "Parent");
+  OK(h, gc_scavenge(h)); /* parent age 1 */
+  gc_handle kid = alloc_obj(h, 0, "Kid");
+  OK(h, gc_slot_set_ref(h, parent, 0, kid));
+  OK(h, gc_scavenge(h)); /* parent promoted, kid copied: exactly one OLD_TO_NEW slot */
+  assert_int_equal(info_of(h, parent).space, GC_SPACE_OLD);
+  assert_int_equal(info_of(h, kid).space, GC_SPACE_NEW);
+  assert_int_equal(remembered_slots(h), 1);
+  OK(h, gc_scavenge(h));
+  assert_true(info_of(h, kid).alive);
+  assert_int_equal(remembered_slots(h), 0);
+  gc_heap_free(h);
+}
+
+static void test_overwritten_old_to_new_slot_lets_young_die(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  gc_handle holder = rooted(h, 1, "Holder");
+  OK(h, gc_scavenge(h));
+  OK(h, gc_scavenge(h));
+  gc_handle young = alloc_obj(h, 0, "Young");
+  OK(h, gc_slot_set_ref(h, holder, 0, young));
+  OK(h, gc_slot_set_smi(h, holder, 0, 7));
+  OK(h, gc_scavenge(h));
+  assert_false(info_of(h, young).alive);
+  assert_int_equal(remembered_slots(h), 0);
+  gc_heap_free(h);
+}
+
+static void test_semispace_growth(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  gc_heap_stats st;
+  gc_stats(h, &st);
+  assert_int_equal(st.semi_space_capacity, 16384);
+  /* Keep everything alive: survivors exceed capacity -> double, up to max. */
+  gc_handle head = rooted(h, 1, "Head"), prev = head;
+  uint64_t seen[8] = {0};
+  int nseen = 0;
+  for (int i = 0; i < 20000; i++) {
+    gc_handle x = alloc_obj(h, 1, "Node");
+    OK(h, gc_slot_set_ref(h, prev, 0, x));
+    if (prev != head) OK(h, gc_handle_release(h, prev));
+    prev = x;
+    gc_stats(h, &st);
+    if (nseen == 0 || seen[nseen - 1] != st.semi_space_capacity) {
+      if (nseen < 8) seen[nseen++] = st.semi_space_capacity;
+    }
+  }
+  assert_int_equal(nseen, 3);
+  assert_int_equal(seen[0], 16384);
+  assert_int_equal(seen[1], 32768);
+  assert_int_equal(seen[2], 65536); /* the maximum */
+  gc_heap_free(h);
+}
+
+static void test_allocation_failure_scavenges(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  for (int i = 0; i < 2000; i++) {
+    gc_handle x = alloc_obj(h, 2, "Garbage");
+    OK(h, gc_handle_release(h, x));
+  }
+  assert_true(gc_event_count(h) >= 4);
+  const gc_event *ev = gc_event_get(h, 0);
+  assert_int_equal(ev->kind, GC_KIND_SCAVENGE);
+  assert_int_equal(ev->reason, GC_REASON_ALLOCATION_FAILURE);
+  assert_int_equal(ev->copied_objects, 0);
+  assert_true(ev->died_in_new > 0);
+  gc_heap_free(h);
+}
+
+static void test_handles_follow_and_scopes_root(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  gc_scope s;
+  OK(h, gc_scope_open(h, &s));
+  gc_handle a = alloc_obj(h, 0, "InScope");
+  uint64_t before = info_of(h, a).address;
+  assert_true(info_of(h, a).rooted);
+  OK(h, gc_scavenge(h));
+  assert_true(info_of(h, a).alive);
+  assert_true(info_of(h, a).address != before); /* it moved, the handle followed */
+  gc_scope inner;
+  OK(h, gc_scope_open(h, &inner));
+  assert_int_equal(gc_scope_close(h, s), GC_EINVAL); /* not the innermost */
+  OK(h, gc_scope_close(h, inner));
+  OK(h, gc_scope_close(h, s));
+  assert_false(info_of(h, a).rooted);
+  OK(h, gc_scavenge(h));
+  assert_false(info_of(h, a).alive);
+  /* A released handle is unknown; releasing twice is an error, not a crash. */
+  OK(h, gc_handle_release(h, a));
+  assert_int_equal(gc_handle_release(h, a), GC_EINVAL);
+  assert_false(gc_handle_valid(h, a));
+  assert_int_equal(gc_root(h, GC_NO_HANDLE), GC_EINVAL);
+  /* A handle released while a scope still roots its object keeps it alive. */
+  OK(h, gc_scope_open(h, &s));
+  gc_handle b = alloc_obj(h, 0, "Scoped");
+  gc_handle b2;
+  OK(h, gc_handle_dup(h, b, &b2));
+  OK(h, gc_handle_release(h, b));
+  OK(h, gc_scavenge(h));
+  assert_true(info_of(h, b2).alive);
+  OK(h, gc_scope_close(h, s));
+  OK(h, gc_scavenge(h));
+  assert_false(info_of(h, b2).alive);
+  gc_heap_free(h);
+}
+
+static void test_bad_arguments(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  gc_handle x;
+  assert_int_equal(gc_alloc(h, 2, 8, "X", &x), GC_EINVAL);
+  assert_non_null(strstr(gc_heap_error(h), "bytes: expected at least 40"));
+  assert_int_equal(gc_alloc(h, 0xffffffffu, 0, "X", &x), GC_EINVAL);
+  assert_int_equal(gc_alloc(h, 1, 1ull << 40, "X", &x), GC_EINVAL);
+  assert_int_equal(gc_alloc(h, 1, 8u << 20, "X", &x), GC_EOOM); /* larger than the heap */
+  assert_non_null(strstr(gc_heap_error(h), GC_OOM_MESSAGE));
+  x = rooted(h, 2, "X");
+  gc_slot_value v;
+  assert_int_equal(gc_slot_get(h, x, 2, &v), GC_EINVAL);
+  assert_non_null(strstr(gc_heap_error(h), "index: expected 0..1"));
+  assert_int_equal(gc_slot_set_smi(h, x, 0, 1ll << 31), GC_EINVAL);
+  assert_non_null(strstr(gc_heap_error(h), "small integer"));
+  OK(h, gc_slot_set_smi(h, x, 0, GC_SMI_MIN));
+  OK(h, gc_slot_get(h, x, 0, &v));
+  assert_int_equal(v.smi, GC_SMI_MIN);
+  assert_int_equal(gc_slot_set_ref(h, x, 0, 12345), GC_EINVAL);
+  assert_non_null(strstr(gc_heap_error(h), "value:"));
+  assert_int_equal(gc_slot_handle(h, x, 0, &x), GC_EINVAL); /* holds a Smi */
+  assert_int_equal(gc_unroot(h, alloc_obj(h, 0, "NotRooted")), GC_EINVAL);
+  assert_int_equal(gc_mark_compact(h, (gc_compaction)7), GC_EINVAL);
+  gc_config bad = c;
+  bad.new_space.semi_space_initial = 5000;
+  gc_heap *h2 = NULL;
+  char err[256];
+  assert_int_equal(gc_heap_new(&bad, &h2, err, sizeof err), GC_EINVAL);
+  assert_null(h2);
+  assert_non_null(strstr(err, "new_space.semi_space.initial"));
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+/* ----------------------------------------------------- verifier negatives */
+
+static gc_heap *heap_with_graph(gc_handle *root, gc_handle *kid) {
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  *root = rooted(h, 2, "Root");
+  *kid = alloc_obj(h, 1, "Kid");
+  OK(h, gc_slot_set_ref(h, *root, 0, *kid));
+  OK(h, gc_scavenge(h));
+  OK(h, gc_scavenge(h)); /* both old now */
+  OK(h, gc_verify(h));
+  return h;
+}
+
+static obj *raw(gc_heap *h, gc_handle x) { return O(h->base + info_of(h, x).address); }
+
+static void test_verifier_catches_bad_header(void **state) {
+  (void)state;
+  gc_handle r, k;
+  gc_heap *h = heap_with_graph(&r, &k);
+  obj *o = raw(h, k);
+  uint64_t saved = o->w0;
+  o->w0 = (saved & ~0xfffffff8ull) | 16; /* size smaller than its slots */
+  assert_int_equal(gc_verify(h), GC_ECORRUPT);
+  assert_non_null(strstr(gc_heap_error(h), "verify:"));
+  o->w0 = saved;
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+static void test_verifier_catches_interior_pointer(void **state) {
+  (void)state;
+  gc_handle r, k;
+  gc_heap *h = heap_with_graph(&r, &k);
+  obj *o = raw(h, r);
+  tagged saved = o->slots[0];
+  o->slots[0] = saved + 8;
+  assert_int_equal(gc_verify(h), GC_ECORRUPT);
+  assert_non_null(strstr(gc_heap_error(h), "not to a live object"));
+  o->slots[0] = saved;
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+static void test_verifier_catches_missing_remembered_slot(void **state) {
+  (void)state;
+  gc_handle r, k;
+  gc_heap *h = heap_with_graph(&r, &k);
+  gc_handle y = alloc_obj(h, 0, "Young");
+  OK(h, gc_slot_set_ref(h, r, 1, y));
+  OK(h, gc_verify(h));
+  obj *o = raw(h, r);
+  slot_set_remove(page_of(h, (addr_t)o), (addr_t)&o->slots[1]);
+  assert_int_equal(gc_verify(h), GC_ECORRUPT);
+  assert_non_null(strstr(gc_heap_error(h), "remembered set"));
+  gc_heap_free(h);
+}
+
+static void test_verifier_catches_stray_colour_and_counters(void **state) {
+  (void)state;
+  gc_handle r, k;
+  gc_heap *h = heap_with_graph(&r, &k);
+  obj *o = raw(h, k);
+  obj_set_color(o, GC_BLACK);
+  assert_int_equal(gc_verify(h), GC_ECORRUPT);
+  assert_non_null(strstr(gc_heap_error(h), "outside marking"));
+  obj_set_color(o, GC_WHITE);
+  h->old.objects++;
+  assert_int_equal(gc_verify(h), GC_ECORRUPT);
+  assert_non_null(strstr(gc_heap_error(h), "counters"));
+  h->old.objects--;
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+static void test_verifier_catches_from_space_pointer(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  gc_handle r = rooted(h, 1, "Root");
+  gc_handle k = alloc_obj(h, 0, "Kid");
+  OK(h, gc_slot_set_ref(h, r, 0, k));
+  addr_t old_kid = h->base + info_of(h, k).address;
+  OK(h, gc_scavenge(h));
+  obj *o = raw(h, r);
+  o->slots[0] = (tagged)old_kid; /* a stale pointer into From-space */
+  assert_int_equal(gc_verify(h), GC_ECORRUPT);
+  gc_heap_free(h);
+}
+
+static void test_deterministic_addresses(void **state) {
+  (void)state;
+  uint64_t addrs[2][3];
+  for (int run = 0; run < 2; run++) {
+    gc_config c;
+    small_config(&c);
+    gc_heap *h = new_heap(&c);
+    gc_handle a = rooted(h, 1, "A");
+    for (int i = 0; i < 3000; i++) OK(h, gc_handle_release(h, alloc_obj(h, 2, "G")));
+    gc_handle b = rooted(h, 1, "B");
+    OK(h, gc_scavenge(h));
+    addrs[run][0] = info_of(h, a).address;
+    addrs[run][1] = info_of(h, b).address;
+    addrs[run][2] = gc_event_count(h);
+    gc_heap_free(h);
+  }
+  assert_memory_equal(addrs[0], addrs[1], sizeof addrs[0]);
+}
+
+static void test_young_large_object_promoted_by_relinking(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  gc_handle big;
+  OK(h, gc_alloc(h, 4, 10000, "Big", &big));
+  OK(h, gc_root(h, big));
+  gc_object_info i0 = info_of(h, big);
+  assert_int_equal(i0.space, GC_SPACE_NEW_LARGE);
+  gc_handle kid = alloc_obj(h, 0, "Kid");
+  OK(h, gc_slot_set_ref(h, big, 0, kid));
+  OK(h, gc_scavenge(h));
+  gc_object_info i1 = info_of(h, big);
+  assert_int_equal(i1.space, GC_SPACE_LARGE);
+  assert_int_equal(i1.address, i0.address); /* never copied */
+  assert_true(info_of(h, kid).alive);
+  assert_int_equal(remembered_slots(h), 1); /* the promoted large object -> young kid */
+  gc_handle dead;
+  OK(h, gc_alloc(h, 0, 10000, "DeadBig", &dead));
+  OK(h, gc_scavenge(h));
+  assert_false(info_of(h, dead).alive);
+  gc_heap_free(h);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_reachable_survive_unreachable_die),
+      cmocka_unit_test(test_cycles_die),
+      cmocka_unit_test(test_dag_shared_child_copied_once),
+      cmocka_unit_test(test_million_list_survives_scavenge),
+      cmocka_unit_test(test_age_mark_promotes_on_second_survival),
+      cmocka_unit_test(test_classic_promotion),
+      cmocka_unit_test(test_remembered_set_keeps_young_alive),
+      cmocka_unit_test(test_promoted_object_pointing_young_is_remembered),
+      cmocka_unit_test(test_overwritten_old_to_new_slot_lets_young_die),
+      cmocka_unit_test(test_semispace_growth),
+      cmocka_unit_test(test_allocation_failure_scavenges),
+      cmocka_unit_test(test_handles_follow_and_scopes_root),
+      cmocka_unit_test(test_bad_arguments),
+      cmocka_unit_test(test_verifier_catches_bad_header),
+      cmocka_unit_test(test_verifier_catches_interior_pointer),
+      cmocka_unit_test(test_verifier_catches_missing_remembered_slot),
+      cmocka_unit_test(test_verifier_catches_stray_colour_and_counters),
+      cmocka_unit_test(test_verifier_catches_from_space_pointer),
+      cmocka_unit_test(test_deterministic_addresses),
+      cmocka_unit_test(test_young_large_object_promoted_by_relinking),
+  };
+  return cmocka_run_group_tests_name("engine.young", tests, NULL, NULL);
+}
