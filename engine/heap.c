@@ -400,7 +400,9 @@ static gc_status alloc_large(gc_heap *h, uint64_t size, addr_t *out) {
   return GC_OK;
 }
 
-static gc_status alloc_young(gc_heap *h, uint64_t size, addr_t *out) {
+/* *in_old tells the caller the object went to old space (pretenured). */
+static gc_status alloc_young(gc_heap *h, uint64_t size, addr_t *out, bool *in_old) {
+  *in_old = false;
   addr_t a = new_space_alloc(h, size);
   /* Each scavenge ages the survivors, so promotion_age + 2 scavenges
    * empty new space of everything but what the last one copied. */
@@ -416,7 +418,8 @@ static gc_status alloc_young(gc_heap *h, uint64_t size, addr_t *out) {
     a = old_space_alloc(h, size);
     if (!a) return heap_fail(h, GC_EOOM, "%s (no address space left)", GC_OOM_MESSAGE);
     *out = a;
-    return GC_ESTATE; /* tells the caller: allocated in old space */
+    *in_old = true;
+    return GC_OK;
   }
   h->nw.size += size;
   h->nw.objects++;
@@ -456,16 +459,15 @@ gc_status gc_alloc(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *name
     if (st != GC_OK) return st;
     h->old_alloc += size;
   } else {
-    st = alloc_young(h, size, &a);
-    if (st == GC_ESTATE) {
-      st = GC_OK;
+    bool in_old;
+    st = alloc_young(h, size, &a, &in_old);
+    if (st != GC_OK) return st;
+    if (in_old) {
       h->old_alloc += size;
       if (h->marking == GC_MARKING_MARKING) { /* black allocation */
         color = GC_BLACK;
         page_of(h, a)->live_bytes += size;
       }
-    } else if (st != GC_OK) {
-      return st;
     } else {
       h->young_alloc += size;
     }
