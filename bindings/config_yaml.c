@@ -195,6 +195,14 @@ static void join_path(char *out, size_t outlen, const char *section, const char 
   snprintf(out, outlen, "%s%s%s", section, section[0] ? "." : "", shown);
 }
 
+/* "key:value" reads as one scalar in YAML; say so when that is the likely slip. */
+static const char *colon_hint(const yaml_event_t *ev) {
+  if (ev->type != YAML_SCALAR_EVENT || ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+    return "";
+  const char *c = memchr(ev->data.scalar.value, ':', ev->data.scalar.length);
+  return c ? " (a key needs a space after its colon: 'key: value')" : "";
+}
+
 static int parse_mapping(loader *L, int section, const char *path);
 
 /* One key's value: a section's mapping, or a leaf's scalar. */
@@ -211,7 +219,8 @@ static int parse_value(loader *L, int k, const char *path) {
       describe(&ev, what, sizeof what);
       char keys[384];
       cfg_list_children(k, keys, sizeof keys);
-      snprintf(msg, sizeof msg, "found %s, expected a mapping with the keys %s", what, keys);
+      snprintf(msg, sizeof msg, "found %s, expected a mapping with the keys %s%s", what, keys,
+               colon_hint(&ev));
       rc = fail_at(L, ev.start_mark, path, msg);
     }
   } else if (ev.type == YAML_SCALAR_EVENT) {
@@ -304,7 +313,8 @@ static int parse_stream(loader *L) {
                  "for all defaults)");
   } else {
     describe(&ev, what, sizeof what);
-    snprintf(msg, sizeof msg, "found %s, expected a mapping of configuration keys", what);
+    snprintf(msg, sizeof msg, "found %s, expected a mapping of configuration keys%s", what,
+             colon_hint(&ev));
     rc = fail_at(L, ev.start_mark, "", msg);
   }
   yaml_event_delete(&ev);

@@ -8,7 +8,7 @@
  *
  * Conventions
  *  - Functions returning int return 0 on success and -1 on error, with a
- *    message in err (err may be NULL; errlen 256 is plenty, longer messages
+ *    message in err (err may be NULL; errlen 512 is plenty, longer messages
  *    are cut).  A failed call leaves *cfg exactly as it was.
  *  - Loading starts from *cfg's current contents (callers usually call
  *    gc_config_default first) and overwrites only the keys present, so
