@@ -175,6 +175,58 @@ static void test_alias_bomb_is_cheap(void **state) {
   free(text);
 }
 
+/* Random damage to real profiles: every result is a clean load or a clean
+ * error in the documented form (and, under ASan, no memory error). */
+static void test_mutations(void **state) {
+  (void)state;
+  static const char *const names[] = {"node20.yaml", "classic.yaml", "tiny.yaml"};
+  static const char alphabet[] = ":-{}[]&*!#%'\"\n\t ,.?|>~0123456789KMGiBab_\x80\xff";
+  uint64_t rng = 0x9e3779b97f4a7c15ull;
+  size_t loaded = 0, failed = 0;
+  for (size_t f = 0; f < 3; f++) {
+    char path[512];
+    snprintf(path, sizeof path, GCLAB_SOURCE_DIR "/configs/%s", names[f]);
+    size_t len = 0;
+    char *orig = slurp(path, &len);
+    assert_non_null(orig);
+    char *text = malloc(len + 8);
+    assert_non_null(text);
+    for (int round = 0; round < 1500; round++) {
+      memcpy(text, orig, len);
+      size_t n = len;
+      int edits = 1 + round % 4;
+      for (int e = 0; e < edits; e++) {
+        rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+        size_t at = (size_t)(rng >> 33) % n;
+        char c = alphabet[(rng >> 17) % (sizeof alphabet - 1)];
+        switch ((rng >> 8) % 3) {
+        case 0: text[at] = c; break;                     /* replace */
+        case 1: memmove(text + at, text + at + 1, n - at - 1), n--; break; /* delete */
+        default:                                         /* insert */
+          memmove(text + at + 1, text + at, n - at), text[at] = c, n++;
+        }
+      }
+      gc_config c;
+      gc_config_default(&c);
+      if (gclab_config_load_string(text, n, "m", &c, err, sizeof err) == 0) {
+        assert_int_equal(gc_config_validate(&c, err, sizeof err), GC_OK);
+        loaded++;
+      } else {
+        /* "m:LINE:COLUMN: KEY.PATH: ..." */
+        unsigned line, col;
+        int used = 0;
+        if (sscanf(err, "m:%u:%u: %n", &line, &col, &used) != 2 || !used || line == 0 ||
+            col == 0 || !strstr(err + used, ": "))
+          fail_msg("malformed message: %s", err);
+        failed++;
+      }
+    }
+    free(text);
+    free(orig);
+  }
+  assert_true(loaded > 0 && failed > 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_corpus),
@@ -182,6 +234,7 @@ int main(void) {
       cmocka_unit_test(test_huge_input),
       cmocka_unit_test(test_unreadable),
       cmocka_unit_test(test_alias_bomb_is_cheap),
+      cmocka_unit_test(test_mutations),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
