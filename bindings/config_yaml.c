@@ -301,17 +301,16 @@ static int parse_stream(loader *L) {
   yaml_event_delete(&ev); /* DOCUMENT-START */
   if (next(L, &ev, "")) return -1;
   rc = plain_node(L, &ev, "");
-  if (rc) {
-  } else if (ev.type == YAML_MAPPING_START_EVENT) {
+  if (rc == 0 && ev.type == YAML_MAPPING_START_EVENT) {
     rc = parse_mapping(L, -1, "");
     if (!rc && L->orig)
       snprintf(L->orig->fallback, sizeof L->orig->fallback, "%s:%zu:%zu", L->name,
                ev.start_mark.line + 1, ev.start_mark.column + 1);
-  } else if (is_null(&ev)) {
+  } else if (rc == 0 && is_null(&ev)) {
     rc = fail_at(L, ev.start_mark, "",
                  "found an empty document, expected a mapping of configuration keys (write {} "
                  "for all defaults)");
-  } else {
+  } else if (rc == 0) {
     describe(&ev, what, sizeof what);
     snprintf(msg, sizeof msg, "found %s, expected a mapping of configuration keys%s", what,
              colon_hint(&ev));
