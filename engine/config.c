@@ -77,9 +77,11 @@ static gc_status fail(char *err, size_t len, const char *fmt, ...) {
 
 static bool pow2(uint64_t v) { return v && !(v & (v - 1)); }
 
-#define PCT(field, key)                                                                  \
-  if ((field) > 100)                                                                     \
-  return fail(err, len, "%s: expected a percentage 0..100, got %u", key, (unsigned)(field))
+#define PCT(field, key)                                                                     \
+  do {                                                                                      \
+    if ((field) > 100)                                                                      \
+      return fail(err, len, "%s: expected a percentage 0..100, got %u", key, (unsigned)(field)); \
+  } while (0)
 
 gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   if (!c) return fail(err, len, "config: expected a config, got NULL");
@@ -109,7 +111,8 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
     return fail(err, len, "new_space.semi_space.growth_factor: expected 1..16, got %u",
                 (unsigned)c->new_space.growth_factor);
   if (c->new_space.promotion != GC_PROMOTE_AGE_MARK && c->new_space.promotion != GC_PROMOTE_CLASSIC)
-    return fail(err, len, "new_space.promotion.policy: expected age_mark or classic");
+    return fail(err, len, "new_space.promotion.policy: expected age_mark or classic, got %d",
+                (int)c->new_space.promotion);
   if (c->new_space.promotion_age > 15)
     return fail(err, len, "new_space.promotion.age: expected 0..15, got %u",
                 (unsigned)c->new_space.promotion_age);
@@ -126,17 +129,22 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
                 "old_space.initial_limit: expected at most old_space.max_size (%llu), got %llu",
                 (unsigned long long)om, (unsigned long long)c->old_space.initial_limit);
   if (c->old_space.min_growing_factor_x100 < 100 || c->old_space.min_growing_factor_x100 > 1000)
-    return fail(err, len, "old_space.growing.min_factor: expected 1.0..10.0");
+    return fail(err, len, "old_space.growing.min_factor: expected 1.0..10.0, got %u.%02u",
+                c->old_space.min_growing_factor_x100 / 100, c->old_space.min_growing_factor_x100 % 100);
   if (c->old_space.max_growing_factor_x100 < c->old_space.min_growing_factor_x100 ||
       c->old_space.max_growing_factor_x100 > 1000)
     return fail(err, len,
-                "old_space.growing.max_factor: expected old_space.growing.min_factor..10.0");
+                "old_space.growing.max_factor: expected old_space.growing.min_factor..10.0, got %u.%02u",
+                c->old_space.max_growing_factor_x100 / 100, c->old_space.max_growing_factor_x100 % 100);
   if (c->old_space.target_mu_x100 < 1 || c->old_space.target_mu_x100 > 99)
-    return fail(err, len, "old_space.growing.target_mu: expected 0.01..0.99");
+    return fail(err, len, "old_space.growing.target_mu: expected 0.01..0.99, got %u.%02u",
+                c->old_space.target_mu_x100 / 100, c->old_space.target_mu_x100 % 100);
   if (c->old_space.full_gc != GC_FULL_MARK_COMPACT && c->old_space.full_gc != GC_FULL_MARK_SWEEP)
-    return fail(err, len, "old_space.full_gc: expected mark_compact or mark_sweep");
+    return fail(err, len, "old_space.full_gc: expected mark_compact or mark_sweep, got %d",
+                (int)c->old_space.full_gc);
   if (c->old_space.compaction != GC_COMPACT_EVACUATE && c->old_space.compaction != GC_COMPACT_SLIDE)
-    return fail(err, len, "old_space.compaction.strategy: expected evacuate or slide");
+    return fail(err, len, "old_space.compaction.strategy: expected evacuate or slide, got %d",
+                (int)c->old_space.compaction);
   PCT(c->old_space.evacuation_free_pct, "old_space.compaction.free_threshold");
   PCT(c->old_space.evacuation_free_pct_reducing, "old_space.compaction.free_threshold_reducing");
   PCT(c->old_space.page_promotion_pct, "old_space.page_promotion_threshold");
