@@ -13,10 +13,6 @@
 
 #include "heap_internal.h"
 
-static inline gc_handle make_handle(uint32_t idx, uint32_t gen) {
-  return ((uint64_t)gen << 32) | (uint64_t)(idx + 1);
-}
-
 /* A fresh entry (zeroed but for its generation); -1 on out-of-memory. */
 static int64_t entry_alloc(gc_heap *h) {
   uint32_t idx;
@@ -42,14 +38,12 @@ static int64_t entry_alloc(gc_heap *h) {
   return idx;
 }
 
-gc_handle handle_new(gc_heap *h, addr_t a) {
+/* handle_new (heap_internal.h) when no released entry is free to reuse. */
+gc_handle handle_new_slow(gc_heap *h, addr_t a) {
   int64_t idx = entry_alloc(h);
   if (idx < 0) return GC_NO_HANDLE;
   hentry *e = &h->handles[idx];
-  e->addr = a;
-  e->id = O(a)->id;
-  e->name = META_NAME(O(a)->meta);
-  e->state = H_LIVE;
+  handle_entry_init(e, a);
   return make_handle((uint32_t)idx, e->gen);
 }
 
@@ -63,7 +57,9 @@ static void entry_free(gc_heap *h, uint32_t idx) {
   h->live_handles--;
 }
 
-hentry *handle_lookup(gc_heap *h, gc_handle hd, bool need_live, gc_status *st) {
+/* handle_lookup (heap_internal.h) for everything but a live handle: the
+ * checks in full and the messages. */
+hentry *handle_lookup_slow(gc_heap *h, gc_handle hd, bool need_live, gc_status *st) {
   uint32_t idx = (uint32_t)(hd & 0xffffffffu) - 1, gen = (uint32_t)(hd >> 32);
   if (hd == GC_NO_HANDLE || idx >= h->nhandles || h->handles[idx].state == H_FREE ||
       h->handles[idx].gen != gen || h->handles[idx].released) {
@@ -175,9 +171,8 @@ gc_status gc_scope_close(gc_heap *h, gc_scope s) {
   return GC_OK;
 }
 
-/* Root the entry of a freshly allocated object in the innermost scope. */
-bool handle_scope_add(gc_heap *h, gc_handle hd) {
-  if (h->scope_marks.n == 0) return true;
+/* handle_scope_add (heap_internal.h) when a scope is open. */
+bool handle_scope_add_slow(gc_heap *h, gc_handle hd) {
   uint32_t idx = (uint32_t)(hd & 0xffffffffu) - 1;
   if (!u32_vec_push(&h->scope_stack, idx)) return false;
   h->handles[idx].scoped++;

@@ -144,7 +144,17 @@ void obj_init(gc_heap *h, addr_t a, uint64_t size, uint32_t nslots, uint32_t nam
   o->w0 = size | ((uint64_t)nslots << 32);
   o->id = h->next_id++;
   o->meta = make_meta(name, 0, color);
-  memset(o->slots, 0, size - HEADER_SIZE);
+  /* Small objects (most of them) clear their words inline: a call to memset
+   * costs more than the few stores (and GCC turns a loop back into one). */
+  tagged *w = o->slots;
+  switch ((size - HEADER_SIZE) >> 3) {
+    case 4: w[3] = 0; /* fall through */
+    case 3: w[2] = 0; /* fall through */
+    case 2: w[1] = 0; /* fall through */
+    case 1: w[0] = 0; /* fall through */
+    case 0: break;
+    default: memset(w, 0, size - HEADER_SIZE);
+  }
 }
 
 void record_old_to_new(gc_heap *h, addr_t holder, addr_t slot) {
@@ -449,12 +459,21 @@ gc_status gc_alloc(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *name
                      GC_OOM_MESSAGE, (unsigned long long)size, (unsigned long long)h->old_max);
   uint32_t name_id = names_intern(h, name);
 
-  gc_status st = before_alloc(h);
-  if (st != GC_OK) return st;
+  gc_status st;
+  if (UNLIKELY(h->stress_every || h->marking != GC_MARKING_IDLE)) {
+    st = before_alloc(h);
+    if (st != GC_OK) return st;
+  }
   addr_t a = 0;
   uint32_t color = GC_WHITE;
   bool large = size > h->cfg.large_object.threshold;
-  if (large) {
+  if (LIKELY(!large) && (a = new_space_alloc(h, size)) != 0) {
+    /* The fast path: a bump in To-space (alloc_young below does the same
+     * after collecting). */
+    h->nw.size += size;
+    h->nw.objects++;
+    h->young_alloc += size;
+  } else if (large) {
     st = alloc_large(h, size, &a);
     if (st != GC_OK) return st;
     h->old_alloc += size;
@@ -524,19 +543,27 @@ gc_status gc_object_info_get(gc_heap *h, gc_handle hd, gc_object_info *out) {
   return GC_OK;
 }
 
-static gc_status slot_target(gc_heap *h, gc_handle hd, uint32_t index, obj **o) {
+#if defined(__GNUC__)
+__attribute__((cold, noinline))
+#endif
+static gc_status slot_index_error(gc_heap *h, const obj *o, uint32_t index) {
+  uint32_t n = obj_nslots(o);
+  if (n == 0)
+    return heap_fail(h, GC_EINVAL, "index: object #%llu (%s) has no slots, got index %u",
+                     (unsigned long long)o->id, names_get(h, META_NAME(o->meta)), index);
+  return heap_fail(h, GC_EINVAL, "index: expected 0..%u for object #%llu (%s), got %u", n - 1,
+                   (unsigned long long)o->id, names_get(h, META_NAME(o->meta)), index);
+}
+
+/* The live object of `hd` and a valid slot index in it.  Every slot call
+ * starts here, so the messages stay out of line. */
+static inline gc_status slot_target(gc_heap *h, gc_handle hd, uint32_t index, obj **o) {
   gc_status st;
   hentry *e = handle_lookup(h, hd, true, &st);
-  if (!e) return st;
+  *o = NULL;
+  if (UNLIKELY(!e)) return st;
   *o = O(e->addr);
-  uint32_t n = obj_nslots(*o);
-  if (index >= n) {
-    if (n == 0)
-      return heap_fail(h, GC_EINVAL, "index: object #%llu (%s) has no slots, got index %u",
-                       (unsigned long long)(*o)->id, names_get(h, META_NAME((*o)->meta)), index);
-    return heap_fail(h, GC_EINVAL, "index: expected 0..%u for object #%llu (%s), got %u", n - 1,
-                     (unsigned long long)(*o)->id, names_get(h, META_NAME((*o)->meta)), index);
-  }
+  if (UNLIKELY(index >= obj_nslots(*o))) return slot_index_error(h, *o, index);
   return GC_OK;
 }
 
@@ -573,7 +600,7 @@ gc_status gc_slot_handle(gc_heap *h, gc_handle hd, uint32_t index, gc_handle *ou
   return GC_OK;
 }
 
-static gc_status store(gc_heap *h, gc_handle hd, uint32_t index, tagged v) {
+static inline gc_status store(gc_heap *h, gc_handle hd, uint32_t index, tagged v) {
   obj *o;
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "slot store: not allowed during a GC");
   gc_status st = slot_target(h, hd, index, &o);

@@ -230,6 +230,11 @@ typedef struct names {
   uint32_t n, cap;
   uint32_t *table;     /* open-addressed hash of string content -> index+1 */
   uint32_t table_cap;
+  /* The last string interned and its id: a program allocating many objects
+   * of one name passes the same pointer each time.  Only a shortcut to the
+   * probe: a hit is confirmed by content, so a reused buffer is safe. */
+  uintptr_t last;
+  uint32_t last_id;
 } names;
 
 struct gc_heap {
@@ -343,13 +348,31 @@ typedef bool (*slot_fn)(gc_heap *h, page *p, addr_t slot, void *ud);
 void slot_set_iterate(gc_heap *h, page *p, slot_fn fn, void *ud);
 
 /* names.c */
-uint32_t names_intern(gc_heap *h, const char *s);
+uint32_t names_intern_slow(gc_heap *h, const char *s);
+/* The id of name `s` (NULL: "Object"), interning it; 0 on out-of-memory.
+ * Inline for the common case, the same name as the last call. */
+static inline uint32_t names_intern(gc_heap *h, const char *s) {
+  if (!s) return 0; /* "Object" is interned first, at heap creation */
+  if ((uintptr_t)s == h->names.last && strcmp(h->names.v[h->names.last_id], s) == 0)
+    return h->names.last_id;
+  return names_intern_slow(h, s);
+}
 const char *names_get(const gc_heap *h, uint32_t id);
 void names_free(gc_heap *h);
 
 /* new_space.c */
 bool new_space_init(gc_heap *h);
-addr_t new_space_alloc(gc_heap *h, uint64_t size); /* 0 when full */
+addr_t new_space_alloc_slow(gc_heap *h, uint64_t size); /* next page, or 0 when full */
+/* Bump allocation in To-space; 0 when full.  Inline: the mutator's and the
+ * scavenger's hottest path. */
+static inline addr_t new_space_alloc(gc_heap *h, uint64_t size) {
+  addr_t a = h->nw.top;
+  if (LIKELY(a + size <= h->nw.limit)) {
+    h->nw.top = a + size;
+    return a;
+  }
+  return new_space_alloc_slow(h, size);
+}
 void new_space_flip(gc_heap *h);                    /* swap semispaces, reset top */
 void new_space_seal(gc_heap *h);                    /* filler from top to page end */
 addr_t new_space_copy_alloc(gc_heap *h, uint64_t size); /* during scavenge */
@@ -415,9 +438,55 @@ void compact_slide(gc_heap *h);
 void update_all_references(gc_heap *h); /* after objects moved */
 
 /* handles.c */
-gc_handle handle_new(gc_heap *h, addr_t a);
-hentry *handle_lookup(gc_heap *h, gc_handle hd, bool need_live, gc_status *st);
-bool handle_scope_add(gc_heap *h, gc_handle hd);
+/* A handle is (generation << 32 | index + 1). */
+static inline gc_handle make_handle(uint32_t idx, uint32_t gen) {
+  return ((uint64_t)gen << 32) | (uint64_t)(idx + 1);
+}
+static inline void handle_entry_init(hentry *e, addr_t a) {
+  e->addr = a;
+  e->id = O(a)->id;
+  e->roots = e->scoped = e->died_in_gc = 0;
+  e->name = META_NAME(O(a)->meta);
+  e->state = H_LIVE;
+  e->released = 0;
+  e->next_free = 0;
+}
+gc_handle handle_new_slow(gc_heap *h, addr_t a);
+/* A new handle observing the object at `a`; GC_NO_HANDLE on out-of-memory.
+ * Inline for the common case, a released entry to reuse. */
+static inline gc_handle handle_new(gc_heap *h, addr_t a) {
+  if (LIKELY(h->free_handle)) {
+    uint32_t idx = h->free_handle - 1;
+    hentry *e = &h->handles[idx];
+    h->free_handle = e->next_free;
+    h->live_handles++;
+    handle_entry_init(e, a);
+    return make_handle(idx, e->gen);
+  }
+  return handle_new_slow(h, a);
+}
+hentry *handle_lookup_slow(gc_heap *h, gc_handle hd, bool need_live, gc_status *st);
+/* The entry of handle `hd`, or NULL with *st set and the heap's message
+ * written.  A released handle is refused (its generation no longer
+ * matches, or the entry is only kept for a scope); with need_live a dead
+ * object is refused too.  Inline for the common case, a live handle. */
+static inline hentry *handle_lookup(gc_heap *h, gc_handle hd, bool need_live, gc_status *st) {
+  uint32_t idx = (uint32_t)hd - 1; /* GC_NO_HANDLE wraps past any table */
+  if (LIKELY(idx < h->nhandles)) {
+    hentry *e = &h->handles[idx];
+    if (LIKELY(e->gen == (uint32_t)(hd >> 32) && e->state == H_LIVE && !e->released)) {
+      *st = GC_OK;
+      return e;
+    }
+  }
+  return handle_lookup_slow(h, hd, need_live, st);
+}
+bool handle_scope_add_slow(gc_heap *h, gc_handle hd);
+/* Root a freshly allocated object's entry in the innermost open scope. */
+static inline bool handle_scope_add(gc_heap *h, gc_handle hd) {
+  if (LIKELY(h->scope_marks.n == 0)) return true;
+  return handle_scope_add_slow(h, hd);
+}
 void handles_free_all(gc_heap *h);
 void handles_mark_dead_after_marking(gc_heap *h);
 void handles_update_after_scavenge(gc_heap *h);

@@ -50,7 +50,9 @@ static inline void sync_top(gc_heap *h) {
 
 void new_space_seal(gc_heap *h) { sync_top(h); }
 
-static addr_t alloc_slow(gc_heap *h, uint64_t size) {
+/* new_space_alloc (heap_internal.h) when the current page is full:
+ * close it with a filler and move on to the next. */
+addr_t new_space_alloc_slow(gc_heap *h, uint64_t size) {
   new_space *n = &h->nw;
   while (n->alloc_page) {
     if (n->top + size <= n->limit) {
@@ -69,16 +71,6 @@ static addr_t alloc_slow(gc_heap *h, uint64_t size) {
     set_alloc_page(h, next);
   }
   return 0;
-}
-
-addr_t new_space_alloc(gc_heap *h, uint64_t size) {
-  new_space *n = &h->nw;
-  addr_t a = n->top;
-  if (LIKELY(a + size <= n->limit)) {
-    n->top = a + size;
-    return a;
-  }
-  return alloc_slow(h, size);
 }
 
 addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) { return new_space_alloc(h, size); }

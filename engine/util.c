@@ -67,13 +67,17 @@ static bool names_rehash(names *n, uint32_t cap) {
 }
 
 /* Returns the id of `s`, interning it; 0 ("Object") on out-of-memory. */
-uint32_t names_intern(gc_heap *h, const char *s) {
+uint32_t names_intern_slow(gc_heap *h, const char *s) {
   names *n = &h->names;
   if (!s) s = "Object";
   if (!n->table && !names_rehash(n, 64)) return 0;
   uint32_t j = hash_str(s) & (n->table_cap - 1);
   while (n->table[j]) {
-    if (strcmp(n->v[n->table[j] - 1], s) == 0) return n->table[j] - 1;
+    if (strcmp(n->v[n->table[j] - 1], s) == 0) {
+      n->last = (uintptr_t)s;
+      n->last_id = n->table[j] - 1;
+      return n->last_id;
+    }
     j = (j + 1) & (n->table_cap - 1);
   }
   if (n->n == n->cap) {
