@@ -8,8 +8,10 @@
  *   sweep/evacuate: choose evacuation candidates (Mark-Compact only), sweep
  *     every other old page, evacuate the young survivors (all promoted by
  *     default, V8's --always-promote-young-mc; a new-space page at least
- *     page_promotion_pct live moves to old space whole), evacuate the
- *     candidates, update every reference, release the candidates;
+ *     page_promotion_pct live moves to old space whole; promotion never
+ *     takes the old generation's committed pages past its maximum -- what
+ *     does not fit stays young), evacuate the candidates, update every
+ *     reference, release the candidates;
  *   slide: evacuate the young survivors, then slide old space.
  * Finally the OLD_TO_NEW remembered sets are rebuilt from the surviving
  * old->new slots (there are none when every young survivor was promoted).
@@ -65,7 +67,7 @@ static void evacuate_young(gc_heap *h, bool keep_black) {
   for (page *p = h->nw.semi[from].head, *next; p; p = next) {
     next = p->next;
     if (p->live_bytes > 0 && p->live_bytes * 100 >= (uint64_t)c->old_space.page_promotion_pct * page_bytes &&
-        c->old_space.page_promotion_pct > 0) {
+        c->old_space.page_promotion_pct > 0 && old_gen_committed(h) + page_bytes <= h->old_max) {
       promote_young_page(h, p, from, keep_black);
       continue;
     }
@@ -75,27 +77,31 @@ static void evacuate_young(gc_heap *h, bool keep_black) {
       if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) {
         bool promote = c->old_space.always_promote_young ||
                        obj_age(O(a)) >= c->new_space.promotion_age;
-        addr_t to = promote ? 0 : new_space_copy_alloc(h, sz);
-        if (to) {
+        /* Promotion never grows the old generation past its maximum: what
+         * does not fit stays young (V8's fallback to a semi-space copy),
+         * so the limit is met within a page.  To-space always has room
+         * for From-space's survivors, copied in address order; only if it
+         * somehow had not would the GC go over the limit. */
+        addr_t to = promote ? old_space_alloc_within(h, sz, h->old_max) : new_space_copy_alloc(h, sz);
+        bool in_old = promote && to;
+        if (!to && promote) to = new_space_copy_alloc(h, sz);
+        if (!to) {
+          to = old_space_alloc_within(h, sz, h->old_max);
+          if (!to) to = old_space_alloc(h, sz);
+          in_old = true;
+        }
+        if (in_old) {
+          ev->promoted_bytes += sz;
+          ev->promoted_objects++;
+        } else {
           ev->copied_bytes += sz;
           ev->copied_objects++;
           h->nw.size += sz;
           h->nw.objects++;
-        } else {
-          to = old_space_alloc(h, sz);
-          if (to) {
-            ev->promoted_bytes += sz;
-            ev->promoted_objects++;
-          } else {
-            to = new_space_copy_alloc(h, sz); /* cannot fail: From's survivors fit To */
-            h->nw.size += sz;
-            h->nw.objects++;
-          }
         }
         memcpy((void *)to, (const void *)a, sz);
         set_forwarding(O(a), to);
         obj_set_age(O(to), obj_age(O(to)) + 1);
-        bool in_old = page_of(h, to)->space == GC_SPACE_OLD;
         obj_set_color(O(to), (keep_black && in_old) ? GC_BLACK : GC_WHITE);
       }
       a += sz;

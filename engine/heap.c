@@ -332,26 +332,31 @@ static bool can_promote_young(const gc_heap *h) {
   return old_gen_size(h) + h->nw.size + h->nlo.size <= h->old_max;
 }
 
-/* The heap limit: `need` more old-generation bytes must fit under the
- * maximum.  Near-limit callback, then last-resort GCs, then OOM. */
+/* The heap limit: the old generation's committed pages (V8's
+ * OldGenerationCapacity: holes count, so fragmentation can exhaust it) plus
+ * `need` more bytes must fit under the maximum.  Near-limit callback, then
+ * last-resort GCs (memory-reducing Mark-Compacts, which may compact), then
+ * OOM. */
 static gc_status ensure_under_limit(gc_heap *h, uint64_t need) {
-  if (old_gen_size(h) + need <= h->old_max) return GC_OK;
+  if (old_gen_committed(h) + need <= h->old_max) return GC_OK;
   if (h->near_limit) {
     h->in_gc = true;
     uint64_t m = h->near_limit(h->near_limit_ud, h->old_max, h->initial_old_max);
     h->in_gc = false;
     if (m > h->old_max) gc_set_old_max(h, m);
-    if (old_gen_size(h) + need <= h->old_max) return GC_OK;
+    if (old_gen_committed(h) + need <= h->old_max) return GC_OK;
   }
   for (uint32_t i = 0; i < h->cfg.old_space.last_resort_gcs; i++) {
     gc_status st = heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_LAST_RESORT, "", h->cfg.old_space.compaction, true);
     if (st != GC_OK) return st;
-    if (old_gen_size(h) + need <= h->old_max) return GC_OK;
+    if (old_gen_committed(h) + need <= h->old_max) return GC_OK;
   }
   return heap_fail(h, GC_EOOM,
-                   "%s (old generation %llu bytes, maximum %llu bytes, allocation of %llu bytes)",
+                   "%s (old generation %llu bytes of objects in %llu committed, maximum %llu bytes, "
+                   "allocation of %llu bytes)",
                    GC_OOM_MESSAGE, (unsigned long long)old_gen_size(h),
-                   (unsigned long long)h->old_max, (unsigned long long)need);
+                   (unsigned long long)old_gen_committed(h), (unsigned long long)h->old_max,
+                   (unsigned long long)need);
 }
 
 /* A young allocation failed: choose and run the collection. */
@@ -397,10 +402,11 @@ static gc_status before_alloc(gc_heap *h) {
 }
 
 static gc_status alloc_large(gc_heap *h, uint64_t size, addr_t *out) {
-  if (old_gen_size(h) + h->nlo.size + size > h->old_max || old_gen_size(h) >= h->old_limit) {
+  uint64_t pages = (size + h->cfg.page_size - 1) & ~(h->cfg.page_size - 1);
+  if (old_gen_committed(h) + h->nlo.committed + pages > h->old_max || old_gen_size(h) >= h->old_limit) {
     gc_status st = full_collect(h, GC_REASON_ALLOCATION_FAILURE, "GC in old space requested", false);
     if (st != GC_OK) return st;
-    st = ensure_under_limit(h, h->nlo.size + size);
+    st = ensure_under_limit(h, h->nlo.committed + pages);
     if (st != GC_OK) return st;
   }
   addr_t a = lo_alloc(h, size, true);

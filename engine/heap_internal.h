@@ -223,6 +223,7 @@ typedef struct lo_space {
   page_list pages;
   uint64_t size;
   uint64_t objects;
+  uint64_t committed;  /* bytes of its pages (sizes rounded up to page units) */
 } lo_space;
 
 typedef struct names {
@@ -375,7 +376,8 @@ static inline addr_t new_space_alloc(gc_heap *h, uint64_t size) {
 }
 void new_space_flip(gc_heap *h);                    /* swap semispaces, reset top */
 void new_space_seal(gc_heap *h);                    /* filler from top to page end */
-addr_t new_space_copy_alloc(gc_heap *h, uint64_t size); /* during scavenge */
+/* During a scavenge: the same bump, in the new To-space. */
+static inline addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) { return new_space_alloc(h, size); }
 void new_space_after_scavenge(gc_heap *h, uint64_t survived_bytes);
 bool new_space_resize(gc_heap *h, uint64_t capacity);
 uint64_t new_space_used(const gc_heap *h); /* object bytes */
@@ -387,6 +389,12 @@ void free_list_add(gc_heap *h, addr_t a, uint64_t size);
 void free_list_clear(gc_heap *h);
 void old_space_release_page(gc_heap *h, page *p, bool unlink_free);
 uint64_t old_gen_size(const gc_heap *h); /* old + large object bytes */
+/* What the old generation holds against its maximum: old-space pages and
+ * old large-object pages (V8's OldGenerationCapacity). */
+uint64_t old_gen_committed(const gc_heap *h);
+/* old_space_alloc that takes a fresh page only while old_gen_committed
+ * stays within max_committed; 0 otherwise. */
+addr_t old_space_alloc_within(gc_heap *h, uint64_t size, uint64_t max_committed);
 uint64_t page_largest_free(const gc_heap *h, const page *p);
 
 /* large_object_space.c */
@@ -406,7 +414,9 @@ static inline void write_barrier(gc_heap *h, addr_t holder, tagged *slot, tagged
   const page *vp = page_of(h, (addr_t)v);
   if (UNLIKELY(!(hp->flags & PAGE_YOUNG) && (vp->flags & PAGE_YOUNG)))
     record_old_to_new(h, holder, (addr_t)slot);
-  if (UNLIKELY(h->marking == GC_MARKING_MARKING) && obj_color(O((addr_t)v)) == GC_WHITE)
+  /* On until the atomic pause: a "complete" cycle whose worklist is empty
+   * must still see stores, or the pause would free what they link in. */
+  if (UNLIKELY(h->marking != GC_MARKING_IDLE) && obj_color(O((addr_t)v)) == GC_WHITE)
     marking_barrier_slow(h, (addr_t)v);
 }
 

@@ -19,6 +19,7 @@ addr_t lo_alloc(gc_heap *h, uint64_t size, bool young) {
   page_list_insert_sorted(&s->pages, p);
   s->size += size;
   s->objects++;
+  s->committed += p->size;
   return p->start;
 }
 
@@ -26,16 +27,19 @@ void lo_promote_page(gc_heap *h, page *p) {
   page_list_remove(&h->nlo.pages, p);
   h->nlo.size -= p->used_bytes;
   h->nlo.objects--;
+  h->nlo.committed -= p->size;
   p->flags &= ~(PAGE_YOUNG | PAGE_SURVIVOR);
   p->space = GC_SPACE_LARGE;
   page_list_insert_sorted(&h->lo.pages, p);
   h->lo.size += p->used_bytes;
   h->lo.objects++;
+  h->lo.committed += p->size;
 }
 
 void lo_release(gc_heap *h, lo_space *s, page *p) {
   page_list_remove(&s->pages, p);
   s->size -= p->used_bytes;
   s->objects--;
+  s->committed -= p->size;
   page_release(h, p);
 }

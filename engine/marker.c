@@ -59,7 +59,10 @@ uint64_t marker_drain(gc_heap *h, uint64_t budget) {
   return done;
 }
 
-/* Dijkstra insertion barrier: a white value stored while marking turns grey. */
+/* Dijkstra insertion barrier: a white value stored while marking turns
+ * grey.  A cycle that was complete has work again. */
 void marking_barrier_slow(gc_heap *h, addr_t value) {
-  if (h->marking_barrier_on) marker_push_grey(h, value);
+  if (!h->marking_barrier_on) return;
+  marker_push_grey(h, value);
+  h->marking = GC_MARKING_MARKING;
 }

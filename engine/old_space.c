@@ -74,7 +74,9 @@ void old_space_free_lab(gc_heap *h) {
   o->lab_page = NULL;
 }
 
-static bool new_lab(gc_heap *h, uint64_t size) {
+/* A new LAB of at least `size` bytes: a free block, or a fresh page if
+ * the old generation may still grow by one within max_committed. */
+static bool new_lab(gc_heap *h, uint64_t size, uint64_t max_committed) {
   old_space *o = &h->old;
   old_space_free_lab(h);
   uint64_t got = 0;
@@ -85,6 +87,7 @@ static bool new_lab(gc_heap *h, uint64_t size) {
     o->lab_limit = a + got;
     return true;
   }
+  if (old_gen_committed(h) + h->cfg.page_size > max_committed) return false;
   page *p = page_take(h, 1, GC_SPACE_OLD, 0);
   if (!p) return false;
   p->top = p->start + p->size;
@@ -96,10 +99,10 @@ static bool new_lab(gc_heap *h, uint64_t size) {
   return true;
 }
 
-addr_t old_space_alloc(gc_heap *h, uint64_t size) {
+addr_t old_space_alloc_within(gc_heap *h, uint64_t size, uint64_t max_committed) {
   old_space *o = &h->old;
   if (o->lab_top + size > o->lab_limit || !o->lab_top) {
-    if (!new_lab(h, size)) return 0;
+    if (!new_lab(h, size, max_committed)) return 0;
   }
   addr_t a = o->lab_top;
   o->lab_top += size;
@@ -110,6 +113,10 @@ addr_t old_space_alloc(gc_heap *h, uint64_t size) {
   o->objects++;
   return a;
 }
+
+/* Mechanism only: grows as far as the reservation allows.  The heap limit
+ * is the policy's business (heap.c), or the caller's (old_space_alloc_within). */
+addr_t old_space_alloc(gc_heap *h, uint64_t size) { return old_space_alloc_within(h, size, UINT64_MAX); }
 
 /* Drop a page from old space.  unlink_free: its free blocks may be on the
  * free lists and must leave them (not needed when the lists were cleared). */
@@ -142,6 +149,10 @@ void old_space_release_page(gc_heap *h, page *p, bool unlink_free) {
 }
 
 uint64_t old_gen_size(const gc_heap *h) { return h->old.size + h->lo.size; }
+
+uint64_t old_gen_committed(const gc_heap *h) {
+  return ((uint64_t)h->old.pages.count << h->page_shift) + h->lo.committed;
+}
 
 uint64_t page_largest_free(const gc_heap *h, const page *p) {
   (void)h;

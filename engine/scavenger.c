@@ -40,6 +40,22 @@ static void scavenge_out_of_room(void) {
   abort();
 }
 
+/* Copy an object of `size` bytes (a multiple of 8, at least a header).
+ * Most objects are a few words: stores beat a call to memcpy. */
+static inline void copy_object(addr_t to, addr_t from, uint64_t size) {
+  uint64_t *d = (uint64_t *)to;
+  const uint64_t *s = (const uint64_t *)from;
+  switch (size >> 3) {
+    case 8: d[7] = s[7]; /* fall through */
+    case 7: d[6] = s[6]; /* fall through */
+    case 6: d[5] = s[5]; /* fall through */
+    case 5: d[4] = s[4]; /* fall through */
+    case 4: d[3] = s[3]; /* fall through */
+    case 3: d[2] = s[2]; d[1] = s[1]; d[0] = s[0]; break;
+    default: memcpy((void *)to, (const void *)from, size);
+  }
+}
+
 addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
   obj *o = O(a);
   uint64_t w0 = o->w0;
@@ -62,7 +78,7 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
   }
   if (!to) to = new_space_copy_alloc(h, size);
   if (!to) scavenge_out_of_room();
-  memcpy((void *)to, (const void *)a, size);
+  copy_object(to, a, size);
   set_forwarding(o, to);
   obj *n = O(to);
   obj_set_age(n, obj_age(n) + 1);
@@ -70,10 +86,12 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
   if (promoted) {
     ev->promoted_bytes += size;
     ev->promoted_objects++;
-    if (h->marking == GC_MARKING_MARKING && obj_color(n) == GC_WHITE) {
+    if (h->marking != GC_MARKING_IDLE) {
       /* Black allocation: what lands in old space during marking survives
-       * this cycle; grey it so that its children get marked too. */
-      marker_push_grey(h, to);
+       * this cycle; grey it so that its children get marked too.  An
+       * object already black counts as live on its new page. */
+      if (obj_color(n) == GC_WHITE) marker_push_grey(h, to);
+      else if (obj_color(n) == GC_BLACK) page_of(h, to)->live_bytes += size;
     }
     if (!addr_vec_push(&h->promo, to)) scavenge_out_of_room();
   } else {
@@ -87,8 +105,20 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
 
 /* Needs evacuation: young and not already in To-space. */
 static inline bool in_from(const gc_heap *h, tagged v) {
-  return is_ptr(v) && (page_of(h, (addr_t)v)->flags & (PAGE_FROM | PAGE_LARGE)) &&
-         (page_of(h, (addr_t)v)->flags & PAGE_YOUNG);
+  if (!is_ptr(v)) return false;
+  uint32_t f = page_of(h, (addr_t)v)->flags;
+  return (f & (PAGE_FROM | PAGE_LARGE)) && (f & PAGE_YOUNG);
+}
+
+/* Scan a copy in To-space: the Cheney scan's inner loop.  A young holder
+ * needs no remembered-set entry, so this is scan_object without them. */
+static inline void scan_copy(gc_heap *h, addr_t a) {
+  obj *o = O(a);
+  uint32_t n = obj_nslots(o);
+  for (uint32_t i = 0; i < n; i++) {
+    tagged v = o->slots[i];
+    if (in_from(h, v)) o->slots[i] = (tagged)scavenge_evacuate(h, (addr_t)v);
+  }
 }
 
 /* Scan the slots of an object; `old_holder` records surviving old->new slots. */
@@ -136,7 +166,7 @@ static void process(gc_heap *h, page **scan_page, addr_t *scan) {
       addr_t end = (p == h->nw.alloc_page) ? h->nw.top : p->top;
       if (*scan < end) {
         uint64_t w0 = O(*scan)->w0;
-        if (!w0_filler(w0)) scan_object(h, *scan, false);
+        if (!w0_filler(w0)) scan_copy(h, *scan);
         *scan += w0 & 0xfffffff8u;
         progress = true;
         continue;

@@ -95,6 +95,16 @@ static uint64_t check_header(vctx *v, page *p, addr_t a, addr_t end) {
   return sz;
 }
 
+/* While marking, an old page's live bytes are exactly its black objects'
+ * bytes: the sweep releases a page with none, and evacuation ranks pages
+ * by them, so an undercount frees or moves live objects. */
+static void check_live_bytes(vctx *v, const page *p, uint64_t black) {
+  if (!v->marking || (p->flags & PAGE_YOUNG) || v->st != GC_OK) return;
+  if (black != p->live_bytes)
+    VFAIL(v, "%s page %u: %llu bytes of black objects, but its live bytes say %llu",
+          gc_space_name(p->space), p->unit, (unsigned long long)black, (unsigned long long)p->live_bytes);
+}
+
 typedef struct counts {
   uint64_t size, objects;
 } counts;
@@ -106,7 +116,7 @@ static counts walk_pages(vctx *v, page *p, bool young_alloc_list) {
     addr_t end = p->start + p->size;
     addr_t top = (young_alloc_list && p == h->nw.alloc_page) ? h->nw.top : p->top;
     if (page_of(h, p->start) != p) VFAIL(v, "page table does not map page %u", p->unit);
-    uint64_t used = 0;
+    uint64_t used = 0, black = 0;
     uint32_t objs = 0;
     for (addr_t a = p->start; a < top && v->st == GC_OK;) {
       uint64_t sz = check_header(v, p, a, end);
@@ -114,12 +124,14 @@ static counts walk_pages(vctx *v, page *p, bool young_alloc_list) {
       if (!w0_filler(O(a)->w0)) {
         used += sz;
         objs++;
+        if (obj_color(O(a)) == GC_BLACK) black += sz;
       }
       a += sz;
     }
     if (p->space == GC_SPACE_OLD && (used != p->used_bytes || objs != p->objects))
       VFAIL(v, "old page %u: counters say %llu bytes in %u objects, the page holds %llu in %u", p->unit,
             (unsigned long long)p->used_bytes, p->objects, (unsigned long long)used, objs);
+    check_live_bytes(v, p, black);
     c.size += used;
     c.objects += objs;
   }
@@ -225,6 +237,7 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
         VFAIL(&v, "large page %u has the wrong flags", p->unit);
       uint64_t sz = check_header(&v, p, p->start, p->start + p->size);
       if (sz && w0_filler(O(p->start)->w0)) VFAIL(&v, "large page %u holds no object", p->unit);
+      if (sz) check_live_bytes(&v, p, obj_color(O(p->start)) == GC_BLACK ? sz : 0);
       lc[i]->size += sz;
       lc[i]->objects++;
     }
