@@ -1,0 +1,581 @@
+/*
+ * test_incremental.c -- issue 4: incremental marking.  The Dijkstra
+ * barrier keeps an object stored into a black one (and, switched off, the
+ * same program loses it and the verifier says why); black allocation;
+ * floating garbage survives one cycle and dies in the next; random
+ * mutations between steps against a stop-the-world oracle; scavenges in
+ * the middle of marking; V8's schedule (soft trigger, steps driven by
+ * allocation, finalization when the worklist empties); bad input.
+ *
+ * Every heap verifies itself after every GC and every step (new_heap turns
+ * it on): the tri-colour invariant and "grey == on the worklist" are
+ * checked all along.
+ */
+#include "test_graph.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+/* A small heap whose schedule never starts marking by itself: the tests
+ * drive start/step/finish. */
+static gc_heap *manual_heap(void) {
+  gc_config c;
+  small_config(&c);
+  c.incremental.activation_size = c.old_space.max_size;
+  return new_heap(&c);
+}
+
+static gc_color color_of(gc_heap *h, gc_handle x) { return info_of(h, x).color; }
+
+/* Step with a tiny budget (one object per step) until `x` turns black;
+ * fails if marking completes first. */
+static void step_until_black(gc_heap *h, gc_handle x) {
+  for (int i = 0; i < 100000 && color_of(h, x) != GC_BLACK; i++) {
+    bool done = false;
+    OK(h, gc_incremental_step(h, 1, &done));
+    if (done && color_of(h, x) != GC_BLACK) fail_msg("marking completed before the object turned black");
+  }
+  assert_int_equal(color_of(h, x), GC_BLACK);
+}
+
+static void step_until_done(gc_heap *h, uint64_t budget) {
+  bool done = false;
+  for (int i = 0; i < 1000000 && !done; i++) OK(h, gc_incremental_step(h, budget, &done));
+  assert_true(done);
+  assert_int_equal(gc_marking(h), GC_MARKING_COMPLETE);
+}
+
+/* Two roots, all old: a holder, and head -> c[0] -> ... -> c[n-1] -> x.
+ * The holder is the last root, so the marker (a LIFO worklist) scans it
+ * first; x is reached last. */
+typedef struct chain_setup {
+  gc_handle black, head, mid, x;
+} chain_setup;
+
+static chain_setup old_chain(gc_heap *h, uint32_t n) {
+  chain_setup s;
+  gc_scope sc;
+  OK(h, gc_scope_open(h, &sc));
+  s.head = rooted(h, 1, "Chain");
+  gc_handle cur = s.head;
+  for (uint32_t i = 0; i < n; i++) {
+    gc_handle nx = alloc_obj(h, 1, "Chain");
+    OK(h, gc_slot_set_ref(h, cur, 0, nx));
+    if (i == n / 2) s.mid = nx;
+    cur = nx;
+  }
+  s.x = alloc_obj(h, 1, "X");
+  OK(h, gc_slot_set_ref(h, cur, 0, s.x));
+  s.black = rooted(h, 1, "Holder");
+  OK(h, gc_scope_close(h, sc));
+  OK(h, gc_mark_sweep(h)); /* all old now */
+  assert_int_equal(info_of(h, s.x).space, GC_SPACE_OLD);
+  return s;
+}
+
+/* ----------------------------------------------------------- the barrier */
+
+/* X is reachable only through a long chain.  Once the holder is black,
+ * the program stores X into it and cuts the chain before the marker gets
+ * to X: the barrier greys X, and X survives. */
+static void test_store_into_black_survives(void **state) {
+  (void)state;
+  gc_heap *h = manual_heap();
+  chain_setup s = old_chain(h, 40);
+  OK(h, gc_incremental_start(h));
+  assert_int_equal(gc_marking(h), GC_MARKING_MARKING);
+  step_until_black(h, s.black);
+  assert_int_equal(color_of(h, s.x), GC_WHITE);
+  OK(h, gc_slot_set_ref(h, s.black, 0, s.x)); /* black -> white: the barrier greys */
+  assert_int_equal(color_of(h, s.x), GC_GREY);
+  OK(h, gc_slot_clear(h, s.mid, 0)); /* X is now reachable only from the black holder */
+  OK(h, gc_verify(h));
+  step_until_done(h, 64);
+  OK(h, gc_incremental_finish(h));
+  const gc_event *ev = last_event(h);
+  assert_true(ev->incremental);
+  assert_int_equal(ev->reason, GC_REASON_FINALIZE_MARKING);
+  assert_true(info_of(h, s.x).alive);
+  gc_slot_value v;
+  OK(h, gc_slot_get(h, s.black, 0, &v));
+  assert_int_equal(v.ref_id, info_of(h, s.x).id);
+  assert_false(info_of(h, s.mid).alive == false);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+/* The same program with the marking barrier switched off: the verifier
+ * reports the broken tri-colour invariant as soon as the store is made,
+ * and the cycle then collects X though the holder still points to it. */
+static void test_no_barrier_loses_object(void **state) {
+  (void)state;
+  gc_heap *h = manual_heap();
+  chain_setup s = old_chain(h, 40);
+  gc_set_marking_barrier(h, false);
+  OK(h, gc_incremental_start(h));
+  step_until_black(h, s.black);
+  OK(h, gc_slot_set_ref(h, s.black, 0, s.x));
+  assert_int_equal(color_of(h, s.x), GC_WHITE); /* nobody greyed it */
+  OK(h, gc_slot_clear(h, s.mid, 0));
+  assert_int_equal(gc_verify(h), GC_ECORRUPT);
+  assert_non_null(strstr(gc_heap_error(h), "tri-colour invariant broken"));
+  assert_non_null(strstr(gc_heap_error(h), "marking barrier off"));
+  uint64_t x_id = info_of(h, s.x).id;
+  char needle[64];
+  snprintf(needle, sizeof needle, "white object #%llu", (unsigned long long)x_id);
+  assert_non_null(strstr(gc_heap_error(h), needle));
+  /* Finish: X is lost -- and the verifier after the GC finds the holder
+   * pointing at freed memory.  (The heap is corrupt now: no more GCs.) */
+  assert_int_equal(gc_incremental_finish(h), GC_ECORRUPT);
+  assert_false(info_of(h, s.x).alive);
+  assert_true(info_of(h, s.black).alive);
+  assert_non_null(strstr(gc_heap_error(h), "not to a live object"));
+  gc_heap_free(h);
+}
+
+/* The barrier stays on until finalization: once the worklist is empty
+ * (state "complete") a store into a black object must still grey the
+ * value, or finalization would free it. */
+static void test_barrier_on_until_finalized(void **state) {
+  (void)state;
+  gc_heap *h = manual_heap();
+  chain_setup s = old_chain(h, 4);
+  OK(h, gc_incremental_start(h));
+  gc_handle late = rooted(h, 1, "Late"); /* young, white, held by a root only */
+  step_until_done(h, 1u << 20);
+  assert_int_equal(color_of(h, s.black), GC_BLACK);
+  assert_int_equal(color_of(h, late), GC_WHITE);
+  OK(h, gc_slot_set_ref(h, s.black, 0, late));
+  OK(h, gc_unroot(h, late)); /* now only the black holder keeps it */
+  OK(h, gc_verify(h));
+  OK(h, gc_incremental_finish(h));
+  assert_true(info_of(h, late).alive);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+/* ------------------------------------------------------- black allocation */
+
+/* Objects promoted into old space while marking are black (or grey, their
+ * children still to scan): they survive the cycle even if the program
+ * drops them, and die in the next.  Young objects are allocated white, as
+ * in V8: the atomic pause keeps those still reachable and frees the rest. */
+static void test_keptation(void **state) {
+  (void)state;
+  gc_heap *h = manual_heap();
+  gc_handle keep = rooted(h, 1, "Keep");
+  OK(h, gc_mark_sweep(h));
+  OK(h, gc_incremental_start(h));
+  gc_handle promoted = rooted(h, 1, "Promoted");
+  gc_handle child = alloc_obj(h, 0, "Child");
+  OK(h, gc_slot_set_ref(h, promoted, 0, child));
+  gc_handle young_live = rooted(h, 0, "YoungLive");
+  assert_int_equal(color_of(h, promoted), GC_WHITE); /* young: white */
+  OK(h, gc_scavenge(h));
+  OK(h, gc_unroot(h, young_live));
+  OK(h, gc_slot_set_ref(h, keep, 0, young_live)); /* reachable again, via a black object */
+  OK(h, gc_scavenge(h)); /* age 1 -> promoted, during marking */
+  gc_object_info in = info_of(h, promoted);
+  assert_int_equal(in.space, GC_SPACE_OLD);
+  assert_int_not_equal(in.color, GC_WHITE);
+  OK(h, gc_unroot(h, promoted)); /* unreachable now */
+  gc_handle young_dead = alloc_obj(h, 0, "YoungDead");
+  gc_handle young_kept = rooted(h, 0, "YoungKept");
+  assert_int_equal(color_of(h, young_kept), GC_WHITE);
+  step_until_done(h, 4096);
+  OK(h, gc_incremental_finish(h));
+  assert_true(info_of(h, promoted).alive); /* black allocation */
+  assert_true(info_of(h, child).alive);    /* and what it points to */
+  assert_true(info_of(h, young_live).alive);
+  assert_true(info_of(h, young_kept).alive);
+  assert_false(info_of(h, young_dead).alive); /* young garbage: white, freed */
+  OK(h, gc_mark_sweep(h));
+  assert_false(info_of(h, promoted).alive); /* next cycle */
+  assert_false(info_of(h, child).alive);
+  assert_true(info_of(h, young_live).alive);
+  gc_heap_free(h);
+}
+
+/* Young objects that are already black when a scavenge promotes them keep
+ * their colour in old space; the page they land on must count them live,
+ * or the sweep at the end of the cycle would free it under them. */
+static void test_black_young_promoted_during_marking(void **state) {
+  (void)state;
+  gc_heap *h = manual_heap();
+  enum { N = 150 };
+  gc_handle v[N];
+  for (int i = 0; i < N; i++) v[i] = rooted(h, 1, "Y");
+  OK(h, gc_scavenge(h)); /* age 1: the next scavenge promotes */
+  OK(h, gc_incremental_start(h));
+  step_until_done(h, 1u << 20); /* all black, still young */
+  for (int i = 0; i < N; i++) {
+    gc_object_info in = info_of(h, v[i]);
+    assert_int_equal(in.space, GC_SPACE_NEW);
+    assert_int_equal(in.color, GC_BLACK);
+  }
+  OK(h, gc_scavenge(h)); /* promoted black, onto fresh old pages */
+  for (int i = 0; i < N; i++) assert_int_equal(info_of(h, v[i]).space, GC_SPACE_OLD);
+  size_t n;
+  OK(h, gc_pages(h, GC_SPACE_OLD, NULL, 0, &n));
+  gc_page_info *p = calloc(n, sizeof *p);
+  OK(h, gc_pages(h, GC_SPACE_OLD, p, n, &n));
+  for (size_t i = 0; i < n; i++) assert_true(p[i].live >= p[i].used);
+  free(p);
+  OK(h, gc_incremental_finish(h));
+  for (int i = 0; i < N; i++) assert_true(info_of(h, v[i]).alive);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+/* -------------------------------------------------------- floating garbage */
+
+/* Marked, then dropped during marking: floating garbage survives this
+ * cycle and dies in the next.  Dropped before the marker reached it: it
+ * dies in this cycle. */
+static void test_floating_garbage(void **state) {
+  (void)state;
+  gc_heap *h = manual_heap();
+  chain_setup s = old_chain(h, 40);
+  OK(h, gc_incremental_start(h));
+  step_until_black(h, s.head);
+  /* head is black and its successor grey; mid and x are still white.
+   * Drop the whole chain, and cut it after mid. */
+  assert_int_equal(color_of(h, s.mid), GC_WHITE);
+  gc_handle after_mid;
+  OK(h, gc_slot_handle(h, s.mid, 0, &after_mid));
+  OK(h, gc_unroot(h, s.head));
+  OK(h, gc_slot_clear(h, s.mid, 0));
+  step_until_done(h, 64);
+  OK(h, gc_incremental_finish(h));
+  /* Floating garbage: marked (or reached from a grey object) before it
+   * was dropped. */
+  assert_true(info_of(h, s.head).alive);
+  assert_true(info_of(h, s.mid).alive);
+  /* Never reached by the marker: freed in this cycle. */
+  assert_false(info_of(h, after_mid).alive);
+  assert_false(info_of(h, s.x).alive);
+  OK(h, gc_mark_sweep(h));
+  assert_false(info_of(h, s.head).alive); /* the next cycle */
+  assert_false(info_of(h, s.mid).alive);
+  assert_true(info_of(h, s.black).alive);
+  gc_heap_free(h);
+}
+
+/* ------------------------------------------- random mutation vs an oracle */
+
+/* After a GC during marking: the dead, and the young objects it promoted
+ * (black allocation). */
+static void after_gc(tgraph *g, bool *young, bool *kept) {
+  for (uint32_t i = 0; i < g->n; i++) {
+    gc_object_info in = info_of(g->h, g->hd[i]);
+    g->dead[i] = !in.alive;
+    if (in.alive && young[i] && in.space == GC_SPACE_OLD) kept[i] = true;
+    young[i] = in.alive && in.space == GC_SPACE_NEW;
+  }
+}
+
+/* Random graphs, half old and half young, mutated at random between
+ * incremental steps of random budget, with scavenges now and then.  The
+ * survivors must include everything reachable in the final graph and
+ * nothing that was never reachable since marking started (the floating
+ * garbage); the next stop-the-world GC then keeps exactly the reachable. */
+static void test_random_mutation_vs_oracle(void **state) {
+  (void)state;
+  for (uint64_t seed = 1; seed <= 6; seed++) {
+    gc_heap *h = manual_heap();
+    tg_rng r = tg_seed(100 + seed);
+    tgraph g;
+    tg_init(&g, h, 3);
+    tg_random(&g, &r, 500, 35, 8);
+    OK(h, gc_mark_sweep(h)); /* the first part old */
+    tg_check_exact(&g);
+    tg_random(&g, &r, 300, 35, 4); /* the second young */
+    /* Link the young part in from the old part. */
+    for (int i = 0; i < 60; i++) {
+      uint32_t a = tg_pick_live(&g, &r);
+      tg_set(&g, a, tg_below(&r, g.k), (int32_t)(g.n - 1 - tg_below(&r, 300)));
+    }
+    /* ever: reachable at some moment since marking started, from the
+     * roots or from an object that marking keeps whatever points to it:
+     * one promoted during marking (black allocation) or stored into a slot
+     * (the barrier greys the value even when the holder is garbage). */
+    bool *ever = calloc(1u << 16, sizeof *ever);
+    bool *young = calloc(1u << 16, sizeof *young);
+    bool *kept = calloc(1u << 16, sizeof *kept);
+    for (uint32_t i = 0; i < g.n; i++) young[i] = info_of(h, g.hd[i]).space == GC_SPACE_NEW;
+    OK(h, gc_incremental_start(h));
+    tg_reach(&g);
+    for (uint32_t i = 0; i < g.n; i++) ever[i] = g.reach[i];
+    bool done = false;
+    size_t events = gc_event_count(h);
+    for (int iter = 0; iter < 400 && !done; iter++) {
+      OK(h, gc_incremental_step(h, 1 + tg_below(&r, 3000), &done));
+      uint32_t muts = tg_below(&r, 12);
+      for (uint32_t m = 0; m < muts && gc_marking(h) != GC_MARKING_IDLE; m++) {
+        uint32_t kind = tg_below(&r, 10);
+        gc_scope sc;
+        if (gc_event_count(h) != events) { /* an allocation ran a GC */
+          events = gc_event_count(h);
+          after_gc(&g, young, kept);
+        }
+        if (kind < 5) {
+          uint32_t value = tg_pick_live(&g, &r);
+          tg_set(&g, tg_pick_live(&g, &r), tg_below(&r, g.k), (int32_t)value);
+          kept[value] = true; /* the barrier greys it, whatever the holder */
+        } else if (kind < 7) {
+          tg_set(&g, tg_pick_live(&g, &r), tg_below(&r, g.k), -1);
+        } else if (kind < 8) {
+          uint32_t a = tg_pick_live(&g, &r);
+          if (g.roots[a]) tg_unroot(&g, a);
+          else tg_root(&g, a);
+        } else {
+          OK(h, gc_scope_open(h, &sc));
+          uint32_t x = tg_add(&g, 0, "New"); /* may scavenge, or finalize */
+          young[x] = true;
+          if (gc_event_count(h) != events) {
+            events = gc_event_count(h);
+            after_gc(&g, young, kept);
+          }
+          tg_set(&g, tg_pick_live(&g, &r), tg_below(&r, g.k), (int32_t)x);
+          kept[x] = true;
+          if (tg_below(&r, 2)) {
+            uint32_t value = tg_pick_live(&g, &r);
+            tg_set(&g, x, 0, (int32_t)value);
+            kept[value] = true;
+          }
+          OK(h, gc_scope_close(h, sc));
+        }
+        tg_reach_from(&g, kept);
+        for (uint32_t i = 0; i < g.n; i++) ever[i] |= g.reach[i];
+      }
+      if (gc_marking(h) == GC_MARKING_IDLE) break; /* an allocation finalized */
+      if (tg_below(&r, 25) == 0) {
+        OK(h, gc_scavenge(h)); /* verified in marking mode by new_heap's switch */
+        assert_int_not_equal(gc_marking(h), GC_MARKING_IDLE);
+        events = gc_event_count(h);
+        after_gc(&g, young, kept);
+        tg_reach_from(&g, kept);
+        for (uint32_t i = 0; i < g.n; i++) ever[i] |= g.reach[i];
+      }
+      done = gc_marking(h) == GC_MARKING_COMPLETE;
+    }
+    if (gc_marking(h) != GC_MARKING_IDLE) OK(h, gc_incremental_finish(h));
+    assert_true(last_event(h)->incremental);
+    assert_int_equal(gc_marking(h), GC_MARKING_IDLE);
+    tg_reach(&g);
+    uint32_t floating = 0;
+    for (uint32_t i = 0; i < g.n; i++) {
+      bool alive = info_of(h, g.hd[i]).alive;
+      if (g.reach[i] && !alive) fail_msg("seed %llu: reachable object %u was collected", (unsigned long long)seed, i);
+      if (alive && !ever[i])
+        fail_msg("seed %llu: object %u survived but was never reachable during marking", (unsigned long long)seed, i);
+      if (alive && !g.reach[i]) floating++;
+    }
+    OK(h, gc_mark_sweep(h));
+    tg_check_exact(&g);
+    (void)floating;
+    free(ever);
+    free(young);
+    free(kept);
+    tg_free(&g);
+    gc_heap_free(h);
+  }
+}
+
+/* ----------------------------------------------- scavenges during marking */
+
+/* Grey young objects on the worklist move; the worklist follows them, and
+ * verification in marking mode passes after each scavenge. */
+static void test_scavenge_during_marking(void **state) {
+  (void)state;
+  gc_heap *h = manual_heap();
+  tg_rng r = tg_seed(42);
+  tgraph g;
+  tg_init(&g, h, 2);
+  tg_random(&g, &r, 300, 50, 6);
+  OK(h, gc_mark_sweep(h));
+  tg_check_exact(&g);
+  tg_random(&g, &r, 200, 50, 20); /* young, with young roots */
+  for (int i = 0; i < 40; i++) tg_set(&g, tg_pick_live(&g, &r), 1, (int32_t)(300 + tg_below(&r, 200)));
+  OK(h, gc_incremental_start(h));
+  for (int round = 0; round < 3; round++) {
+    OK(h, gc_incremental_step(h, 600, NULL));
+    /* Some grey objects are young now. */
+    OK(h, gc_scavenge(h));
+    assert_int_equal(last_event(h)->kind, GC_KIND_SCAVENGE);
+    OK(h, gc_verify(h)); /* marking mode: tri-colour, grey == worklist */
+    tg_refresh_dead(&g);
+  }
+  step_until_done(h, 512);
+  OK(h, gc_incremental_finish(h));
+  tg_reach(&g);
+  for (uint32_t i = 0; i < g.n; i++)
+    if (g.reach[i]) assert_true(info_of(h, g.hd[i]).alive);
+  OK(h, gc_mark_sweep(h));
+  tg_check_exact(&g);
+  tg_free(&g);
+  gc_heap_free(h);
+}
+
+/* --------------------------------------------------------------- schedule */
+
+typedef struct sched_log {
+  uint32_t scavenges;
+  uint32_t started_at;   /* scavenge number after which marking started */
+  bool bad_start;        /* started where the rule says it must not */
+  bool missed_start;     /* the rule said start, marking stayed idle */
+  uint64_t capacity, activation;
+} sched_log;
+
+static void on_gc_schedule(gc_heap *h, const gc_event *ev, void *ud) {
+  sched_log *l = ud;
+  if (ev->kind != GC_KIND_SCAVENGE) return;
+  l->scavenges++;
+  gc_heap_stats s;
+  gc_stats(h, &s);
+  uint64_t size = s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
+  bool soft = size >= l->activation && s.old_limit <= size + s.semi_space_capacity;
+  bool marking = gc_marking(h) != GC_MARKING_IDLE;
+  if (!l->started_at && marking) {
+    l->started_at = l->scavenges;
+    if (!soft) l->bad_start = true;
+  } else if (!l->started_at && soft) {
+    l->missed_start = true;
+  }
+}
+
+/* Marking starts after the scavenge at which the room left before the
+ * old-generation limit falls to the new-space capacity (never below the
+ * activation size); allocation drives steps; the first allocation after
+ * the worklist empties finalizes ("finalize incremental marking via stack
+ * guard"), recording the steps and the largest one. */
+static void test_schedule_soft_trigger_and_finalize(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.new_space.semi_space_max = c.new_space.semi_space_initial; /* fixed capacity */
+  c.old_space.initial_limit = 192u << 10;
+  c.incremental.activation_size = 64u << 10;
+  c.incremental.step_budget = 16384; /* marks 4x faster than the program allocates */
+  gc_heap *h = new_heap(&c);
+  sched_log log = {0, 0, false, false, c.new_space.semi_space_initial, c.incremental.activation_size};
+  gc_on_gc(h, on_gc_schedule, &log);
+  gc_handle holder = rooted(h, 1, "Holder");
+  gc_handle first = GC_NO_HANDLE;
+  size_t ev_before = 0;
+  bool saw_marking = false;
+  const gc_event *fin = NULL;
+  for (int i = 0; i < 200000 && !fin; i++) {
+    gc_marking_state before = gc_marking(h);
+    ev_before = gc_event_count(h);
+    for (int j = 0; j < 9; j++) OK(h, gc_handle_release(h, alloc_obj(h, 2, "Garbage")));
+    gc_handle x = alloc_obj(h, 2, "Node"); /* a growing live list: 10% survive */
+    if (first) {
+      OK(h, gc_slot_set_ref(h, x, 0, first));
+      OK(h, gc_handle_release(h, first));
+    }
+    OK(h, gc_slot_set_ref(h, holder, 0, x));
+    first = x;
+    /* The step that empties the worklist finalizes at once: the program
+     * never sees a complete, unfinalized cycle. */
+    assert_int_not_equal(gc_marking(h), GC_MARKING_COMPLETE);
+    if (before != GC_MARKING_IDLE) saw_marking = true;
+    for (size_t k = ev_before; k < gc_event_count(h) && !fin; k++)
+      if (gc_event_get(h, k)->kind != GC_KIND_SCAVENGE) fin = gc_event_get(h, k);
+  }
+  gc_on_gc(h, NULL, NULL);
+  assert_non_null(fin);
+  assert_true(log.started_at > 0);
+  assert_false(log.bad_start);
+  assert_false(log.missed_start);
+  assert_true(saw_marking);
+  assert_int_equal(fin->kind, GC_KIND_MARK_COMPACT);
+  assert_int_equal(fin->reason, GC_REASON_FINALIZE_MARKING);
+  assert_string_equal(gc_reason_name(fin->reason), "finalize incremental marking via stack guard");
+  assert_true(fin->incremental);
+  assert_true(fin->incremental_steps >= 2);
+  assert_true(fin->incremental_marked > 0);
+  assert_true(fin->largest_step >= c.incremental.step_budget);
+  assert_true(fin->largest_step < c.incremental.step_budget + 64); /* one object over at most */
+  assert_true(fin->marked_bytes >= fin->incremental_marked);
+  assert_int_equal(gc_marking(h), GC_MARKING_IDLE);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+/* -------------------------------------------------------------- bad input */
+
+static void on_gc_try_marking(gc_heap *h, const gc_event *ev, void *ud) {
+  (void)ev;
+  gc_status *out = ud;
+  out[0] = gc_incremental_start(h);
+  out[1] = gc_incremental_step(h, 4096, NULL);
+  out[2] = gc_incremental_finish(h);
+}
+
+static void test_bad_input(void **state) {
+  (void)state;
+  gc_heap *h = manual_heap();
+  gc_handle a = rooted(h, 1, "A");
+  gc_handle b = alloc_obj(h, 0, "B");
+  OK(h, gc_slot_set_ref(h, a, 0, b));
+  OK(h, gc_mark_sweep(h));
+  size_t events = gc_event_count(h);
+  bool done = true;
+  /* Idle: stepping or finishing is refused. */
+  assert_int_equal(gc_incremental_step(h, 4096, &done), GC_ESTATE);
+  assert_non_null(strstr(gc_heap_error(h), "no marking in progress"));
+  assert_int_equal(gc_incremental_finish(h), GC_ESTATE);
+  assert_int_equal(gc_marking(h), GC_MARKING_IDLE);
+  assert_int_equal(color_of(h, a), GC_WHITE);
+  /* Marking: a second start, a zero or "negative" budget are refused and
+   * change nothing. */
+  OK(h, gc_incremental_start(h));
+  assert_int_equal(color_of(h, a), GC_GREY);
+  assert_int_equal(gc_incremental_start(h), GC_ESTATE);
+  assert_int_equal(gc_incremental_step(h, 0, &done), GC_EINVAL);
+  assert_non_null(strstr(gc_heap_error(h), "budget"));
+  assert_int_equal(gc_incremental_step(h, (uint64_t)-4096, &done), GC_EINVAL);
+  assert_int_equal(gc_marking(h), GC_MARKING_MARKING);
+  assert_int_equal(color_of(h, a), GC_GREY);
+  assert_int_equal(color_of(h, b), GC_WHITE);
+  OK(h, gc_verify(h));
+  /* During a GC (from the on_gc callback): start, step and finish. */
+  gc_status got[3] = {GC_OK, GC_OK, GC_OK};
+  gc_on_gc(h, on_gc_try_marking, got);
+  OK(h, gc_scavenge(h));
+  gc_on_gc(h, NULL, NULL);
+  for (int i = 0; i < 3; i++) assert_int_equal(got[i], GC_ESTATE);
+  assert_int_equal(gc_marking(h), GC_MARKING_MARKING);
+  assert_int_equal(gc_event_count(h), events + 1); /* only the scavenge */
+  /* Finish once, then again. */
+  OK(h, gc_incremental_finish(h));
+  assert_int_equal(gc_event_count(h), events + 2);
+  assert_int_equal(gc_incremental_finish(h), GC_ESTATE);
+  assert_int_equal(gc_event_count(h), events + 2);
+  assert_int_equal(gc_marking(h), GC_MARKING_IDLE);
+  assert_true(info_of(h, b).alive);
+  /* Idle again: a callback may still not start marking inside a GC. */
+  gc_on_gc(h, on_gc_try_marking, got);
+  OK(h, gc_mark_sweep(h));
+  gc_on_gc(h, NULL, NULL);
+  assert_int_equal(got[0], GC_ESTATE);
+  assert_int_equal(gc_marking(h), GC_MARKING_IDLE);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_store_into_black_survives),
+      cmocka_unit_test(test_no_barrier_loses_object),
+      cmocka_unit_test(test_barrier_on_until_finalized),
+      cmocka_unit_test(test_keptation),
+      cmocka_unit_test(test_black_young_promoted_during_marking),
+      cmocka_unit_test(test_floating_garbage),
+      cmocka_unit_test(test_random_mutation_vs_oracle),
+      cmocka_unit_test(test_scavenge_during_marking),
+      cmocka_unit_test(test_schedule_soft_trigger_and_finalize),
+      cmocka_unit_test(test_bad_input),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

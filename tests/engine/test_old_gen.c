@@ -1,0 +1,967 @@
+/*
+ * test_old_gen.c -- issue 3: the old generation.  Mark-Sweep keeps exactly
+ * the reachable set; sweeping leaves holes; a fragmentation failure
+ * compacts or fails as configured; slide and evacuate; references follow
+ * moved objects; large objects never move; heap limits, out-of-memory and
+ * the near-heap-limit callback; the verifier passes after every GC and
+ * catches corrupted heaps; bad input.
+ *
+ * Every heap verifies itself after every GC (new_heap turns it on).  Some
+ * tests include heap_internal.h, only to corrupt a heap on purpose.
+ */
+#include "test_graph.h"
+#include "heap_internal.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+static gc_heap *small_heap(void) {
+  gc_config c;
+  small_config(&c);
+  return new_heap(&c);
+}
+
+/* The engine's address of a handle's object (test-only, for corruption). */
+static addr_t addr_of(gc_heap *h, gc_handle x) {
+  return h->handles[(uint32_t)(x & 0xffffffffu) - 1].addr;
+}
+
+static gc_handle alloc_sized(gc_heap *h, uint32_t slots, uint64_t bytes, const char *name) {
+  gc_handle x;
+  OK(h, gc_alloc(h, slots, bytes, name, &x));
+  return x;
+}
+
+static uint64_t old_gen_bytes(gc_heap *h) {
+  gc_heap_stats s;
+  gc_stats(h, &s);
+  return s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
+}
+
+static gc_heap_stats stats_of(gc_heap *h) {
+  gc_heap_stats s;
+  gc_stats(h, &s);
+  return s;
+}
+
+/* Old-space pages, in address order; the caller frees. */
+static gc_page_info *old_pages(gc_heap *h, size_t *n) {
+  OK(h, gc_pages(h, GC_SPACE_OLD, NULL, 0, n));
+  gc_page_info *v = calloc(*n + 1, sizeof *v);
+  assert_non_null(v);
+  size_t m;
+  OK(h, gc_pages(h, GC_SPACE_OLD, v, *n, &m));
+  assert_int_equal(m, *n);
+  return v;
+}
+
+static bool has_page(const gc_page_info *v, size_t n, uint32_t index) {
+  for (size_t i = 0; i < n; i++)
+    if (v[i].index == index) return true;
+  return false;
+}
+
+static bool error_has(gc_heap *h, const char *needle) { return strstr(gc_heap_error(h), needle) != NULL; }
+
+static size_t count_events(gc_heap *h, size_t from, gc_kind kind, gc_reason reason) {
+  size_t n = 0;
+  for (size_t i = from; i < gc_event_count(h); i++) {
+    const gc_event *e = gc_event_get(h, i);
+    if (e->kind == kind && e->reason == reason) n++;
+  }
+  return n;
+}
+
+/* --------------------------------------------------- Mark-Sweep: shapes */
+
+/* Cycles, self-loops, DAGs with shared children, unreachable cycles and an
+ * unreachable object pointing into the live graph: after each full GC,
+ * alive == reachable, checked by the oracle, over three collections
+ * with mutations in between. */
+static void test_mark_sweep_shapes(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  tgraph g;
+  tg_init(&g, h, 2);
+  gc_scope sc;
+  OK(h, gc_scope_open(h, &sc));
+  for (int i = 0; i < 16; i++) tg_add(&g, 0, "Shape");
+  /* 0 -> 1 -> 2 -> 0: a rooted cycle */
+  tg_set(&g, 0, 0, 1);
+  tg_set(&g, 1, 0, 2);
+  tg_set(&g, 2, 0, 0);
+  /* 3 <-> 4: an unreachable cycle */
+  tg_set(&g, 3, 0, 4);
+  tg_set(&g, 4, 0, 3);
+  /* 5: unreachable self-loop; 6: rooted self-loop */
+  tg_set(&g, 5, 1, 5);
+  tg_set(&g, 6, 1, 6);
+  /* a diamond DAG 7 -> {8, 9} -> 10 -> 11 */
+  tg_set(&g, 7, 0, 8);
+  tg_set(&g, 7, 1, 9);
+  tg_set(&g, 8, 0, 10);
+  tg_set(&g, 9, 0, 10);
+  tg_set(&g, 10, 0, 11);
+  /* 12 (unreachable) points into the live DAG and at 13 */
+  tg_set(&g, 12, 0, 10);
+  tg_set(&g, 12, 1, 13);
+  /* 14 <- 15 both unreachable; 15 -> 14 -> 14 */
+  tg_set(&g, 15, 0, 14);
+  tg_set(&g, 14, 0, 14);
+  tg_root(&g, 0);
+  tg_root(&g, 6);
+  tg_root(&g, 7);
+  OK(h, gc_scope_close(h, sc));
+
+  OK(h, gc_mark_sweep(h)); /* young objects: promoted by the full GC */
+  tg_check_exact(&g);
+  assert_int_equal(info_of(h, g.hd[0]).space, GC_SPACE_OLD);
+
+  /* Now all old: break the rooted cycle's entry, keep the cycle alive
+   * through the DAG, and drop the diamond's root. */
+  tg_unroot(&g, 0);
+  tg_set(&g, 11, 1, 1); /* 11 -> 1 keeps 1 -> 2 -> 0 -> 1 */
+  OK(h, gc_mark_sweep(h));
+  tg_check_exact(&g);
+  assert_true(info_of(h, g.hd[0]).alive);
+
+  tg_unroot(&g, 7);
+  OK(h, gc_mark_compact(h, GC_COMPACT_SLIDE));
+  tg_check_exact(&g);
+  assert_false(info_of(h, g.hd[1]).alive);
+  assert_true(info_of(h, g.hd[6]).alive);
+
+  tg_unroot(&g, 6);
+  OK(h, gc_mark_compact(h, GC_COMPACT_EVACUATE));
+  tg_check_exact(&g);
+  assert_int_equal(stats_of(h).total.objects, 0);
+  OK(h, gc_verify(h));
+  tg_free(&g);
+  gc_heap_free(h);
+}
+
+/* A list of a million objects: marking, sweeping, both compactions and the
+ * scavenges that built it must not recurse. */
+static void test_deep_chain(void **state) {
+  (void)state;
+  const uint32_t n = 1000000;
+  gc_config c;
+  small_config(&c);
+  c.page_size = 256u << 10;
+  c.new_space.semi_space_initial = 8u << 20;
+  c.new_space.semi_space_max = 8u << 20;
+  c.old_space.max_size = 256u << 20;
+  c.large_object.threshold = 128u << 10;
+  c.incremental.enabled = false;
+  gc_heap *h = new_heap(&c);
+  gc_handle head = rooted(h, 1, "Link");
+  gc_handle tail;
+  OK(h, gc_handle_dup(h, head, &tail));
+  for (uint32_t i = 1; i < n; i++) {
+    gc_handle x = alloc_obj(h, 1, "Link");
+    OK(h, gc_slot_set_ref(h, tail, 0, x));
+    OK(h, gc_handle_release(h, tail));
+    tail = x;
+  }
+  OK(h, gc_mark_sweep(h));
+  assert_int_equal(stats_of(h).total.objects, n);
+  OK(h, gc_mark_compact(h, GC_COMPACT_SLIDE));
+  OK(h, gc_mark_compact(h, GC_COMPACT_EVACUATE));
+  assert_int_equal(stats_of(h).total.objects, n);
+  assert_true(info_of(h, tail).alive);
+  assert_int_equal(info_of(h, tail).space, GC_SPACE_OLD);
+
+  /* Cut the list in the middle: exactly the first half survives. */
+  gc_handle cur;
+  OK(h, gc_handle_dup(h, head, &cur));
+  for (uint32_t i = 1; i < n / 2; i++) {
+    gc_handle nx;
+    OK(h, gc_slot_handle(h, cur, 0, &nx));
+    OK(h, gc_handle_release(h, cur));
+    cur = nx;
+  }
+  OK(h, gc_slot_clear(h, cur, 0));
+  OK(h, gc_mark_sweep(h));
+  assert_int_equal(stats_of(h).total.objects, n / 2);
+  assert_false(info_of(h, tail).alive);
+  OK(h, gc_unroot(h, head));
+  OK(h, gc_mark_sweep(h));
+  assert_int_equal(stats_of(h).total.objects, 0);
+  gc_heap_free(h);
+}
+
+/* Random graphs against the oracle: several seeds, each over rounds of
+ * random mutation (edges, roots, new objects) and every kind of full GC,
+ * with scavenges in between. */
+static void test_random_graphs_vs_oracle(void **state) {
+  (void)state;
+  for (uint64_t seed = 1; seed <= 6; seed++) {
+    gc_config c;
+    small_config(&c);
+    c.incremental.enabled = false;
+    gc_heap *h = new_heap(&c);
+    tg_rng r = tg_seed(seed);
+    tgraph g;
+    tg_init(&g, h, 3);
+    tg_random(&g, &r, 600 + tg_below(&r, 600), 30 + tg_below(&r, 40), 4 + tg_below(&r, 12));
+    for (int round = 0; round < 8; round++) {
+      switch (round % 4) {
+        case 0: OK(h, gc_mark_sweep(h)); break;
+        case 1: OK(h, gc_mark_compact(h, GC_COMPACT_EVACUATE)); break;
+        case 2: OK(h, gc_mark_compact(h, GC_COMPACT_SLIDE)); break;
+        default: OK(h, gc_full_gc(h)); break;
+      }
+      tg_check_exact(&g);
+      /* Mutate: new objects hang off live ones; edges move; roots change. */
+      gc_scope sc;
+      OK(h, gc_scope_open(h, &sc));
+      uint32_t adds = tg_below(&r, 200);
+      for (uint32_t i = 0; i < adds; i++) {
+        uint32_t x = tg_add(&g, 0, "New");
+        tg_set(&g, tg_pick_live(&g, &r), tg_below(&r, g.k), (int32_t)x);
+        if (tg_below(&r, 3) == 0) tg_set(&g, x, 0, (int32_t)tg_pick_live(&g, &r));
+      }
+      for (uint32_t m = 0; m < 300; m++) {
+        uint32_t a = tg_pick_live(&g, &r);
+        uint32_t s = tg_below(&r, g.k);
+        if (tg_below(&r, 4) == 0) tg_set(&g, a, s, -1);
+        else tg_set(&g, a, s, (int32_t)tg_pick_live(&g, &r));
+      }
+      for (uint32_t m = 0; m < 6; m++) {
+        uint32_t a = tg_pick_live(&g, &r);
+        if (g.roots[a] && tg_below(&r, 2)) tg_unroot(&g, a);
+        else tg_root(&g, a);
+      }
+      OK(h, gc_scope_close(h, sc));
+      /* A scavenge collects only young garbage: everything reachable
+       * stays, and it must not disturb the next full GC's answer. */
+      OK(h, gc_scavenge(h));
+      tg_reach(&g);
+      for (uint32_t i = 0; i < g.n; i++)
+        if (g.reach[i]) assert_true(info_of(h, g.hd[i]).alive);
+      tg_refresh_dead(&g);
+    }
+    tg_free(&g);
+    gc_heap_free(h);
+  }
+}
+
+/* ------------------------------------------------------ sweep and holes */
+
+/* Promote n objects of `size` bytes into old space, rooted; fills v. */
+static void fill_old(gc_heap *h, gc_handle *v, uint32_t n, uint64_t size) {
+  for (uint32_t i = 0; i < n; i++) {
+    v[i] = alloc_sized(h, 1, size, "Filler");
+    OK(h, gc_root(h, v[i]));
+  }
+  OK(h, gc_scavenge(h)); /* age 1: due for promotion whatever the policy */
+  OK(h, gc_mark_sweep(h));
+  for (uint32_t i = 0; i < n; i++) assert_int_equal(info_of(h, v[i]).space, GC_SPACE_OLD);
+}
+
+/* The article's second picture: after Mark-Sweep the survivors stay where
+ * they were and the dead leave holes between them. */
+static void test_sweep_leaves_holes(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  enum { N = 100, SIZE = 200 };
+  gc_handle v[N];
+  uint64_t before[N];
+  fill_old(h, v, N, SIZE);
+  for (uint32_t i = 0; i < N; i++) before[i] = info_of(h, v[i]).address;
+  size_t npages;
+  gc_page_info *p0 = old_pages(h, &npages);
+  free(p0);
+  for (uint32_t i = 0; i < N; i += 2) OK(h, gc_unroot(h, v[i]));
+  OK(h, gc_mark_sweep(h));
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->kind, GC_KIND_MARK_SWEEP);
+  assert_int_equal(ev->moved_objects, 0);
+  for (uint32_t i = 0; i < N; i++) {
+    gc_object_info in = info_of(h, v[i]);
+    assert_int_equal(in.alive, i % 2 == 1);
+    if (in.alive) assert_int_equal(in.address, before[i]); /* nothing moved */
+  }
+  size_t n;
+  gc_page_info *p = old_pages(h, &n);
+  assert_int_equal(n, npages); /* no page was empty: none released */
+  gc_heap_stats s = stats_of(h);
+  uint64_t free_sum = 0;
+  for (size_t i = 0; i < n; i++) {
+    /* Holes: one dead object's worth each (the page tail may be larger). */
+    assert_true(p[i].free > 0);
+    assert_true(p[i].objects > 0);
+    free_sum += p[i].free;
+  }
+  /* The holes are between survivors: every dead object's range is free. */
+  assert_true(s.space[GC_SPACE_OLD].free >= (N / 2) * SIZE - SIZE);
+  assert_true(free_sum >= s.space[GC_SPACE_OLD].free);
+  assert_int_equal(s.space[GC_SPACE_OLD].size, (N / 2) * SIZE);
+  assert_true(ev->holes_after > ev->holes_before);
+  /* A page with survivors on both sides of a hole: its largest free block
+   * is one dead object (200 bytes), far less than its free bytes. */
+  bool found = false;
+  for (size_t i = 0; i + 1 < n; i++)
+    if (p[i].objects >= 4 && p[i].largest_free == SIZE && p[i].free >= 4 * SIZE) found = true;
+  assert_true(found);
+  free(p);
+  gc_heap_free(h);
+}
+
+
+/* --------------------------------------------------------- fragmentation */
+
+/* 32 pages of old generation; page_size 4 KiB. */
+static gc_config frag_config(gc_full_gc_kind kind, bool never_compact) {
+  gc_config c;
+  small_config(&c);
+  c.old_space.max_size = 128u << 10;
+  c.old_space.evacuation_quota = 64u << 10;
+  c.old_space.min_growing_step = 16u << 10;
+  c.old_space.full_gc = kind;
+  c.incremental.enabled = false;
+  c.incremental.activation_size = 64u << 10;
+  if (never_compact) { /* no page is ever sparse enough: V8's --never-compact */
+    c.old_space.evacuation_free_pct = 100;
+    c.old_space.evacuation_free_pct_reducing = 100;
+  }
+  return c;
+}
+
+/* 28 pages of 400-byte objects, then four in five die: every page is 80%
+ * free, in 1600-byte holes, and the pages all stay. */
+enum { FRAG_N = 280, FRAG_SIZE = 400 };
+static void fragment(gc_heap *h, gc_handle *v) {
+  fill_old(h, v, FRAG_N, FRAG_SIZE);
+  for (uint32_t i = 0; i < FRAG_N; i++)
+    if (i % 5) OK(h, gc_unroot(h, v[i]));
+  OK(h, gc_mark_sweep(h));
+  gc_heap_stats s = stats_of(h);
+  size_t n;
+  gc_page_info *p = old_pages(h, &n);
+  assert_int_equal(n, 28);
+  for (size_t i = 0; i + 1 < n; i++) assert_true(p[i].largest_free < 4 * FRAG_SIZE + 200);
+  assert_true(s.space[GC_SPACE_OLD].free > 28 * 3000);
+  free(p);
+}
+
+static void check_survivors(gc_heap *h, const gc_handle *v) {
+  for (uint32_t i = 0; i < FRAG_N; i++) assert_int_equal(info_of(h, v[i]).alive, i % 5 == 0);
+  OK(h, gc_verify(h));
+}
+
+/* A large object of 8 pages: 28 + 8 committed pages exceed the 32-page
+ * maximum although the old generation holds 22 KB of objects and 90 KB of
+ * holes.  No hole can take it.  Mark-Compact (the default full GC)
+ * evacuates the sparse pages and the allocation succeeds. */
+static void test_fragmentation_mark_compact(void **state) {
+  (void)state;
+  gc_config c = frag_config(GC_FULL_MARK_COMPACT, false);
+  gc_heap *h = new_heap(&c);
+  gc_handle v[FRAG_N];
+  fragment(h, v);
+  size_t ev0 = gc_event_count(h);
+  gc_handle big = alloc_sized(h, 0, 8 * 4096, "Big");
+  assert_int_equal(info_of(h, big).space, GC_SPACE_NEW_LARGE);
+  assert_int_equal(count_events(h, ev0, GC_KIND_MARK_COMPACT, GC_REASON_ALLOCATION_FAILURE), 1);
+  const gc_event *ev = gc_event_get(h, ev0);
+  assert_int_equal(ev->compaction, GC_COMPACT_EVACUATE);
+  assert_true(ev->pages_evacuated >= 20);
+  assert_int_equal(ev->moved_objects, FRAG_N / 5);
+  gc_heap_stats s = stats_of(h);
+  assert_true(s.space[GC_SPACE_OLD].committed + s.space[GC_SPACE_NEW_LARGE].committed <= c.old_space.max_size);
+  check_survivors(h, v);
+  gc_heap_free(h);
+}
+
+/* The same with full_gc = mark_sweep: its Mark-Sweep cannot help, so the
+ * fragmentation failure forces a (last-resort) Mark-Compact. */
+static void test_fragmentation_mark_sweep_forces_compaction(void **state) {
+  (void)state;
+  gc_config c = frag_config(GC_FULL_MARK_SWEEP, false);
+  gc_heap *h = new_heap(&c);
+  gc_handle v[FRAG_N];
+  fragment(h, v);
+  size_t ev0 = gc_event_count(h);
+  gc_handle big = alloc_sized(h, 0, 8 * 4096, "Big");
+  assert_true(info_of(h, big).alive);
+  assert_int_equal(count_events(h, ev0, GC_KIND_MARK_SWEEP, GC_REASON_ALLOCATION_FAILURE), 1);
+  assert_int_equal(count_events(h, ev0, GC_KIND_MARK_COMPACT, GC_REASON_LAST_RESORT), 1);
+  assert_true(last_event(h)->moved_objects > 0);
+  assert_true(last_event(h)->reduce_memory);
+  check_survivors(h, v);
+  gc_heap_free(h);
+}
+
+/* Configured never to compact: the fragmented heap cannot take the object
+ * and says so with V8's words, though its free bytes would suffice.  The
+ * heap stays valid; once whole pages die, the allocation succeeds. */
+static void test_fragmentation_fails_without_compaction(void **state) {
+  (void)state;
+  gc_config c = frag_config(GC_FULL_MARK_SWEEP, true);
+  gc_heap *h = new_heap(&c);
+  gc_handle v[FRAG_N];
+  fragment(h, v);
+  gc_handle big;
+  assert_int_equal(gc_alloc(h, 0, 8 * 4096, "Big", &big), GC_EOOM);
+  assert_true(error_has(h, GC_OOM_MESSAGE));
+  gc_heap_stats s = stats_of(h);
+  assert_true(s.space[GC_SPACE_OLD].free > 8 * 4096);
+  assert_true(s.space[GC_SPACE_OLD].size + 8 * 4096 < c.old_space.max_size);
+  assert_int_equal(last_event(h)->moved_objects, 0);
+  check_survivors(h, v);
+  /* Free the survivors of the first ten pages: those pages empty out. */
+  for (uint32_t i = 0; i < 100; i += 5) OK(h, gc_unroot(h, v[i]));
+  OK(h, gc_alloc(h, 0, 8 * 4096, "Big", &big));
+  assert_true(info_of(h, big).alive);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+/* A regular object larger than every hole, promoted into a fragmented old
+ * generation that is at its maximum: the promotion needs a page the limit
+ * does not allow, and the GC that follows compacts -- or, configured never
+ * to compact, the allocation that ran the GC fails. */
+static void check_promotion_into_fragments(bool never_compact) {
+  gc_config c = frag_config(GC_FULL_MARK_COMPACT, never_compact);
+  c.old_space.max_size = 112u << 10; /* 28 pages: fragment() fills it */
+  c.old_space.evacuation_quota = 32u << 10;
+  gc_heap *h = new_heap(&c);
+  gc_handle v[FRAG_N];
+  fragment(h, v);
+  gc_handle x = alloc_sized(h, 0, 2000, "LargeIsh"); /* below the 2 KiB threshold */
+  OK(h, gc_root(h, x));
+  size_t ev0 = gc_event_count(h);
+  gc_status st = GC_OK;
+  for (int i = 0; i < 4000 && info_of(h, x).space == GC_SPACE_NEW; i++) {
+    gc_handle junk;
+    st = gc_alloc(h, 2, 0, "Junk", &junk);
+    if (st != GC_OK) break;
+    OK(h, gc_handle_release(h, junk));
+  }
+  if (never_compact) {
+    assert_int_equal(st, GC_EOOM);
+    assert_true(error_has(h, GC_OOM_MESSAGE));
+  } else {
+    OK(h, st);
+    assert_int_equal(info_of(h, x).space, GC_SPACE_OLD);
+    size_t n = 0;
+    for (size_t i = ev0; i < gc_event_count(h); i++)
+      if (gc_event_get(h, i)->kind == GC_KIND_MARK_COMPACT && gc_event_get(h, i)->moved_objects > 0) n++;
+    assert_true(n >= 1);
+    assert_true(stats_of(h).space[GC_SPACE_OLD].committed <= c.old_space.max_size);
+  }
+  check_survivors(h, v);
+  assert_true(info_of(h, x).alive);
+  gc_heap_free(h);
+}
+
+/* state: a bool, never_compact */
+static void test_promotion_into_fragments(void **state) { check_promotion_into_fragments(*(bool *)*state); }
+static bool compacting = false, never_compacting = true;
+
+/* ------------------------------------------------------------ compaction */
+
+/* Objects of varied sizes, a random half dies; slide: the survivors keep
+ * their order, start at the start of old space and follow one another with
+ * no gap except where the next one did not fit the rest of a page. */
+static void test_slide_contiguous_in_order(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  enum { N = 400 };
+  gc_handle v[N];
+  uint64_t size[N];
+  tg_rng r = tg_seed(7);
+  for (uint32_t i = 0; i < N; i++) {
+    size[i] = 32 + 8 * tg_below(&r, 60);
+    v[i] = alloc_sized(h, 1, size[i], "Slide");
+    OK(h, gc_root(h, v[i]));
+  }
+  OK(h, gc_mark_sweep(h));
+  /* Order by address before compaction (promotion order). */
+  uint32_t order[N];
+  for (uint32_t i = 0; i < N; i++) order[i] = i;
+  for (uint32_t i = 1; i < N; i++) /* insertion sort by address */
+    for (uint32_t j = i; j > 0 && info_of(h, v[order[j - 1]]).address > info_of(h, v[order[j]]).address; j--) {
+      uint32_t t = order[j];
+      order[j] = order[j - 1];
+      order[j - 1] = t;
+    }
+  bool keep[N];
+  for (uint32_t i = 0; i < N; i++) {
+    keep[i] = tg_below(&r, 2);
+    if (!keep[i]) OK(h, gc_unroot(h, v[i]));
+  }
+  OK(h, gc_mark_sweep(h)); /* fragment first: the slide must close the holes */
+  size_t n0;
+  free(old_pages(h, &n0));
+  OK(h, gc_mark_compact(h, GC_COMPACT_SLIDE));
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+  assert_int_equal(ev->compaction, GC_COMPACT_SLIDE);
+  assert_true(ev->moved_objects > 0);
+  size_t n;
+  gc_page_info *p = old_pages(h, &n);
+  assert_true(n < n0); /* pages emptied by the slide are released */
+  const uint64_t ps = gc_heap_config(h)->page_size;
+  uint64_t expect = p[0].address, live = 0;
+  for (uint32_t k = 0; k < N; k++) {
+    uint32_t i = order[k];
+    gc_object_info in = info_of(h, v[i]);
+    assert_int_equal(in.alive, keep[i]);
+    if (!in.alive) continue;
+    assert_int_equal(in.size, size[i]);
+    if (in.address != expect) {
+      /* Only allowed: it did not fit the rest of the page and starts the
+       * next old page. */
+      assert_true(expect % ps + in.size > ps);
+      assert_int_equal(in.address % ps, 0);
+      assert_true(in.address > expect);
+    }
+    expect = in.address + in.size;
+    live += in.size;
+  }
+  /* Every page but the last is full up to a tail too small for the next
+   * object; the free space is one block at the end. */
+  for (size_t i = 0; i + 1 < n; i++) assert_true(p[i].free < 60 * 8 + 32);
+  assert_int_equal(p[n - 1].largest_free, p[n - 1].free);
+  assert_int_equal(stats_of(h).space[GC_SPACE_OLD].size, live);
+  assert_true(n <= live / ps + 2);
+  free(p);
+  gc_heap_free(h);
+}
+
+/* Sparse pages (one object in ten alive) are evacuation candidates: their
+ * objects move and the pages are released.  Dense pages are left alone:
+ * their objects keep their addresses. */
+static void test_evacuate_sparse_pages_only(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  enum { N = 300, SIZE = 200 }; /* ~20 objects per 4 KiB page */
+  gc_handle v[N];
+  fill_old(h, v, N, SIZE);
+  size_t n0;
+  gc_page_info *p0 = old_pages(h, &n0);
+  const uint64_t ps = gc_heap_config(h)->page_size;
+  /* The first half of the pages become sparse, the rest stay dense. */
+  uint32_t sparse_pages = (uint32_t)(n0 / 2);
+  uint32_t first_dense = p0[sparse_pages].index;
+  uint64_t before[N];
+  bool keep[N];
+  for (uint32_t i = 0; i < N; i++) {
+    gc_object_info in = info_of(h, v[i]);
+    before[i] = in.address;
+    keep[i] = in.page >= first_dense || i % 10 == 0;
+    if (!keep[i]) OK(h, gc_unroot(h, v[i]));
+  }
+  OK(h, gc_mark_compact(h, GC_COMPACT_EVACUATE));
+  const gc_event *ev = last_event(h);
+  assert_true(ev->pages_evacuated >= 2);
+  assert_true(ev->moved_objects > 0);
+  size_t n;
+  gc_page_info *p = old_pages(h, &n);
+  uint32_t evacuated = 0;
+  for (uint32_t i = 0; i < sparse_pages; i++)
+    if (!has_page(p, n, p0[i].index)) evacuated++;
+  assert_int_equal(evacuated, ev->pages_evacuated);
+  for (uint32_t i = 0; i < N; i++) {
+    gc_object_info in = info_of(h, v[i]);
+    assert_int_equal(in.alive, keep[i]);
+    if (!keep[i]) continue;
+    uint32_t page_before = (uint32_t)(before[i] / ps);
+    if (page_before >= first_dense) {
+      assert_int_equal(in.address, before[i]); /* dense: untouched */
+    } else if (!has_page(p, n, page_before)) {
+      assert_int_not_equal(in.address, before[i]); /* its page was evacuated */
+      assert_true(has_page(p, n, in.page));
+    }
+  }
+  /* The rule "none if no page would be freed": one sparse page alone is
+   * not evacuated. */
+  OK(h, gc_mark_compact(h, GC_COMPACT_EVACUATE));
+  assert_int_equal(last_event(h)->pages_evacuated, 0);
+  free(p);
+  free(p0);
+  gc_heap_free(h);
+}
+
+/* Every kind of reference into a moved object follows it: a root, a weak
+ * handle, an old object's slot, a young object's slot; and an old object
+ * that moves keeps its old->new slot in the remembered set. */
+static void check_refs_follow(gc_compaction strategy) {
+  gc_config c;
+  small_config(&c);
+  c.old_space.always_promote_young = false; /* young objects stay young */
+  c.old_space.page_promotion_pct = 0;
+  gc_heap *h = new_heap(&c);
+  enum { N = 200, SIZE = 200 };
+  gc_handle v[N];
+  fill_old(h, v, N, SIZE);
+  /* Kill all but a few: the remaining objects sit on sparse pages. */
+  for (uint32_t i = 0; i < N; i++)
+    if (i % 25 != 3) OK(h, gc_unroot(h, v[i]));
+  gc_handle target = v[103], holder = v[128], mover = v[53];
+  uint64_t target_id = info_of(h, target).id;
+  gc_handle weak;
+  OK(h, gc_handle_dup(h, target, &weak));
+  OK(h, gc_slot_set_ref(h, holder, 0, target)); /* old -> old */
+  gc_handle young = rooted(h, 1, "Young");
+  OK(h, gc_slot_set_ref(h, young, 0, target)); /* new -> old */
+  gc_handle young2 = alloc_obj(h, 1, "Young2");
+  OK(h, gc_slot_set_ref(h, mover, 0, young2)); /* old -> new, the holder moves */
+  uint64_t t_before = info_of(h, target).address, m_before = info_of(h, mover).address;
+
+  OK(h, gc_mark_compact(h, strategy));
+  assert_true(last_event(h)->moved_objects > 0);
+  assert_int_not_equal(info_of(h, target).address, t_before);
+  assert_int_not_equal(info_of(h, mover).address, m_before);
+  assert_int_equal(info_of(h, young).space, GC_SPACE_NEW);
+  assert_int_equal(info_of(h, young2).space, GC_SPACE_NEW);
+  assert_int_equal(info_of(h, weak).address, info_of(h, target).address);
+  gc_slot_value sv;
+  OK(h, gc_slot_get(h, holder, 0, &sv));
+  assert_int_equal(sv.ref_id, target_id);
+  OK(h, gc_slot_get(h, young, 0, &sv));
+  assert_int_equal(sv.ref_id, target_id);
+  OK(h, gc_slot_get(h, mover, 0, &sv));
+  assert_int_equal(sv.ref_id, info_of(h, young2).id);
+  /* The moved old->new slot still keeps young2 alive through a scavenge,
+   * which it can only do from the remembered set. */
+  OK(h, gc_scavenge(h));
+  assert_true(info_of(h, young2).alive);
+  OK(h, gc_slot_get(h, mover, 0, &sv));
+  assert_int_equal(sv.ref_id, info_of(h, young2).id);
+  /* And the handles through slot reads reach the same object. */
+  gc_handle via;
+  OK(h, gc_slot_handle(h, young, 0, &via));
+  assert_int_equal(info_of(h, via).address, info_of(h, target).address);
+  gc_heap_free(h);
+}
+
+/* state: the gc_compaction strategy */
+static void test_references_follow(void **state) { check_refs_follow(*(gc_compaction *)*state); }
+static gc_compaction evacuate = GC_COMPACT_EVACUATE, slide = GC_COMPACT_SLIDE;
+
+/* ---------------------------------------------------------- large objects */
+
+static void test_large_objects_never_move(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  const uint64_t big = 3 * 4096 + 100; /* above the 2 KiB threshold, 4 pages */
+  gc_handle l = alloc_sized(h, 2, big, "Large");
+  OK(h, gc_root(h, l));
+  gc_object_info in = info_of(h, l);
+  assert_int_equal(in.space, GC_SPACE_NEW_LARGE);
+  const uint64_t at = in.address;
+  gc_handle small = alloc_obj(h, 1, "Small");
+  OK(h, gc_slot_set_ref(h, l, 0, small)); /* young large -> young */
+  /* A young large object survives a scavenge by relinking its page. */
+  OK(h, gc_scavenge(h));
+  in = info_of(h, l);
+  assert_int_equal(in.space, GC_SPACE_LARGE);
+  assert_int_equal(in.address, at);
+  assert_int_equal(in.age, 1);
+  assert_true(info_of(h, small).alive);
+  OK(h, gc_mark_sweep(h));
+  OK(h, gc_mark_compact(h, GC_COMPACT_EVACUATE));
+  OK(h, gc_mark_compact(h, GC_COMPACT_SLIDE));
+  assert_int_equal(info_of(h, l).address, at);
+  gc_slot_value sv;
+  OK(h, gc_slot_get(h, l, 0, &sv));
+  assert_int_equal(sv.ref_id, info_of(h, small).id);
+
+  /* A young large object in a full GC: promoted by relinking too. */
+  gc_handle l2 = alloc_sized(h, 0, big, "Large2");
+  OK(h, gc_root(h, l2));
+  uint64_t at2 = info_of(h, l2).address;
+  OK(h, gc_mark_compact(h, GC_COMPACT_SLIDE));
+  assert_int_equal(info_of(h, l2).space, GC_SPACE_LARGE);
+  assert_int_equal(info_of(h, l2).address, at2);
+  assert_true(last_event(h)->promoted_objects >= 1);
+
+  /* Dead large objects give their pages back. */
+  gc_heap_stats s = stats_of(h);
+  assert_int_equal(s.space[GC_SPACE_LARGE].pages, 2);
+  OK(h, gc_unroot(h, l));
+  OK(h, gc_mark_sweep(h));
+  s = stats_of(h);
+  assert_int_equal(s.space[GC_SPACE_LARGE].pages, 1);
+  assert_int_equal(s.space[GC_SPACE_LARGE].committed, 4 * 4096);
+  assert_false(info_of(h, l).alive);
+  assert_int_equal(info_of(h, l2).address, at2);
+  gc_heap_free(h);
+}
+
+/* ------------------------------------------------------- heap limit, OOM */
+
+/* Allocate rooted 40-byte objects until the heap says no. */
+static uint32_t fill_until_oom(gc_heap *h, gc_handle *v, uint32_t cap) {
+  for (uint32_t i = 0; i < cap; i++) {
+    gc_status st = gc_alloc(h, 2, 0, "Leak", &v[i]);
+    if (st == GC_EOOM) return i;
+    OK(h, st);
+    OK(h, gc_root(h, v[i]));
+  }
+  fail_msg("no out-of-memory after %u objects", cap);
+  return cap;
+}
+
+static gc_config limit_config(void) {
+  gc_config c;
+  small_config(&c);
+  c.old_space.max_size = 256u << 10; /* 64 pages */
+  c.old_space.evacuation_quota = 64u << 10;
+  c.old_space.min_growing_step = 16u << 10;
+  c.incremental.activation_size = 64u << 10;
+  return c;
+}
+
+static void test_oom_within_one_page(void **state) {
+  (void)state;
+  gc_config c = limit_config();
+  gc_heap *h = new_heap(&c);
+  enum { CAP = 20000 };
+  gc_handle *v = calloc(CAP, sizeof *v);
+  size_t ev0 = gc_event_count(h);
+  uint32_t n = fill_until_oom(h, v, CAP);
+  assert_non_null(strstr(gc_heap_error(h), GC_OOM_MESSAGE));
+  gc_heap_stats s = stats_of(h);
+  uint64_t old = s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
+  /* The limit is hit within one page of the configured maximum. */
+  assert_true(old <= c.old_space.max_size);
+  assert_true(old + c.page_size > c.old_space.max_size);
+  assert_true(s.space[GC_SPACE_OLD].committed <= c.old_space.max_size);
+  assert_true(s.space[GC_SPACE_OLD].committed + c.page_size > c.old_space.max_size);
+  /* Last-resort GCs ran before giving up. */
+  assert_true(count_events(h, ev0, GC_KIND_MARK_COMPACT, GC_REASON_LAST_RESORT) >= c.old_space.last_resort_gcs);
+  /* The heap is consistent and the objects are all there. */
+  OK(h, gc_verify(h));
+  assert_int_equal(s.total.objects, n);
+  for (uint32_t i = 0; i < n; i += 97) assert_true(info_of(h, v[i]).alive);
+  /* Without freeing anything, the heap stays full: at most what is left
+   * of new space can still be allocated before the next OOM. */
+  gc_handle x;
+  uint32_t more = fill_until_oom(h, v + n, CAP - n);
+  assert_true(more * 40 <= stats_of(h).semi_space_capacity);
+  assert_true(error_has(h, GC_OOM_MESSAGE));
+  OK(h, gc_verify(h));
+  n += more;
+  /* ...and freeing objects lets allocation succeed again. */
+  for (uint32_t i = 0; i < n; i += 2) OK(h, gc_unroot(h, v[i]));
+  for (uint32_t i = 0; i < n / 4; i++) {
+    OK(h, gc_alloc(h, 2, 0, "Again", &x));
+    OK(h, gc_root(h, x));
+  }
+  OK(h, gc_verify(h));
+  free(v);
+  gc_heap_free(h);
+}
+
+typedef struct near_limit_log {
+  uint32_t calls;
+  uint64_t seen_current, seen_initial, raise_to;
+} near_limit_log;
+
+static uint64_t raise_limit(void *ud, uint64_t current, uint64_t initial) {
+  near_limit_log *l = ud;
+  l->calls++;
+  l->seen_current = current;
+  l->seen_initial = initial;
+  return l->calls == 1 ? l->raise_to : current;
+}
+
+/* The near-heap-limit callback raises the maximum: the allocation that
+ * would have failed succeeds, and the heap goes on to the new limit. */
+static void test_near_heap_limit_callback(void **state) {
+  (void)state;
+  gc_config c = limit_config();
+  gc_heap *h = new_heap(&c);
+  near_limit_log log = {0, 0, 0, 2 * c.old_space.max_size};
+  gc_on_near_heap_limit(h, raise_limit, &log);
+  enum { CAP = 40000 };
+  gc_handle *v = calloc(CAP, sizeof *v);
+  uint32_t n = fill_until_oom(h, v, CAP);
+  assert_true(log.calls >= 1);
+  assert_int_equal(log.seen_initial, c.old_space.max_size);
+  assert_int_equal(stats_of(h).old_max, 2 * c.old_space.max_size);
+  uint64_t old = old_gen_bytes(h);
+  /* It got past the first limit by far, and stopped near the second. */
+  assert_true(old > c.old_space.max_size + c.old_space.max_size / 2);
+  assert_true(old <= 2 * c.old_space.max_size);
+  assert_true(old + c.page_size > 2 * c.old_space.max_size);
+  assert_true(n > 0);
+  OK(h, gc_verify(h));
+  free(v);
+  gc_heap_free(h);
+}
+
+/* --------------------------------------------------------------- verifier */
+
+/* gc_verify must fail with `needle` in its message, and pass again once
+ * the word at `w` is restored. */
+static void expect_corrupt(gc_heap *h, uint64_t *w, uint64_t bad, const char *needle) {
+  uint64_t saved = *w;
+  *w = bad;
+  gc_status st = gc_verify(h);
+  if (st != GC_ECORRUPT || !error_has(h, needle))
+    fail_msg("expected a corrupt heap saying \"%s\", got %s: %s", needle, gc_status_name(st), gc_heap_error(h));
+  *w = saved;
+  OK(h, gc_verify(h));
+}
+
+/* Each corruption is caught, with a message that says what is wrong. */
+static void test_verifier_catches_corruption(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  enum { N = 60 };
+  gc_handle v[N];
+  fill_old(h, v, N, 200);
+  for (uint32_t i = 0; i < N; i += 3) OK(h, gc_unroot(h, v[i]));
+  OK(h, gc_mark_sweep(h)); /* holes on the free lists */
+  gc_handle young = rooted(h, 1, "Young");
+  OK(h, gc_slot_set_ref(h, v[1], 0, young)); /* an old->new slot */
+  OK(h, gc_slot_set_ref(h, v[2], 0, v[4]));  /* an old->old slot */
+  OK(h, gc_verify(h));
+  obj *o = O(addr_of(h, v[1]));
+  obj *o2 = O(addr_of(h, v[2]));
+
+  /* Headers. */
+  expect_corrupt(h, &o->w0, o->w0 + (1ull << 32) * 200, "too small for"); /* slots beyond size */
+  expect_corrupt(h, &o->w0, (o->w0 & ~0xffffffffull) | 0x10000, "bad block size");
+  expect_corrupt(h, &o->w0, (uint64_t)addr_of(h, v[4]) | 1, "forwarding header");
+  expect_corrupt(h, &o->id, 0, "bad id");
+  expect_corrupt(h, &o->meta, o->meta | ((uint64_t)GC_BLACK << 40), "outside marking");
+  /* Slots: into the middle of an object, into nowhere, into a dead object. */
+  expect_corrupt(h, &o2->slots[0], (uint64_t)addr_of(h, v[4]) + 8, "not to a live object");
+  expect_corrupt(h, &o2->slots[0], (uint64_t)h->base + h->reserved - 4096, "not to a live object");
+  /* The remembered set: the old->new slot's bit is cleared. */
+  page *p1 = page_of(h, (addr_t)o);
+  slot_set_remove(p1, (addr_t)&o->slots[0]);
+  assert_int_equal(gc_verify(h), GC_ECORRUPT);
+  assert_true(error_has(h, "remembered set"));
+  slot_set_insert(h, p1, (addr_t)&o->slots[0]);
+  OK(h, gc_verify(h));
+  /* Page and space counters. */
+  expect_corrupt(h, &p1->used_bytes, p1->used_bytes + 8, "counters");
+  expect_corrupt(h, &h->old.size, h->old.size - 200, "old space counters");
+  /* Free lists: a wrong byte count, a block in the wrong class, a link
+   * into an object, a cycle. */
+  int k = -1;
+  for (int c = 0; c < FREE_CLASSES && k < 0; c++)
+    if (h->old.free.head[c]) k = c;
+  assert_true(k >= 0);
+  addr_t fb = h->old.free.head[k];
+  expect_corrupt(h, &h->old.free.bytes, h->old.free.bytes + 8, "free lists hold");
+  expect_corrupt(h, (uint64_t *)&h->old.free.head[k + 1], (uint64_t)fb, "not a free block of its class");
+  expect_corrupt(h, (uint64_t *)fb + 1, (uint64_t)addr_of(h, v[1]), "not a free block");
+  expect_corrupt(h, (uint64_t *)fb + 1, (uint64_t)fb, "cycle");
+  expect_corrupt(h, (uint64_t *)&h->old.free.head[k], (uint64_t)addr_of(h, v[1]), "free");
+  /* A handle that no longer points at its object. */
+  hentry *e = &h->handles[(uint32_t)(v[5] & 0xffffffffu) - 1];
+  expect_corrupt(h, (uint64_t *)&e->addr, (uint64_t)addr_of(h, v[7]), "does not point to it");
+  /* Outside marking the worklist must be empty. */
+  OK(h, gc_incremental_start(h));
+  OK(h, gc_verify(h));
+  /* During marking: a grey object that is not on the worklist. */
+  obj *w = O(addr_of(h, young));
+  if (obj_color(w) == GC_WHITE) expect_corrupt(h, &w->meta, w->meta | ((uint64_t)GC_GREY << 40), "grey objects");
+  size_t wn = h->worklist.n;
+  assert_true(wn > 0);
+  expect_corrupt(h, (uint64_t *)&h->worklist.v[wn - 1], (uint64_t)addr_of(h, v[1]) + 8, "worklist entry");
+  OK(h, gc_incremental_finish(h));
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+/* ------------------------------------------------------------- bad input */
+
+static void on_gc_try_collect(gc_heap *h, const gc_event *ev, void *ud) {
+  (void)ev;
+  gc_status *out = ud;
+  gc_handle x;
+  out[0] = gc_mark_compact(h, GC_COMPACT_EVACUATE);
+  out[1] = gc_mark_sweep(h);
+  out[2] = gc_full_gc(h);
+  out[3] = gc_scavenge(h);
+  out[4] = gc_alloc(h, 1, 0, "InCallback", &x);
+  out[5] = gc_mark_compact(h, GC_COMPACT_SLIDE);
+}
+
+static void test_bad_input(void **state) {
+  (void)state;
+  gc_config c = limit_config();
+  gc_heap *h = new_heap(&c);
+  gc_handle keep = rooted(h, 1, "Keep");
+  gc_handle x = 123;
+  /* Larger than the heap: out of memory at once, with V8's words. */
+  assert_int_equal(gc_alloc(h, 0, c.old_space.max_size + 8, "Huge", &x), GC_EOOM);
+  assert_int_equal(x, GC_NO_HANDLE);
+  assert_true(error_has(h, GC_OOM_MESSAGE));
+  /* Absurd sizes ("negative" through the unsigned API) and slot counts. */
+  assert_int_equal(gc_alloc(h, 0, UINT64_MAX, "Neg", &x), GC_EINVAL);
+  assert_true(error_has(h, "bytes"));
+  assert_int_equal(gc_alloc(h, 0, (uint64_t)-40, "Neg", &x), GC_EINVAL);
+  assert_int_equal(gc_alloc(h, UINT32_MAX, 0, "Slots", &x), GC_EINVAL);
+  assert_true(error_has(h, "slots"));
+  assert_int_equal(gc_alloc(h, 4, 16, "Small", &x), GC_EINVAL); /* below header + slots */
+  assert_int_equal(gc_alloc(h, 1, 0, "Null", NULL), GC_EINVAL);
+  /* Zero bytes means "the default size"; zero slots is a bare header. */
+  OK(h, gc_alloc(h, 0, 0, "Empty", &x));
+  assert_int_equal(info_of(h, x).size, gc_default_size(0));
+  OK(h, gc_verify(h));
+  /* A maximum below what is live is refused and changes nothing. */
+  gc_handle big[40];
+  for (int i = 0; i < 40; i++) {
+    big[i] = alloc_sized(h, 0, 1000, "Big");
+    OK(h, gc_root(h, big[i]));
+  }
+  OK(h, gc_mark_sweep(h));
+  uint64_t live = old_gen_bytes(h);
+  assert_true(live >= 40000);
+  assert_int_equal(gc_set_old_max(h, live / 2), GC_EINVAL);
+  assert_true(error_has(h, "max_size"));
+  assert_int_equal(stats_of(h).old_max, c.old_space.max_size);
+  assert_int_equal(gc_set_old_max(h, 0), GC_EINVAL);
+  assert_int_equal(gc_set_old_max(h, UINT64_MAX), GC_EINVAL);
+  assert_int_equal(stats_of(h).old_max, c.old_space.max_size);
+  OK(h, gc_set_old_max(h, live + 8 * c.page_size)); /* at or above live is fine */
+  OK(h, gc_verify(h));
+  /* An unknown compaction strategy. */
+  assert_int_equal(gc_mark_compact(h, (gc_compaction)7), GC_EINVAL);
+  assert_true(error_has(h, "strategy"));
+  /* Collections requested during a GC (from the on_gc callback). */
+  gc_status got[6] = {GC_OK, GC_OK, GC_OK, GC_OK, GC_OK, GC_OK};
+  gc_on_gc(h, on_gc_try_collect, got);
+  size_t events = gc_event_count(h);
+  OK(h, gc_mark_sweep(h));
+  gc_on_gc(h, NULL, NULL);
+  for (int i = 0; i < 6; i++) assert_int_equal(got[i], GC_ESTATE);
+  assert_int_equal(gc_event_count(h), events + 1); /* none of them ran */
+  OK(h, gc_verify(h));
+  assert_true(info_of(h, keep).alive);
+  for (int i = 0; i < 40; i++) assert_true(info_of(h, big[i]).alive);
+  gc_heap_free(h);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_mark_sweep_shapes),
+      cmocka_unit_test(test_deep_chain),
+      cmocka_unit_test(test_random_graphs_vs_oracle),
+      cmocka_unit_test(test_sweep_leaves_holes),
+      cmocka_unit_test(test_fragmentation_mark_compact),
+      cmocka_unit_test(test_fragmentation_mark_sweep_forces_compaction),
+      cmocka_unit_test(test_fragmentation_fails_without_compaction),
+      cmocka_unit_test_prestate(test_promotion_into_fragments, &compacting),
+      cmocka_unit_test_prestate(test_promotion_into_fragments, &never_compacting),
+      cmocka_unit_test(test_slide_contiguous_in_order),
+      cmocka_unit_test(test_evacuate_sparse_pages_only),
+      cmocka_unit_test_prestate(test_references_follow, &evacuate),
+      cmocka_unit_test_prestate(test_references_follow, &slide),
+      cmocka_unit_test(test_large_objects_never_move),
+      cmocka_unit_test(test_oom_within_one_page),
+      cmocka_unit_test(test_near_heap_limit_callback),
+      cmocka_unit_test(test_verifier_catches_corruption),
+      cmocka_unit_test(test_bad_input),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
