@@ -320,7 +320,7 @@ const gc_event *gc_event_get(const gc_heap *heap, size_t index); /* 0-based */
 typedef void (*gc_event_fn)(gc_heap *heap, const gc_event *ev, void *ud);
 /* One callback per heap; NULL removes it.  Called after every GC, once the
  * heap is consistent again.  The callback may look (object info, slots,
- * stats, events, verify) but not change the heap: allocation, stores,
+ * stats, events) but not change the heap: allocation, stores, verify,
  * roots and collections return GC_ESTATE while it runs. */
 void gc_on_gc(gc_heap *heap, gc_event_fn fn, void *ud);
 
