@@ -73,7 +73,6 @@ addr_t new_space_alloc_slow(gc_heap *h, uint64_t size) {
   return 0;
 }
 
-addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) { return new_space_alloc(h, size); }
 
 void new_space_flip(gc_heap *h) {
   new_space *n = &h->nw;
