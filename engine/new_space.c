@@ -73,7 +73,6 @@ addr_t new_space_alloc_slow(gc_heap *h, uint64_t size) {
   return 0;
 }
 
-
 void new_space_flip(gc_heap *h) {
   new_space *n = &h->nw;
   sync_top(h);

@@ -56,6 +56,25 @@ static inline void copy_object(addr_t to, addr_t from, uint64_t size) {
   }
 }
 
+/* Move the object at `a` to `to`: copy it, leave a forwarding address,
+ * and age the copy (one more scavenge survived). */
+static inline obj *move_object(addr_t a, addr_t to, uint64_t size) {
+  copy_object(to, a, size);
+  set_forwarding(O(a), to);
+  obj *n = O(to);
+  obj_set_age(n, obj_age(n) + 1);
+  return n;
+}
+
+/* A copy within new space: To-space's counters and the event's. */
+static inline void count_copy(gc_heap *h, uint64_t size) {
+  gc_event *ev = h->cur;
+  ev->copied_bytes += size;
+  ev->copied_objects++;
+  h->nw.size += size;
+  h->nw.objects++;
+}
+
 addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
   obj *o = O(a);
   uint64_t w0 = o->w0;
@@ -78,12 +97,9 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
   }
   if (!to) to = new_space_copy_alloc(h, size);
   if (!to) scavenge_out_of_room();
-  copy_object(to, a, size);
-  set_forwarding(o, to);
-  obj *n = O(to);
-  obj_set_age(n, obj_age(n) + 1);
-  gc_event *ev = h->cur;
+  obj *n = move_object(a, to, size);
   if (promoted) {
+    gc_event *ev = h->cur;
     ev->promoted_bytes += size;
     ev->promoted_objects++;
     if (h->marking != GC_MARKING_IDLE) {
@@ -95,19 +111,36 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
     }
     if (!addr_vec_push(&h->promo, to)) scavenge_out_of_room();
   } else {
-    ev->copied_bytes += size;
-    ev->copied_objects++;
-    h->nw.size += size;
-    h->nw.objects++;
+    count_copy(h, size);
   }
   return to;
 }
 
+/* scavenge_evacuate's common case, inline in the scan loops: an object in
+ * a From-space page (`page_flags`, already looked up by the caller) that
+ * was copied already or is copied within new space now.  The rest
+ * (promotion, young large objects, a full To-space) goes the general way,
+ * which decides again from the same state. */
+static inline addr_t evacuate(gc_heap *h, addr_t a, uint32_t page_flags) {
+  obj *o = O(a);
+  uint64_t w0 = o->w0;
+  if (w0_forwarded(w0)) return forwarding(o);
+  if (LIKELY(!(page_flags & PAGE_LARGE))) {
+    uint64_t size = w0 & 0xfffffff8u;
+    addr_t to;
+    if (!should_promote(h, o, size) && LIKELY((to = new_space_copy_alloc(h, size)) != 0)) {
+      move_object(a, to, size);
+      count_copy(h, size);
+      return to;
+    }
+  }
+  return scavenge_evacuate(h, a);
+}
+
 /* Needs evacuation: young and not already in To-space. */
+static inline bool from_flags(uint32_t f) { return (f & (PAGE_FROM | PAGE_LARGE)) && (f & PAGE_YOUNG); }
 static inline bool in_from(const gc_heap *h, tagged v) {
-  if (!is_ptr(v)) return false;
-  uint32_t f = page_of(h, (addr_t)v)->flags;
-  return (f & (PAGE_FROM | PAGE_LARGE)) && (f & PAGE_YOUNG);
+  return is_ptr(v) && from_flags(page_of(h, (addr_t)v)->flags);
 }
 
 /* Scan a copy in To-space: the Cheney scan's inner loop.  A young holder
@@ -117,7 +150,9 @@ static inline void scan_copy(gc_heap *h, addr_t a) {
   uint32_t n = obj_nslots(o);
   for (uint32_t i = 0; i < n; i++) {
     tagged v = o->slots[i];
-    if (in_from(h, v)) o->slots[i] = (tagged)scavenge_evacuate(h, (addr_t)v);
+    if (!is_ptr(v)) continue;
+    uint32_t f = page_of(h, (addr_t)v)->flags;
+    if (from_flags(f)) o->slots[i] = (tagged)evacuate(h, (addr_t)v, f);
   }
 }
 
