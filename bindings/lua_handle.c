@@ -8,6 +8,7 @@
  * alive: roots do (heap:root, heap:scope).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lua_internal.h"
@@ -16,13 +17,55 @@
 
 lhandle *lgc_new_handle(lua_State *L, lheap *lh) {
   lhandle *hd = (lhandle *)lua_newuserdatauv(L, sizeof *hd, 0);
+  hd->tag = LHANDLE_TAG;
   hd->h = GC_NO_HANDLE;
   hd->id = 0;
   hd->lh = lh;
-  lh->refs++;
   lua_pushvalue(L, UP_HANDLE_MT);
   lua_setmetatable(L, -2);
   return hd;
+}
+
+/* Release the engine handles whose userdata the Lua collector cleared from
+ * the identity cache (the cache at the top of the stack). */
+static void issued_sweep(lua_State *L, lheap *lh) {
+  size_t w = 0;
+  for (size_t i = 0; i < lh->nissued; i++) {
+    lissued e = lh->issued[i];
+    bool live = false;
+    if (lua_rawgeti(L, -1, (lua_Integer)e.id) == LUA_TUSERDATA)
+      live = ((lhandle *)lua_touserdata(L, -1))->h == e.h;
+    lua_pop(L, 1);
+    if (live)
+      lh->issued[w++] = e;
+    else
+      gc_handle_release(lh->heap, e.h);
+  }
+  lh->nissued = w;
+  lh->sweep_at = w * 2 > 4096 ? w * 2 : 4096;
+}
+
+void lgc_issue(lua_State *L, lheap *lh, lhandle *hd) {
+  lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
+  if (lh->nissued >= lh->sweep_at) issued_sweep(L, lh);
+  if (lh->nissued == lh->issued_cap) {
+    size_t cap = lh->issued_cap ? 2 * lh->issued_cap : 1024;
+    lissued *v = (lissued *)realloc(lh->issued, cap * sizeof *v);
+    if (!v) {
+      gc_handle_release(lh->heap, hd->h);
+      hd->h = GC_NO_HANDLE;
+      luaL_error(L, "out of process memory for handles");
+      return;
+    }
+    lh->issued = v;
+    lh->issued_cap = cap;
+  }
+  lh->issued[lh->nissued].h = hd->h;
+  lh->issued[lh->nissued].id = hd->id;
+  lh->nissued++;
+  lua_pushvalue(L, -2);
+  lua_rawseti(L, -2, (lua_Integer)hd->id);
+  lua_pop(L, 1);
 }
 
 /* Push the handle of object `id`, which slot `slot` of `from` references:
@@ -33,7 +76,7 @@ void lgc_push_handle_for(lua_State *L, lheap *lh, lhandle *from, uint32_t slot, 
     lua_remove(L, -2);
     return;
   }
-  lua_pop(L, 1);
+  lua_pop(L, 2);
   lhandle *nh = lgc_new_handle(L, lh);
   gc_status st = gc_slot_handle(lh->heap, from->h, slot, &nh->h);
   if (st != GC_OK) {
@@ -41,18 +84,13 @@ void lgc_push_handle_for(lua_State *L, lheap *lh, lhandle *from, uint32_t slot, 
     lgc_status_error(L, lh, st, "slot read");
   }
   nh->id = id;
-  lua_pushvalue(L, -1);
-  lua_rawseti(L, -3, (lua_Integer)id);
-  lua_remove(L, -2);
+  lgc_issue(L, lh, nh);
 }
 
 lhandle *lgc_test_handle(lua_State *L, int idx) {
-  if (lua_type(L, idx) != LUA_TUSERDATA || !lua_getmetatable(L, idx)) return NULL;
-  int ok = lua_rawequal(L, -1, UP_HANDLE_MT);
-  lua_pop(L, 1);
-  if (!ok) return NULL;
   lhandle *hd = (lhandle *)lua_touserdata(L, idx);
-  return hd->lh ? hd : NULL; /* NULL after __gc (a resurrected userdata) */
+  if (hd && lua_rawlen(L, idx) == sizeof *hd && hd->tag == LHANDLE_TAG) return hd;
+  return NULL;
 }
 
 /* A handle argument of heap `lh` (lh NULL: of any open heap). */
@@ -293,19 +331,8 @@ static int h_eq(lua_State *L) {
   return 1;
 }
 
-static int h_gc(lua_State *L) {
-  lhandle *hd = lgc_test_handle(L, 1);
-  if (!hd || !hd->lh) return 0;
-  lheap *lh = hd->lh;
-  hd->lh = NULL;
-  if (lh->heap && hd->h != GC_NO_HANDLE) gc_handle_release(lh->heap, hd->h);
-  hd->h = GC_NO_HANDLE;
-  lgc_lheap_unref(lh);
-  return 0;
-}
-
 const luaL_Reg lgc_handle_meta[] = {
     {"__index", h_index}, {"__newindex", h_newindex}, {"__len", h_len},
-    {"__tostring", h_tostring}, {"__eq", h_eq}, {"__gc", h_gc},
+    {"__tostring", h_tostring}, {"__eq", h_eq},
     {NULL, NULL},
 };

@@ -12,9 +12,9 @@
  *    marking calls and close are refused; allocation is allowed (the GCs it
  *    causes are delivered by the same delivery loop, in order).
  *  - Every object allocated inside heap:scope(fn) is rooted by the engine
- *    scope, and its handle userdata is kept alive by the scope's list, so
- *    identity holds and no engine handle is released until the scope ends.
+ *    scope until fn returns or raises (see lgc_push_closer).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lua_internal.h"
@@ -87,12 +87,18 @@ static void push_event_at(lua_State *L, lheap *lh, size_t index) {
 
 static int m_alloc(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  lua_Integer slots = luaL_checkinteger(L, 2);
+  int isint;
+  lua_Integer slots = lua_tointegerx(L, 2, &isint);
+  if (!isint || lua_type(L, 2) != LUA_TNUMBER) slots = luaL_checkinteger(L, 2);
   luaL_argcheck(L, slots >= 0 && slots <= (lua_Integer)UINT32_MAX, 2,
                 "slot count must be 0..4294967295");
-  lua_Integer bytes = luaL_optinteger(L, 3, 0);
-  luaL_argcheck(L, bytes >= 0, 3, "byte size must not be negative");
-  const char *name = luaL_optstring(L, 4, NULL);
+  lua_Integer bytes = 0;
+  const char *name = NULL;
+  if (lua_gettop(L) > 2) {
+    bytes = luaL_optinteger(L, 3, 0);
+    luaL_argcheck(L, bytes >= 0, 3, "byte size must not be negative");
+    name = luaL_optstring(L, 4, NULL);
+  }
 
   lhandle *hd = lgc_new_handle(L, lh);
   gc_status st = gc_alloc(lh->heap, (uint32_t)slots, (uint64_t)bytes, name, &hd->h);
@@ -109,12 +115,8 @@ static int m_alloc(lua_State *L) {
   }
   gc_object_info oi;
   if (gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK) hd->id = oi.id;
-
-  lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
-  lua_pushvalue(L, -2);
-  lua_rawseti(L, -2, (lua_Integer)hd->id);
-  lua_pop(L, 1);
-  if (lh->keep_ref != LUA_NOREF) {
+  lgc_issue(L, lh, hd);
+  if (lh->nscopes) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, lh->keep_ref);
     lua_pushvalue(L, -2);
     lua_rawseti(L, -2, ++lh->keep_n);
@@ -168,40 +170,37 @@ static int m_unroot(lua_State *L) {
   return 0;
 }
 
-/* A scope token: closes the engine scope when heap:scope's body returns or
- * raises (a to-be-closed slot of the C function, so an error keeps its
- * original traceback). */
-typedef struct lscope {
-  lheap *lh;
-  gc_scope scope;
-  bool open;
-  int prev_keep_ref;
-  lua_Integer prev_keep_n;
-  int keep_ref;
-} lscope;
-
-static void scope_end(lua_State *L, lscope *sc) {
-  if (!sc->open) return;
-  sc->open = false;
-  lheap *lh = sc->lh;
-  if (lh->heap) gc_scope_close(lh->heap, sc->scope);
-  lh->keep_ref = sc->prev_keep_ref;
-  lh->keep_n = sc->prev_keep_n;
-  luaL_unref(L, LUA_REGISTRYINDEX, sc->keep_ref);
-  sc->keep_ref = LUA_NOREF;
-  sc->lh = NULL;
-  lgc_lheap_unref(lh);
+/* The scope closer: one userdata per heap, marked to-be-closed by each
+ * heap:scope call; closing it closes the innermost open scope.  Scopes are
+ * strictly nested (a scope body cannot yield: it runs under a C call), so
+ * "innermost" is always the scope whose body just ended. */
+void lgc_push_closer(lua_State *L, lheap *lh) {
+  lheap **box = (lheap **)lua_newuserdatauv(L, sizeof *box, 0);
+  *box = lh;
+  luaL_setmetatable(L, "gclab.scope");
 }
 
-static int scope_close(lua_State *L) {
-  lscope *sc = (lscope *)luaL_checkudata(L, 1, "gclab.scope");
-  scope_end(L, sc);
+static int closer_close(lua_State *L) {
+  lheap **box = (lheap **)luaL_checkudata(L, 1, "gclab.scope");
+  lheap *lh = *box;
+  if (!lh || lh->nscopes == 0) return 0;
+  gc_scope s = lh->scopes[--lh->nscopes];
+  lua_Integer keep = lh->scope_keep[lh->nscopes];
+  if (lh->heap) {
+    gc_scope_close(lh->heap, s);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lh->keep_ref);
+    for (lua_Integer i = lh->keep_n; i > keep; i--) {
+      lua_pushnil(L);
+      lua_rawseti(L, -2, i);
+    }
+    lua_pop(L, 1);
+  }
+  lh->keep_n = keep;
   return 0;
 }
 
 const luaL_Reg lgc_scope_meta[] = {
-    {"__close", scope_close},
-    {"__gc", scope_close},
+    {"__close", closer_close},
     {NULL, NULL},
 };
 
@@ -209,23 +208,23 @@ static int m_scope(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   luaL_checktype(L, 2, LUA_TFUNCTION);
   int nargs = lua_gettop(L) - 2;
-
-  lscope *sc = (lscope *)lua_newuserdatauv(L, sizeof *sc, 0);
-  memset(sc, 0, sizeof *sc);
-  sc->keep_ref = LUA_NOREF;
-  luaL_setmetatable(L, "gclab.scope");
+  if (lh->nscopes == lh->scopes_cap) {
+    size_t cap = lh->scopes_cap ? 2 * lh->scopes_cap : 8;
+    gc_scope *v = (gc_scope *)realloc(lh->scopes, cap * sizeof *v);
+    if (!v) return luaL_error(L, "heap:scope: out of process memory");
+    lh->scopes = v;
+    lua_Integer *k = (lua_Integer *)realloc(lh->scope_keep, cap * sizeof *k);
+    if (!k) return luaL_error(L, "heap:scope: out of process memory");
+    lh->scope_keep = k;
+    lh->scopes_cap = cap;
+  }
+  lua_getiuservalue(L, 1, UV_CLOSER);
   int tok = lua_gettop(L);
-  gc_status st = gc_scope_open(lh->heap, &sc->scope);
+  gc_scope s;
+  gc_status st = gc_scope_open(lh->heap, &s);
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:scope");
-  sc->open = true;
-  sc->lh = lh;
-  lh->refs++;
-  sc->prev_keep_ref = lh->keep_ref;
-  sc->prev_keep_n = lh->keep_n;
-  lua_newtable(L);
-  sc->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  lh->keep_ref = sc->keep_ref;
-  lh->keep_n = 0;
+  lh->scope_keep[lh->nscopes] = lh->keep_n;
+  lh->scopes[lh->nscopes++] = s;
   lua_toclose(L, tok);
 
   /* fn(heap, ...) */
@@ -527,34 +526,30 @@ const luaL_Reg lgc_heap_methods[] = {
 
 /* ---------------------------------------------------- heap metamethods */
 
-int lgc_heap_index(lua_State *L) {
-  lheap *lh = lgc_check_heap_any(L, 1);
-  lua_pushvalue(L, 2);
-  if (lua_rawget(L, UP_HEAP_MT) != LUA_TNIL) return 1;
-  lua_pop(L, 1);
-  const char *k = lua_tostring(L, 2);
-  if (k && strcmp(k, "closed") == 0) {
+/* __index of a heap's method table: the fields.  Upvalue 4 is the heap. */
+int lgc_heap_property(lua_State *L) {
+  lheap *lh = lgc_check_heap_any(L, lua_upvalueindex(LGC_NUP + 1));
+  const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+  if (!k)
+    return luaL_error(L, "heap index: expected a method or field name, got %s",
+                      luaL_typename(L, 2));
+  if (strcmp(k, "closed") == 0) {
     lua_pushboolean(L, lh->heap == NULL);
     return 1;
   }
-  if (k && strcmp(k, "serial") == 0) {
+  if (strcmp(k, "serial") == 0) {
     lua_pushinteger(L, lh->serial);
     return 1;
   }
-  if (k && strcmp(k, "marking") == 0) {
-    if (!lh->heap) return luaL_error(L, "heap %d is closed", (int)lh->serial);
-    lua_pushstring(L, gc_marking_state_name(gc_marking(lh->heap)));
-    return 1;
-  }
-  if (k && strcmp(k, "config") == 0) {
-    if (!lh->heap) return luaL_error(L, "heap %d is closed", (int)lh->serial);
-    lgc_push_config(L, gc_heap_config(lh->heap));
-    return 1;
-  }
-  if (lua_type(L, 2) == LUA_TSTRING)
+  bool marking = strcmp(k, "marking") == 0, config = strcmp(k, "config") == 0;
+  if (!marking && !config)
     return luaL_error(L, "heap has no method or field '%s'", k);
-  return luaL_error(L, "heap index: expected a method or field name, got %s",
-                    luaL_typename(L, 2));
+  if (!lh->heap) return luaL_error(L, "heap %d is closed", (int)lh->serial);
+  if (marking)
+    lua_pushstring(L, gc_marking_state_name(gc_marking(lh->heap)));
+  else
+    lgc_push_config(L, gc_heap_config(lh->heap));
+  return 1;
 }
 
 /* Free the engine heap of the heap userdata at `idx` (idempotent). */
@@ -564,6 +559,11 @@ static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
   lh->heap = NULL;
   gc_on_gc(h, NULL, NULL);
   gc_heap_free(h);
+  lgc_lheap_release_all(lh);
+  lh->nscopes = 0;
+  luaL_unref(L, LUA_REGISTRYINDEX, lh->keep_ref);
+  lh->keep_ref = LUA_NOREF;
+  lh->keep_n = 0;
   luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);
   lh->cache_ref = LUA_NOREF;
   lua_pushnil(L);
@@ -580,15 +580,13 @@ int lgc_heap_close(lua_State *L) {
   return 0;
 }
 
-/* __gc: free the engine heap and drop the userdata's count on the lheap. */
+/* __gc: free the engine heap (the lheap stays until the state closes). */
 int lgc_heap_gc(lua_State *L) {
-  lheap **box = (lheap **)lua_touserdata(L, 1);
-  if (!box || !*box) return 0;
-  lheap *lh = *box;
+  lheapbox *box = (lheapbox *)lua_touserdata(L, 1);
+  if (!box || lua_rawlen(L, 1) != sizeof *box || box->tag != LHEAP_TAG || !box->lh) return 0;
+  lheap *lh = box->lh;
   lh->in_callback = false;
   free_engine_heap(L, 1, lh);
-  *box = NULL;
-  lgc_lheap_unref(lh);
   return 0;
 }
 

@@ -2,22 +2,39 @@
  * lua_internal.h -- shared between the files of the Lua module.
  *
  * Ownership and lifetimes
- *  - A heap userdata holds a pointer to an `lheap` (malloc'd).  The lheap
- *    outlives the userdata while handle userdata still point at it: it is
- *    reference counted (one count for the heap userdata, one per handle).
- *    Closing the heap (heap:close() or its __gc) frees the engine heap and
- *    sets lh->heap to NULL; handles then report "heap is closed".
- *  - A handle userdata (`lhandle`) owns one engine handle and releases it in
- *    __gc.  Identity: one userdata per object id while the userdata lives,
- *    through a weak-valued table id -> userdata (registry ref cache_ref).
+ *  - A heap userdata holds a pointer to an `lheap` (malloc'd).  lheaps are
+ *    owned by the module's defaults block and freed only when the Lua state
+ *    closes, so a handle userdata may outlive its heap userdata safely.
+ *    Closing a heap (heap:close(), <close> or the heap userdata's __gc)
+ *    frees the engine heap and sets lh->heap to NULL; handles then report
+ *    "heap is closed".
+ *  - Handle userdata (`lhandle`) have no finalizer: a finalizer per object
+ *    made Lua's collector several times slower.  Instead every engine handle
+ *    the binding makes is listed in lh->issued, and the identity cache (a
+ *    weak-valued table id -> userdata, registry ref cache_ref) tells which
+ *    userdata still live: lgc_issued_sweep releases the engine handles whose
+ *    userdata the Lua collector has cleared, when the list has doubled
+ *    since the last sweep (amortised O(1) per handle).
+ *  - Identity: one userdata per object id while it lives (the cache).
  *  - Rooted handles are kept strongly (heap uservalue UV_ROOTED, userdata ->
- *    root count) so Lua never releases an engine handle that holds a root.
+ *    root count) so their engine handle, which holds the root, stays.
+ *  - heap:scope marks the heap's one "closer" userdata to-be-closed, so the
+ *    innermost engine scope closes when the body returns or raises, with no
+ *    allocation per scope (the engine roots scoped objects itself, whether
+ *    or not their handles are released meanwhile).
  *  - Lua code never runs inside an engine call.  The engine's on_gc callback
  *    only sets lh->gc_pending; events are delivered to Lua (runner hook,
  *    then the user's on_gc) after the engine call returned (lgc_deliver).
  *
  * Every C function of the module has three upvalues: the handle metatable,
- * the heap metatable, and the module's defaults userdata.
+ * the heap prototype (methods and metamethods, copied into each heap's own
+ * metatable so that heap:method() is a plain table lookup while heap.marking
+ * and heap.config still reach the heap), and the module's defaults block.
+ *
+ * Type checks on the hot paths compare a tag inside the userdata, after
+ * checking its exact size, instead of fetching and comparing metatables:
+ * two API calls instead of five.  Only C code can make a userdata, so a
+ * script cannot forge one.
  */
 #ifndef GCLAB_LUA_INTERNAL_H
 #define GCLAB_LUA_INTERNAL_H
@@ -31,7 +48,7 @@
 #include "gclab.h"
 
 #define UP_HANDLE_MT lua_upvalueindex(1)
-#define UP_HEAP_MT lua_upvalueindex(2)
+#define UP_HEAP_PROTO lua_upvalueindex(2)
 #define UP_DEFAULTS lua_upvalueindex(3)
 #define LGC_NUP 3
 
@@ -39,7 +56,8 @@
 #define UV_ROOTED 1 /* table: handle userdata -> root count */
 #define UV_ONGC 2   /* the user's on_gc function or nil */
 #define UV_CONFIG 3 /* the config table given to gclab.heap (for messages) */
-#define HEAP_NUV 3
+#define UV_CLOSER 4 /* the scope closer (to-be-closed value of heap:scope) */
+#define HEAP_NUV 4
 
 /* Defaults userdata uservalues (set by gclab.defaults). */
 #define DV_SET 1      /* list of "key=value" applied after every heap's own config */
@@ -47,40 +65,64 @@
 #define DV_ON_HEAP 3  /* runner hook: fn(heap) when a heap is created */
 #define DEFAULTS_NUV 3
 
+typedef struct lissued {
+  gc_handle h;
+  uint64_t id;
+} lissued;
+
 typedef struct lheap {
   gc_heap *heap;      /* NULL once closed */
-  unsigned refs;      /* heap userdata + handle userdata pointing here */
+  struct lheap *next; /* all lheaps of the Lua state (ldefaults.heaps) */
+  lissued *issued;    /* engine handles made and not yet released */
+  size_t nissued, issued_cap, sweep_at;
   int cache_ref;      /* registry ref of the weak id -> handle table */
   uint32_t serial;    /* 1-based heap number within this Lua state */
   bool gc_pending;    /* the engine ran a GC not yet delivered to Lua */
   bool in_callback;   /* running on_gc or the runner hook */
   size_t delivered;   /* events already delivered */
-  int keep_ref;       /* registry ref of the innermost scope's keep-alive list, or LUA_NOREF */
-  lua_Integer keep_n; /* entries in that list */
+  gc_scope *scopes;   /* open engine scopes, innermost last (malloc'd) */
+  lua_Integer *scope_keep; /* keep_n when each scope opened */
+  size_t nscopes, scopes_cap;
+  int keep_ref;       /* registry ref: handles allocated in open scopes (a stack) */
+  lua_Integer keep_n;
 } lheap;
 
+#define LHANDLE_TAG 0x676c61622e68646cull /* "glab.hdl" */
+#define LHEAP_TAG 0x676c61622e686570ull   /* "glab.hep" */
+
 typedef struct lhandle {
-  gc_handle h; /* GC_NO_HANDLE until the engine handed one out */
+  uint64_t tag; /* LHANDLE_TAG */
+  gc_handle h;  /* GC_NO_HANDLE until the engine handed one out */
   uint64_t id;
   lheap *lh;
 } lhandle;
+
+typedef struct lheapbox { /* the heap userdata */
+  uint64_t tag; /* LHEAP_TAG */
+  lheap *lh;
+} lheapbox;
 
 typedef struct ldefaults {
   gc_config base;   /* the profile every heap starts from */
   bool verify;      /* gc_set_verify_each_gc on new heaps */
   uint32_t stress;  /* gc_set_stress on new heaps */
   uint32_t serial;  /* heaps created so far */
+  lheap *heaps;     /* every lheap of this state, freed by the block's __gc */
 } ldefaults;
 
 /* lua_module.c */
 lheap *lgc_check_heap(lua_State *L, int idx);        /* open heap or error */
 lheap *lgc_check_heap_any(lua_State *L, int idx);    /* open or closed */
-void lgc_lheap_unref(lheap *lh);
+void lgc_lheap_release_all(lheap *lh); /* forget lh->issued (the heap is gone) */
+void lgc_push_closer(lua_State *L, lheap *lh); /* a new scope closer for lh */
 int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what);
 
 /* lua_handle.c */
 extern const luaL_Reg lgc_handle_meta[];
 lhandle *lgc_new_handle(lua_State *L, lheap *lh); /* pushes an empty handle userdata */
+/* hd (on top of the stack) got engine handle hd->h for object hd->id:
+ * list it and enter it in the identity cache (may sweep). */
+void lgc_issue(lua_State *L, lheap *lh, lhandle *hd);
 void lgc_push_handle_for(lua_State *L, lheap *lh, lhandle *from, uint32_t slot, uint64_t id);
 lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh);
 lhandle *lgc_test_handle(lua_State *L, int idx);
@@ -88,7 +130,7 @@ int lgc_dead_error(lua_State *L, lhandle *hd, const char *what);
 
 /* lua_heap.c */
 extern const luaL_Reg lgc_heap_methods[];
-int lgc_heap_index(lua_State *L);
+int lgc_heap_property(lua_State *L); /* upvalue 4: the heap */
 int lgc_heap_gc(lua_State *L);
 int lgc_heap_close(lua_State *L);
 int lgc_heap_tostring(lua_State *L);

@@ -22,14 +22,10 @@
 /* ------------------------------------------------------------ heap checks */
 
 lheap *lgc_check_heap_any(lua_State *L, int idx) {
-  if (lua_getmetatable(L, idx)) {
-    int ok = lua_rawequal(L, -1, UP_HEAP_MT);
-    lua_pop(L, 1);
-    if (ok) {
-      lheap *lh = *(lheap **)lua_touserdata(L, idx);
-      if (!lh) luaL_error(L, "heap already finalized");
-      return lh;
-    }
+  lheapbox *box = (lheapbox *)lua_touserdata(L, idx);
+  if (box && lua_rawlen(L, idx) == sizeof *box && box->tag == LHEAP_TAG) {
+    if (!box->lh) luaL_error(L, "heap already finalized");
+    return box->lh;
   }
   luaL_typeerror(L, idx, "gclab heap");
   return NULL;
@@ -41,8 +37,26 @@ lheap *lgc_check_heap(lua_State *L, int idx) {
   return lh;
 }
 
-void lgc_lheap_unref(lheap *lh) {
-  if (lh && --lh->refs == 0) free(lh);
+void lgc_lheap_release_all(lheap *lh) {
+  free(lh->issued);
+  lh->issued = NULL;
+  lh->nissued = lh->issued_cap = 0;
+}
+
+/* __gc of the defaults block: the Lua state is closing (the block was made
+ * before any heap, so its finalizer runs after theirs). */
+static int defaults_gc(lua_State *L) {
+  ldefaults *d = (ldefaults *)lua_touserdata(L, 1);
+  while (d && d->heaps) {
+    lheap *lh = d->heaps;
+    d->heaps = lh->next;
+    if (lh->heap) gc_heap_free(lh->heap);
+    free(lh->issued);
+    free(lh->scopes);
+    free(lh->scope_keep);
+    free(lh);
+  }
+  return 0;
 }
 
 int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what) {
@@ -54,24 +68,52 @@ int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what) {
 
 /* ------------------------------------------------------------ gclab.heap */
 
+/* A heap's own metatable: the prototype's metamethods, and __index a table
+ * of the methods whose own __index (for the fields marking, config, ...)
+ * is a closure over the heap. */
+static void push_heap_metatable(lua_State *L, int hidx) {
+  lua_createtable(L, 0, 8);
+  int mt = lua_gettop(L);
+  lua_createtable(L, 0, 32);
+  int methods = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, UP_HEAP_PROTO)) {
+    const char *k = lua_tostring(L, -2);
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, (k && k[0] == '_' && k[1] == '_') ? mt : methods);
+  }
+  lua_createtable(L, 0, 1);
+  lua_pushvalue(L, UP_HANDLE_MT);
+  lua_pushvalue(L, UP_HEAP_PROTO);
+  lua_pushvalue(L, UP_DEFAULTS);
+  lua_pushvalue(L, hidx);
+  lua_pushcclosure(L, lgc_heap_property, LGC_NUP + 1);
+  lua_setfield(L, -2, "__index");
+  lua_setmetatable(L, methods);
+  lua_setfield(L, mt, "__index");
+}
+
 static int l_heap_new(lua_State *L) {
   ldefaults *d = (ldefaults *)lua_touserdata(L, UP_DEFAULTS);
   gc_config cfg;
   lgc_build_config(L, 1, &cfg, "gclab.heap");
 
-  lheap **box = (lheap **)lua_newuserdatauv(L, sizeof(lheap *), HEAP_NUV);
-  *box = NULL;
-  lua_pushvalue(L, UP_HEAP_MT);
-  lua_setmetatable(L, -2);
+  lheapbox *box = (lheapbox *)lua_newuserdatauv(L, sizeof *box, HEAP_NUV);
+  box->tag = LHEAP_TAG;
+  box->lh = NULL;
   int hidx = lua_gettop(L);
+  push_heap_metatable(L, hidx);
+  lua_setmetatable(L, hidx);
 
   lheap *lh = (lheap *)calloc(1, sizeof *lh);
   if (!lh) return luaL_error(L, "gclab.heap: out of process memory");
-  lh->refs = 1;
+  lh->next = d->heaps;
+  d->heaps = lh;
   lh->cache_ref = LUA_NOREF;
-  lh->keep_ref = LUA_NOREF;
+  lh->sweep_at = 4096;
   lh->serial = ++d->serial;
-  *box = lh;
+  box->lh = lh;
 
   /* The identity cache: object id -> handle userdata, weak values. */
   lua_createtable(L, 0, 0);
@@ -83,6 +125,10 @@ static int l_heap_new(lua_State *L) {
 
   lua_newtable(L);
   lua_setiuservalue(L, hidx, UV_ROOTED);
+  lgc_push_closer(L, lh);
+  lua_setiuservalue(L, hidx, UV_CLOSER);
+  lua_newtable(L);
+  lh->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   if (lua_istable(L, 1)) {
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, hidx, UV_CONFIG);
@@ -129,12 +175,8 @@ static int l_is_handle(lua_State *L) {
 }
 
 static int l_is_heap(lua_State *L) {
-  int ok = 0;
-  if (lua_getmetatable(L, 1)) {
-    ok = lua_rawequal(L, -1, UP_HEAP_MT);
-    lua_pop(L, 1);
-  }
-  lua_pushboolean(L, ok);
+  lheapbox *box = (lheapbox *)lua_touserdata(L, 1);
+  lua_pushboolean(L, box && lua_rawlen(L, 1) == sizeof *box && box->tag == LHEAP_TAG);
   return 1;
 }
 
@@ -167,7 +209,7 @@ int luaopen_gclab(lua_State *L) {
 
   luaL_newmetatable(L, "gclab.handle");
   int hmt = lua_gettop(L);
-  luaL_newmetatable(L, "gclab.heap");
+  luaL_newmetatable(L, "gclab.heap"); /* the prototype of every heap's metatable */
   int pmt = lua_gettop(L);
   luaL_newmetatable(L, "gclab.scope");
   luaL_setfuncs(L, lgc_scope_meta, 0);
@@ -179,6 +221,10 @@ int luaopen_gclab(lua_State *L) {
     ldefaults *d = (ldefaults *)lua_newuserdatauv(L, sizeof *d, DEFAULTS_NUV);
     memset(d, 0, sizeof *d);
     gc_config_default(&d->base);
+    lua_createtable(L, 0, 1);
+    lua_pushcfunction(L, defaults_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_setmetatable(L, -2);
     lua_newtable(L);
     lua_setiuservalue(L, -2, DV_SET);
     lua_pushvalue(L, -1);
@@ -190,11 +236,9 @@ int luaopen_gclab(lua_State *L) {
   lua_pushliteral(L, "gclab.handle");
   lua_setfield(L, hmt, "__metatable");
 
-  /* The heap metatable doubles as the method table; __index (a function)
-   * looks methods up there first, then the properties. */
+  /* The heap prototype: methods and metamethods (see push_heap_metatable). */
   setfuncs_up(L, pmt, lgc_heap_methods, hmt, pmt, dud);
   static const luaL_Reg heap_meta[] = {
-      {"__index", lgc_heap_index},
       {"__gc", lgc_heap_gc},
       {"__close", lgc_heap_close},
       {"__tostring", lgc_heap_tostring},
