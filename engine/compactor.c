@@ -18,9 +18,9 @@
  *
  * Either way every reference is updated afterwards: rooted and weak
  * handles, the slots of every live object, and (rebuilt by full_gc.c) the
- * remembered sets.  Forwarding for evacuate is the header word; for slide a
- * side table sorted by address (the headers must stay readable until the
- * objects move).
+ * remembered sets.  Forwarding for evacuate is the header word; for slide
+ * the id word (size and colour must stay readable until the objects move):
+ * the plan keeps the ids and puts them back as the objects move.
  */
 #include <stdlib.h>
 
@@ -134,6 +134,7 @@ void compact_release_candidates(gc_heap *h) {
 
 typedef struct fwd {
   addr_t from, to;
+  uint64_t id; /* the object's id, while its id word holds `to` */
 } fwd;
 
 typedef struct slide_plan {
@@ -141,29 +142,20 @@ typedef struct slide_plan {
   size_t n, cap;
 } slide_plan;
 
-static addr_t slide_lookup(const slide_plan *sp, addr_t a) {
-  size_t lo = 0, hi = sp->n;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (sp->v[mid].from < a) lo = mid + 1;
-    else hi = mid;
-  }
-  return (lo < sp->n && sp->v[lo].from == a) ? sp->v[lo].to : a;
-}
-
-/* The final address of whatever `v` points to. */
-static addr_t resolve_slide(gc_heap *h, const slide_plan *sp, addr_t a) {
-  if (w0_forwarded(O(a)->w0)) a = forwarding(O(a)); /* a young object promoted by this GC */
-  page *p = page_of(h, a);
-  if (p->space == GC_SPACE_OLD) a = slide_lookup(sp, a);
+/* The final address of whatever `a` points to: a young object promoted by
+ * this GC is followed to its copy, an old object's id word holds its
+ * destination (every live old object is in the plan). */
+static addr_t resolve_slide(gc_heap *h, addr_t a) {
+  if (w0_forwarded(O(a)->w0)) a = forwarding(O(a));
+  if (page_of(h, a)->space == GC_SPACE_OLD) a = (addr_t)O(a)->id;
   return a;
 }
 
-static void slide_update_object(gc_heap *h, const slide_plan *sp, addr_t a) {
+static void slide_update_object(gc_heap *h, addr_t a) {
   obj *o = O(a);
   uint32_t n = obj_nslots(o);
   for (uint32_t i = 0; i < n; i++)
-    if (is_ptr(o->slots[i])) o->slots[i] = (tagged)resolve_slide(h, sp, (addr_t)o->slots[i]);
+    if (is_ptr(o->slots[i])) o->slots[i] = (tagged)resolve_slide(h, (addr_t)o->slots[i]);
 }
 
 void compact_slide(gc_heap *h) {
@@ -196,7 +188,7 @@ void compact_slide(gc_heap *h) {
           sp.v = nv;
           sp.cap = cap;
         }
-        sp.v[sp.n++] = (fwd){a, dtop};
+        sp.v[sp.n++] = (fwd){a, dtop, 0};
         dtop += sz;
       }
       a += sz;
@@ -210,23 +202,28 @@ void compact_slide(gc_heap *h) {
     return;
   }
   if (dpage) fill_end[di++] = dtop;
+  for (size_t i = 0; i < sp.n; i++) {
+    obj *o = O(sp.v[i].from);
+    sp.v[i].id = o->id;
+    o->id = (uint64_t)sp.v[i].to;
+  }
 
   /* 2. Update every reference to its final address. */
   for (uint32_t i = 0; i < h->nhandles; i++) {
     hentry *e = &h->handles[i];
-    if (e->state == H_LIVE) e->addr = resolve_slide(h, &sp, e->addr);
+    if (e->state == H_LIVE) e->addr = resolve_slide(h, e->addr);
   }
   for (page *p = h->old.pages.head; p; p = p->next)
     for (addr_t a = p->start; a < p->top;) {
       uint64_t w0 = O(a)->w0;
-      if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) slide_update_object(h, &sp, a);
+      if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) slide_update_object(h, a);
       a += w0 & 0xfffffff8u;
     }
-  for (page *p = h->lo.pages.head; p; p = p->next) slide_update_object(h, &sp, p->start);
+  for (page *p = h->lo.pages.head; p; p = p->next) slide_update_object(h, p->start);
   for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next)
     for (addr_t a = p->start; a < (p == h->nw.alloc_page ? h->nw.top : p->top);) {
       uint64_t w0 = O(a)->w0;
-      if (!w0_filler(w0)) slide_update_object(h, &sp, a);
+      if (!w0_filler(w0)) slide_update_object(h, a);
       a += w0 & 0xfffffff8u;
     }
 
@@ -238,6 +235,7 @@ void compact_slide(gc_heap *h) {
       ev->moved_bytes += sz;
       ev->moved_objects++;
     }
+    O(sp.v[i].to)->id = sp.v[i].id;
     obj_set_color(O(sp.v[i].to), GC_WHITE);
   }
 
@@ -292,6 +290,41 @@ static void update_object(gc_heap *h, addr_t a, void *ud) {
   for (uint32_t i = 0; i < n; i++) o->slots[i] = follow(o->slots[i]);
 }
 
+static bool update_slot(gc_heap *h, page *p, addr_t slot, void *ud) {
+  (void)h;
+  (void)p;
+  (void)ud;
+  *(tagged *)slot = follow(*(tagged *)slot);
+  return true; /* full_gc.c rebuilds the remembered sets afterwards */
+}
+
+static void update_young_page(gc_heap *h, page *p) {
+  addr_t end = (p == h->nw.alloc_page) ? h->nw.top : p->top;
+  for (addr_t a = p->start; a < end;) {
+    uint64_t w0 = O(a)->w0;
+    if (!w0_filler(w0)) update_object(h, a, NULL);
+    a += w0 & 0xfffffff8u;
+  }
+}
+
+/* After a full GC's young evacuation when no old page was evacuated:
+ * only young objects moved, so the only slots that can hold a stale
+ * address are the handles, the remembered old->new slots of old and large
+ * pages, the slots of every large object (a young one relinked by this GC
+ * has no remembered set), and the slots of the young survivors themselves
+ * -- those still in new space and those listed in h->promo (promoted
+ * copies and objects of pages promoted whole). */
+void update_young_references(gc_heap *h) {
+  for (uint32_t i = 0; i < h->nhandles; i++) {
+    hentry *e = &h->handles[i];
+    if (e->state == H_LIVE) e->addr = (addr_t)follow((tagged)e->addr);
+  }
+  for (page *p = h->old.pages.head; p; p = p->next) slot_set_iterate(h, p, update_slot, NULL);
+  for (page *p = h->lo.pages.head; p; p = p->next) update_object(h, p->start, NULL);
+  for (size_t i = 0; i < h->promo.n; i++) update_object(h, h->promo.v[i], NULL);
+  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next) update_young_page(h, p);
+}
+
 /* After evacuation (forwarding headers in place): every live object,
  * handle and worklist entry follows its object's copy. */
 void update_all_references(gc_heap *h) {
@@ -311,12 +344,5 @@ void update_all_references(gc_heap *h) {
     }
   for (page *p = h->lo.pages.head; p; p = p->next) update_object(h, p->start, NULL);
   for (page *p = h->nlo.pages.head; p; p = p->next) update_object(h, p->start, NULL);
-  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next) {
-    addr_t end = (p == h->nw.alloc_page) ? h->nw.top : p->top;
-    for (addr_t a = p->start; a < end;) {
-      uint64_t w0 = O(a)->w0;
-      if (!w0_filler(w0)) update_object(h, a, NULL);
-      a += w0 & 0xfffffff8u;
-    }
-  }
+  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next) update_young_page(h, p);
 }

@@ -34,6 +34,7 @@ static void promote_young_page(gc_heap *h, page *p, int semi, bool keep_black) {
       obj_set_age(O(a), obj_age(O(a)) + 1);
       used += w0 & 0xfffffff8u;
       objs++;
+      if (!addr_vec_push(&h->promo, a)) h->promo_lost = true;
     }
     a += w0 & 0xfffffff8u;
   }
@@ -57,10 +58,14 @@ static void promote_young_page(gc_heap *h, page *p, int semi, bool keep_black) {
 
 /* Evacuate every live young object: promote it (or, when young objects may
  * stay young, copy it within new space if it is not yet due).  keep_black:
- * promoted copies stay black for a slide that follows. */
+ * promoted copies stay black for a slide that follows.  Every object that
+ * leaves new space (copy or page) is listed in h->promo, for
+ * update_young_references; promo_lost if the list ran out of memory. */
 static void evacuate_young(gc_heap *h, bool keep_black) {
   gc_event *ev = h->cur;
   const gc_config *c = &h->cfg;
+  h->promo.n = 0;
+  h->promo_lost = false;
   new_space_flip(h);
   int from = h->nw.to ^ 1;
   uint64_t page_bytes = c->page_size;
@@ -93,6 +98,7 @@ static void evacuate_young(gc_heap *h, bool keep_black) {
         if (in_old) {
           ev->promoted_bytes += sz;
           ev->promoted_objects++;
+          if (!addr_vec_push(&h->promo, to)) h->promo_lost = true;
         } else {
           ev->copied_bytes += sz;
           ev->copied_objects++;
@@ -161,18 +167,22 @@ void full_gc(gc_heap *h, gc_kind kind, gc_compaction strategy, bool reduce_memor
     sweep_large_objects(h);
     compact_slide(h);
   } else {
-    if (kind == GC_KIND_MARK_COMPACT) compact_select_candidates(h, reduce_memory);
+    uint32_t candidates = kind == GC_KIND_MARK_COMPACT ? compact_select_candidates(h, reduce_memory) : 0;
     sweep_old_space(h);
     sweep_large_objects(h);
     evacuate_young(h, false);
     compact_evacuate_candidates(h);
-    update_all_references(h);
+    /* With no old page evacuated only young objects moved, and their
+     * referrers are known: no walk of the whole old generation. */
+    if (candidates || h->promo_lost) update_all_references(h);
+    else update_young_references(h);
     compact_release_candidates(h);
   }
   for (page *p = h->nw.semi[h->nw.to ^ 1].head; p; p = p->next) p->flags &= ~PAGE_FROM;
   new_space_seal(h);
   h->nw.age_mark = h->nw.top;
   h->nw.size_at_age_mark = h->nw.size;
+  h->promo.n = 0;
   rebuild_remembered_sets(h);
   h->old.live = h->old.size;
 

@@ -304,7 +304,9 @@ struct gc_heap {
   uint64_t young_alloc, old_alloc;
 
   /* scratch for collectors */
-  addr_vec promo;        /* promoted objects still to scan (scavenge) */
+  addr_vec promo;        /* promoted objects still to scan (scavenge); objects
+                          * that left new space (full GC) */
+  bool promo_lost;       /* full GC: promo ran out of memory, list incomplete */
   gc_event *cur;         /* event being filled */
 };
 
@@ -446,6 +448,7 @@ void compact_evacuate_candidates(gc_heap *h);
 void compact_release_candidates(gc_heap *h);
 void compact_slide(gc_heap *h);
 void update_all_references(gc_heap *h); /* after objects moved */
+void update_young_references(gc_heap *h); /* after only young objects moved */
 
 /* handles.c */
 /* A handle is (generation << 32 | index + 1). */

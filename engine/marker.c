@@ -38,6 +38,9 @@ void marker_start(gc_heap *h) {
  * worklist is empty or `budget` bytes were marked.  Returns bytes marked. */
 uint64_t marker_drain(gc_heap *h, uint64_t budget) {
   uint64_t done = 0;
+  /* Live bytes are added a page at a time: consecutive objects mostly
+   * share a page, and the page descriptor stays untouched meanwhile. */
+  uint64_t unit = UINT64_MAX, pending = 0;
   while (h->worklist.n && done < budget) {
     addr_t a = h->worklist.v[--h->worklist.n];
     obj *o = O(a);
@@ -51,9 +54,16 @@ uint64_t marker_drain(gc_heap *h, uint64_t budget) {
     }
     obj_set_color(o, GC_BLACK);
     uint64_t size = obj_size(o);
-    page_of(h, a)->live_bytes += size;
+    uint64_t u = (a - h->base) >> h->page_shift;
+    if (u != unit) {
+      if (pending) h->page_table[unit]->live_bytes += pending;
+      unit = u;
+      pending = 0;
+    }
+    pending += size;
     done += size;
   }
+  if (pending) h->page_table[unit]->live_bytes += pending;
   h->marked_bytes += done;
   heap_count_work(h, done * h->cfg.cost.mark_ns_per_kb / 1024);
   return done;
