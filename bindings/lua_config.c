@@ -28,6 +28,17 @@
 
 /* ------------------------------------------------- tables -> key paths */
 
+/* Is `key` a full key path (a value, not a section)? */
+static bool is_leaf_key(const char *key) {
+#ifdef GCLAB_HAVE_CONFIG
+  for (size_t i = 0; gclab_config_key(i); i++)
+    if (strcmp(gclab_config_key(i), key) == 0) return true;
+#else
+  (void)key;
+#endif
+  return false;
+}
+
 /* Collect the leaves of the table at `tidx` into the table at `acc` as
  * acc["a.b.c"] = "text". */
 static void flatten(lua_State *L, int tidx, int acc, const char *prefix, const char *what,
@@ -49,7 +60,11 @@ static void flatten(lua_State *L, int tidx, int acc, const char *prefix, const c
     int keyi = lua_gettop(L);
     int vi = keyi - 1;
     switch (lua_type(L, vi)) {
-    case LUA_TTABLE: flatten(L, lua_absindex(L, vi), acc, key, what, 0); break;
+    case LUA_TTABLE:
+      if (is_leaf_key(key))
+        luaL_error(L, "%s: config key '%s': expected a value, got a table", what, key);
+      flatten(L, lua_absindex(L, vi), acc, key, what, 0);
+      break;
     case LUA_TSTRING: lua_pushvalue(L, vi); lua_setfield(L, acc, key); break;
     case LUA_TBOOLEAN:
       lua_pushstring(L, lua_toboolean(L, vi) ? "true" : "false");
@@ -102,7 +117,7 @@ static void apply_layer(lua_State *L, int idx, gc_config *cfg, const char *what)
     lua_Integer nl = (lua_Integer)lua_rawlen(L, idx);
     for (lua_Integer i = 1; i <= nl; i++) {
       lua_rawgeti(L, idx, i);
-      if (!lua_isstring(L, -1) && !lua_istable(L, -1))
+      if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TTABLE)
         luaL_error(L, "%s: config layer [%I] must be a YAML path or a table, got %s", what, i,
                    luaL_typename(L, -1));
       apply_layer(L, -1, cfg, what);
@@ -234,6 +249,7 @@ int lgc_defaults(lua_State *L) {
   validate(L, &probe, "config");
 
   d->base = base;
+  d->serial = 0; /* heap numbers in messages restart: runs are reproducible */
   lua_getfield(L, 1, "verify");
   d->verify = lua_toboolean(L, -1);
   lua_pop(L, 1);

@@ -252,6 +252,7 @@ local function run_scenario(sc, ctx)
   local state = {records = {}}
   ctx.current = state
   ctx.heaps = heaps
+  gclab.defaults(ctx.defaults) -- also restarts heap numbering: heap 1 is this scenario's
   math.randomseed(ctx.seed)
   local result
   local ok, heap = pcall(gclab.heap, scenario_config(sc))
@@ -368,11 +369,12 @@ function M.main(argv)
 
   for _, c in ipairs(configs) do
     ctx.seed = c.seed
-    gclab.defaults({
+    ctx.defaults = {
       config = c.path, set = sets, verify = o.verify, stress = o.stress,
       on_event = trace_hook(),
       on_heap = function(h) if ctx.heaps then ctx.heaps[#ctx.heaps + 1] = h end end,
-    })
+    }
+    gclab.defaults(ctx.defaults)
     if matrix or c.path then tap:diag("config: " .. c.label) end
     for _, f in ipairs(files) do
       local scs, failure = load_file(f, ctx)
