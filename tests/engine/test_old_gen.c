@@ -303,6 +303,20 @@ static void test_sweep_leaves_holes(void **state) {
   for (size_t i = 0; i + 1 < n; i++)
     if (p[i].objects >= 4 && p[i].largest_free == SIZE && p[i].free >= 4 * SIZE) found = true;
   assert_true(found);
+  /* Pages left empty are released, and the stats follow. */
+  size_t freed_pages = 0;
+  for (uint32_t i = 0; i < N; i++) {
+    gc_object_info in = info_of(h, v[i]);
+    if (in.alive && in.page == p[0].index) {
+      OK(h, gc_unroot(h, v[i]));
+      freed_pages = 1;
+    }
+  }
+  assert_int_equal(freed_pages, 1);
+  OK(h, gc_mark_sweep(h));
+  assert_int_equal(last_event(h)->pages_released, 1);
+  assert_int_equal(stats_of(h).space[GC_SPACE_OLD].pages, n - 1);
+  assert_int_equal(stats_of(h).space[GC_SPACE_OLD].committed, (n - 1) * 4096);
   free(p);
   gc_heap_free(h);
 }
@@ -641,6 +655,165 @@ static void check_refs_follow(gc_compaction strategy) {
 static void test_references_follow(void **state) { check_refs_follow(*(gc_compaction *)*state); }
 static gc_compaction evacuate = GC_COMPACT_EVACUATE, slide = GC_COMPACT_SLIDE;
 
+/* Evacuation candidates are taken in ascending live bytes until the quota
+ * of live bytes is reached: pages 5%, 10%, 15% and 25% live (200, 400,
+ * 600, 1000 bytes) and a quota of 1000 bytes: the two sparsest pages go,
+ * the others stay. */
+static void test_evacuate_ascending_live_quota(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.old_space.evacuation_quota = 1000;
+  gc_heap *h = new_heap(&c);
+  enum { N = 200, SIZE = 200 }; /* 20 objects per page: one is 5% */
+  gc_handle v[N];
+  fill_old(h, v, N, SIZE);
+  size_t n0;
+  gc_page_info *p0 = old_pages(h, &n0);
+  assert_true(n0 >= 8);
+  /* keep[k]: survivors on page k (of the first four pages). */
+  const uint32_t keep[4] = {3, 1, 5, 2}; /* 15%, 5%, 25%, 10% */
+  uint32_t kept_on[64] = {0};
+  for (uint32_t i = 0; i < N; i++) {
+    gc_object_info in = info_of(h, v[i]);
+    uint32_t k = 0;
+    while (k < n0 && p0[k].index != in.page) k++;
+    bool stay = k >= 4 || kept_on[k] < keep[k];
+    if (k < 4 && stay) kept_on[k]++;
+    if (!stay) OK(h, gc_unroot(h, v[i]));
+  }
+  OK(h, gc_mark_compact(h, GC_COMPACT_EVACUATE));
+  assert_int_equal(last_event(h)->pages_evacuated, 2);
+  size_t n;
+  gc_page_info *p = old_pages(h, &n);
+  assert_false(has_page(p, n, p0[1].index)); /* 5% */
+  assert_false(has_page(p, n, p0[3].index)); /* 10% */
+  assert_true(has_page(p, n, p0[0].index));  /* 15%: over the quota */
+  assert_true(has_page(p, n, p0[2].index));  /* 25% */
+  free(p);
+  free(p0);
+  gc_heap_free(h);
+}
+
+/* ------------------------------------------------- young objects, full GC */
+
+/* V8 11's defaults: a full GC promotes every young survivor, and a young
+ * page at least 70% live moves to old space whole (its objects keep their
+ * addresses).  With both off, young survivors stay young until due. */
+static void test_full_gc_and_young_objects(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  /* Page 1 of To-space: full of live objects.  Then a sparse page. */
+  gc_handle dense[102], sparse[10];
+  for (int i = 0; i < 102; i++) dense[i] = rooted(h, 2, "Dense"); /* 40 bytes: 102 fill a page */
+  for (int i = 0; i < 100; i++) {
+    gc_handle x = alloc_obj(h, 2, "Garbage");
+    if (i % 10 == 0) {
+      sparse[i / 10] = x;
+      OK(h, gc_root(h, x));
+    }
+  }
+  uint64_t dense_at = info_of(h, dense[0]).address, sparse_at = info_of(h, sparse[0]).address;
+  assert_int_equal(info_of(h, dense[0]).space, GC_SPACE_NEW);
+  OK(h, gc_mark_sweep(h));
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->pages_promoted, 1);
+  assert_int_equal(ev->promoted_objects, 112);
+  for (int i = 0; i < 102; i++) assert_int_equal(info_of(h, dense[i]).space, GC_SPACE_OLD);
+  for (int i = 0; i < 10; i++) assert_int_equal(info_of(h, sparse[i]).space, GC_SPACE_OLD);
+  assert_int_equal(info_of(h, dense[0]).address, dense_at);    /* moved with its page */
+  assert_int_not_equal(info_of(h, sparse[0]).address, sparse_at); /* copied out */
+  assert_int_equal(stats_of(h).space[GC_SPACE_NEW].objects, 0);
+  gc_heap_free(h);
+
+  gc_config c;
+  small_config(&c);
+  c.old_space.always_promote_young = false;
+  c.old_space.page_promotion_pct = 0;
+  h = new_heap(&c);
+  gc_handle a = rooted(h, 2, "A");
+  OK(h, gc_mark_sweep(h));
+  assert_int_equal(info_of(h, a).space, GC_SPACE_NEW); /* survived once: copied */
+  assert_int_equal(info_of(h, a).age, 1);
+  OK(h, gc_mark_sweep(h));
+  assert_int_equal(info_of(h, a).space, GC_SPACE_OLD); /* due: promoted */
+  gc_heap_free(h);
+}
+
+/* ----------------------------------------------------- limits and policy */
+
+/* After a full GC the allocation limit follows V8's rule:
+ * min(max(size x F, size + min_step) + new-space capacity, (size + max)/2)
+ * with F in [min_factor, max_factor] (max scaled to 1.3 below 256 MiB). */
+static void test_limit_grows_by_v8_rule(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.old_space.min_growing_step = 64u << 10;
+  gc_heap *h = new_heap(&c);
+  gc_handle v[300];
+  fill_old(h, v, 300, 1000);
+  for (int round = 0; round < 3; round++) {
+    OK(h, gc_mark_sweep(h));
+    gc_heap_stats s = stats_of(h);
+    uint64_t size = s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
+    uint64_t half = (size + s.old_max) / 2;
+    uint64_t lo = size + c.old_space.min_growing_step + s.semi_space_capacity;
+    uint64_t grown = (uint64_t)((double)size * 1.3);
+    uint64_t hi = (grown > size + c.old_space.min_growing_step ? grown : size + c.old_space.min_growing_step) +
+                  s.semi_space_capacity;
+    if (lo > half) lo = half;
+    if (hi > half) hi = half;
+    assert_true(s.old_limit >= lo);
+    assert_true(s.old_limit <= hi);
+    assert_int_equal(last_event(h)->old_limit, s.old_limit);
+    for (int i = round * 100; i < round * 100 + 100; i++) OK(h, gc_unroot(h, v[i]));
+  }
+  gc_heap_free(h);
+}
+
+/* The policy's reasons, V8's strings: the old generation at its limit runs
+ * a full GC on the next young allocation failure; old space that cannot
+ * absorb new space's worst case runs one instead of a scavenge. */
+static void test_policy_reasons(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.old_space.initial_limit = 64u << 10;
+  c.incremental.enabled = false;
+  gc_heap *h = new_heap(&c);
+  gc_handle holder = rooted(h, 1, "Holder");
+  gc_handle first = GC_NO_HANDLE;
+  size_t e = 0;
+  while (count_events(h, 0, GC_KIND_MARK_COMPACT, GC_REASON_ALLOCATION_FAILURE) == 0) {
+    gc_handle x = alloc_obj(h, 2, "Node");
+    if (first) {
+      OK(h, gc_slot_set_ref(h, x, 0, first));
+      OK(h, gc_handle_release(h, first));
+    }
+    OK(h, gc_slot_set_ref(h, holder, 0, x));
+    first = x;
+    assert_true(++e < 100000);
+  }
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+  assert_string_equal(gc_reason_name(ev->reason), "allocation failure");
+  assert_true(ev->before[GC_SPACE_OLD].size >= 64u << 10);
+  /* Every scavenge before it ran with the old generation under its limit. */
+  for (size_t i = 0; i + 1 < gc_event_count(h); i++)
+    assert_true(gc_event_get(h, i)->before[GC_SPACE_OLD].size < (64u << 10));
+  /* Old space cannot absorb a worst-case promotion: a requested scavenge
+   * becomes a full GC. */
+  OK(h, gc_set_old_max(h, stats_of(h).space[GC_SPACE_OLD].size + 1000));
+  for (int i = 0; i < 100; i++) (void)rooted(h, 2, "Young");
+  OK(h, gc_scavenge(h));
+  ev = last_event(h);
+  assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+  assert_string_equal(ev->collector_reason, "scavenge might not succeed");
+  assert_string_equal(gc_reason_name(GC_REASON_LAST_RESORT), "last resort");
+  gc_heap_free(h);
+}
+
 /* ---------------------------------------------------------- large objects */
 
 static void test_large_objects_never_move(void **state) {
@@ -957,6 +1130,10 @@ int main(void) {
       cmocka_unit_test(test_evacuate_sparse_pages_only),
       cmocka_unit_test_prestate(test_references_follow, &evacuate),
       cmocka_unit_test_prestate(test_references_follow, &slide),
+      cmocka_unit_test(test_evacuate_ascending_live_quota),
+      cmocka_unit_test(test_full_gc_and_young_objects),
+      cmocka_unit_test(test_limit_grows_by_v8_rule),
+      cmocka_unit_test(test_policy_reasons),
       cmocka_unit_test(test_large_objects_never_move),
       cmocka_unit_test(test_oom_within_one_page),
       cmocka_unit_test(test_near_heap_limit_callback),
