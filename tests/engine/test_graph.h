@@ -85,15 +85,21 @@ static inline void tg_grow(tgraph *g) {
   g->cap = cap;
 }
 
+static inline void tg_refresh_dead(tgraph *g);
+
 /* Allocate one object of the graph.  It is rooted while it is being wired
- * up only if the caller holds a scope open; returns its index. */
+ * up only if the caller holds a scope open; returns its index.  If the
+ * allocation ran a GC, the dead are looked up again. */
 static inline uint32_t tg_add(tgraph *g, uint64_t bytes, const char *name) {
   tg_grow(g);
-  uint32_t i = g->n++;
+  size_t events = gc_event_count(g->h);
+  uint32_t i = g->n;
   OK(g->h, gc_alloc(g->h, g->k, bytes, name, &g->hd[i]));
   for (uint32_t s = 0; s < g->k; s++) g->edge[(size_t)i * g->k + s] = -1;
   g->roots[i] = 0;
   g->dead[i] = false;
+  if (gc_event_count(g->h) != events) tg_refresh_dead(g);
+  g->n++;
   return i;
 }
 

@@ -331,7 +331,7 @@ static void test_random_mutation_vs_oracle(void **state) {
           OK(h, gc_scope_open(h, &sc));
           uint32_t x = tg_add(&g, 0, "New"); /* may scavenge, or finalize */
           young[x] = true;
-          if (gc_event_count(h) != events) {
+          if (gc_event_count(h) != events) { /* promotions: black allocation */
             events = gc_event_count(h);
             after_gc(&g, young, kept);
           }

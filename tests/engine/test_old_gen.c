@@ -191,13 +191,18 @@ static void test_deep_chain(void **state) {
 
 /* Random graphs against the oracle: several seeds, each over rounds of
  * random mutation (edges, roots, new objects) and every kind of full GC,
- * with scavenges in between. */
+ * with scavenges in between.  Odd seeds keep young objects young through
+ * full GCs until they are due (old->new slots then survive a full GC). */
 static void test_random_graphs_vs_oracle(void **state) {
   (void)state;
-  for (uint64_t seed = 1; seed <= 6; seed++) {
+  for (uint64_t seed = 1; seed <= 8; seed++) {
     gc_config c;
     small_config(&c);
     c.incremental.enabled = false;
+    if (seed % 2) {
+      c.old_space.always_promote_young = false;
+      c.old_space.page_promotion_pct = seed % 4 == 1 ? 0 : 30;
+    }
     gc_heap *h = new_heap(&c);
     tg_rng r = tg_seed(seed);
     tgraph g;
@@ -239,6 +244,15 @@ static void test_random_graphs_vs_oracle(void **state) {
       for (uint32_t i = 0; i < g.n; i++)
         if (g.reach[i]) assert_true(info_of(h, g.hd[i]).alive);
       tg_refresh_dead(&g);
+      /* New young objects, hung off old ones: still age 0 at the next
+       * full GC, which keeps them young on odd seeds. */
+      OK(h, gc_scope_open(h, &sc));
+      for (uint32_t i = 0; i < 40; i++) {
+        uint32_t x = tg_add(&g, 0, "Fresh");
+        tg_set(&g, tg_pick_live(&g, &r), tg_below(&r, g.k), (int32_t)x);
+        tg_set(&g, x, 1, (int32_t)tg_pick_live(&g, &r));
+      }
+      OK(h, gc_scope_close(h, sc));
     }
     tg_free(&g);
     gc_heap_free(h);
