@@ -195,10 +195,12 @@ void compact_slide(gc_heap *h) {
     }
   }
   if (!ok) {
-    /* Out of process memory for the plan: fall back to sweeping. */
+    /* Out of process memory for the plan: fall back to sweeping.  Young
+     * survivors were already evacuated: their referrers must follow. */
     free(sp.v);
     free(fill_end);
     sweep_old_space(h);
+    update_all_references(h);
     return;
   }
   if (dpage) fill_end[di++] = dtop;
