@@ -17,10 +17,15 @@
 
 /* A small heap whose schedule never starts marking by itself: the tests
  * drive start/step/finish. */
-static gc_heap *manual_heap(void) {
+static gc_config manual_config(void) {
   gc_config c;
   small_config(&c);
   c.incremental.activation_size = c.old_space.max_size;
+  return c;
+}
+
+static gc_heap *manual_heap(void) {
+  gc_config c = manual_config();
   return new_heap(&c);
 }
 
@@ -280,8 +285,14 @@ static void after_gc(tgraph *g, bool *young, bool *kept) {
  * garbage); the next stop-the-world GC then keeps exactly the reachable. */
 static void test_random_mutation_vs_oracle(void **state) {
   (void)state;
-  for (uint64_t seed = 1; seed <= 6; seed++) {
-    gc_heap *h = manual_heap();
+  for (uint64_t seed = 1; seed <= 8; seed++) {
+    /* The atomic pause compacts by evacuation, by sliding, or only sweeps;
+     * some seeds add a scavenge every few allocations (--stress-scavenge). */
+    gc_config c = manual_config();
+    c.old_space.compaction = seed % 3 == 1 ? GC_COMPACT_SLIDE : GC_COMPACT_EVACUATE;
+    c.old_space.full_gc = seed % 3 == 2 ? GC_FULL_MARK_SWEEP : GC_FULL_MARK_COMPACT;
+    gc_heap *h = new_heap(&c);
+    if (seed > 6) gc_set_stress(h, 5 + (uint32_t)seed);
     tg_rng r = tg_seed(100 + seed);
     tgraph g;
     tg_init(&g, h, 3);
