@@ -47,7 +47,7 @@ case "$cmd" in
   run)
     deps
     build "$top/build" >/dev/null
-    exec "$top/build/cli/gclab" run "$@" "$top/scripts/seed" "$top/scripts/v8" "$top/scripts/examples"
+    exec "$top/build/gclab" run "$@" "$top/scripts"
     ;;
   test)
     deps
