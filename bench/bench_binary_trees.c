@@ -2,30 +2,26 @@
  * bench_binary_trees.c -- the benchmarks-game binary-trees program (depth 16)
  * on three memory managers, timed in the same run:
  *
- *   gclab   through the public C API (gclab.h), default configuration;
- *   boehm   Boehm-Demers-Weiser GC, GC_MALLOC of 40-byte nodes (if built);
- *   malloc  malloc/free, each tree freed explicitly after its check.
+ *   gclab    through the public C API (gclab.h), default configuration,
+ *            with handles used as registers (gc_alloc_into, gc_slot_load);
+ *   handles  gclab again, one handle per object (gc_alloc, gc_root,
+ *            gc_slot_set_ref, gc_slot_handle, gc_handle_release): the
+ *            cheapest pattern without the register calls, for comparison;
+ *   boehm    Boehm-Demers-Weiser GC, GC_MALLOC of 40-byte nodes (if built);
+ *   malloc   malloc/free, each tree freed explicitly after its check.
  *
  * The program: a stretch tree of depth max+1 (built, checked, dropped), a
  * long-lived tree of depth max, then for d = 4, 6, .., max:
  * 2^(max - d + 4) iterations of make(d) + check; finally the long-lived
  * tree is checked.  Nodes are 40 bytes with two slots, V8's {l, r}
  * JSObject (a 24-byte header plus two tagged slots); a leaf has both slots
- * empty.  The check sums must agree across the three.
+ * empty.  The check sums must agree across all columns.
  *
- * gclab's handles are weak, so a child must be rooted while the rest of
- * its parent is allocated.  The pattern used: each make(d) returns an
- * unrooted handle; the parent roots it (gc_root) at once, and releases it
- * (gc_handle_release, which drops the root) as soon as it is stored in a
- * slot.  Only O(depth) handles are ever live, so the handle table stays a
- * few cache lines.  (One scope per tree, releasing children after the
- * store, needs one call fewer per node but keeps a table entry per node
- * until the scope closes; it measured slower.)
- *
- * Usage: bench_binary_trees [max_depth (16)] [repetitions (5)] [gclab|boehm|malloc]
- * (the third argument runs one column only, for profiling).
- * Prints the median time of each and the ratios; exits 1 on a check-sum
- * mismatch or an engine error, not on a missed target.
+ * Usage: bench_binary_trees [max_depth (16)] [repetitions (5)]
+ *                           [gclab|handles|boehm|malloc]
+ * (the third argument runs one column only, for profiling).  Prints the
+ * median time of each and the ratios; exits 1 on a check-sum mismatch or an
+ * engine error, not on a missed target.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -41,6 +37,7 @@
 
 #define NODE_BYTES 40 /* 24-byte header + two 8-byte slots */
 #define MIN_DEPTH 4
+#define MAX_DEPTH 22
 #define TARGET_VS_BOEHM 0.5
 
 /* The check sums of one run: stretch, one per depth, long-lived. */
@@ -53,11 +50,100 @@ static void sums_add(sums *s, long x) {
   if (s->n < (int)(sizeof s->v / sizeof s->v[0])) s->v[s->n++] = x;
 }
 
-/* ------------------------------------------------------------------ gclab */
+static gc_heap *g_heap_new(void) {
+  gc_heap *h;
+  char err[256];
+  if (gc_heap_new(NULL, &h, err, sizeof err) != GC_OK) {
+    fprintf(stderr, "bench_binary_trees: gc_heap_new: %s\n", err);
+    exit(1);
+  }
+  return h;
+}
+
+/* ---------------------------------------------------- gclab, registers */
+
+/* Handles reused for every node.  left[d]/right[d] receive the two
+ * subtrees of the node being built at depth d; walk[k] is check's cursor
+ * at recursion level k.  A left subtree must survive while its sibling is
+ * built, so the left registers are rooted while a tree is built and
+ * checked (what they hold is part of that tree then), and unrooted after,
+ * so that nothing of a finished tree is kept; right subtrees need no root,
+ * as gc_alloc_into keeps its init objects alive by itself. */
+typedef struct regs {
+  gc_handle left[MAX_DEPTH + 2], right[MAX_DEPTH + 2], walk[MAX_DEPTH + 3];
+  gc_name name; /* "TreeNode", interned once */
+} regs;
+
+static void r_make(gc_heap *h, regs *R, int d, gc_handle dst) {
+  if (d == 0) {
+    G(h, gc_alloc_into(h, 2, 0, R->name, NULL, 0, dst));
+    return;
+  }
+  r_make(h, R, d - 1, R->left[d]);
+  r_make(h, R, d - 1, R->right[d]);
+  gc_handle kids[2] = {R->left[d], R->right[d]};
+  G(h, gc_alloc_into(h, 2, 0, R->name, kids, 2, dst));
+}
+
+static long r_check(gc_heap *h, regs *R, gc_handle t, int level) {
+  gc_handle c = R->walk[level];
+  bool is_ref;
+  G(h, gc_slot_load(h, t, 0, c, &is_ref));
+  if (!is_ref) return 1;
+  long n = 1 + r_check(h, R, c, level + 1);
+  G(h, gc_slot_load(h, t, 1, c, &is_ref));
+  return n + r_check(h, R, c, level + 1);
+}
+
+/* Root (on) or unroot the left registers of a tree of depth d. */
+static void r_hold(gc_heap *h, regs *R, int d, bool on) {
+  for (int k = 1; k <= d; k++) G(h, on ? gc_root(h, R->left[k]) : gc_unroot(h, R->left[k]));
+}
+
+static long r_make_check(gc_heap *h, regs *R, int d, gc_handle t) {
+  r_hold(h, R, d, true);
+  r_make(h, R, d, t);
+  long c = r_check(h, R, t, 0);
+  r_hold(h, R, d, false);
+  return c;
+}
+
+
+static void run_gclab(int max, sums *out, size_t *gcs) {
+  gc_heap *h = g_heap_new();
+  regs R;
+  G(h, gc_name_intern(h, "TreeNode", &R.name));
+  gc_handle *all[] = {R.left, R.right, R.walk};
+  size_t counts[] = {MAX_DEPTH + 2, MAX_DEPTH + 2, MAX_DEPTH + 3};
+  for (int k = 0; k < 3; k++)
+    for (size_t i = 0; i < counts[k]; i++) G(h, gc_alloc(h, 0, 0, "Register", &all[k][i]));
+  gc_handle tree, long_lived;
+  G(h, gc_alloc(h, 0, 0, "Register", &tree));
+  G(h, gc_alloc(h, 0, 0, "Register", &long_lived));
+
+  sums_add(out, r_make_check(h, &R, max + 1, tree));
+  r_hold(h, &R, max, true);
+  r_make(h, &R, max, long_lived);
+  G(h, gc_root(h, long_lived));
+  r_hold(h, &R, max, false);
+  for (int d = MIN_DEPTH; d <= max; d += 2) {
+    long iters = 1L << (max - d + MIN_DEPTH), c = 0;
+    for (long i = 0; i < iters; i++) c += r_make_check(h, &R, d, tree);
+    sums_add(out, c);
+  }
+  sums_add(out, r_check(h, &R, long_lived, 0));
+  *gcs = gc_event_count(h);
+  gc_heap_free(h);
+}
+
+/* ------------------------------------------------ gclab, one handle each */
 
 /* Build a tree of depth d.  Returns an unrooted handle the caller owns:
  * each child is rooted from its return until it is stored in its parent,
- * so that the allocations in between cannot collect it. */
+ * so that the allocations in between cannot collect it.  Only O(depth)
+ * handles are live at a time, so the handle table stays small.  (One scope
+ * per tree instead of gc_root saves a call per node but keeps a table
+ * entry per node until the scope closes; it measured slower.) */
 static gc_handle g_make(gc_heap *h, int d) {
   gc_handle n;
   if (d == 0) {
@@ -97,20 +183,11 @@ static long g_make_check(gc_heap *h, int d) {
   return c;
 }
 
-static double run_gclab(int max, sums *out, size_t *gcs) {
-  double t0 = bench_now();
-  gc_heap *h;
-  char err[256];
-  gc_status st = gc_heap_new(NULL, &h, err, sizeof err);
-  if (st != GC_OK) {
-    fprintf(stderr, "bench_binary_trees: gc_heap_new: %s\n", err);
-    exit(1);
-  }
+static void run_handles(int max, sums *out, size_t *gcs) {
+  gc_heap *h = g_heap_new();
   sums_add(out, g_make_check(h, max + 1));
-
   gc_handle long_lived = g_make(h, max);
   G(h, gc_root(h, long_lived));
-
   for (int d = MIN_DEPTH; d <= max; d += 2) {
     long iters = 1L << (max - d + MIN_DEPTH), c = 0;
     for (long i = 0; i < iters; i++) c += g_make_check(h, d);
@@ -121,7 +198,6 @@ static double run_gclab(int max, sums *out, size_t *gcs) {
   G(h, gc_handle_release(h, long_lived));
   *gcs = gc_event_count(h);
   gc_heap_free(h);
-  return bench_now() - t0;
 }
 
 /* ------------------------------------------------------------------ boehm */
@@ -147,8 +223,8 @@ static bnode *b_make(int d) {
 
 static long b_check(const bnode *t) { return t->l ? 1 + b_check(t->l) + b_check(t->r) : 1; }
 
-static double run_boehm(int max, sums *out) {
-  double t0 = bench_now();
+static void run_boehm(int max, sums *out, size_t *gcs) {
+  *gcs = 0;
   sums_add(out, b_check(b_make(max + 1)));
   bnode *long_lived = b_make(max);
   for (int d = MIN_DEPTH; d <= max; d += 2) {
@@ -157,7 +233,7 @@ static double run_boehm(int max, sums *out) {
     sums_add(out, c);
   }
   sums_add(out, b_check(long_lived));
-  return bench_now() - t0;
+  *gcs = (size_t)GC_get_gc_no();
 }
 #endif
 
@@ -199,8 +275,8 @@ static long m_make_check_free(int d) {
   return c;
 }
 
-static double run_malloc(int max, sums *out) {
-  double t0 = bench_now();
+static void run_malloc(int max, sums *out, size_t *gcs) {
+  *gcs = 0;
   sums_add(out, m_make_check_free(max + 1));
   mnode *long_lived = m_make(max);
   for (int d = MIN_DEPTH; d <= max; d += 2) {
@@ -210,84 +286,107 @@ static double run_malloc(int max, sums *out) {
   }
   sums_add(out, m_check(long_lived));
   m_free(long_lived);
-  return bench_now() - t0;
 }
 
 /* ------------------------------------------------------------------- main */
+
+typedef struct variant {
+  const char *name;
+  void (*run)(int max, sums *out, size_t *gcs);
+  double t[100], wall[100];
+  sums sums;
+  size_t gcs;
+  bool on;
+} variant;
 
 static bool sums_equal(const sums *a, const sums *b) {
   return a->n == b->n && memcmp(a->v, b->v, (size_t)a->n * sizeof a->v[0]) == 0;
 }
 
 static void sums_print(const char *who, const sums *s, int max) {
-  printf("  %-6s check sums: stretch(%d) %ld;", who, max + 1, s->v[0]);
+  printf("  %-7s check sums: stretch(%d) %ld;", who, max + 1, s->v[0]);
   for (int i = 1, d = MIN_DEPTH; i < s->n - 1; i++, d += 2) printf(" d%d %ld", d, s->v[i]);
   printf("; long-lived(%d) %ld\n", max, s->v[s->n - 1]);
 }
 
 int main(int argc, char **argv) {
+  variant v[] = {
+      {.name = "gclab", .run = run_gclab},
+      {.name = "handles", .run = run_handles},
+#ifdef GCLAB_HAVE_BOEHM
+      {.name = "boehm", .run = run_boehm},
+#endif
+      {.name = "malloc", .run = run_malloc},
+  };
+  const int nv = (int)(sizeof v / sizeof v[0]);
   int max = argc > 1 ? atoi(argv[1]) : 16;
   int reps = argc > 2 ? atoi(argv[2]) : 5;
   const char *only = argc > 3 ? argv[3] : NULL;
-  if (only && strcmp(only, "gclab") && strcmp(only, "boehm") && strcmp(only, "malloc")) {
-    fprintf(stderr, "bench_binary_trees: the third argument must be gclab, boehm or malloc\n");
+  if (max < MIN_DEPTH + 2 || max > MAX_DEPTH || reps < 1 || reps > 100 || argc > 4) {
+    fprintf(stderr, "usage: bench_binary_trees [max_depth 6..%d (16)] [repetitions 1..100 (5)] "
+                    "[gclab|handles|boehm|malloc]\n", MAX_DEPTH);
     return 2;
   }
-  if (max < MIN_DEPTH + 2 || max > 22 || reps < 1 || reps > 100) {
-    fprintf(stderr, "usage: bench_binary_trees [max_depth 6..22 (16)] [repetitions 1..100 (5)] "
-                    "[gclab|boehm|malloc]\n");
+  bool found = !only;
+  for (int k = 0; k < nv; k++) {
+    v[k].on = !only || !strcmp(only, v[k].name);
+    found |= v[k].on;
+  }
+  if (!found) {
+    fprintf(stderr, "bench_binary_trees: no column named %s in this build\n", only);
     return 2;
   }
-  double tg[100], tb[100], tm[100];
-  sums sg = {0}, sb = {0}, sm = {0};
-  size_t gcs = 0;
-  bool ok = true;
 #ifdef GCLAB_HAVE_BOEHM
   GC_INIT();
 #endif
-  /* Interleave the three so that machine noise spreads evenly. */
-  for (int i = 0; i < reps; i++) {
-    sums s = {0};
-    tg[i] = tb[i] = tm[i] = 0;
-    if (!only || !strcmp(only, "gclab")) tg[i] = run_gclab(max, &s, &gcs);
-    if (i == 0) sg = s;
-    ok &= sums_equal(&s, &sg);
-#ifdef GCLAB_HAVE_BOEHM
-    s = (sums){0};
-    if (!only || !strcmp(only, "boehm")) tb[i] = run_boehm(max, &s);
-    if (i == 0) sb = s;
-    ok &= sums_equal(&s, &sb);
-#endif
-    s = (sums){0};
-    if (!only || !strcmp(only, "malloc")) tm[i] = run_malloc(max, &s);
-    if (i == 0) sm = s;
-    ok &= sums_equal(&s, &sm);
+  /* Interleave the columns so that machine noise spreads evenly. */
+  bool ok = true;
+  for (int i = 0; i < reps; i++)
+    for (int k = 0; k < nv; k++) {
+      if (!v[k].on) continue;
+      sums s = {0};
+      double w0 = bench_now(), c0 = bench_cpu_now();
+      v[k].run(max, &s, &v[k].gcs);
+      v[k].t[i] = bench_cpu_now() - c0;
+      v[k].wall[i] = bench_now() - w0;
+      if (i == 0) v[k].sums = s;
+      ok &= sums_equal(&s, &v[k].sums);
+    }
+
+  double t[4] = {0}, w[4] = {0};
+  const sums *ref = NULL;
+  printf("binary-trees depth %d (40-byte nodes; median of %d runs; process CPU time, wall in "
+         "brackets):\n", max, reps);
+  for (int k = 0; k < nv; k++) {
+    if (!v[k].on) continue;
+    t[k] = bench_median(v[k].t, reps);
+    w[k] = bench_median(v[k].wall, reps);
+    sums_print(v[k].name, &v[k].sums, max);
+    if (!ref) ref = &v[k].sums;
+    ok &= sums_equal(&v[k].sums, ref);
   }
-  if (only) {
-    double *t = !strcmp(only, "gclab") ? tg : !strcmp(only, "boehm") ? tb : tm;
-    printf("binary-trees depth %d: %s %.3f s (median of %d runs)\n", max, only, bench_median(t, reps), reps);
-    return 0;
-  }
-  double g = bench_median(tg, reps), m = bench_median(tm, reps);
-  printf("binary-trees depth %d (40-byte nodes, median of %d runs, %zu gclab GCs per run):\n", max, reps,
-         gcs);
-  sums_print("gclab", &sg, max);
-#ifdef GCLAB_HAVE_BOEHM
-  sums_print("boehm", &sb, max);
-  ok &= sums_equal(&sg, &sb);
-#endif
-  sums_print("malloc", &sm, max);
-  ok &= sums_equal(&sg, &sm);
   printf("  check sums agree: %s\n", ok ? "yes" : "NO");
-#ifdef GCLAB_HAVE_BOEHM
-  double b = bench_median(tb, reps);
-  printf("binary-trees depth %d: gclab %.3f s, boehm %.3f s, malloc %.3f s; "
-         "gclab/boehm %.2fx (target <= %.1fx: %s), gclab/malloc %.2fx\n",
-         max, g, b, m, g / b, TARGET_VS_BOEHM, g / b <= TARGET_VS_BOEHM ? "met" : "MISSED", g / m);
-#else
-  printf("binary-trees depth %d: gclab %.3f s, boehm n/a (built without bdw-gc: install libgc-dev "
-         "and reconfigure), malloc %.3f s; gclab/malloc %.2fx\n",
-         max, g, m, g / m);
-#endif
+  if (only) {
+    for (int k = 0; k < nv; k++)
+      if (v[k].on) printf("binary-trees depth %d: %s %.3f s [%.3f s]\n", max, v[k].name, t[k], w[k]);
+    return ok ? 0 : 1;
+  }
+  const int b = nv == 4 ? 2 : -1, m = nv - 1;
+  printf("  GCs per run: gclab %zu, handles %zu", v[0].gcs, v[1].gcs);
+  if (b >= 0) printf(", boehm %zu", v[b].gcs);
+  printf("\n");
+  if (b >= 0)
+    printf("binary-trees depth %d: gclab %.3f s [%.3f], boehm %.3f s [%.3f], malloc %.3f s [%.3f]; "
+           "gclab/boehm %.2fx (target <= %.1fx: %s), gclab/malloc %.2fx\n",
+           max, t[0], w[0], t[b], w[b], t[m], w[m], t[0] / t[b], TARGET_VS_BOEHM,
+           t[0] / t[b] <= TARGET_VS_BOEHM ? "met" : "MISSED", t[0] / t[m]);
+  else
+    printf("binary-trees depth %d: gclab %.3f s [%.3f], boehm n/a (built without bdw-gc: install "
+           "libgc-dev and reconfigure), malloc %.3f s [%.3f]; gclab/malloc %.2fx\n",
+           max, t[0], w[0], t[m], w[m], t[0] / t[m]);
+  printf("binary-trees depth %d, one handle per object (no register calls): %.3f s [%.3f]; ",
+         max, t[1], w[1]);
+  if (b >= 0) printf("handles/boehm %.2fx, ", t[1] / t[b]);
+  printf("handles/malloc %.2fx\n", t[1] / t[m]);
   return ok ? 0 : 1;
 }

@@ -178,6 +178,28 @@ typedef uint32_t gc_scope;
 gc_status gc_scope_open(gc_heap *heap, gc_scope *out);
 gc_status gc_scope_close(gc_heap *heap, gc_scope scope);
 
+/* Handles as registers: fast paths for building and walking many objects.
+ * gc_alloc and gc_slot_handle make a new handle per object, which its
+ * owner must release; these two calls instead write into a handle the
+ * caller already holds, which then observes the new object as if it were
+ * a fresh handle of it.  Its roots and scopes stay with the handle: what
+ * rooted it now roots the new object.  A dead handle may be reused; a
+ * released one may not.  Ids, events and the virtual clock are those of
+ * the equivalent gc_alloc + gc_slot_set_ref (or gc_slot_handle) calls. */
+
+/* An object name interned once (gc_alloc interns its string argument on
+ * every call).  0 is "Object". */
+typedef uint32_t gc_name;
+gc_status gc_name_intern(gc_heap *heap, const char *name, gc_name *out);
+
+/* gc_alloc, then slot i = init[i] for i < ninit (GC_NO_HANDLE leaves it
+ * empty) as gc_slot_set_ref stores it, with the new object in `dst`
+ * instead of a new handle.  The objects of init[] stay alive across any GC
+ * the allocation runs, rooted or not; dst may be one of them.  dst is not
+ * added to the innermost scope (gc_alloc's new handle is). */
+gc_status gc_alloc_into(gc_heap *heap, uint32_t nslots, uint64_t bytes, gc_name name,
+                        const gc_handle *init, uint32_t ninit, gc_handle dst);
+
 /* ----------------------------------------------------------------- objects */
 
 typedef enum gc_space {
@@ -227,6 +249,11 @@ gc_status gc_slot_get(gc_heap *heap, gc_handle h, uint32_t index, gc_slot_value 
 /* A new handle to the object referenced by slot `index` (GC_EINVAL if the
  * slot does not hold a reference). */
 gc_status gc_slot_handle(gc_heap *heap, gc_handle h, uint32_t index, gc_handle *out);
+/* Make `dst` observe the object referenced by slot `index` (a register:
+ * see gc_alloc_into; dst may be h).  If the slot holds no reference, dst
+ * is left as it was and *is_ref is set false, or, when is_ref is NULL,
+ * the call fails with GC_EINVAL as gc_slot_handle does. */
+gc_status gc_slot_load(gc_heap *heap, gc_handle h, uint32_t index, gc_handle dst, bool *is_ref);
 /* Stores go through the write barrier (generational and, while marking, the
  * marking barrier). */
 gc_status gc_slot_set_ref(gc_heap *heap, gc_handle h, uint32_t index, gc_handle value);

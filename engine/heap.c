@@ -147,13 +147,16 @@ void obj_init(gc_heap *h, addr_t a, uint64_t size, uint32_t nslots, uint32_t nam
   /* Small objects (most of them) clear their words inline: a call to memset
    * costs more than the few stores (and GCC turns a loop back into one). */
   tagged *w = o->slots;
+  if (size > HEADER_SIZE + 4 * 8) {
+    memset(w, 0, size - HEADER_SIZE);
+    return;
+  }
   switch ((size - HEADER_SIZE) >> 3) {
     case 4: w[3] = 0; /* fall through */
     case 3: w[2] = 0; /* fall through */
     case 2: w[1] = 0; /* fall through */
     case 1: w[0] = 0; /* fall through */
-    case 0: break;
-    default: memset(w, 0, size - HEADER_SIZE);
+    default: break;
   }
 }
 
@@ -443,11 +446,9 @@ static gc_status alloc_young(gc_heap *h, uint64_t size, addr_t *out, bool *in_ol
   return GC_OK;
 }
 
-gc_status gc_alloc(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *name, gc_handle *out) {
-  if (!h) return GC_EINVAL;
-  if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
-  *out = GC_NO_HANDLE;
-  if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_alloc: not allowed during a GC");
+/* The rounded size of an object of `nslots` slots and `bytes` bytes (0:
+ * the default), or a failure naming the argument. */
+static inline gc_status alloc_size(gc_heap *h, uint32_t nslots, uint64_t bytes, uint64_t *out) {
   if (nslots > MAX_SLOTS)
     return heap_fail(h, GC_EINVAL, "slots: expected at most %llu, got %u",
                      (unsigned long long)MAX_SLOTS, (unsigned)nslots);
@@ -463,53 +464,225 @@ gc_status gc_alloc(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *name
   if (size > h->old_max)
     return heap_fail(h, GC_EOOM, "%s (an object of %llu bytes is larger than the heap maximum of %llu)",
                      GC_OOM_MESSAGE, (unsigned long long)size, (unsigned long long)h->old_max);
-  uint32_t name_id = names_intern(h, name);
+  *out = size;
+  return GC_OK;
+}
 
+/* The allocation fast path: a bump in To-space when no work is due before
+ * it (stress, marking) and the object is not large; 0 otherwise.  Never
+ * collects.  (young_alloc paces incremental steps; it only counts while
+ * marking, and restarts from 0 when marking starts.) */
+static inline addr_t alloc_fast(gc_heap *h, uint64_t size) {
+  if (UNLIKELY(h->stress_every || h->marking != GC_MARKING_IDLE) || size > h->cfg.large_object.threshold)
+    return 0;
+  addr_t a = new_space_alloc(h, size);
+  if (LIKELY(a)) {
+    h->nw.size += size;
+    h->nw.objects++;
+  }
+  return a;
+}
+
+/* Everything else: the work due before an allocation, large objects, and a
+ * full new space (which collects, or pretenures).  *color is the new
+ * object's colour (black when allocated in old space during marking). */
+static gc_status alloc_slow(gc_heap *h, uint64_t size, addr_t *out, uint32_t *color) {
   gc_status st;
+  *color = GC_WHITE;
   if (UNLIKELY(h->stress_every || h->marking != GC_MARKING_IDLE)) {
     st = before_alloc(h);
     if (st != GC_OK) return st;
   }
-  addr_t a = 0;
-  uint32_t color = GC_WHITE;
-  bool large = size > h->cfg.large_object.threshold;
-  if (LIKELY(!large) && (a = new_space_alloc(h, size)) != 0) {
-    /* The fast path: a bump in To-space (alloc_young below does the same
-     * after collecting). */
-    h->nw.size += size;
-    h->nw.objects++;
-    h->young_alloc += size;
-  } else if (large) {
-    st = alloc_large(h, size, &a);
+  if (size > h->cfg.large_object.threshold) {
+    st = alloc_large(h, size, out);
     if (st != GC_OK) return st;
     h->old_alloc += size;
-  } else {
-    bool in_old;
-    st = alloc_young(h, size, &a, &in_old);
-    if (st != GC_OK) return st;
-    if (in_old) {
-      h->old_alloc += size;
-      if (h->marking == GC_MARKING_MARKING) { /* black allocation */
-        color = GC_BLACK;
-        page_of(h, a)->live_bytes += size;
-      }
-    } else {
-      h->young_alloc += size;
-    }
+    return GC_OK;
   }
+  bool in_old;
+  st = alloc_young(h, size, out, &in_old);
+  if (st != GC_OK) return st;
+  if (in_old) {
+    h->old_alloc += size;
+    if (h->marking == GC_MARKING_MARKING) { /* black allocation */
+      *color = GC_BLACK;
+      page_of(h, *out)->live_bytes += size;
+    }
+  } else {
+    h->young_alloc += size;
+  }
+  return GC_OK;
+}
+
+/* An allocation is done: the counters and the virtual clock. */
+static inline void count_alloc(gc_heap *h, uint64_t size) {
+  h->allocated_since_gc += size;
+  h->allocated_since_full += size;
+  h->allocated_total += size;
+  h->objects_allocated++;
+  count_mutator(h, h->cfg.cost.alloc_ns);
+}
+
+/* Prefix the message of a failed handle lookup with the argument's name. */
+#if defined(__GNUC__)
+__attribute__((cold, noinline))
+#endif
+static gc_status fail_arg(gc_heap *h, gc_status st, const char *arg) {
+  char msg[sizeof h->error];
+  memcpy(msg, h->error, sizeof msg);
+  return heap_fail(h, st, "%s: %s", arg, msg);
+}
+
+gc_status gc_alloc(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *name, gc_handle *out) {
+  if (!h) return GC_EINVAL;
+  if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
+  *out = GC_NO_HANDLE;
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_alloc: not allowed during a GC");
+  uint64_t size = 0;
+  gc_status st = alloc_size(h, nslots, bytes, &size);
+  if (st != GC_OK) return st;
+  uint32_t name_id = names_intern(h, name);
+
+  uint32_t color = GC_WHITE;
+  addr_t a = alloc_fast(h, size);
+  if (!a && (st = alloc_slow(h, size, &a, &color)) != GC_OK) return st;
   obj_init(h, a, size, nslots, name_id, color);
   gc_handle hd = handle_new(h, a);
   if (!hd || !handle_scope_add(h, hd)) {
     if (hd) gc_handle_release(h, hd);
     return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
   }
+  count_alloc(h, size);
+  *out = hd;
+  return GC_OK;
+}
+
+/* Keep (delta 1) or stop keeping (delta -1) the objects of init[] alive,
+ * through their handles' scope counts, across an allocation that may
+ * collect.  The handles were checked. */
+static void protect_init(gc_heap *h, const gc_handle *init, uint32_t ninit, int delta) {
+  gc_status st;
+  for (uint32_t i = 0; i < ninit; i++) {
+    hentry *e = init[i] ? handle_lookup(h, init[i], true, &st) : NULL;
+    if (e) e->scoped += (uint32_t)delta;
+  }
+}
+
+gc_status gc_name_intern(gc_heap *h, const char *name, gc_name *out) {
+  if (!h) return GC_EINVAL;
+  if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
+  *out = names_intern(h, name);
+  return GC_OK;
+}
+
+/* gc_alloc_into's fast path takes default-sized objects of at most this
+ * many slots, and this many init handles. */
+#define ALLOC_INTO_FAST_SLOTS 8
+#define ALLOC_INTO_KEEP 4
+
+/* gc_alloc_into's common case, tried first: nothing due before the
+ * allocation and room in To-space (so no GC can run), a default-sized
+ * object of a few slots, valid arguments.  It changes nothing before it is
+ * sure to succeed, so on any doubt the general path starts over and
+ * decides, or fails with its message, exactly as without it.  It makes no
+ * call, so it needs no stack frame. */
+static inline bool alloc_into_fast(gc_heap *h, uint32_t nslots, uint64_t bytes, gc_name name,
+                                   const gc_handle *init, uint32_t ninit, gc_handle dst) {
+  if (UNLIKELY(h->in_gc || h->stress_every || h->marking != GC_MARKING_IDLE) || bytes != 0 ||
+      nslots > ALLOC_INTO_FAST_SLOTS || ninit > nslots || ninit > ALLOC_INTO_KEEP || (ninit && !init) ||
+      name >= h->names.n)
+    return false;
+  hentry *d = handle_try(h, dst, false);
+  if (!d) return false;
+  addr_t val[ALLOC_INTO_KEEP] = {0};
+  uint32_t nrefs = 0;
+  for (uint32_t i = 0; i < ninit; i++) {
+    if (!init[i]) continue;
+    const hentry *e = handle_try(h, init[i], true);
+    if (!e) return false;
+    val[i] = e->addr;
+    nrefs++;
+  }
+  uint64_t size = gc_default_size(nslots);
+  addr_t a = h->nw.top;
+  if (UNLIKELY(size > h->cfg.large_object.threshold || size > h->old_max || a + size > h->nw.limit))
+    return false;
+  h->nw.top = a + size; /* as new_space_alloc and alloc_fast */
+  h->nw.size += size;
+  h->nw.objects++;
+  obj *o = O(a); /* as obj_init, with the init values for slots */
+  o->w0 = size | ((uint64_t)nslots << 32);
+  o->id = h->next_id++;
+  o->meta = make_meta(name, 0, GC_WHITE);
+  for (uint32_t i = 0; i < nslots; i++) o->slots[i] = i < ALLOC_INTO_KEEP ? (tagged)val[i] : 0;
+  /* count_alloc, with the stores' clock in the same addition (young, no
+   * marking: the stores need no barrier). */
   h->allocated_since_gc += size;
   h->allocated_since_full += size;
   h->allocated_total += size;
   h->objects_allocated++;
-  count_mutator(h, h->cfg.cost.alloc_ns);
-  *out = hd;
+  count_mutator(h, h->cfg.cost.alloc_ns + (uint64_t)nrefs * h->cfg.cost.store_ns);
+  handle_retarget(d, a);
+  return true;
+}
+
+/* gc_alloc_into in full. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static gc_status alloc_into_general(gc_heap *h, uint32_t nslots, uint64_t bytes, gc_name name,
+                                    const gc_handle *init, uint32_t ninit, gc_handle dst) {
+  if (!h) return GC_EINVAL;
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_alloc_into: not allowed during a GC");
+  gc_status st;
+  if (!handle_lookup(h, dst, false, &st)) return fail_arg(h, st, "dst");
+  if (ninit > nslots)
+    return heap_fail(h, GC_EINVAL, "ninit: expected at most nslots (%u), got %u", (unsigned)nslots,
+                     (unsigned)ninit);
+  if (ninit && !init) return heap_fail(h, GC_EINVAL, "init: expected %u handles, got NULL", (unsigned)ninit);
+  for (uint32_t i = 0; i < ninit; i++)
+    if (init[i] && !handle_lookup(h, init[i], true, &st)) {
+      char arg[32];
+      snprintf(arg, sizeof arg, "init[%u]", (unsigned)i);
+      return fail_arg(h, st, arg);
+    }
+  if (name >= h->names.n)
+    return heap_fail(h, GC_EINVAL, "name: expected a name from gc_name_intern, got %u", (unsigned)name);
+  uint64_t size = 0;
+  st = alloc_size(h, nslots, bytes, &size);
+  if (st != GC_OK) return st;
+
+  uint32_t color = GC_WHITE;
+  addr_t a = alloc_fast(h, size);
+  if (!a) {
+    protect_init(h, init, ninit, 1);
+    st = alloc_slow(h, size, &a, &color);
+    protect_init(h, init, ninit, -1);
+    if (st != GC_OK) return st;
+  }
+  obj_init(h, a, size, nslots, name, color);
+  count_alloc(h, size);
+  /* The stores of gc_slot_set_ref, barrier and clock included.  Handles are
+   * looked up again: the objects may have moved, and a GC callback may have
+   * grown the table. */
+  obj *o = O(a);
+  for (uint32_t i = 0; i < ninit; i++) {
+    hentry *e = init[i] ? handle_lookup(h, init[i], true, &st) : NULL;
+    if (!e) continue;
+    o->slots[i] = (tagged)e->addr;
+    write_barrier(h, a, &o->slots[i], (tagged)e->addr);
+    count_mutator(h, h->cfg.cost.store_ns);
+  }
+  hentry *d = handle_lookup(h, dst, false, &st);
+  if (!d) return fail_arg(h, st, "dst");
+  handle_retarget(d, a);
   return GC_OK;
+}
+
+gc_status gc_alloc_into(gc_heap *h, uint32_t nslots, uint64_t bytes, gc_name name,
+                        const gc_handle *init, uint32_t ninit, gc_handle dst) {
+  if (LIKELY(h != NULL) && alloc_into_fast(h, nslots, bytes, name, init, ninit, dst)) return GC_OK;
+  return alloc_into_general(h, nslots, bytes, name, init, ninit, dst);
 }
 
 /* ------------------------------------------------------------ objects/slots */
@@ -592,6 +765,52 @@ gc_status gc_slot_get(gc_heap *h, gc_handle hd, uint32_t index, gc_slot_value *o
   return GC_OK;
 }
 
+/* gc_slot_load in full: the checks, the messages, the rare cases. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static gc_status slot_load_slow(gc_heap *h, gc_handle hd, uint32_t index, gc_handle dst, bool *is_ref) {
+  if (!h) return GC_EINVAL;
+  obj *o;
+  gc_status st = slot_target(h, hd, index, &o);
+  if (st != GC_OK) return st;
+  hentry *d = handle_lookup(h, dst, false, &st);
+  if (!d) return fail_arg(h, st, "dst");
+  tagged v = o->slots[index];
+  if (!is_ptr(v)) {
+    if (!is_ref)
+      return heap_fail(h, GC_EINVAL, "index: slot %u of object #%llu does not hold a reference",
+                       index, (unsigned long long)o->id);
+    *is_ref = false;
+    return GC_OK;
+  }
+  handle_retarget(d, (addr_t)v);
+  if (is_ref) *is_ref = true;
+  return GC_OK;
+}
+
+/* The common case inline, with no call on its way, so that it saves no
+ * registers: both handles valid, h's object live, is_ref given. */
+gc_status gc_slot_load(gc_heap *h, gc_handle hd, uint32_t index, gc_handle dst, bool *is_ref) {
+  uint32_t si = (uint32_t)hd - 1, di = (uint32_t)dst - 1;
+  if (LIKELY(h != NULL && si < h->nhandles && di < h->nhandles)) {
+    const hentry *e = &h->handles[si];
+    hentry *d = &h->handles[di];
+    if (LIKELY(e->gen == (uint32_t)(hd >> 32) && e->state == H_LIVE && !e->released &&
+               d->gen == (uint32_t)(dst >> 32) && !d->released &&
+               (d->state == H_LIVE || d->state == H_DEAD))) {
+      const obj *o = O(e->addr);
+      if (LIKELY(index < obj_nslots(o) && is_ref)) {
+        tagged v = o->slots[index];
+        *is_ref = is_ptr(v);
+        if (*is_ref) handle_retarget(d, (addr_t)v);
+        return GC_OK;
+      }
+    }
+  }
+  return slot_load_slow(h, hd, index, dst, is_ref);
+}
+
 gc_status gc_slot_handle(gc_heap *h, gc_handle hd, uint32_t index, gc_handle *out) {
   obj *o;
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
@@ -620,12 +839,7 @@ static inline gc_status store(gc_heap *h, gc_handle hd, uint32_t index, tagged v
 gc_status gc_slot_set_ref(gc_heap *h, gc_handle hd, uint32_t index, gc_handle value) {
   gc_status st;
   hentry *e = handle_lookup(h, value, true, &st);
-  if (!e) {
-    /* Name the argument: the failing handle is the value. */
-    char msg[sizeof h->error];
-    memcpy(msg, h->error, sizeof msg);
-    return heap_fail(h, st, "value: %s", msg);
-  }
+  if (!e) return fail_arg(h, st, "value"); /* the failing handle is the value */
   return store(h, hd, index, (tagged)e->addr);
 }
 

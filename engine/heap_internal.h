@@ -455,12 +455,24 @@ void update_young_references(gc_heap *h); /* after only young objects moved */
 static inline gc_handle make_handle(uint32_t idx, uint32_t gen) {
   return ((uint64_t)gen << 32) | (uint64_t)(idx + 1);
 }
-static inline void handle_entry_init(hentry *e, addr_t a) {
+/* Make an entry observe the object at `a`, as if it were a fresh handle of
+ * it; its roots and scopes stay (gc_alloc_into and gc_slot_load use a
+ * handle as a register). */
+static inline void handle_retarget(hentry *e, addr_t a) {
   e->addr = a;
   e->id = O(a)->id;
-  e->roots = e->scoped = e->died_in_gc = 0;
   e->name = META_NAME(O(a)->meta);
-  e->state = H_LIVE;
+  /* Stored only when it changes: the next lookup reads state and released
+   * as one 16-bit word, which a byte store just before would make wait
+   * (no store-to-load forwarding from a narrower store). */
+  if (e->state != H_LIVE) {
+    e->state = H_LIVE;
+    e->died_in_gc = 0;
+  }
+}
+static inline void handle_entry_init(hentry *e, addr_t a) {
+  handle_retarget(e, a);
+  e->roots = e->scoped = 0;
   e->released = 0;
   e->next_free = 0;
 }
@@ -479,18 +491,28 @@ static inline gc_handle handle_new(gc_heap *h, addr_t a) {
   return handle_new_slow(h, a);
 }
 hentry *handle_lookup_slow(gc_heap *h, gc_handle hd, bool need_live, gc_status *st);
-/* The entry of handle `hd`, or NULL with *st set and the heap's message
- * written.  A released handle is refused (its generation no longer
+/* handle_try: the entry of handle `hd` if it is valid (and live, with
+ * need_live), else NULL and no message.
+ * handle_lookup: the entry of handle `hd`, or NULL with *st set and the
+ * heap's message written.  A released handle is refused (its generation no longer
  * matches, or the entry is only kept for a scope); with need_live a dead
- * object is refused too.  Inline for the common case, a live handle. */
-static inline hentry *handle_lookup(gc_heap *h, gc_handle hd, bool need_live, gc_status *st) {
+ * object is refused too.  Inline for the common cases: a live handle, or
+ * a dead one when that will do. */
+static inline hentry *handle_try(gc_heap *h, gc_handle hd, bool need_live) {
   uint32_t idx = (uint32_t)hd - 1; /* GC_NO_HANDLE wraps past any table */
   if (LIKELY(idx < h->nhandles)) {
     hentry *e = &h->handles[idx];
-    if (LIKELY(e->gen == (uint32_t)(hd >> 32) && e->state == H_LIVE && !e->released)) {
-      *st = GC_OK;
+    if (LIKELY(e->gen == (uint32_t)(hd >> 32) && !e->released &&
+               (e->state == H_LIVE || (!need_live && e->state == H_DEAD))))
       return e;
-    }
+  }
+  return NULL;
+}
+static inline hentry *handle_lookup(gc_heap *h, gc_handle hd, bool need_live, gc_status *st) {
+  hentry *e = handle_try(h, hd, need_live);
+  if (LIKELY(e)) {
+    *st = GC_OK;
+    return e;
   }
   return handle_lookup_slow(h, hd, need_live, st);
 }
