@@ -138,6 +138,7 @@ void lgc_push_stats(lua_State *L, const gc_heap_stats *st) {
   set_int(L, "allocated_bytes", st->allocated_bytes);
   set_int(L, "objects_allocated", st->objects_allocated);
   set_int(L, "gcs", st->gcs);
+  set_int(L, "old_to_new_slots", st->old_to_new_slots);
   set_int(L, "handles", st->handles);
   set_int(L, "virtual_time_us", st->virtual_time_us);
 }

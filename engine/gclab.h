@@ -373,6 +373,7 @@ typedef struct gc_heap_stats {
   uint64_t allocated_bytes;    /* since heap creation */
   uint64_t objects_allocated;  /* since heap creation */
   uint32_t gcs;                /* number of GCs */
+  uint64_t old_to_new_slots;   /* slots recorded in the OLD_TO_NEW remembered sets */
   uint32_t handles;            /* live handle-table entries */
   uint64_t virtual_time_us;
 } gc_heap_stats;

@@ -324,7 +324,8 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   return GC_OK;
 }
 
-static gc_status full_collect(gc_heap *h, gc_reason reason, const char *why, bool reduce) {
+/* A full GC of the configured kind (full_gc: mark_compact or mark_sweep). */
+gc_status full_collect(gc_heap *h, gc_reason reason, const char *why, bool reduce) {
   const gc_config *c = &h->cfg;
   gc_kind k = c->old_space.full_gc == GC_FULL_MARK_SWEEP ? GC_KIND_MARK_SWEEP : GC_KIND_MARK_COMPACT;
   return heap_collect(h, k, reason, why, c->old_space.compaction, reduce);
@@ -366,8 +367,7 @@ static gc_status ensure_under_limit(gc_heap *h, uint64_t need) {
 static gc_status collect_for_young(gc_heap *h, gc_reason reason) {
   gc_status st;
   if (h->marking == GC_MARKING_COMPLETE)
-    st = heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_FINALIZE_MARKING, "GC in old space requested",
-                      h->cfg.old_space.compaction, false);
+    st = full_collect(h, GC_REASON_FINALIZE_MARKING, "GC in old space requested", false);
   else if (old_gen_size(h) >= h->old_limit && h->marking == GC_MARKING_MARKING)
     st = full_collect(h, reason, "Incremental marking needs finalization", false);
   else if (old_gen_size(h) >= h->old_limit)
@@ -396,8 +396,7 @@ static gc_status before_alloc(gc_heap *h) {
       if (st != GC_OK) return st;
     }
     if (h->marking == GC_MARKING_COMPLETE) {
-      gc_status st = heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_FINALIZE_MARKING,
-                                  "GC in old space requested", h->cfg.old_space.compaction, false);
+      gc_status st = full_collect(h, GC_REASON_FINALIZE_MARKING, "GC in old space requested", false);
       if (st != GC_OK) return st;
     }
   }
@@ -945,6 +944,8 @@ void gc_stats(const gc_heap *h, gc_heap_stats *out) {
   out->allocated_bytes = h->allocated_total;
   out->objects_allocated = h->objects_allocated;
   out->gcs = h->gc_count;
+  for (const page *p = h->old.pages.head; p; p = p->next) out->old_to_new_slots += slot_set_count(p);
+  for (const page *p = h->lo.pages.head; p; p = p->next) out->old_to_new_slots += slot_set_count(p);
   out->handles = h->live_handles;
   out->virtual_time_us = h->vclock / 1000;
 }

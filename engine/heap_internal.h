@@ -529,6 +529,7 @@ void handles_update_after_full(gc_heap *h);
 void handles_visit_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud);
 
 /* heap.c policy */
+gc_status full_collect(gc_heap *h, gc_reason reason, const char *why, bool reduce);
 gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *collector_reason,
                        gc_compaction strategy, bool reduce_memory);
 void heap_count_work(gc_heap *h, uint64_t ns);

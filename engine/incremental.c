@@ -4,10 +4,11 @@
  *
  * Start: the roots turn grey.  Step: drain the worklist for a budget of
  * bytes.  When the worklist is empty the cycle is complete; the next
- * allocation (or gc_incremental_finish) runs the atomic pause, a
- * Mark-Compact that re-scans the roots, drains what is left, then sweeps or
- * compacts.  While marking, the Dijkstra insertion barrier (barrier in
- * heap_internal.h, slow path in marker.c) greys every white object stored
+ * allocation (or gc_incremental_finish) runs the atomic pause, a full GC
+ * of the configured kind (old_space.full_gc) that re-scans the roots,
+ * drains what is left, then sweeps or compacts.  While marking, the
+ * Dijkstra insertion barrier (barrier in heap_internal.h, slow path in
+ * marker.c) greys every white object stored
  * into a slot, and objects allocated in old space are black.
  *
  * Schedule (heap.c calls in): never while the old generation is below
@@ -70,8 +71,7 @@ gc_status gc_incremental_finish(gc_heap *h) {
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "incremental_finish: not allowed during a GC");
   if (h->marking == GC_MARKING_IDLE)
     return heap_fail(h, GC_ESTATE, "incremental_finish: no marking in progress");
-  return heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_FINALIZE_MARKING, "GC in old space requested",
-                      h->cfg.old_space.compaction, false);
+  return full_collect(h, GC_REASON_FINALIZE_MARKING, "GC in old space requested", false);
 }
 
 void incremental_maybe_start(gc_heap *h) {
