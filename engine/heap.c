@@ -575,33 +575,35 @@ gc_status gc_name_intern(gc_heap *h, const char *name, gc_name *out) {
 }
 
 /* gc_alloc_into's fast path takes default-sized objects of at most this
- * many slots, and this many init handles. */
+ * many slots, the first two of them set from init[]. */
 #define ALLOC_INTO_FAST_SLOTS 8
-#define ALLOC_INTO_KEEP 4
 
 /* gc_alloc_into's common case, tried first: nothing due before the
  * allocation and room in To-space (so no GC can run), a default-sized
- * object of a few slots, valid arguments.  It changes nothing before it is
- * sure to succeed, so on any doubt the general path starts over and
- * decides, or fails with its message, exactly as without it.  It makes no
- * call, so it needs no stack frame. */
+ * object of a few slots, at most two init handles, valid arguments.  It
+ * changes nothing before it is sure to succeed, so on any doubt the general
+ * path starts over and decides, or fails with its message, exactly as
+ * without it.  It makes no call, so it needs no stack frame. */
 static inline bool alloc_into_fast(gc_heap *h, uint32_t nslots, uint64_t bytes, gc_name name,
                                    const gc_handle *init, uint32_t ninit, gc_handle dst) {
   if (UNLIKELY(h->in_gc || h->stress_every || h->marking != GC_MARKING_IDLE) || bytes != 0 ||
-      nslots > ALLOC_INTO_FAST_SLOTS || ninit > nslots || ninit > ALLOC_INTO_KEEP || (ninit && !init) ||
-      name >= h->names.n)
+      nslots > ALLOC_INTO_FAST_SLOTS || ninit > nslots || ninit > 2 || name >= h->names.n)
     return false;
+  tagged v0 = 0, v1 = 0;
+  if (ninit) {
+    if (!init) return false;
+    const hentry *e;
+    if (init[0]) {
+      if (!(e = handle_try(h, init[0], true))) return false;
+      v0 = (tagged)e->addr;
+    }
+    if (ninit == 2 && init[1]) {
+      if (!(e = handle_try(h, init[1], true))) return false;
+      v1 = (tagged)e->addr;
+    }
+  }
   hentry *d = handle_try(h, dst, false);
   if (!d) return false;
-  addr_t val[ALLOC_INTO_KEEP] = {0};
-  uint32_t nrefs = 0;
-  for (uint32_t i = 0; i < ninit; i++) {
-    if (!init[i]) continue;
-    const hentry *e = handle_try(h, init[i], true);
-    if (!e) return false;
-    val[i] = e->addr;
-    nrefs++;
-  }
   uint64_t size = gc_default_size(nslots);
   addr_t a = h->nw.top;
   if (UNLIKELY(size > h->cfg.large_object.threshold || size > h->old_max || a + size > h->nw.limit))
@@ -609,18 +611,20 @@ static inline bool alloc_into_fast(gc_heap *h, uint32_t nslots, uint64_t bytes, 
   h->nw.top = a + size; /* as new_space_alloc and alloc_fast */
   h->nw.size += size;
   h->nw.objects++;
-  obj *o = O(a); /* as obj_init, with the init values for slots */
+  obj *o = O(a); /* as obj_init, with the init values in slots 0 and 1 */
   o->w0 = size | ((uint64_t)nslots << 32);
   o->id = h->next_id++;
   o->meta = make_meta(name, 0, GC_WHITE);
-  for (uint32_t i = 0; i < nslots; i++) o->slots[i] = i < ALLOC_INTO_KEEP ? (tagged)val[i] : 0;
+  if (nslots > 0) o->slots[0] = v0;
+  if (nslots > 1) o->slots[1] = v1;
+  for (uint32_t i = 2; i < nslots; i++) o->slots[i] = 0;
   /* count_alloc, with the stores' clock in the same addition (young, no
    * marking: the stores need no barrier). */
   h->allocated_since_gc += size;
   h->allocated_since_full += size;
   h->allocated_total += size;
   h->objects_allocated++;
-  count_mutator(h, h->cfg.cost.alloc_ns + (uint64_t)nrefs * h->cfg.cost.store_ns);
+  count_mutator(h, h->cfg.cost.alloc_ns + (uint64_t)((v0 != 0) + (v1 != 0)) * h->cfg.cost.store_ns);
   handle_retarget(d, a);
   return true;
 }
