@@ -15,7 +15,7 @@
  * default initial semispace (1 MiB) and the default maximum (16 MiB), set
  * through semi_space_initial; everything else is the default config.
  *
- * Usage: bench_scavenge_copy [repetitions (11)]
+ * Usage: bench_scavenge_copy [repetitions (21)]
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -104,39 +104,51 @@ static double measure_memcpy(char *dst, const char *src, uint64_t bytes) {
 }
 
 static bool run(uint64_t semi, int reps) {
-  double ts[101], tm[101];
+  double ts[101], tm[101], frac[101];
   sample s = {0};
+  char *src = NULL, *dst = NULL;
+  /* Each repetition times a scavenge and then memcpy of the bytes it
+   * copied (the best of five, buffers warmed just before), so that the two
+   * share the machine's load at the time; the fraction is the median of
+   * the repetitions' fractions. */
   for (int i = 0; i < reps; i++) {
     s = measure_scavenge(semi);
     ts[i] = s.seconds;
+    if (!src) {
+      src = calloc(1, s.bytes + 1);
+      dst = calloc(1, s.bytes + 1);
+      if (!src || !dst) {
+        fprintf(stderr, "bench_scavenge_copy: out of memory\n");
+        exit(1);
+      }
+      for (uint64_t k = 0; k < s.bytes; k++) src[k] = (char)(k * 131);
+    }
+    measure_memcpy(dst, src, s.bytes); /* warm-up */
+    tm[i] = measure_memcpy(dst, src, s.bytes);
+    for (int k = 0; k < 4; k++) { /* memcpy at its best */
+      double t = measure_memcpy(dst, src, s.bytes);
+      if (t < tm[i]) tm[i] = t;
+    }
+    frac[i] = tm[i] / ts[i]; /* (bytes / ts) / (bytes / tm) */
   }
-  char *src = calloc(1, s.bytes + 1), *dst = calloc(1, s.bytes + 1);
-  if (!src || !dst) {
-    fprintf(stderr, "bench_scavenge_copy: out of memory\n");
-    exit(1);
-  }
-  for (uint64_t i = 0; i < s.bytes; i++) src[i] = (char)(i * 131);
-  memset(dst, 1, s.bytes); /* fault the pages in */
-  measure_memcpy(dst, src, s.bytes); /* warm-up */
-  for (int i = 0; i < reps; i++) tm[i] = measure_memcpy(dst, src, s.bytes);
   free(src);
   free(dst);
 
-  double t = bench_median(ts, reps), m = bench_median(tm, reps);
-  double rate = (double)s.bytes / t, mrate = (double)s.bytes / m, frac = rate / mrate;
+  double t = bench_median(ts, reps), m = bench_median(tm, reps), f = bench_median(frac, reps);
+  double rate = (double)s.bytes / t, mrate = (double)s.bytes / m;
   printf("scavenge copy, %llu KiB semispace: %llu bytes (%llu objects of %d bytes, a linked list) "
          "in %.3f ms = %.2f GB/s; memcpy of the same bytes %.3f ms = %.2f GB/s; "
          "scavenge/memcpy %.1f%% (target >= %.0f%%: %s)\n",
          (unsigned long long)(semi >> 10), (unsigned long long)s.bytes,
          (unsigned long long)s.objects, NODE_BYTES, t * 1e3, rate / 1e9, m * 1e3, mrate / 1e9,
-         frac * 100, TARGET_FRACTION * 100, frac >= TARGET_FRACTION ? "met" : "MISSED");
-  return frac >= TARGET_FRACTION;
+         f * 100, TARGET_FRACTION * 100, f >= TARGET_FRACTION ? "met" : "MISSED");
+  return f >= TARGET_FRACTION;
 }
 
 int main(int argc, char **argv) {
-  int reps = argc > 1 ? atoi(argv[1]) : 11;
+  int reps = argc > 1 ? atoi(argv[1]) : 21;
   if (reps < 1 || reps > 101) {
-    fprintf(stderr, "usage: bench_scavenge_copy [repetitions 1..101 (11)]\n");
+    fprintf(stderr, "usage: bench_scavenge_copy [repetitions 1..101 (21)]\n");
     return 2;
   }
   gc_config def;
