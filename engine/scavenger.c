@@ -57,12 +57,13 @@ static inline void copy_object(addr_t to, addr_t from, uint64_t size) {
 }
 
 /* Move the object at `a` to `to`: copy it, leave a forwarding address,
- * and age the copy (one more scavenge survived). */
+ * and age the copy (one more scavenge survived; obj_set_age's cap of 255
+ * as a test on the old age). */
 static inline obj *move_object(addr_t a, addr_t to, uint64_t size) {
   copy_object(to, a, size);
   set_forwarding(O(a), to);
   obj *n = O(to);
-  obj_set_age(n, obj_age(n) + 1);
+  if (LIKELY(obj_age(n) < 255)) n->meta += 1ull << 32;
   return n;
 }
 
@@ -143,15 +144,24 @@ static inline bool in_from(const gc_heap *h, tagged v) {
   return is_ptr(v) && from_flags(page_of(h, (addr_t)v)->flags);
 }
 
+/* The page table, copied into locals for the scan loop: it does not change
+ * during a scavenge, and as locals the compiler keeps it in registers
+ * instead of reloading it from the heap after every copy. */
+typedef struct page_map {
+  page *const *table;
+  addr_t base;
+  uint32_t shift;
+} page_map;
+
 /* Scan a copy in To-space: the Cheney scan's inner loop.  A young holder
  * needs no remembered-set entry, so this is scan_object without them. */
-static inline void scan_copy(gc_heap *h, addr_t a) {
+static inline void scan_copy(gc_heap *h, page_map pm, addr_t a) {
   obj *o = O(a);
   uint32_t n = obj_nslots(o);
   for (uint32_t i = 0; i < n; i++) {
     tagged v = o->slots[i];
     if (!is_ptr(v)) continue;
-    uint32_t f = page_of(h, (addr_t)v)->flags;
+    uint32_t f = pm.table[((addr_t)v - pm.base) >> pm.shift]->flags;
     if (from_flags(f)) o->slots[i] = (tagged)evacuate(h, (addr_t)v, f);
   }
 }
@@ -192,23 +202,26 @@ static bool remembered_slot(gc_heap *h, page *p, addr_t slot, void *ud) {
   return (page_of(h, (addr_t)v)->flags & PAGE_TO) != 0;
 }
 
-/* Drain the Cheney scan and the promotion worklist until both are empty. */
-static void process(gc_heap *h, page **scan_page, addr_t *scan) {
+/* Drain the Cheney scan and the promotion worklist until both are empty.
+ * The scan position lives in locals while it runs. */
+static void process(gc_heap *h, page **scan_page_io, addr_t *scan_io) {
+  const page_map pm = {h->page_table, h->base, h->page_shift};
+  page *sp = *scan_page_io;
+  addr_t scan = *scan_io;
   for (;;) {
     bool progress = false;
-    while (*scan_page) {
-      page *p = *scan_page;
-      addr_t end = (p == h->nw.alloc_page) ? h->nw.top : p->top;
-      if (*scan < end) {
-        uint64_t w0 = O(*scan)->w0;
-        if (!w0_filler(w0)) scan_copy(h, *scan);
-        *scan += w0 & 0xfffffff8u;
+    while (sp) {
+      /* The end moves as copies are made in the page being scanned. */
+      addr_t end;
+      while (scan < (end = (sp == h->nw.alloc_page) ? h->nw.top : sp->top)) {
+        uint64_t w0 = O(scan)->w0;
+        if (!w0_filler(w0)) scan_copy(h, pm, scan);
+        scan += w0 & 0xfffffff8u;
         progress = true;
-        continue;
       }
-      if (p == h->nw.alloc_page) break;
-      *scan_page = p->next;
-      if (*scan_page) *scan = (*scan_page)->start;
+      if (sp == h->nw.alloc_page) break;
+      sp = sp->next;
+      if (sp) scan = sp->start;
     }
     while (h->promo.n) {
       addr_t a = h->promo.v[--h->promo.n];
@@ -217,6 +230,8 @@ static void process(gc_heap *h, page **scan_page, addr_t *scan) {
     }
     if (!progress) break;
   }
+  *scan_page_io = sp;
+  *scan_io = scan;
 }
 
 void scavenge(gc_heap *h) {
