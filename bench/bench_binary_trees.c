@@ -17,6 +17,12 @@
  * JSObject (a 24-byte header plus two tagged slots); a leaf has both slots
  * empty.  The check sums must agree across all columns.
  *
+ * Each run is a child process of its own (a fresh program, as the
+ * benchmarks game runs it), timed by its CPU time (the machine is shared;
+ * Boehm runs single-threaded here, as the program does not declare threads)
+ * with the wall time beside it.  The columns take turns, and gclab/boehm is
+ * the median of the ratios of runs made back to back.
+ *
  * Usage: bench_binary_trees [max_depth (16)] [repetitions (7)]
  *                           [gclab|handles|boehm|malloc]
  * (the third argument runs one column only, for profiling).  Prints the
@@ -27,7 +33,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench_util.h"
 #include "gclab.h"
@@ -299,6 +307,52 @@ typedef struct variant {
   bool on;
 } variant;
 
+/* One run's measurements. */
+typedef struct result {
+  double cpu, wall;
+  size_t gcs;
+  sums sums;
+} result;
+
+/* Run a column in a child process, so that every run starts as a fresh
+ * program does: gclab makes a new heap each run anyway, and Boehm's heap
+ * and malloc's arenas would otherwise stay grown from the runs before. */
+static void run_fresh(const variant *v, int max, result *out) {
+  int fd[2];
+  if (pipe(fd) != 0) {
+    perror("bench_binary_trees: pipe");
+    exit(1);
+  }
+  fflush(stdout);
+  pid_t pid = fork();
+  if (pid < 0) {
+    perror("bench_binary_trees: fork");
+    exit(1);
+  }
+  if (pid == 0) {
+    close(fd[0]);
+#ifdef GCLAB_HAVE_BOEHM
+    GC_INIT();
+#endif
+    result r;
+    memset(&r, 0, sizeof r);
+    double w0 = bench_now(), c0 = bench_cpu_now();
+    v->run(max, &r.sums, &r.gcs);
+    r.cpu = bench_cpu_now() - c0;
+    r.wall = bench_now() - w0;
+    _exit(write(fd[1], &r, sizeof r) == (ssize_t)sizeof r ? 0 : 1);
+  }
+  close(fd[1]);
+  ssize_t n = read(fd[0], out, sizeof *out);
+  close(fd[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (n != (ssize_t)sizeof *out || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    fprintf(stderr, "bench_binary_trees: the %s run failed\n", v->name);
+    exit(1);
+  }
+}
+
 static bool sums_equal(const sums *a, const sums *b) {
   return a->n == b->n && memcmp(a->v, b->v, (size_t)a->n * sizeof a->v[0]) == 0;
 }
@@ -337,21 +391,18 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_binary_trees: no column named %s in this build\n", only);
     return 2;
   }
-#ifdef GCLAB_HAVE_BOEHM
-  GC_INIT();
-#endif
   /* Interleave the columns so that machine noise spreads evenly. */
   bool ok = true;
   for (int i = 0; i < reps; i++)
     for (int k = 0; k < nv; k++) {
       if (!v[k].on) continue;
-      sums s = {0};
-      double w0 = bench_now(), c0 = bench_cpu_now();
-      v[k].run(max, &s, &v[k].gcs);
-      v[k].t[i] = bench_cpu_now() - c0;
-      v[k].wall[i] = bench_now() - w0;
-      if (i == 0) v[k].sums = s;
-      ok &= sums_equal(&s, &v[k].sums);
+      result r;
+      run_fresh(&v[k], max, &r);
+      v[k].t[i] = r.cpu;
+      v[k].wall[i] = r.wall;
+      v[k].gcs = r.gcs;
+      if (i == 0) v[k].sums = r.sums;
+      ok &= sums_equal(&r.sums, &v[k].sums);
     }
 
   double t[4] = {0}, w[4] = {0};
