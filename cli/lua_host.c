@@ -6,16 +6,18 @@
  * modules (scripts/runner/ (every .lua file), embedded at build time by cli/cli.cmake as
  * C arrays, so `gclab` works from any directory) and a small native module
  * `gclab.runner.sys` with the file-system calls the runner needs and plain
- * Lua lacks.  GCLAB_RUNNER_DIR=DIR loads the runner's Lua from DIR instead
+ * Lua lacks (listdir, kind, mkdir, getcwd, realpath: baselines are files in
+ * directories).  GCLAB_RUNNER_DIR=DIR loads the runner's Lua from DIR instead
  * (for working on the runner without rebuilding).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* POSIX.1-2008 plus realpath */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -59,6 +61,46 @@ static int sys_kind(lua_State *L) {
   return 1;
 }
 
+/* mkdir(path) -> true | nil, err   (one level; an existing directory is fine) */
+static int sys_mkdir(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  struct stat st;
+  if (mkdir(path, 0777) != 0 && !(errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))) {
+    luaL_pushfail(L);
+    lua_pushfstring(L, "%s: %s", path, strerror(errno));
+    return 2;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* getcwd() -> path | nil, err */
+static int sys_getcwd(lua_State *L) {
+  char *p = getcwd(NULL, 0);
+  if (!p) {
+    luaL_pushfail(L);
+    lua_pushstring(L, strerror(errno));
+    return 2;
+  }
+  lua_pushstring(L, p);
+  free(p);
+  return 1;
+}
+
+/* realpath(path) -> absolute path without symlinks, . or .. | nil, err */
+static int sys_realpath(lua_State *L) {
+  const char *path = luaL_checkstring(L, 1);
+  char *p = realpath(path, NULL);
+  if (!p) {
+    luaL_pushfail(L);
+    lua_pushfstring(L, "%s: %s", path, strerror(errno));
+    return 2;
+  }
+  lua_pushstring(L, p);
+  free(p);
+  return 1;
+}
+
 static int sys_version(lua_State *L) {
   lua_pushstring(L, GCLAB_VERSION_STRING);
   return 1;
@@ -66,7 +108,9 @@ static int sys_version(lua_State *L) {
 
 static int open_sys(lua_State *L) {
   static const luaL_Reg f[] = {
-      {"listdir", sys_listdir}, {"kind", sys_kind}, {"version", sys_version}, {NULL, NULL}};
+      {"listdir", sys_listdir}, {"kind", sys_kind},       {"mkdir", sys_mkdir},
+      {"getcwd", sys_getcwd},   {"realpath", sys_realpath}, {"version", sys_version},
+      {NULL, NULL}};
   luaL_newlib(L, f);
   return 1;
 }
