@@ -1,8 +1,10 @@
 -- report.lua -- what the runner prints: TAP on stdout as results arrive,
 -- and JUnit XML written at the end when --junit FILE is given.
 --
--- A result is {n, title, file, name, config, status = "pass"|"fail"|"skip",
--- message, where, skip_reason}.  Output holds no wall-clock value, address
+-- A result is {n, title, file, name, config, status = "pass"|"fail"|"skip"|
+-- "xfail", message, where, skip_reason, todo}.  "xfail" is a failure the
+-- scenario declared for this configuration (fails_on): TAP's
+-- `not ok ... # TODO`, which counts as passed.  Output holds no wall-clock value, address
 -- or anything else that varies between runs of the same input.
 
 local M = {}
@@ -13,7 +15,7 @@ local Tap = {}
 Tap.__index = Tap
 
 function M.tap(out)
-  return setmetatable({out = out or io.stdout, passed = 0, failed = 0, skipped = 0}, Tap)
+  return setmetatable({out = out or io.stdout, passed = 0, failed = 0, skipped = 0, xfailed = 0}, Tap)
 end
 
 function Tap:line(s) self.out:write(s, "\n") end
@@ -39,8 +41,13 @@ function Tap:result(r)
     self.skipped = self.skipped + 1
     self:line(string.format("ok %d - %s # SKIP %s", r.n, r.title, r.skip_reason or ""))
   else
-    self.failed = self.failed + 1
-    self:line(string.format("not ok %d - %s", r.n, r.title))
+    if r.status == "xfail" then
+      self.xfailed = self.xfailed + 1
+      self:line(string.format("not ok %d - %s # TODO %s", r.n, r.title, r.todo or "expected failure"))
+    else
+      self.failed = self.failed + 1
+      self:line(string.format("not ok %d - %s", r.n, r.title))
+    end
     local msg = r.message or "failed"
     if r.where and msg:sub(1, #r.where + 1) ~= r.where .. ":" then
       self:diag("  at " .. r.where)
@@ -54,7 +61,11 @@ function Tap:finish(total, notes)
   self:line("1.." .. total)
   for _, n in ipairs(notes or {}) do self:diag(n) end
   if self.skipped > 0 then self:diag(self.skipped .. " skipped") end
-  self:line(string.format("%d passed, %d failed", self.passed + self.skipped, self.failed))
+  if self.xfailed > 0 then
+    local what = self.xfailed == 1 and " expected failure" or " expected failures"
+    self:diag(self.xfailed .. what .. " (fails_on)")
+  end
+  self:line(string.format("%d passed, %d failed", self.passed + self.skipped + self.xfailed, self.failed))
   self.out:flush()
 end
 
@@ -82,7 +93,7 @@ function M.write_junit(path, results)
     end
     s.cases[#s.cases + 1] = r
     if r.status == "fail" then s.failures = s.failures + 1 end
-    if r.status == "skip" then s.skipped = s.skipped + 1 end
+    if r.status == "skip" or r.status == "xfail" then s.skipped = s.skipped + 1 end
   end
   local total, failures, skipped = #results, 0, 0
   for _, k in ipairs(order) do
@@ -102,9 +113,11 @@ function M.write_junit(path, results)
         xml_escape(r.name))
       if r.status == "pass" then
         b[#b + 1] = open .. "/>"
-      elseif r.status == "skip" then
+      elseif r.status == "skip" or r.status == "xfail" then
+        local why = r.status == "skip" and (r.skip_reason or "")
+          or ((r.todo or "expected failure") .. ": " .. (r.message or ""):match("[^\n]*"))
         b[#b + 1] = open .. ">"
-        b[#b + 1] = string.format('      <skipped message="%s"/>', xml_escape(r.skip_reason or ""))
+        b[#b + 1] = string.format('      <skipped message="%s"/>', xml_escape(why))
         b[#b + 1] = "    </testcase>"
       else
         local msg = r.message or "failed"
