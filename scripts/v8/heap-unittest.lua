@@ -8,12 +8,15 @@ scenario("promoting an object that points to a young object records the slot", T
   heap:scavenge()            -- parent: age 1
   local child = heap:alloc(1, 0, "Child")
   parent[1] = child          -- young -> young: no remembered slot needed yet
+  expect(heap:stats().old_to_new_slots).to_be(0)
   heap:scavenge()            -- parent promoted, child copied: old -> new now
   expect(parent.space).to_be("old")
   expect(child.space).to_be("new")
+  expect(heap:stats().old_to_new_slots, "exactly one OLD_TO_NEW slot").to_be(1)
   heap:scavenge()            -- only the recorded slot keeps child alive
   expect(child.alive).to_be(true)
   expect(parent[1]).to_be(child)
+  expect(heap:stats().old_to_new_slots, "dropped once child is promoted").to_be(0)
 end)
 
 scenario("growing new space doubles it", TINY, function(heap)
