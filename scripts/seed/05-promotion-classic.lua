@@ -29,7 +29,7 @@ scenario("past 25% of To-space, survivors are promoted at once", CLASSIC, functi
 end)
 
 scenario("the age mark policy would have copied them all",
-  {config = "../../configs/tiny.yaml"}, function(heap)
+  {config = {"../../configs/tiny.yaml", new_space = {promotion = {policy = "age_mark"}}}}, function(heap)
   local objs = fill_live(heap, 0.6)
   local ev = heap:scavenge()
   expect(ev.promoted_objects).to_be(0)
