@@ -67,11 +67,9 @@ static inline obj *move_object(addr_t a, addr_t to, uint64_t size) {
   return n;
 }
 
-/* A copy within new space: To-space's counters and the event's. */
+/* A copy within new space: To-space's counters.  (The event's copied
+ * bytes and objects are To-space's at the end: the flip emptied it.) */
 static inline void count_copy(gc_heap *h, uint64_t size) {
-  gc_event *ev = h->cur;
-  ev->copied_bytes += size;
-  ev->copied_objects++;
   h->nw.size += size;
   h->nw.objects++;
 }
@@ -246,6 +244,8 @@ void scavenge(gc_heap *h) {
   for (page *p = h->old.pages.head; p; p = p->next) slot_set_iterate(h, p, remembered_slot, NULL);
   for (page *p = h->lo.pages.head; p; p = p->next) slot_set_iterate(h, p, remembered_slot, NULL);
   process(h, &scan_page, &scan);
+  ev->copied_bytes = h->nw.size; /* all of To-space is copies (see count_copy) */
+  ev->copied_objects = h->nw.objects;
 
   handles_update_after_scavenge(h);
   if (h->marking != GC_MARKING_IDLE) incremental_after_scavenge(h);
