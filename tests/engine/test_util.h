@@ -44,6 +44,13 @@ static inline gc_heap *new_heap(const gc_config *c) {
   return h;
 }
 
+/* A fresh heap of small_config(). */
+static inline gc_heap *small_heap(void) {
+  gc_config c;
+  small_config(&c);
+  return new_heap(&c);
+}
+
 static inline gc_object_info info_of(gc_heap *h, gc_handle x) {
   gc_object_info i;
   OK(h, gc_object_info_get(h, x, &i));

@@ -8,9 +8,7 @@
 
 static void test_reachable_survive_unreachable_die(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = small_heap();
   gc_handle root = rooted(h, 2, "Root");
   gc_handle child = alloc_obj(h, 1, "Child");
   OK(h, gc_slot_set_ref(h, root, 0, child));
@@ -37,9 +35,7 @@ static void test_reachable_survive_unreachable_die(void **state) {
 
 static void test_cycles_die(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = small_heap();
   gc_handle a = alloc_obj(h, 1, "A"), b = alloc_obj(h, 1, "B"), s = alloc_obj(h, 1, "Self");
   OK(h, gc_slot_set_ref(h, a, 0, b));
   OK(h, gc_slot_set_ref(h, b, 0, a));
@@ -62,9 +58,7 @@ static void test_cycles_die(void **state) {
 
 static void test_dag_shared_child_copied_once(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = small_heap();
   gc_handle root = rooted(h, 2, "Root");
   gc_handle p1 = alloc_obj(h, 1, "P1"), p2 = alloc_obj(h, 1, "P2"), kid = alloc_obj(h, 0, "Kid");
   OK(h, gc_slot_set_ref(h, root, 0, p1));
@@ -207,18 +201,15 @@ static void test_classic_promotion(void **state) {
   gc_heap_free(h);
 }
 
-static size_t remembered_slots(gc_heap *h) {
-  size_t n = 0;
-  for (page *p = h->old.pages.head; p; p = p->next) n += slot_set_count(p);
-  for (page *p = h->lo.pages.head; p; p = p->next) n += slot_set_count(p);
-  return n;
+static uint64_t remembered_slots(gc_heap *h) {
+  gc_heap_stats st;
+  gc_stats(h, &st);
+  return st.old_to_new_slots;
 }
 
 static void test_remembered_set_keeps_young_alive(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = small_heap();
   gc_handle holder = rooted(h, 1, "Holder");
   OK(h, gc_scavenge(h));
   OK(h, gc_scavenge(h));
@@ -243,9 +234,7 @@ static void test_remembered_set_keeps_young_alive(void **state) {
 
 static void test_promoted_object_pointing_young_is_remembered(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = small_heap();
   gc_handle parent = rooted(h, 1, "Parent");
   OK(h, gc_scavenge(h)); /* parent age 1 */
   gc_handle kid = alloc_obj(h, 0, "Kid");
@@ -262,9 +251,7 @@ static void test_promoted_object_pointing_young_is_remembered(void **state) {
 
 static void test_overwritten_old_to_new_slot_lets_young_die(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = small_heap();
   gc_handle holder = rooted(h, 1, "Holder");
   OK(h, gc_scavenge(h));
   OK(h, gc_scavenge(h));
@@ -279,9 +266,7 @@ static void test_overwritten_old_to_new_slot_lets_young_die(void **state) {
 
 static void test_semispace_growth(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = small_heap();
   gc_heap_stats st;
   gc_stats(h, &st);
   assert_int_equal(st.semi_space_capacity, 16384);
@@ -308,9 +293,7 @@ static void test_semispace_growth(void **state) {
 
 static void test_allocation_failure_scavenges(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = small_heap();
   for (int i = 0; i < 2000; i++) {
     gc_handle x = alloc_obj(h, 2, "Garbage");
     OK(h, gc_handle_release(h, x));
@@ -326,9 +309,7 @@ static void test_allocation_failure_scavenges(void **state) {
 
 static void test_handles_follow_and_scopes_root(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = small_heap();
   gc_scope s;
   OK(h, gc_scope_open(h, &s));
   gc_handle a = alloc_obj(h, 0, "InScope");
@@ -479,9 +460,7 @@ static void test_verifier_catches_stray_colour_and_counters(void **state) {
 
 static void test_verifier_catches_from_space_pointer(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = small_heap();
   gc_handle r = rooted(h, 1, "Root");
   gc_handle k = alloc_obj(h, 0, "Kid");
   OK(h, gc_slot_set_ref(h, r, 0, k));
@@ -514,9 +493,7 @@ static void test_deterministic_addresses(void **state) {
 
 static void test_young_large_object_promoted_by_relinking(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = small_heap();
   gc_handle big;
   OK(h, gc_alloc(h, 4, 10000, "Big", &big));
   OK(h, gc_root(h, big));
