@@ -187,8 +187,8 @@ gc_status gc_scope_close(gc_heap *heap, gc_scope scope);
  * released one may not.  Ids, events and the virtual clock are those of
  * the equivalent gc_alloc + gc_slot_set_ref (or gc_slot_handle) calls. */
 
-/* An object name interned once (gc_alloc interns its string argument on
- * every call).  0 is "Object". */
+/* An object name interned once (gc_alloc looks its string argument up on
+ * every call).  0 is "Object"; NULL interns as "Object". */
 typedef uint32_t gc_name;
 gc_status gc_name_intern(gc_heap *heap, const char *name, gc_name *out);
 
