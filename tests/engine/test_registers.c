@@ -8,12 +8,6 @@
  */
 #include "test_util.h"
 
-static gc_heap *small_heap(void) {
-  gc_config c;
-  small_config(&c);
-  return new_heap(&c);
-}
-
 static gc_name name_of(gc_heap *h, const char *s) {
   gc_name n;
   OK(h, gc_name_intern(h, s, &n));
