@@ -14,12 +14,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static gc_heap *small_heap(void) {
-  gc_config c;
-  small_config(&c);
-  return new_heap(&c);
-}
-
 /* The engine's address of a handle's object (test-only, for corruption). */
 static addr_t addr_of(gc_heap *h, gc_handle x) {
   return h->handles[(uint32_t)(x & 0xffffffffu) - 1].addr;
