@@ -103,7 +103,10 @@ static double measure_memcpy(char *dst, const char *src, uint64_t bytes) {
   return t;
 }
 
-static bool run(uint64_t semi, int reps) {
+/* The target applies to a copy larger than the caches, where memcpy measures
+ * memory bandwidth; a 1 MiB warm memcpy runs from L2 and is shown for
+ * information only. */
+static bool run(uint64_t semi, int reps, bool has_target) {
   double ts[101], tm[101], frac[101];
   sample s = {0};
   char *src = NULL, *dst = NULL;
@@ -138,10 +141,15 @@ static bool run(uint64_t semi, int reps) {
   double rate = (double)s.bytes / t, mrate = (double)s.bytes / m;
   printf("scavenge copy, %llu KiB semispace: %llu bytes (%llu objects of %d bytes, a linked list) "
          "in %.3f ms = %.2f GB/s; memcpy of the same bytes %.3f ms = %.2f GB/s; "
-         "scavenge/memcpy %.1f%% (target >= %.0f%%: %s)\n",
+         "scavenge/memcpy %.1f%% ",
          (unsigned long long)(semi >> 10), (unsigned long long)s.bytes,
          (unsigned long long)s.objects, NODE_BYTES, t * 1e3, rate / 1e9, m * 1e3, mrate / 1e9,
-         f * 100, TARGET_FRACTION * 100, f >= TARGET_FRACTION ? "met" : "MISSED");
+         f * 100);
+  if (has_target)
+    printf("(target >= %.0f%% of memory bandwidth: %s)\n", TARGET_FRACTION * 100,
+           f >= TARGET_FRACTION ? "met" : "MISSED");
+  else
+    printf("(in cache: memcpy runs from L2 here; no target)\n");
   return f >= TARGET_FRACTION;
 }
 
@@ -154,7 +162,7 @@ int main(int argc, char **argv) {
   gc_config def;
   gc_config_default(&def);
   printf("scavenge copy rate (median of %d runs, one scavenge each):\n", reps);
-  run(def.new_space.semi_space_initial, reps);
-  run(def.new_space.semi_space_max, reps);
+  run(def.new_space.semi_space_initial, reps, false);
+  run(def.new_space.semi_space_max, reps, true);
   return 0;
 }
