@@ -331,29 +331,42 @@ gc_status full_collect(gc_heap *h, gc_reason reason, const char *why, bool reduc
   return heap_collect(h, k, reason, why, c->old_space.compaction, reduce);
 }
 
-/* Can old space absorb every young object if all were promoted? */
+/* Can old space absorb every young object if all were promoted?  V8's
+ * CanPromoteYoungAndExpandOldGeneration: the worst case, new space's
+ * capacity plus the young large objects, on top of the old generation's
+ * committed pages (the measure of the heap limit, below) must fit under the
+ * maximum. */
 static bool can_promote_young(const gc_heap *h) {
-  return old_gen_size(h) + h->nw.size + h->nlo.size <= h->old_max;
+  return old_gen_committed(h) + h->nw.capacity + h->nlo.size <= h->old_max;
+}
+
+/* Young bytes that a full GC left in new space because promoting them would
+ * have passed the maximum.  V8 promotes every survivor of a full GC
+ * (always_promote_young) and then finds its old generation over the limit;
+ * here they count as over it too. */
+static uint64_t young_left_behind(const gc_heap *h) {
+  return h->cfg.old_space.always_promote_young ? h->nw.size + h->nlo.size : 0;
 }
 
 /* The heap limit: the old generation's committed pages (V8's
  * OldGenerationCapacity: holes count, so fragmentation can exhaust it) plus
- * `need` more bytes must fit under the maximum.  Near-limit callback, then
+ * `need` more bytes, plus after a full GC (after_full) the young survivors it
+ * could not promote, must fit under the maximum.  Near-limit callback, then
  * last-resort GCs (memory-reducing Mark-Compacts, which may compact), then
  * OOM. */
-static gc_status ensure_under_limit(gc_heap *h, uint64_t need) {
-  if (old_gen_committed(h) + need <= h->old_max) return GC_OK;
+static gc_status ensure_under_limit(gc_heap *h, uint64_t need, bool after_full) {
+  if (old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) <= h->old_max) return GC_OK;
   if (h->near_limit) {
     h->in_gc = true;
     uint64_t m = h->near_limit(h->near_limit_ud, h->old_max, h->initial_old_max);
     h->in_gc = false;
     if (m > h->old_max) gc_set_old_max(h, m);
-    if (old_gen_committed(h) + need <= h->old_max) return GC_OK;
+    if (old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) <= h->old_max) return GC_OK;
   }
   for (uint32_t i = 0; i < h->cfg.old_space.last_resort_gcs; i++) {
     gc_status st = heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_LAST_RESORT, "", h->cfg.old_space.compaction, true);
     if (st != GC_OK) return st;
-    if (old_gen_committed(h) + need <= h->old_max) return GC_OK;
+    if (old_gen_committed(h) + need + young_left_behind(h) <= h->old_max) return GC_OK;
   }
   return heap_fail(h, GC_EOOM,
                    "%s (old generation %llu bytes of objects in %llu committed, maximum %llu bytes, "
@@ -366,6 +379,7 @@ static gc_status ensure_under_limit(gc_heap *h, uint64_t need) {
 /* A young allocation failed: choose and run the collection. */
 static gc_status collect_for_young(gc_heap *h, gc_reason reason) {
   gc_status st;
+  bool full = true;
   if (h->marking == GC_MARKING_COMPLETE)
     st = full_collect(h, GC_REASON_FINALIZE_MARKING, "GC in old space requested", false);
   else if (old_gen_size(h) >= h->old_limit && h->marking == GC_MARKING_MARKING)
@@ -374,10 +388,12 @@ static gc_status collect_for_young(gc_heap *h, gc_reason reason) {
     st = full_collect(h, reason, "GC in old space requested", false);
   else if (!can_promote_young(h))
     st = full_collect(h, reason, "scavenge might not succeed", false);
-  else
+  else {
+    full = false;
     st = heap_collect(h, GC_KIND_SCAVENGE, reason, "", h->cfg.old_space.compaction, false);
+  }
   if (st != GC_OK) return st;
-  return ensure_under_limit(h, 0);
+  return ensure_under_limit(h, 0, full);
 }
 
 /* Work due before an allocation: stress scavenges and incremental steps.
@@ -408,7 +424,7 @@ static gc_status alloc_large(gc_heap *h, uint64_t size, addr_t *out) {
   if (old_gen_committed(h) + h->nlo.committed + pages > h->old_max || old_gen_size(h) >= h->old_limit) {
     gc_status st = full_collect(h, GC_REASON_ALLOCATION_FAILURE, "GC in old space requested", false);
     if (st != GC_OK) return st;
-    st = ensure_under_limit(h, h->nlo.committed + pages);
+    st = ensure_under_limit(h, h->nlo.committed + pages, true);
     if (st != GC_OK) return st;
   }
   addr_t a = lo_alloc(h, size, true);
@@ -431,7 +447,7 @@ static gc_status alloc_young(gc_heap *h, uint64_t size, addr_t *out, bool *in_ol
   }
   if (!a) {
     /* New space is full of survivors: allocate in old space (pretenure). */
-    gc_status st = ensure_under_limit(h, size);
+    gc_status st = ensure_under_limit(h, size, false);
     if (st != GC_OK) return st;
     a = old_space_alloc(h, size);
     if (!a) return heap_fail(h, GC_EOOM, "%s (no address space left)", GC_OOM_MESSAGE);
