@@ -1,0 +1,115 @@
+-- Fidelity: a leak that runs out of heap, replayed from shared/reference/
+-- node20/leak.js and compared with `node --trace-gc --max-old-space-size=32
+-- --max-semi-space-size=1 leak.js 3000000` (leak-oom-32m.trace; the
+-- side-by-side is in docs/fidelity.md).
+--
+--   const keep = [];
+--   for (let i = 0; i < n; i++) { const o = {a: i, b: null}; if (i % 4 === 0) keep.push(o); }
+--
+-- {a, b} is heap:alloc(2) (40 bytes).  Its fields are left empty: V8
+-- initialises a literal's fields as part of the allocation (no separate
+-- store), and a small integer is not a pointer, so no collector looks at
+-- it; the store would only cost time in Lua.  `keep`
+-- is a JSArray: a rooted holder whose slot 1 is its elements, a FixedArray
+-- that push() replaces by a larger copy when full, growing as V8's
+-- JSObject::NewElementsCapacity does (new = old + old/2 + 16).  Past 128 KiB
+-- the elements are a large object.  `o` is rooted while push() allocates
+-- (it is on the JS stack).  Full size: the heap fills at about 2.7 million
+-- of the 3 million iterations.
+--
+-- Pins node20.yaml with the reference's two flags, so it behaves the same
+-- under every bundled profile (differs = {}).
+
+local N = 3000000
+local MiB = 1024 * 1024
+local CONFIG = {"../../configs/node20.yaml",
+  old_space = {max_size = "32MiB"},               -- --max-old-space-size=32
+  new_space = {semi_space = {max = "1MiB"}}}      -- --max-semi-space-size=1
+
+-- Runs leak.js; returns the error that stopped it (or nil) and keep.length.
+local function leak(heap)
+  local keep = heap:root(heap:alloc(1, 0, "JSArray"))
+  local elements, capacity, length = nil, 0, 0
+  local alloc = heap.alloc
+  local ok, err = pcall(function()
+    for i = 0, N - 1 do
+      local o = alloc(heap, 2, 0, "Leak")
+      if i % 4 == 0 then
+        if length == capacity then
+          capacity = capacity + (capacity >> 1) + 16
+          heap:root(o)
+          local grown = heap:alloc(capacity, 0, "FixedArray")
+          heap:unroot(o)
+          for k = 1, length do grown[k] = elements[k] end
+          keep[1] = grown
+          elements = grown
+        end
+        length = length + 1
+        elements[length] = o
+      end
+    end
+  end)
+  return (not ok) and err or nil, length
+end
+
+scenario("leak: Scavenges, incremental Mark-Compacts, then 'scavenge might not succeed' and out of memory",
+  {config = CONFIG, differs = {}}, function(heap)
+    expect(heap.config.old_space.max_size).to_be(32 * MiB)
+    local err, kept = leak(heap)
+    expect(err, "leak.js ends with").to_contain(gclab.OOM_MESSAGE)
+    local events = heap:events()
+
+    -- The first GCs are Scavenges ("allocation failure"), the semispace at
+    -- its 1 MiB maximum from the start (--max-semi-space-size=1).
+    expect(events[1].kind).to_be("Scavenge")
+    expect(events[1].reason).to_be("allocation failure")
+    for _, ev in ipairs(events) do
+      expect(ev.semi_space_capacity, "GC " .. ev.seq .. " semispace").to_be_at_most(1 * MiB)
+    end
+
+    -- Then Mark-Compacts that finish incremental marking, with Scavenges
+    -- between them (V8: 5, "finalize incremental marking via stack guard").
+    local incremental, first_smns = 0, nil
+    for i, ev in ipairs(events) do
+      if ev.collector_reason == "scavenge might not succeed" then first_smns = first_smns or i end
+      if ev.incremental and not first_smns then
+        expect(ev.kind, "GC " .. i .. " finishing marking").to_be("Mark-Compact")
+        incremental = incremental + 1
+      end
+    end
+    expect(incremental, "incremental Mark-Compacts before the end").to_be_at_least(2)
+
+    -- The end: once old space cannot absorb a worst-case promotion, every
+    -- young allocation failure is a Mark-Compact "scavenge might not
+    -- succeed" -- two of them, as in leak-oom-32m.trace -- and the second
+    -- leaves the old generation over its maximum: out of memory.  gclab then
+    -- tries its last-resort GCs (memory-reducing Mark-Compacts) before
+    -- failing; V8 fails at once from that check ("Reached heap limit").
+    expect(first_smns, "a 'scavenge might not succeed' Mark-Compact").never.to_be_nil()
+    local smns, last_resort = 0, 0
+    for i = first_smns, #events do
+      local ev = events[i]
+      expect(ev.kind, "GC " .. i .. " (after the first 'might not succeed')").to_be("Mark-Compact")
+      if ev.collector_reason == "scavenge might not succeed" then
+        expect(ev.reason, "GC " .. i .. " reason").to_be("allocation failure")
+        expect(last_resort, "last-resort GCs before GC " .. i).to_be(0)
+        smns = smns + 1
+      elseif ev.reason == "last resort" then
+        expect(ev.reduce_memory, "GC " .. i .. " reduces memory").to_be(true)
+        last_resort = last_resort + 1
+      end
+    end
+    expect(smns, "Mark-Compacts 'scavenge might not succeed'").to_be(2)
+    expect(last_resort, "then last-resort GCs").to_be(heap.config.old_space.last_resort_gcs)
+    expect(smns + last_resort, "GCs from the first 'might not succeed' on").to_be(#events - first_smns + 1)
+
+    -- The old generation is full: its committed pages are at the maximum.
+    local st = heap:stats()
+    expect(st.old.committed + st.large.committed, "old generation committed").to_be_between(31 * MiB, 32 * MiB)
+    -- keep.length when the heap ran out: about 27.7 MB of the program's own
+    -- objects in Node (31.7 MB minus ~4 MB of boot objects) at 40 + 8 bytes
+    -- per kept object; gclab has no boot objects and keeps more.
+    expect(kept, "keep.length at the end").to_be_between(550000, 720000)
+    record("kept", kept)
+    record("gcs", #events)
+  end)
