@@ -9,17 +9,12 @@
  *  the pages, in `heap->page_table` (one pointer per unit), so that an
  *  address finds its page with a subtraction, a shift and a load.
  *
- * Object layout (all fields 8-byte words; objects are 8-byte aligned):
- *   w0   size (bytes, multiple of 8, so bits 0-2 are free) | nslots << 32
- *        forwarded: new address | 1   (during a copy or an evacuation)
- *        filler:    size | 2          (free space; only this word is used,
- *                                      plus a free-list link if size >= 16)
- *   id   the object's stable id (never reused)
- *   meta name id (32) | age (8) | colour (8) | flags (16)
- *   slots[nslots]  tagged: 0 = empty, odd = small integer (v << 1 | 1),
- *                  even non-zero = address of a heap object
- *   payload        raw bytes up to size
- *  A 24-byte header plus two slots is 40 bytes: V8's {l, r} JSObject.
+ * Object layout: defined once, in gclab.h ("raw views": struct gc_obj and
+ *  the GC_W0_* bits), as V8's v8-internal.h exposes its own.  In short:
+ *   w0   size | nslots << 32; forwarded: new address | 1 (during a copy or
+ *        an evacuation); filler: size | 2 (free space; only this word is
+ *        used, plus a free-list link if size >= 16)
+ *   id, meta (name 32 | age 8 | colour 8 | flags 16), tagged slots, payload.
  *
  * Invariants every collector keeps (checked by verify.c)
  *  - Every page is iterable: from its start to its top, words are objects or
@@ -55,33 +50,32 @@ typedef uint64_t tagged;
 
 /* ----------------------------------------------------------------- objects */
 
-typedef struct obj {
-  uint64_t w0;
-  uint64_t id;
-  uint64_t meta;
-  tagged slots[];
-} obj;
+/* The object layout is public (gclab.h, "raw views": gc_obj, GC_W0_*,
+ * gc_w0_*, gc_meta_*, gc_tagged_*), so that a view reads what the engine
+ * reads; these are the engine's short names for it, not a second copy. */
+typedef gc_obj obj;
+typedef gc_tagged tagged;
 
-#define HEADER_SIZE 24u
-#define W0_FORWARDED 1u
-#define W0_FILLER 2u
-#define MAX_OBJECT_SIZE (1ull << 31) /* 2 GiB: a size must fit the low word */
+#define HEADER_SIZE GC_OBJ_HEADER_SIZE
+#define W0_FORWARDED GC_W0_FORWARDED
+#define W0_FILLER GC_W0_FILLER
+#define MAX_OBJECT_SIZE GC_OBJ_MAX_SIZE
 #define MAX_SLOTS ((MAX_OBJECT_SIZE - HEADER_SIZE) / 8)
 
 static inline obj *O(addr_t a) { return (obj *)a; }
-static inline uint64_t obj_size(const obj *o) { return o->w0 & 0xfffffff8u; }
-static inline uint32_t obj_nslots(const obj *o) { return (uint32_t)(o->w0 >> 32); }
-static inline bool w0_forwarded(uint64_t w0) { return w0 & W0_FORWARDED; }
-static inline bool w0_filler(uint64_t w0) { return w0 & W0_FILLER; }
+static inline uint64_t obj_size(const obj *o) { return gc_w0_size(o->w0); }
+static inline uint32_t obj_nslots(const obj *o) { return gc_w0_nslots(o->w0); }
+static inline bool w0_forwarded(uint64_t w0) { return gc_w0_forwarded(w0); }
+static inline bool w0_filler(uint64_t w0) { return gc_w0_filler(w0); }
 static inline addr_t forwarding(const obj *o) { return (addr_t)(o->w0 & ~(uint64_t)7); }
 static inline void set_forwarding(obj *o, addr_t to) { o->w0 = (uint64_t)to | W0_FORWARDED; }
 /* The size of whatever starts at `a` (object or filler). */
-static inline uint64_t block_size(addr_t a) { return O(a)->w0 & 0xfffffff8u; }
+static inline uint64_t block_size(addr_t a) { return gc_w0_size(O(a)->w0); }
 
 /* meta word */
-#define META_NAME(m) ((uint32_t)((m) & 0xffffffffu))
-#define META_AGE(m) ((uint32_t)(((m) >> 32) & 0xffu))
-#define META_COLOR(m) ((uint32_t)(((m) >> 40) & 0xffu))
+#define META_NAME(m) gc_meta_name(m)
+#define META_AGE(m) gc_meta_age(m)
+#define META_COLOR(m) gc_meta_color(m)
 static inline uint32_t obj_age(const obj *o) { return META_AGE(o->meta); }
 static inline uint32_t obj_color(const obj *o) { return META_COLOR(o->meta); }
 static inline void obj_set_color(obj *o, uint32_t c) {
@@ -92,14 +86,14 @@ static inline void obj_set_age(obj *o, uint32_t age) {
   o->meta = (o->meta & ~(0xffull << 32)) | ((uint64_t)age << 32);
 }
 static inline uint64_t make_meta(uint32_t name, uint32_t age, uint32_t color) {
-  return (uint64_t)name | ((uint64_t)age << 32) | ((uint64_t)color << 40);
+  return gc_meta_make(name, age, color);
 }
 
 /* tagged values */
-static inline bool is_ptr(tagged t) { return t != 0 && (t & 1) == 0; }
-static inline bool is_smi(tagged t) { return (t & 1) != 0; }
-static inline tagged smi_tag(int32_t v) { return ((uint64_t)(int64_t)v << 1) | 1; }
-static inline int32_t smi_untag(tagged t) { return (int32_t)((int64_t)t >> 1); }
+static inline bool is_ptr(tagged t) { return gc_tagged_is_ref(t); }
+static inline bool is_smi(tagged t) { return gc_tagged_is_smi(t); }
+static inline tagged smi_tag(int32_t v) { return gc_smi_tag(v); }
+static inline int32_t smi_untag(tagged t) { return gc_smi_untag(t); }
 
 /* A filler covering [a, a + size), size >= 8 and a multiple of 8. */
 static inline void write_filler(addr_t a, uint64_t size) { O(a)->w0 = size | W0_FILLER; }
