@@ -100,6 +100,7 @@ gc_status gc_heap_new(const gc_config *cfg, gc_heap **out, char *err, size_t err
   h->marking_barrier_on = true;
   h->old_max = h->initial_old_max = cfg->old_space.max_size;
   h->old_limit = initial_old_limit(cfg);
+  heap_update_fast_alloc(h);
   names_intern(h, "Object");
   if (!pages_init(h) || !new_space_init(h)) {
     gc_heap_free(h);
@@ -128,16 +129,7 @@ uint64_t gc_default_size(uint32_t nslots) { return HEADER_SIZE + 8ull * nslots; 
 
 /* ------------------------------------------------------------- bookkeeping */
 
-void heap_count_work(gc_heap *h, uint64_t ns) {
-  h->vclock += ns;
-  h->gc_ns_total += ns;
-}
-
-static inline void count_mutator(gc_heap *h, uint64_t ns) {
-  h->vclock += ns;
-  h->mutator_ns_since_full += ns;
-  h->mutator_ns_total += ns;
-}
+void heap_count_work(gc_heap *h, uint64_t ns) { h->gc_ns_total += ns; }
 
 void obj_init(gc_heap *h, addr_t a, uint64_t size, uint32_t nslots, uint32_t name, uint32_t color) {
   obj *o = O(a);
@@ -209,10 +201,11 @@ static double growing_factor(const gc_heap *h, uint64_t gc_ns, uint64_t marked) 
     if (max_f < min_f) max_f = min_f;
   }
   double mu = c->old_space.target_mu_x100 / 100.0;
-  if (gc_ns == 0 || marked == 0 || h->mutator_ns_since_full == 0 || h->allocated_since_full == 0)
-    return max_f;
+  uint64_t mutator_ns = heap_mutator_ns(h) - h->mutator_ns_at_full;
+  uint64_t allocated = h->allocated_total - h->allocated_at_full;
+  if (gc_ns == 0 || marked == 0 || mutator_ns == 0 || allocated == 0) return max_f;
   double gc_speed = (double)marked / (double)gc_ns;
-  double mutator_speed = (double)h->allocated_since_full / (double)h->mutator_ns_since_full;
+  double mutator_speed = (double)allocated / (double)mutator_ns;
   double r = gc_speed / mutator_speed;
   double a = r * (1 - mu);
   double f = a > mu ? a / (a - mu) : max_f;
@@ -254,6 +247,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   memset(&ev, 0, sizeof ev);
   h->cur = &ev;
   h->in_gc = true;
+  heap_update_fast_alloc(h);
   ev.seq = ++h->gc_count;
   ev.kind = kind;
   ev.reason = reason;
@@ -262,8 +256,8 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.compaction = strategy;
   sample(h, ev.before);
   ev.holes_before = h->old.free.bytes;
-  ev.allocated = h->allocated_since_gc;
-  uint64_t t0 = h->vclock;
+  ev.allocated = heap_allocated_since_gc(h);
+  uint64_t t0 = heap_vclock(h);
   ev.start_us = t0 / 1000;
   double w0 = wall_ms();
   bool was_marking = h->marking != GC_MARKING_IDLE;
@@ -292,23 +286,24 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   }
   uint64_t sb = total_size(ev.before), sa = total_size(ev.after);
   ev.freed_bytes = sb > sa ? sb - sa : 0;
-  ev.pause_us = (h->vclock - t0) / 1000;
+  ev.pause_us = (heap_vclock(h) - t0) / 1000;
   ev.wall_pause_ms = wall_ms() - w0;
   if (kind != GC_KIND_SCAVENGE) {
-    update_old_limit(h, h->vclock - t0 + marking_ns_before, ev.marked_bytes);
-    h->allocated_since_full = 0;
-    h->mutator_ns_since_full = 0;
+    update_old_limit(h, heap_vclock(h) - t0 + marking_ns_before, ev.marked_bytes);
+    h->allocated_at_full = h->allocated_total;
+    h->mutator_ns_at_full = heap_mutator_ns(h);
     h->marking_steps = 0;
     h->marking_step_bytes = 0;
     h->marking_largest_step = 0;
   }
   ev.semi_space_capacity = h->nw.capacity;
   ev.old_limit = h->old_limit;
-  h->allocated_since_gc = 0;
-  h->vclock_last_gc_end = h->vclock;
+  h->allocated_at_gc = h->allocated_total;
+  h->vclock_last_gc_end = heap_vclock(h);
   gc_status st = push_event(h, &ev);
   h->cur = NULL;
   h->in_gc = false;
+  heap_update_fast_alloc(h);
   if (st != GC_OK) return heap_fail(h, st, "out of process memory for the event log");
 
   if (h->verify_each_gc) {
@@ -318,8 +313,10 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   if (kind == GC_KIND_SCAVENGE) incremental_maybe_start(h);
   if (h->on_gc) {
     h->in_gc = true; /* the callback may look, not collect */
+    heap_update_fast_alloc(h);
     h->on_gc(h, &h->events[h->nevents - 1], h->on_gc_ud);
     h->in_gc = false;
+    heap_update_fast_alloc(h);
   }
   return GC_OK;
 }
@@ -358,8 +355,10 @@ static gc_status ensure_under_limit(gc_heap *h, uint64_t need, bool after_full) 
   if (old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) <= h->old_max) return GC_OK;
   if (h->near_limit) {
     h->in_gc = true;
+    heap_update_fast_alloc(h);
     uint64_t m = h->near_limit(h->near_limit_ud, h->old_max, h->initial_old_max);
     h->in_gc = false;
+    heap_update_fast_alloc(h);
     if (m > h->old_max) gc_set_old_max(h, m);
     if (old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) <= h->old_max) return GC_OK;
   }
@@ -529,13 +528,11 @@ static gc_status alloc_slow(gc_heap *h, uint64_t size, addr_t *out, uint32_t *co
   return GC_OK;
 }
 
-/* An allocation is done: the counters and the virtual clock. */
+/* An allocation is done: the counters, which are also the virtual clock's
+ * (heap_mutator_ns). */
 static inline void count_alloc(gc_heap *h, uint64_t size) {
-  h->allocated_since_gc += size;
-  h->allocated_since_full += size;
   h->allocated_total += size;
   h->objects_allocated++;
-  count_mutator(h, h->cfg.cost.alloc_ns);
 }
 
 /* Prefix the message of a failed handle lookup with the argument's name. */
@@ -594,54 +591,95 @@ gc_status gc_name_intern(gc_heap *h, const char *name, gc_name *out) {
  * many slots, the first two of them set from init[]. */
 #define ALLOC_INTO_FAST_SLOTS 8
 
+uint64_t heap_fast_alloc_max(const gc_heap *h) {
+  if (h->in_gc || h->stress_every || h->marking != GC_MARKING_IDLE) return 0;
+  uint64_t m = gc_default_size(ALLOC_INTO_FAST_SLOTS);
+  if (m > h->cfg.large_object.threshold) m = h->cfg.large_object.threshold;
+  if (m > h->old_max) m = h->old_max;
+  return m;
+}
+
 /* gc_alloc_into's common case, tried first: nothing due before the
  * allocation and room in To-space (so no GC can run), a default-sized
  * object of a few slots, at most two init handles, valid arguments.  It
  * changes nothing before it is sure to succeed, so on any doubt the general
  * path starts over and decides, or fails with its message, exactly as
- * without it.  It makes no call, so it needs no stack frame. */
+ * without it.  It makes no call.  Every check is done before any store,
+ * the handles' as one word each (handle_key), and only the totals are
+ * counted (the virtual clock and the "since the last GC" counts are
+ * derived from them: heap_mutator_ns): about 105 instructions a call in
+ * binary-trees, from 134. */
 static inline bool alloc_into_fast(gc_heap *h, uint32_t nslots, uint64_t bytes, gc_name name,
                                    const gc_handle *init, uint32_t ninit, gc_handle dst) {
-  if (UNLIKELY(h->in_gc || h->stress_every || h->marking != GC_MARKING_IDLE) || bytes != 0 ||
-      nslots > ALLOC_INTO_FAST_SLOTS || ninit > nslots || ninit > 2 || name >= h->names.n)
+  /* size <= fast_alloc_max: no GC running, nothing due before the
+   * allocation, at most ALLOC_INTO_FAST_SLOTS slots, not a large object and
+   * within the heap's maximum (nslots < 2^32: the size cannot wrap). */
+  uint64_t size = gc_default_size(nslots);
+  if (UNLIKELY(bytes != 0 || size > h->fast_alloc_max || ninit > 2 || ninit > nslots ||
+               name >= h->names.n))
     return false;
+  /* The handles: dst valid, init[] valid and live (handle_try, inline). */
+  hentry *tab = h->handles;
+  uint32_t n = h->nhandles;
+  uint32_t di = (uint32_t)dst - 1;
+  if (UNLIKELY(di >= n)) return false;
+  hentry *d = &tab[di];
+  uint64_t dk = d->key;
+  if (UNLIKELY(dk != handle_key(dst, H_LIVE) && dk != handle_key(dst, H_DEAD))) return false;
   tagged v0 = 0, v1 = 0;
+  uint64_t stores = 0;
   if (ninit) {
-    if (!init) return false;
-    const hentry *e;
-    if (init[0]) {
-      if (!(e = handle_try(h, init[0], true))) return false;
-      v0 = (tagged)e->addr;
+    if (UNLIKELY(!init)) return false;
+    gc_handle x = init[0];
+    if (x) {
+      uint32_t i = (uint32_t)x - 1;
+      if (UNLIKELY(i >= n || tab[i].key != handle_key(x, H_LIVE))) return false;
+      v0 = (tagged)tab[i].addr;
+      stores++;
     }
-    if (ninit == 2 && init[1]) {
-      if (!(e = handle_try(h, init[1], true))) return false;
-      v1 = (tagged)e->addr;
+    if (ninit == 2 && (x = init[1])) {
+      uint32_t i = (uint32_t)x - 1;
+      if (UNLIKELY(i >= n || tab[i].key != handle_key(x, H_LIVE))) return false;
+      v1 = (tagged)tab[i].addr;
+      stores++;
     }
   }
-  hentry *d = handle_try(h, dst, false);
-  if (!d) return false;
-  uint64_t size = gc_default_size(nslots);
   addr_t a = h->nw.top;
-  if (UNLIKELY(size > h->cfg.large_object.threshold || size > h->old_max || a + size > h->nw.limit))
-    return false;
-  h->nw.top = a + size; /* as new_space_alloc and alloc_fast */
+  if (UNLIKELY(a + size > h->nw.limit)) return false;
+  /* new_space_alloc, obj_init with the init values in slots 0 and 1, and
+   * count_alloc.  The stores are into a new young object and there is no
+   * marking: they need no barrier, only counting. */
+  uint64_t id = h->next_id++;
+  obj *o = O(a);
+  o->w0 = size | ((uint64_t)nslots << 32);
+  o->id = id;
+  o->meta = make_meta(name, 0, GC_WHITE);
+  tagged *w = o->slots;
+  if (nslots > 0) w[0] = v0;
+  if (nslots > 1) w[1] = v1;
+  switch (nslots) { /* the rest empty, without a memset call */
+    case 8: w[7] = 0; /* fall through */
+    case 7: w[6] = 0; /* fall through */
+    case 6: w[5] = 0; /* fall through */
+    case 5: w[4] = 0; /* fall through */
+    case 4: w[3] = 0; /* fall through */
+    case 3: w[2] = 0; /* fall through */
+    default: break;
+  }
+  h->nw.top = a + size;
   h->nw.size += size;
   h->nw.objects++;
-  obj *o = O(a); /* as obj_init, with the init values in slots 0 and 1 */
-  o->w0 = size | ((uint64_t)nslots << 32);
-  o->id = h->next_id++;
-  o->meta = make_meta(name, 0, GC_WHITE);
-  if (nslots > 0) o->slots[0] = v0;
-  if (nslots > 1) o->slots[1] = v1;
-  for (uint32_t i = 2; i < nslots; i++) o->slots[i] = 0;
-  /* count_alloc, with the stores' clock in the same addition (young, no
-   * marking: the stores need no barrier). */
-  h->allocated_since_gc += size;
-  h->allocated_since_full += size;
   h->allocated_total += size;
   h->objects_allocated++;
-  count_mutator(h, h->cfg.cost.alloc_ns + (uint64_t)((v0 != 0) + (v1 != 0)) * h->cfg.cost.store_ns);
-  handle_retarget(d, a);
+  h->stores += stores;
+  /* handle_retarget, from the values just stored */
+  d->addr = a;
+  d->id = id;
+  d->name = name;
+  if (UNLIKELY(d->state != H_LIVE)) {
+    d->state = H_LIVE;
+    d->died_in_gc = 0;
+  }
   return true;
 }
 
@@ -690,7 +728,7 @@ static gc_status alloc_into_general(gc_heap *h, uint32_t nslots, uint64_t bytes,
     if (!e) continue;
     o->slots[i] = (tagged)e->addr;
     write_barrier(h, a, &o->slots[i], (tagged)e->addr);
-    count_mutator(h, h->cfg.cost.store_ns);
+    h->stores++;
   }
   hentry *d = handle_lookup(h, dst, false, &st);
   if (!d) return fail_arg(h, st, "dst");
@@ -815,9 +853,8 @@ gc_status gc_slot_load(gc_heap *h, gc_handle hd, uint32_t index, gc_handle dst, 
   if (LIKELY(h != NULL && si < h->nhandles && di < h->nhandles)) {
     const hentry *e = &h->handles[si];
     hentry *d = &h->handles[di];
-    if (LIKELY(e->gen == (uint32_t)(hd >> 32) && e->state == H_LIVE && !e->released &&
-               d->gen == (uint32_t)(dst >> 32) && !d->released &&
-               (d->state == H_LIVE || d->state == H_DEAD))) {
+    if (LIKELY(e->key == handle_key(hd, H_LIVE) &&
+               (d->key == handle_key(dst, H_LIVE) || d->key == handle_key(dst, H_DEAD)))) {
       const obj *o = O(e->addr);
       if (LIKELY(index < obj_nslots(o) && is_ref)) {
         tagged v = o->slots[index];
@@ -851,7 +888,7 @@ static inline gc_status store(gc_heap *h, gc_handle hd, uint32_t index, tagged v
   if (st != GC_OK) return st;
   o->slots[index] = v;
   write_barrier(h, (addr_t)o, &o->slots[index], v);
-  count_mutator(h, h->cfg.cost.store_ns);
+  h->stores++;
   return GC_OK;
 }
 
@@ -967,7 +1004,7 @@ void gc_stats(const gc_heap *h, gc_heap_stats *out) {
   for (const page *p = h->old.pages.head; p; p = p->next) out->old_to_new_slots += slot_set_count(p);
   for (const page *p = h->lo.pages.head; p; p = p->next) out->old_to_new_slots += slot_set_count(p);
   out->handles = h->live_handles;
-  out->virtual_time_us = h->vclock / 1000;
+  out->virtual_time_us = heap_vclock(h) / 1000;
 }
 
 static int page_cmp(const void *a, const void *b) {
@@ -1068,6 +1105,7 @@ void gc_set_verify_each_gc(gc_heap *h, bool on) { h->verify_each_gc = on; }
 void gc_set_stress(gc_heap *h, uint32_t n) {
   h->stress_every = n;
   h->stress_count = 0;
+  heap_update_fast_alloc(h);
 }
 void gc_set_marking_barrier(gc_heap *h, bool on) { h->marking_barrier_on = on; }
 
@@ -1093,5 +1131,6 @@ gc_status gc_set_old_max(gc_heap *h, uint64_t max) {
                      (unsigned long long)room, (unsigned long long)max);
   h->old_max = max;
   if (h->old_limit > max) h->old_limit = max;
+  heap_update_fast_alloc(h);
   return GC_OK;
 }

@@ -155,15 +155,37 @@ enum hstate { H_FREE = 0, H_LIVE = 1, H_DEAD = 2 };
 typedef struct hentry {
   addr_t addr;         /* current address while live */
   uint64_t id;
-  uint32_t gen;        /* bumped on release */
+  union {
+    struct {
+      uint32_t gen;      /* bumped on release */
+      uint8_t state;
+      uint8_t released;  /* released by its owner, kept only for a scope */
+      uint16_t zero;     /* always 0 */
+    };
+    /* The three as one word, so that a handle's validity is one load and
+     * one compare (handle_key; the word's layout is the compiler's, so it
+     * is only compared with another key). */
+    uint64_t key;
+  };
   uint32_t roots;      /* gc_root count */
   uint32_t scoped;     /* open scopes holding it */
   uint32_t died_in_gc;
   uint32_t name;
-  uint8_t state;
-  uint8_t released;    /* released by its owner, kept only for a scope */
   uint32_t next_free;
 } hentry;
+
+/* The key of an unreleased entry of handle `hd` in `state`. */
+static inline uint64_t handle_key(uint64_t hd, uint8_t state) {
+  union {
+    struct {
+      uint32_t gen;
+      uint8_t state, released;
+      uint16_t zero;
+    } f;
+    uint64_t key;
+  } k = {.f = {(uint32_t)(hd >> 32), state, 0, 0}};
+  return k.key;
+}
 
 /* ------------------------------------------------------------------ vectors */
 
@@ -275,16 +297,28 @@ struct gc_heap {
   bool verify_each_gc;
   uint32_t stress_every, stress_count;
   bool marking_barrier_on;
-  uint64_t allocated_since_gc;     /* bytes */
-  uint64_t allocated_total;
-  uint64_t objects_allocated;
-  uint64_t allocated_since_full;   /* bytes, for the growing factor */
-  uint64_t mutator_ns_since_full;
+  /* The largest object gc_alloc_into's fast path may bump-allocate, or 0
+   * while a GC runs or something must run before every allocation (stress
+   * scavenges, incremental marking): one compare in place of five.  Kept by
+   * heap_update_fast_alloc whenever in_gc, stress_every, marking (idle or
+   * not) or old_max change; the verifier checks it. */
+  uint64_t fast_alloc_max;
 
-  /* virtual clock (ns) */
-  uint64_t vclock;
+  /* Allocation counters.  The allocation fast paths only add to totals;
+   * what is counted "since" a GC is a difference from a snapshot taken at
+   * its end (heap_allocated_since_gc, ...), which keeps those paths short. */
+  uint64_t allocated_total;        /* bytes since creation */
+  uint64_t objects_allocated;
+  uint64_t stores;                 /* slot stores made by the program */
+  uint64_t allocated_at_gc;        /* allocated_total at the end of the last GC */
+  uint64_t allocated_at_full;      /* ... of the last full GC (growing factor) */
+  uint64_t mutator_ns_at_full;     /* heap_mutator_ns at the end of the last full GC */
+
+  /* Virtual clock (ns): the program's time is its counted work priced by
+   * cfg.cost (heap_mutator_ns), the GC's is added as it is done; the clock
+   * is their sum (heap_vclock). */
+  uint64_t gc_ns_total;
   uint64_t vclock_last_gc_end;
-  uint64_t mutator_ns_total, gc_ns_total;
 
   /* marking */
   gc_marking_state marking;
@@ -305,6 +339,17 @@ struct gc_heap {
 };
 
 /* ---------------------------------------------------------------- helpers */
+
+/* The program's virtual time: every allocation and every slot store it
+ * made, at their configured prices (the same sum as adding each as it
+ * happens). */
+static inline uint64_t heap_mutator_ns(const gc_heap *h) {
+  return h->objects_allocated * h->cfg.cost.alloc_ns + h->stores * h->cfg.cost.store_ns;
+}
+static inline uint64_t heap_vclock(const gc_heap *h) { return heap_mutator_ns(h) + h->gc_ns_total; }
+static inline uint64_t heap_allocated_since_gc(const gc_heap *h) {
+  return h->allocated_total - h->allocated_at_gc;
+}
 
 gc_status heap_fail(gc_heap *h, gc_status s, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -496,8 +541,8 @@ static inline hentry *handle_try(gc_heap *h, gc_handle hd, bool need_live) {
   uint32_t idx = (uint32_t)hd - 1; /* GC_NO_HANDLE wraps past any table */
   if (LIKELY(idx < h->nhandles)) {
     hentry *e = &h->handles[idx];
-    if (LIKELY(e->gen == (uint32_t)(hd >> 32) && !e->released &&
-               (e->state == H_LIVE || (!need_live && e->state == H_DEAD))))
+    uint64_t k = e->key;
+    if (LIKELY(k == handle_key(hd, H_LIVE) || (!need_live && k == handle_key(hd, H_DEAD))))
       return e;
   }
   return NULL;
@@ -523,6 +568,8 @@ void handles_update_after_full(gc_heap *h);
 void handles_visit_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud);
 
 /* heap.c policy */
+uint64_t heap_fast_alloc_max(const gc_heap *h); /* what fast_alloc_max should be */
+static inline void heap_update_fast_alloc(gc_heap *h) { h->fast_alloc_max = heap_fast_alloc_max(h); }
 gc_status full_collect(gc_heap *h, gc_reason reason, const char *why, bool reduce);
 gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *collector_reason,
                        gc_compaction strategy, bool reduce_memory);

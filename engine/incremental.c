@@ -27,7 +27,8 @@ gc_marking_state gc_marking(const gc_heap *h) { return h->marking; }
 
 static void start(gc_heap *h) {
   h->marking = GC_MARKING_MARKING;
-  h->marking_started_ns = h->vclock;
+  heap_update_fast_alloc(h);
+  h->marking_started_ns = heap_vclock(h);
   h->marking_steps = 0;
   h->marking_step_bytes = 0;
   h->marking_largest_step = 0;

@@ -242,6 +242,9 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
       lc[i]->objects++;
     }
   if (v.st == GC_OK) {
+    if (h->fast_alloc_max != heap_fast_alloc_max(h))
+      VFAIL(&v, "the fast allocation bound is %llu, expected %llu", (unsigned long long)h->fast_alloc_max,
+            (unsigned long long)heap_fast_alloc_max(h));
     if (nw.size != h->nw.size || nw.objects != h->nw.objects)
       VFAIL(&v, "new space counters say %llu bytes in %llu objects, To-space holds %llu in %llu",
             (unsigned long long)h->nw.size, (unsigned long long)h->nw.objects, (unsigned long long)nw.size,

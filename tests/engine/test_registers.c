@@ -65,12 +65,19 @@ static bool fold(const gc_object_info *o, void *ud) {
   return true;
 }
 
-static void build(gc_heap *h, bool registers) {
+/* With `states`, part of the list is built under --stress and part while
+ * incremental marking runs: gc_alloc_into must then leave its fast path
+ * exactly when gc_alloc does (the same GCs, steps and virtual time). */
+static void build(gc_heap *h, bool registers, bool states) {
   gc_name node = name_of(h, "Node");
   gc_handle keep = rooted(h, 1, "Keep");
   gc_handle prev = GC_NO_HANDLE, reg = alloc_obj(h, 0, "Register");
   if (registers) OK(h, gc_root(h, reg));
   for (int i = 0; i < 3000; i++) {
+    if (states && i == 500) gc_set_stress(h, 7);
+    if (states && i == 1000) gc_set_stress(h, 0);
+    if (states && i == 1500) OK(h, gc_incremental_start(h));
+    if (states && i == 2500 && gc_marking(h) != GC_MARKING_IDLE) OK(h, gc_incremental_finish(h));
     if (registers) {
       gc_handle init[2] = {prev ? reg : GC_NO_HANDLE, GC_NO_HANDLE};
       OK(h, gc_alloc_into(h, 2, 0, node, init, 1, reg));
@@ -92,11 +99,10 @@ static void build(gc_heap *h, bool registers) {
   OK(h, gc_scavenge(h));
 }
 
-static void test_alloc_into_same_heap_as_alloc_and_store(void **state) {
-  (void)state;
+static void same_heap(bool states) {
   gc_heap *a = small_heap(), *b = small_heap();
-  build(a, false);
-  build(b, true);
+  build(a, false, states);
+  build(b, true, states);
   gc_heap_stats sa, sb;
   gc_stats(a, &sa);
   gc_stats(b, &sb);
@@ -111,15 +117,34 @@ static void test_alloc_into_same_heap_as_alloc_and_store(void **state) {
   OK(b, gc_each_object(b, fold, &wb));
   assert_int_equal(wa.n, wb.n);
   assert_int_equal(wa.sum, wb.sum);
+  bool stressed = false, marked = false;
   for (size_t i = 0; i < gc_event_count(a); i++) {
     const gc_event *x = gc_event_get(a, i), *y = gc_event_get(b, i);
     assert_int_equal(x->kind, y->kind);
     assert_int_equal(x->copied_bytes, y->copied_bytes);
     assert_int_equal(x->promoted_bytes, y->promoted_bytes);
     assert_int_equal(x->start_us, y->start_us);
+    assert_int_equal(x->incremental_steps, y->incremental_steps);
+    assert_int_equal(x->marked_bytes, y->marked_bytes);
+    assert_int_equal(x->reason, y->reason);
+    stressed |= x->reason == GC_REASON_STRESS;
+    marked |= x->incremental && x->incremental_steps > 0;
   }
+  assert_true(stressed == states && marked == states);
   gc_heap_free(a);
   gc_heap_free(b);
+}
+
+static void test_alloc_into_same_heap_as_alloc_and_store(void **state) {
+  (void)state;
+  same_heap(false);
+}
+
+/* The same under --stress and incremental marking (the fast path's bound is
+ * 0 then, and the verifier checks that it is). */
+static void test_alloc_into_same_heap_under_stress_and_marking(void **state) {
+  (void)state;
+  same_heap(true);
 }
 
 /* Unrooted init objects survive the scavenge their allocation runs, and
@@ -320,6 +345,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_alloc_into_fills_dst),
       cmocka_unit_test(test_alloc_into_same_heap_as_alloc_and_store),
+      cmocka_unit_test(test_alloc_into_same_heap_under_stress_and_marking),
       cmocka_unit_test(test_alloc_into_keeps_init_alive_across_gc),
       cmocka_unit_test(test_alloc_into_under_stress_and_marking),
       cmocka_unit_test(test_alloc_into_reuses_dead_dst),
