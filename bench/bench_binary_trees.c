@@ -2,13 +2,17 @@
  * bench_binary_trees.c -- the benchmarks-game binary-trees program (depth 16)
  * on three memory managers, timed in the same run:
  *
- *   gclab    through the public C API (gclab.h), default configuration,
- *            with handles used as registers (gc_alloc_into, gc_slot_load);
- *   handles  gclab again, one handle per object (gc_alloc, gc_root,
- *            gc_slot_set_ref, gc_slot_handle, gc_handle_release): the
- *            cheapest pattern without the register calls, for comparison;
- *   boehm    Boehm-Demers-Weiser GC, GC_MALLOC of 40-byte nodes (if built);
- *   malloc   malloc/free, each tree freed explicitly after its check.
+ *   gclab      through the public C API (gclab.h), default configuration:
+ *              make() allocates with handles used as registers
+ *              (gc_alloc_into), check() walks the tree through a raw view
+ *              (gc_view and the gc_obj_* accessors: no handle per node);
+ *   registers  gclab with check() through gc_slot_load (a register handle
+ *              per level, retargeted per node), for comparison;
+ *   handles    gclab again, one handle per object (gc_alloc, gc_root,
+ *              gc_slot_set_ref, gc_slot_handle, gc_handle_release): the
+ *              cheapest pattern without the register calls, for comparison;
+ *   boehm      Boehm-Demers-Weiser GC, GC_MALLOC of 40-byte nodes (if built);
+ *   malloc     malloc/free, each tree freed explicitly after its check.
  *
  * The program: a stretch tree of depth max+1 (built, checked, dropped), a
  * long-lived tree of depth max, then for d = 4, 6, .., max:
@@ -20,11 +24,11 @@
  * Each run is a child process of its own (a fresh program, as the
  * benchmarks game runs it), timed by its CPU time (the machine is shared;
  * Boehm runs single-threaded here, as the program does not declare threads)
- * with the wall time beside it.  The columns take turns, and gclab/boehm is
- * the median of the ratios of runs made back to back.
+ * with the wall time beside it.  The columns take turns, and each ratio
+ * is the median of the ratios of runs made back to back.
  *
  * Usage: bench_binary_trees [max_depth (16)] [repetitions (7)]
- *                           [gclab|handles|boehm|malloc]
+ *                           [gclab|registers|handles|boehm|malloc]
  * (the third argument runs one column only, for profiling).  Prints the
  * median time of each and the ratios; exits 1 on a check-sum mismatch or an
  * engine error, not on a missed target.
@@ -68,17 +72,19 @@ static gc_heap *g_heap_new(void) {
   return h;
 }
 
-/* ---------------------------------------------------- gclab, registers */
+/* ------------------------------------ gclab: registers, views to check */
 
-/* Handles reused for every node.  left[d]/right[d] receive the two
- * subtrees of the node being built at depth d; walk[k] is check's cursor
- * at recursion level k.  A left subtree must survive while its sibling is
- * built, so the left registers are rooted while a tree is built and
- * checked (what they hold is part of that tree then), and unrooted after,
- * so that nothing of a finished tree is kept; right subtrees need no root,
- * as gc_alloc_into keeps its init objects alive by itself. */
+/* Handles reused for every node.  kids[d] = {left, right} receive the two
+ * subtrees of the node being built at depth d (a pair, so that it is the
+ * init array of gc_alloc_into as it stands); walk[k] is r_check's cursor
+ * at recursion level k (the registers column).  A left subtree must
+ * survive while its sibling is built, so the left registers are rooted
+ * while a tree is built and checked (what they hold is part of that tree
+ * then), and unrooted after, so that nothing of a finished tree is kept;
+ * right subtrees need no root, as gc_alloc_into keeps its init objects
+ * alive by itself. */
 typedef struct regs {
-  gc_handle left[MAX_DEPTH + 2], right[MAX_DEPTH + 2], walk[MAX_DEPTH + 3];
+  gc_handle kids[MAX_DEPTH + 2][2], walk[MAX_DEPTH + 3];
   gc_name name; /* "TreeNode", interned once */
 } regs;
 
@@ -87,10 +93,9 @@ static void r_make(gc_heap *h, regs *R, int d, gc_handle dst) {
     G(h, gc_alloc_into(h, 2, 0, R->name, NULL, 0, dst));
     return;
   }
-  r_make(h, R, d - 1, R->left[d]);
-  r_make(h, R, d - 1, R->right[d]);
-  gc_handle kids[2] = {R->left[d], R->right[d]};
-  G(h, gc_alloc_into(h, 2, 0, R->name, kids, 2, dst));
+  r_make(h, R, d - 1, R->kids[d][0]);
+  r_make(h, R, d - 1, R->kids[d][1]);
+  G(h, gc_alloc_into(h, 2, 0, R->name, R->kids[d], 2, dst));
 }
 
 static long r_check(gc_heap *h, regs *R, gc_handle t, int level) {
@@ -103,46 +108,68 @@ static long r_check(gc_heap *h, regs *R, gc_handle t, int level) {
   return n + r_check(h, R, c, level + 1);
 }
 
-/* Root (on) or unroot the left registers of a tree of depth d. */
-static void r_hold(gc_heap *h, regs *R, int d, bool on) {
-  for (int k = 1; k <= d; k++) G(h, on ? gc_root(h, R->left[k]) : gc_unroot(h, R->left[k]));
+/* check through a raw view: no handle and no call per node, as the Boehm
+ * and malloc columns walk their pointers.  Valid because check allocates
+ * nothing (see gc_view in gclab.h). */
+static long v_check(const gc_obj *t) {
+  const gc_obj *l = gc_obj_slot_ref(t, 0);
+  if (!l) return 1;
+  return 1 + v_check(l) + v_check(gc_obj_slot_ref(t, 1));
 }
 
-static long r_make_check(gc_heap *h, regs *R, int d, gc_handle t) {
+static long check(gc_heap *h, regs *R, gc_handle t, bool view) {
+  if (!view) return r_check(h, R, t, 0);
+  uint64_t epoch = gc_heap_epoch(h);
+  const gc_obj *o = gc_view(h, t);
+  if (!o) bench_die(h, "gc_view(h, t)", GC_EINVAL);
+  long c = v_check(o);
+  G(h, gc_view_check(h, epoch)); /* no GC ran during the walk */
+  return c;
+}
+
+/* Root (on) or unroot the left registers of a tree of depth d. */
+static void r_hold(gc_heap *h, regs *R, int d, bool on) {
+  for (int k = 1; k <= d; k++) G(h, on ? gc_root(h, R->kids[k][0]) : gc_unroot(h, R->kids[k][0]));
+}
+
+static long r_make_check(gc_heap *h, regs *R, int d, gc_handle t, bool view) {
   r_hold(h, R, d, true);
   r_make(h, R, d, t);
-  long c = r_check(h, R, t, 0);
+  long c = check(h, R, t, view);
   r_hold(h, R, d, false);
   return c;
 }
 
-
-static void run_gclab(int max, sums *out, size_t *gcs) {
+static void run_registers_with(int max, sums *out, size_t *gcs, bool view) {
   gc_heap *h = g_heap_new();
   regs R;
   G(h, gc_name_intern(h, "TreeNode", &R.name));
-  gc_handle *all[] = {R.left, R.right, R.walk};
-  size_t counts[] = {MAX_DEPTH + 2, MAX_DEPTH + 2, MAX_DEPTH + 3};
-  for (int k = 0; k < 3; k++)
-    for (size_t i = 0; i < counts[k]; i++) G(h, gc_alloc(h, 0, 0, "Register", &all[k][i]));
+  for (int d = 0; d < MAX_DEPTH + 2; d++)
+    for (int k = 0; k < 2; k++) G(h, gc_alloc(h, 0, 0, "Register", &R.kids[d][k]));
+  for (int k = 0; k < MAX_DEPTH + 3; k++) G(h, gc_alloc(h, 0, 0, "Register", &R.walk[k]));
   gc_handle tree, long_lived;
   G(h, gc_alloc(h, 0, 0, "Register", &tree));
   G(h, gc_alloc(h, 0, 0, "Register", &long_lived));
 
-  sums_add(out, r_make_check(h, &R, max + 1, tree));
+  sums_add(out, r_make_check(h, &R, max + 1, tree, view));
   r_hold(h, &R, max, true);
   r_make(h, &R, max, long_lived);
   G(h, gc_root(h, long_lived));
   r_hold(h, &R, max, false);
   for (int d = MIN_DEPTH; d <= max; d += 2) {
     long iters = 1L << (max - d + MIN_DEPTH), c = 0;
-    for (long i = 0; i < iters; i++) c += r_make_check(h, &R, d, tree);
+    for (long i = 0; i < iters; i++) c += r_make_check(h, &R, d, tree, view);
     sums_add(out, c);
   }
-  sums_add(out, r_check(h, &R, long_lived, 0));
+  sums_add(out, check(h, &R, long_lived, view));
   *gcs = gc_event_count(h);
   gc_heap_free(h);
 }
+
+/* gclab: make through gc_alloc_into, check through a raw view. */
+static void run_gclab(int max, sums *out, size_t *gcs) { run_registers_with(max, out, gcs, true); }
+/* registers: the same, but check through gc_slot_load (a handle per level). */
+static void run_registers(int max, sums *out, size_t *gcs) { run_registers_with(max, out, gcs, false); }
 
 /* ------------------------------------------------ gclab, one handle each */
 
@@ -358,9 +385,24 @@ static bool sums_equal(const sums *a, const sums *b) {
 }
 
 static void sums_print(const char *who, const sums *s, int max) {
-  printf("  %-7s check sums: stretch(%d) %ld;", who, max + 1, s->v[0]);
+  printf("  %-9s check sums: stretch(%d) %ld;", who, max + 1, s->v[0]);
   for (int i = 1, d = MIN_DEPTH; i < s->n - 1; i++, d += 2) printf(" d%d %ld", d, s->v[i]);
   printf("; long-lived(%d) %ld\n", max, s->v[s->n - 1]);
+}
+
+/* The median of n values, leaving them in run order. */
+static double median_of(const double *x, int n) {
+  double c[100];
+  memcpy(c, x, (size_t)n * sizeof *x);
+  return bench_median(c, n);
+}
+
+/* The median over runs of column a's time over column b's: each pair was
+ * run back to back, so they share the machine's load at the time. */
+static double paired_ratio(const variant *a, const variant *b, int reps) {
+  double r[100];
+  for (int i = 0; i < reps; i++) r[i] = a->t[i] / b->t[i];
+  return bench_median(r, reps);
 }
 
 int main(int argc, char **argv) {
@@ -371,6 +413,7 @@ int main(int argc, char **argv) {
       {.name = "boehm", .run = run_boehm},
 #endif
       {.name = "malloc", .run = run_malloc},
+      {.name = "registers", .run = run_registers},
       {.name = "handles", .run = run_handles},
   };
   const int nv = (int)(sizeof v / sizeof v[0]);
@@ -379,7 +422,7 @@ int main(int argc, char **argv) {
   const char *only = argc > 3 ? argv[3] : NULL;
   if (max < MIN_DEPTH + 2 || max > MAX_DEPTH || reps < 1 || reps > 100 || argc > 4) {
     fprintf(stderr, "usage: bench_binary_trees [max_depth 6..%d (16)] [repetitions 1..100 (7)] "
-                    "[gclab|handles|boehm|malloc]\n", MAX_DEPTH);
+                    "[gclab|registers|handles|boehm|malloc]\n", MAX_DEPTH);
     return 2;
   }
   bool found = !only;
@@ -405,14 +448,14 @@ int main(int argc, char **argv) {
       ok &= sums_equal(&r.sums, &v[k].sums);
     }
 
-  double t[4] = {0}, w[4] = {0};
+  double t[8] = {0}, w[8] = {0};
   const sums *ref = NULL;
   printf("binary-trees depth %d (40-byte nodes; median of %d runs; process CPU time, wall in "
          "brackets):\n", max, reps);
   for (int k = 0; k < nv; k++) {
     if (!v[k].on) continue;
-    t[k] = bench_median(v[k].t, reps);
-    w[k] = bench_median(v[k].wall, reps);
+    t[k] = median_of(v[k].t, reps);
+    w[k] = median_of(v[k].wall, reps);
     sums_print(v[k].name, &v[k].sums, max);
     if (!ref) ref = &v[k].sums;
     ok &= sums_equal(&v[k].sums, ref);
@@ -420,31 +463,42 @@ int main(int argc, char **argv) {
   printf("  check sums agree: %s\n", ok ? "yes" : "NO");
   if (only) {
     for (int k = 0; k < nv; k++)
-      if (v[k].on) printf("binary-trees depth %d: %s %.3f s [%.3f s]\n", max, v[k].name, t[k], w[k]);
+      if (v[k].on)
+        printf("binary-trees depth %d: %s %.3f s [%.3f s], %zu GCs per run\n", max, v[k].name, t[k], w[k],
+               v[k].gcs);
     return ok ? 0 : 1;
   }
-  const int b = nv == 4 ? 1 : -1, m = nv - 2, hd = nv - 1;
-  printf("  GCs per run: gclab %zu, handles %zu", v[0].gcs, v[hd].gcs);
+  int b = -1, m = -1, rg = -1, hd = -1;
+  for (int k = 0; k < nv; k++) {
+    if (!strcmp(v[k].name, "boehm")) b = k;
+    if (!strcmp(v[k].name, "malloc")) m = k;
+    if (!strcmp(v[k].name, "registers")) rg = k;
+    if (!strcmp(v[k].name, "handles")) hd = k;
+  }
+  printf("  GCs per run: gclab %zu, registers %zu, handles %zu", v[0].gcs, v[rg].gcs, v[hd].gcs);
   if (b >= 0) printf(", boehm %zu", v[b].gcs);
   printf("\n");
   if (b >= 0) {
-    /* The ratio of each run's pair (run back to back, so they share the
-     * machine's load at the time), then the median of those. */
-    double r[100];
-    for (int i = 0; i < reps; i++) r[i] = v[0].t[i] / v[b].t[i];
-    double ratio = bench_median(r, reps);
+    double ratio = paired_ratio(&v[0], &v[b], reps);
     printf("binary-trees depth %d: gclab %.3f s [%.3f], boehm %.3f s [%.3f], malloc %.3f s [%.3f]; "
            "gclab/boehm %.2fx (target <= %.1fx: %s), gclab/malloc %.2fx\n",
            max, t[0], w[0], t[b], w[b], t[m], w[m], ratio, TARGET_VS_BOEHM,
-           ratio <= TARGET_VS_BOEHM ? "met" : "MISSED", t[0] / t[m]);
+           ratio <= TARGET_VS_BOEHM ? "met" : "MISSED", paired_ratio(&v[0], &v[m], reps));
   } else {
     printf("binary-trees depth %d: gclab %.3f s [%.3f], boehm n/a (built without bdw-gc: install "
            "libgc-dev and reconfigure), malloc %.3f s [%.3f]; gclab/malloc %.2fx\n",
-           max, t[0], w[0], t[m], w[m], t[0] / t[m]);
+           max, t[0], w[0], t[m], w[m], paired_ratio(&v[0], &v[m], reps));
   }
-  printf("binary-trees depth %d, one handle per object (no register calls): %.3f s [%.3f]; ",
-         max, t[hd], w[hd]);
-  if (b >= 0) printf("handles/boehm %.2fx, ", t[hd] / t[b]);
-  printf("handles/malloc %.2fx\n", t[hd] / t[m]);
+  const struct { int k; const char *what; } more[] = {
+      {rg, "check through gc_slot_load, a handle per level"},
+      {hd, "one handle per object, no register calls"},
+  };
+  for (int i = 0; i < 2; i++) {
+    const variant *x = &v[more[i].k];
+    printf("binary-trees depth %d, %s (%s): %.3f s [%.3f]; ", max, x->name, more[i].what,
+           t[more[i].k], w[more[i].k]);
+    if (b >= 0) printf("%s/boehm %.2fx, ", x->name, paired_ratio(x, &v[b], reps));
+    printf("%s/malloc %.2fx\n", x->name, paired_ratio(x, &v[m], reps));
+  }
   return ok ? 0 : 1;
 }
