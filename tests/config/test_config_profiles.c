@@ -33,7 +33,7 @@ static size_t profiles(char names[][128], size_t cap) {
   for (struct dirent *e; (e = readdir(d)) != NULL;) {
     size_t l = strlen(e->d_name);
     if (l > 5 && l < 128 && strcmp(e->d_name + l - 5, ".yaml") == 0 && n < cap)
-      snprintf(names[n++], 128, "%s", e->d_name);
+      memcpy(names[n++], e->d_name, l + 1); /* l < 128: fits with its NUL */
   }
   closedir(d);
   qsort(names, n, sizeof names[0], by_name);
