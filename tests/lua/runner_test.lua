@@ -4,27 +4,8 @@
 local bin, root = assert(arg[1], "gclab binary"), assert(arg[2], "repo root")
 local F = "tests/lua/fixtures/"
 
-local function sh_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
-local function run(args)
-  local cmd = "cd " .. sh_quote(root) .. " && " .. sh_quote(bin) .. " " .. args .. " 2>&1"
-  local f = assert(io.popen(cmd))
-  local out = f:read("a")
-  local _, _, code = f:close()
-  return out, code
-end
-
-local failures, checks = 0, 0
-local function check(cond, what, out)
-  checks = checks + 1
-  if not cond then
-    failures = failures + 1
-    io.write("not ok - ", what, "\n")
-    if out then io.write((out:gsub("[^\n]*", "#   %0")), "\n") end
-  end
-end
-local function has(out, s) return out:find(s, 1, true) ~= nil end
-local function has_line(out, s) return ("\n" .. out):find("\n" .. s .. "\n", 1, true) ~= nil end
+local H = dofile(root .. "/tests/lua/harness.lua").new(bin, root)
+local run, check, has, has_line, sh_quote = H.run, H.check, H.has, H.has_line, H.quote
 
 -- all passing
 local out, code = run("run " .. F .. "pass")
@@ -108,5 +89,4 @@ check(code == 0 and has(out, "max: 4MiB"), "config dispatch", out)
 out, code = run("lua " .. F .. "../runner_test.lua")
 check(code == 1, "lua: a failing script exits 1", out)
 
-io.write(string.format("%d checks, %d failed\n", checks, failures))
-os.exit(failures == 0 and 0 or 1)
+H.finish()

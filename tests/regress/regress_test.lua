@@ -8,35 +8,16 @@ local root = assert(arg[2], "repo root")
 local work = assert(arg[3], "work directory")
 local F = "tests/regress/fixtures/"
 
-local function q(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
--- Run `gclab ARGS` in the repository root; `prefix` goes before the binary
--- (environment settings).  Returns the output (stdout and stderr) and the
--- exit status.
-local function run(args, prefix, dir)
-  local cmd = "cd " .. q(dir or root) .. " && " .. (prefix or "") .. q(bin) .. " " .. args .. " 2>&1"
-  local f = assert(io.popen(cmd))
-  local out = f:read("a")
-  local _, _, code = f:close()
-  return out, code
-end
+local H = dofile(root .. "/tests/lua/harness.lua").new(bin, root)
+local q, run = H.quote, H.run
 
 local function sh(cmd)
   local ok, _, code = os.execute("cd " .. q(root) .. " && " .. cmd)
   return ok and code == 0
 end
 
-local failures, checks = 0, 0
-local function check(cond, what, out)
-  checks = checks + 1
-  if not cond then
-    failures = failures + 1
-    io.write("not ok - ", what, "\n")
-    if out then io.write((tostring(out):gsub("[^\n]*", "#   %0")), "\n") end
-  end
-end
-local function has(out, s) return out:find(s, 1, true) ~= nil end
-local function has_line(out, s) return ("\n" .. out):find("\n" .. s .. "\n", 1, true) ~= nil end
+local check, has, has_line = H.check, H.has, H.has_line
+
 -- Nothing a baseline holds may crash the runner: no Lua traceback, no
 -- internal error, no sanitizer report.
 local function clean(out)
@@ -336,5 +317,4 @@ for _, key in ipairs({"pause", "mutator", "gc", "reduce_memory", "incremental.st
     "--trace-gc-nvp has " .. key, nvp)
 end
 
-io.write(string.format("%d checks, %d failed\n", checks, failures))
-os.exit(failures == 0 and 0 or 1)
+H.finish()
