@@ -91,7 +91,7 @@ void compact_evacuate_candidates(gc_heap *h) {
           /* No room: abort the rest of this page's evacuation.  The page
            * stays (V8's aborted evacuation); its remaining objects are
            * swept in place below. */
-          p->flags |= PAGE_PROMOTED; /* reused as "aborted" marker */
+          p->flags |= PAGE_ABORTED;
           break;
         }
         ev->moved_bytes += sz;
@@ -107,10 +107,10 @@ void compact_release_candidates(gc_heap *h) {
   for (page *p = h->old.pages.head, *next; p; p = next) {
     next = p->next;
     if (!(p->flags & PAGE_EVACUATE)) continue;
-    if (p->flags & PAGE_PROMOTED) {
+    if (p->flags & PAGE_ABORTED) {
       /* Aborted: keep the page; objects that did move left forwarding
        * headers, which become free space, the rest stay in place. */
-      p->flags &= ~(PAGE_EVACUATE | PAGE_PROMOTED);
+      p->flags &= ~(PAGE_EVACUATE | PAGE_ABORTED);
       h->old.size -= p->used_bytes;
       h->old.objects -= p->objects;
       for (addr_t a = p->start; a < p->top;) {
@@ -335,7 +335,7 @@ void update_all_references(gc_heap *h) {
     if (e->state == H_LIVE) e->addr = (addr_t)follow((tagged)e->addr);
   }
   for (page *p = h->old.pages.head; p; p = p->next)
-    if (!(p->flags & PAGE_EVACUATE) || (p->flags & PAGE_PROMOTED)) {
+    if (!(p->flags & PAGE_EVACUATE) || (p->flags & PAGE_ABORTED)) {
       for (addr_t a = p->start; a < p->top;) {
         uint64_t w0 = O(a)->w0;
         bool live = !w0_filler(w0) && !w0_forwarded(w0) &&

@@ -160,11 +160,8 @@ static void sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]) {
   s[GC_SPACE_NEW] = (gc_space_sample){h->nw.size, h->nw.objects, 2 * h->nw.capacity};
   s[GC_SPACE_OLD] = (gc_space_sample){h->old.size, h->old.objects,
                                       (uint64_t)h->old.pages.count << h->page_shift};
-  uint64_t lo_c = 0, nlo_c = 0;
-  for (page *p = h->lo.pages.head; p; p = p->next) lo_c += p->size;
-  for (page *p = h->nlo.pages.head; p; p = p->next) nlo_c += p->size;
-  s[GC_SPACE_LARGE] = (gc_space_sample){h->lo.size, h->lo.objects, lo_c};
-  s[GC_SPACE_NEW_LARGE] = (gc_space_sample){h->nlo.size, h->nlo.objects, nlo_c};
+  s[GC_SPACE_LARGE] = (gc_space_sample){h->lo.size, h->lo.objects, h->lo.committed};
+  s[GC_SPACE_NEW_LARGE] = (gc_space_sample){h->nlo.size, h->nlo.objects, h->nlo.committed};
 }
 
 static uint64_t total_objects(const gc_space_sample s[GC_SPACE_COUNT]) {

@@ -107,7 +107,7 @@ enum page_flags {
   PAGE_LARGE = 1u << 3,      /* a large object's page */
   PAGE_EVACUATE = 1u << 4,   /* evacuation candidate during a full GC */
   PAGE_SURVIVOR = 1u << 5,   /* young large object found live this GC */
-  PAGE_PROMOTED = 1u << 6    /* new-space page moved to old space whole */
+  PAGE_ABORTED = 1u << 6     /* evacuation candidate whose evacuation was aborted */
 };
 
 /* OLD_TO_NEW slot set: one bit per tagged slot of the page, in buckets of

@@ -106,12 +106,12 @@ static void check_live_bytes(vctx *v, const page *p, uint64_t black) {
 }
 
 typedef struct counts {
-  uint64_t size, objects;
+  uint64_t size, objects, committed;
 } counts;
 
 static counts walk_pages(vctx *v, page *p, bool young_alloc_list) {
   gc_heap *h = v->h;
-  counts c = {0, 0};
+  counts c = {0, 0, 0};
   for (; p && v->st == GC_OK; p = p->next) {
     addr_t end = p->start + p->size;
     addr_t top = (young_alloc_list && p == h->nw.alloc_page) ? h->nw.top : p->top;
@@ -228,7 +228,7 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
 
   counts nw = walk_pages(&v, h->nw.semi[h->nw.to].head, true);
   counts old = walk_pages(&v, h->old.pages.head, false);
-  counts lo = {0, 0}, nlo = {0, 0};
+  counts lo = {0, 0, 0}, nlo = {0, 0, 0};
   lo_space *los[] = {&h->lo, &h->nlo};
   counts *lc[] = {&lo, &nlo};
   for (int i = 0; i < 2 && v.st == GC_OK; i++)
@@ -240,6 +240,7 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
       if (sz) check_live_bytes(&v, p, obj_color(O(p->start)) == GC_BLACK ? sz : 0);
       lc[i]->size += sz;
       lc[i]->objects++;
+      lc[i]->committed += p->size;
     }
   if (v.st == GC_OK) {
     if (h->fast_alloc_max != heap_fast_alloc_max(h))
@@ -254,7 +255,8 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
             (unsigned long long)h->old.size, (unsigned long long)h->old.objects,
             (unsigned long long)old.size, (unsigned long long)old.objects);
     if (lo.size != h->lo.size || lo.objects != h->lo.objects || nlo.size != h->nlo.size ||
-        nlo.objects != h->nlo.objects)
+        nlo.objects != h->nlo.objects || lo.committed != h->lo.committed ||
+        nlo.committed != h->nlo.committed)
       VFAIL(&v, "large-object counters do not match their pages");
   }
 
