@@ -34,9 +34,12 @@ static inline bool should_promote(gc_heap *h, const obj *o, uint64_t size) {
 }
 
 static void scavenge_out_of_room(void) {
-  /* The reservation keeps slack for every promotion a GC can need; reaching
-   * this means that accounting is wrong, so stop rather than corrupt. */
-  fprintf(stderr, "gclab: internal error: no room to evacuate a young object\n");
+  /* The reservation keeps slack for every promotion a GC can need, so this
+   * means the process could not grow the promotion worklist (malloc) or
+   * that accounting is wrong: a half-done scavenge cannot be undone, so
+   * stop rather than corrupt. */
+  fprintf(stderr, "gclab: fatal: no room to evacuate a young object or to grow the "
+                  "scavenger's promotion worklist\n");
   abort();
 }
 
