@@ -1,0 +1,647 @@
+/*
+ * snapshot_read.c -- the streaming .heapsnapshot reader: libyajl's callback
+ * parser fed in fixed chunks (through zlib's gzread, which passes plain
+ * files through unchanged), filling hs_file's flat arrays directly.  No
+ * DOM: a number in `nodes` or `edges` goes straight into its field array.
+ *
+ * Invariants
+ *  - `snapshot` (meta, node_count, edge_count) precedes `nodes`, which
+ *    precedes `edges`, as V8 writes them: the arrays are sized from the
+ *    declared counts once, and a value beyond them is an error at once.
+ *    A declared count is believed only up to what the input's size could
+ *    hold, so a lying header cannot make us allocate terabytes.
+ *  - Every check that can be made at a value is made there, so the error
+ *    names the byte where it went wrong; string indexes are checked once
+ *    `strings` has been read, edge targets as they arrive.
+ *  - Every failure path frees what was allocated; the caller gets an empty
+ *    hs_file and one message "FILE: byte N: what".
+ */
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <yajl/yajl_parse.h>
+#include <zlib.h>
+
+#include "snapshot_file.h"
+
+const char *const hs_node_type_names[HS_NODE_TYPE_COUNT] = {
+    "hidden", "array", "string", "object", "code", "closure", "regexp", "number", "native",
+    "synthetic", "concatenated string", "sliced string", "symbol", "bigint", "object shape",
+    "wasm object"};
+const char *const hs_edge_type_names[HS_EDGE_TYPE_COUNT] = {
+    "context", "element", "property", "internal", "hidden", "shortcut", "weak"};
+
+#define CHUNK (256u * 1024u)
+#define MAX_DEPTH 64 /* nesting we track; deeper values are skipped by count */
+#define MAX_FIELDS 32
+#define MAX_TYPES 64
+
+/* What the value at a nesting level is. */
+typedef enum ctx {
+  C_NONE, C_TOP, C_SNAPSHOT, C_META, C_META_FIELDS, C_META_TYPES, C_META_TYPELIST,
+  C_NODES, C_EDGES, C_STRINGS, C_SKIP
+} ctx;
+
+/* Which meta list is being read. */
+enum { ML_NODE, ML_EDGE };
+
+/* Field roles in nodes / edges. */
+enum { NF_TYPE, NF_NAME, NF_ID, NF_SELF, NF_EDGES, NF_ROLES };
+enum { EF_TYPE, EF_NAME, EF_TO, EF_ROLES };
+
+typedef struct reader {
+  const char *name;
+  hs_file *f;
+  char *err;
+  size_t errlen;
+  bool failed;
+  yajl_handle yh;
+  uint64_t chunk_base; /* uncompressed bytes before the current chunk */
+  uint64_t input_bound; /* most numbers the input can hold */
+
+  ctx stack[MAX_DEPTH];
+  int depth;        /* stack[depth-1] is the innermost container */
+  int skip_depth;   /* nesting inside a skipped value */
+  char key[32];     /* the pending key in the innermost map */
+  int meta_list;    /* ML_NODE / ML_EDGE while in a meta list */
+
+  /* meta */
+  int nfields[2];                  /* node_fields / edge_fields length */
+  int role_pos[2][NF_ROLES];       /* field position of each role, -1 if absent */
+  int types_at[2];                 /* position of the nested type list in *_types */
+  int types_index[2];              /* element index while reading *_types */
+  int ntypes[2];
+  uint8_t type_map[2][MAX_TYPES];  /* file type index -> canonical code */
+  bool have_meta, have_fields[2], have_types[2];
+  bool have_node_count, have_edge_count;
+  uint64_t decl_nodes, decl_edges;
+  bool seen_nodes, seen_edges, seen_strings, seen_snapshot;
+
+  /* array fill state */
+  uint64_t pos;        /* numbers consumed in the current array */
+  uint64_t cur_node;   /* node a field belongs to */
+  uint64_t edge_sum;   /* sum of nodes' edge_count */
+  uint32_t field_type; /* the current edge's type, for its name */
+  size_t str_cap, str_len;
+  uint64_t str_count;
+} reader;
+
+/* ------------------------------------------------------------------ errors */
+
+static uint64_t here(reader *r) {
+  return r->chunk_base + (r->yh ? yajl_get_bytes_consumed(r->yh) : 0);
+}
+
+static int fail_at(reader *r, uint64_t at, const char *fmt, ...) {
+  if (r->failed) return 0;
+  r->failed = true;
+  char msg[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  snprintf(r->err, r->errlen, "%s: byte %llu: %s", r->name, (unsigned long long)at, msg);
+  return 0;
+}
+#define FAIL(...) fail_at(r, here(r), __VA_ARGS__)
+
+/* ------------------------------------------------------------------- meta */
+
+static const char *const node_role_names[NF_ROLES] = {"type", "name", "id", "self_size",
+                                                      "edge_count"};
+static const char *const edge_role_names[EF_ROLES] = {"type", "name_or_index", "to_node"};
+
+static bool str_is(const unsigned char *s, size_t n, const char *lit) {
+  return strlen(lit) == n && memcmp(s, lit, n) == 0;
+}
+
+static int meta_field(reader *r, const unsigned char *s, size_t n) {
+  int which = r->meta_list, at = r->nfields[which]++;
+  if (at >= MAX_FIELDS) return FAIL("meta.%s_fields: more than %d fields", which ? "edge" : "node", MAX_FIELDS);
+  const char *const *names = which == ML_NODE ? node_role_names : edge_role_names;
+  int nroles = which == ML_NODE ? NF_ROLES : EF_ROLES;
+  for (int k = 0; k < nroles; k++)
+    if (str_is(s, n, names[k])) {
+      if (r->role_pos[which][k] >= 0)
+        return FAIL("meta.%s_fields: '%s' listed twice", which ? "edge" : "node", names[k]);
+      r->role_pos[which][k] = at;
+    }
+  return 1;
+}
+
+/* One name of the node or edge type enumeration. */
+static int meta_type(reader *r, const unsigned char *s, size_t n) {
+  int which = r->meta_list, at = r->ntypes[which]++;
+  if (at >= MAX_TYPES) return FAIL("meta.%s_types: more than %d types", which ? "edge" : "node", MAX_TYPES);
+  const char *const *names = which == ML_NODE ? hs_node_type_names : hs_edge_type_names;
+  int count = which == ML_NODE ? HS_NODE_TYPE_COUNT : HS_EDGE_TYPE_COUNT;
+  for (int k = 0; k < count; k++)
+    if (str_is(s, n, names[k])) {
+      r->type_map[which][at] = (uint8_t)k;
+      return 1;
+    }
+  /* A node type newer than V8 11.3 reads as hidden (docs/leaks.md); an
+   * unknown edge type changes what retains what, so it is an error. */
+  if (which == ML_NODE) {
+    r->type_map[which][at] = HS_NODE_HIDDEN;
+    return 1;
+  }
+  return FAIL("meta.edge_types: unknown edge type '%.*s'", (int)(n > 40 ? 40 : n), s);
+}
+
+/* Meta is complete when `nodes` starts: check it and size the arrays. */
+static int meta_check(reader *r, bool for_edges) {
+  if (!r->have_meta) return FAIL("'%s' before snapshot.meta", for_edges ? "edges" : "nodes");
+  if (!r->have_node_count) return FAIL("'%s' before snapshot.node_count", for_edges ? "edges" : "nodes");
+  if (!r->have_edge_count) return FAIL("'%s' before snapshot.edge_count", for_edges ? "edges" : "nodes");
+  return 1;
+}
+
+static int meta_end(reader *r) {
+  for (int w = 0; w < 2; w++) {
+    const char *what = w ? "edge" : "node";
+    if (!r->have_fields[w]) return FAIL("snapshot.meta has no %s_fields", what);
+    if (!r->have_types[w]) return FAIL("snapshot.meta has no %s_types list of type names", what);
+    int nroles = w == ML_NODE ? NF_ROLES : EF_ROLES;
+    const char *const *names = w == ML_NODE ? node_role_names : edge_role_names;
+    for (int k = 0; k < nroles; k++)
+      if (r->role_pos[w][k] < 0) return FAIL("meta.%s_fields has no '%s'", what, names[k]);
+    if (r->types_at[w] != r->role_pos[w][0])
+      return FAIL("meta.%s_types: the type names are at position %d, the type field at %d", what,
+                  r->types_at[w], r->role_pos[w][0]);
+  }
+  r->have_meta = true;
+  return 1;
+}
+
+/* ----------------------------------------------------------------- arrays */
+
+static void *alloc_array(size_t n, size_t size) {
+  return calloc(n ? n : 1, size);
+}
+
+static int size_arrays(reader *r, bool edges) {
+  hs_file *f = r->f;
+  uint64_t n = edges ? r->decl_edges : r->decl_nodes;
+  int nf = r->nfields[edges ? ML_EDGE : ML_NODE];
+  /* Each field is at least one digit and a comma. */
+  if (n > UINT32_MAX - 1 || n * (uint64_t)nf > r->input_bound)
+    return FAIL("snapshot.%s_count %llu cannot fit in the input", edges ? "edge" : "node",
+                (unsigned long long)n);
+  if (edges) {
+    f->edge_type = alloc_array(n, 1);
+    f->edge_name = alloc_array(n, 4);
+    f->edge_to = alloc_array(n, 4);
+    if (!f->edge_type || !f->edge_name || !f->edge_to) return FAIL("out of memory for %llu edges", (unsigned long long)n);
+    f->edge_count = (uint32_t)n;
+  } else {
+    f->node_type = alloc_array(n, 1);
+    f->node_name = alloc_array(n, 4);
+    f->node_id = alloc_array(n, 8);
+    f->node_self = alloc_array(n, 8);
+    f->node_edges = alloc_array(n, 4);
+    if (!f->node_type || !f->node_name || !f->node_id || !f->node_self || !f->node_edges)
+      return FAIL("out of memory for %llu nodes", (unsigned long long)n);
+    f->node_count = (uint32_t)n;
+  }
+  r->pos = 0;
+  return 1;
+}
+
+/* The decimal digits of an unsigned integer (what V8 writes and what its
+ * consumers read).  Anything else -- a sign, a fraction, an exponent -- is
+ * refused rather than misread as DevTools would. */
+static bool digits_value(const char *s, size_t n, uint64_t *out) {
+  uint64_t v = 0;
+  if (n == 0 || n > 20) return false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned d = (unsigned)(s[i] - '0');
+    if (d > 9) return false;
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return true;
+}
+
+static int node_number(reader *r, uint64_t v, const char *s, size_t n) {
+  int nf = r->nfields[ML_NODE];
+  uint64_t node = r->pos / (uint64_t)nf;
+  int field = (int)(r->pos % (uint64_t)nf);
+  if (node >= r->decl_nodes)
+    return FAIL("nodes: more than snapshot.node_count (%llu) nodes", (unsigned long long)r->decl_nodes);
+  hs_file *f = r->f;
+  const int *rp = r->role_pos[ML_NODE];
+  if (field == rp[NF_TYPE]) {
+    if (v >= (uint64_t)r->ntypes[ML_NODE])
+      return FAIL("node %llu: type %.*s is not in meta.node_types", (unsigned long long)node, (int)n, s);
+    f->node_type[node] = r->type_map[ML_NODE][v];
+  } else if (field == rp[NF_NAME]) {
+    if (v > UINT32_MAX) return FAIL("node %llu: name index %.*s too large", (unsigned long long)node, (int)n, s);
+    f->node_name[node] = (uint32_t)v;
+  } else if (field == rp[NF_ID]) {
+    f->node_id[node] = v;
+  } else if (field == rp[NF_SELF]) {
+    f->node_self[node] = v;
+  } else if (field == rp[NF_EDGES]) {
+    r->edge_sum += v;
+    if (v > UINT32_MAX || r->edge_sum > r->decl_edges)
+      return FAIL("node %llu: edge_count %.*s takes the edges beyond snapshot.edge_count (%llu)",
+                  (unsigned long long)node, (int)n, s, (unsigned long long)r->decl_edges);
+    f->node_edges[node] = (uint32_t)v;
+  }
+  r->pos++;
+  return 1;
+}
+
+static int edge_number(reader *r, uint64_t v, const char *s, size_t n) {
+  int nf = r->nfields[ML_EDGE];
+  uint64_t edge = r->pos / (uint64_t)nf;
+  int field = (int)(r->pos % (uint64_t)nf);
+  if (edge >= r->decl_edges)
+    return FAIL("edges: more than snapshot.edge_count (%llu) edges", (unsigned long long)r->decl_edges);
+  hs_file *f = r->f;
+  const int *rp = r->role_pos[ML_EDGE];
+  if (field == rp[EF_TYPE]) {
+    if (v >= (uint64_t)r->ntypes[ML_EDGE])
+      return FAIL("edge %llu: type %.*s is not in meta.edge_types", (unsigned long long)edge, (int)n, s);
+    f->edge_type[edge] = r->type_map[ML_EDGE][v];
+  } else if (field == rp[EF_NAME]) {
+    if (v > UINT32_MAX) return FAIL("edge %llu: name_or_index %.*s too large", (unsigned long long)edge, (int)n, s);
+    f->edge_name[edge] = (uint32_t)v;
+  } else if (field == rp[EF_TO]) {
+    uint64_t nnf = (uint64_t)r->nfields[ML_NODE];
+    if (v % nnf != 0 || v / nnf >= r->decl_nodes)
+      return FAIL("edge %llu: to_node %.*s is not a node (a multiple of %llu below %llu)",
+                  (unsigned long long)edge, (int)n, s, (unsigned long long)nnf,
+                  (unsigned long long)(r->decl_nodes * nnf));
+    f->edge_to[edge] = (uint32_t)(v / nnf);
+  }
+  r->pos++;
+  return 1;
+}
+
+static int add_string(reader *r, const unsigned char *s, size_t n) {
+  hs_file *f = r->f;
+  if (r->str_count >= UINT32_MAX - 1) return FAIL("strings: too many strings");
+  if (r->str_len + n + 1 > r->str_cap) {
+    size_t cap = r->str_cap ? r->str_cap : 4096;
+    while (cap < r->str_len + n + 1) cap *= 2;
+    char *nb = realloc(f->str_bytes, cap);
+    if (!nb) return FAIL("out of memory for the strings");
+    f->str_bytes = nb;
+    r->str_cap = cap;
+  }
+  if (((r->str_count + 1) & r->str_count) == 0) { /* count + 1 a power of two: double */
+    uint64_t *no = realloc(f->str_off, (size_t)(r->str_count + 1) * 2 * sizeof *no);
+    if (!no) return FAIL("out of memory for the strings");
+    f->str_off = no;
+  }
+  f->str_off[r->str_count] = r->str_len;
+  memcpy(f->str_bytes + r->str_len, s, n);
+  r->str_len += n;
+  f->str_bytes[r->str_len++] = '\0';
+  r->str_count++;
+  return 1;
+}
+
+/* -------------------------------------------------------------- callbacks */
+
+static ctx top(reader *r) { return r->depth ? r->stack[r->depth - 1] : C_NONE; }
+
+/* A scalar or the start of a container in context `c` under key r->key. */
+static int value_start(reader *r, bool container, bool is_array, ctx *child) {
+  ctx c = top(r);
+  *child = C_SKIP;
+  if (r->skip_depth) return 1;
+  switch (c) {
+  case C_NONE:
+    if (!container || is_array) return FAIL("the file is not a JSON object");
+    *child = C_TOP;
+    return 1;
+  case C_TOP:
+    if (strcmp(r->key, "snapshot") == 0) {
+      if (r->seen_snapshot) return FAIL("'snapshot' appears twice");
+      r->seen_snapshot = true;
+      if (!container || is_array) return FAIL("'snapshot' is not an object");
+      *child = C_SNAPSHOT;
+    } else if (strcmp(r->key, "nodes") == 0 || strcmp(r->key, "edges") == 0) {
+      bool edges = r->key[0] == 'e';
+      bool *seen = edges ? &r->seen_edges : &r->seen_nodes;
+      if (*seen) return FAIL("'%s' appears twice", r->key);
+      *seen = true;
+      if (!is_array) return FAIL("'%s' is not an array", r->key);
+      if (!meta_check(r, edges)) return 0;
+      if (edges && !r->seen_nodes) return FAIL("'edges' before 'nodes'");
+      if (!size_arrays(r, edges)) return 0;
+      *child = edges ? C_EDGES : C_NODES;
+    } else if (strcmp(r->key, "strings") == 0) {
+      if (r->seen_strings) return FAIL("'strings' appears twice");
+      r->seen_strings = true;
+      if (!is_array) return FAIL("'strings' is not an array");
+      *child = C_STRINGS;
+    }
+    return 1;
+  case C_SNAPSHOT:
+    if (strcmp(r->key, "meta") == 0) {
+      if (r->have_meta) return FAIL("'snapshot.meta' appears twice");
+      if (!container || is_array) return FAIL("'snapshot.meta' is not an object");
+      *child = C_META;
+    } else if ((strcmp(r->key, "node_count") == 0 || strcmp(r->key, "edge_count") == 0) && container) {
+      return FAIL("snapshot.%s is not a number", r->key);
+    }
+    return 1;
+  case C_META: {
+    bool edge = strncmp(r->key, "edge_", 5) == 0;
+    bool fields = strcmp(r->key + 5, "fields") == 0;
+    bool types = strcmp(r->key + 5, "types") == 0;
+    if (!(edge || strncmp(r->key, "node_", 5) == 0) || !(fields || types)) return 1;
+    r->meta_list = edge ? ML_EDGE : ML_NODE;
+    bool *have = fields ? &r->have_fields[r->meta_list] : &r->have_types[r->meta_list];
+    if (fields && *have) return FAIL("meta.%s appears twice", r->key);
+    if (!is_array) return FAIL("meta.%s is not an array", r->key);
+    if (fields) *have = true;
+    r->types_index[r->meta_list] = 0;
+    *child = fields ? C_META_FIELDS : C_META_TYPES;
+    return 1;
+  }
+  case C_META_TYPES: {
+    int w = r->meta_list, at = r->types_index[w]++;
+    if (is_array) {
+      if (r->have_types[w]) return FAIL("meta.%s_types has two lists of type names", w ? "edge" : "node");
+      r->have_types[w] = true;
+      r->types_at[w] = at;
+      *child = C_META_TYPELIST;
+    } else if (container) {
+      return FAIL("meta.%s_types: element %d is an object", w ? "edge" : "node", at);
+    }
+    return 1;
+  }
+  case C_META_FIELDS:
+  case C_META_TYPELIST:
+    return container ? FAIL("meta: a field or type name is not a string") : 1;
+  case C_NODES:
+  case C_EDGES:
+    return FAIL("%s: element %llu is not an unsigned integer", c == C_NODES ? "nodes" : "edges",
+                (unsigned long long)r->pos);
+  case C_STRINGS:
+    return FAIL("strings: element %llu is not a string", (unsigned long long)r->str_count);
+  case C_SKIP:
+    return 1;
+  }
+  return 1;
+}
+
+static int push(reader *r, ctx child) {
+  if (r->skip_depth || child == C_SKIP || r->depth >= MAX_DEPTH) {
+    r->skip_depth++;
+    return 1;
+  }
+  r->stack[r->depth++] = child;
+  r->key[0] = '\0';
+  return 1;
+}
+
+static int cb_scalar(void *ud) {
+  reader *r = ud;
+  ctx child;
+  return value_start(r, false, false, &child);
+}
+static int cb_boolean(void *ud, int b) { (void)b; return cb_scalar(ud); }
+
+static int cb_number(void *ud, const char *s, size_t n) {
+  reader *r = ud;
+  if (r->skip_depth) return 1;
+  ctx c = top(r);
+  uint64_t v;
+  if (c == C_NODES || c == C_EDGES) {
+    if (!digits_value(s, n, &v))
+      return FAIL("%s: element %llu is %.*s, not an unsigned integer", c == C_NODES ? "nodes" : "edges",
+                  (unsigned long long)r->pos, (int)(n > 24 ? 24 : n), s);
+    return c == C_NODES ? node_number(r, v, s, n) : edge_number(r, v, s, n);
+  }
+  if (c == C_SNAPSHOT && (strcmp(r->key, "node_count") == 0 || strcmp(r->key, "edge_count") == 0)) {
+    bool edges = r->key[0] == 'e';
+    if (!digits_value(s, n, &v) || v > UINT32_MAX - 1)
+      return FAIL("snapshot.%s is %.*s, not a count", r->key, (int)(n > 24 ? 24 : n), s);
+    if (edges) { r->decl_edges = v; r->have_edge_count = true; }
+    else { r->decl_nodes = v; r->have_node_count = true; }
+    return 1;
+  }
+  return cb_scalar(ud);
+}
+
+static int cb_string(void *ud, const unsigned char *s, size_t n) {
+  reader *r = ud;
+  if (r->skip_depth) return 1;
+  ctx c = top(r);
+  if (c == C_STRINGS) return add_string(r, s, n);
+  if (c == C_META_FIELDS) return meta_field(r, s, n);
+  if (c == C_META_TYPELIST) return meta_type(r, s, n);
+  if (c == C_META_TYPES) { r->types_index[r->meta_list]++; return 1; }
+  if (c == C_SNAPSHOT && (strcmp(r->key, "node_count") == 0 || strcmp(r->key, "edge_count") == 0))
+    return FAIL("snapshot.%s is not a number", r->key);
+  return cb_scalar(ud);
+}
+
+static int cb_start(reader *r, bool is_array) {
+  ctx child;
+  if (!value_start(r, true, is_array, &child)) return 0;
+  return push(r, child);
+}
+static int cb_start_map(void *ud) { return cb_start(ud, false); }
+static int cb_start_array(void *ud) { return cb_start(ud, true); }
+
+static int cb_key(void *ud, const unsigned char *k, size_t n) {
+  reader *r = ud;
+  if (r->skip_depth) return 1;
+  if (n >= sizeof r->key) n = sizeof r->key - 1; /* no key we act on is this long */
+  memcpy(r->key, k, n);
+  r->key[n] = '\0';
+  return 1;
+}
+
+static int array_end(reader *r, ctx c) {
+  hs_file *f = r->f;
+  if (c == C_NODES) {
+    uint64_t want = r->decl_nodes * (uint64_t)r->nfields[ML_NODE];
+    if (r->pos != want)
+      return FAIL("nodes has %llu numbers; snapshot.node_count %llu times %d fields is %llu",
+                  (unsigned long long)r->pos, (unsigned long long)r->decl_nodes,
+                  r->nfields[ML_NODE], (unsigned long long)want);
+    if (r->edge_sum != r->decl_edges)
+      return FAIL("the nodes' edge_count fields add up to %llu, snapshot.edge_count is %llu",
+                  (unsigned long long)r->edge_sum, (unsigned long long)r->decl_edges);
+  } else if (c == C_EDGES) {
+    uint64_t want = r->decl_edges * (uint64_t)r->nfields[ML_EDGE];
+    if (r->pos != want)
+      return FAIL("edges has %llu numbers; snapshot.edge_count %llu times %d fields is %llu",
+                  (unsigned long long)r->pos, (unsigned long long)r->decl_edges,
+                  r->nfields[ML_EDGE], (unsigned long long)want);
+  } else if (c == C_STRINGS) {
+    if (!add_string(r, (const unsigned char *)"", 0)) return 0; /* make room for the end offset */
+    r->str_count--;
+    f->str_off[r->str_count] = r->str_len - 1;
+    f->string_count = (uint32_t)r->str_count;
+  }
+  return 1;
+}
+
+static int cb_end(void *ud) {
+  reader *r = ud;
+  if (r->skip_depth) {
+    r->skip_depth--;
+    return 1;
+  }
+  ctx c = top(r);
+  r->depth--;
+  r->key[0] = '\0';
+  if (c == C_META) return meta_end(r);
+  return array_end(r, c);
+}
+
+static const yajl_callbacks callbacks = {
+    cb_scalar, cb_boolean, NULL, NULL, cb_number, cb_string,
+    cb_start_map, cb_key, cb_end, cb_start_array, cb_end};
+
+/* ------------------------------------------------------------- whole file */
+
+/* After the last byte: every section there, every string index valid. */
+static bool final_checks(reader *r) {
+  hs_file *f = r->f;
+  uint64_t at = r->chunk_base;
+  if (!r->seen_snapshot) return fail_at(r, at, "no 'snapshot' section");
+  if (!r->have_meta) return fail_at(r, at, "no 'snapshot.meta'");
+  if (!r->seen_nodes) return fail_at(r, at, "no 'nodes' array");
+  if (!r->seen_edges) return fail_at(r, at, "no 'edges' array");
+  if (!r->seen_strings) return fail_at(r, at, "no 'strings' array");
+  if (f->node_count == 0) return fail_at(r, at, "no nodes: a snapshot has at least its root");
+  for (uint32_t i = 0; i < f->node_count; i++)
+    if (f->node_name[i] >= f->string_count)
+      return fail_at(r, at, "node %u: name index %u is beyond strings (%u strings)", i,
+                     f->node_name[i], f->string_count);
+  for (uint32_t j = 0; j < f->edge_count; j++)
+    if (hs_edge_named(f->edge_type[j]) && f->edge_name[j] >= f->string_count)
+      return fail_at(r, at, "edge %u: name index %u is beyond strings (%u strings)", j,
+                     f->edge_name[j], f->string_count);
+  return true;
+}
+
+void hs_file_free(hs_file *f) {
+  free(f->node_type);
+  free(f->node_name);
+  free(f->node_id);
+  free(f->node_self);
+  free(f->node_edges);
+  free(f->edge_type);
+  free(f->edge_name);
+  free(f->edge_to);
+  free(f->str_bytes);
+  free(f->str_off);
+  memset(f, 0, sizeof *f);
+}
+
+static void reader_init(reader *r, const char *name, hs_file *out, char *err, size_t errlen,
+                        uint64_t input_bound) {
+  memset(r, 0, sizeof *r);
+  memset(out, 0, sizeof *out);
+  r->name = name;
+  r->f = out;
+  r->err = err;
+  r->errlen = errlen;
+  r->input_bound = input_bound;
+  for (int w = 0; w < 2; w++) {
+    r->types_at[w] = -1;
+    for (int k = 0; k < NF_ROLES; k++) r->role_pos[w][k] = -1;
+  }
+  if (errlen) err[0] = '\0';
+}
+
+/* Feed one chunk (len 0: the end).  False once anything failed. */
+static bool feed(reader *r, const unsigned char *buf, size_t len) {
+  yajl_status st = len ? yajl_parse(r->yh, buf, len) : yajl_complete_parse(r->yh);
+  if (st == yajl_status_ok) {
+    r->chunk_base += len;
+    return true;
+  }
+  if (st == yajl_status_error && !r->failed) {
+    unsigned char *m = yajl_get_error(r->yh, 0, buf, len);
+    const char *msg = (const char *)m;
+    if (!len) fail_at(r, r->chunk_base, "the file ends early (truncated?): %s", msg);
+    else fail_at(r, here(r), "bad JSON: %s", msg);
+    yajl_free_error(r->yh, m);
+  }
+  return false;
+}
+
+static bool finish(reader *r, bool ok) {
+  if (ok) ok = feed(r, NULL, 0) && final_checks(r);
+  yajl_free(r->yh);
+  r->yh = NULL;
+  if (!ok) hs_file_free(r->f);
+  return ok;
+}
+
+static bool start(reader *r) {
+  r->yh = yajl_alloc(&callbacks, NULL, r);
+  if (!r->yh) return fail_at(r, 0, "out of memory");
+  return true;
+}
+
+bool hs_read_buffer(const char *name, const void *data, size_t len, hs_file *out, char *err,
+                    size_t errlen) {
+  reader r;
+  reader_init(&r, name, out, err, errlen, len / 2 + 1);
+  if (!start(&r)) return false;
+  const unsigned char *p = data;
+  bool ok = true;
+  for (size_t off = 0; ok && off < len; off += CHUNK)
+    ok = feed(&r, p + off, len - off < CHUNK ? len - off : CHUNK);
+  return finish(&r, ok);
+}
+
+bool hs_read_file(const char *path, hs_file *out, char *err, size_t errlen) {
+  reader r;
+  struct stat sb;
+  if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+    memset(out, 0, sizeof *out);
+    snprintf(err, errlen, "%s: cannot open: %s", path,
+             stat(path, &sb) != 0 ? "no such file or not readable" : "not a regular file");
+    return false;
+  }
+  /* Deflate expands at most ~1032:1; a plain file holds size/2 numbers. */
+  uint64_t bound = (uint64_t)sb.st_size * 1032u / 2 + 1;
+  reader_init(&r, path, out, err, errlen, bound);
+  gzFile gz = gzopen(path, "rb");
+  if (!gz) {
+    snprintf(err, errlen, "%s: cannot open", path);
+    return false;
+  }
+  gzbuffer(gz, CHUNK);
+  unsigned char *buf = malloc(CHUNK);
+  bool ok = buf && start(&r);
+  if (!buf) fail_at(&r, 0, "out of memory");
+  while (ok) {
+    int n = gzread(gz, buf, CHUNK);
+    if (n < 0) {
+      int zerr;
+      const char *m = gzerror(gz, &zerr);
+      ok = fail_at(&r, r.chunk_base, "gzip: %s", m);
+      break;
+    }
+    if (n == 0) {
+      int zerr;
+      const char *m = gzerror(gz, &zerr);
+      if (zerr != Z_OK) ok = fail_at(&r, r.chunk_base, "gzip: %s", m);
+      break;
+    }
+    ok = feed(&r, buf, (size_t)n);
+  }
+  free(buf);
+  gzclose(gz);
+  return finish(&r, ok);
+}
