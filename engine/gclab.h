@@ -572,4 +572,8 @@ int gc_format_trace_nvp(const gc_heap *heap, const gc_event *ev, char *buf, size
 #ifdef __cplusplus
 }
 #endif
+
+/* Heap snapshots and their analyses: a header of their own. */
+#include "gclab_snapshot.h"
+
 #endif /* GCLAB_H */
