@@ -1,8 +1,10 @@
 /*
  * snapshot_read.c -- the streaming .heapsnapshot reader: libyajl's callback
  * parser fed in fixed chunks (through zlib's gzread, which passes plain
- * files through unchanged), filling hs_file's flat arrays directly.  No
- * DOM: a number in `nodes` or `edges` goes straight into its field array.
+ * files through unchanged), handing each node, edge and string to the
+ * engine's snapshot builder as soon as its last field is read.  No DOM:
+ * memory is the builder's flat arrays (sized once from the header), one
+ * node or edge being assembled, and a fixed input buffer.
  *
  * Invariants
  *  - `snapshot` (meta, node_count, edge_count) precedes `nodes`, which
@@ -12,10 +14,13 @@
  *    hold, so a lying header cannot make us allocate terabytes.
  *  - Every check that can be made at a value is made there, so the error
  *    names the byte where it went wrong; string indexes are checked once
- *    `strings` has been read, edge targets as they arrive.
- *  - Every failure path frees what was allocated; the caller gets an empty
- *    hs_file and one message "FILE: byte N: what".
+ *    `strings` has been read (against the largest index seen, remembered
+ *    with its byte), edge targets as they arrive.  So the builder's own
+ *    checks on finish can only fail for want of memory.
+ *  - Every failure path frees what was allocated; the caller gets NULL
+ *    and one message "FILE: byte N: what".
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,13 +32,6 @@
 #include <zlib.h>
 
 #include "snapshot_file.h"
-
-const char *const hs_node_type_names[HS_NODE_TYPE_COUNT] = {
-    "hidden", "array", "string", "object", "code", "closure", "regexp", "number", "native",
-    "synthetic", "concatenated string", "sliced string", "symbol", "bigint", "object shape",
-    "wasm object"};
-const char *const hs_edge_type_names[HS_EDGE_TYPE_COUNT] = {
-    "context", "element", "property", "internal", "hidden", "shortcut", "weak"};
 
 #define CHUNK (256u * 1024u)
 #define MAX_DEPTH 64 /* nesting we track; deeper values are skipped by count */
@@ -50,12 +48,13 @@ typedef enum ctx {
 enum { ML_NODE, ML_EDGE };
 
 /* Field roles in nodes / edges. */
-enum { NF_TYPE, NF_NAME, NF_ID, NF_SELF, NF_EDGES, NF_ROLES };
+enum { NF_TYPE, NF_NAME, NF_ID, NF_SELF, NF_EDGES, NF_TRACE, NF_DETACHED, NF_ROLES };
+#define NF_REQUIRED NF_TRACE /* the roles before it must be present */
 enum { EF_TYPE, EF_NAME, EF_TO, EF_ROLES };
 
 typedef struct reader {
   const char *name;
-  hs_file *f;
+  gc_snapshot_builder *b;
   char *err;
   size_t errlen;
   bool failed;
@@ -72,6 +71,7 @@ typedef struct reader {
   /* meta */
   int nfields[2];                  /* node_fields / edge_fields length */
   int role_pos[2][NF_ROLES];       /* field position of each role, -1 if absent */
+  int field_role[2][MAX_FIELDS];   /* role of each field position, -1 if none */
   int types_at[2];                 /* position of the nested type list in *_types */
   int types_index[2];              /* element index while reading *_types */
   int ntypes[2];
@@ -83,11 +83,13 @@ typedef struct reader {
 
   /* array fill state */
   uint64_t pos;        /* numbers consumed in the current array */
-  uint64_t cur_node;   /* node a field belongs to */
   uint64_t edge_sum;   /* sum of nodes' edge_count */
-  uint32_t field_type; /* the current edge's type, for its name */
-  size_t str_cap, str_len;
+  gc_snap_node node;   /* the node being read */
+  uint32_t edge[EF_ROLES]; /* the edge being read */
   uint64_t str_count;
+  /* the largest string index used, where, and by which node or edge */
+  uint64_t max_name, max_name_at, max_name_item;
+  bool max_name_is_edge, any_name;
 } reader;
 
 /* ------------------------------------------------------------------ errors */
@@ -111,8 +113,8 @@ static int fail_at(reader *r, uint64_t at, const char *fmt, ...) {
 
 /* ------------------------------------------------------------------- meta */
 
-static const char *const node_role_names[NF_ROLES] = {"type", "name", "id", "self_size",
-                                                      "edge_count"};
+static const char *const node_role_names[NF_ROLES] = {
+    "type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"};
 static const char *const edge_role_names[EF_ROLES] = {"type", "name_or_index", "to_node"};
 
 static bool str_is(const unsigned char *s, size_t n, const char *lit) {
@@ -129,6 +131,7 @@ static int meta_field(reader *r, const unsigned char *s, size_t n) {
       if (r->role_pos[which][k] >= 0)
         return FAIL("meta.%s_fields: '%s' listed twice", which ? "edge" : "node", names[k]);
       r->role_pos[which][k] = at;
+      r->field_role[which][at] = k;
     }
   return 1;
 }
@@ -137,17 +140,17 @@ static int meta_field(reader *r, const unsigned char *s, size_t n) {
 static int meta_type(reader *r, const unsigned char *s, size_t n) {
   int which = r->meta_list, at = r->ntypes[which]++;
   if (at >= MAX_TYPES) return FAIL("meta.%s_types: more than %d types", which ? "edge" : "node", MAX_TYPES);
-  const char *const *names = which == ML_NODE ? hs_node_type_names : hs_edge_type_names;
-  int count = which == ML_NODE ? HS_NODE_TYPE_COUNT : HS_EDGE_TYPE_COUNT;
+  int count = which == ML_NODE ? GC_SNODE_TYPE_COUNT : GC_SEDGE_TYPE_COUNT;
   for (int k = 0; k < count; k++)
-    if (str_is(s, n, names[k])) {
+    if (str_is(s, n, which == ML_NODE ? gc_snap_node_type_name((gc_snap_node_type)k)
+                                      : gc_snap_edge_type_name((gc_snap_edge_type)k))) {
       r->type_map[which][at] = (uint8_t)k;
       return 1;
     }
   /* A node type newer than V8 11.3 reads as hidden (docs/leaks.md); an
    * unknown edge type changes what retains what, so it is an error. */
   if (which == ML_NODE) {
-    r->type_map[which][at] = HS_NODE_HIDDEN;
+    r->type_map[which][at] = GC_SNODE_HIDDEN;
     return 1;
   }
   return FAIL("meta.edge_types: unknown edge type '%.*s'", (int)(n > 40 ? 40 : n), s);
@@ -166,7 +169,7 @@ static int meta_end(reader *r) {
     const char *what = w ? "edge" : "node";
     if (!r->have_fields[w]) return FAIL("snapshot.meta has no %s_fields", what);
     if (!r->have_types[w]) return FAIL("snapshot.meta has no %s_types list of type names", what);
-    int nroles = w == ML_NODE ? NF_ROLES : EF_ROLES;
+    int nroles = w == ML_NODE ? NF_REQUIRED : EF_ROLES;
     const char *const *names = w == ML_NODE ? node_role_names : edge_role_names;
     for (int k = 0; k < nroles; k++)
       if (r->role_pos[w][k] < 0) return FAIL("meta.%s_fields has no '%s'", what, names[k]);
@@ -180,36 +183,27 @@ static int meta_end(reader *r) {
 
 /* ----------------------------------------------------------------- arrays */
 
-static void *alloc_array(size_t n, size_t size) {
-  return calloc(n ? n : 1, size);
-}
-
 static int size_arrays(reader *r, bool edges) {
-  hs_file *f = r->f;
   uint64_t n = edges ? r->decl_edges : r->decl_nodes;
   int nf = r->nfields[edges ? ML_EDGE : ML_NODE];
   /* Each field is at least one digit and a comma. */
   if (n > UINT32_MAX - 1 || n * (uint64_t)nf > r->input_bound)
     return FAIL("snapshot.%s_count %llu cannot fit in the input", edges ? "edge" : "node",
                 (unsigned long long)n);
-  if (edges) {
-    f->edge_type = alloc_array(n, 1);
-    f->edge_name = alloc_array(n, 4);
-    f->edge_to = alloc_array(n, 4);
-    if (!f->edge_type || !f->edge_name || !f->edge_to) return FAIL("out of memory for %llu edges", (unsigned long long)n);
-    f->edge_count = (uint32_t)n;
-  } else {
-    f->node_type = alloc_array(n, 1);
-    f->node_name = alloc_array(n, 4);
-    f->node_id = alloc_array(n, 8);
-    f->node_self = alloc_array(n, 8);
-    f->node_edges = alloc_array(n, 4);
-    if (!f->node_type || !f->node_name || !f->node_id || !f->node_self || !f->node_edges)
-      return FAIL("out of memory for %llu nodes", (unsigned long long)n);
-    f->node_count = (uint32_t)n;
-  }
+  if (gc_snapshot_builder_reserve(r->b, edges ? 0 : (size_t)n, edges ? (size_t)n : 0) != GC_OK)
+    return FAIL("%s", gc_snapshot_builder_error(r->b));
   r->pos = 0;
   return 1;
+}
+
+/* Remember the largest string index used, to check it against `strings`. */
+static void note_name(reader *r, uint64_t v, uint64_t item, bool is_edge) {
+  if (r->any_name && v <= r->max_name) return;
+  r->any_name = true;
+  r->max_name = v;
+  r->max_name_at = here(r);
+  r->max_name_item = item;
+  r->max_name_is_edge = is_edge;
 }
 
 /* The decimal digits of an unsigned integer (what V8 writes and what its
@@ -234,27 +228,38 @@ static int node_number(reader *r, uint64_t v, const char *s, size_t n) {
   int field = (int)(r->pos % (uint64_t)nf);
   if (node >= r->decl_nodes)
     return FAIL("nodes: more than snapshot.node_count (%llu) nodes", (unsigned long long)r->decl_nodes);
-  hs_file *f = r->f;
-  const int *rp = r->role_pos[ML_NODE];
-  if (field == rp[NF_TYPE]) {
+  gc_snap_node *nd = &r->node;
+  switch (r->field_role[ML_NODE][field]) {
+  case NF_TYPE:
     if (v >= (uint64_t)r->ntypes[ML_NODE])
       return FAIL("node %llu: type %.*s is not in meta.node_types", (unsigned long long)node, (int)n, s);
-    f->node_type[node] = r->type_map[ML_NODE][v];
-  } else if (field == rp[NF_NAME]) {
-    if (v > UINT32_MAX) return FAIL("node %llu: name index %.*s too large", (unsigned long long)node, (int)n, s);
-    f->node_name[node] = (uint32_t)v;
-  } else if (field == rp[NF_ID]) {
-    f->node_id[node] = v;
-  } else if (field == rp[NF_SELF]) {
-    f->node_self[node] = v;
-  } else if (field == rp[NF_EDGES]) {
+    nd->type = r->type_map[ML_NODE][v];
+    break;
+  case NF_NAME:
+    if (v > UINT32_MAX - 1) return FAIL("node %llu: name index %.*s too large", (unsigned long long)node, (int)n, s);
+    nd->name = (uint32_t)v;
+    note_name(r, v, node, false);
+    break;
+  case NF_ID: nd->id = v; break;
+  case NF_SELF: nd->self_size = v; break;
+  case NF_EDGES:
     r->edge_sum += v;
     if (v > UINT32_MAX || r->edge_sum > r->decl_edges)
       return FAIL("node %llu: edge_count %.*s takes the edges beyond snapshot.edge_count (%llu)",
                   (unsigned long long)node, (int)n, s, (unsigned long long)r->decl_edges);
-    f->node_edges[node] = (uint32_t)v;
+    nd->edge_count = (uint32_t)v;
+    break;
+  case NF_TRACE: nd->trace_node_id = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; break;
+  case NF_DETACHED: nd->detachedness = v > 2 ? 0 : (uint8_t)v; break;
+  default: break;
   }
   r->pos++;
+  if (field == nf - 1) {
+    nd->space = GC_SNAP_NO_SPACE;
+    if (gc_snapshot_add_node(r->b, nd, NULL) != GC_OK)
+      return FAIL("%s", gc_snapshot_builder_error(r->b));
+    memset(nd, 0, sizeof *nd);
+  }
   return 1;
 }
 
@@ -264,47 +269,40 @@ static int edge_number(reader *r, uint64_t v, const char *s, size_t n) {
   int field = (int)(r->pos % (uint64_t)nf);
   if (edge >= r->decl_edges)
     return FAIL("edges: more than snapshot.edge_count (%llu) edges", (unsigned long long)r->decl_edges);
-  hs_file *f = r->f;
-  const int *rp = r->role_pos[ML_EDGE];
-  if (field == rp[EF_TYPE]) {
+  uint64_t nnf = (uint64_t)r->nfields[ML_NODE];
+  switch (r->field_role[ML_EDGE][field]) {
+  case EF_TYPE:
     if (v >= (uint64_t)r->ntypes[ML_EDGE])
       return FAIL("edge %llu: type %.*s is not in meta.edge_types", (unsigned long long)edge, (int)n, s);
-    f->edge_type[edge] = r->type_map[ML_EDGE][v];
-  } else if (field == rp[EF_NAME]) {
+    r->edge[EF_TYPE] = r->type_map[ML_EDGE][v];
+    break;
+  case EF_NAME:
     if (v > UINT32_MAX) return FAIL("edge %llu: name_or_index %.*s too large", (unsigned long long)edge, (int)n, s);
-    f->edge_name[edge] = (uint32_t)v;
-  } else if (field == rp[EF_TO]) {
-    uint64_t nnf = (uint64_t)r->nfields[ML_NODE];
+    r->edge[EF_NAME] = (uint32_t)v;
+    break;
+  case EF_TO:
     if (v % nnf != 0 || v / nnf >= r->decl_nodes)
       return FAIL("edge %llu: to_node %.*s is not a node (a multiple of %llu below %llu)",
                   (unsigned long long)edge, (int)n, s, (unsigned long long)nnf,
                   (unsigned long long)(r->decl_nodes * nnf));
-    f->edge_to[edge] = (uint32_t)(v / nnf);
+    r->edge[EF_TO] = (uint32_t)(v / nnf);
+    break;
+  default: break;
   }
   r->pos++;
+  if (field == nf - 1) {
+    /* The type field may come after the name in a reordered meta, so the
+     * name is classified only once the edge is complete. */
+    if (!gc_snap_edge_is_indexed(r->edge[EF_TYPE])) note_name(r, r->edge[EF_NAME], edge, true);
+    if (gc_snapshot_add_edge(r->b, r->edge[EF_TYPE], r->edge[EF_NAME], r->edge[EF_TO]) != GC_OK)
+      return FAIL("%s", gc_snapshot_builder_error(r->b));
+  }
   return 1;
 }
 
 static int add_string(reader *r, const unsigned char *s, size_t n) {
-  hs_file *f = r->f;
-  if (r->str_count >= UINT32_MAX - 1) return FAIL("strings: too many strings");
-  if (r->str_len + n + 1 > r->str_cap) {
-    size_t cap = r->str_cap ? r->str_cap : 4096;
-    while (cap < r->str_len + n + 1) cap *= 2;
-    char *nb = realloc(f->str_bytes, cap);
-    if (!nb) return FAIL("out of memory for the strings");
-    f->str_bytes = nb;
-    r->str_cap = cap;
-  }
-  if (((r->str_count + 1) & r->str_count) == 0) { /* count + 1 a power of two: double */
-    uint64_t *no = realloc(f->str_off, (size_t)(r->str_count + 1) * 2 * sizeof *no);
-    if (!no) return FAIL("out of memory for the strings");
-    f->str_off = no;
-  }
-  f->str_off[r->str_count] = r->str_len;
-  memcpy(f->str_bytes + r->str_len, s, n);
-  r->str_len += n;
-  f->str_bytes[r->str_len++] = '\0';
+  if (gc_snapshot_add_string(r->b, (const char *)s, n, NULL) != GC_OK)
+    return FAIL("%s", gc_snapshot_builder_error(r->b));
   r->str_count++;
   return 1;
 }
@@ -466,7 +464,6 @@ static int cb_key(void *ud, const unsigned char *k, size_t n) {
 }
 
 static int array_end(reader *r, ctx c) {
-  hs_file *f = r->f;
   if (c == C_NODES) {
     uint64_t want = r->decl_nodes * (uint64_t)r->nfields[ML_NODE];
     if (r->pos != want)
@@ -482,11 +479,10 @@ static int array_end(reader *r, ctx c) {
       return FAIL("edges has %llu numbers; snapshot.edge_count %llu times %d fields is %llu",
                   (unsigned long long)r->pos, (unsigned long long)r->decl_edges,
                   r->nfields[ML_EDGE], (unsigned long long)want);
-  } else if (c == C_STRINGS) {
-    if (!add_string(r, (const unsigned char *)"", 0)) return 0; /* make room for the end offset */
-    r->str_count--;
-    f->str_off[r->str_count] = r->str_len - 1;
-    f->string_count = (uint32_t)r->str_count;
+  } else if (c == C_STRINGS && r->any_name && r->max_name >= r->str_count) {
+    return fail_at(r, r->max_name_at, "%s %llu: name index %llu is beyond strings (%llu strings)",
+                   r->max_name_is_edge ? "edge" : "node", (unsigned long long)r->max_name_item,
+                   (unsigned long long)r->max_name, (unsigned long long)r->str_count);
   }
   return 1;
 }
@@ -510,53 +506,27 @@ static const yajl_callbacks callbacks = {
 
 /* ------------------------------------------------------------- whole file */
 
-/* After the last byte: every section there, every string index valid. */
+/* After the last byte: every section there. */
 static bool final_checks(reader *r) {
-  hs_file *f = r->f;
   uint64_t at = r->chunk_base;
   if (!r->seen_snapshot) return fail_at(r, at, "no 'snapshot' section");
   if (!r->have_meta) return fail_at(r, at, "no 'snapshot.meta'");
   if (!r->seen_nodes) return fail_at(r, at, "no 'nodes' array");
   if (!r->seen_edges) return fail_at(r, at, "no 'edges' array");
   if (!r->seen_strings) return fail_at(r, at, "no 'strings' array");
-  if (f->node_count == 0) return fail_at(r, at, "no nodes: a snapshot has at least its root");
-  for (uint32_t i = 0; i < f->node_count; i++)
-    if (f->node_name[i] >= f->string_count)
-      return fail_at(r, at, "node %u: name index %u is beyond strings (%u strings)", i,
-                     f->node_name[i], f->string_count);
-  for (uint32_t j = 0; j < f->edge_count; j++)
-    if (hs_edge_named(f->edge_type[j]) && f->edge_name[j] >= f->string_count)
-      return fail_at(r, at, "edge %u: name index %u is beyond strings (%u strings)", j,
-                     f->edge_name[j], f->string_count);
+  if (r->decl_nodes == 0) return fail_at(r, at, "no nodes: a snapshot has at least its root");
   return true;
 }
 
-void hs_file_free(hs_file *f) {
-  free(f->node_type);
-  free(f->node_name);
-  free(f->node_id);
-  free(f->node_self);
-  free(f->node_edges);
-  free(f->edge_type);
-  free(f->edge_name);
-  free(f->edge_to);
-  free(f->str_bytes);
-  free(f->str_off);
-  memset(f, 0, sizeof *f);
-}
-
-static void reader_init(reader *r, const char *name, hs_file *out, char *err, size_t errlen,
-                        uint64_t input_bound) {
+static void reader_init(reader *r, const char *name, char *err, size_t errlen) {
   memset(r, 0, sizeof *r);
-  memset(out, 0, sizeof *out);
   r->name = name;
-  r->f = out;
   r->err = err;
   r->errlen = errlen;
-  r->input_bound = input_bound;
   for (int w = 0; w < 2; w++) {
     r->types_at[w] = -1;
     for (int k = 0; k < NF_ROLES; k++) r->role_pos[w][k] = -1;
+    for (int k = 0; k < MAX_FIELDS; k++) r->field_role[w][k] = -1;
   }
   if (errlen) err[0] = '\0';
 }
@@ -570,75 +540,88 @@ static bool feed(reader *r, const unsigned char *buf, size_t len) {
   }
   if (st == yajl_status_error && !r->failed) {
     unsigned char *m = yajl_get_error(r->yh, 0, buf, len);
-    const char *msg = (const char *)m;
+    char msg[160] = "?";
+    if (m) snprintf(msg, sizeof msg, "%s", (const char *)m);
+    for (size_t k = strlen(msg); k > 0 && (msg[k - 1] == '\n' || msg[k - 1] == ' '); k--)
+      msg[k - 1] = '\0'; /* yajl ends its messages with a newline */
     if (!len) fail_at(r, r->chunk_base, "the file ends early (truncated?): %s", msg);
     else fail_at(r, here(r), "bad JSON: %s", msg);
-    yajl_free_error(r->yh, m);
+    if (m) yajl_free_error(r->yh, m);
   }
   return false;
-}
-
-static bool finish(reader *r, bool ok) {
-  if (ok) ok = feed(r, NULL, 0) && final_checks(r);
-  yajl_free(r->yh);
-  r->yh = NULL;
-  if (!ok) hs_file_free(r->f);
-  return ok;
 }
 
 static bool start(reader *r) {
   r->yh = yajl_alloc(&callbacks, NULL, r);
   if (!r->yh) return fail_at(r, 0, "out of memory");
+  if (gc_snapshot_builder_new(&r->b) != GC_OK) return fail_at(r, 0, "out of memory");
   return true;
 }
 
-bool hs_read_buffer(const char *name, const void *data, size_t len, hs_file *out, char *err,
-                    size_t errlen) {
+static gc_snapshot *finish(reader *r, bool ok) {
+  if (ok) ok = feed(r, NULL, 0) && final_checks(r);
+  if (r->yh) yajl_free(r->yh);
+  r->yh = NULL;
+  gc_snapshot *s = NULL;
+  if (ok) {
+    char msg[256];
+    if (gc_snapshot_finish(r->b, &s, msg, sizeof msg) != GC_OK) fail_at(r, r->chunk_base, "%s", msg);
+  } else if (r->b) {
+    gc_snapshot_builder_free(r->b);
+  }
+  r->b = NULL;
+  return s;
+}
+
+gc_snapshot *snapfile_read_buffer(const char *name, const void *data, size_t len, char *err,
+                                  size_t errlen) {
   reader r;
-  reader_init(&r, name, out, err, errlen, len / 2 + 1);
-  if (!start(&r)) return false;
+  reader_init(&r, name, err, errlen);
+  r.input_bound = len / 2 + 1;
+  bool ok = start(&r);
   const unsigned char *p = data;
-  bool ok = true;
   for (size_t off = 0; ok && off < len; off += CHUNK)
     ok = feed(&r, p + off, len - off < CHUNK ? len - off : CHUNK);
   return finish(&r, ok);
 }
 
-bool hs_read_file(const char *path, hs_file *out, char *err, size_t errlen) {
+gc_snapshot *snapfile_read(const char *path, char *err, size_t errlen) {
   reader r;
+  reader_init(&r, path, err, errlen);
   struct stat sb;
-  if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-    memset(out, 0, sizeof *out);
-    snprintf(err, errlen, "%s: cannot open: %s", path,
-             stat(path, &sb) != 0 ? "no such file or not readable" : "not a regular file");
-    return false;
+  if (stat(path, &sb) != 0) {
+    snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+    return NULL;
   }
-  /* Deflate expands at most ~1032:1; a plain file holds size/2 numbers. */
-  uint64_t bound = (uint64_t)sb.st_size * 1032u / 2 + 1;
-  reader_init(&r, path, out, err, errlen, bound);
+  if (!S_ISREG(sb.st_mode)) {
+    snprintf(err, errlen, "%s: cannot read: not a regular file", path);
+    return NULL;
+  }
   gzFile gz = gzopen(path, "rb");
   if (!gz) {
-    snprintf(err, errlen, "%s: cannot open", path);
-    return false;
+    snprintf(err, errlen, "%s: cannot open: %s", path, errno ? strerror(errno) : "out of memory");
+    return NULL;
   }
   gzbuffer(gz, CHUNK);
+  /* A plain file holds at most size/2 numbers; deflate expands at most
+   * 1032:1. */
+  r.input_bound = (uint64_t)sb.st_size / 2 + 1;
+  if (!gzdirect(gz)) r.input_bound *= 1032u;
   unsigned char *buf = malloc(CHUNK);
-  bool ok = buf && start(&r);
-  if (!buf) fail_at(&r, 0, "out of memory");
+  bool ok = start(&r);
+  if (ok && !buf) ok = fail_at(&r, 0, "out of memory");
   while (ok) {
     int n = gzread(gz, buf, CHUNK);
-    if (n < 0) {
-      int zerr;
-      const char *m = gzerror(gz, &zerr);
-      ok = fail_at(&r, r.chunk_base, "gzip: %s", m);
+    int zerr = Z_OK;
+    const char *m = n <= 0 ? gzerror(gz, &zerr) : NULL;
+    if (n < 0 || (n == 0 && zerr != Z_OK)) {
+      size_t pl = strlen(path); /* zlib's message starts "PATH: " */
+      if (strncmp(m, path, pl) == 0 && strncmp(m + pl, ": ", 2) == 0) m += pl + 2;
+      ok = fail_at(&r, r.chunk_base, "gzip: %s%s", m,
+                   zerr == Z_BUF_ERROR ? " (the compressed file is truncated)" : "");
       break;
     }
-    if (n == 0) {
-      int zerr;
-      const char *m = gzerror(gz, &zerr);
-      if (zerr != Z_OK) ok = fail_at(&r, r.chunk_base, "gzip: %s", m);
-      break;
-    }
+    if (n == 0) break;
     ok = feed(&r, buf, (size_t)n);
   }
   free(buf);

@@ -2,17 +2,16 @@
  * snapshot_write.c -- the streaming .heapsnapshot writer: libyajl's
  * generator emitting V8 11.3's layout (the meta block Node 20 writes, then
  * nodes, edges, the empty trace/sample/location arrays DevTools requires,
- * strings) from an hs_source, through a fixed buffer into a file or a gzip
- * stream.  No document is built: nodes and edges are written as they are
- * read from the source.
+ * strings) from a gc_snapshot, through a fixed buffer into a file or a
+ * gzip stream.  No document is built: each node and edge is formatted
+ * straight from the snapshot's arrays.
  *
  * Invariants
- *  - strings[0] is "<dummy>" and every other string appears once (interned
- *    in a hash table of pointers into the source's names, in order of first
- *    use), so the strings section can only be written after the edges.
- *  - node_count and edge_count in the header are exact: the source's node
- *    edge counts must add up to its edge count and every target must be a
- *    node, or nothing is left behind but an error.
+ *  - The file says what the snapshot holds, in its order: node i is the
+ *    i-th node record, edge j the j-th edge record, string k strings[k].
+ *    Interning is the snapshot's business (gc_snapshot_take interns every
+ *    name once); a finished snapshot is well formed, so the header's
+ *    node_count and edge_count are exact and every to_node is a node.
  *  - Numbers are formatted here (plain unsigned decimals, as V8 writes
  *    them) and handed to yajl_gen_number, which places the separators;
  *    strings go through yajl_gen_string, which escapes them.
@@ -31,7 +30,6 @@
 #define NODE_FIELDS 7u
 
 typedef struct writer {
-  const char *path;
   FILE *fp;       /* plain output, or */
   gzFile gz;      /* gzip output */
   char *buf;
@@ -39,11 +37,7 @@ typedef struct writer {
   bool io_failed;
   int io_errno;
   yajl_gen g;
-  /* intern table: strings[i] is a pointer into the source's names */
-  const char **strings;
-  uint32_t nstrings, strings_cap;
-  uint32_t *slots; /* open addressing: string index + 1, 0 empty */
-  uint32_t nslots;
+  size_t bad_string; /* a string yajl refused (not UTF-8) */
 } writer;
 
 /* --------------------------------------------------------------- output */
@@ -74,49 +68,6 @@ static void print_cb(void *ud, const char *s, size_t n) {
   w->len += n;
 }
 
-/* --------------------------------------------------------------- strings */
-
-static uint32_t hash_str(const char *s) {
-  uint32_t h = 2166136261u; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
-  return h;
-}
-
-static bool intern_grow(writer *w) {
-  uint32_t ns = w->nslots ? w->nslots * 2 : 1024;
-  uint32_t *slots = calloc(ns, sizeof *slots);
-  if (!slots) return false;
-  for (uint32_t i = 0; i < w->nstrings; i++) {
-    uint32_t k = hash_str(w->strings[i]) & (ns - 1);
-    while (slots[k]) k = (k + 1) & (ns - 1);
-    slots[k] = i + 1;
-  }
-  free(w->slots);
-  w->slots = slots;
-  w->nslots = ns;
-  return true;
-}
-
-/* The string index of s, adding it on first use; UINT32_MAX when out of
- * memory. */
-static uint32_t intern(writer *w, const char *s) {
-  if (!s) s = "";
-  if ((w->nstrings + 1) * 2 > w->nslots && !intern_grow(w)) return UINT32_MAX;
-  uint32_t k = hash_str(s) & (w->nslots - 1);
-  for (; w->slots[k]; k = (k + 1) & (w->nslots - 1))
-    if (strcmp(w->strings[w->slots[k] - 1], s) == 0) return w->slots[k] - 1;
-  if (w->nstrings == w->strings_cap) {
-    uint32_t cap = w->strings_cap ? w->strings_cap * 2 : 1024;
-    const char **ns = realloc(w->strings, cap * sizeof *ns);
-    if (!ns) return UINT32_MAX;
-    w->strings = ns;
-    w->strings_cap = cap;
-  }
-  w->strings[w->nstrings] = s;
-  w->slots[k] = w->nstrings + 1;
-  return w->nstrings++;
-}
-
 /* ---------------------------------------------------------------- values */
 
 static void num(writer *w, uint64_t v) {
@@ -133,9 +84,18 @@ static void str(writer *w, const char *s) {
   yajl_gen_string(w->g, (const unsigned char *)s, strlen(s));
 }
 
+static const char *node_type_name(size_t i) { return gc_snap_node_type_name((gc_snap_node_type)i); }
+static const char *edge_type_name(size_t i) { return gc_snap_edge_type_name((gc_snap_edge_type)i); }
+
 static void str_list(writer *w, const char *const *names, size_t n) {
   yajl_gen_array_open(w->g);
   for (size_t i = 0; i < n; i++) str(w, names[i]);
+  yajl_gen_array_close(w->g);
+}
+
+static void type_list(writer *w, const char *(*name)(size_t), size_t n) {
+  yajl_gen_array_open(w->g);
+  for (size_t i = 0; i < n; i++) str(w, name(i));
   yajl_gen_array_close(w->g);
 }
 
@@ -162,13 +122,13 @@ static void write_meta(writer *w) {
   field_meta(w, "node_fields", node_fields, 7);
   str(w, "node_types");
   yajl_gen_array_open(g);
-  str_list(w, hs_node_type_names, HS_NODE_TYPE_COUNT);
+  type_list(w, node_type_name, GC_SNODE_TYPE_COUNT);
   for (size_t i = 0; i < 6; i++) str(w, node_types_rest[i]);
   yajl_gen_array_close(g);
   field_meta(w, "edge_fields", edge_fields, 3);
   str(w, "edge_types");
   yajl_gen_array_open(g);
-  str_list(w, hs_edge_type_names, HS_EDGE_TYPE_COUNT);
+  type_list(w, edge_type_name, GC_SEDGE_TYPE_COUNT);
   for (size_t i = 0; i < 2; i++) str(w, edge_types_rest[i]);
   yajl_gen_array_close(g);
   field_meta(w, "trace_function_info_fields", tfi, 6);
@@ -178,94 +138,44 @@ static void write_meta(writer *w) {
   yajl_gen_map_close(g);
 }
 
-/* Check the source's shape before a byte is written. */
-static bool check_source(const hs_source *src, char *err, size_t errlen, const char *path) {
-  uint64_t sum = 0;
-  for (uint32_t i = 0; i < src->node_count; i++) {
-    unsigned type;
-    const char *name;
-    uint64_t id, self;
-    uint32_t ne;
-    src->node(src->ud, i, &type, &name, &id, &self, &ne);
-    if (type >= HS_NODE_TYPE_COUNT) {
-      snprintf(err, errlen, "%s: node %u has type %u, not a V8 node type", path, i, type);
-      return false;
-    }
-    sum += ne;
-  }
-  for (uint32_t j = 0; j < src->edge_count; j++) {
-    unsigned type;
-    const char *name = NULL;
-    uint32_t index = 0, to;
-    src->edge(src->ud, j, &type, &name, &index, &to);
-    if (type >= HS_EDGE_TYPE_COUNT || to >= src->node_count) {
-      snprintf(err, errlen, "%s: edge %u has type %u and target %u (%u nodes)", path, j, type, to,
-               src->node_count);
-      return false;
-    }
-  }
-  if (sum != src->edge_count) {
-    snprintf(err, errlen, "%s: the nodes own %llu edges but the snapshot has %u", path,
-             (unsigned long long)sum, src->edge_count);
-    return false;
-  }
-  if (src->node_count == 0) {
-    snprintf(err, errlen, "%s: a snapshot needs at least its root node", path);
-    return false;
-  }
-  return true;
-}
-
-static bool write_body(writer *w, const hs_source *src) {
+static bool write_body(writer *w, const gc_snapshot *s) {
   yajl_gen g = w->g;
-  if (intern(w, "<dummy>") == UINT32_MAX) return false;
+  size_t nn = gc_snapshot_node_count(s), ne = gc_snapshot_edge_count(s);
+  size_t ns = gc_snapshot_string_count(s);
+  const gc_snap_node *nodes = gc_snapshot_nodes(s);
+  const gc_snap_edge *edges = gc_snapshot_edges(s);
   yajl_gen_map_open(g);
   str(w, "snapshot");
   yajl_gen_map_open(g);
   write_meta(w);
   str(w, "node_count");
-  num(w, src->node_count);
+  num(w, nn);
   str(w, "edge_count");
-  num(w, src->edge_count);
+  num(w, ne);
   str(w, "trace_function_count");
   num(w, 0);
   yajl_gen_map_close(g);
 
   str(w, "nodes");
   yajl_gen_array_open(g);
-  for (uint32_t i = 0; i < src->node_count && !w->io_failed; i++) {
-    unsigned type;
-    const char *name;
-    uint64_t id, self;
-    uint32_t ne;
-    src->node(src->ud, i, &type, &name, &id, &self, &ne);
-    uint32_t si = intern(w, name);
-    if (si == UINT32_MAX) return false;
-    num(w, type);
-    num(w, si);
-    num(w, id);
-    num(w, self);
-    num(w, ne);
-    num(w, 0); /* trace_node_id */
-    num(w, 0); /* detachedness: unknown */
+  for (size_t i = 0; i < nn && !w->io_failed; i++) {
+    const gc_snap_node *n = &nodes[i];
+    num(w, n->type);
+    num(w, n->name);
+    num(w, n->id);
+    num(w, n->self_size);
+    num(w, n->edge_count);
+    num(w, n->trace_node_id);
+    num(w, n->detachedness);
   }
   yajl_gen_array_close(g);
 
   str(w, "edges");
   yajl_gen_array_open(g);
-  for (uint32_t j = 0; j < src->edge_count && !w->io_failed; j++) {
-    unsigned type;
-    const char *name = NULL;
-    uint32_t index = 0, to;
-    src->edge(src->ud, j, &type, &name, &index, &to);
-    uint32_t noi = index;
-    if (hs_edge_named(type)) {
-      noi = intern(w, name);
-      if (noi == UINT32_MAX) return false;
-    }
-    num(w, type);
-    num(w, noi);
-    num(w, (uint64_t)to * NODE_FIELDS);
+  for (size_t j = 0; j < ne && !w->io_failed; j++) {
+    num(w, edges[j].type);
+    num(w, edges[j].name_or_index);
+    num(w, (uint64_t)edges[j].to * NODE_FIELDS);
   }
   yajl_gen_array_close(g);
 
@@ -277,10 +187,14 @@ static bool write_body(writer *w, const hs_source *src) {
   }
   str(w, "strings");
   yajl_gen_array_open(g);
-  for (uint32_t i = 0; i < w->nstrings && !w->io_failed; i++)
-    if (yajl_gen_string(g, (const unsigned char *)w->strings[i], strlen(w->strings[i])) !=
-        yajl_gen_status_ok)
+  for (size_t i = 0; i < ns && !w->io_failed; i++) {
+    size_t len;
+    const char *t = gc_snapshot_string(s, (uint32_t)i, &len);
+    if (yajl_gen_string(g, (const unsigned char *)t, len) != yajl_gen_status_ok) {
+      w->bad_string = i;
       return false;
+    }
+  }
   yajl_gen_array_close(g);
   return yajl_gen_map_close(g) == yajl_gen_status_ok;
 }
@@ -290,17 +204,16 @@ static bool ends_with(const char *s, const char *suffix) {
   return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-bool hs_write_file(const char *path, const hs_source *src, char *err, size_t errlen) {
+bool snapfile_write(const char *path, const gc_snapshot *s, char *err, size_t errlen) {
   if (errlen) err[0] = '\0';
-  if (!check_source(src, err, errlen, path)) return false;
   writer w;
   memset(&w, 0, sizeof w);
-  w.path = path;
   bool gz = ends_with(path, ".gz");
+  errno = 0;
   if (gz) w.gz = gzopen(path, "wb6");
   else w.fp = fopen(path, "wb");
   if (!w.gz && !w.fp) {
-    snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+    snprintf(err, errlen, "%s: cannot create: %s", path, errno ? strerror(errno) : "out of memory");
     return false;
   }
   w.buf = malloc(OUTBUF);
@@ -309,9 +222,10 @@ bool hs_write_file(const char *path, const hs_source *src, char *err, size_t err
   if (ok) {
     yajl_gen_config(w.g, yajl_gen_print_callback, print_cb, &w);
     yajl_gen_config(w.g, yajl_gen_validate_utf8, 1);
-    ok = write_body(&w, src);
+    ok = write_body(&w, s);
     if (!ok && !w.io_failed)
-      snprintf(err, errlen, "%s: a name is not valid UTF-8, or memory ran out", path);
+      snprintf(err, errlen, "%s: string %zu is not valid UTF-8 (JSON cannot carry it)", path,
+               w.bad_string);
     flush_out(&w);
   } else {
     snprintf(err, errlen, "%s: out of memory", path);
@@ -324,37 +238,6 @@ bool hs_write_file(const char *path, const hs_source *src, char *err, size_t err
   }
   if (w.g) yajl_gen_free(w.g);
   free(w.buf);
-  free(w.strings);
-  free(w.slots);
   if (!ok) remove(path);
   return ok;
-}
-
-/* ------------------------------------------------------ hs_file as source */
-
-static void file_node(void *ud, uint32_t i, unsigned *type, const char **name, uint64_t *id,
-                      uint64_t *self_size, uint32_t *edges) {
-  const hs_file *f = ud;
-  *type = f->node_type[i];
-  *name = hs_string(f, f->node_name[i]);
-  *id = f->node_id[i];
-  *self_size = f->node_self[i];
-  *edges = f->node_edges[i];
-}
-
-static void file_edge(void *ud, uint32_t j, unsigned *type, const char **name, uint32_t *index,
-                      uint32_t *to) {
-  const hs_file *f = ud;
-  *type = f->edge_type[j];
-  *to = f->edge_to[j];
-  if (hs_edge_named(*type)) *name = hs_string(f, f->edge_name[j]);
-  else *index = f->edge_name[j];
-}
-
-void hs_file_source(const hs_file *f, hs_source *out) {
-  out->ud = (void *)f;
-  out->node_count = f->node_count;
-  out->edge_count = f->edge_count;
-  out->node = file_node;
-  out->edge = file_edge;
 }
