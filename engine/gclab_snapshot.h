@@ -176,6 +176,129 @@ uint32_t gc_snapshot_find_id(const gc_snapshot *s, uint64_t id);
 /* Sum of every node's self size. */
 uint64_t gc_snapshot_total_size(const gc_snapshot *s);
 
+/* ---------------------------------------------------------------- analysis */
+
+/*
+ * The analyses of any snapshot, with the semantics memlab and DevTools
+ * give them (docs/leaks.md):
+ *  - An edge is essential (may retain) unless it is weak, or a shortcut
+ *    from any node but the root, or it leads from a node that is not
+ *    page-owned into a page-owned one.  Page-owned nodes are those reached,
+ *    through non-weak edges, from the targets of the root's shortcut edges
+ *    (V8's user globals; a gclab heap has none, so the rule never applies).
+ *  - The dominator tree (Lengauer-Tarjan, O(E log N)) is over essential
+ *    edges from node 0.  Nodes not reachable that way hang off the root:
+ *    first those whose retainers are all weak or shortcut edges, then the
+ *    rest, each a search root of its own under node 0, in index order.
+ *  - A node's retained size is the sum of the self sizes of the nodes it
+ *    dominates, itself included (root: the total).
+ *  - Distance is DevTools' BFS over non-weak edges: from the root's
+ *    non-synthetic children (user roots, distance 1) when there are any,
+ *    the root then counting as 100000000 for the rest; else from the root
+ *    (distance 0).  GC_SNAP_NONE when not reached.
+ * gc_snapshot_analyze computes all of it once (O(N + E) memory, about 40
+ * bytes a node and 8 an edge); the getters below read the results and must
+ * only be called after it succeeded.
+ */
+#define GC_SNAP_SYSTEM_DISTANCE 100000000u
+gc_status gc_snapshot_analyze(gc_snapshot *s); /* GC_OK or GC_ENOMEM */
+bool gc_snapshot_analyzed(const gc_snapshot *s);
+uint32_t gc_snapshot_dominator(const gc_snapshot *s, uint32_t node); /* root: 0 */
+uint64_t gc_snapshot_retained(const gc_snapshot *s, uint32_t node);
+uint32_t gc_snapshot_distance(const gc_snapshot *s, uint32_t node);
+/* Is there an essential path from the root (not an orphan)? */
+bool gc_snapshot_reachable(const gc_snapshot *s, uint32_t node);
+/* The edges into `node` (every type, weak ones too), as edge indexes in
+ * the order of their source nodes; *edges points into the snapshot. */
+size_t gc_snapshot_retainers(const gc_snapshot *s, uint32_t node, const uint32_t **edges);
+/* The node edge e leaves from. */
+uint32_t gc_snapshot_edge_from(const gc_snapshot *s, uint32_t edge);
+/* The shortest retaining path from the root to `node` along the distance
+ * BFS: writes up to cap edge indexes, root side first, and returns the
+ * path's length in edges (0 for the root; GC_SNAP_NONE if unreached). */
+uint32_t gc_snapshot_path(const gc_snapshot *s, uint32_t node, uint32_t *edges, size_t cap);
+
+/* DevTools' class of a node: its name for objects and natives, else its
+ * type in parentheses ("(array)", "(string)", "(closure)"), "(system)"
+ * for hidden nodes and "(compiled code)" for code. */
+const char *gc_snapshot_class_name(const gc_snapshot *s, uint32_t node);
+
+/* A Summary row (DevTools' Summary view): objects of one class.  retained
+ * counts each retained byte once per class (an object dominated by
+ * another of its class adds nothing).  `node` is the class's largest
+ * object by retained size (lowest id on a tie). */
+typedef struct gc_snap_summary_row {
+  const char *name;   /* valid while the snapshot lives */
+  uint64_t count;
+  uint64_t shallow;
+  uint64_t retained;
+  uint32_t node;
+} gc_snap_summary_row;
+
+/* Rows for every class of non-synthetic nodes, by retained size (then
+ * count, then name).  *rows is malloc'ed: free() it.  Analyses first if
+ * needed.  GC_ENOMEM. */
+gc_status gc_snapshot_summary(gc_snapshot *s, gc_snap_summary_row **rows, size_t *n);
+
+/* A Comparison row (DevTools' Comparison view) of `s` against `base`,
+ * matched by id: objects new in s, objects of base deleted in s. */
+typedef struct gc_snap_diff_row {
+  const char *name;
+  uint64_t new_count, deleted_count;
+  int64_t delta_count;
+  uint64_t alloc_size, freed_size; /* self sizes of the new, the deleted */
+  int64_t size_delta;
+} gc_snap_diff_row;
+/* Rows for every class with a new or deleted object, by size delta
+ * (largest growth first, then name).  free() *rows. */
+gc_status gc_snapshot_diff(const gc_snapshot *base, const gc_snapshot *s, gc_snap_diff_row **rows,
+                           size_t *n);
+
+/* memlab's leak filter: the non-synthetic nodes of `target` whose id is
+ * not in `base` (allocated after it) and is in `final`, reachable there
+ * (still alive).  Grouped by class as in `final`, as Summary rows of
+ * `final` (count, shallow, retained there; `node` the representative: a
+ * final node index whose gc_snapshot_path is the group's retainer path).
+ * Analyses `final` if needed.  free() *rows. */
+gc_status gc_snapshot_find_leaks(const gc_snapshot *base, const gc_snapshot *target,
+                                 gc_snapshot *final, gc_snap_summary_row **rows, size_t *n);
+
+/* ------------------------------------------------------------ gclab heaps */
+
+/*
+ * Ids in a snapshot of a gclab heap follow V8's convention: heap objects
+ * have odd ids, synthetic nodes even ones (but the root, 1).  A gclab
+ * object's snapshot id is 2 * its object id + 1 (gc_object_info.id), so it
+ * is the same in every snapshot of the heap, across moves.
+ */
+#define GC_SNAP_ROOT_ID 1u          /* node 0: synthetic "" */
+#define GC_SNAP_GC_ROOTS_ID 2u      /* node 1: synthetic "(GC roots)" */
+#define GC_SNAP_GLOBAL_HANDLES_ID 4u/* node 2: "(Global handles)": gc_root'ed handles */
+#define GC_SNAP_HANDLE_SCOPE_ID 6u  /* node 3: "(Handle scope)": handles of open scopes */
+#define GC_SNAP_FIRST_OBJECT 4u     /* node index of the first heap object */
+static inline uint64_t gc_snap_id_of_object(uint64_t object_id) { return 2 * object_id + 1; }
+/* The object id of a snapshot id, or 0 if it is not a heap object's. */
+static inline uint64_t gc_snap_object_of_id(uint64_t snap_id) {
+  return (snap_id & 1) && snap_id > 1 ? (snap_id - 1) / 2 : 0;
+}
+
+/*
+ * Take a snapshot of `heap` as it is now (no GC is run: take one first to
+ * leave out garbage, as DevTools does).  Nodes, in order: the root (0),
+ * "(GC roots)" (1), "(Global handles)" (2) and "(Handle scope)" (3), then
+ * every object in gc_each_object's order (new, old, large, new_large;
+ * address order within each), type OBJECT, named by its allocation name,
+ * self_size its size, with its space and age.  Edges: root -> (GC roots)
+ * (element 1); (GC roots) -> each group (element 1, 2); a group -> each
+ * rooted object (element k, one per handle, in handle-table order); an
+ * object -> what its slot i references (element i; empty slots and small
+ * integers make no edge).  String 0 is "<dummy>", as in V8's files.
+ * Reads only: allocates nothing in the heap, moves nothing, and costs
+ * O(objects + slots + handles).  GC_ESTATE during a GC; GC_ENOMEM when
+ * the process is out of memory; the heap's message says which.
+ */
+gc_status gc_snapshot_take(gc_heap *heap, gc_snapshot **out);
+
 #ifdef __cplusplus
 }
 #endif

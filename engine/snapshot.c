@@ -339,6 +339,7 @@ void gc_snapshot_free(gc_snapshot *s) {
   free(s->rev_first);
   free(s->rev_edges);
   free(s->edge_from);
+  free(s->flags);
   free(s);
 }
 

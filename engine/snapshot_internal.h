@@ -40,7 +40,26 @@ struct gc_snapshot {
   uint32_t *rev_first;
   uint32_t *rev_edges;
   uint32_t *edge_from; /* the node each edge leaves from */
+  uint8_t *flags;      /* SNAP_PAGE_OWNED | SNAP_REACHED per node */
+  bool analyzed;
 };
+
+enum snap_flags {
+  SNAP_PAGE_OWNED = 1, /* reached from a target of the root's shortcut edges */
+  SNAP_REACHED = 2     /* reached from the root along essential edges */
+};
+
+/* Does edge e (of node `from`, into node `to`) decide dominance?  (See
+ * gclab_snapshot.h, "analysis".)  Needs s->flags. */
+static inline bool snap_essential(const gc_snapshot *s, uint32_t from, uint32_t e, uint32_t to) {
+  uint8_t t = s->edges[e].type;
+  if (t == GC_SEDGE_WEAK || (t == GC_SEDGE_SHORTCUT && from != 0)) return false;
+  return from == 0 || !(s->flags[to] & SNAP_PAGE_OWNED) || (s->flags[from] & SNAP_PAGE_OWNED);
+}
+
+/* dominators.c: page-owned flags, then idom, retained and SNAP_REACHED.
+ * Needs the reverse index (rev_first, rev_edges, edge_from). */
+bool snap_dominators(gc_snapshot *s);
 
 /* 64-bit mix for id hashing (splitmix64's finaliser). */
 static inline uint64_t snap_hash64(uint64_t x) {

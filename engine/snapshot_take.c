@@ -1,0 +1,198 @@
+/*
+ * snapshot_take.c -- gc_snapshot_take: a gclab heap's object graph, copied
+ * into a snapshot through the builder (snapshot.c).
+ *
+ * Two passes over the heap, both read-only: the first lists every object's
+ * address (in gc_each_object's order) and indexes it in an address -> node
+ * hash, counting reference slots; the second adds each object as a node
+ * with one element edge per reference slot.  Root groups come first, from
+ * the handle table.  The heap is never written (new_space_seal only
+ * records the allocation top in its page descriptor) and nothing is
+ * allocated in it, so taking a snapshot cannot run a GC or move anything.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "heap_internal.h"
+#include "snapshot_internal.h"
+
+typedef struct take {
+  gc_heap *h;
+  addr_t *addrs; /* node index - GC_SNAP_FIRST_OBJECT -> address */
+  size_t n, cap;
+  uint64_t slots_ref; /* reference slots in all objects */
+  uint32_t *tab;  /* address hash: node index + 1 */
+  size_t tab_cap;
+  uint32_t *name_map; /* heap name id -> string index + 1 */
+  size_t nnames;
+  gc_snapshot_builder *b;
+} take;
+
+static bool list_object(take *t, addr_t a) {
+  if (t->n == t->cap) {
+    size_t cap = t->cap ? t->cap * 2 : 4096;
+    addr_t *v = realloc(t->addrs, cap * sizeof *v);
+    if (!v) return false;
+    t->addrs = v;
+    t->cap = cap;
+  }
+  t->addrs[t->n++] = a;
+  const obj *o = O(a);
+  for (uint32_t i = 0, ns = obj_nslots(o); i < ns; i++) t->slots_ref += is_ptr(o->slots[i]);
+  return true;
+}
+
+static bool list_range(take *t, addr_t from, addr_t to) {
+  for (addr_t a = from; a < to;) {
+    uint64_t w0 = O(a)->w0;
+    if (!w0_filler(w0) && !list_object(t, a)) return false;
+    a += gc_w0_size(w0);
+  }
+  return true;
+}
+
+/* Every object, in gc_each_object's order. */
+static bool list_objects(take *t) {
+  gc_heap *h = t->h;
+  new_space_seal(h);
+  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next)
+    if (!list_range(t, p->start, p == h->nw.alloc_page ? h->nw.top : p->top)) return false;
+  for (page *p = h->old.pages.head; p; p = p->next)
+    if (!list_range(t, p->start, p->top)) return false;
+  lo_space *los[] = {&h->lo, &h->nlo};
+  for (int i = 0; i < 2; i++)
+    for (page *p = los[i]->pages.head; p; p = p->next)
+      if (!list_object(t, p->start)) return false;
+  return true;
+}
+
+static inline size_t addr_slot(const take *t, addr_t a) {
+  return snap_hash64((uint64_t)a >> 3) & (t->tab_cap - 1);
+}
+
+static bool index_objects(take *t) {
+  size_t cap = 64;
+  while (cap < t->n * 2) cap *= 2;
+  t->tab = calloc(cap, sizeof *t->tab);
+  if (!t->tab) return false;
+  t->tab_cap = cap;
+  for (size_t i = 0; i < t->n; i++) {
+    size_t j = addr_slot(t, t->addrs[i]);
+    while (t->tab[j]) j = (j + 1) & (cap - 1);
+    t->tab[j] = (uint32_t)(i + GC_SNAP_FIRST_OBJECT) + 1;
+  }
+  return true;
+}
+
+/* The node index of the object at `a` (every reference and handle of a
+ * consistent heap leads to a listed object). */
+static uint32_t node_of(const take *t, addr_t a) {
+  size_t j = addr_slot(t, a);
+  while (t->tab[j]) {
+    uint32_t k = t->tab[j] - 1;
+    if (t->addrs[k - GC_SNAP_FIRST_OBJECT] == a) return k;
+    j = (j + 1) & (t->tab_cap - 1);
+  }
+  return GC_SNAP_NONE;
+}
+
+static gc_status intern_cstr(take *t, const char *s, uint32_t *out) {
+  return gc_snapshot_intern(t->b, s, strlen(s), out);
+}
+
+static gc_status name_of(take *t, uint32_t name, uint32_t *out) {
+  if (name < t->nnames && t->name_map[name]) {
+    *out = t->name_map[name] - 1;
+    return GC_OK;
+  }
+  const char *s = names_get(t->h, name);
+  gc_status st = intern_cstr(t, s ? s : "Object", out);
+  if (st == GC_OK && name < t->nnames) t->name_map[name] = *out + 1;
+  return st;
+}
+
+static gc_status add_synthetic(take *t, const char *name, uint64_t id, uint32_t nedges) {
+  gc_snap_node n = {.type = GC_SNODE_SYNTHETIC, .space = GC_SNAP_NO_SPACE, .id = id,
+                    .edge_count = nedges};
+  gc_status st = intern_cstr(t, name, &n.name);
+  return st ? st : gc_snapshot_add_node(t->b, &n, NULL);
+}
+
+/* Is handle entry e a root of group g (0: gc_root, 1: open scope)? */
+static bool in_group(const hentry *e, int g) {
+  return e->state == H_LIVE && (g == 0 ? e->roots != 0 : e->scoped != 0);
+}
+
+static gc_status add_roots(take *t) {
+  gc_heap *h = t->h;
+  uint32_t count[2] = {0, 0};
+  for (uint32_t i = 0; i < h->nhandles; i++)
+    for (int g = 0; g < 2; g++) count[g] += in_group(&h->handles[i], g);
+  uint32_t dummy;
+  gc_status st = intern_cstr(t, "<dummy>", &dummy);
+  if (!st) st = add_synthetic(t, "", GC_SNAP_ROOT_ID, 1);
+  if (!st) st = add_synthetic(t, "(GC roots)", GC_SNAP_GC_ROOTS_ID, 2);
+  if (!st) st = add_synthetic(t, "(Global handles)", GC_SNAP_GLOBAL_HANDLES_ID, count[0]);
+  if (!st) st = add_synthetic(t, "(Handle scope)", GC_SNAP_HANDLE_SCOPE_ID, count[1]);
+  if (!st) st = gc_snapshot_add_edge(t->b, GC_SEDGE_ELEMENT, 1, 1);
+  if (!st) st = gc_snapshot_add_edge(t->b, GC_SEDGE_ELEMENT, 1, 2);
+  if (!st) st = gc_snapshot_add_edge(t->b, GC_SEDGE_ELEMENT, 2, 3);
+  for (int g = 0; g < 2 && !st; g++) {
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < h->nhandles && !st; i++)
+      if (in_group(&h->handles[i], g))
+        st = gc_snapshot_add_edge(t->b, GC_SEDGE_ELEMENT, ++k, node_of(t, h->handles[i].addr));
+  }
+  return st;
+}
+
+static gc_status add_objects(take *t) {
+  gc_status st = GC_OK;
+  for (size_t i = 0; i < t->n && !st; i++) {
+    addr_t a = t->addrs[i];
+    const obj *o = O(a);
+    uint32_t ns = obj_nslots(o), refs = 0;
+    for (uint32_t k = 0; k < ns; k++) refs += is_ptr(o->slots[k]);
+    gc_snap_node n = {.type = GC_SNODE_OBJECT,
+                      .space = (uint8_t)page_of(t->h, a)->space,
+                      .age = (uint8_t)obj_age(o),
+                      .id = gc_snap_id_of_object(o->id),
+                      .self_size = obj_size(o),
+                      .edge_count = refs};
+    st = name_of(t, META_NAME(o->meta), &n.name);
+    if (!st) st = gc_snapshot_add_node(t->b, &n, NULL);
+    for (uint32_t k = 0; k < ns && !st; k++)
+      if (is_ptr(o->slots[k]))
+        st = gc_snapshot_add_edge(t->b, GC_SEDGE_ELEMENT, k, node_of(t, (addr_t)o->slots[k]));
+  }
+  return st;
+}
+
+gc_status gc_snapshot_take(gc_heap *h, gc_snapshot **out) {
+  if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
+  *out = NULL;
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_snapshot_take: not allowed during a GC");
+  take t = {.h = h};
+  gc_status st = GC_OK;
+  char err[256] = "out of process memory";
+  if (!list_objects(&t) || !index_objects(&t) ||
+      gc_snapshot_builder_new(&t.b) != GC_OK) {
+    st = GC_ENOMEM;
+  } else {
+    t.nnames = h->names.n;
+    t.name_map = calloc(t.nnames ? t.nnames : 1, sizeof *t.name_map);
+    if (!t.name_map) st = GC_ENOMEM;
+    if (!st) st = gc_snapshot_builder_reserve(t.b, t.n + GC_SNAP_FIRST_OBJECT,
+                                              t.slots_ref + 3 + h->nhandles * 2u);
+    if (!st) st = add_roots(&t);
+    if (!st) st = add_objects(&t);
+    if (st) snprintf(err, sizeof err, "%s", gc_snapshot_builder_error(t.b));
+    if (st) gc_snapshot_builder_free(t.b);
+    else st = gc_snapshot_finish(t.b, out, err, sizeof err);
+  }
+  free(t.addrs);
+  free(t.tab);
+  free(t.name_map);
+  if (st) return heap_fail(h, st, "gc_snapshot_take: %s", err);
+  return GC_OK;
+}
