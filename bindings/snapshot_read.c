@@ -65,6 +65,7 @@ typedef struct reader {
   ctx stack[MAX_DEPTH];
   int depth;        /* stack[depth-1] is the innermost container */
   int skip_depth;   /* nesting inside a skipped value */
+  ctx hot;          /* C_NODES or C_EDGES while directly inside one, else C_NONE */
   char key[32];     /* the pending key in the innermost map */
   int meta_list;    /* ML_NODE / ML_EDGE while in a meta list */
 
@@ -83,6 +84,8 @@ typedef struct reader {
 
   /* array fill state */
   uint64_t pos;        /* numbers consumed in the current array */
+  uint64_t item;       /* pos / fields: the node or edge being read */
+  int field;           /* pos % fields: its field */
   uint64_t edge_sum;   /* sum of nodes' edge_count */
   gc_snap_node node;   /* the node being read */
   uint32_t edge[EF_ROLES]; /* the edge being read */
@@ -192,7 +195,8 @@ static int size_arrays(reader *r, bool edges) {
                 (unsigned long long)n);
   if (gc_snapshot_builder_reserve(r->b, edges ? 0 : (size_t)n, edges ? (size_t)n : 0) != GC_OK)
     return FAIL("%s", gc_snapshot_builder_error(r->b));
-  r->pos = 0;
+  r->pos = r->item = 0;
+  r->field = 0;
   return 1;
 }
 
@@ -212,10 +216,15 @@ static void note_name(reader *r, uint64_t v, uint64_t item, bool is_edge) {
 static bool digits_value(const char *s, size_t n, uint64_t *out) {
   uint64_t v = 0;
   if (n == 0 || n > 20) return false;
-  for (size_t i = 0; i < n; i++) {
+  size_t fast = n < 19 ? n : 19; /* 19 digits cannot overflow 64 bits */
+  for (size_t i = 0; i < fast; i++) {
     unsigned d = (unsigned)(s[i] - '0');
     if (d > 9) return false;
-    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  if (n == 20) {
+    unsigned d = (unsigned)(s[19] - '0');
+    if (d > 9 || v > (UINT64_MAX - d) / 10) return false;
     v = v * 10 + d;
   }
   *out = v;
@@ -224,8 +233,8 @@ static bool digits_value(const char *s, size_t n, uint64_t *out) {
 
 static int node_number(reader *r, uint64_t v, const char *s, size_t n) {
   int nf = r->nfields[ML_NODE];
-  uint64_t node = r->pos / (uint64_t)nf;
-  int field = (int)(r->pos % (uint64_t)nf);
+  uint64_t node = r->item;
+  int field = r->field;
   if (node >= r->decl_nodes)
     return FAIL("nodes: more than snapshot.node_count (%llu) nodes", (unsigned long long)r->decl_nodes);
   gc_snap_node *nd = &r->node;
@@ -254,7 +263,9 @@ static int node_number(reader *r, uint64_t v, const char *s, size_t n) {
   default: break;
   }
   r->pos++;
-  if (field == nf - 1) {
+  if (++r->field == nf) {
+    r->field = 0;
+    r->item++;
     nd->space = GC_SNAP_NO_SPACE;
     if (gc_snapshot_add_node(r->b, nd, NULL) != GC_OK)
       return FAIL("%s", gc_snapshot_builder_error(r->b));
@@ -265,8 +276,8 @@ static int node_number(reader *r, uint64_t v, const char *s, size_t n) {
 
 static int edge_number(reader *r, uint64_t v, const char *s, size_t n) {
   int nf = r->nfields[ML_EDGE];
-  uint64_t edge = r->pos / (uint64_t)nf;
-  int field = (int)(r->pos % (uint64_t)nf);
+  uint64_t edge = r->item;
+  int field = r->field;
   if (edge >= r->decl_edges)
     return FAIL("edges: more than snapshot.edge_count (%llu) edges", (unsigned long long)r->decl_edges);
   uint64_t nnf = (uint64_t)r->nfields[ML_NODE];
@@ -280,17 +291,21 @@ static int edge_number(reader *r, uint64_t v, const char *s, size_t n) {
     if (v > UINT32_MAX) return FAIL("edge %llu: name_or_index %.*s too large", (unsigned long long)edge, (int)n, s);
     r->edge[EF_NAME] = (uint32_t)v;
     break;
-  case EF_TO:
-    if (v % nnf != 0 || v / nnf >= r->decl_nodes)
+  case EF_TO: {
+    uint64_t q = v <= UINT32_MAX ? (uint32_t)v / (uint32_t)nnf : v / nnf; /* one 32-bit divide */
+    if (q * nnf != v || q >= r->decl_nodes)
       return FAIL("edge %llu: to_node %.*s is not a node (a multiple of %llu below %llu)",
                   (unsigned long long)edge, (int)n, s, (unsigned long long)nnf,
                   (unsigned long long)(r->decl_nodes * nnf));
-    r->edge[EF_TO] = (uint32_t)(v / nnf);
+    r->edge[EF_TO] = (uint32_t)q;
     break;
+  }
   default: break;
   }
   r->pos++;
-  if (field == nf - 1) {
+  if (++r->field == nf) {
+    r->field = 0;
+    r->item++;
     /* The type field may come after the name in a reordered meta, so the
      * name is classified only once the edge is complete. */
     if (!gc_snap_edge_is_indexed(r->edge[EF_TYPE])) note_name(r, r->edge[EF_NAME], edge, true);
@@ -394,13 +409,20 @@ static int value_start(reader *r, bool container, bool is_array, ctx *child) {
   return 1;
 }
 
+/* The numbers of nodes and edges take the short way through cb_number. */
+static void set_hot(reader *r) {
+  ctx c = top(r);
+  r->hot = !r->skip_depth && (c == C_NODES || c == C_EDGES) ? c : C_NONE;
+}
+
 static int push(reader *r, ctx child) {
   if (r->skip_depth || child == C_SKIP || r->depth >= MAX_DEPTH) {
     r->skip_depth++;
-    return 1;
+  } else {
+    r->stack[r->depth++] = child;
+    r->key[0] = '\0';
   }
-  r->stack[r->depth++] = child;
-  r->key[0] = '\0';
+  set_hot(r);
   return 1;
 }
 
@@ -413,15 +435,16 @@ static int cb_boolean(void *ud, int b) { (void)b; return cb_scalar(ud); }
 
 static int cb_number(void *ud, const char *s, size_t n) {
   reader *r = ud;
-  if (r->skip_depth) return 1;
-  ctx c = top(r);
+  ctx c = r->hot;
   uint64_t v;
-  if (c == C_NODES || c == C_EDGES) {
+  if (c != C_NONE) {
     if (!digits_value(s, n, &v))
       return FAIL("%s: element %llu is %.*s, not an unsigned integer", c == C_NODES ? "nodes" : "edges",
                   (unsigned long long)r->pos, (int)(n > 24 ? 24 : n), s);
     return c == C_NODES ? node_number(r, v, s, n) : edge_number(r, v, s, n);
   }
+  if (r->skip_depth) return 1;
+  c = top(r);
   if (c == C_SNAPSHOT && (strcmp(r->key, "node_count") == 0 || strcmp(r->key, "edge_count") == 0)) {
     bool edges = r->key[0] == 'e';
     if (!digits_value(s, n, &v) || v > UINT32_MAX - 1)
@@ -491,11 +514,13 @@ static int cb_end(void *ud) {
   reader *r = ud;
   if (r->skip_depth) {
     r->skip_depth--;
+    set_hot(r);
     return 1;
   }
   ctx c = top(r);
   r->depth--;
   r->key[0] = '\0';
+  set_hot(r);
   if (c == C_META) return meta_end(r);
   return array_end(r, c);
 }
