@@ -259,5 +259,6 @@ int luaopen_gclab(lua_State *L) {
   lua_setfield(L, mod, "SMI_MIN");
   lua_pushinteger(L, GC_SMI_MAX);
   lua_setfield(L, mod, "SMI_MAX");
+  lgc_open_snapshot(L, mod);
   return 1;
 }

@@ -299,6 +299,12 @@ static inline uint64_t gc_snap_object_of_id(uint64_t snap_id) {
  */
 gc_status gc_snapshot_take(gc_heap *heap, gc_snapshot **out);
 
+/* A new handle to the live object with this object id (gc_object_info.id;
+ * gc_snap_object_of_id of a snapshot id), for its owner to release.
+ * GC_EDEAD if it was collected, GC_EINVAL if no object ever had the id.
+ * O(objects): a walk of the heap.  Allocates nothing in the heap. */
+gc_status gc_object_handle(gc_heap *heap, uint64_t id, gc_handle *out);
+
 #ifdef __cplusplus
 }
 #endif

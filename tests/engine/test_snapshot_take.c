@@ -255,12 +255,37 @@ static void test_find_leaks(void **state) {
   gc_heap_free(h);
 }
 
+/* gc_object_handle: a handle from an id, for a live object only. */
+static void test_object_handle(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  gc_handle a = rooted(h, 1, "Kept"), b = alloc_obj(h, 0, "Gone");
+  uint64_t ida = info_of(h, a).id, idb = info_of(h, b).id;
+  OK(h, gc_scavenge(h));
+  OK(h, gc_scavenge(h)); /* a is promoted: found in old space */
+  gc_handle x;
+  OK(h, gc_object_handle(h, ida, &x));
+  assert_int_not_equal(x, a);
+  assert_int_equal(info_of(h, x).id, ida);
+  assert_int_equal(info_of(h, x).address, info_of(h, a).address);
+  assert_false(info_of(h, x).rooted); /* a new handle does not root */
+  OK(h, gc_handle_release(h, x));
+  assert_int_equal(gc_object_handle(h, idb, &x), GC_EDEAD);
+  assert_int_equal(x, GC_NO_HANDLE);
+  assert_non_null(strstr(gc_heap_error(h), "is dead"));
+  assert_int_equal(gc_object_handle(h, 999, &x), GC_EINVAL);
+  assert_non_null(strstr(gc_heap_error(h), "no object #999"));
+  assert_int_equal(gc_object_handle(h, 0, &x), GC_EINVAL);
+  gc_heap_free(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_take_shape),
       cmocka_unit_test(test_ids_stable_across_moves),
       cmocka_unit_test(test_summary),
       cmocka_unit_test(test_find_leaks),
+      cmocka_unit_test(test_object_handle),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
