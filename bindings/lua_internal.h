@@ -144,6 +144,11 @@ void lgc_open_snapshot(lua_State *L, int mod); /* metatable; gclab.find_leaks */
 void lgc_push_snapshot(lua_State *L, gc_snapshot *s, const char *what);
 gc_snapshot *lgc_check_snapshot(lua_State *L, int idx);
 int lgc_heap_snapshot(lua_State *L); /* heap:snapshot() */
+
+/* lua_snapshot_file.c */
+int lgc_read_snapshot(lua_State *L);      /* gclab.read_snapshot(path) */
+int lgc_snapshot_write(lua_State *L);     /* snap:write(path) */
+int lgc_heap_from_snapshot(lua_State *L); /* gclab.heap_from_snapshot(snap[, cfg | heap]) */
 int lgc_heap_handle(lua_State *L);   /* heap:handle(id) */
 
 /* lua_config.c */

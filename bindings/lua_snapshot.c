@@ -296,6 +296,7 @@ static const luaL_Reg lgc_snapshot_methods[] = {
     {"path", s_path},
     {"summary", s_summary},
     {"diff", s_diff},
+    {"write", lgc_snapshot_write}, /* lua_snapshot_file.c */
     {NULL, NULL},
 };
 
@@ -383,6 +384,8 @@ static int l_find_leaks(lua_State *L) {
  * gclab.heap_from_snapshot here. */
 static const luaL_Reg lgc_snapshot_funcs[] = {
     {"find_leaks", l_find_leaks},
+    {"read_snapshot", lgc_read_snapshot},           /* lua_snapshot_file.c */
+    {"heap_from_snapshot", lgc_heap_from_snapshot}, /* lua_snapshot_file.c */
     {NULL, NULL},
 };
 
