@@ -3,9 +3,11 @@
  * into a snapshot through the builder (snapshot.c).
  *
  * Two passes over the heap, both read-only: the first lists every object's
- * address (in gc_each_object's order) and indexes it in an address -> node
- * hash, counting reference slots; the second adds each object as a node
- * with one element edge per reference slot.  Root groups come first, from
+ * address (in gc_each_object's order), page by page, noting where each
+ * page's run starts in the list, and counts reference slots; the second
+ * adds each object as a node with one element edge per reference slot,
+ * finding a target's node by its page's run and a binary search within it
+ * (addresses ascend within a page).  Root groups come first, from
  * the handle table.  The heap is never written (new_space_seal only
  * records the allocation top in its page descriptor) and nothing is
  * allocated in it, so taking a snapshot cannot run a GC or move anything.
@@ -21,8 +23,8 @@ typedef struct take {
   addr_t *addrs; /* node index - GC_SNAP_FIRST_OBJECT -> address */
   size_t n, cap;
   uint64_t slots_ref; /* reference slots in all objects */
-  uint32_t *tab;  /* address hash: node index + 1 */
-  size_t tab_cap;
+  uint32_t *unit_first; /* page unit -> index in addrs of its first object */
+  uint32_t *unit_count; /* page unit -> objects listed from it */
   uint32_t *name_map; /* heap name id -> string index + 1 */
   size_t nnames;
   gc_snapshot_builder *b;
@@ -42,57 +44,55 @@ static bool list_object(take *t, addr_t a) {
   return true;
 }
 
-static bool list_range(take *t, addr_t from, addr_t to) {
-  for (addr_t a = from; a < to;) {
+static inline uint32_t unit_of(const take *t, addr_t a) {
+  return (uint32_t)((a - t->h->base) >> t->h->page_shift);
+}
+
+/* List the objects of page p (from its start to `top`). */
+static bool list_page(take *t, page *p, addr_t top) {
+  uint32_t u = unit_of(t, p->start);
+  t->unit_first[u] = (uint32_t)t->n;
+  for (addr_t a = p->start; a < top;) {
     uint64_t w0 = O(a)->w0;
     if (!w0_filler(w0) && !list_object(t, a)) return false;
     a += gc_w0_size(w0);
   }
+  t->unit_count[u] = (uint32_t)t->n - t->unit_first[u];
   return true;
 }
 
 /* Every object, in gc_each_object's order. */
 static bool list_objects(take *t) {
   gc_heap *h = t->h;
+  t->unit_first = calloc(h->units, sizeof *t->unit_first);
+  t->unit_count = calloc(h->units, sizeof *t->unit_count);
+  if (!t->unit_first || !t->unit_count) return false;
   new_space_seal(h);
   for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next)
-    if (!list_range(t, p->start, p == h->nw.alloc_page ? h->nw.top : p->top)) return false;
+    if (!list_page(t, p, p == h->nw.alloc_page ? h->nw.top : p->top)) return false;
   for (page *p = h->old.pages.head; p; p = p->next)
-    if (!list_range(t, p->start, p->top)) return false;
+    if (!list_page(t, p, p->top)) return false;
   lo_space *los[] = {&h->lo, &h->nlo};
   for (int i = 0; i < 2; i++)
     for (page *p = los[i]->pages.head; p; p = p->next)
-      if (!list_object(t, p->start)) return false;
-  return true;
-}
-
-static inline size_t addr_slot(const take *t, addr_t a) {
-  return snap_hash64((uint64_t)a >> 3) & (t->tab_cap - 1);
-}
-
-static bool index_objects(take *t) {
-  size_t cap = 64;
-  while (cap < t->n * 2) cap *= 2;
-  t->tab = calloc(cap, sizeof *t->tab);
-  if (!t->tab) return false;
-  t->tab_cap = cap;
-  for (size_t i = 0; i < t->n; i++) {
-    size_t j = addr_slot(t, t->addrs[i]);
-    while (t->tab[j]) j = (j + 1) & (cap - 1);
-    t->tab[j] = (uint32_t)(i + GC_SNAP_FIRST_OBJECT) + 1;
-  }
+      if (!list_page(t, p, p->start + 1)) return false;
   return true;
 }
 
 /* The node index of the object at `a` (every reference and handle of a
- * consistent heap leads to a listed object). */
+ * consistent heap leads to a listed object; GC_SNAP_NONE otherwise, which
+ * finish reports as an edge out of range). */
 static uint32_t node_of(const take *t, addr_t a) {
-  size_t j = addr_slot(t, a);
-  while (t->tab[j]) {
-    uint32_t k = t->tab[j] - 1;
-    if (t->addrs[k - GC_SNAP_FIRST_OBJECT] == a) return k;
-    j = (j + 1) & (t->tab_cap - 1);
+  uint32_t u = unit_of(t, a);
+  if (u >= t->h->units) return GC_SNAP_NONE;
+  size_t lo = t->unit_first[u], hi = lo + t->unit_count[u];
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (t->addrs[mid] < a) lo = mid + 1;
+    else hi = mid;
   }
+  if (lo < t->n && t->addrs[lo] == a && lo < (size_t)t->unit_first[u] + t->unit_count[u])
+    return (uint32_t)lo + GC_SNAP_FIRST_OBJECT;
   return GC_SNAP_NONE;
 }
 
@@ -175,8 +175,7 @@ gc_status gc_snapshot_take(gc_heap *h, gc_snapshot **out) {
   take t = {.h = h};
   gc_status st = GC_OK;
   char err[256] = "out of process memory";
-  if (!list_objects(&t) || !index_objects(&t) ||
-      gc_snapshot_builder_new(&t.b) != GC_OK) {
+  if (!list_objects(&t) || gc_snapshot_builder_new(&t.b) != GC_OK) {
     st = GC_ENOMEM;
   } else {
     t.nnames = h->names.n;
@@ -191,7 +190,8 @@ gc_status gc_snapshot_take(gc_heap *h, gc_snapshot **out) {
     else st = gc_snapshot_finish(t.b, out, err, sizeof err);
   }
   free(t.addrs);
-  free(t.tab);
+  free(t.unit_first);
+  free(t.unit_count);
   free(t.name_map);
   if (st) return heap_fail(h, st, "gc_snapshot_take: %s", err);
   return GC_OK;
