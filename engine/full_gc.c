@@ -18,6 +18,7 @@
  * After a full GC every object is white again and the worklist is empty.
  */
 #include "heap_internal.h"
+#include "promotion.h"
 
 static void promote_young_page(gc_heap *h, page *p, int semi, bool keep_black) {
   gc_event *ev = h->cur;
@@ -63,16 +64,13 @@ static void promote_young_page(gc_heap *h, page *p, int semi, bool keep_black) {
  * update_young_references; promo_lost if the list ran out of memory. */
 static void evacuate_young(gc_heap *h, bool keep_black) {
   gc_event *ev = h->cur;
-  const gc_config *c = &h->cfg;
   h->promo.n = 0;
   h->promo_lost = false;
   new_space_flip(h);
   int from = h->nw.to ^ 1;
-  uint64_t page_bytes = c->page_size;
   for (page *p = h->nw.semi[from].head, *next; p; p = next) {
     next = p->next;
-    if (p->live_bytes > 0 && p->live_bytes * 100 >= (uint64_t)c->old_space.page_promotion_pct * page_bytes &&
-        c->old_space.page_promotion_pct > 0 && old_gen_committed(h) + page_bytes <= h->old_max) {
+    if (promote_page_whole(h, p)) {
       promote_young_page(h, p, from, keep_black);
       continue;
     }
@@ -80,8 +78,7 @@ static void evacuate_young(gc_heap *h, bool keep_black) {
       uint64_t w0 = O(a)->w0;
       uint64_t sz = w0 & 0xfffffff8u;
       if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) {
-        bool promote = c->old_space.always_promote_young ||
-                       obj_age(O(a)) >= c->new_space.promotion_age;
+        bool promote = promote_in_full_gc(h, O(a));
         /* Promotion never grows the old generation past its maximum: what
          * does not fit stays young (V8's fallback to a semi-space copy),
          * so the limit is met within a page.  To-space always has room

@@ -356,6 +356,7 @@ gc_status heap_fail(gc_heap *h, gc_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+gc_status heap_fail_arg(gc_heap *h, gc_status st, const char *arg);
 
 static inline page *page_of(const gc_heap *h, addr_t a) {
   return h->page_table[(a - h->base) >> h->page_shift];
@@ -443,9 +444,10 @@ addr_t lo_alloc(gc_heap *h, uint64_t size, bool young);
 void lo_promote_page(gc_heap *h, page *p); /* young -> old by relinking */
 void lo_release(gc_heap *h, lo_space *s, page *p);
 
-/* object helpers (heap.c) */
+/* objects.c */
 void obj_init(gc_heap *h, addr_t a, uint64_t size, uint32_t nslots, uint32_t name, uint32_t color);
 void record_old_to_new(gc_heap *h, addr_t holder, addr_t slot);
+void object_info_fill(const gc_heap *h, addr_t a, gc_object_info *info);
 
 /* write barrier (barrier.c) */
 void marking_barrier_slow(gc_heap *h, addr_t value);
@@ -567,13 +569,41 @@ void handles_update_after_scavenge(gc_heap *h);
 void handles_update_after_full(gc_heap *h);
 void handles_visit_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud);
 
-/* heap.c policy */
+/* allocator.c */
 uint64_t heap_fast_alloc_max(const gc_heap *h); /* what fast_alloc_max should be */
 static inline void heap_update_fast_alloc(gc_heap *h) { h->fast_alloc_max = heap_fast_alloc_max(h); }
-gc_status full_collect(gc_heap *h, gc_reason reason, const char *why, bool reduce);
+
+/* collector.c */
+/* What a collection is asked for (V8's space argument of CollectGarbage);
+ * select_collector turns it into a kind. */
+typedef enum gc_request {
+  GC_REQUEST_OLD,              /* old space, large objects, gc_full_gc: a full GC */
+  GC_REQUEST_YOUNG_ALLOCATION, /* new space is full, or a stress scavenge */
+  GC_REQUEST_YOUNG_EXPLICIT,   /* gc_scavenge: a Scavenge unless it might not succeed */
+  GC_REQUEST_YOUNG_FORCED      /* a Scavenge whatever */
+} gc_request;
+/* Choose the collection for `request` and run it; *ran (if not NULL) says
+ * which kind ran. */
+gc_status collect_garbage(gc_heap *h, gc_request request, gc_reason reason, gc_kind *ran);
+/* Run one collection of `kind` and record its event: the only place where
+ * objects move or die. */
 gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *collector_reason,
                        gc_compaction strategy, bool reduce_memory);
-void heap_count_work(gc_heap *h, uint64_t ns);
+/* Charge `ns` of counted GC work to the virtual clock. */
+static inline void heap_count_work(gc_heap *h, uint64_t ns) { h->gc_ns_total += ns; }
+
+/* heap_controller.c */
+uint64_t heap_initial_old_limit(const gc_config *c);
+void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked); /* after a full GC */
+bool heap_old_limit_reached(const gc_heap *h);
+bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages);
+/* Make the old generation's committed pages plus `need` bytes (plus, after
+ * a full GC, the young survivors it could not promote) fit under the
+ * maximum: near-limit callback, last-resort GCs, else GC_EOOM. */
+gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, bool after_full);
+
+/* stats.c */
+void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]);
 
 /* incremental.c */
 void incremental_maybe_start(gc_heap *h);   /* after a scavenge */

@@ -72,7 +72,7 @@ gc_status gc_incremental_finish(gc_heap *h) {
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "incremental_finish: not allowed during a GC");
   if (h->marking == GC_MARKING_IDLE)
     return heap_fail(h, GC_ESTATE, "incremental_finish: no marking in progress");
-  return full_collect(h, GC_REASON_FINALIZE_MARKING, "GC in old space requested", false);
+  return collect_garbage(h, GC_REQUEST_OLD, GC_REASON_FINALIZE_MARKING, NULL);
 }
 
 void incremental_maybe_start(gc_heap *h) {

@@ -21,17 +21,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
-
-static inline bool should_promote(gc_heap *h, const obj *o, uint64_t size) {
-  const gc_config *c = &h->cfg;
-  if (obj_age(o) >= c->new_space.promotion_age) return true;
-  if (c->new_space.promotion == GC_PROMOTE_CLASSIC) {
-    /* V8 before 2015: promote when To-space is already past the threshold. */
-    uint64_t threshold = h->nw.capacity * c->new_space.classic_to_space_pct / 100;
-    return h->nw.size + size > threshold;
-  }
-  return false;
-}
+#include "promotion.h"
 
 static void scavenge_out_of_room(void) {
   /* The reservation keeps slack for every promotion a GC can need, so this
@@ -92,7 +82,7 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
   uint64_t size = w0 & 0xfffffff8u;
   addr_t to = 0;
   bool promoted = false;
-  if (!should_promote(h, o, size)) to = new_space_copy_alloc(h, size);
+  if (!promote_in_scavenge(h, o, size)) to = new_space_copy_alloc(h, size);
   if (!to) {
     to = old_space_alloc(h, size);
     promoted = to != 0;
@@ -130,7 +120,7 @@ static inline addr_t evacuate(gc_heap *h, addr_t a, uint32_t page_flags) {
   if (LIKELY(!(page_flags & PAGE_LARGE))) {
     uint64_t size = w0 & 0xfffffff8u;
     addr_t to;
-    if (!should_promote(h, o, size) && LIKELY((to = new_space_copy_alloc(h, size)) != 0)) {
+    if (!promote_in_scavenge(h, o, size) && LIKELY((to = new_space_copy_alloc(h, size)) != 0)) {
       move_object(a, to, size);
       count_copy(h, size);
       return to;
