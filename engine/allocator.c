@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "heap_internal.h"
+#include "handles.h"
 #include "promotion.h"
 
 /* A young allocation failed: collect (collector.c chooses the kind), then
@@ -84,8 +85,8 @@ static gc_status alloc_young(gc_heap *h, uint64_t size, addr_t *out, bool *in_ol
     *in_old = true;
     return GC_OK;
   }
-  h->nw.size += size;
-  h->nw.objects++;
+  h->new_space.size += size;
+  h->new_space.objects++;
   *out = a;
   return GC_OK;
 }
@@ -121,8 +122,8 @@ static inline addr_t alloc_fast(gc_heap *h, uint64_t size) {
     return 0;
   addr_t a = new_space_alloc(h, size);
   if (LIKELY(a)) {
-    h->nw.size += size;
-    h->nw.objects++;
+    h->new_space.size += size;
+    h->new_space.objects++;
   }
   return a;
 }
@@ -220,8 +221,7 @@ uint64_t heap_fast_alloc_max(const gc_heap *h) {
  * without it.  It makes no call.  Every check is done before any store,
  * the handles' as one word each (handle_key), and only the totals are
  * counted (the virtual clock and the "since the last GC" counts are
- * derived from them: heap_mutator_ns): about 105 instructions a call in
- * binary-trees, from 134. */
+ * derived from them: heap_mutator_ns).  docs/benchmarks.md has its cost. */
 static inline bool alloc_into_fast(gc_heap *h, uint32_t nslots, uint64_t bytes, gc_name name,
                                    const gc_handle *init, uint32_t ninit, gc_handle dst) {
   /* size <= fast_alloc_max: no GC running, nothing due before the
@@ -257,13 +257,13 @@ static inline bool alloc_into_fast(gc_heap *h, uint32_t nslots, uint64_t bytes, 
       stores++;
     }
   }
-  addr_t a = h->nw.top;
-  if (UNLIKELY(a + size > h->nw.limit)) return false;
+  addr_t a = h->new_space.top;
+  if (UNLIKELY(a + size > h->new_space.limit)) return false;
   /* new_space_alloc, obj_init with the init values in slots 0 and 1, and
    * count_alloc.  The stores are into a new young object and there is no
    * marking: they need no barrier, only counting. */
   uint64_t id = h->next_id++;
-  obj *o = O(a);
+  obj *o = obj_at(a);
   o->w0 = size | ((uint64_t)nslots << 32);
   o->id = id;
   o->meta = make_meta(name, 0, GC_WHITE);
@@ -279,9 +279,9 @@ static inline bool alloc_into_fast(gc_heap *h, uint32_t nslots, uint64_t bytes, 
     case 3: w[2] = 0; /* fall through */
     default: break;
   }
-  h->nw.top = a + size;
-  h->nw.size += size;
-  h->nw.objects++;
+  h->new_space.top = a + size;
+  h->new_space.size += size;
+  h->new_space.objects++;
   h->allocated_total += size;
   h->objects_allocated++;
   h->stores += stores;
@@ -335,7 +335,7 @@ static gc_status alloc_into_general(gc_heap *h, uint32_t nslots, uint64_t bytes,
   /* The stores of gc_slot_set_ref, barrier and clock included.  Handles are
    * looked up again: the objects may have moved, and a GC callback may have
    * grown the table. */
-  obj *o = O(a);
+  obj *o = obj_at(a);
   for (uint32_t i = 0; i < ninit; i++) {
     hentry *e = init[i] ? handle_lookup(h, init[i], true, &st) : NULL;
     if (!e) continue;

@@ -59,7 +59,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
                        gc_compaction strategy, bool reduce_memory) {
   gc_event ev;
   memset(&ev, 0, sizeof ev);
-  h->cur = &ev;
+  h->current_event = &ev;
   h->in_gc = true;
   heap_update_fast_alloc(h);
   ev.seq = ++h->gc_count;
@@ -86,7 +86,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
 
   heap_count_work(h, GC_BASE_COST_NS);
   if (kind == GC_KIND_SCAVENGE) scavenge(h);
-  else full_gc(h, kind, strategy, reduce_memory);
+  else mark_sweep_or_compact(h, kind, strategy, reduce_memory);
 
   heap_sample(h, ev.after);
   ev.holes_after = h->old.free.bytes;
@@ -110,12 +110,12 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
     h->marking_step_bytes = 0;
     h->marking_largest_step = 0;
   }
-  ev.semi_space_capacity = h->nw.capacity;
+  ev.semi_space_capacity = h->new_space.capacity;
   ev.old_limit = h->old_limit;
   h->allocated_at_gc = h->allocated_total;
   h->vclock_last_gc_end = heap_vclock(h);
   gc_status st = push_event(h, &ev);
-  h->cur = NULL;
+  h->current_event = NULL;
   h->in_gc = false;
   heap_update_fast_alloc(h);
   if (st != GC_OK) return heap_fail(h, st, "out of process memory for the event log");

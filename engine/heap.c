@@ -99,7 +99,8 @@ void gc_heap_free(gc_heap *h) {
   names_free(h);
   free(h->events);
   addr_vec_free(&h->worklist);
-  addr_vec_free(&h->promo);
+  addr_vec_free(&h->promoted_to_scan);
+  addr_vec_free(&h->left_new_space);
   free(h);
 }
 

@@ -69,7 +69,7 @@ void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked) {
   double f = growing_factor(h, gc_ns, marked);
   uint64_t grown = (uint64_t)((double)size * f);
   uint64_t step = size + h->cfg.old_space.min_growing_step;
-  uint64_t limit = (grown > step ? grown : step) + h->nw.capacity;
+  uint64_t limit = (grown > step ? grown : step) + h->new_space.capacity;
   uint64_t halfway = (size + h->old_max) / 2;
   if (limit > halfway) limit = halfway;
   h->old_limit = limit;
@@ -91,7 +91,7 @@ bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages) {
  * (always_promote_young) and then finds its old generation over the limit;
  * here they count as over it too. */
 static uint64_t young_left_behind(const gc_heap *h) {
-  return h->cfg.old_space.always_promote_young ? h->nw.size + h->nlo.size : 0;
+  return h->cfg.old_space.always_promote_young ? h->new_space.size + h->nlo.size : 0;
 }
 
 /* The heap limit: the old generation's committed pages (V8's

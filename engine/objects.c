@@ -11,9 +11,10 @@
  * (slot_target).
  */
 #include "heap_internal.h"
+#include "handles.h"
 
 void obj_init(gc_heap *h, addr_t a, uint64_t size, uint32_t nslots, uint32_t name, uint32_t color) {
-  obj *o = O(a);
+  obj *o = obj_at(a);
   o->w0 = size | ((uint64_t)nslots << 32);
   o->id = h->next_id++;
   o->meta = make_meta(name, 0, color);
@@ -47,7 +48,7 @@ gc_status gc_name_intern(gc_heap *h, const char *name, gc_name *out) {
 /* What gc_object_info reports of the live object at `a` (not rooted, as far
  * as it knows: the caller knows the handle). */
 void object_info_fill(const gc_heap *h, addr_t a, gc_object_info *info) {
-  const obj *o = O(a);
+  const obj *o = obj_at(a);
   const page *p = page_of(h, a);
   info->alive = true;
   info->id = o->id;
@@ -56,8 +57,8 @@ void object_info_fill(const gc_heap *h, addr_t a, gc_object_info *info) {
   info->age = obj_age(o);
   info->size = obj_size(o);
   info->nslots = obj_nslots(o);
-  info->address = off(h, a);
-  info->page = (uint32_t)(off(h, a) >> h->page_shift);
+  info->address = heap_offset(h, a);
+  info->page = (uint32_t)(heap_offset(h, a) >> h->page_shift);
   info->color = (gc_color)obj_color(o);
   info->rooted = false;
   info->died_in_gc = 0;
@@ -100,7 +101,7 @@ static inline gc_status slot_target(gc_heap *h, gc_handle hd, uint32_t index, ob
   hentry *e = handle_lookup(h, hd, true, &st);
   *o = NULL;
   if (UNLIKELY(!e)) return st;
-  *o = O(e->addr);
+  *o = obj_at(e->addr);
   if (UNLIKELY(index >= obj_nslots(*o))) return slot_index_error(h, *o, index);
   return GC_OK;
 }
@@ -119,7 +120,7 @@ gc_status gc_slot_get(gc_heap *h, gc_handle hd, uint32_t index, gc_slot_value *o
     out->smi = smi_untag(v);
   } else {
     out->kind = GC_SLOT_REF;
-    out->ref_id = O((addr_t)v)->id;
+    out->ref_id = obj_at((addr_t)v)->id;
   }
   return GC_OK;
 }
@@ -157,7 +158,7 @@ gc_status gc_slot_load(gc_heap *h, gc_handle hd, uint32_t index, gc_handle dst, 
     hentry *d = &h->handles[di];
     if (LIKELY(e->key == handle_key(hd, H_LIVE) &&
                (d->key == handle_key(dst, H_LIVE) || d->key == handle_key(dst, H_DEAD)))) {
-      const obj *o = O(e->addr);
+      const obj *o = obj_at(e->addr);
       if (LIKELY(index < obj_nslots(o) && is_ref)) {
         tagged v = o->slots[index];
         *is_ref = is_ptr(v);

@@ -25,8 +25,8 @@
  *    a scavenge never fills To-space: promote_in_scavenge().
  * Both policies:
  *  - A surviving young large object always goes old (its page is
- *    relinked, never copied): scavenger.c and full_gc.c call
- *    lo_promote_page() for every survivor, with no rule to ask.
+ *    relinked, never copied): lo_promote_young_survivors() in
+ *    large_object_space.c, with no rule to ask.
  *  - Pretenuring: when new space is still full after
  *    young_gcs_before_pretenuring() young-allocation GCs, the object is
  *    allocated in old space directly.
@@ -45,8 +45,8 @@ static inline bool promote_in_scavenge(const gc_heap *h, const obj *o, uint64_t 
   const gc_config *c = &h->cfg;
   if (obj_age(o) >= c->new_space.promotion_age) return true;
   if (c->new_space.promotion == GC_PROMOTE_CLASSIC) {
-    uint64_t threshold = h->nw.capacity * c->new_space.classic_to_space_pct / 100;
-    return h->nw.size + size > threshold;
+    uint64_t threshold = h->new_space.capacity * c->new_space.classic_to_space_pct / 100;
+    return h->new_space.size + size > threshold;
   }
   return false;
 }
@@ -71,7 +71,7 @@ static inline bool promote_page_whole(const gc_heap *h, const page *p) {
  * The worst case, new space's capacity plus the young large objects, on
  * top of the old generation's committed pages, must fit under the maximum. */
 static inline bool young_fits_in_old(const gc_heap *h) {
-  return old_gen_committed(h) + h->nw.capacity + h->nlo.size <= h->old_max;
+  return old_gen_committed(h) + h->new_space.capacity + h->nlo.size <= h->old_max;
 }
 
 /* How many young-allocation GCs may fail to make room in new space before

@@ -13,7 +13,7 @@
 #include "heap_internal.h"
 
 void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]) {
-  s[GC_SPACE_NEW] = (gc_space_sample){h->nw.size, h->nw.objects, 2 * h->nw.capacity};
+  s[GC_SPACE_NEW] = (gc_space_sample){h->new_space.size, h->new_space.objects, 2 * h->new_space.capacity};
   s[GC_SPACE_OLD] = (gc_space_sample){h->old.size, h->old.objects,
                                       (uint64_t)h->old.pages.count << h->page_shift};
   s[GC_SPACE_LARGE] = (gc_space_sample){h->lo.size, h->lo.objects, h->lo.committed};
@@ -37,9 +37,9 @@ void gc_stats(const gc_heap *h, gc_heap_stats *out) {
     t->objects = s[i].objects;
     t->committed = s[i].committed;
   }
-  out->space[GC_SPACE_NEW].capacity = h->nw.capacity;
-  out->space[GC_SPACE_NEW].pages = h->nw.semi[0].count + h->nw.semi[1].count;
-  out->space[GC_SPACE_NEW].live = h->nw.size_at_age_mark;
+  out->space[GC_SPACE_NEW].capacity = h->new_space.capacity;
+  out->space[GC_SPACE_NEW].pages = h->new_space.semi[0].count + h->new_space.semi[1].count;
+  out->space[GC_SPACE_NEW].live = h->new_space.size_at_age_mark;
   out->space[GC_SPACE_OLD].capacity = (uint64_t)h->old.pages.count << h->page_shift;
   out->space[GC_SPACE_OLD].pages = h->old.pages.count;
   out->space[GC_SPACE_OLD].free = h->old.free.bytes;
@@ -62,8 +62,8 @@ void gc_stats(const gc_heap *h, gc_heap_stats *out) {
   }
   out->old_limit = h->old_limit;
   out->old_max = h->old_max;
-  out->semi_space_capacity = h->nw.capacity;
-  out->age_mark = h->nw.age_mark ? off(h, h->nw.age_mark) : 0;
+  out->semi_space_capacity = h->new_space.capacity;
+  out->age_mark = h->new_space.age_mark ? heap_offset(h, h->new_space.age_mark) : 0;
   out->allocated_bytes = h->allocated_total;
   out->objects_allocated = h->objects_allocated;
   out->gcs = h->gc_count;
@@ -83,7 +83,7 @@ gc_status gc_pages(gc_heap *h, gc_space space, gc_page_info *out, size_t cap, si
   if ((unsigned)space > GC_SPACE_COUNT)
     return heap_fail(h, GC_EINVAL, "space: expected a space or GC_SPACE_COUNT, got %d", (int)space);
   new_space_seal(h);
-  page_list *lists[] = {&h->nw.semi[h->nw.to], &h->nw.semi[h->nw.to ^ 1], &h->old.pages, &h->lo.pages,
+  page_list *lists[] = {&h->new_space.semi[h->new_space.to], &h->new_space.semi[h->new_space.to ^ 1], &h->old.pages, &h->lo.pages,
                         &h->nlo.pages};
   size_t total = 0;
   for (size_t i = 0; i < 5; i++) total += lists[i]->count;
@@ -100,22 +100,17 @@ gc_status gc_pages(gc_heap *h, gc_space space, gc_page_info *out, size_t cap, si
     memset(pi, 0, sizeof *pi);
     pi->index = p->unit;
     pi->space = p->space;
-    pi->address = off(h, p->start);
+    pi->address = heap_offset(h, p->start);
     pi->size = p->size;
     pi->live = p->live_bytes;
     pi->to_space = (p->flags & PAGE_TO) != 0;
     if (p->space == GC_SPACE_NEW) {
       if (pi->to_space) {
-        addr_t end = (p == h->nw.alloc_page) ? h->nw.top : p->top;
-        for (addr_t a = p->start; a < end;) {
-          uint64_t w0 = O(a)->w0;
-          if (!w0_filler(w0)) {
-            pi->used += w0 & 0xfffffff8u;
-            pi->objects++;
-          }
-          a += w0 & 0xfffffff8u;
+        for (page_cursor c = page_walk(h, p); page_next_object(&c);) {
+          pi->used += c.size;
+          pi->objects++;
         }
-        pi->largest_free = p->start + p->size - end;
+        pi->largest_free = p->start + p->size - page_iteration_end(h, p);
       } else {
         pi->largest_free = p->size;
       }
@@ -136,26 +131,13 @@ gc_status gc_each_object(gc_heap *h, gc_object_fn fn, void *ud) {
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_each_object: not allowed during a GC");
   new_space_seal(h);
   gc_object_info info;
-  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next) {
-    addr_t end = (p == h->nw.alloc_page) ? h->nw.top : p->top;
-    for (addr_t a = p->start; a < end;) {
-      uint64_t w0 = O(a)->w0;
-      if (!w0_filler(w0)) {
-        object_info_fill(h, a, &info);
+  const page_list *lists[] = {&h->new_space.semi[h->new_space.to], &h->old.pages};
+  for (int i = 0; i < 2; i++)
+    for (const page *p = lists[i]->head; p; p = p->next)
+      for (page_cursor c = page_walk(h, p); page_next_object(&c);) {
+        object_info_fill(h, c.a, &info);
         if (!fn(&info, ud)) return GC_OK;
       }
-      a += w0 & 0xfffffff8u;
-    }
-  }
-  for (page *p = h->old.pages.head; p; p = p->next)
-    for (addr_t a = p->start; a < p->top;) {
-      uint64_t w0 = O(a)->w0;
-      if (!w0_filler(w0)) {
-        object_info_fill(h, a, &info);
-        if (!fn(&info, ud)) return GC_OK;
-      }
-      a += w0 & 0xfffffff8u;
-    }
   lo_space *los[] = {&h->lo, &h->nlo};
   for (int i = 0; i < 2; i++)
     for (page *p = los[i]->pages.head; p; p = p->next) {
