@@ -16,21 +16,31 @@
  * order: a node's immediate dominator always has the smaller DFS number.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "snapshot_internal.h"
 
 #define NONE GC_SNAP_NONE
 
-/* Page-owned: flooded through non-weak edges from the targets of the
- * root's shortcut edges. */
+/* Page-owned (memlab's flagReachableNodesFromWindow): flooded through
+ * non-weak edges from the root's children along its non-shortcut edges,
+ * but for element edges to a "(Document DOM trees)" root. */
+static bool is_dom_trees_root(const gc_snapshot *s, uint32_t v) {
+  static const char name[] = "(Document DOM trees)";
+  size_t len;
+  const char *t = gc_snapshot_string(s, s->nodes[v].name, &len);
+  return len == sizeof name - 1 && memcmp(t, name, len) == 0;
+}
+
 static void mark_page_owned(gc_snapshot *s, uint32_t *stack) {
   size_t sp = 0;
   const gc_snap_node *root = &s->nodes[0];
   for (uint32_t e = root->first_edge; e < root->first_edge + root->edge_count; e++) {
     uint32_t v = s->edges[e].to;
-    if (s->edges[e].type != GC_SEDGE_SHORTCUT || (s->flags[v] & SNAP_PAGE_OWNED)) continue;
+    uint8_t t = s->edges[e].type;
+    if (t == GC_SEDGE_SHORTCUT || (t == GC_SEDGE_ELEMENT && is_dom_trees_root(s, v))) continue;
+    if (!(s->flags[v] & SNAP_PAGE_OWNED)) stack[sp++] = v;
     s->flags[v] |= SNAP_PAGE_OWNED;
-    stack[sp++] = v;
   }
   while (sp) {
     const gc_snap_node *n = &s->nodes[stack[--sp]];

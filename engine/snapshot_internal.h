@@ -45,7 +45,7 @@ struct gc_snapshot {
 };
 
 enum snap_flags {
-  SNAP_PAGE_OWNED = 1, /* reached from a target of the root's shortcut edges */
+  SNAP_PAGE_OWNED = 1, /* reached from the root's non-shortcut children */
   SNAP_REACHED = 2     /* reached from the root along essential edges */
 };
 

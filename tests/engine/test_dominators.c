@@ -105,17 +105,24 @@ static void test_weak_and_shortcut(void **state) {
   gc_snapshot_free(s);
 }
 
-/* Page-owned: R -> G (shortcut: the global); G -> P; R -> S (synthetic);
- * S -> P and S -> Q.  S is not page-owned and P is, so S -> P does not
- * retain: P's dominator is G.  Q is not page-owned: S dominates it. */
+/* Page-owned (memlab's rule): what the root's non-shortcut children reach
+ * through non-weak edges.  R -> G (shortcut: the global); G -> P, G -> H;
+ * R -> S (element); S -> P and S -> Q.  S, P, Q are page-owned, G and H
+ * are not, so G -> P does not retain: P's dominator is S, not the root.
+ * A "(Document DOM trees)" child of the root starts no page-owned flood. */
 static void test_page_owned(void **state) {
   (void)state;
-  const g_edge edges[] = {{0, 1, S}, {1, 3, 0}, {0, 2, 0}, {2, 3, 0}, {2, 4, 0}};
-  const uint8_t types[] = {GC_SNODE_SYNTHETIC, GC_SNODE_OBJECT, GC_SNODE_SYNTHETIC,
-                           GC_SNODE_OBJECT, GC_SNODE_OBJECT};
-  gc_snapshot *s = g_build(5, edges, 5, NULL, types, NULL, NULL);
-  const uint32_t idom[] = {0, 0, 0, 1, 2};
-  expect_idom(s, idom, 5);
+  const g_edge edges[] = {{0, 1, S}, {1, 3, 0}, {1, 5, 0}, {0, 2, 0}, {2, 3, 0},
+                          {2, 4, 0}, {0, 6, 0}, {6, 7, 0}, {1, 7, 0}};
+  const uint8_t types[] = {GC_SNODE_SYNTHETIC, GC_SNODE_OBJECT, GC_SNODE_SYNTHETIC, GC_SNODE_OBJECT,
+                           GC_SNODE_OBJECT, GC_SNODE_OBJECT, GC_SNODE_SYNTHETIC, GC_SNODE_OBJECT};
+  const char *const names[] = {"", "global", "(GC roots)", "P", "Q", "H", "(Document DOM trees)", "D"};
+  gc_snapshot *s = g_build(8, edges, 9, NULL, types, names, NULL);
+  /* D is reached from the DOM-trees root and from the global, neither
+   * page-owned: both edges retain, so the root dominates D. */
+  const uint32_t idom[] = {0, 0, 0, 2, 2, 1, 0, 0};
+  expect_idom(s, idom, 8);
+  assert_int_equal(gc_snapshot_retained(s, 1), 2); /* the global and H */
   gc_snapshot_free(s);
 }
 
@@ -177,13 +184,13 @@ static void test_root_only_and_long_chain(void **state) {
 
 /* Brute force: d dominates v iff v is unreachable from the root once d is
  * removed; idom(v) is the strict dominator that all others dominate.  The
- * graph is first given the root's virtual edges to the orphans, as the
- * analysis defines them: unreachable nodes with only weak retainers, in
- * index order, then any still unreached, in index order. */
+ * graph is the edges that retain (not weak; not from a node that is not
+ * page-owned into one that is), given the root's virtual edges to the
+ * orphans as the analysis defines them: unreachable nodes with only weak
+ * retainers, in index order, then any still unreached, in index order. */
 enum { MAXN = 64, MAXE = 200 };
 
-static void reach(uint32_t n, const g_edge *edges, size_t ne, uint32_t from, uint32_t removed,
-                  uint8_t *seen) {
+static void reach(const g_edge *edges, size_t ne, uint32_t from, uint32_t removed, uint8_t *seen) {
   uint32_t stack[MAXN], sp = 0;
   if (from == removed || seen[from]) return;
   seen[from] = 1;
@@ -196,22 +203,42 @@ static void reach(uint32_t n, const g_edge *edges, size_t ne, uint32_t from, uin
         stack[sp++] = edges[k].to;
       }
   }
-  (void)n;
 }
 
-static size_t add_orphan_edges(uint32_t n, g_edge *edges, size_t ne) {
+/* The retaining edges of a random graph (no shortcuts): page-owned is
+ * what the root's children (by any edge) reach through non-weak edges. */
+static size_t retaining(uint32_t n, const g_edge *edges, size_t ne, g_edge *out) {
+  uint8_t page[MAXN] = {0};
+  for (size_t k = 0; k < ne; k++)
+    if (edges[k].from == 0 && edges[k].to != 0) {
+      uint8_t seen[MAXN] = {0};
+      seen[0] = 1; /* the root itself is reached only by its own edges */
+      reach(edges, ne, edges[k].to, UINT32_MAX, seen);
+      for (uint32_t v = 1; v < n; v++) page[v] |= seen[v];
+    }
+  for (size_t k = 0; k < ne; k++)
+    if (edges[k].from == 0 && edges[k].to != 0) page[edges[k].to] = 1;
+  size_t m = 0;
+  for (size_t k = 0; k < ne; k++) {
+    const g_edge *e = &edges[k];
+    if (e->type == W || (e->from != 0 && page[e->to] && !page[e->from])) continue;
+    out[m++] = *e;
+  }
+  return m;
+}
+
+static size_t add_orphan_edges(uint32_t n, const g_edge *all, size_t nall, g_edge *edges, size_t ne) {
   uint8_t seen[MAXN] = {0};
-  size_t all = ne;
-  reach(n, edges, ne, 0, UINT32_MAX, seen);
+  reach(edges, ne, 0, UINT32_MAX, seen);
   for (int pass = 0; pass < 2; pass++)
     for (uint32_t v = 1; v < n; v++) {
       bool weak_only = true;
-      for (size_t k = 0; k < ne; k++) weak_only = weak_only && !(edges[k].to == v && edges[k].type != W);
+      for (size_t k = 0; k < nall; k++) weak_only = weak_only && !(all[k].to == v && all[k].type != W);
       if (seen[v] || (pass == 0 && !weak_only)) continue;
-      edges[all++] = (g_edge){0, v, 0};
-      reach(n, edges, ne, v, UINT32_MAX, seen);
+      edges[ne++] = (g_edge){0, v, 0};
+      reach(edges, ne, v, UINT32_MAX, seen);
     }
-  return all;
+  return ne;
 }
 
 static void test_random_against_brute_force(void **state) {
@@ -227,13 +254,15 @@ static void test_random_against_brute_force(void **state) {
     }
     const uint8_t types[MAXN] = {GC_SNODE_SYNTHETIC}; /* 0: hidden, not a user root */
     gc_snapshot *s = g_build(n, edges, ne, NULL, types, NULL, NULL);
+    g_edge kept[MAXE];
+    size_t nk = retaining(n, edges, ne, kept);
     uint8_t first[MAXN] = {0};
-    reach(n, edges, ne, 0, UINT32_MAX, first);
-    size_t na = add_orphan_edges(n, edges, ne);
+    reach(kept, nk, 0, UINT32_MAX, first);
+    size_t na = add_orphan_edges(n, edges, ne, kept, nk);
     uint8_t without[MAXN][MAXN];
     for (uint32_t d = 0; d < n; d++) {
       memset(without[d], 0, n);
-      reach(n, edges, na, 0, d, without[d]);
+      reach(kept, na, 0, d, without[d]);
     }
     for (uint32_t v = 1; v < n; v++) {
       assert_int_equal(gc_snapshot_reachable(s, v), first[v]);
