@@ -4,6 +4,7 @@
  * of the heap with gc_each_object.  O(objects); ids are never reused, so
  * an id either names one object or none.
  */
+#include "handles.h"
 #include "heap_internal.h"
 
 typedef struct find {

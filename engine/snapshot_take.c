@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "handles.h"
 #include "heap_internal.h"
 #include "snapshot_internal.h"
 
@@ -39,7 +40,7 @@ static bool list_object(take *t, addr_t a) {
     t->cap = cap;
   }
   t->addrs[t->n++] = a;
-  const obj *o = O(a);
+  const obj *o = obj_at(a);
   for (uint32_t i = 0, ns = obj_nslots(o); i < ns; i++) t->slots_ref += is_ptr(o->slots[i]);
   return true;
 }
@@ -48,17 +49,22 @@ static inline uint32_t unit_of(const take *t, addr_t a) {
   return (uint32_t)((a - t->h->base) >> t->h->page_shift);
 }
 
-/* List the objects of page p (from its start to `top`). */
-static bool list_page(take *t, page *p, addr_t top) {
+/* List the objects of page p, with the engine's page iterator. */
+static bool list_page(take *t, const page *p) {
   uint32_t u = unit_of(t, p->start);
   t->unit_first[u] = (uint32_t)t->n;
-  for (addr_t a = p->start; a < top;) {
-    uint64_t w0 = O(a)->w0;
-    if (!w0_filler(w0) && !list_object(t, a)) return false;
-    a += gc_w0_size(w0);
-  }
+  for (page_cursor c = page_walk(t->h, p); page_next_object(&c);)
+    if (!list_object(t, c.a)) return false;
   t->unit_count[u] = (uint32_t)t->n - t->unit_first[u];
   return true;
+}
+
+/* One object per large page. */
+static bool list_large_page(take *t, const page *p) {
+  uint32_t u = unit_of(t, p->start);
+  t->unit_first[u] = (uint32_t)t->n;
+  t->unit_count[u] = 1;
+  return list_object(t, p->start);
 }
 
 /* Every object, in gc_each_object's order. */
@@ -68,14 +74,14 @@ static bool list_objects(take *t) {
   t->unit_count = calloc(h->units, sizeof *t->unit_count);
   if (!t->unit_first || !t->unit_count) return false;
   new_space_seal(h);
-  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next)
-    if (!list_page(t, p, p == h->nw.alloc_page ? h->nw.top : p->top)) return false;
-  for (page *p = h->old.pages.head; p; p = p->next)
-    if (!list_page(t, p, p->top)) return false;
-  lo_space *los[] = {&h->lo, &h->nlo};
+  const page_list *lists[] = {&h->new_space.semi[h->new_space.to], &h->old.pages};
   for (int i = 0; i < 2; i++)
-    for (page *p = los[i]->pages.head; p; p = p->next)
-      if (!list_page(t, p, p->start + 1)) return false;
+    for (const page *p = lists[i]->head; p; p = p->next)
+      if (!list_page(t, p)) return false;
+  const lo_space *los[] = {&h->lo, &h->nlo};
+  for (int i = 0; i < 2; i++)
+    for (const page *p = los[i]->pages.head; p; p = p->next)
+      if (!list_large_page(t, p)) return false;
   return true;
 }
 
@@ -150,7 +156,7 @@ static gc_status add_objects(take *t) {
   gc_status st = GC_OK;
   for (size_t i = 0; i < t->n && !st; i++) {
     addr_t a = t->addrs[i];
-    const obj *o = O(a);
+    const obj *o = obj_at(a);
     uint32_t ns = obj_nslots(o), refs = 0;
     for (uint32_t k = 0; k < ns; k++) refs += is_ptr(o->slots[k]);
     gc_snap_node n = {.type = GC_SNODE_OBJECT,
