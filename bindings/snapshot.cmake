@@ -4,6 +4,7 @@ pkg_check_modules(YAJL REQUIRED IMPORTED_TARGET yajl)
 pkg_check_modules(ZLIB REQUIRED IMPORTED_TARGET zlib)
 add_library(gclab_snapshot_file STATIC
   ${CMAKE_CURRENT_LIST_DIR}/snapshot_read.c
+  ${CMAKE_CURRENT_LIST_DIR}/snapshot_parse.c
   ${CMAKE_CURRENT_LIST_DIR}/snapshot_write.c
   ${CMAKE_CURRENT_LIST_DIR}/snapshot_replay.c)
 set_target_properties(gclab_snapshot_file PROPERTIES POSITION_INDEPENDENT_CODE ON)

@@ -200,7 +200,9 @@ static void print_edge(const gc_snapshot *s, const gc_snap_edge *e) {
 static void print_node(const gc_snapshot *s, uint32_t i) {
   char buf[64];
   const gc_snap_node *n = &gc_snapshot_nodes(s)[i];
-  printf("%s (%s) @%llu  self %llu  retained %llu", cell(gc_snapshot_node_name(s, i), buf, sizeof buf),
+  const char *name = gc_snapshot_node_name(s, i);
+  if (i == 0 && !*name) name = "(root)"; /* V8's root is nameless */
+  printf("%s (%s) @%llu  self %llu  retained %llu", cell(name, buf, sizeof buf),
          gc_snap_node_type_name((gc_snap_node_type)n->type), (unsigned long long)n->id,
          (unsigned long long)n->self_size, (unsigned long long)gc_snapshot_retained(s, i));
 }
