@@ -117,15 +117,6 @@ void lgc_lheap_release_all(lheap *lh); /* forget lh->issued (the heap is gone) *
 void lgc_push_closer(lua_State *L, lheap *lh); /* a new scope closer for lh */
 int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what);
 
-/* lua_snapshot.c */
-void lgc_open_snapshot(lua_State *L, int mod); /* metatable; gclab.find_leaks */
-/* Push a snapshot userdata owning s (analysed now); `what` names the caller
- * in the out-of-memory error. */
-void lgc_push_snapshot(lua_State *L, gc_snapshot *s, const char *what);
-gc_snapshot *lgc_check_snapshot(lua_State *L, int idx);
-int lgc_heap_snapshot(lua_State *L); /* heap:snapshot() */
-int lgc_heap_handle(lua_State *L);   /* heap:handle(id) */
-
 /* lua_handle.c */
 extern const luaL_Reg lgc_handle_meta[];
 lhandle *lgc_new_handle(lua_State *L, lheap *lh); /* pushes an empty handle userdata */
@@ -145,6 +136,15 @@ int lgc_heap_close(lua_State *L);
 int lgc_heap_tostring(lua_State *L);
 void lgc_deliver(lua_State *L, int heapidx, lheap *lh);
 void lgc_on_engine_gc(gc_heap *heap, const gc_event *ev, void *ud);
+
+/* lua_snapshot.c */
+void lgc_open_snapshot(lua_State *L, int mod); /* metatable; gclab.find_leaks */
+/* Push a snapshot userdata owning s (analysed now); `what` names the caller
+ * in the out-of-memory error. */
+void lgc_push_snapshot(lua_State *L, gc_snapshot *s, const char *what);
+gc_snapshot *lgc_check_snapshot(lua_State *L, int idx);
+int lgc_heap_snapshot(lua_State *L); /* heap:snapshot() */
+int lgc_heap_handle(lua_State *L);   /* heap:handle(id) */
 
 /* lua_config.c */
 void lgc_build_config(lua_State *L, int cfgidx, gc_config *out, const char *what);
