@@ -270,7 +270,8 @@ int cfg_flags_parse_one(cfg_flags *f, const char *arg, bool from_env, char *err,
 
 /* ---------------------------------------------------------- word lists */
 
-int cfg_split_node_options(const char *s, char ***words, size_t *n, char *err, size_t errlen) {
+int cfg_split_node_options(const char *s, const char *what, char ***words, size_t *n, char *err,
+                           size_t errlen) {
   /* Node's ParseNodeOptionsEnvVar (src/node_options.cc): words are separated
    * by spaces; double quotes group and are dropped; inside quotes a
    * backslash takes the next character literally. */
@@ -289,7 +290,7 @@ int cfg_split_node_options(const char *s, char ***words, size_t *n, char *err, s
     if (c == '\\' && in_string) {
       if (i + 1 == len) {
         free(w), free(buf);
-        cfg_errf(err, errlen, "invalid value for NODE_OPTIONS (invalid escape)");
+        cfg_errf(err, errlen, "invalid value for %s (invalid escape)", what);
         return -1;
       }
       c = s[++i];
@@ -314,7 +315,7 @@ int cfg_split_node_options(const char *s, char ***words, size_t *n, char *err, s
   buf[o] = '\0';
   if (in_string) {
     free(w), free(buf);
-    cfg_errf(err, errlen, "invalid value for NODE_OPTIONS (unterminated string)");
+    cfg_errf(err, errlen, "invalid value for %s (unterminated string)", what);
     return -1;
   }
   if (count == 0) free(buf);
@@ -338,7 +339,7 @@ int cfg_flags_parse_words(cfg_flags *f, char **words, size_t n, bool from_env, c
 int cfg_flags_parse_string(cfg_flags *f, const char *s, char *err, size_t errlen) {
   char **w;
   size_t n;
-  if (cfg_split_node_options(s, &w, &n, err, errlen)) return -1;
+  if (cfg_split_node_options(s, "flags", &w, &n, err, errlen)) return -1;
   int rc = cfg_flags_parse_words(f, w, n, false, err, errlen);
   cfg_free_words(w, n);
   return rc;
@@ -350,7 +351,7 @@ int cfg_flags_read_env(cfg_flags *f, char *err, size_t errlen) {
   char **w;
   size_t n;
   char msg[512];
-  int rc = cfg_split_node_options(env, &w, &n, msg, sizeof msg);
+  int rc = cfg_split_node_options(env, "NODE_OPTIONS", &w, &n, msg, sizeof msg);
   if (rc == 0) {
     rc = cfg_flags_parse_words(f, w, n, true, msg, sizeof msg);
     cfg_free_words(w, n);

@@ -40,9 +40,11 @@ int cfg_flags_parse_string(cfg_flags *f, const char *s, char *err, size_t errlen
 /* The NODE_OPTIONS environment variable, as Node 20 reads it; messages
  * start "NODE_OPTIONS: ". */
 int cfg_flags_read_env(cfg_flags *f, char *err, size_t errlen);
-/* Node's NODE_OPTIONS word splitting.  *words is malloc'd; free with
- * cfg_free_words. */
-int cfg_split_node_options(const char *s, char ***words, size_t *n, char *err, size_t errlen);
+/* Node's NODE_OPTIONS word splitting; `what` names the text in messages
+ * ("invalid value for NODE_OPTIONS (unterminated string)").  *words is
+ * malloc'd; free with cfg_free_words. */
+int cfg_split_node_options(const char *s, const char *what, char ***words, size_t *n, char *err,
+                           size_t errlen);
 void cfg_free_words(char **words, size_t n);
 
 /* Apply the flags to *cfg as one layer: keys marked in explicit_keys (those

@@ -106,6 +106,14 @@ H.check(H.has_line(out, "machine\t" .. 1024 * MiB .. "\t" .. 8 * MiB .. "\ttrue"
   "gclab.heap{physical_memory = '2GiB'}", out)
 H.check(H.has(out, "typo\tfalse\tgclab.heap: flags: found '--max-semi-spac-size=1', expected a "
   .. "heap flag (did you mean --max-semi-space-size?)"), "a Lua flags typo names the flag", out)
+H.check(H.has_line(out, "bogus\tfalse\tgclab.heap: bogus: found an unknown key, expected a key "
+  .. "path such as new_space.semi_space.max (`gclab config` prints every key)"),
+  "an unknown table key is named once", out)
+out, code = H.run("run --set bogus=1 scripts/seed/01-new-space-allocation.lua")
+H.check(code == 2 and H.has(out, "--set bogus: found an unknown key")
+  and not H.has(out, "--set bogus: --set bogus"), "an unknown --set key is named once", out)
+out, code = H.run("run --set \"old_space.max_size='4MiB'\" scripts/seed/01-new-space-allocation.lua")
+H.check(code == 0, "--set takes a value quoted as in a file", out)
 out, code = H.run("lua --max-old-space-size=32 --no-incremental-marking " .. script)
 H.check(code == 0 and H.has_line(out, "default\t" .. 32 * MiB .. "\t" .. 16 * MiB .. "\tfalse"),
   "gclab lua --max-old-space-size=32: every heap starts from the flags", out)

@@ -12,3 +12,6 @@ show("explicit", gclab.heap{flags = "--max-old-space-size=64", old_space = {max_
 show("machine", gclab.heap{physical_memory = "2GiB"})
 local ok, err = pcall(gclab.heap, {flags = "--max-semi-spac-size=1"})
 print("typo", ok, err)
+-- one message per mistake (issue 10, item 12): no doubled key prefix
+ok, err = pcall(gclab.heap, {bogus = 1})
+print("bogus", ok, err)
