@@ -82,8 +82,14 @@ static int apply_flags(int nflags, const char **flags, gc_config *cfg, cfg_origi
     fprintf(err, "gclab config: %.*s\n", (int)n, line);
     line += n + (line[n] == '\n');
   }
+  /* a broken relation is reported at the flags, as written */
+  char where[CFG_WHERE_MAX];
+  size_t w = 0;
+  where[0] = '\0';
+  for (int i = 0; i < nflags && w + 1 < sizeof where; i++)
+    w += (size_t)snprintf(where + w, sizeof where - w, "%s%s", i ? " " : "", flags[i]);
   cfg_origin_layer(o);
-  return cfg_flags_apply(&f, cfg, NULL, o, "the heap flags", msg, msglen);
+  return cfg_flags_apply(&f, cfg, NULL, o, where, msg, msglen);
 }
 
 static int run(int nfiles, const char **files, int nflags, const char **flags, int nsets,

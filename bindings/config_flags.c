@@ -44,39 +44,40 @@ typedef enum {
 } flag_slot;
 
 static const struct flag_def {
-  const char *name; /* dash spelling, without "--" */
+  const char *name; /* dash spelling: "--max-old-space-size" */
   flag_kind kind;
   flag_slot slot;
   bool node_options; /* Node 20 accepts it in NODE_OPTIONS */
   const char *note;  /* for flags without (full) effect */
 } flags[] = {
-    {"max-old-space-size", F_MIB, S_MAX_OLD, true, NULL},
-    {"max-semi-space-size", F_MIB, S_MAX_SEMI, true, NULL},
-    {"min-semi-space-size", F_MIB, S_MIN_SEMI, false, NULL},
-    {"semi-space-growth-factor", F_UINT, S_GROWTH, false, NULL},
-    {"initial-old-space-size", F_MIB, S_INITIAL_OLD, false, NULL},
-    {"max-heap-size", F_MIB, S_MAX_HEAP, false, NULL},
-    {"max-new-space-size", F_KIB_NEW, S_NEW_SPACE, false, NULL},
-    {"incremental-marking", F_BOOL, S_INCREMENTAL, false, NULL},
-    {"stress-compaction", F_BOOL, S_STRESS_COMPACTION, false,
+    {"--max-old-space-size", F_MIB, S_MAX_OLD, true, NULL},
+    {"--max-semi-space-size", F_MIB, S_MAX_SEMI, true, NULL},
+    {"--min-semi-space-size", F_MIB, S_MIN_SEMI, false, NULL},
+    {"--semi-space-growth-factor", F_UINT, S_GROWTH, false, NULL},
+    {"--initial-old-space-size", F_MIB, S_INITIAL_OLD, false, NULL},
+    {"--max-heap-size", F_MIB, S_MAX_HEAP, false, NULL},
+    {"--max-new-space-size", F_KIB_NEW, S_NEW_SPACE, false, NULL},
+    {"--incremental-marking", F_BOOL, S_INCREMENTAL, false, NULL},
+    {"--stress-compaction", F_BOOL, S_STRESS_COMPACTION, false,
      "sets the 1 MiB semispace as V8 does; gclab does not make every GC a compacting one"},
-    {"gc-interval", F_INTERVAL, S_GC_INTERVAL, false, NULL},
-    {"always-promote-young-mc", F_BOOL, S_ALWAYS_PROMOTE, false, NULL},
-    {"trace-gc", F_BOOL, S_TRACE_GC, false, NULL},
-    {"trace-gc-nvp", F_BOOL, S_TRACE_GC_NVP, false, NULL},
-    {"expose-gc", F_BOOL, S_NO_EFFECT, true,
+    {"--gc-interval", F_INTERVAL, S_GC_INTERVAL, false, NULL},
+    {"--always-promote-young-mc", F_BOOL, S_ALWAYS_PROMOTE, false, NULL},
+    {"--trace-gc", F_BOOL, S_TRACE_GC, false, NULL},
+    {"--trace-gc-nvp", F_BOOL, S_TRACE_GC_NVP, false, NULL},
+    {"--expose-gc", F_BOOL, S_NO_EFFECT, true,
      "a script calls heap:full_gc() where JS calls gc()"},
-    {"single-threaded-gc", F_BOOL, S_NO_EFFECT, false, "gclab's collector is single-threaded"},
-    {"single-threaded", F_BOOL, S_NO_EFFECT, false, "gclab's collector is single-threaded"},
-    {"concurrent-marking", F_BOOL, S_NO_EFFECT, false,
+    {"--single-threaded-gc", F_BOOL, S_NO_EFFECT, false, "gclab's collector is single-threaded"},
+    {"--single-threaded", F_BOOL, S_NO_EFFECT, false, "gclab's collector is single-threaded"},
+    {"--concurrent-marking", F_BOOL, S_NO_EFFECT, false,
      "gclab marks on the main thread (incremental.enabled is the closest key)"},
-    {"parallel-scavenge", F_BOOL, S_NO_EFFECT, false, "gclab scavenges on one thread"},
-    {"parallel-marking", F_BOOL, S_NO_EFFECT, false, "gclab marks on one thread"},
-    {"concurrent-sweeping", F_BOOL, S_NO_EFFECT, false, "gclab sweeps on the main thread"},
-    {"physical-memory", F_SIZE, S_PHYSICAL, false, NULL},
-    {"node-options-env", F_BOOL, S_NODE_OPTIONS_ENV, false, NULL},
+    {"--parallel-scavenge", F_BOOL, S_NO_EFFECT, false, "gclab scavenges on one thread"},
+    {"--parallel-marking", F_BOOL, S_NO_EFFECT, false, "gclab marks on one thread"},
+    {"--concurrent-sweeping", F_BOOL, S_NO_EFFECT, false, "gclab sweeps on the main thread"},
+    {"--physical-memory", F_SIZE, S_PHYSICAL, false, NULL},
+    {"--node-options-env", F_BOOL, S_NODE_OPTIONS_ENV, false, NULL},
 };
 #define NFLAGS (sizeof flags / sizeof flags[0])
+
 
 void cfg_flags_init(cfg_flags *f) {
   memset(f, 0, sizeof *f);
@@ -98,11 +99,11 @@ static int lookup(const char *arg, char *name, size_t namelen, const char **valu
   for (size_t i = 0; i < n && o + 1 < namelen; i++) name[o++] = s[i] == '_' ? '-' : s[i];
   name[o] = '\0';
   for (size_t i = 0; i < NFLAGS; i++)
-    if (strcmp(name, flags[i].name) == 0) return (int)i;
+    if (strcmp(name, flags[i].name + 2) == 0) return (int)i;
   /* --no-flag and --noflag, for booleans */
   const char *rest = strncmp(name, "no-", 3) == 0 ? name + 3 : strncmp(name, "no", 2) == 0 ? name + 2 : NULL;
   for (size_t i = 0; rest && i < NFLAGS; i++)
-    if (flags[i].kind == F_BOOL && strcmp(rest, flags[i].name) == 0) {
+    if (flags[i].kind == F_BOOL && strcmp(rest, flags[i].name + 2) == 0) {
       *negated = true;
       return (int)i;
     }
@@ -118,19 +119,17 @@ int cfg_flag_index(const char *arg) {
 }
 
 const char *cfg_flag_suggest(const char *arg) {
-  static char best_name[96];
   if (!arg || arg[0] != '-') return NULL;
   while (*arg == '-') arg++;
   size_t n = strcspn(arg, "="), bestd = SIZE_MAX;
   int best = -1;
   for (size_t i = 0; i < NFLAGS; i++) {
-    size_t d = cfg_distance(arg, n, flags[i].name, strlen(flags[i].name));
+    size_t d = cfg_distance(arg, n, flags[i].name + 2, strlen(flags[i].name + 2));
     if (d < bestd) bestd = d, best = (int)i;
   }
   size_t tol = n < 6 ? 1 : n < 12 ? 2 : 4;
   if (best < 0 || bestd > tol) return NULL;
-  snprintf(best_name, sizeof best_name, "--%s", flags[best].name);
-  return best_name;
+  return flags[best].name;
 }
 
 /* -------------------------------------------------------------- values */
@@ -199,11 +198,9 @@ int cfg_flags_parse_one(cfg_flags *f, const char *arg, bool from_env, char *err,
   }
   if (d->kind == F_BOOL) {
     if (v) {
-      char base[128];
-      snprintf(base, sizeof base, "--%s", d->name);
       cfg_quote(arg, strlen(arg), q, sizeof q);
       cfg_errf(err, errlen, "%s: found a value for a boolean flag, expected %s or --no-%s", q,
-               base, d->name);
+               d->name, d->name + 2);
       return -1;
     }
     bool on = !negated;
@@ -217,17 +214,17 @@ int cfg_flags_parse_one(cfg_flags *f, const char *arg, bool from_env, char *err,
     default:
       if (strlen(f->notes) + 200 < sizeof f->notes)
         snprintf(f->notes + strlen(f->notes), sizeof f->notes - strlen(f->notes),
-                 "--%s%s: accepted, no effect in gclab (%s)\n", negated ? "no-" : "", d->name,
-                 d->note);
+                 "--%s%s: accepted, no effect in gclab (%s)\n", negated ? "no-" : "",
+                 d->name + 2, d->note);
     }
     if (on && d->slot == S_STRESS_COMPACTION && strlen(f->notes) + 200 < sizeof f->notes)
       snprintf(f->notes + strlen(f->notes), sizeof f->notes - strlen(f->notes),
-               "--%s: partly: %s\n", d->name, d->note);
+               "%s: partly: %s\n", d->name, d->note);
     return 0;
   }
   if (!v || !*v) {
     cfg_quote(arg, strlen(arg), q, sizeof q);
-    cfg_errf(err, errlen, "%s: found no value, expected --%s=VALUE", q, d->name);
+    cfg_errf(err, errlen, "%s: found no value, expected %s=VALUE", q, d->name);
     return -1;
   }
   uint64_t n = 0;
@@ -422,4 +419,4 @@ uint64_t cfg_heap_size_limit(const gc_config *cfg) {
   return 3 * cfg->new_space.semi_space_max + cfg->old_space.max_size;
 }
 
-const char *cfg_flag_name(size_t i) { return i < NFLAGS ? flags[i].name : NULL; }
+const char *cfg_flag_name(size_t i) { return i < NFLAGS ? flags[i].name + 2 : NULL; }

@@ -57,7 +57,7 @@ int cfg_flags_apply(const cfg_flags *f, gc_config *cfg, const bool *explicit_key
  * "--no-incremental-marking"), or -1. */
 int cfg_flag_index(const char *arg);
 /* "--max-old-space-size" for "--max-old-spce-size", or NULL if nothing is
- * close.  A static buffer. */
+ * close (a string of the flag table). */
 const char *cfg_flag_suggest(const char *arg);
 /* The i-th flag's name without "--", NULL past the last (for the docs test). */
 const char *cfg_flag_name(size_t i);
