@@ -140,13 +140,15 @@ static void apply_layer(lua_State *L, int idx, gc_config *cfg, const char *what)
       keys[i++] = lua_tostring(L, -1); /* anchored in acc */
     }
     if (n) qsort(keys, n, sizeof *keys, cmp_str);
+    const char **vals = n ? (const char **)lua_newuserdatauv(L, n * sizeof *vals, 0) : NULL;
     for (i = 0; i < n; i++) {
       lua_getfield(L, acc, keys[i]);
-      const char *v = lua_tostring(L, -1);
-      if (gclab_config_set_kv_novalidate(cfg, keys[i], v, err, sizeof err) != 0)
-        luaL_error(L, "%s: config key '%s': %s", what, keys[i], *err ? err : "rejected");
+      vals[i] = lua_tostring(L, -1); /* anchored in acc */
       lua_pop(L, 1);
     }
+    /* one layer: the Node keys (flags, physical_memory) first, then the rest */
+    if (gclab_config_set_layer_novalidate(cfg, keys, vals, n, err, sizeof err) != 0)
+      luaL_error(L, "%s: %s", what, *err ? err : "rejected");
     lua_settop(L, top);
     return;
   }
@@ -169,7 +171,7 @@ static void apply_set_list(lua_State *L, int listidx, gc_config *cfg, const char
 #ifdef GCLAB_HAVE_CONFIG
     char err[512] = "";
     if (gclab_config_set_novalidate(cfg, s, err, sizeof err) != 0)
-      luaL_error(L, "%s: --set %s: %s", what, s, *err ? err : "rejected");
+      luaL_error(L, "%s: %s", what, *err ? err : "rejected"); /* err names the --set */
 #else
     (void)cfg;
     luaL_error(L, "%s: this build has no config loader (--set unavailable)", what);
@@ -178,9 +180,13 @@ static void apply_set_list(lua_State *L, int listidx, gc_config *cfg, const char
   }
 }
 
-static void validate(lua_State *L, const gc_config *cfg, const char *what) {
+static void validate(lua_State *L, gc_config *cfg, const char *what) {
   char err[512] = "";
+#ifdef GCLAB_HAVE_CONFIG
+  if (gclab_config_finish(cfg, err, sizeof err) != 0) /* derived defaults follow, then validate */
+#else
   if (gc_config_validate(cfg, err, sizeof err) != GC_OK)
+#endif
     luaL_error(L, "%s: %s", what, *err ? err : "invalid configuration");
 }
 

@@ -25,6 +25,9 @@
 
 #include "cli.h"
 #include "lua_gclab.h"
+#ifdef GCLAB_HAVE_CONFIG
+#include "gclab_config.h" /* Node's heap flags on the command line */
+#endif
 
 /* ------------------------------------------------------ gclab.runner.sys */
 
@@ -182,9 +185,28 @@ static int pcall_report(lua_State *L, int nargs, int nres, const char *prog) {
 
 /* `gclab run ARGS...`: require("gclab.runner").main(args) -> exit status. */
 int gclab_host_run(int argc, char **argv) {
+#ifdef GCLAB_HAVE_CONFIG
+  /* Node's heap flags: one --set flags=... before the user's --set, and
+   * --gc-interval=N as --stress N (docs/configuration.md, "Node's flags"). */
+  gclab_cli_flags fl;
+  int frc = gclab_cli_flags_extract("gclab run", &argc, argv, 0, 1, &fl, stderr);
+  if (frc) return frc;
+  char interval[32] = "";
+  if (fl.gc_interval >= 0) snprintf(interval, sizeof interval, "%lld", fl.gc_interval);
+  const char *pre[4];
+  int npre = 0;
+  if (fl.set) pre[npre++] = "--set", pre[npre++] = fl.set;
+  if (fl.gc_interval >= 0) pre[npre++] = "--stress", pre[npre++] = interval;
+#else
+  const char *pre[1] = {NULL};
+  int npre = 0;
+#endif
   lua_State *L = gclab_host_new();
   if (!L) {
     fputs("gclab: cannot create a Lua state (out of memory)\n", stderr);
+#ifdef GCLAB_HAVE_CONFIG
+    gclab_cli_flags_free(&fl);
+#endif
     return 2;
   }
   int status = 2;
@@ -192,10 +214,14 @@ int gclab_host_run(int argc, char **argv) {
   lua_pushliteral(L, "gclab.runner");
   if (pcall_report(L, 1, 1, "gclab run") == 1) {
     lua_getfield(L, -1, "main");
-    lua_createtable(L, argc, 0);
+    lua_createtable(L, argc + npre, 0);
+    for (int i = 0; i < npre; i++) {
+      lua_pushstring(L, pre[i]);
+      lua_rawseti(L, -2, i + 1);
+    }
     for (int i = 0; i < argc; i++) {
       lua_pushstring(L, argv[i]);
-      lua_rawseti(L, -2, i + 1);
+      lua_rawseti(L, -2, npre + i + 1);
     }
     if (pcall_report(L, 1, 1, "gclab run") == 1) {
       int isnum;
@@ -205,18 +231,53 @@ int gclab_host_run(int argc, char **argv) {
   }
   fflush(stdout);
   lua_close(L);
+#ifdef GCLAB_HAVE_CONFIG
+  gclab_cli_flags_free(&fl);
+#endif
   return status;
 }
 
 /* `gclab lua SCRIPT [ARGS...]`: run a plain Lua script (arg as in lua5.4). */
-int gclab_host_script(int argc, char **argv) {
-  if (argc < 1) {
-    fputs("gclab lua: expected a script: gclab lua SCRIPT [ARGS...]\n", stderr);
-    return 2;
+#ifdef GCLAB_HAVE_CONFIG
+/* `gclab lua` with heap flags: gclab.defaults{set = {"flags=..."}, stress = N},
+ * so every heap the script makes starts from them.  0 or -1 (reported). */
+static int script_flags(lua_State *L, const gclab_cli_flags *fl) {
+  if (!fl->set && fl->gc_interval < 0) return 0;
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "gclab");
+  if (pcall_report(L, 1, 1, "gclab lua") < 0) return -1;
+  lua_getfield(L, -1, "defaults");
+  lua_createtable(L, 0, 2);
+  if (fl->set) {
+    lua_createtable(L, 1, 0);
+    lua_pushstring(L, fl->set);
+    lua_rawseti(L, -2, 1);
+    lua_setfield(L, -2, "set");
   }
-  lua_State *L = gclab_host_new();
+  if (fl->gc_interval >= 0) {
+    lua_pushinteger(L, (lua_Integer)fl->gc_interval);
+    lua_setfield(L, -2, "stress");
+  }
+  int rc = pcall_report(L, 1, 0, "gclab lua");
+  lua_pop(L, 1);
+  return rc < 0 ? -1 : 0;
+}
+#endif
+
+int gclab_host_script(int argc, char **argv) {
+#ifdef GCLAB_HAVE_CONFIG
+  gclab_cli_flags fl;
+  int frc = gclab_cli_flags_extract("gclab lua", &argc, argv, 1, 0, &fl, stderr);
+  if (frc) return frc;
+#endif
+  lua_State *L = argc < 1 ? NULL : gclab_host_new();
   if (!L) {
-    fputs("gclab: cannot create a Lua state (out of memory)\n", stderr);
+    fputs(argc < 1 ? "gclab lua: expected a script: gclab lua [HEAP-FLAG]... SCRIPT [ARGS...]\n"
+                   : "gclab: cannot create a Lua state (out of memory)\n",
+          stderr);
+#ifdef GCLAB_HAVE_CONFIG
+    gclab_cli_flags_free(&fl);
+#endif
     return 2;
   }
   lua_createtable(L, argc - 1, 1);
@@ -226,7 +287,13 @@ int gclab_host_script(int argc, char **argv) {
   }
   lua_setglobal(L, "arg");
   int status = 0;
-  if (luaL_loadfile(L, strcmp(argv[0], "-") == 0 ? NULL : argv[0]) != LUA_OK) {
+#ifdef GCLAB_HAVE_CONFIG
+  if (script_flags(L, &fl) < 0) status = 2;
+  gclab_cli_flags_free(&fl);
+#endif
+  if (status) {
+    /* reported */
+  } else if (luaL_loadfile(L, strcmp(argv[0], "-") == 0 ? NULL : argv[0]) != LUA_OK) {
     fprintf(stderr, "gclab lua: %s\n", lua_tostring(L, -1));
     status = 1;
   } else {

@@ -77,6 +77,23 @@ static gc_status fail(char *err, size_t len, const char *fmt, ...) {
 
 static bool pow2(uint64_t v) { return v && !(v & (v - 1)); }
 
+/* A size for a message, written as a config file would: "64KiB", "16MiB",
+ * or "100000 bytes" when no unit divides it. */
+typedef struct { char s[32]; } size_text;
+static size_text sz(uint64_t v) {
+  size_text t;
+  static const char *const unit[] = {"GiB", "MiB", "KiB"};
+  for (int i = 0; i < 3; i++) {
+    uint64_t u = 1ull << (30 - 10 * i);
+    if (v && v % u == 0) {
+      snprintf(t.s, sizeof t.s, "%llu%s", (unsigned long long)(v / u), unit[i]);
+      return t;
+    }
+  }
+  snprintf(t.s, sizeof t.s, "%llu bytes", (unsigned long long)v);
+  return t;
+}
+
 #define PCT(field, key)                                                                     \
   do {                                                                                      \
     if ((field) > 100)                                                                      \
@@ -86,27 +103,26 @@ static bool pow2(uint64_t v) { return v && !(v & (v - 1)); }
 gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   if (!c) return fail(err, len, "config: expected a config, got NULL");
   if (!pow2(c->page_size) || c->page_size < 4 * KiB || c->page_size > 64 * MiB)
-    return fail(err, len, "page_size: expected a power of two from 4KiB to 64MiB, got %llu",
-                (unsigned long long)c->page_size);
+    return fail(err, len, "page_size: expected a power of two from 4KiB to 64MiB, got %s",
+                sz(c->page_size).s);
   const uint64_t ps = c->page_size;
   const uint64_t si = c->new_space.semi_space_initial, sm = c->new_space.semi_space_max;
   if (si < ps || si % ps)
     return fail(err, len,
-                "new_space.semi_space.initial: expected a multiple of page_size (%llu) "
-                "of at least one page, got %llu",
-                (unsigned long long)ps, (unsigned long long)si);
+                "new_space.semi_space.initial: expected a multiple of page_size (%s) "
+                "of at least one page, got %s",
+                sz(ps).s, sz(si).s);
   if (sm % ps)
     return fail(err, len,
-                "new_space.semi_space.max: expected a multiple of page_size (%llu), got %llu",
-                (unsigned long long)ps, (unsigned long long)sm);
+                "new_space.semi_space.max: expected a multiple of page_size (%s), got %s",
+                sz(ps).s, sz(sm).s);
   if (sm < si)
     return fail(err, len,
                 "new_space.semi_space.max: expected at least new_space.semi_space.initial "
-                "(%llu), got %llu",
-                (unsigned long long)si, (unsigned long long)sm);
+                "(%s), got %s",
+                sz(si).s, sz(sm).s);
   if (sm > 1 * GiB)
-    return fail(err, len, "new_space.semi_space.max: expected at most 1GiB, got %llu",
-                (unsigned long long)sm);
+    return fail(err, len, "new_space.semi_space.max: expected at most 1GiB, got %s", sz(sm).s);
   if (c->new_space.growth_factor < 1 || c->new_space.growth_factor > 16)
     return fail(err, len, "new_space.semi_space.growth_factor: expected 1..16, got %u",
                 (unsigned)c->new_space.growth_factor);
@@ -121,13 +137,13 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   const uint64_t om = c->old_space.max_size;
   if (om < ps || om > 64 * GiB)
     return fail(err, len,
-                "old_space.max_size: expected at least one page (%llu) and at most 64GiB, "
-                "got %llu",
-                (unsigned long long)ps, (unsigned long long)om);
+                "old_space.max_size: expected at least one page (%s) and at most 64GiB, "
+                "got %s",
+                sz(ps).s, sz(om).s);
   if (c->old_space.initial_limit > om)
     return fail(err, len,
-                "old_space.initial_limit: expected at most old_space.max_size (%llu), got %llu",
-                (unsigned long long)om, (unsigned long long)c->old_space.initial_limit);
+                "old_space.initial_limit: expected at most old_space.max_size (%s), got %s",
+                sz(om).s, sz(c->old_space.initial_limit).s);
   if (c->old_space.min_growing_factor_x100 < 100 || c->old_space.min_growing_factor_x100 > 1000)
     return fail(err, len, "old_space.growing.min_factor: expected 1.0..10.0, got %u.%02u",
                 c->old_space.min_growing_factor_x100 / 100, c->old_space.min_growing_factor_x100 % 100);
@@ -150,9 +166,9 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   PCT(c->old_space.page_promotion_pct, "old_space.page_promotion_threshold");
   if (c->old_space.evacuation_quota > om)
     return fail(err, len,
-                "old_space.compaction.quota: expected at most old_space.max_size (%llu), "
-                "got %llu",
-                (unsigned long long)om, (unsigned long long)c->old_space.evacuation_quota);
+                "old_space.compaction.quota: expected at most old_space.max_size (%s), "
+                "got %s",
+                sz(om).s, sz(c->old_space.evacuation_quota).s);
   if (c->old_space.last_resort_gcs > 7)
     return fail(err, len, "old_space.last_resort_gcs: expected 0..7, got %u",
                 (unsigned)c->old_space.last_resort_gcs);
@@ -161,8 +177,8 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   if (lt < 64 || lt >= ps || lt % 8)
     return fail(err, len,
                 "large_object.threshold: expected a multiple of 8 from 64 bytes to below "
-                "page_size (%llu), got %llu",
-                (unsigned long long)ps, (unsigned long long)lt);
+                "page_size (%s), got %s",
+                sz(ps).s, sz(lt).s);
 
   if (c->incremental.young_step == 0)
     return fail(err, len, "incremental.young_step: expected a positive size, got 0");
@@ -172,9 +188,9 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
     return fail(err, len, "incremental.step_budget: expected a positive size, got 0");
   if (c->incremental.activation_size > om)
     return fail(err, len,
-                "incremental.activation_size: expected at most old_space.max_size (%llu), "
-                "got %llu",
-                (unsigned long long)om, (unsigned long long)c->incremental.activation_size);
+                "incremental.activation_size: expected at most old_space.max_size (%s), "
+                "got %s",
+                sz(om).s, sz(c->incremental.activation_size).s);
 
   const uint32_t costs[] = {c->cost.alloc_ns, c->cost.store_ns, c->cost.mark_ns_per_kb,
                             c->cost.copy_ns_per_kb, c->cost.sweep_ns_per_kb};

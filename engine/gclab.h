@@ -139,6 +139,49 @@ void gc_config_default(gc_config *cfg);
  * (e.g. "new_space.semi_space.initial") into err and returns GC_EINVAL. */
 gc_status gc_config_validate(const gc_config *cfg, char *err, size_t errlen);
 
+/*
+ * Node 20's heap sizing (engine/heap_sizing.c): the old-generation and
+ * semispace maxima V8 11.3 (x64, no pointer compression) derives from the
+ * machine's memory and the heap flags, exactly as Heap::ConfigureHeap does.
+ * Flag values are in MiB as V8 reads them; 0 means "not given".
+ */
+typedef struct gc_node_heap_input {
+  uint64_t physical_memory;      /* bytes Node passes V8: min(RAM, cgroup limit); 0 = none */
+  uint64_t old_default;          /* without physical_memory: the limits the flags adjust */
+  uint64_t semi_default;         /* (a config's old_space.max_size, semi_space.max, ...) */
+  uint64_t semi_initial_default;
+  uint64_t max_old_space_mb;     /* --max-old-space-size */
+  uint64_t max_semi_space_mb;    /* --max-semi-space-size */
+  uint64_t min_semi_space_mb;    /* --min-semi-space-size */
+  uint64_t max_heap_mb;          /* --max-heap-size */
+  uint64_t initial_old_space_mb; /* --initial-old-space-size */
+  bool stress_compaction;        /* --stress-compaction: a 1 MiB semispace */
+} gc_node_heap_input;
+
+enum {
+  GC_NODE_SET_OLD_MAX = 1,      /* old_max was decided by the input */
+  GC_NODE_SET_SEMI_MAX = 2,
+  GC_NODE_SET_SEMI_INITIAL = 4,
+  GC_NODE_SET_INITIAL_OLD = 8
+};
+
+typedef struct gc_node_heap_sizes {
+  uint64_t old_max;         /* max_old_generation_size */
+  uint64_t semi_max;        /* max_semi_space_size */
+  uint64_t semi_initial;    /* initial_semispace_size */
+  uint64_t initial_old;     /* initial_old_generation_size (with the flag only) */
+  uint64_t heap_size_limit; /* v8.getHeapStatistics().heap_size_limit = 3 x semi_max + old_max */
+  unsigned set;             /* GC_NODE_SET_*: which results the input decided */
+} gc_node_heap_sizes;
+
+gc_status gc_node_heap_limits(const gc_node_heap_input *in, gc_node_heap_sizes *out, char *err,
+                             size_t errlen);
+/* The steps, for tests: Heap::HeapSizeFromPhysicalMemory,
+ * YoungGenerationSizeFromOldGenerationSize and GenerationSizesFromHeapSize. */
+uint64_t gc_node_heap_from_physical(uint64_t physical);
+uint64_t gc_node_young_from_old(uint64_t old_generation);
+void gc_node_split_heap(uint64_t heap, uint64_t *young, uint64_t *old);
+
 /* ------------------------------------------------------------------- heaps */
 
 /* cfg may be NULL for the default.  On failure *out is NULL and, if err is
