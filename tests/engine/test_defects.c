@@ -28,11 +28,7 @@ static bool error_has(gc_heap *h, const char *needle) { return strstr(gc_heap_er
  * is more than new space's 16 KiB, and must not make it grow. */
 static void test_last_resort_gc_never_grows_new_space(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  c.old_space.max_size = 256u << 10;
-  c.old_space.evacuation_quota = 64u << 10;
-  c.old_space.min_growing_step = 16u << 10;
+  gc_config c = limit_config();
   c.incremental.enabled = false;
   c.old_space.always_promote_young = false;
   c.old_space.page_promotion_pct = 0;
@@ -70,12 +66,7 @@ static void test_last_resort_gc_never_grows_new_space(void **state) {
  * names the allocation that failed, not 0. */
 static void test_oom_message_names_the_failed_allocation(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  c.old_space.max_size = 256u << 10;
-  c.old_space.evacuation_quota = 64u << 10;
-  c.old_space.min_growing_step = 16u << 10;
-  c.incremental.activation_size = 64u << 10;
+  gc_config c = limit_config();
   gc_heap *h = new_heap(&c);
   gc_status st = GC_OK;
   for (int i = 0; i < 2000 && st == GC_OK; i++) {
