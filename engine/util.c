@@ -1,6 +1,6 @@
 /*
- * util.c -- small shared pieces: growable vectors, error messages, and the
- * interned object names.  Names are hashed by content (never by address) so
+ * util.c -- small shared pieces: growable vectors, error messages (and
+ * sizes in them, with units), and the interned object names.  Names are hashed by content (never by address) so
  * that name ids, like everything else, are the same from run to run.
  */
 #include <stdio.h>
