@@ -208,6 +208,10 @@ static inline bool addr_vec_push(addr_vec *s, addr_t a) {
   return addr_vec_push_slow(s, a);
 }
 void addr_vec_free(addr_vec *s);
+/* The growable array `v` (*cap elements of elem_size bytes), with room for
+ * element n: v itself, or v moved with *cap doubled (from first_cap); NULL
+ * on out-of-memory, v and *cap unchanged. */
+void *array_make_room(void *v, size_t *cap, size_t n, size_t elem_size, size_t first_cap);
 
 typedef struct u32_vec {
   uint32_t *v;
