@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "handles.h"
 
 typedef struct vctx {
   gc_heap *h;
