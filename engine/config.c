@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gclab.h"
+#include "heap_internal.h"
 
 #define KiB (1024ull)
 #define MiB (1024ull * 1024ull)
@@ -77,52 +77,44 @@ static gc_status fail(char *err, size_t len, const char *fmt, ...) {
 
 static bool pow2(uint64_t v) { return v && !(v & (v - 1)); }
 
-/* A size for a message, written as a config file would: "64KiB", "16MiB",
- * or "100000 bytes" when no unit divides it. */
-typedef struct { char s[32]; } size_text;
-static size_text sz(uint64_t v) {
-  size_text t;
-  static const char *const unit[] = {"GiB", "MiB", "KiB"};
-  for (int i = 0; i < 3; i++) {
-    uint64_t u = 1ull << (30 - 10 * i);
-    if (v && v % u == 0) {
-      snprintf(t.s, sizeof t.s, "%llu%s", (unsigned long long)(v / u), unit[i]);
-      return t;
-    }
-  }
-  snprintf(t.s, sizeof t.s, "%llu bytes", (unsigned long long)v);
-  return t;
-}
-
 #define PCT(field, key)                                                                     \
   do {                                                                                      \
     if ((field) > 100)                                                                      \
       return fail(err, len, "%s: expected a percentage 0..100, got %u", key, (unsigned)(field)); \
   } while (0)
 
+/* old_space.max_size's own rule, for a config and for gc_set_old_max. */
+gc_status config_check_old_max(uint64_t page_size, uint64_t max, char *err, size_t len) {
+  if (max < page_size || max > 64 * GiB)
+    return fail(err, len, "old_space.max_size: expected at least one page (%s) and at most 64GiB, got %s",
+                SIZE_TEXT(page_size), SIZE_TEXT(max));
+  return GC_OK;
+}
+
 gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   if (!c) return fail(err, len, "config: expected a config, got NULL");
   if (!pow2(c->page_size) || c->page_size < 4 * KiB || c->page_size > 64 * MiB)
     return fail(err, len, "page_size: expected a power of two from 4KiB to 64MiB, got %s",
-                sz(c->page_size).s);
+                SIZE_TEXT(c->page_size));
   const uint64_t ps = c->page_size;
   const uint64_t si = c->new_space.semi_space_initial, sm = c->new_space.semi_space_max;
   if (si < ps || si % ps)
     return fail(err, len,
                 "new_space.semi_space.initial: expected a multiple of page_size (%s) "
                 "of at least one page, got %s",
-                sz(ps).s, sz(si).s);
+                SIZE_TEXT(ps), SIZE_TEXT(si));
   if (sm % ps)
     return fail(err, len,
                 "new_space.semi_space.max: expected a multiple of page_size (%s), got %s",
-                sz(ps).s, sz(sm).s);
+                SIZE_TEXT(ps), SIZE_TEXT(sm));
   if (sm < si)
     return fail(err, len,
                 "new_space.semi_space.max: expected at least new_space.semi_space.initial "
                 "(%s), got %s",
-                sz(si).s, sz(sm).s);
+                SIZE_TEXT(si), SIZE_TEXT(sm));
   if (sm > 1 * GiB)
-    return fail(err, len, "new_space.semi_space.max: expected at most 1GiB, got %s", sz(sm).s);
+    return fail(err, len, "new_space.semi_space.max: expected at most 1GiB, got %s",
+                SIZE_TEXT(sm));
   if (c->new_space.growth_factor < 1 || c->new_space.growth_factor > 16)
     return fail(err, len, "new_space.semi_space.growth_factor: expected 1..16, got %u",
                 (unsigned)c->new_space.growth_factor);
@@ -135,15 +127,12 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   PCT(c->new_space.classic_to_space_pct, "new_space.promotion.classic_to_space");
 
   const uint64_t om = c->old_space.max_size;
-  if (om < ps || om > 64 * GiB)
-    return fail(err, len,
-                "old_space.max_size: expected at least one page (%s) and at most 64GiB, "
-                "got %s",
-                sz(ps).s, sz(om).s);
+  gc_status st = config_check_old_max(ps, om, err, len);
+  if (st != GC_OK) return st;
   if (c->old_space.initial_limit > om)
     return fail(err, len,
                 "old_space.initial_limit: expected at most old_space.max_size (%s), got %s",
-                sz(om).s, sz(c->old_space.initial_limit).s);
+                SIZE_TEXT(om), SIZE_TEXT(c->old_space.initial_limit));
   if (c->old_space.min_growing_factor_x100 < 100 || c->old_space.min_growing_factor_x100 > 1000)
     return fail(err, len, "old_space.growing.min_factor: expected 1.0..10.0, got %u.%02u",
                 c->old_space.min_growing_factor_x100 / 100, c->old_space.min_growing_factor_x100 % 100);
@@ -168,7 +157,7 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
     return fail(err, len,
                 "old_space.compaction.quota: expected at most old_space.max_size (%s), "
                 "got %s",
-                sz(om).s, sz(c->old_space.evacuation_quota).s);
+                SIZE_TEXT(om), SIZE_TEXT(c->old_space.evacuation_quota));
   if (c->old_space.last_resort_gcs > 7)
     return fail(err, len, "old_space.last_resort_gcs: expected 0..7, got %u",
                 (unsigned)c->old_space.last_resort_gcs);
@@ -178,7 +167,7 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
     return fail(err, len,
                 "large_object.threshold: expected a multiple of 8 from 64 bytes to below "
                 "page_size (%s), got %s",
-                sz(ps).s, sz(lt).s);
+                SIZE_TEXT(ps), SIZE_TEXT(lt));
 
   if (c->incremental.young_step == 0)
     return fail(err, len, "incremental.young_step: expected a positive size, got 0");
@@ -190,7 +179,7 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
     return fail(err, len,
                 "incremental.activation_size: expected at most old_space.max_size (%s), "
                 "got %s",
-                sz(om).s, sz(c->incremental.activation_size).s);
+                SIZE_TEXT(om), SIZE_TEXT(c->incremental.activation_size));
 
   const uint32_t costs[] = {c->cost.alloc_ns, c->cost.store_ns, c->cost.mark_ns_per_kb,
                             c->cost.copy_ns_per_kb, c->cost.sweep_ns_per_kb};
