@@ -340,7 +340,7 @@ local function list(run)
     else
       for _, sc in ipairs(scs) do
         local title = f .. ": " .. sc.name
-        if filter_match(title, o) then io.stdout:write(title, "\n") end
+        if filter_match(title, o) then io.stdout:write(report.tap_text(title), "\n") end
       end
     end
   end

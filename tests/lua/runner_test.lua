@@ -168,6 +168,8 @@ check(has_line(out, "ok 3 - " .. F .. "output.lua: a name with a\\nline break"),
 check(has_line(out, "ok 4 - " .. F .. "output.lua: a name with a \\0 byte")
   and has_line(out, "ok 5 - " .. F .. "output.lua: a name with a \\0 byte, twice")
   and not has(out, "\0"), "a NUL in a name is shown, not written or truncated", out)
+out = run("run --list " .. F .. "output.lua")
+check(has_line(out, F .. "output.lua: a name with a \\0 byte") and not has(out, "\0"), "--list shows a NUL", out)
 out = run("run " .. F .. "skip_table.lua")
 check(has(out, "skip must be a reason (a string) or true, got table") and not has(out, "table: 0x"),
   "{skip = {}} is an error, not an address", out)
