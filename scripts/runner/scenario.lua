@@ -47,7 +47,10 @@ function M.handler(files)
       msg = err
     else
       local mt = getmetatable(err)
-      if type(mt) == "table" and mt.__tostring then msg = tostring(err)
+      -- __tostring is scenario code: it may raise (os.exit, a timeout)
+      local tok, text = false, nil
+      if type(mt) == "table" and mt.__tostring then tok, text = pcall(tostring, err) end
+      if tok and type(text) == "string" then msg = text
       else msg = "(error object is a " .. type(err) .. " value)" end
     end
     local where

@@ -92,6 +92,9 @@ check(has_line(out, "not ok 4 - " .. F .. "exit/exit.lua: calls os.exit inside o
 check(has_line(out, "ok 6 - " .. F .. "exit/exit.lua: still runs after the exits"), "os.exit: run goes on", out)
 check(has_line(out, "not ok 7 - " .. F .. "exit/exit.lua: (outside a scenario)"), "os.exit in a finalizer", out)
 check(has_line(out, "not ok 8 - " .. F .. "exit/load.lua: (loading the file)"), "os.exit while loading", out)
+out, code = run("run " .. F .. "exit_tostring.lua")
+check(code == 1 and has_line(out, "0 passed, 1 failed") and has(out, "os.exit(0) called")
+  and has(out, "(error object is a table value)"), "os.exit in an error object's __tostring", out)
 
 -- issue 10 item 7: --timeout fails the scenario by name and goes on, also
 -- when the scenario catches the error or loops in a coroutine
