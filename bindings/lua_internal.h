@@ -123,6 +123,8 @@ int lgc_heap_map(lua_State *L);
 int lgc_heap_layout(lua_State *L);
 int lgc_on_map(lua_State *L);
 int lgc_xml_writer_new(lua_State *L);
+int lgc_json_encode(lua_State *L); /* lua_formats.c */
+int lgc_csv_row(lua_State *L);
 
 /* lua_handle.c */
 extern const luaL_Reg lgc_handle_meta[];

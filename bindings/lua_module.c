@@ -189,6 +189,8 @@ static const luaL_Reg module_funcs[] = {
     {"is_heap", l_is_heap},
     {"xml_writer", lgc_xml_writer_new},
     {"on_map", lgc_on_map},
+    {"json_encode", lgc_json_encode},
+    {"csv_row", lgc_csv_row},
     {NULL, NULL},
 };
 
