@@ -181,6 +181,8 @@ local function filter_match(title, pattern)
   local ok, r = pcall(string.find, title, pattern)
   return ok and r ~= nil
 end
+-- shared with sweep.lua and report.lua
+M.collect_files, M.filter_match = collect_files, filter_match
 
 -- ---------------------------------------------------------------- main
 
