@@ -72,7 +72,7 @@ typedef struct hm_model {
 
 #define HM_FREE 0xfffe
 #define HM_HOLE 0xfffd
-#define HM_MAX_RUNS 24000 /* aggregate mode: boxes in one picture, about */
+#define HM_MAX_RUNS 20000 /* aggregate mode: boxes in one picture, about */
 
 /* Sizes as people read them: "40 B", "1.5 KiB", "16 MiB", "1 GiB". */
 void hm_format_bytes(uint64_t n, char *buf, size_t len);

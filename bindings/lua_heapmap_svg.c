@@ -17,6 +17,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -73,11 +74,22 @@ static void attr_s(pen *p, const char *name, const char *v) {
   ck(p, xmlTextWriterWriteAttribute(p->w, BAD_CAST name, BAD_CAST v));
 }
 
-/* <rect class x y width height/> in tenths for x and width. */
+/* The category of a class list ("o c3 mv" -> 3), or -1. */
+static int class_cat(const char *cls) {
+  for (const char *s = cls; *s; s++)
+    if (*s == 'c' && (s == cls || s[-1] == ' ') && s[1] >= '0' && s[1] <= '9') return atoi(s + 1);
+  return -1;
+}
+
+/* <rect class x y width height/> in tenths for x and width.  A category's
+ * colour is a fill attribute, not a CSS rule: maps coloured differently
+ * share a page in the HTML report, and CSS in inline SVG is page-wide. */
 static void rect(pen *p, const char *cls, uint64_t x10, uint64_t y, uint64_t w10, uint64_t h,
                  const char *tip) {
   ck(p, xmlTextWriterStartElement(p->w, BAD_CAST "rect"));
   attr_s(p, "class", cls);
+  int cat = class_cat(cls);
+  if (cat >= 0 && (uint32_t)cat < p->m->ncats) attr_s(p, "fill", p->m->cats[cat].fill);
   attr_t(p, "x", x10);
   attr_u(p, "y", y);
   attr_t(p, "width", w10 ? w10 : 1);
@@ -117,17 +129,14 @@ static bool label_page(const hm_model *m, size_t i) {
 }
 
 static void style(pen *p) {
-  char css[2048];
-  size_t n = (size_t)snprintf(
-      css, sizeof css,
-      "text{font-family:monospace;font-size:11px;fill:#222}.t{font-size:15px;font-weight:bold}"
-      ".pg{fill:#fafafa;stroke:#666;stroke-width:0.6}.from{stroke-dasharray:4 2;fill:#fff}"
-      ".evac{stroke:#d62728;stroke-width:2}.ghost{fill:none;stroke:#d62728;stroke-dasharray:5 3}"
-      ".hole{fill:url(#hatch)}.mv{stroke:#000;stroke-width:1.2}"
-      ".dead{fill:none;stroke:#777;stroke-dasharray:2 2}.free{fill:#fafafa;stroke:#666;"
-      "stroke-width:0.6}.o{stroke:#fff;stroke-width:0.3}");
-  for (uint32_t i = 0; i < p->m->ncats && n < sizeof css; i++)
-    n += (size_t)snprintf(css + n, sizeof css - n, ".c%u{fill:%s}", i, p->m->cats[i].fill);
+  /* every rule under .hm: the map may be inline in an HTML page */
+  static const char css[] =
+      ".hm text{font-family:monospace;font-size:11px;fill:#222}.hm .t{font-size:15px;font-weight:bold}"
+      ".hm .pg{fill:#fafafa;stroke:#666;stroke-width:0.6}.hm .from{stroke-dasharray:4 2;fill:#fff}"
+      ".hm .evac{stroke:#d62728;stroke-width:2}.hm .ghost{fill:none;stroke:#d62728;stroke-dasharray:5 3}"
+      ".hm .hole{fill:url(#hatch)}.hm .mv{stroke:#000;stroke-width:1.2}"
+      ".hm .dead{fill:none;stroke:#777;stroke-dasharray:2 2}.hm .free{fill:#fafafa;stroke:#666;"
+      "stroke-width:0.6}.hm .o{stroke:#fff;stroke-width:0.3}";
   ck(p, xmlTextWriterWriteElement(p->w, BAD_CAST "style", BAD_CAST css));
   ck(p, xmlTextWriterStartElement(p->w, BAD_CAST "defs"));
   ck(p, xmlTextWriterStartElement(p->w, BAD_CAST "pattern"));
@@ -293,6 +302,7 @@ int lgc_heapmap_draw(lua_State *L, const hm_model *m) {
 
   ck(&p, xmlTextWriterStartElement(x->w, BAD_CAST "svg"));
   attr_s(&p, "xmlns", "http://www.w3.org/2000/svg");
+  attr_s(&p, "class", "hm");
   attr_u(&p, "width", width);
   attr_u(&p, "height", height);
   ck(&p, xmlTextWriterWriteFormatAttribute(x->w, BAD_CAST "viewBox", "0 0 %" PRIu64 " %" PRIu64, width,

@@ -56,9 +56,10 @@ local function svg_open(w, width, height, title)
   w:start("svg", {xmlns = "http://www.w3.org/2000/svg", width = width, height = height,
     viewBox = "0 0 " .. width .. " " .. height, class = "chart"})
   w:element("title", nil, title)
-  w:element("style", nil, "text{font-family:sans-serif;font-size:11px;fill:#222}" ..
-    ".ttl{font-size:13px;font-weight:bold}.ax{stroke:#444;stroke-width:1}.grid{stroke:#ddd}" ..
-    ".ser{fill:none;stroke-width:2}")
+  -- every rule under .chart: the chart may be inline in an HTML page
+  w:element("style", nil, ".chart text{font-family:sans-serif;font-size:11px;fill:#222}" ..
+    ".chart .ttl{font-size:13px;font-weight:bold}.chart .ax{stroke:#444;stroke-width:1}" ..
+    ".chart .grid{stroke:#ddd}.chart .ser{fill:none;stroke-width:2}")
   w:element("rect", {width = "100%", height = "100%", fill = "#fff"})
   w:element("text", {class = "ttl", x = 10, y = 18}, title)
 end
@@ -145,9 +146,15 @@ function M.timeline(w, spec)
     for _, e in ipairs(list) do
       tmax = math.max(tmax, e.start_ms + e.pause_ms)
       pmax = math.max(pmax, e.pause_ms)
-      hmax = math.max(hmax, total(e.before), total(e.after), e.limit or 0)
+      hmax = math.max(hmax, total(e.before), total(e.after))
     end
   end
+  -- the limit joins the scale only when it is near the heap: a 512 MiB
+  -- limit over a 2 MiB heap would flatten the bars; it is then named
+  local lmax = 0
+  for _, e in ipairs(evs) do lmax = math.max(lmax, e.limit or 0) end
+  local limit_shown = lmax > 0 and lmax <= 4 * hmax
+  if limit_shown then hmax = math.max(hmax, lmax) end
   tmax, pmax, hmax = nice(tmax), nice(pmax), nice(hmax)
   local function tx(t) return x0 + pw * t / tmax end
   -- pauses
@@ -206,7 +213,10 @@ function M.timeline(w, spec)
   for i, e in ipairs(evs) do
     if e.limit then pts[#pts + 1] = num(x0 + col * (i - 0.5)) .. "," .. num(bot_y + bot_h - bot_h * e.limit / hmax) end
   end
-  if #pts > 0 then
+  if not limit_shown and lmax > 0 then
+    w:element("text", {x = x0 + pw, y = bot_y - 8, ["text-anchor"] = "end", class = "limit"},
+      "old-generation limit up to " .. M.bytes(lmax) .. " (above the scale)")
+  elseif #pts > 0 then
     w:element("polyline", {points = table.concat(pts, " "), fill = "none", stroke = "#d62728",
       ["stroke-dasharray"] = "5 3", class = "limit"})
   end
