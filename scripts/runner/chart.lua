@@ -18,7 +18,7 @@ local PALETTE = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948
 M.PALETTE = PALETTE
 
 M.KIND_COLOR = {Scavenge = "#4e79a7", ["Mark-Sweep"] = "#f28e2b", ["Mark-Compact"] = "#e15759"}
-M.SPACE_COLOR = {new = "#4e79a7", old = "#f28e2b", large = "#e15759", new_large = "#76b7b2"}
+M.SPACE_COLOR = {new = "#4e79a7", old = "#f28e2b", large = "#e15759", new_large = "#76b7b2", total = "#8c8c8c"}
 M.SPACES = {"new", "old", "large", "new_large"}
 
 local function num(x) return (string.format("%.1f", x):gsub("%.0$", "")) end
@@ -122,13 +122,15 @@ function M.line(w, spec)
   w:close()
 end
 
--- spec: {title, events = {{start_ms, pause_ms, kind, before = {space = bytes},
+-- spec: {title, spaces = {names...} (default the four spaces; {"total"} for
+--        a Node trace), events = {{start_ms, pause_ms, kind, before = {space = bytes},
 --        after = {space = bytes}, limit = bytes|nil, steps = n|nil}},
 --        end_ms, clock = "virtual"|"wall", overlay = {events...}|nil, overlay_name}
 -- Top: one bar per GC on the clock, height = pause, colour = kind (an
 -- overlay's GCs are outlined).  Bottom: heap size per space before and
 -- after each GC as stacked columns, and the old-generation limit as a line.
 function M.timeline(w, spec)
+  local spaces = spec.spaces or M.SPACES
   local width = spec.width or 900
   local x0, pw = 80, width - 110
   local top_y, top_h = 40, 120
@@ -139,7 +141,7 @@ function M.timeline(w, spec)
   local tmax, pmax, hmax = spec.end_ms or 0, 0, 0
   local function total(s)
     local t = 0
-    for _, sp in ipairs(M.SPACES) do t = t + (s[sp] or 0) end
+    for _, sp in ipairs(spaces) do t = t + (s[sp] or 0) end
     return t
   end
   for _, list in ipairs({evs, spec.overlay or {}}) do
@@ -194,7 +196,7 @@ function M.timeline(w, spec)
     for half, s in ipairs({e.before, e.after}) do
       local y = bot_y + bot_h
       local x = x0 + col * (i - 1) + (half - 1) * col / 2
-      for _, sp in ipairs(M.SPACES) do
+      for _, sp in ipairs(spaces) do
         local v = s[sp] or 0
         if v > 0 then
           local h = bot_h * v / hmax
@@ -224,7 +226,7 @@ function M.timeline(w, spec)
   local lx, ly = x0, bot_y + bot_h + 24
   local items = {}
   for _, k in ipairs({"Scavenge", "Mark-Sweep", "Mark-Compact"}) do items[#items + 1] = {M.KIND_COLOR[k], k} end
-  for _, sp in ipairs(M.SPACES) do items[#items + 1] = {M.SPACE_COLOR[sp], sp .. " space"} end
+  for _, sp in ipairs(spaces) do items[#items + 1] = {M.SPACE_COLOR[sp], sp == "total" and "heap (all spaces)" or (sp .. " space")} end
   items[#items + 1] = {"#d62728", "old-generation limit"}
   if spec.overlay then items[#items + 1] = {"none", spec.overlay_name or "overlay"} end
   for i, it in ipairs(items) do
