@@ -94,7 +94,10 @@ static void rect(pen *p, const char *cls, uint64_t x10, uint64_t y, uint64_t w10
   attr_u(p, "y", y);
   attr_t(p, "width", w10 ? w10 : 1);
   attr_u(p, "height", h);
-  if (tip) ck(p, xmlTextWriterWriteElement(p->w, BAD_CAST "title", BAD_CAST tip));
+  if (tip) {
+    ck(p, xmlTextWriterWriteElement(p->w, BAD_CAST "title", BAD_CAST lgc_xml_text(p->L, tip)));
+    lua_pop(p->L, 1);
+  }
   ck(p, xmlTextWriterEndElement(p->w));
 }
 
@@ -103,7 +106,8 @@ static void text(pen *p, const char *cls, uint64_t x, uint64_t y, const char *s)
   if (cls) attr_s(p, "class", cls);
   attr_u(p, "x", x);
   attr_u(p, "y", y);
-  ck(p, xmlTextWriterWriteString(p->w, BAD_CAST s));
+  ck(p, xmlTextWriterWriteString(p->w, BAD_CAST lgc_xml_text(p->L, s)));
+  lua_pop(p->L, 1);
   ck(p, xmlTextWriterEndElement(p->w));
 }
 
@@ -309,7 +313,8 @@ int lgc_heapmap_draw(lua_State *L, const hm_model *m) {
                                            height));
   char title[256], b1[32], b2[32], b3[32], line[512];
   snprintf(title, sizeof title, "%s", m->title ? m->title : "heap map");
-  ck(&p, xmlTextWriterWriteElement(x->w, BAD_CAST "title", BAD_CAST title));
+  ck(&p, xmlTextWriterWriteElement(x->w, BAD_CAST "title", BAD_CAST lgc_xml_text(L, title)));
+  lua_pop(L, 1);
   style(&p);
   ck(&p, xmlTextWriterStartElement(x->w, BAD_CAST "rect"));
   attr_s(&p, "width", "100%");

@@ -16,6 +16,7 @@
  *   local s = w:finish()                   -- or w:write(path) -> true | nil, err
  *
  * Invariants: after finish() (or write()) the writer accepts nothing more;
+ * every text and attribute value is XML 1.0 text (see xml_chars);
  * attribute values are strings or numbers (integers print without a
  * fraction; floats as %.14g, Lua's own format), so output is deterministic.
  */
@@ -25,6 +26,9 @@
 #include <string.h>
 
 #include <lauxlib.h>
+
+#include <libxml/chvalid.h>
+#include <libxml/xmlstring.h>
 
 #include "lua_xml.h"
 
@@ -50,13 +54,49 @@ static lgc_xml *check_open(lua_State *L, const char *what) {
   return x;
 }
 
+/* Text XML 1.0 can hold: every character libxml2's xmlIsCharQ accepts.
+ * Others (control characters such as an ANSI escape in an error message,
+ * bytes that are not UTF-8) become U+FFFD, so that what the writer makes
+ * always parses; libxml2's writer escapes but does not check this.  The
+ * string at idx is replaced on the stack when something changed. */
+static const char *xml_chars(lua_State *L, int idx) {
+  size_t len;
+  const unsigned char *s = (const unsigned char *)lua_tolstring(L, idx, &len);
+  size_t i = 0;
+  while (i < len && (s[i] >= 0x20 ? s[i] < 0x80 : (s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))) i++;
+  if (i == len) return (const char *)s;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  luaL_addlstring(&b, (const char *)s, i);
+  while (i < len) {
+    int n = (int)(len - i > 4 ? 4 : len - i);
+    int c = xmlGetUTF8Char(s + i, &n);
+    if (c < 0 || !xmlIsCharQ(c)) {
+      luaL_addstring(&b, "\xef\xbf\xbd"); /* U+FFFD */
+      i += c < 0 ? 1 : (size_t)n;
+    } else {
+      luaL_addlstring(&b, (const char *)s + i, (size_t)n);
+      i += (size_t)n;
+    }
+  }
+  luaL_pushresult(&b);
+  lua_replace(L, idx);
+  return lua_tostring(L, idx);
+}
+
+const char *lgc_xml_text(lua_State *L, const char *s) {
+  lua_pushstring(L, s);
+  return xml_chars(L, lua_gettop(L));
+}
+
 /* A string or number argument as text (numbers in Lua's own format). */
 static const char *text_arg(lua_State *L, int idx, const char *what) {
   int t = lua_type(L, idx);
   if (t != LUA_TSTRING && t != LUA_TNUMBER)
     luaL_error(L, "bad argument #%d to '%s' (string or number expected, got %s)", idx - 1, what,
                luaL_typename(L, idx));
-  return lua_tostring(L, idx);
+  lua_tostring(L, idx); /* a number becomes its text in place */
+  return xml_chars(L, idx);
 }
 
 /* An XML name: letters, digits, _ - . : and not starting with a digit,
@@ -109,7 +149,8 @@ static void write_attrs(lua_State *L, lgc_xml *x, int idx, const char *what) {
     if (t != LUA_TSTRING && t != LUA_TNUMBER)
       luaL_error(L, "%s: attribute '%s' must be a string or number (got %s)", what, keys[i],
                  luaL_typename(L, -1));
-    const char *v = lua_tostring(L, -1); /* a number is converted on the stack, not in the table */
+    lua_tostring(L, -1); /* a number is converted on the stack, not in the table */
+    const char *v = xml_chars(L, lua_gettop(L));
     lgc_xml_check(L, xmlTextWriterWriteAttribute(x->w, BAD_CAST keys[i], BAD_CAST v), what);
     lua_pop(L, 1);
   }
@@ -147,7 +188,8 @@ static int xml_text(lua_State *L) {
 
 static int xml_comment(lua_State *L) {
   lgc_xml *x = check_open(L, "comment");
-  const char *s = luaL_checkstring(L, 2);
+  luaL_checkstring(L, 2);
+  const char *s = xml_chars(L, 2);
   if (strstr(s, "--")) return luaL_error(L, "bad argument #1 to 'comment' (a comment cannot hold '--')");
   lgc_xml_check(L, xmlTextWriterWriteComment(x->w, BAD_CAST s), "comment");
   lua_settop(L, 1);

@@ -30,6 +30,10 @@ lgc_xml *lgc_xml_push_new(lua_State *L, int indent);
 /* Raise "what: XML writer error" when rc < 0 (libxml2's error return). */
 void lgc_xml_check(lua_State *L, int rc, const char *what);
 
+/* Push s as XML 1.0 text (characters XML cannot hold, and bytes that are
+ * not UTF-8, replaced by U+FFFD) and return it; the caller pops it. */
+const char *lgc_xml_text(lua_State *L, const char *s);
+
 /* End every open element and the document; the text stays in x->buf. */
 void lgc_xml_finish(lua_State *L, lgc_xml *x);
 

@@ -122,6 +122,23 @@ H.check(xpath(f5, "string(/doc/@a)") == 'say "hi" & <bye>', "xml_writer: attribu
 H.check(xpath(f5, "string(/doc/t)") == "a < b && c > d", "xml_writer: text round trip")
 H.check(doc:find('<doc a=', 1, true) ~= nil, "xml_writer: attributes in sorted order")
 H.check(errmsg(w.start, w, "x"):find("already finished", 1, true), "xml_writer: nothing after finish")
+-- characters XML cannot hold (an ANSI escape, a control character, a byte
+-- that is not UTF-8) become U+FFFD: the document still parses
+local w3 = gclab.xml_writer()
+w3:element("a", {v = "q\0r\255"}, "x\1y\27[31mz \xff")
+local f6 = tmp .. "/ctl.xml"
+write(f6, w3:finish())
+H.check(wellformed(f6), "xml_writer: control characters replaced")
+H.check(xpath(f6, "string(/a)") == "x\u{FFFD}y\u{FFFD}[31mz \u{FFFD}", "xml_writer: U+FFFD in their place",
+  xpath(f6, "string(/a)"))
+do
+  local hb = gclab.heap(TINY)
+  hb:root(hb:alloc(1, 0, "bad\1name"))
+  local f7 = tmp .. "/ctl.svg"
+  write(f7, hb:map{title = "t\2", color = "name"})
+  H.check(wellformed(f7), "heap map: a name with a control character")
+  hb:close()
+end
 local w2 = gclab.xml_writer()
 H.check(errmsg(w2.start, w2, "1bad"):find("not an XML name", 1, true), "xml_writer: bad element name")
 H.check(errmsg(w2.close, w2):find("no element is open", 1, true), "xml_writer: close with nothing open")
