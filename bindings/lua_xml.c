@@ -10,6 +10,7 @@
  *   local w = gclab.xml_writer{indent = true}
  *   w:doctype("html")                      -- <!DOCTYPE html>
  *   w:start("p", {class = "note"})          -- attributes in sorted key order
+ *   w:start("t", {{"name", "x"}, {"id", 1}}) -- or as {name, value} pairs, in order
  *   w:text("a < b")  w:close()
  *   w:element("td", {align = "right"}, 42)  -- start + text + close
  *   w:raw(svg)                             -- a well-formed fragment made by a writer
@@ -121,10 +122,31 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Write the attributes of the table at idx (if any), in sorted key order. */
+static void write_attr(lua_State *L, lgc_xml *x, const char *name, const char *what) {
+  if (!valid_name(name)) luaL_error(L, "%s: not an XML attribute name: '%s'", what, name);
+  int t = lua_type(L, -1);
+  if (t != LUA_TSTRING && t != LUA_TNUMBER)
+    luaL_error(L, "%s: attribute '%s' must be a string or number (got %s)", what, name, luaL_typename(L, -1));
+  lua_tostring(L, -1); /* a number is converted on the stack, not in the table */
+  const char *v = xml_chars(L, lua_gettop(L));
+  lgc_xml_check(L, xmlTextWriterWriteAttribute(x->w, BAD_CAST name, BAD_CAST v), what);
+}
+
+/* Write the attributes of the table at idx (if any): a list of {name,
+ * value} pairs in its order, or a map in sorted key order. */
 static void write_attrs(lua_State *L, lgc_xml *x, int idx, const char *what) {
   if (lua_isnoneornil(L, idx)) return;
   luaL_checktype(L, idx, LUA_TTABLE);
+  lua_Integer npairs = (lua_Integer)lua_rawlen(L, idx);
+  for (lua_Integer i = 1; i <= npairs; i++) {
+    if (lua_rawgeti(L, idx, i) != LUA_TTABLE || lua_rawgeti(L, -1, 1) != LUA_TSTRING)
+      luaL_error(L, "%s: attribute %d must be a {name, value} pair", what, (int)i);
+    const char *name = lua_tostring(L, -1);
+    lua_rawgeti(L, -2, 2);
+    write_attr(L, x, name, what);
+    lua_pop(L, 3);
+  }
+  if (npairs > 0) return;
   size_t n = 0;
   lua_pushnil(L);
   while (lua_next(L, idx)) {
@@ -143,15 +165,8 @@ static void write_attrs(lua_State *L, lgc_xml *x, int idx, const char *what) {
   }
   qsort(keys, n, sizeof *keys, cmp_str);
   for (i = 0; i < n; i++) {
-    if (!valid_name(keys[i])) luaL_error(L, "%s: not an XML attribute name: '%s'", what, keys[i]);
     lua_getfield(L, idx, keys[i]);
-    int t = lua_type(L, -1);
-    if (t != LUA_TSTRING && t != LUA_TNUMBER)
-      luaL_error(L, "%s: attribute '%s' must be a string or number (got %s)", what, keys[i],
-                 luaL_typename(L, -1));
-    lua_tostring(L, -1); /* a number is converted on the stack, not in the table */
-    const char *v = xml_chars(L, lua_gettop(L));
-    lgc_xml_check(L, xmlTextWriterWriteAttribute(x->w, BAD_CAST keys[i], BAD_CAST v), what);
+    write_attr(L, x, keys[i], what);
     lua_pop(L, 1);
   }
   lua_pop(L, 1); /* keys */

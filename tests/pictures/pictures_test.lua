@@ -121,6 +121,9 @@ H.check(wellformed(f5), "xml_writer: escaped text and attributes are well-formed
 H.check(xpath(f5, "string(/doc/@a)") == 'say "hi" & <bye>', "xml_writer: attribute round trip")
 H.check(xpath(f5, "string(/doc/t)") == "a < b && c > d", "xml_writer: text round trip")
 H.check(doc:find('<doc a=', 1, true) ~= nil, "xml_writer: attributes in sorted order")
+local wp = gclab.xml_writer()
+wp:element("e", {{"z", 1}, {"a", 2}})
+H.check(wp:finish():find('<e z="1" a="2"/>', 1, true) ~= nil, "xml_writer: attribute pairs in their order")
 H.check(errmsg(w.start, w, "x"):find("already finished", 1, true), "xml_writer: nothing after finish")
 -- characters XML cannot hold (an ANSI escape, a control character, a byte
 -- that is not UTF-8) become U+FFFD: the document still parses
