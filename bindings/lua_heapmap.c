@@ -296,6 +296,7 @@ static bool walk_obj(const gc_object_info *o, void *ud) {
   m->cats[cat].bytes += o->size;
   m->cats[cat].objects++;
   if (m->exact) {
+    if (m->nobjs == m->objs_cap) return false; /* more objects than gc_stats counted: cannot happen */
     hm_obj *e = &m->objs[m->nobjs++];
     e->addr = o->address;
     e->size = o->size;
@@ -500,7 +501,8 @@ int lgc_heap_map(lua_State *L) {
   }
 
   if (m->exact) {
-    m->objs = (hm_obj *)lua_newuserdatauv(L, (nobj + nlay + 1) * sizeof *m->objs, 0);
+    m->objs_cap = nobj + nlay + 1;
+    m->objs = (hm_obj *)lua_newuserdatauv(L, m->objs_cap * sizeof *m->objs, 0);
   } else {
     /* A pixel per page_size/width bytes, coarsened by lua_heapmap_svg.c if
      * the picture would hold too many boxes. */
@@ -525,7 +527,7 @@ int lgc_heap_map(lua_State *L) {
     const lay_obj *d = &w.since->objs[i];
     m->dead_objects++;
     m->dead_bytes += d->size;
-    if (m->exact && w.by == BY_LIVE) {
+    if (m->exact && w.by == BY_LIVE && m->nobjs < m->objs_cap) {
       hm_obj *e = &m->objs[m->nobjs++];
       memset(e, 0, sizeof *e);
       e->addr = d->addr;

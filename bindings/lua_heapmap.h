@@ -61,7 +61,7 @@ typedef struct hm_model {
   /* exact mode */
   bool exact;
   hm_obj *objs; /* sorted by address */
-  size_t nobjs;
+  size_t nobjs, objs_cap;
   /* aggregate mode: cells[row * cells_per_row + c] is its category
    * (HM_FREE if mostly free) */
   uint64_t cell_bytes;

@@ -172,7 +172,7 @@ typedef struct legend_item {
 
 typedef struct legend_list {
   legend_item items[HM_MAX_CATS + 8];
-  char cls[HM_MAX_CATS][8];
+  char cls[HM_MAX_CATS][16];
   char labels[HM_MAX_CATS][96];
   size_t n;
 } legend_list;
