@@ -346,6 +346,7 @@ int lgc_heapmap_draw(lua_State *L, const hm_model *m) {
   legend(&p, &leg, width, 60);
 
   size_t oi = 0;
+  uint64_t next_label_y = 0; /* labels 12 px apart at least: small rows do not overlap them */
   for (size_t i = 0; i < m->npages; i++) {
     const hm_page *pg = &m->pages[i];
     uint64_t y = row_y(&p, pg, 0);
@@ -357,7 +358,8 @@ int lgc_heapmap_draw(lua_State *L, const hm_model *m) {
     const char *cls = pg->ghost ? "ghost" : pg->evacuated ? "pg evac"
                       : (pg->space == GC_SPACE_NEW && !pg->to_space) ? "pg from" : "pg";
     rect(&p, cls, (MARGIN + LABEL_W) * 10, y, (uint64_t)m->row_width * 10, h, NULL);
-    if (label_page(m, i)) {
+    if (label_page(m, i) && y >= next_label_y) {
+      next_label_y = y + 12;
       hm_format_bytes(pg->size, b1, sizeof b1);
       snprintf(line, sizeof line, "p%" PRIu64 " %s%s", pg->addr / m->page_size, space_label(pg),
                pg->ghost ? " (released)" : pg->evacuated ? " (evacuated)" : "");

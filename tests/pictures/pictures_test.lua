@@ -107,6 +107,23 @@ heap2:close()
 H.check(errmsg(heap2.map, heap2):find("closed", 1, true), "a closed heap")
 heap:close()
 
+-- ---------------------------------------------------------- the article's figures
+-- docs/pictures/*.svg are what scripts/examples/07-article-figures.lua draws
+-- now, byte for byte (regenerate: see docs/pictures.md)
+local figs = tmp .. "/figures"
+assert(os.execute("mkdir -p " .. q(figs)))
+local fout, fcode = H.run("run scripts/examples/07-article-figures.lua", "GCLAB_PICTURES=" .. q(figs) .. " ")
+H.check(fcode == 0, "the figures' scenarios pass", fout)
+for _, name in ipairs({"figure-1a-before-scavenge", "figure-1b-after-scavenge", "figure-2-after-mark-sweep",
+  "figure-3a-after-mark-compact-evacuate", "figure-3b-after-mark-compact-slide"}) do
+  local a = io.open(figs .. "/" .. name .. ".svg", "rb")
+  local b = io.open(root .. "/docs/pictures/" .. name .. ".svg", "rb")
+  H.check(a and b and a:read("a") == b:read("a"), "docs/pictures/" .. name .. ".svg is what the scenario draws")
+  if a then a:close() end
+  if b then b:close() end
+  H.check(wellformed(figs .. "/" .. name .. ".svg"), name .. ": well-formed")
+end
+
 -- ---------------------------------------------------------- the XML writer
 local w = gclab.xml_writer{indent = true}
 w:start("doc", {b = "2", a = 'say "hi" & <bye>'})
