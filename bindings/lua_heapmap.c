@@ -289,8 +289,8 @@ static bool walk_obj(const gc_object_info *o, void *ud) {
   if (moved) {
     m->moved_objects++;
     m->moved_bytes += o->size;
-    size_t from = page_at(w, before->addr);
-    if (from < m->npages) m->pages[from].evacuated = true;
+    size_t from = page_at(w, before->addr); /* a page objects left (moving within it is sliding) */
+    if (from < m->npages && from != page_at(w, o->address)) m->pages[from].evacuated = true;
   }
   uint16_t cat = category(w, o, before != NULL);
   m->cats[cat].bytes += o->size;
