@@ -182,6 +182,14 @@ function M.timeline(w, spec)
         w:element("line", {x1 = num(tx(e.start_ms)), x2 = num(tx(e.start_ms)), y1 = top_y + top_h,
           y2 = top_y + top_h + 4, stroke = "#000", class = "steps"})
       end
+      if e.marking_start_ms and not outline then -- incremental marking ran from there to this pause
+        w:start("rect", {x = num(tx(e.marking_start_ms)), y = top_y + top_h - 3,
+          width = num(math.max(1, tx(e.start_ms) - tx(e.marking_start_ms))), height = 3, fill = "#9467bd",
+          class = "marking"})
+        w:element("title", nil, string.format("incremental marking from %s ms: %d steps", axis_label(e.marking_start_ms),
+          e.steps or 0))
+        w:close()
+      end
     end
     w:close()
   end
@@ -228,6 +236,7 @@ function M.timeline(w, spec)
   for _, k in ipairs({"Scavenge", "Mark-Sweep", "Mark-Compact"}) do items[#items + 1] = {M.KIND_COLOR[k], k} end
   for _, sp in ipairs(spaces) do items[#items + 1] = {M.SPACE_COLOR[sp], sp == "total" and "heap (all spaces)" or (sp .. " space")} end
   items[#items + 1] = {"#d62728", "old-generation limit"}
+  items[#items + 1] = {"#9467bd", "incremental marking"}
   if spec.overlay then items[#items + 1] = {"none", spec.overlay_name or "overlay"} end
   for i, it in ipairs(items) do
     local x = lx + ((i - 1) % 5) * 150

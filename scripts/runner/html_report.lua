@@ -58,7 +58,8 @@ local function timeline_events(list)
       after[sp] = ev.after[sp].size
     end
     out[#out + 1] = {start_ms = ev.start_us / 1000, pause_ms = ev.pause_us / 1000, kind = ev.kind,
-      before = before, after = after, limit = ev.old_limit, steps = ev.steps}
+      before = before, after = after, limit = ev.old_limit, steps = ev.steps,
+      marking_start_ms = ev.incremental and ev.marking_start_us > 0 and ev.marking_start_us / 1000 or nil}
   end
   return out
 end
