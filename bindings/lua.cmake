@@ -9,8 +9,11 @@ pkg_check_modules(LUA REQUIRED IMPORTED_TARGET lua5.4)
 pkg_check_modules(XML2 REQUIRED IMPORTED_TARGET libxml-2.0)
 # libyajl's generator and libcsv's writer: JSON and CSV output (lua_formats.c).
 pkg_check_modules(YAJL REQUIRED IMPORTED_TARGET yajl)
-find_library(CSV_LIBRARY NAMES csv REQUIRED)
-find_path(CSV_INCLUDE_DIR csv.h REQUIRED)
+find_library(CSV_LIBRARY NAMES csv)
+find_path(CSV_INCLUDE_DIR csv.h)
+if(NOT CSV_LIBRARY OR NOT CSV_INCLUDE_DIR)
+  message(FATAL_ERROR "libcsv not found: install libcsv-dev (sh build.sh deps)")
+endif()
 
 file(GLOB GCLAB_LUA_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/lua_*.c)
 add_library(gclab_lua_obj OBJECT ${GCLAB_LUA_SOURCES})
