@@ -262,6 +262,48 @@ static int pcall_report(lua_State *L, int nargs, int nres, const char *prog) {
   return nres;
 }
 
+/* require(module).main(pre..., args...) -> exit status (run, sweep, trace). */
+static int host_module_with(const char *module, const char *prog, int npre, const char *const *pre,
+                            int argc, char **argv) {
+  lua_State *L = gclab_host_new();
+  if (!L) {
+    fputs("gclab: cannot create a Lua state (out of memory)\n", stderr);
+    return 2;
+  }
+  int status = 2;
+  lua_getglobal(L, "require");
+  lua_pushstring(L, module);
+  if (pcall_report(L, 1, 1, prog) == 1) {
+    lua_getfield(L, -1, "main");
+    lua_createtable(L, argc + npre, 0);
+    for (int i = 0; i < npre; i++) {
+      lua_pushstring(L, pre[i]);
+      lua_rawseti(L, -2, i + 1);
+    }
+    for (int i = 0; i < argc; i++) {
+      lua_pushstring(L, argv[i]);
+      lua_rawseti(L, -2, npre + i + 1);
+    }
+    if (pcall_report(L, 1, 1, prog) == 1) {
+      int isnum;
+      lua_Integer rc = lua_tointegerx(L, -1, &isnum);
+      status = isnum ? (int)rc : 2;
+    }
+  }
+  host_close(L);
+  /* output that did not reach its file (a full disk, a closed pipe) is no
+   * result: a run whose output is lost never exits 0 */
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "%s: writing the output to stdout: %s\n", prog, strerror(errno));
+    status = 2;
+  }
+  return status;
+}
+
+int gclab_host_module(const char *module, const char *prog, int argc, char **argv) {
+  return host_module_with(module, prog, 0, NULL, argc, argv);
+}
+
 /* `gclab run ARGS...`: require("gclab.runner").main(args) -> exit status. */
 int gclab_host_run(int argc, char **argv) {
 #ifdef GCLAB_HAVE_CONFIG
@@ -276,49 +318,12 @@ int gclab_host_run(int argc, char **argv) {
   int npre = 0;
   if (fl.set) pre[npre++] = "--set", pre[npre++] = fl.set;
   if (fl.gc_interval >= 0) pre[npre++] = "--stress", pre[npre++] = interval;
-#else
-  const char *pre[1] = {NULL};
-  int npre = 0;
-#endif
-  lua_State *L = gclab_host_new();
-  if (!L) {
-    fputs("gclab: cannot create a Lua state (out of memory)\n", stderr);
-#ifdef GCLAB_HAVE_CONFIG
-    gclab_cli_flags_free(&fl);
-#endif
-    return 2;
-  }
-  int status = 2;
-  lua_getglobal(L, "require");
-  lua_pushliteral(L, "gclab.runner");
-  if (pcall_report(L, 1, 1, "gclab run") == 1) {
-    lua_getfield(L, -1, "main");
-    lua_createtable(L, argc + npre, 0);
-    for (int i = 0; i < npre; i++) {
-      lua_pushstring(L, pre[i]);
-      lua_rawseti(L, -2, i + 1);
-    }
-    for (int i = 0; i < argc; i++) {
-      lua_pushstring(L, argv[i]);
-      lua_rawseti(L, -2, npre + i + 1);
-    }
-    if (pcall_report(L, 1, 1, "gclab run") == 1) {
-      int isnum;
-      lua_Integer rc = lua_tointegerx(L, -1, &isnum);
-      status = isnum ? (int)rc : 2;
-    }
-  }
-  host_close(L);
-#ifdef GCLAB_HAVE_CONFIG
+  int status = host_module_with("gclab.runner", "gclab run", npre, pre, argc, argv);
   gclab_cli_flags_free(&fl);
-#endif
-  /* TAP that did not reach its file (a full disk, a closed pipe) is no
-   * result: a run whose output is lost never exits 0 */
-  if (fflush(stdout) != 0 || ferror(stdout)) {
-    fprintf(stderr, "gclab run: writing the TAP output to stdout: %s\n", strerror(errno));
-    status = 2;
-  }
   return status;
+#else
+  return host_module_with("gclab.runner", "gclab run", 0, NULL, argc, argv);
+#endif
 }
 
 /* `gclab lua SCRIPT [ARGS...]`: run a plain Lua script (arg as in lua5.4). */

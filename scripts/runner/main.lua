@@ -23,6 +23,7 @@
 local gclab = require "gclab"
 local sys = require "gclab.runner.sys"
 local report = require "gclab.runner.report"
+local html_report = require "gclab.runner.html_report"
 local eventlog = require "gclab.runner.eventlog"
 local baseline = require "gclab.runner.baseline"
 local scenario = require "gclab.runner.scenario"
@@ -63,6 +64,9 @@ options:
   --timeout SECONDS  fail a scenario that runs longer than SECONDS (wall
                      clock) and go on with the next; 0 (the default): no limit
   --junit FILE       also write JUnit XML to FILE
+  --report DIR       also write DIR/report.html: per scenario (failures
+                     first) its GCs on the virtual clock, heap per space,
+                     promoted/freed bytes, --trace-gc lines and heap maps
   --record DIR       write each scenario's event log (every GC, every record())
                      to DIR/CONFIG/FILE/SCENARIO.log; failed scenarios are
                      not recorded (declare expected failures with fails_on)
@@ -139,6 +143,7 @@ local function parse_args(argv)
       elseif name == "--stress" then o.stress = count(name, value(name, inline), 4294967295)
       elseif name == "--seed" then o.seed = value(name, inline) -- checked as the config's seed
       elseif name == "--junit" then o.junit = value(name, inline)
+      elseif name == "--report" then o.report = value(name, inline)
       else error({usage = "unknown option '" .. a .. "'"}) end
       if inline and (name == "--list" or name == "--verify" or name == "--trace-gc"
         or name == "--trace-gc-nvp" or name == "--help") then
@@ -241,6 +246,8 @@ local function filter_match(title, o)
   if o.pattern and not title:find(o.pattern) then return false end
   return true
 end
+-- shared with sweep.lua and trace.lua
+M.collect_files, M.filter_match = collect_files, filter_match
 
 -- ---------------------------------------------------------------- main
 
@@ -351,8 +358,9 @@ end
 -- scenario's log, and a trace line.
 local function event_hook(run, tap)
   local o, ctx, logging = run.o, run.ctx, run.verdict.logging
-  if not (logging or o.trace or o.trace_nvp) then return nil end
+  if not (logging or o.trace or o.trace_nvp or run.collector) then return nil end
   return function(heap, ev)
+    if run.collector then run.collector:event(heap, ev) end
     local cur = ctx.current
     if logging and cur then
       cur.ngc = cur.ngc + 1
@@ -426,8 +434,13 @@ function M.main(argv)
   if o.check then header[#header + 1] = "check: " .. o.check end
   tap:start(header)
 
+  if o.report then
+    run.collector = html_report.new(o.report)
+    gclab.on_map(function(...) run.collector:map(...) end)
+  end
   local results = {}
   run_all(run, tap, function(r, c)
+    if run.collector then run.collector:result(r) end
     results[#results + 1] = r
     r.n = #results
     tap:result(r)
@@ -442,6 +455,15 @@ function M.main(argv)
   for _, l in ipairs(run.verdict:notes()) do notes[#notes + 1] = l end
   tap:finish(#results, notes)
 
+  if run.collector then
+    gclab.on_map(nil)
+    local hok, herr = html_report.write(run.collector, {title = "gclab run report",
+      lines = {"gclab " .. gclab.version .. ", seed " .. run.configs[1].seed .. ", files: " .. table.concat(o.paths, " ")}})
+    if not hok then
+      stderr("gclab run: --report: " .. tostring(herr))
+      return 2
+    end
+  end
   if o.junit then
     local jok, jerr = report.write_junit(o.junit, results)
     if not jok then

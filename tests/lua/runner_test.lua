@@ -141,7 +141,7 @@ do
   out = ef:read("a")
   ef:close()
   os.remove(errfile)
-  check(c == 2 and has(out, "writing the TAP output to stdout: No space left on device"),
+  check(c == 2 and has(out, "gclab run: writing the output to stdout: No space left on device"),
     "TAP to a full disk fails", out)
 end
 local bad_utf8 = os.tmpname()
