@@ -37,25 +37,38 @@ lheap *lgc_check_heap(lua_State *L, int idx) {
   return lh;
 }
 
-void lgc_lheap_release_all(lheap *lh) {
+void lgc_lheap_free_engine(lheap *lh) {
+  if (lh->heap) {
+    gc_heap *h = lh->heap;
+    lh->heap = NULL;
+    gc_on_gc(h, NULL, NULL);
+    gc_heap_free(h);
+  }
+  if (lh->pprev) {
+    *lh->pprev = lh->next;
+    if (lh->next) lh->next->pprev = lh->pprev;
+    lh->next = NULL;
+    lh->pprev = NULL;
+  }
   free(lh->issued);
   lh->issued = NULL;
   lh->nissued = lh->issued_cap = 0;
+  free(lh->scopes);
+  free(lh->scope_keep);
+  lh->scopes = NULL;
+  lh->scope_keep = NULL;
+  lh->nscopes = lh->scopes_cap = 0;
 }
 
-/* __gc of the defaults block: the Lua state is closing (the block was made
- * before any heap, so its finalizer runs after theirs). */
+/* __gc of the defaults block: the Lua state is closing.  Heaps whose own
+ * __gc already ran are off the open list; the others (a heap made while
+ * the state closes gets no finalizer) are freed here.  Their lheap memory
+ * stays valid until Lua frees it after the last finalizer. */
 static int defaults_gc(lua_State *L) {
   ldefaults *d = (ldefaults *)lua_touserdata(L, 1);
-  while (d && d->heaps) {
-    lheap *lh = d->heaps;
-    d->heaps = lh->next;
-    if (lh->heap) gc_heap_free(lh->heap);
-    free(lh->issued);
-    free(lh->scopes);
-    free(lh->scope_keep);
-    free(lh);
-  }
+  if (!d) return 0;
+  d->closing = true;
+  while (d->open) lgc_lheap_free_engine(d->open);
   return 0;
 }
 
@@ -96,6 +109,7 @@ static void push_heap_metatable(lua_State *L, int hidx) {
 
 static int l_heap_new(lua_State *L) {
   ldefaults *d = (ldefaults *)lua_touserdata(L, UP_DEFAULTS);
+  if (d->closing) return luaL_error(L, "gclab.heap: the Lua state is closing");
   gc_config cfg;
   lgc_build_config(L, 1, &cfg, "gclab.heap");
 
@@ -106,11 +120,13 @@ static int l_heap_new(lua_State *L) {
   push_heap_metatable(L, hidx);
   lua_setmetatable(L, hidx);
 
-  lheap *lh = (lheap *)calloc(1, sizeof *lh);
-  if (!lh) return luaL_error(L, "gclab.heap: out of process memory");
-  lh->next = d->heaps;
-  d->heaps = lh;
+  lheap *lh = (lheap *)lua_newuserdatauv(L, sizeof *lh, 0);
+  memset(lh, 0, sizeof *lh);
+  int sidx = lua_gettop(L);
+  lua_pushvalue(L, sidx);
+  lua_setiuservalue(L, hidx, UV_STATE);
   lh->cache_ref = LUA_NOREF;
+  lh->keep_ref = LUA_NOREF;
   lh->sweep_at = 4096;
   lh->serial = ++d->serial;
   box->lh = lh;
@@ -125,7 +141,7 @@ static int l_heap_new(lua_State *L) {
 
   lua_newtable(L);
   lua_setiuservalue(L, hidx, UV_ROOTED);
-  lgc_push_closer(L, lh);
+  lgc_push_closer(L, lh, sidx);
   lua_setiuservalue(L, hidx, UV_CLOSER);
   lua_newtable(L);
   lh->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -140,6 +156,10 @@ static int l_heap_new(lua_State *L) {
     lh->heap = NULL;
     return luaL_error(L, "gclab.heap: %s", *err ? err : gc_status_name(st));
   }
+  lh->next = d->open;
+  if (d->open) d->open->pprev = &lh->next;
+  lh->pprev = &d->open;
+  d->open = lh;
   gc_on_gc(lh->heap, lgc_on_engine_gc, lh);
   if (d->verify) gc_set_verify_each_gc(lh->heap, true);
   if (d->stress) gc_set_stress(lh->heap, d->stress);
