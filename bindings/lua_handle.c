@@ -194,7 +194,7 @@ static int push_property(lua_State *L, lhandle *hd, const char *k) {
     return lgc_dead_error(L, hd, what);
   }
   switch (f) {
-  case 0: lua_pushstring(L, lgc_handle_space_name(oi.space)); break;
+  case 0: lua_pushstring(L, gc_space_name(oi.space)); break;
   case 1: lua_pushboolean(L, oi.space == GC_SPACE_NEW || oi.space == GC_SPACE_NEW_LARGE); break;
   case 2: lua_pushinteger(L, (lua_Integer)oi.age); break;
   case 3: lua_pushinteger(L, (lua_Integer)oi.size); break;
@@ -343,7 +343,7 @@ static int h_tostring(lua_State *L) {
                     oi.name ? oi.name : "?", (int)oi.died_in_gc);
   } else {
     lua_pushfstring(L, "gclab.handle #%I %s (%s, %I bytes, @%I)", (lua_Integer)hd->id,
-                    oi.name ? oi.name : "?", lgc_handle_space_name(oi.space),
+                    oi.name ? oi.name : "?", gc_space_name(oi.space),
                     (lua_Integer)oi.size, (lua_Integer)oi.address);
   }
   return 1;

@@ -105,8 +105,9 @@ static int m_alloc(lua_State *L) {
   int isint;
   lua_Integer slots = lua_tointegerx(L, 2, &isint);
   if (!isint || lua_type(L, 2) != LUA_TNUMBER) slots = luaL_checkinteger(L, 2);
-  luaL_argcheck(L, slots >= 0 && slots <= (lua_Integer)UINT32_MAX, 2,
-                "slot count must be 0..4294967295");
+  if (slots < 0 || slots > (lua_Integer)GC_MAX_SLOTS)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "slot count must be 0..%I (gclab.MAX_SLOTS), "
+                                                  "got %I", (lua_Integer)GC_MAX_SLOTS, slots));
   lua_Integer bytes = 0;
   const char *name = NULL;
   if (lua_gettop(L) > 2) {
@@ -597,10 +598,18 @@ int lgc_heap_property(lua_State *L) {
   if (!marking && !config)
     return luaL_error(L, "heap has no method or field '%s'", k);
   if (!lh->heap) return luaL_error(L, "heap %d is closed", (int)lh->serial);
-  if (marking)
+  if (marking) {
     lua_pushstring(L, gc_marking_state_name(gc_marking(lh->heap)));
-  else
-    lgc_push_config(L, gc_heap_config(lh->heap));
+    return 1;
+  }
+  /* The configuration now in force: heap:set_old_max (or a near-heap-limit
+   * raise) changed the old-generation maximum since creation, so that
+   * gclab.heap(heap.config) is an equal configuration. */
+  gc_config now = *gc_heap_config(lh->heap);
+  gc_heap_stats st;
+  gc_stats(lh->heap, &st);
+  now.old_space.max_size = st.old_max;
+  lgc_push_config(L, &now);
   return 1;
 }
 

@@ -181,6 +181,5 @@ void lgc_push_stats(lua_State *L, const gc_heap_stats *st);
 void lgc_push_page(lua_State *L, const gc_page_info *pg);
 void lgc_push_object_info(lua_State *L, const gc_object_info *oi);
 int lgc_space_arg(lua_State *L, int idx, gc_space *out); /* accepts nil -> GC_SPACE_COUNT */
-const char *lgc_handle_space_name(gc_space s);          /* new_large reported as "large" */
 
 #endif /* GCLAB_LUA_INTERNAL_H */

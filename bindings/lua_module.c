@@ -72,10 +72,24 @@ static int defaults_gc(lua_State *L) {
   return 0;
 }
 
+/* `msg` without a leading "NAME: " or "gc_NAME: " where `what` is
+ * "heap:NAME" or "NAME": the engine names its function, the binding its
+ * method; one of them is enough. */
+static const char *strip_engine_prefix(const char *msg, const char *what) {
+  const char *colon = strrchr(what, ':');
+  const char *name = colon ? colon + 1 : what;
+  size_t n = strlen(name);
+  const char *m = strncmp(msg, "gc_", 3) == 0 ? msg + 3 : msg;
+  if (n && strncmp(m, name, n) == 0 && m[n] == ':' && m[n + 1] == ' ') return m + n + 2;
+  return msg;
+}
+
 int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what) {
   const char *msg = (lh && lh->heap) ? gc_heap_error(lh->heap) : "";
   if (!msg || !*msg) msg = gc_status_name(st);
-  if (st == GC_ECORRUPT) return luaL_error(L, "%s: heap verification failed: %s", what, msg);
+  msg = strip_engine_prefix(msg, what);
+  if (st == GC_ECORRUPT && strncmp(msg, "verify: ", 8) == 0)
+    return luaL_error(L, "%s: heap verification failed: %s", what, msg + 8);
   return luaL_error(L, "%s: %s", what, msg);
 }
 
@@ -184,7 +198,9 @@ static int l_config(lua_State *L) {
 
 static int l_default_size(lua_State *L) {
   lua_Integer n = luaL_checkinteger(L, 1);
-  luaL_argcheck(L, n >= 0 && n <= (lua_Integer)UINT32_MAX, 1, "slot count out of range");
+  if (n < 0 || n > (lua_Integer)GC_MAX_SLOTS)
+    return luaL_argerror(L, 1, lua_pushfstring(L, "slot count must be 0..%I (gclab.MAX_SLOTS), "
+                                                  "got %I", (lua_Integer)GC_MAX_SLOTS, n));
   lua_pushinteger(L, (lua_Integer)gc_default_size((uint32_t)n));
   return 1;
 }
@@ -279,5 +295,7 @@ int luaopen_gclab(lua_State *L) {
   lua_setfield(L, mod, "SMI_MIN");
   lua_pushinteger(L, GC_SMI_MAX);
   lua_setfield(L, mod, "SMI_MAX");
+  lua_pushinteger(L, (lua_Integer)GC_MAX_SLOTS);
+  lua_setfield(L, mod, "MAX_SLOTS");
   return 1;
 }

@@ -319,6 +319,7 @@ typedef struct gc_obj {
 
 #define GC_OBJ_HEADER_SIZE 24u
 #define GC_OBJ_MAX_SIZE (1ull << 31) /* a size must fit w0's low word */
+#define GC_MAX_SLOTS ((GC_OBJ_MAX_SIZE - GC_OBJ_HEADER_SIZE) / 8) /* slots of one object */
 #define GC_W0_FORWARDED 1u
 #define GC_W0_FILLER 2u
 #define GC_W0_SIZE_MASK 0xfffffff8u

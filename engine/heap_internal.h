@@ -60,7 +60,7 @@ typedef gc_tagged tagged;
 #define W0_FORWARDED GC_W0_FORWARDED
 #define W0_FILLER GC_W0_FILLER
 #define MAX_OBJECT_SIZE GC_OBJ_MAX_SIZE
-#define MAX_SLOTS ((MAX_OBJECT_SIZE - HEADER_SIZE) / 8)
+#define MAX_SLOTS GC_MAX_SLOTS
 
 static inline obj *O(addr_t a) { return (obj *)a; }
 static inline uint64_t obj_size(const obj *o) { return gc_w0_size(o->w0); }
