@@ -240,6 +240,8 @@ static gc_status push_event(gc_heap *h, const gc_event *ev) {
  * after the GC is on and fails. */
 gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *collector_reason,
                        gc_compaction strategy, bool reduce_memory) {
+  gc_status intact = heap_check_intact(h);
+  if (intact != GC_OK) return intact;
   gc_event ev;
   memset(&ev, 0, sizeof ev);
   h->cur = &ev;
@@ -303,9 +305,11 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   heap_update_fast_alloc(h);
   if (st != GC_OK) return heap_fail(h, st, "out of process memory for the event log");
 
-  if (h->verify_each_gc) {
+  /* With the marking barrier off (test-only) the heap verifies itself
+   * after every GC, so that the damage is known before the next GC. */
+  if (h->verify_each_gc || !h->marking_barrier_on) {
     gc_status v = heap_verify(h, h->marking != GC_MARKING_IDLE);
-    if (v != GC_OK) return v;
+    if (v != GC_OK && h->verify_each_gc) return v;
   }
   if (kind == GC_KIND_SCAVENGE) incremental_maybe_start(h);
   if (h->on_gc) {

@@ -297,6 +297,10 @@ struct gc_heap {
   bool verify_each_gc;
   uint32_t stress_every, stress_count;
   bool marking_barrier_on;
+  /* The verifier found the object graph broken (verify.c): collections are
+   * refused from then on, with the finding, instead of walking it. */
+  bool broken;
+  char broken_why[512];
   /* The largest object gc_alloc_into's fast path may bump-allocate, or 0
    * while a GC runs or something must run before every allocation (stress
    * scavenges, incremental marking): one compare in place of five.  Kept by
@@ -583,6 +587,7 @@ gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done);
 
 /* verify.c */
 gc_status heap_verify(gc_heap *h, bool during_marking);
+gc_status heap_check_intact(gc_heap *h); /* GC_ECORRUPT once the heap is known broken */
 
 /* iteration */
 typedef void (*object_fn)(gc_heap *h, addr_t a, void *ud);
