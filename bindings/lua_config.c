@@ -471,5 +471,6 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   f_int(L, "sweep_ns_per_kb", c->cost.sweep_ns_per_kb);
   lua_setfield(L, -2, "cost");
 
+  f_int(L, "event_ring", c->event_ring);
   f_int(L, "seed", c->seed);
 }

@@ -136,6 +136,9 @@ int lgc_dead_error(lua_State *L, lhandle *hd, const char *what) {
                         (ev->collector_reason && *ev->collector_reason) ? "; " : "",
                         ev->collector_reason ? ev->collector_reason : "");
   }
+  if (have && oi.died_in_gc > 0) /* its event is out of the ring */
+    return luaL_error(L, "%s: object #%I (%s) is dead: collected by GC #%d", what,
+                      (lua_Integer)hd->id, name, (int)oi.died_in_gc);
   return luaL_error(L, "%s: object #%I (%s) is dead", what, (lua_Integer)hd->id, name);
 }
 

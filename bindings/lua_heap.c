@@ -394,11 +394,18 @@ static int m_stats(lua_State *L) {
   return 1;
 }
 
+/* The first GC number still in the heap's event ring (config event_ring). */
+static size_t first_kept(lheap *lh) {
+  size_t n = gc_event_count(lh->heap), ring = gc_heap_config(lh->heap)->event_ring;
+  return n > ring ? n - ring + 1 : 1;
+}
+
 static int m_events(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   size_t n = gc_event_count(lh->heap);
   lua_Integer from = luaL_optinteger(L, 2, 1);
   luaL_argcheck(L, from >= 1, 2, "first event number must be >= 1");
+  if ((size_t)from < first_kept(lh)) from = (lua_Integer)first_kept(lh);
   lua_createtable(L, (int)(n >= (size_t)from ? n - (size_t)from + 1 : 0), 0);
   lua_Integer k = 0;
   for (size_t i = (size_t)from - 1; i < n; i++) {
@@ -502,6 +509,10 @@ static int m_trace(lua_State *L) {
   if (seq < 1 || (size_t)seq > n)
     return luaL_argerror(L, 2, lua_pushfstring(L, "no GC #%I (%d so far)", seq, (int)n));
   const gc_event *ev = gc_event_get(lh->heap, (size_t)seq - 1);
+  if (!ev)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "GC #%I is no longer kept (the heap keeps the "
+                                                  "last %d: config event_ring)",
+                                               seq, (int)gc_heap_config(lh->heap)->event_ring));
   char buf[1024];
   int len = nvp ? gc_format_trace_nvp(lh->heap, ev, buf, sizeof buf)
                 : gc_format_trace(lh->heap, ev, false, buf, sizeof buf);

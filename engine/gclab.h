@@ -124,6 +124,9 @@ typedef struct gc_config {
     uint32_t sweep_ns_per_kb;  /* per KiB swept */
   } cost;
 
+  /* GC events a heap keeps, the most recent (a ring, tracer.c); counts and
+   * the averages of the trace lines stay exact over every GC. */
+  uint32_t event_ring;
   uint64_t seed; /* for anything random (none in the engine yet) */
 } gc_config;
 

@@ -117,6 +117,7 @@ void gc_heap_free(gc_heap *h) {
   handles_free_all(h);
   names_free(h);
   free(h->events);
+  free(h->totals);
   addr_vec_free(&h->worklist);
   addr_vec_free(&h->promo);
   free(h);
@@ -224,18 +225,6 @@ static void update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked) {
 
 /* ----------------------------------------------------------------- GC core */
 
-static gc_status push_event(gc_heap *h, const gc_event *ev) {
-  if (h->nevents == h->cap_events) {
-    size_t cap = h->cap_events ? h->cap_events * 2 : 64;
-    gc_event *v = realloc(h->events, cap * sizeof *v);
-    if (!v) return GC_ENOMEM;
-    h->events = v;
-    h->cap_events = cap;
-  }
-  h->events[h->nevents++] = *ev;
-  return GC_OK;
-}
-
 /* Run one collection and record it.  Returns GC_ECORRUPT if verification
  * after the GC is on and fails. */
 gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *collector_reason,
@@ -299,7 +288,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.old_limit = h->old_limit;
   h->allocated_at_gc = h->allocated_total;
   h->vclock_last_gc_end = heap_vclock(h);
-  gc_status st = push_event(h, &ev);
+  gc_status st = tracer_record(h, &ev);
   h->cur = NULL;
   h->in_gc = false;
   heap_update_fast_alloc(h);
@@ -315,7 +304,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   if (h->on_gc) {
     h->in_gc = true; /* the callback may look, not collect */
     heap_update_fast_alloc(h);
-    h->on_gc(h, &h->events[h->nevents - 1], h->on_gc_ud);
+    h->on_gc(h, gc_event_get(h, h->nevents - 1), h->on_gc_ud);
     h->in_gc = false;
     heap_update_fast_alloc(h);
   }
@@ -953,8 +942,6 @@ gc_status gc_full_gc(gc_heap *h) {
 
 /* ------------------------------------------------------------------ events */
 
-size_t gc_event_count(const gc_heap *h) { return h->nevents; }
-const gc_event *gc_event_get(const gc_heap *h, size_t i) { return i < h->nevents ? &h->events[i] : NULL; }
 void gc_on_gc(gc_heap *h, gc_event_fn fn, void *ud) {
   h->on_gc = fn;
   h->on_gc_ud = ud;

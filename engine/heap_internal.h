@@ -288,8 +288,11 @@ struct gc_heap {
   uint64_t old_limit;
   bool in_gc;
   uint32_t gc_count;
+  /* The event ring (tracer.c): event i (0-based) is in slot i % ring while
+   * i >= nevents - min(nevents, ring); totals[slot] are its running sums. */
   gc_event *events;
-  size_t nevents, cap_events;
+  struct ev_totals *totals;
+  size_t nevents, cap_events; /* nevents: every GC so far */
   gc_event_fn on_gc;
   void *on_gc_ud;
   gc_near_limit_fn near_limit;
@@ -587,6 +590,8 @@ gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done);
 
 /* verify.c */
 gc_status heap_verify(gc_heap *h, bool during_marking);
+/* tracer.c: keep event `ev` (in the ring, with its running totals). */
+gc_status tracer_record(gc_heap *h, const gc_event *ev);
 gc_status heap_check_intact(gc_heap *h); /* GC_ECORRUPT once the heap is known broken */
 
 /* iteration */

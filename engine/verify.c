@@ -297,12 +297,16 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
 
   for (uint32_t u = 0; u < h->units; u++) free(v.starts[u]);
   free(v.starts);
-  /* A broken graph stays broken: a later GC would walk dangling pointers.
-   * One finding is not (yet) damage: black -> white while marking with
-   * the marking barrier switched off on purpose (the test-only switch's
-   * demonstration) -- the graph is intact until the GC that ends marking
-   * frees the white object; the verification after that GC finds it. */
-  if (v.st == GC_ECORRUPT && !(v.tricolour && !h->marking_barrier_on) && !h->broken) {
+  /* The heap is broken while its last verification found the graph broken:
+   * a GC would walk dangling pointers (nothing but a test repairing its own
+   * corruption by hand makes a later verification pass).  One finding is
+   * not (yet) damage: black -> white while marking with the marking
+   * barrier switched off on purpose (the test-only switch's demonstration)
+   * -- the graph is intact until the GC that ends marking frees the white
+   * object; the verification after that GC finds it. */
+  if (v.st == GC_OK) {
+    h->broken = false;
+  } else if (v.st == GC_ECORRUPT && !(v.tricolour && !h->marking_barrier_on)) {
     h->broken = true;
     snprintf(h->broken_why, sizeof h->broken_why, "%s", h->error);
   }

@@ -169,6 +169,25 @@ static void test_dropped_heaps_free_their_state(void **state) {
   lua_close(L);
 }
 
+/* Every GC event used to be kept forever (1M scavenges held 418 MB): a
+ * heap keeps a ring of config event_ring events (issue 10 item 11). */
+static void test_event_log_is_bounded(void **state) {
+  (void)state;
+  lua_State *L = new_state();
+  assert_null(run(L, "h = gclab.heap{event_ring = 16}\n"
+                     "function churn(n) for i = 1, n do h:scavenge() end; collectgarbage(); "
+                     "collectgarbage() end\n"
+                     "churn(2000)\n"));
+  size_t before = heap_in_use();
+  assert_null(run(L, "churn(6000)\n"
+                     "assert(h:stats().gcs == 8000 and #h:events() == 16)\n"));
+  size_t after = heap_in_use();
+  /* 6000 more events kept would be about 2 MB. */
+  if (after > before && after - before > 128 * 1024)
+    fail_msg("6000 scavenges kept %zu bytes", after - before);
+  lua_close(L);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_runs),
@@ -176,6 +195,7 @@ int main(void) {
       cmocka_unit_test(test_teardown),
       cmocka_unit_test(test_finalizer_order_at_close),
       cmocka_unit_test(test_dropped_heaps_free_their_state),
+      cmocka_unit_test(test_event_log_is_bounded),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
