@@ -111,6 +111,8 @@ typedef struct lheap {
   size_t nscopes, scopes_cap;
   int keep_ref;       /* registry ref: handles allocated in open scopes (a stack) */
   lua_Integer keep_n;
+  uint32_t near_limit_snapshots; /* written for heapsnapshot_near_heap_limit (lua_snapshot_file.c) */
+  bool near_limit_pending;       /* the limit was neared: write one after the engine call */
 } lheap;
 
 #define LHANDLE_TAG 0x676c61622e68646cull /* "glab.hdl" */
@@ -169,6 +171,22 @@ int lgc_heap_tostring(lua_State *L);
 void lgc_deliver(lua_State *L, int heapidx, lheap *lh); /* raises a callback's error */
 int lgc_deliver_status(lua_State *L, int heapidx, lheap *lh); /* leaves it on top */
 void lgc_on_engine_gc(gc_heap *heap, const gc_event *ev, void *ud);
+
+/* lua_snapshot.c */
+void lgc_open_snapshot(lua_State *L, int mod); /* metatable; gclab.find_leaks */
+/* Push a snapshot userdata owning s (analysed now); `what` names the caller
+ * in the out-of-memory error. */
+void lgc_push_snapshot(lua_State *L, gc_snapshot *s, const char *what);
+gc_snapshot *lgc_check_snapshot(lua_State *L, int idx);
+int lgc_heap_snapshot(lua_State *L); /* heap:snapshot() */
+
+/* lua_snapshot_file.c */
+int lgc_read_snapshot(lua_State *L);      /* gclab.read_snapshot(path) */
+int lgc_snapshot_write(lua_State *L);     /* snap:write(path) */
+int lgc_heap_from_snapshot(lua_State *L); /* gclab.heap_from_snapshot(snap[, cfg | heap]) */
+void lgc_near_limit_install(lheap *lh);   /* heapsnapshot_near_heap_limit, on a new heap */
+void lgc_near_limit_flush(lheap *lh);     /* write the snapshot the callback asked for */
+int lgc_heap_handle(lua_State *L);   /* heap:handle(id) */
 
 /* lua_config.c */
 void lgc_build_config(lua_State *L, int cfgidx, gc_config *out, const char *what);
