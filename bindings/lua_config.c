@@ -28,7 +28,29 @@
 
 /* ------------------------------------------------- tables -> key paths */
 
-/* Is `key` a full key path (a value, not a section)? */
+/* A config table is bounded like a YAML file (config_yaml.c): named keys
+ * nest only as deep as the schema's sections (a deeper path is an unknown
+ * key, so a table that names itself, c.new_space = c, stops there); list
+ * layers nest at most CFG_LUA_MAX_LAYER_DEPTH deep and may not contain
+ * themselves; and one config reads at most CFG_LUA_MAX_ITEMS keys and
+ * layers in all. */
+#define CFG_LUA_MAX_LAYER_DEPTH 16
+#define CFG_LUA_MAX_ITEMS 65536
+
+typedef struct walk {
+  const char *what; /* "gclab.heap", for messages */
+  int visiting;     /* stack index of a table: layer table -> true while applied */
+  size_t items;     /* keys and layers read so far */
+} walk;
+
+static void count_item(lua_State *L, walk *w) {
+  if (++w->items > CFG_LUA_MAX_ITEMS)
+    luaL_error(L, "%s: config table too large (more than %d keys and layers)", w->what,
+               CFG_LUA_MAX_ITEMS);
+}
+
+/* Is `key` a full key path (a value, not a section)?  A section (a prefix
+ * of key paths)? */
 static bool is_leaf_key(const char *key) {
 #ifdef GCLAB_HAVE_CONFIG
   for (size_t i = 0; gclab_config_key(i); i++)
@@ -39,11 +61,75 @@ static bool is_leaf_key(const char *key) {
   return false;
 }
 
+static bool is_section(const char *key) {
+#ifdef GCLAB_HAVE_CONFIG
+  size_t n = strlen(key);
+  for (size_t i = 0; gclab_config_key(i); i++)
+    if (strncmp(gclab_config_key(i), key, n) == 0 && gclab_config_key(i)[n] == '.') return true;
+#else
+  (void)key;
+#endif
+  return false;
+}
+
+/* Raise "WHAT: KEY: <the loader's message for an unknown key>" (the
+ * loader's messages start with the key: one prefix each). */
+static void unknown_key_error(lua_State *L, const walk *w, const char *key) {
+#ifdef GCLAB_HAVE_CONFIG
+  char err[512] = "";
+  gc_config scratch;
+  gc_config_default(&scratch);
+  if (gclab_config_set_kv_novalidate(&scratch, key, "0", err, sizeof err) != 0 && *err)
+    luaL_error(L, "%s: %s", w->what, err);
+#endif
+  luaL_error(L, "%s: %s: found an unknown key", w->what, key);
+}
+
+/* The text a YAML file would hold for the number at `vi`, pushed; or an
+ * error for a number no key accepts (NaN, infinities, beyond 64 bits). */
+static void push_number_text(lua_State *L, int vi, const walk *w, const char *key) {
+  if (lua_isinteger(L, vi)) {
+    lua_pushfstring(L, "%I", lua_tointeger(L, vi));
+    return;
+  }
+  lua_Number n = lua_tonumber(L, vi);
+  if (n != n)
+    luaL_error(L, "%s: %s: found nan (not a number), expected a number", w->what,
+               key);
+  lua_Integer i;
+  if (lua_numbertointeger(n, &i) && (lua_Number)i == n) {
+    lua_pushfstring(L, "%I", i);
+    return;
+  }
+  if (n >= 0x1p63 || n <= -0x1p63) {
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.14g", (double)n);
+    luaL_error(L, "%s: %s: found %s (too large: at most 2^63 - 1), expected a "
+                  "number", w->what, key, buf);
+  }
+  char buf[64];
+  snprintf(buf, sizeof buf, "%.14g", (double)n);
+  lua_pushstring(L, buf);
+}
+
+/* A key that is not a string, shown: "boolean key true", "number key 2.5". */
+static const char *show_key(lua_State *L, int ki) {
+  int t = lua_type(L, ki);
+  if (t == LUA_TNUMBER || t == LUA_TBOOLEAN) {
+    luaL_tolstring(L, ki, NULL);
+    const char *s = lua_pushfstring(L, "%s key %s", luaL_typename(L, ki), lua_tostring(L, -1));
+    lua_remove(L, -2);
+    return s;
+  }
+  return lua_pushfstring(L, "a %s key", luaL_typename(L, ki));
+}
+
 /* Collect the leaves of the table at `tidx` into the table at `acc` as
- * acc["a.b.c"] = "text". */
-static void flatten(lua_State *L, int tidx, int acc, const char *prefix, const char *what,
+ * acc["a.b.c"] = "text".  Integer keys 1..layers are list layers, applied
+ * already. */
+static void flatten(lua_State *L, int tidx, int acc, const char *prefix, walk *w,
                     lua_Integer layers) {
-  luaL_checkstack(L, 6, "config table too deep");
+  luaL_checkstack(L, 8, "config table too deep");
   lua_pushnil(L);
   while (lua_next(L, tidx)) {
     if (layers > 0 && lua_isinteger(L, -2) && lua_tointeger(L, -2) >= 1 &&
@@ -51,9 +137,14 @@ static void flatten(lua_State *L, int tidx, int acc, const char *prefix, const c
       lua_pop(L, 1); /* a layer, applied already */
       continue;
     }
+    count_item(L, w);
     if (lua_type(L, -2) != LUA_TSTRING) {
-      luaL_error(L, "%s: config keys must be strings, got %s key %s%s%s", what,
-                 luaL_typename(L, -2), *prefix ? "under '" : "", prefix, *prefix ? "'" : "");
+      const char *shown = show_key(L, lua_gettop(L) - 1);
+      if (*prefix)
+        luaL_error(L, "%s: config keys must be strings, got %s under '%s'", w->what, shown,
+                   prefix);
+      luaL_error(L, "%s: config keys must be strings, got %s (list entries 1..n are layers)",
+                 w->what, shown);
     }
     const char *k = lua_tostring(L, -2);
     const char *key = *prefix ? lua_pushfstring(L, "%s.%s", prefix, k) : lua_pushstring(L, k);
@@ -62,8 +153,9 @@ static void flatten(lua_State *L, int tidx, int acc, const char *prefix, const c
     switch (lua_type(L, vi)) {
     case LUA_TTABLE:
       if (is_leaf_key(key))
-        luaL_error(L, "%s: config key '%s': expected a value, got a table", what, key);
-      flatten(L, lua_absindex(L, vi), acc, key, what, 0);
+        luaL_error(L, "%s: %s: expected a value, got a table", w->what, key);
+      if (!is_section(key)) unknown_key_error(L, w, key);
+      flatten(L, lua_absindex(L, vi), acc, key, w, 0);
       break;
     case LUA_TSTRING: lua_pushvalue(L, vi); lua_setfield(L, acc, key); break;
     case LUA_TBOOLEAN:
@@ -71,24 +163,12 @@ static void flatten(lua_State *L, int tidx, int acc, const char *prefix, const c
       lua_setfield(L, acc, key);
       break;
     case LUA_TNUMBER:
-      if (lua_isinteger(L, vi)) {
-        lua_pushfstring(L, "%I", lua_tointeger(L, vi));
-      } else {
-        lua_Number n = lua_tonumber(L, vi);
-        lua_Integer i;
-        if (lua_numbertointeger(n, &i) && (lua_Number)i == n) {
-          lua_pushfstring(L, "%I", i);
-        } else {
-          char buf[64];
-          snprintf(buf, sizeof buf, "%.14g", (double)n);
-          lua_pushstring(L, buf);
-        }
-      }
+      push_number_text(L, vi, w, key);
       lua_setfield(L, acc, key);
       break;
     default:
-      luaL_error(L, "%s: config key '%s': expected a string, number, boolean or table, got %s",
-                 what, key, luaL_typename(L, vi));
+      luaL_error(L, "%s: %s: expected a string, number, boolean or table, got %s",
+                 w->what, key, luaL_typename(L, vi));
     }
     lua_settop(L, vi - 1); /* keep the key for lua_next */
   }
@@ -98,8 +178,48 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Apply one layer: nil, a YAML path, or a table. */
-static void apply_layer(lua_State *L, int idx, gc_config *cfg, const char *what) {
+static void apply_layer_at(lua_State *L, int idx, gc_config *cfg, walk *w, int depth);
+
+/* The named keys of the table at `idx` (its first `nl` list entries are
+ * layers), flattened, sorted and applied. */
+static void apply_named_keys(lua_State *L, int idx, lua_Integer nl, gc_config *cfg, walk *w) {
+#ifdef GCLAB_HAVE_CONFIG
+  lua_newtable(L);
+  int acc = lua_gettop(L);
+  flatten(L, idx, acc, "", w, nl);
+  size_t n = 0;
+  lua_pushnil(L);
+  while (lua_next(L, acc)) {
+    n++;
+    lua_pop(L, 1);
+  }
+  const char **keys = n ? (const char **)lua_newuserdatauv(L, n * sizeof *keys, 0) : NULL;
+  size_t i = 0;
+  lua_pushnil(L);
+  while (lua_next(L, acc)) {
+    lua_pop(L, 1);
+    keys[i++] = lua_tostring(L, -1); /* anchored in acc */
+  }
+  if (n) qsort(keys, n, sizeof *keys, cmp_str);
+  const char **vals = n ? (const char **)lua_newuserdatauv(L, n * sizeof *vals, 0) : NULL;
+  for (i = 0; i < n; i++) {
+    lua_getfield(L, acc, keys[i]);
+    vals[i] = lua_tostring(L, -1); /* anchored in acc */
+    lua_pop(L, 1);
+  }
+  /* one layer: the Node keys (flags, physical_memory) first, then the rest;
+   * the loader's messages start "KEY: " */
+  char err[512] = "";
+  if (gclab_config_set_layer_novalidate(cfg, keys, vals, n, err, sizeof err) != 0)
+    luaL_error(L, "%s: %s", w->what, *err ? err : "rejected");
+#else
+  (void)L, (void)idx, (void)nl, (void)cfg, (void)w;
+#endif
+}
+
+/* Apply one layer: nil, a YAML path, or a table (whose list part holds
+ * layers applied first).  `depth` counts enclosing list layers. */
+static void apply_layer_at(lua_State *L, int idx, gc_config *cfg, walk *w, int depth) {
   int t = lua_type(L, idx);
   if (t == LUA_TNIL || t == LUA_TNONE) return;
 #ifdef GCLAB_HAVE_CONFIG
@@ -107,58 +227,58 @@ static void apply_layer(lua_State *L, int idx, gc_config *cfg, const char *what)
   if (t == LUA_TSTRING) {
     const char *path = lua_tostring(L, idx);
     if (gclab_config_load_file(path, cfg, err, sizeof err) != 0)
-      luaL_error(L, "%s: %s", what, *err ? err : path);
+      luaL_error(L, "%s: %s", w->what, *err ? err : path);
     return;
   }
   if (t == LUA_TTABLE) {
+    luaL_checkstack(L, 8, "config layers too deep");
     int top = lua_gettop(L);
     idx = lua_absindex(L, idx);
+    if (depth > CFG_LUA_MAX_LAYER_DEPTH)
+      luaL_error(L, "%s: config layers nested too deep (more than %d)", w->what,
+                 CFG_LUA_MAX_LAYER_DEPTH);
+    lua_pushvalue(L, idx);
+    if (lua_rawget(L, w->visiting) != LUA_TNIL)
+      luaL_error(L, "%s: config layer contains itself (a table in its own list part)", w->what);
+    lua_pop(L, 1);
+    lua_pushvalue(L, idx);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, w->visiting);
     /* A list part holds whole layers, applied first: {"tiny.yaml", {...}, key = ...}. */
     lua_Integer nl = (lua_Integer)lua_rawlen(L, idx);
     for (lua_Integer i = 1; i <= nl; i++) {
+      count_item(L, w);
       lua_rawgeti(L, idx, i);
       if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TTABLE)
-        luaL_error(L, "%s: config layer [%I] must be a YAML path or a table, got %s", what, i,
+        luaL_error(L, "%s: config layer [%I] must be a YAML path or a table, got %s", w->what, i,
                    luaL_typename(L, -1));
-      apply_layer(L, -1, cfg, what);
+      apply_layer_at(L, -1, cfg, w, depth + 1);
       lua_pop(L, 1);
     }
-    lua_newtable(L);
-    int acc = lua_gettop(L);
-    flatten(L, idx, acc, "", what, nl);
-    size_t n = 0;
+    apply_named_keys(L, idx, nl, cfg, w);
+    lua_pushvalue(L, idx);
     lua_pushnil(L);
-    while (lua_next(L, acc)) {
-      n++;
-      lua_pop(L, 1);
-    }
-    const char **keys = n ? (const char **)lua_newuserdatauv(L, n * sizeof *keys, 0) : NULL;
-    size_t i = 0;
-    lua_pushnil(L);
-    while (lua_next(L, acc)) {
-      lua_pop(L, 1);
-      keys[i++] = lua_tostring(L, -1); /* anchored in acc */
-    }
-    if (n) qsort(keys, n, sizeof *keys, cmp_str);
-    const char **vals = n ? (const char **)lua_newuserdatauv(L, n * sizeof *vals, 0) : NULL;
-    for (i = 0; i < n; i++) {
-      lua_getfield(L, acc, keys[i]);
-      vals[i] = lua_tostring(L, -1); /* anchored in acc */
-      lua_pop(L, 1);
-    }
-    /* one layer: the Node keys (flags, physical_memory) first, then the rest */
-    if (gclab_config_set_layer_novalidate(cfg, keys, vals, n, err, sizeof err) != 0)
-      luaL_error(L, "%s: %s", what, *err ? err : "rejected");
+    lua_rawset(L, w->visiting);
     lua_settop(L, top);
     return;
   }
 #else
   (void)cfg;
+  (void)depth;
   if (t == LUA_TSTRING || t == LUA_TTABLE)
     luaL_error(L, "%s: this build has no config loader (YAML and table configs unavailable)",
-               what);
+               w->what);
 #endif
   luaL_typeerror(L, idx, "nil, a YAML file path or a config table");
+}
+
+static void apply_layer(lua_State *L, int idx, gc_config *cfg, const char *what) {
+  if (lua_isnoneornil(L, idx)) return;
+  idx = lua_absindex(L, idx);
+  lua_newtable(L);
+  walk w = {what, lua_gettop(L), 0};
+  apply_layer_at(L, idx, cfg, &w, 0);
+  lua_pop(L, 1);
 }
 
 /* The `set` list of the defaults ("key=value" strings), on top of cfg. */
@@ -171,7 +291,7 @@ static void apply_set_list(lua_State *L, int listidx, gc_config *cfg, const char
 #ifdef GCLAB_HAVE_CONFIG
     char err[512] = "";
     if (gclab_config_set_novalidate(cfg, s, err, sizeof err) != 0)
-      luaL_error(L, "%s: %s", what, *err ? err : "rejected"); /* err names the --set */
+      luaL_error(L, "%s: %s", what, *err ? err : "rejected"); /* err names --set KEY */
 #else
     (void)cfg;
     luaL_error(L, "%s: this build has no config loader (--set unavailable)", what);
@@ -219,9 +339,10 @@ int lgc_defaults(lua_State *L) {
     bool ok = false;
     for (int i = 0; k && known[i]; i++) ok = ok || strcmp(k, known[i]) == 0;
     if (!ok)
-      return luaL_argerror(L, 1, lua_pushfstring(L, "unknown option '%s' (known: config, set, "
+      return luaL_argerror(L, 1, lua_pushfstring(L, "unknown option %s (known: config, set, "
                                                     "verify, stress, on_event, on_heap)",
-                                                 k ? k : luaL_typename(L, -1)));
+                                                 k ? lua_pushfstring(L, "'%s'", k)
+                                                   : show_key(L, lua_gettop(L))));
   }
   lua_getfield(L, 1, "config"); /* 2 */
   lua_getfield(L, 1, "set");    /* 3 */
@@ -349,5 +470,6 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   f_int(L, "sweep_ns_per_kb", c->cost.sweep_ns_per_kb);
   lua_setfield(L, -2, "cost");
 
+  f_int(L, "event_ring", c->event_ring);
   f_int(L, "seed", c->seed);
 }

@@ -15,14 +15,16 @@
 
 /* ------------------------------------------------------------- creation */
 
-lhandle *lgc_new_handle(lua_State *L, lheap *lh) {
-  lhandle *hd = (lhandle *)lua_newuserdatauv(L, sizeof *hd, 0);
+lhandle *lgc_new_handle(lua_State *L, lheap *lh, int state) {
+  lhandle *hd = (lhandle *)lua_newuserdatauv(L, sizeof *hd, 1);
   hd->tag = LHANDLE_TAG;
   hd->h = GC_NO_HANDLE;
   hd->id = 0;
   hd->lh = lh;
   lua_pushvalue(L, UP_HANDLE_MT);
   lua_setmetatable(L, -2);
+  lua_pushvalue(L, state);
+  lua_setiuservalue(L, -2, UV_OWNER);
   return hd;
 }
 
@@ -70,14 +72,17 @@ void lgc_issue(lua_State *L, lheap *lh, lhandle *hd) {
 
 /* Push the handle of object `id`, which slot `slot` of `from` references:
  * the cached userdata if there is one, else a new one. */
-void lgc_push_handle_for(lua_State *L, lheap *lh, lhandle *from, uint32_t slot, uint64_t id) {
+void lgc_push_handle_for(lua_State *L, int fromidx, lhandle *from, uint32_t slot, uint64_t id) {
+  lheap *lh = from->lh;
   lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
   if (lua_rawgeti(L, -1, (lua_Integer)id) == LUA_TUSERDATA) {
     lua_remove(L, -2);
     return;
   }
   lua_pop(L, 2);
-  lhandle *nh = lgc_new_handle(L, lh);
+  lua_getiuservalue(L, fromidx, UV_OWNER);
+  lhandle *nh = lgc_new_handle(L, lh, lua_gettop(L));
+  lua_remove(L, -2);
   gc_status st = gc_slot_handle(lh->heap, from->h, slot, &nh->h);
   if (st != GC_OK) {
     nh->h = GC_NO_HANDLE;
@@ -131,6 +136,9 @@ int lgc_dead_error(lua_State *L, lhandle *hd, const char *what) {
                         (ev->collector_reason && *ev->collector_reason) ? "; " : "",
                         ev->collector_reason ? ev->collector_reason : "");
   }
+  if (have && oi.died_in_gc > 0) /* its event is out of the ring */
+    return luaL_error(L, "%s: object #%I (%s) is dead: collected by GC #%d", what,
+                      (lua_Integer)hd->id, name, (int)oi.died_in_gc);
   return luaL_error(L, "%s: object #%I (%s) is dead", what, (lua_Integer)hd->id, name);
 }
 
@@ -189,7 +197,7 @@ static int push_property(lua_State *L, lhandle *hd, const char *k) {
     return lgc_dead_error(L, hd, what);
   }
   switch (f) {
-  case 0: lua_pushstring(L, lgc_handle_space_name(oi.space)); break;
+  case 0: lua_pushstring(L, gc_space_name(oi.space)); break;
   case 1: lua_pushboolean(L, oi.space == GC_SPACE_NEW || oi.space == GC_SPACE_NEW_LARGE); break;
   case 2: lua_pushinteger(L, (lua_Integer)oi.age); break;
   case 3: lua_pushinteger(L, (lua_Integer)oi.size); break;
@@ -205,8 +213,26 @@ static int push_property(lua_State *L, lhandle *hd, const char *k) {
 
 /* ------------------------------------------------------------ metamethods */
 
+/* The fields a handle of a closed heap still answers (docs/lua-api.md):
+ * alive (false), id, name (nil: the heap's names are gone).  1 if pushed. */
+static int closed_heap_field(lua_State *L, lhandle *hd) {
+  const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+  if (!k) return 0;
+  if (strcmp(k, "alive") == 0)
+    lua_pushboolean(L, 0);
+  else if (strcmp(k, "id") == 0)
+    lua_pushinteger(L, (lua_Integer)hd->id);
+  else if (strcmp(k, "name") == 0)
+    lua_pushnil(L);
+  else
+    return 0;
+  return 1;
+}
+
 /* h[i] -> handle | integer | nil ;  h.field -> property */
 static int h_index(lua_State *L) {
+  lhandle *closed = lgc_test_handle(L, 1);
+  if (closed && !closed->lh->heap && closed_heap_field(L, closed)) return 1;
   lhandle *hd = self_handle(L);
   int isnum = 0;
   lua_Integer i = lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isnum) : 0;
@@ -221,7 +247,7 @@ static int h_index(lua_State *L) {
     }
     switch (v.kind) {
     case GC_SLOT_SMI: lua_pushinteger(L, v.smi); break;
-    case GC_SLOT_REF: lgc_push_handle_for(L, hd->lh, hd, (uint32_t)(i - 1), v.ref_id); break;
+    case GC_SLOT_REF: lgc_push_handle_for(L, 1, hd, (uint32_t)(i - 1), v.ref_id); break;
     default: lua_pushnil(L); break;
     }
     return 1;
@@ -308,7 +334,8 @@ static int h_tostring(lua_State *L) {
   lhandle *hd = lgc_test_handle(L, 1);
   if (!hd) return luaL_typeerror(L, 1, "gclab handle");
   if (!hd->lh->heap) {
-    lua_pushfstring(L, "gclab.handle #%I (heap closed)", (lua_Integer)hd->id);
+    lua_pushfstring(L, "gclab.handle #%I (heap %d closed)", (lua_Integer)hd->id,
+                    (int)hd->lh->serial);
     return 1;
   }
   gc_object_info oi;
@@ -319,7 +346,7 @@ static int h_tostring(lua_State *L) {
                     oi.name ? oi.name : "?", (int)oi.died_in_gc);
   } else {
     lua_pushfstring(L, "gclab.handle #%I %s (%s, %I bytes, @%I)", (lua_Integer)hd->id,
-                    oi.name ? oi.name : "?", lgc_handle_space_name(oi.space),
+                    oi.name ? oi.name : "?", gc_space_name(oi.space),
                     (lua_Integer)oi.size, (lua_Integer)oi.address);
   }
   return 1;

@@ -27,47 +27,62 @@ void lgc_on_engine_gc(gc_heap *heap, const gc_event *ev, void *ud) {
   ((lheap *)ud)->gc_pending = true;
 }
 
-/* Deliver events not yet seen by Lua.  `heapidx` is the heap userdata. */
-void lgc_deliver(lua_State *L, int heapidx, lheap *lh) {
+/* Deliver events not yet seen by Lua.  `heapidx` is the heap userdata.
+ * Returns LUA_OK, or a callback's error status with its error object on
+ * top of the stack (the caller cleans up, then raises it).  Called while a
+ * callback runs (an allocation inside on_gc), it delivers the GCs that
+ * allocation caused to the runner hook only: like V8's GCCallbacksScope,
+ * GC callbacks are not re-entered, so an on_gc that allocates never
+ * recurses, and the runner's event log stays complete and in order. */
+int lgc_deliver_status(lua_State *L, int heapidx, lheap *lh) {
   lgc_near_limit_flush(lh);
-  if (!lh->gc_pending || lh->in_callback || !lh->heap) return;
+  if (!lh->gc_pending || lh->in_hook || !lh->heap) return LUA_OK;
   lh->gc_pending = false;
+  bool nested = lh->in_callback;
   int top = lua_gettop(L);
   int has_hook = lua_getiuservalue(L, UP_DEFAULTS, DV_ON_EVENT) == LUA_TFUNCTION;
-  int has_ongc = lua_getiuservalue(L, heapidx, UV_ONGC) == LUA_TFUNCTION;
+  int has_ongc = lua_getiuservalue(L, heapidx, UV_ONGC) == LUA_TFUNCTION && !nested;
   if (!has_hook && !has_ongc) {
     lh->delivered = gc_event_count(lh->heap);
     lua_settop(L, top);
-    return;
+    return LUA_OK;
   }
   int hook = top + 1, ongc = top + 2;
+  int st = LUA_OK;
   lh->in_callback = true;
-  while (lh->heap && lh->delivered < gc_event_count(lh->heap)) {
+  while (st == LUA_OK && lh->heap && lh->delivered < gc_event_count(lh->heap)) {
     const gc_event *ev = gc_event_get(lh->heap, lh->delivered++);
     lh->gc_pending = false;
-    if (!ev) continue;
+    if (!ev) continue; /* already out of the event ring */
     lgc_push_event(L, ev);
     int evi = lua_gettop(L);
-    int st = LUA_OK;
     if (has_hook) {
       lua_pushvalue(L, hook);
       lua_pushvalue(L, heapidx);
       lua_pushvalue(L, evi);
+      lh->in_hook = true;
       st = lua_pcall(L, 2, 0, 0);
+      lh->in_hook = false;
     }
     if (st == LUA_OK && has_ongc) {
       lua_pushvalue(L, ongc);
       lua_pushvalue(L, evi);
       st = lua_pcall(L, 1, 0, 0);
     }
-    if (st != LUA_OK) {
-      lh->in_callback = false;
-      lua_error(L); /* the callback's error, as raised */
-    }
-    lua_settop(L, ongc);
+    if (st == LUA_OK) lua_settop(L, ongc);
   }
-  lh->in_callback = false;
+  lh->in_callback = nested;
+  if (st != LUA_OK) {
+    lua_replace(L, top + 1); /* the error object */
+    lua_settop(L, top + 1);
+    return st;
+  }
   lua_settop(L, top);
+  return LUA_OK;
+}
+
+void lgc_deliver(lua_State *L, int heapidx, lheap *lh) {
+  if (lgc_deliver_status(L, heapidx, lh) != LUA_OK) lua_error(L); /* as raised */
 }
 
 static void refuse_in_callback(lua_State *L, lheap *lh, const char *what) {
@@ -91,8 +106,9 @@ static int m_alloc(lua_State *L) {
   int isint;
   lua_Integer slots = lua_tointegerx(L, 2, &isint);
   if (!isint || lua_type(L, 2) != LUA_TNUMBER) slots = luaL_checkinteger(L, 2);
-  luaL_argcheck(L, slots >= 0 && slots <= (lua_Integer)UINT32_MAX, 2,
-                "slot count must be 0..4294967295");
+  if (slots < 0 || slots > (lua_Integer)GC_MAX_SLOTS)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "slot count must be 0..%I (gclab.MAX_SLOTS), "
+                                                  "got %I", (lua_Integer)GC_MAX_SLOTS, slots));
   lua_Integer bytes = 0;
   const char *name = NULL;
   if (lua_gettop(L) > 2) {
@@ -101,7 +117,9 @@ static int m_alloc(lua_State *L) {
     name = luaL_optstring(L, 4, NULL);
   }
 
-  lhandle *hd = lgc_new_handle(L, lh);
+  lua_getiuservalue(L, 1, UV_STATE);
+  lhandle *hd = lgc_new_handle(L, lh, lua_gettop(L));
+  lua_remove(L, -2);
   gc_status st = gc_alloc(lh->heap, (uint32_t)slots, (uint64_t)bytes, name, &hd->h);
   if (st != GC_OK) {
     hd->h = GC_NO_HANDLE;
@@ -124,8 +142,13 @@ static int m_alloc(lua_State *L) {
     lua_pop(L, 1);
   }
   if (lh->gc_pending) {
+    /* Callbacks may allocate, and so collect: the new object stays rooted
+     * until they are done, whatever they do. */
     int ud = lua_gettop(L);
-    lgc_deliver(L, 1, lh);
+    bool rooted = gc_root(lh->heap, hd->h) == GC_OK;
+    int st2 = lgc_deliver_status(L, 1, lh);
+    if (rooted && lh->heap) gc_unroot(lh->heap, hd->h);
+    if (st2 != LUA_OK) return lua_error(L);
     lua_settop(L, ud);
   }
   return 1;
@@ -171,20 +194,9 @@ static int m_unroot(lua_State *L) {
   return 0;
 }
 
-/* The scope closer: one userdata per heap, marked to-be-closed by each
- * heap:scope call; closing it closes the innermost open scope.  Scopes are
- * strictly nested (a scope body cannot yield: it runs under a C call), so
- * "innermost" is always the scope whose body just ended. */
-void lgc_push_closer(lua_State *L, lheap *lh) {
-  lheap **box = (lheap **)lua_newuserdatauv(L, sizeof *box, 0);
-  *box = lh;
-  luaL_setmetatable(L, "gclab.scope");
-}
-
-static int closer_close(lua_State *L) {
-  lheap **box = (lheap **)luaL_checkudata(L, 1, "gclab.scope");
-  lheap *lh = *box;
-  if (!lh || lh->nscopes == 0) return 0;
+/* Close the innermost open scope of lh. */
+static void scope_close_top(lua_State *L, lheap *lh) {
+  if (lh->nscopes == 0) return;
   gc_scope s = lh->scopes[--lh->nscopes];
   lua_Integer keep = lh->scope_keep[lh->nscopes];
   if (lh->heap) {
@@ -197,6 +209,23 @@ static int closer_close(lua_State *L) {
     lua_pop(L, 1);
   }
   lh->keep_n = keep;
+}
+
+/* The scope closer: one userdata per heap, marked to-be-closed by each
+ * heap:scope call on the main thread; closing it closes the innermost open
+ * scope (see "Ownership and lifetimes" in lua_internal.h). */
+void lgc_push_closer(lua_State *L, lheap *lh, int state) {
+  state = lua_absindex(L, state);
+  lheap **box = (lheap **)lua_newuserdatauv(L, sizeof *box, 1);
+  *box = lh;
+  luaL_setmetatable(L, "gclab.scope");
+  lua_pushvalue(L, state);
+  lua_setiuservalue(L, -2, UV_OWNER);
+}
+
+static int closer_close(lua_State *L) {
+  lheap **box = (lheap **)luaL_checkudata(L, 1, "gclab.scope");
+  if (*box) scope_close_top(L, *box);
   return 0;
 }
 
@@ -204,6 +233,12 @@ const luaL_Reg lgc_scope_meta[] = {
     {"__close", closer_close},
     {NULL, NULL},
 };
+
+/* The error a yield inside a scope body raises, renamed for the user. */
+static bool is_yield_error(lua_State *L) {
+  const char *m = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+  return m && strstr(m, "attempt to yield across a C-call boundary") != NULL;
+}
 
 static int m_scope(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
@@ -219,20 +254,38 @@ static int m_scope(lua_State *L) {
     lh->scope_keep = k;
     lh->scopes_cap = cap;
   }
+  bool main_thread = lua_pushthread(L) == 1;
+  lua_pop(L, 1);
   lua_getiuservalue(L, 1, UV_CLOSER);
   int tok = lua_gettop(L);
   gc_scope s;
   gc_status st = gc_scope_open(lh->heap, &s);
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:scope");
+  size_t mine = lh->nscopes;
   lh->scope_keep[lh->nscopes] = lh->keep_n;
   lh->scopes[lh->nscopes++] = s;
-  lua_toclose(L, tok);
+  if (main_thread) lua_toclose(L, tok);
 
   /* fn(heap, ...) */
   lua_pushvalue(L, 2);
   lua_pushvalue(L, 1);
   for (int i = 0; i < nargs; i++) lua_pushvalue(L, 3 + i);
-  lua_call(L, nargs + 1, LUA_MULTRET);
+  if (main_thread) {
+    lua_call(L, nargs + 1, LUA_MULTRET);
+    return lua_gettop(L) - tok;
+  }
+  /* In a coroutine: a coroutine that dies by an error does not close its
+   * to-be-closed variables, so close the scope here before the error goes
+   * on. */
+  int cst = lua_pcall(L, nargs + 1, LUA_MULTRET, 0);
+  while (lh->nscopes > mine) scope_close_top(L, lh);
+  if (cst != LUA_OK) {
+    if (is_yield_error(L))
+      return luaL_error(L, "heap:scope: the scope body yielded (coroutine.yield inside "
+                           "heap:scope(fn) is not allowed: scopes close in the order they "
+                           "open)");
+    return lua_error(L);
+  }
   return lua_gettop(L) - tok;
 }
 
@@ -355,11 +408,18 @@ static int m_stats(lua_State *L) {
   return 1;
 }
 
+/* The first GC number still in the heap's event ring (config event_ring). */
+static size_t first_kept(lheap *lh) {
+  size_t n = gc_event_count(lh->heap), ring = gc_heap_config(lh->heap)->event_ring;
+  return n > ring ? n - ring + 1 : 1;
+}
+
 static int m_events(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   size_t n = gc_event_count(lh->heap);
   lua_Integer from = luaL_optinteger(L, 2, 1);
   luaL_argcheck(L, from >= 1, 2, "first event number must be >= 1");
+  if ((size_t)from < first_kept(lh)) from = (lua_Integer)first_kept(lh);
   lua_createtable(L, (int)(n >= (size_t)from ? n - (size_t)from + 1 : 0), 0);
   lua_Integer k = 0;
   for (size_t i = (size_t)from - 1; i < n; i++) {
@@ -463,6 +523,10 @@ static int m_trace(lua_State *L) {
   if (seq < 1 || (size_t)seq > n)
     return luaL_argerror(L, 2, lua_pushfstring(L, "no GC #%I (%d so far)", seq, (int)n));
   const gc_event *ev = gc_event_get(lh->heap, (size_t)seq - 1);
+  if (!ev)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "GC #%I is no longer kept (the heap keeps the "
+                                                  "last %d: config event_ring)",
+                                               seq, (int)gc_heap_config(lh->heap)->event_ring));
   char buf[1024];
   int len = nvp ? gc_format_trace_nvp(lh->heap, ev, buf, sizeof buf)
                 : gc_format_trace(lh->heap, ev, false, buf, sizeof buf);
@@ -563,22 +627,25 @@ int lgc_heap_property(lua_State *L) {
   if (!marking && !config)
     return luaL_error(L, "heap has no method or field '%s'", k);
   if (!lh->heap) return luaL_error(L, "heap %d is closed", (int)lh->serial);
-  if (marking)
+  if (marking) {
     lua_pushstring(L, gc_marking_state_name(gc_marking(lh->heap)));
-  else
-    lgc_push_config(L, gc_heap_config(lh->heap));
+    return 1;
+  }
+  /* The configuration now in force: heap:set_old_max (or a near-heap-limit
+   * raise) changed the old-generation maximum since creation, so that
+   * gclab.heap(heap.config) is an equal configuration. */
+  gc_config now = *gc_heap_config(lh->heap);
+  gc_heap_stats st;
+  gc_stats(lh->heap, &st);
+  now.old_space.max_size = st.old_max;
+  lgc_push_config(L, &now);
   return 1;
 }
 
 /* Free the engine heap of the heap userdata at `idx` (idempotent). */
 static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
   if (!lh->heap) return;
-  gc_heap *h = lh->heap;
-  lh->heap = NULL;
-  gc_on_gc(h, NULL, NULL);
-  gc_heap_free(h);
-  lgc_lheap_release_all(lh);
-  lh->nscopes = 0;
+  lgc_lheap_free_engine(lh);
   luaL_unref(L, LUA_REGISTRYINDEX, lh->keep_ref);
   lh->keep_ref = LUA_NOREF;
   lh->keep_n = 0;

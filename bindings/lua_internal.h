@@ -1,16 +1,27 @@
 /*
  * lua_internal.h -- shared between the files of the Lua module.
  *
- * Ownership and lifetimes
- *  - A heap userdata holds a pointer to an `lheap` (malloc'd).  lheaps are
- *    owned by the module's defaults block and freed only when the Lua state
- *    closes, so a handle userdata may outlive its heap userdata safely.
- *    Closing a heap (heap:close(), <close> or the heap userdata's __gc)
- *    frees the engine heap and sets lh->heap to NULL; handles then report
- *    "heap is closed".
- *  - Handle userdata (`lhandle`) have no finalizer: a finalizer per object
- *    made Lua's collector several times slower.  Instead every engine handle
- *    the binding makes is listed in lh->issued, and the identity cache (a
+ * Ownership and lifetimes (the rules a change to this binding must keep)
+ *  - Per-heap state (`lheap`) lives in its own full userdata, the heap's
+ *    "state", whose memory Lua manages.  The heap userdata (uservalue
+ *    UV_STATE), every handle userdata (its uservalue 1) and the scope closer
+ *    (its uservalue 1) reference it, so an lheap outlives everything that
+ *    points to it, and Lua frees it only when none of them is reachable.
+ *    At lua_close Lua runs every pending finalizer before freeing any
+ *    memory, so a finalizer that touches a heap or a handle -- in any order
+ *    relative to the module's own finalizers -- reads valid memory and sees
+ *    either a usable heap or "heap N is closed".
+ *  - The engine heap and the lheap's malloc'd arrays (issued handles,
+ *    scopes) are freed when the heap is closed: heap:close(), <close>, the
+ *    heap userdata's __gc, or -- for a heap whose __gc Lua could not
+ *    register (made while the state closes) -- the defaults block's __gc,
+ *    which frees every engine heap still open (ldefaults.open lists them).
+ *    After that lh->heap is NULL and everything refuses with "heap N is
+ *    closed", except the documented always-available fields.  A heap cannot
+ *    be made once the defaults block is finalized (d->closing).
+ *  - Handle userdata have no finalizer: a finalizer per object made Lua's
+ *    collector several times slower.  Instead every engine handle the
+ *    binding makes is listed in lh->issued, and the identity cache (a
  *    weak-valued table id -> userdata, registry ref cache_ref) tells which
  *    userdata still live: lgc_issued_sweep releases the engine handles whose
  *    userdata the Lua collector has cleared, when the list has doubled
@@ -18,13 +29,22 @@
  *  - Identity: one userdata per object id while it lives (the cache).
  *  - Rooted handles are kept strongly (heap uservalue UV_ROOTED, userdata ->
  *    root count) so their engine handle, which holds the root, stays.
- *  - heap:scope marks the heap's one "closer" userdata to-be-closed, so the
- *    innermost engine scope closes when the body returns or raises, with no
- *    allocation per scope (the engine roots scoped objects itself, whether
- *    or not their handles are released meanwhile).
+ *  - Scopes belong to the C frame of the heap:scope call that opened them:
+ *    on the main thread the heap's one "closer" userdata is marked
+ *    to-be-closed (no allocation per scope; Lua closes it when the body
+ *    returns or raises, also through a pcall further up); inside a
+ *    coroutine the body runs under lua_pcall and the scope is closed before
+ *    the error goes on, because Lua does not close a dead coroutine's
+ *    pending to-be-closed variables.  A scope body cannot yield (it runs
+ *    under a C call), so scopes stay strictly nested across coroutines and
+ *    "innermost" is always the scope whose body just ended.
  *  - Lua code never runs inside an engine call.  The engine's on_gc callback
  *    only sets lh->gc_pending; events are delivered to Lua (runner hook,
  *    then the user's on_gc) after the engine call returned (lgc_deliver).
+ *    GCs caused while a callback runs reach the runner hook but not on_gc
+ *    (V8's GCCallbacksScope), so an on_gc that allocates cannot recurse.
+ *  - An object heap:alloc returns is rooted while events are delivered, so
+ *    a callback that allocates cannot collect it before the caller has it.
  *
  * Every C function of the module has three upvalues: the handle metatable,
  * the heap prototype (methods and metamethods, copied into each heap's own
@@ -57,7 +77,10 @@
 #define UV_ONGC 2   /* the user's on_gc function or nil */
 #define UV_CONFIG 3 /* the config table given to gclab.heap (for messages) */
 #define UV_CLOSER 4 /* the scope closer (to-be-closed value of heap:scope) */
-#define HEAP_NUV 4
+#define UV_STATE 5  /* the lheap userdata (see "Ownership and lifetimes") */
+#define HEAP_NUV 5
+/* Handle and closer userdata: uservalue 1 is their heap's lheap userdata. */
+#define UV_OWNER 1
 
 /* Defaults userdata uservalues (set by gclab.defaults). */
 #define DV_SET 1      /* list of "key=value" applied after every heap's own config */
@@ -70,15 +93,18 @@ typedef struct lissued {
   uint64_t id;
 } lissued;
 
+struct ldefaults;
+
 typedef struct lheap {
   gc_heap *heap;      /* NULL once closed */
-  struct lheap *next; /* all lheaps of the Lua state (ldefaults.heaps) */
+  struct lheap *next, **pprev; /* in ldefaults.open while heap != NULL */
   lissued *issued;    /* engine handles made and not yet released */
   size_t nissued, issued_cap, sweep_at;
   int cache_ref;      /* registry ref of the weak id -> handle table */
   uint32_t serial;    /* 1-based heap number within this Lua state */
   bool gc_pending;    /* the engine ran a GC not yet delivered to Lua */
   bool in_callback;   /* running on_gc or the runner hook */
+  bool in_hook;       /* running the runner hook */
   size_t delivered;   /* events already delivered */
   gc_scope *scopes;   /* open engine scopes, innermost last (malloc'd) */
   lua_Integer *scope_keep; /* keep_n when each scope opened */
@@ -109,14 +135,17 @@ typedef struct ldefaults {
   bool verify;      /* gc_set_verify_each_gc on new heaps */
   uint32_t stress;  /* gc_set_stress on new heaps */
   uint32_t serial;  /* heaps created so far */
-  lheap *heaps;     /* every lheap of this state, freed by the block's __gc */
+  lheap *open;      /* every lheap whose engine heap is still open */
+  bool closing;     /* the block was finalized: the Lua state is closing */
 } ldefaults;
 
 /* lua_module.c */
 lheap *lgc_check_heap(lua_State *L, int idx);        /* open heap or error */
 lheap *lgc_check_heap_any(lua_State *L, int idx);    /* open or closed */
-void lgc_lheap_release_all(lheap *lh); /* forget lh->issued (the heap is gone) */
-void lgc_push_closer(lua_State *L, lheap *lh); /* a new scope closer for lh */
+/* Free lh's engine heap and malloc'd arrays and unlink it from the open
+ * list (idempotent; no Lua calls). */
+void lgc_lheap_free_engine(lheap *lh);
+void lgc_push_closer(lua_State *L, lheap *lh, int state); /* a new scope closer for lh */
 int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what);
 
 /* lua_heapmap.c, lua_xml.c: pictures (heap:map, heap:layout, gclab.on_map,
@@ -130,11 +159,14 @@ int lgc_csv_row(lua_State *L);
 
 /* lua_handle.c */
 extern const luaL_Reg lgc_handle_meta[];
-lhandle *lgc_new_handle(lua_State *L, lheap *lh); /* pushes an empty handle userdata */
+/* Pushes an empty handle userdata of lh; `state` is the stack index of
+ * lh's state userdata (the handle's owner). */
+lhandle *lgc_new_handle(lua_State *L, lheap *lh, int state);
 /* hd (on top of the stack) got engine handle hd->h for object hd->id:
  * list it and enter it in the identity cache (may sweep). */
 void lgc_issue(lua_State *L, lheap *lh, lhandle *hd);
-void lgc_push_handle_for(lua_State *L, lheap *lh, lhandle *from, uint32_t slot, uint64_t id);
+/* `from` is the handle userdata at stack index `fromidx`. */
+void lgc_push_handle_for(lua_State *L, int fromidx, lhandle *from, uint32_t slot, uint64_t id);
 lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh);
 lhandle *lgc_test_handle(lua_State *L, int idx);
 int lgc_dead_error(lua_State *L, lhandle *hd, const char *what);
@@ -145,7 +177,8 @@ int lgc_heap_property(lua_State *L); /* upvalue 4: the heap */
 int lgc_heap_gc(lua_State *L);
 int lgc_heap_close(lua_State *L);
 int lgc_heap_tostring(lua_State *L);
-void lgc_deliver(lua_State *L, int heapidx, lheap *lh);
+void lgc_deliver(lua_State *L, int heapidx, lheap *lh); /* raises a callback's error */
+int lgc_deliver_status(lua_State *L, int heapidx, lheap *lh); /* leaves it on top */
 void lgc_on_engine_gc(gc_heap *heap, const gc_event *ev, void *ud);
 
 /* lua_snapshot.c */
@@ -175,6 +208,5 @@ void lgc_push_stats(lua_State *L, const gc_heap_stats *st);
 void lgc_push_page(lua_State *L, const gc_page_info *pg);
 void lgc_push_object_info(lua_State *L, const gc_object_info *oi);
 int lgc_space_arg(lua_State *L, int idx, gc_space *out); /* accepts nil -> GC_SPACE_COUNT */
-const char *lgc_handle_space_name(gc_space s);          /* new_large reported as "large" */
 
 #endif /* GCLAB_LUA_INTERNAL_H */

@@ -37,32 +37,59 @@ lheap *lgc_check_heap(lua_State *L, int idx) {
   return lh;
 }
 
-void lgc_lheap_release_all(lheap *lh) {
+void lgc_lheap_free_engine(lheap *lh) {
+  if (lh->heap) {
+    gc_heap *h = lh->heap;
+    lh->heap = NULL;
+    gc_on_gc(h, NULL, NULL);
+    gc_heap_free(h);
+  }
+  if (lh->pprev) {
+    *lh->pprev = lh->next;
+    if (lh->next) lh->next->pprev = lh->pprev;
+    lh->next = NULL;
+    lh->pprev = NULL;
+  }
   free(lh->issued);
   lh->issued = NULL;
   lh->nissued = lh->issued_cap = 0;
+  free(lh->scopes);
+  free(lh->scope_keep);
+  lh->scopes = NULL;
+  lh->scope_keep = NULL;
+  lh->nscopes = lh->scopes_cap = 0;
 }
 
-/* __gc of the defaults block: the Lua state is closing (the block was made
- * before any heap, so its finalizer runs after theirs). */
+/* __gc of the defaults block: the Lua state is closing.  Heaps whose own
+ * __gc already ran are off the open list; the others (a heap made while
+ * the state closes gets no finalizer) are freed here.  Their lheap memory
+ * stays valid until Lua frees it after the last finalizer. */
 static int defaults_gc(lua_State *L) {
   ldefaults *d = (ldefaults *)lua_touserdata(L, 1);
-  while (d && d->heaps) {
-    lheap *lh = d->heaps;
-    d->heaps = lh->next;
-    if (lh->heap) gc_heap_free(lh->heap);
-    free(lh->issued);
-    free(lh->scopes);
-    free(lh->scope_keep);
-    free(lh);
-  }
+  if (!d) return 0;
+  d->closing = true;
+  while (d->open) lgc_lheap_free_engine(d->open);
   return 0;
+}
+
+/* `msg` without a leading "NAME: " or "gc_NAME: " where `what` is
+ * "heap:NAME" or "NAME": the engine names its function, the binding its
+ * method; one of them is enough. */
+static const char *strip_engine_prefix(const char *msg, const char *what) {
+  const char *colon = strrchr(what, ':');
+  const char *name = colon ? colon + 1 : what;
+  size_t n = strlen(name);
+  const char *m = strncmp(msg, "gc_", 3) == 0 ? msg + 3 : msg;
+  if (n && strncmp(m, name, n) == 0 && m[n] == ':' && m[n + 1] == ' ') return m + n + 2;
+  return msg;
 }
 
 int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what) {
   const char *msg = (lh && lh->heap) ? gc_heap_error(lh->heap) : "";
   if (!msg || !*msg) msg = gc_status_name(st);
-  if (st == GC_ECORRUPT) return luaL_error(L, "%s: heap verification failed: %s", what, msg);
+  msg = strip_engine_prefix(msg, what);
+  if (st == GC_ECORRUPT && strncmp(msg, "verify: ", 8) == 0)
+    return luaL_error(L, "%s: heap verification failed: %s", what, msg + 8);
   return luaL_error(L, "%s: %s", what, msg);
 }
 
@@ -96,6 +123,7 @@ static void push_heap_metatable(lua_State *L, int hidx) {
 
 static int l_heap_new(lua_State *L) {
   ldefaults *d = (ldefaults *)lua_touserdata(L, UP_DEFAULTS);
+  if (d->closing) return luaL_error(L, "gclab.heap: the Lua state is closing");
   gc_config cfg;
   lgc_build_config(L, 1, &cfg, "gclab.heap");
 
@@ -106,11 +134,13 @@ static int l_heap_new(lua_State *L) {
   push_heap_metatable(L, hidx);
   lua_setmetatable(L, hidx);
 
-  lheap *lh = (lheap *)calloc(1, sizeof *lh);
-  if (!lh) return luaL_error(L, "gclab.heap: out of process memory");
-  lh->next = d->heaps;
-  d->heaps = lh;
+  lheap *lh = (lheap *)lua_newuserdatauv(L, sizeof *lh, 0);
+  memset(lh, 0, sizeof *lh);
+  int sidx = lua_gettop(L);
+  lua_pushvalue(L, sidx);
+  lua_setiuservalue(L, hidx, UV_STATE);
   lh->cache_ref = LUA_NOREF;
+  lh->keep_ref = LUA_NOREF;
   lh->sweep_at = 4096;
   lh->serial = ++d->serial;
   box->lh = lh;
@@ -125,7 +155,7 @@ static int l_heap_new(lua_State *L) {
 
   lua_newtable(L);
   lua_setiuservalue(L, hidx, UV_ROOTED);
-  lgc_push_closer(L, lh);
+  lgc_push_closer(L, lh, sidx);
   lua_setiuservalue(L, hidx, UV_CLOSER);
   lua_newtable(L);
   lh->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
@@ -137,9 +167,16 @@ static int l_heap_new(lua_State *L) {
   char err[512] = "";
   gc_status st = gc_heap_new(&cfg, &lh->heap, err, sizeof err);
   if (st != GC_OK || !lh->heap) {
-    lh->heap = NULL;
+    lh->heap = NULL; /* a closed heap from the start: its registry entries go now */
+    luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);
+    luaL_unref(L, LUA_REGISTRYINDEX, lh->keep_ref);
+    lh->cache_ref = lh->keep_ref = LUA_NOREF;
     return luaL_error(L, "gclab.heap: %s", *err ? err : gc_status_name(st));
   }
+  lh->next = d->open;
+  if (d->open) d->open->pprev = &lh->next;
+  lh->pprev = &d->open;
+  d->open = lh;
   gc_on_gc(lh->heap, lgc_on_engine_gc, lh);
   lgc_near_limit_install(lh);
   if (d->verify) gc_set_verify_each_gc(lh->heap, true);
@@ -165,7 +202,9 @@ static int l_config(lua_State *L) {
 
 static int l_default_size(lua_State *L) {
   lua_Integer n = luaL_checkinteger(L, 1);
-  luaL_argcheck(L, n >= 0 && n <= (lua_Integer)UINT32_MAX, 1, "slot count out of range");
+  if (n < 0 || n > (lua_Integer)GC_MAX_SLOTS)
+    return luaL_argerror(L, 1, lua_pushfstring(L, "slot count must be 0..%I (gclab.MAX_SLOTS), "
+                                                  "got %I", (lua_Integer)GC_MAX_SLOTS, n));
   lua_pushinteger(L, (lua_Integer)gc_default_size((uint32_t)n));
   return 1;
 }
@@ -265,5 +304,7 @@ int luaopen_gclab(lua_State *L) {
   lua_setfield(L, mod, "SMI_MIN");
   lua_pushinteger(L, GC_SMI_MAX);
   lua_setfield(L, mod, "SMI_MAX");
+  lua_pushinteger(L, (lua_Integer)GC_MAX_SLOTS);
+  lua_setfield(L, mod, "MAX_SLOTS");
   return 1;
 }

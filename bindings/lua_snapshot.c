@@ -107,7 +107,7 @@ static void push_node(lua_State *L, const gc_snapshot *s, uint32_t v) {
   set_int(L, "edge_count", n->edge_count);
   set_int(L, "index", (lua_Integer)v); /* 0-based, as in the file */
   if (n->space != GC_SNAP_NO_SPACE && n->space < GC_SPACE_COUNT) {
-    set_str(L, "space", lgc_handle_space_name((gc_space)n->space));
+    set_str(L, "space", gc_space_name((gc_space)n->space));
     set_int(L, "age", n->age);
     set_int(L, "object_id", (lua_Integer)gc_snap_object_of_id(n->id));
   }
@@ -361,7 +361,9 @@ int lgc_heap_handle(lua_State *L) {
   gc_status st = gc_object_handle(lh->heap, (uint64_t)id, &h);
   if (st == GC_EDEAD || st == GC_EINVAL) return lua_pushnil(L), 1;
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:handle");
-  lhandle *nh = lgc_new_handle(L, lh);
+  lua_getiuservalue(L, 1, UV_STATE);
+  lhandle *nh = lgc_new_handle(L, lh, lua_gettop(L));
+  lua_remove(L, -2);
   nh->h = h;
   nh->id = (uint64_t)id;
   lgc_issue(L, lh, nh);

@@ -10,15 +10,9 @@
 
 #include "lua_internal.h"
 
+/* One vocabulary for spaces everywhere in the Lua face -- h.space, the
+ * space arguments, stats, pages, events: the engine's names. */
 static const char *const space_keys[GC_SPACE_COUNT] = {"new", "old", "large", "new_large"};
-
-const char *lgc_handle_space_name(gc_space s) {
-  switch (s) {
-  case GC_SPACE_NEW: return "new";
-  case GC_SPACE_OLD: return "old";
-  default: return "large"; /* old and young large-object spaces */
-  }
-}
 
 int lgc_space_arg(lua_State *L, int idx, gc_space *out) {
   if (lua_isnoneornil(L, idx)) {
@@ -163,7 +157,7 @@ void lgc_push_object_info(lua_State *L, const gc_object_info *oi) {
   set_int(L, "id", oi->id);
   set_str(L, "name", oi->name);
   if (oi->alive) {
-    set_str(L, "space", lgc_handle_space_name(oi->space));
+    set_str(L, "space", gc_space_name(oi->space));
     set_bool(L, "young", oi->space == GC_SPACE_NEW || oi->space == GC_SPACE_NEW_LARGE);
     set_int(L, "age", oi->age);
     set_int(L, "size", oi->size);

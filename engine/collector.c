@@ -41,18 +41,12 @@ static double wall_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static gc_status push_event(gc_heap *h, const gc_event *ev) {
-  gc_event *v = array_make_room(h->events, &h->cap_events, h->nevents, sizeof *v, 64);
-  if (!v) return GC_ENOMEM;
-  h->events = v;
-  h->events[h->nevents++] = *ev;
-  return GC_OK;
-}
-
 /* Run one collection and record it.  Returns GC_ECORRUPT if verification
  * after the GC is on and fails. */
 gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *collector_reason,
                        gc_compaction strategy, bool reduce_memory) {
+  gc_status intact = heap_check_intact(h);
+  if (intact != GC_OK) return intact;
   gc_event ev;
   memset(&ev, 0, sizeof ev);
   h->current_event = &ev;
@@ -110,21 +104,23 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.old_limit = h->old_limit;
   h->allocated_at_gc = h->allocated_total;
   h->vclock_last_gc_end = heap_vclock(h);
-  gc_status st = push_event(h, &ev);
+  gc_status st = tracer_record(h, &ev);
   h->current_event = NULL;
   h->in_gc = false;
   heap_update_fast_alloc(h);
   if (st != GC_OK) return heap_fail(h, st, "out of process memory for the event log");
 
-  if (h->verify_each_gc) {
+  /* With the marking barrier off (test-only) the heap verifies itself
+   * after every GC, so that the damage is known before the next GC. */
+  if (h->verify_each_gc || !h->marking_barrier_on) {
     gc_status v = heap_verify(h, h->marking != GC_MARKING_IDLE);
-    if (v != GC_OK) return v;
+    if (v != GC_OK && h->verify_each_gc) return v;
   }
   if (kind == GC_KIND_SCAVENGE) incremental_maybe_start(h);
   if (h->on_gc) {
     h->in_gc = true; /* the callback may look, not collect */
     heap_update_fast_alloc(h);
-    h->on_gc(h, &h->events[h->nevents - 1], h->on_gc_ud);
+    h->on_gc(h, gc_event_get(h, h->nevents - 1), h->on_gc_ud);
     h->in_gc = false;
     heap_update_fast_alloc(h);
   }

@@ -62,6 +62,7 @@ void gc_config_default(gc_config *c) {
   c->cost.copy_ns_per_kb = 1000;
   c->cost.sweep_ns_per_kb = 100;
 
+  c->event_ring = 4096; /* about 1.7 MiB of events and totals */
   c->seed = 1;
 }
 
@@ -188,5 +189,8 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   for (size_t i = 0; i < sizeof costs / sizeof costs[0]; i++)
     if (costs[i] > 1000000)
       return fail(err, len, "%s: expected 0..1000000, got %u", cost_keys[i], (unsigned)costs[i]);
+  if (c->event_ring < 16 || c->event_ring > (1u << 24))
+    return fail(err, len, "event_ring: expected 16..16777216 events, got %u",
+                (unsigned)c->event_ring);
   return GC_OK;
 }

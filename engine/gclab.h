@@ -124,6 +124,10 @@ typedef struct gc_config {
     uint32_t sweep_ns_per_kb;  /* per KiB swept */
   } cost;
 
+  /* GC events a heap keeps, the most recent (a ring, tracer.c); counts and
+   * the averages of the trace lines stay exact over every GC. */
+  uint32_t event_ring;
+
   /* Node's --heapsnapshot-near-heap-limit: write up to this many
    * .heapsnapshot files when the old generation nears its limit (0 = off).
    * The engine only carries the number; the bindings write the files. */
@@ -368,6 +372,7 @@ typedef struct gc_obj {
 
 #define GC_OBJ_HEADER_SIZE 24u
 #define GC_OBJ_MAX_SIZE (1ull << 31) /* a size must fit w0's low word */
+#define GC_MAX_SLOTS ((GC_OBJ_MAX_SIZE - GC_OBJ_HEADER_SIZE) / 8) /* slots of one object */
 #define GC_W0_FORWARDED 1u
 #define GC_W0_FILLER 2u
 #define GC_W0_SIZE_MASK 0xfffffff8u

@@ -98,6 +98,7 @@ void gc_heap_free(gc_heap *h) {
   handles_free_all(h);
   names_free(h);
   free(h->events);
+  free(h->totals);
   addr_vec_free(&h->worklist);
   addr_vec_free(&h->promoted_to_scan);
   addr_vec_free(&h->left_new_space);

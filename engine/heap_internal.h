@@ -59,7 +59,7 @@ typedef gc_tagged tagged;
 #define W0_FORWARDED GC_W0_FORWARDED
 #define W0_FILLER GC_W0_FILLER
 #define MAX_OBJECT_SIZE GC_OBJ_MAX_SIZE
-#define MAX_SLOTS ((MAX_OBJECT_SIZE - HEADER_SIZE) / 8)
+#define MAX_SLOTS GC_MAX_SLOTS
 
 /* The object (or filler) at address `a`. */
 static inline obj *obj_at(addr_t a) { return (obj *)a; }
@@ -263,8 +263,11 @@ struct gc_heap {
   uint64_t old_limit;
   bool in_gc;
   uint32_t gc_count;
+  /* The event ring (tracer.c): event i (0-based) is in slot i % ring while
+   * i >= nevents - min(nevents, ring); totals[slot] are its running sums. */
   gc_event *events;
-  size_t nevents, cap_events;
+  struct ev_totals *totals;
+  size_t nevents, cap_events; /* nevents: every GC so far */
   gc_event_fn on_gc;
   void *on_gc_ud;
   gc_near_limit_fn near_limit;
@@ -272,6 +275,10 @@ struct gc_heap {
   bool verify_each_gc;
   uint32_t stress_every, stress_count;
   bool marking_barrier_on;
+  /* The verifier found the object graph broken (verify.c): collections are
+   * refused from then on, with the finding, instead of walking it. */
+  bool broken;
+  char broken_why[512];
   /* The largest object gc_alloc_into's fast path may bump-allocate, or 0
    * while a GC runs or something must run before every allocation (stress
    * scavenges, incremental marking): one compare in place of five.  Kept by
@@ -566,6 +573,9 @@ gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done);
 
 /* verify.c */
 gc_status heap_verify(gc_heap *h, bool during_marking);
+/* tracer.c: keep event `ev` (in the ring, with its running totals). */
+gc_status tracer_record(gc_heap *h, const gc_event *ev);
+gc_status heap_check_intact(gc_heap *h); /* GC_ECORRUPT once the heap is known broken */
 
 
 #endif

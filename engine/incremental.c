@@ -41,6 +41,8 @@ gc_status gc_incremental_start(gc_heap *h) {
   if (h->marking != GC_MARKING_IDLE)
     return heap_fail(h, GC_ESTATE, "incremental_start: marking is already %s",
                      gc_marking_state_name(h->marking));
+  gc_status intact = heap_check_intact(h);
+  if (intact != GC_OK) return intact;
   new_space_seal(h);
   start(h);
   if (h->verify_each_gc) return heap_verify(h, true);
@@ -48,6 +50,8 @@ gc_status gc_incremental_start(gc_heap *h) {
 }
 
 gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done) {
+  gc_status intact = heap_check_intact(h);
+  if (intact != GC_OK) return intact;
   uint64_t marked = marker_drain(h, budget);
   h->marking_steps++;
   h->marking_step_bytes += marked;

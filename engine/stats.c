@@ -1,6 +1,6 @@
 /*
  * stats.c -- looking at a heap without changing it: space samples,
- * gc_stats, gc_pages, gc_each_object and the event records.
+ * gc_stats, gc_pages, gc_each_object (the event records: tracer.c).
  *
  * Invariants: nothing here moves, frees or allocates an object, or changes
  * a policy counter; the only write is new_space_seal (To-space's current
@@ -20,8 +20,6 @@ void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]) {
   s[GC_SPACE_NEW_LARGE] = (gc_space_sample){h->nlo.size, h->nlo.objects, h->nlo.committed};
 }
 
-size_t gc_event_count(const gc_heap *h) { return h->nevents; }
-const gc_event *gc_event_get(const gc_heap *h, size_t i) { return i < h->nevents ? &h->events[i] : NULL; }
 void gc_on_gc(gc_heap *h, gc_event_fn fn, void *ud) {
   h->on_gc = fn;
   h->on_gc_ud = ud;

@@ -7,10 +7,83 @@
  * The nvp keys are V8's where one applies (docs/regression.md lists them),
  * with the bytes copied within new space under both names V8 has used:
  * semi_space_copied (older V8) and new_space_survived (Node 20's V8 11.3).
+ *
+ * It also keeps the records: a ring of the last cfg.event_ring events, so
+ * that a long run holds bounded memory.  Beside each event it keeps the
+ * running sums its lines need (pauses, survival, the previous GC), taken
+ * when the event was recorded, so the lines of every kept event are exact
+ * however many GCs came before.  Invariant: event i (0-based, i = seq - 1)
+ * is kept iff nevents - kept <= i < nevents, in slot i % event_ring.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "heap_internal.h"
+
+/* Running sums up to and including one event. */
+typedef struct ev_totals {
+  uint64_t pauses_us;    /* pause_us of every GC so far */
+  uint64_t prev_end_us;  /* the previous GC's start + pause (0 for the first) */
+  uint64_t prev_copied;  /* the previous GC's copied_bytes (0 for the first) */
+  double survival_sum;   /* survival percentages of every scavenge so far */
+  uint32_t scavenges;
+} ev_totals;
+
+static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0.0; }
+
+static uint64_t young_before(const gc_event *e) {
+  return e->before[GC_SPACE_NEW].size + e->before[GC_SPACE_NEW_LARGE].size;
+}
+
+size_t gc_event_count(const gc_heap *h) { return h->nevents; }
+
+static size_t kept(const gc_heap *h) {
+  size_t ring = h->cfg.event_ring;
+  return h->nevents < ring ? h->nevents : ring;
+}
+
+const gc_event *gc_event_get(const gc_heap *h, size_t i) {
+  if (i >= h->nevents || i < h->nevents - kept(h)) return NULL;
+  return &h->events[i % h->cfg.event_ring];
+}
+
+static const ev_totals *totals_of(const gc_heap *h, const gc_event *ev) {
+  size_t i = (size_t)ev->seq - 1;
+  if (i >= h->nevents || i < h->nevents - kept(h)) return NULL;
+  return &h->totals[i % h->cfg.event_ring];
+}
+
+gc_status tracer_record(gc_heap *h, const gc_event *ev) {
+  size_t ring = h->cfg.event_ring, slot = h->nevents % ring;
+  if (slot >= h->cap_events) { /* still filling the ring: grow it */
+    size_t cap = h->cap_events ? h->cap_events * 2 : 64;
+    if (cap > ring) cap = ring;
+    gc_event *v = realloc(h->events, cap * sizeof *v);
+    if (!v) return GC_ENOMEM;
+    h->events = v;
+    ev_totals *t = realloc(h->totals, cap * sizeof *t);
+    if (!t) return GC_ENOMEM;
+    h->totals = t;
+    h->cap_events = cap;
+  }
+  ev_totals next = {0, 0, 0, 0.0, 0};
+  if (h->nevents) {
+    size_t last = (h->nevents - 1) % ring;
+    const gc_event *p = &h->events[last];
+    next = h->totals[last];
+    next.prev_end_us = p->start_us + p->pause_us;
+    next.prev_copied = p->copied_bytes;
+  }
+  next.pauses_us += ev->pause_us;
+  if (ev->kind == GC_KIND_SCAVENGE) {
+    next.survival_sum += pct(ev->promoted_bytes + ev->copied_bytes, young_before(ev));
+    next.scavenges++;
+  }
+  h->events[slot] = *ev;
+  h->totals[slot] = next;
+  h->nevents++;
+  return GC_OK;
+}
 
 #define MB (1024.0 * 1024.0)
 
@@ -23,15 +96,11 @@ static uint64_t ev_total(const gc_space_sample *s, bool committed) {
 /* Mutator utilisation: overall up to this event, and over the interval
  * since the previous GC. */
 static void mutator_utilisation(const gc_heap *h, const gc_event *ev, double *avg, double *cur) {
-  uint64_t pauses = 0;
-  const gc_event *prev = NULL;
-  for (size_t i = 0; i < h->nevents && h->events[i].seq <= ev->seq; i++) {
-    pauses += h->events[i].pause_us;
-    if (h->events[i].seq < ev->seq) prev = &h->events[i];
-  }
+  const ev_totals *t = totals_of(h, ev);
+  uint64_t pauses = t ? t->pauses_us : ev->pause_us;
   uint64_t end = ev->start_us + ev->pause_us;
   *avg = end ? 1.0 - (double)pauses / (double)end : 1.0;
-  uint64_t since = prev ? prev->start_us + prev->pause_us : 0;
+  uint64_t since = t ? t->prev_end_us : 0;
   uint64_t span = end > since ? end - since : 0;
   *cur = span ? 1.0 - (double)ev->pause_us / (double)span : 1.0;
   if (*avg < 0) *avg = 0;
@@ -66,29 +135,16 @@ int gc_format_trace(const gc_heap *h, const gc_event *ev, bool wall_time, char *
                   gc_reason_name(ev->reason), ev->collector_reason);
 }
 
-static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0.0; }
-
 int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t len) {
   double avg, cur;
   mutator_utilisation(h, ev, &avg, &cur);
-  uint64_t young_before = ev->before[GC_SPACE_NEW].size + ev->before[GC_SPACE_NEW_LARGE].size;
   /* Survival averaged over every scavenge so far; promotion rate relative to
-   * what the previous scavenge copied (V8's definitions). */
-  double survival_sum = 0;
-  unsigned scavenges = 0;
-  uint64_t prev_copied = 0;
-  for (size_t i = 0; i < h->nevents && h->events[i].seq <= ev->seq; i++) {
-    const gc_event *e = &h->events[i];
-    uint64_t yb = e->before[GC_SPACE_NEW].size + e->before[GC_SPACE_NEW_LARGE].size;
-    if (e->kind == GC_KIND_SCAVENGE) {
-      survival_sum += pct(e->promoted_bytes + e->copied_bytes, yb);
-      scavenges++;
-    }
-    if (e->seq < ev->seq) prev_copied = e->copied_bytes;
-  }
-  uint64_t prev_end = 0;
-  for (size_t i = 0; i < h->nevents && h->events[i].seq < ev->seq; i++)
-    prev_end = h->events[i].start_us + h->events[i].pause_us;
+   * what the previous GC copied (V8's definitions); both from the totals
+   * recorded with the event. */
+  const ev_totals *t = totals_of(h, ev);
+  double survival_sum = t ? t->survival_sum : 0.0;
+  unsigned scavenges = t ? t->scavenges : 0;
+  uint64_t prev_copied = t ? t->prev_copied : 0, prev_end = t ? t->prev_end_us : 0;
   double mutator_ms = (double)(ev->start_us - (ev->start_us >= prev_end ? prev_end : ev->start_us)) / 1000.0;
   return snprintf(
       buf, len,
@@ -105,8 +161,8 @@ int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t 
       (unsigned long long)ev->allocated, (unsigned long long)ev->promoted_bytes,
       (unsigned long long)ev->copied_bytes, (unsigned long long)ev->copied_bytes,
       (unsigned long long)ev->died_in_new, (unsigned long long)ev->copied_objects,
-      (unsigned long long)ev->promoted_objects, pct(ev->promoted_bytes, young_before),
+      (unsigned long long)ev->promoted_objects, pct(ev->promoted_bytes, young_before(ev)),
       scavenges ? survival_sum / scavenges : 0.0, pct(ev->promoted_bytes, prev_copied),
-      pct(ev->copied_bytes, young_before), (unsigned long long)ev->marked_bytes,
+      pct(ev->copied_bytes, young_before(ev)), (unsigned long long)ev->marked_bytes,
       (unsigned long long)ev->moved_bytes, (unsigned long long)ev->pages_released);
 }

@@ -7,7 +7,7 @@ scenario("an object above the threshold goes to large-object space", TINY, funct
   local small = heap:alloc(0, threshold)
   local big = heap:alloc(0, threshold + 8)
   expect(small.space).to_be("new")
-  expect(big.space).to_be("large")
+  expect(big.space).to_be("new_large")
   expect(big.young, "young large object").to_be(true)
 end)
 

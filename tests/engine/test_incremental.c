@@ -134,6 +134,13 @@ static void test_no_barrier_loses_object(void **state) {
   assert_false(info_of(h, s.x).alive);
   assert_true(info_of(h, s.black).alive);
   assert_non_null(strstr(gc_heap_error(h), "not to a live object"));
+  /* The heap is known broken now: collections are refused, not run on
+   * dangling pointers (a Mark-Compact here crashed before). */
+  assert_int_equal(gc_mark_compact(h, GC_COMPACT_EVACUATE), GC_ECORRUPT);
+  assert_non_null(strstr(gc_heap_error(h), "the heap is broken, collections are refused"));
+  assert_non_null(strstr(gc_heap_error(h), "not to a live object"));
+  assert_int_equal(gc_scavenge(h), GC_ECORRUPT);
+  assert_int_equal(gc_incremental_start(h), GC_ECORRUPT);
   gc_heap_free(h);
 }
 
