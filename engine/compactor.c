@@ -25,6 +25,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "weak.h"
 
 /* ------------------------------------------------------------- evacuate */
 
@@ -215,6 +216,7 @@ void compact_slide(gc_heap *h) {
     hentry *e = &h->handles[i];
     if (e->state == H_LIVE) e->addr = resolve_slide(h, e->addr);
   }
+  weak_update_refs(h, resolve_slide);
   for (page *p = h->old.pages.head; p; p = p->next)
     for (addr_t a = p->start; a < p->top;) {
       uint64_t w0 = O(a)->w0;
@@ -284,6 +286,11 @@ static inline tagged follow(tagged v) {
   return v;
 }
 
+static addr_t resolve_forwarded(gc_heap *h, addr_t a) {
+  (void)h;
+  return (addr_t)follow((tagged)a);
+}
+
 static void update_object(gc_heap *h, addr_t a, void *ud) {
   (void)h;
   (void)ud;
@@ -325,6 +332,7 @@ void update_young_references(gc_heap *h) {
   for (page *p = h->lo.pages.head; p; p = p->next) update_object(h, p->start, NULL);
   for (size_t i = 0; i < h->promo.n; i++) update_object(h, h->promo.v[i], NULL);
   for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next) update_young_page(h, p);
+  weak_update_refs(h, resolve_forwarded);
 }
 
 /* After evacuation (forwarding headers in place): every live object,
@@ -347,4 +355,5 @@ void update_all_references(gc_heap *h) {
   for (page *p = h->lo.pages.head; p; p = p->next) update_object(h, p->start, NULL);
   for (page *p = h->nlo.pages.head; p; p = p->next) update_object(h, p->start, NULL);
   for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next) update_young_page(h, p);
+  weak_update_refs(h, resolve_forwarded);
 }

@@ -18,6 +18,7 @@
  * After a full GC every object is white again and the worklist is empty.
  */
 #include "heap_internal.h"
+#include "weak.h"
 
 static void promote_young_page(gc_heap *h, page *p, int semi, bool keep_black) {
   gc_event *ev = h->cur;
@@ -146,6 +147,7 @@ void full_gc(gc_heap *h, gc_kind kind, gc_compaction strategy, bool reduce_memor
   }
   marker_drain(h, UINT64_MAX);
   h->marking = GC_MARKING_IDLE;
+  weak_after_marking(h);
   ev->marked_bytes = h->marked_bytes;
   handles_mark_dead_after_marking(h);
 

@@ -238,16 +238,21 @@ gc_status gc_object_info_get(gc_heap *heap, gc_handle h, gc_object_info *out);
 #define GC_SMI_MIN (-2147483647 - 1)
 #define GC_SMI_MAX 2147483647
 
-typedef enum gc_slot_kind { GC_SLOT_EMPTY = 0, GC_SLOT_SMI = 1, GC_SLOT_REF = 2 } gc_slot_kind;
+typedef enum gc_slot_kind {
+  GC_SLOT_EMPTY = 0,
+  GC_SLOT_SMI = 1,
+  GC_SLOT_REF = 2,
+  GC_SLOT_WEAK = 3 /* a weak reference (gc_slot_set_weak; see "weak" below) */
+} gc_slot_kind;
 typedef struct gc_slot_value {
   gc_slot_kind kind;
   int32_t smi;     /* when GC_SLOT_SMI */
-  uint64_t ref_id; /* when GC_SLOT_REF: the referenced object's id */
+  uint64_t ref_id; /* when GC_SLOT_REF or GC_SLOT_WEAK: the referenced object's id */
 } gc_slot_value;
 
 gc_status gc_slot_get(gc_heap *heap, gc_handle h, uint32_t index, gc_slot_value *out);
-/* A new handle to the object referenced by slot `index` (GC_EINVAL if the
- * slot does not hold a reference). */
+/* A new handle to the object referenced by slot `index`, strongly or
+ * weakly (GC_EINVAL if the slot does not hold a reference). */
 gc_status gc_slot_handle(gc_heap *heap, gc_handle h, uint32_t index, gc_handle *out);
 /* Make `dst` observe the object referenced by slot `index` (a register:
  * see gc_alloc_into; dst may be h).  If the slot holds no reference, dst
@@ -304,8 +309,9 @@ gc_status gc_slot_clear(gc_heap *heap, gc_handle h, uint32_t index);
  *          free space: its size | 2 (GC_W0_FILLER), that word only
  *   id     the object's stable id
  *   meta   name (32 bits) | age (8) | colour (8) | flags (16)
- *   slots  tagged: 0 empty; odd: a small integer (v << 1 | 1); even and
- *          non-zero: the address of another object's gc_obj
+ *   slots  tagged: 0 empty; odd: a small integer (v << 1 | 1); low bits
+ *          00 and non-zero: the address of another object's gc_obj;
+ *          low bits 10: a weak reference, that address | 2 (GC_TAG_WEAK)
  *   then raw payload bytes up to the size.
  * A 24-byte header and two slots is 40 bytes: V8's {l, r} JSObject.
  */
@@ -334,7 +340,10 @@ static inline uint32_t gc_meta_color(uint64_t meta) { return (uint32_t)((meta >>
 static inline uint64_t gc_meta_make(uint32_t name, uint32_t age, uint32_t color) {
   return (uint64_t)name | ((uint64_t)age << 32) | ((uint64_t)color << 40);
 }
-static inline bool gc_tagged_is_ref(gc_tagged t) { return t != 0 && (t & 1) == 0; }
+/* A strong reference (a weak one is not: gc_tagged_is_weak). */
+static inline bool gc_tagged_is_ref(gc_tagged t) { return t != 0 && (t & 3) == 0; }
+#define GC_TAG_WEAK 2u
+static inline bool gc_tagged_is_weak(gc_tagged t) { return (t & 3) == GC_TAG_WEAK; }
 static inline bool gc_tagged_is_smi(gc_tagged t) { return (t & 1) != 0; }
 static inline gc_tagged gc_smi_tag(int32_t v) { return ((uint64_t)(int64_t)v << 1) | 1; }
 static inline int32_t gc_smi_untag(gc_tagged t) { return (int32_t)((int64_t)t >> 1); }
@@ -379,12 +388,19 @@ static inline gc_tagged gc_obj_slot(const gc_obj *o, uint32_t i) {
 }
 static inline gc_slot_kind gc_obj_slot_kind(const gc_obj *o, uint32_t i) {
   gc_tagged t = gc_obj_slot(o, i);
-  return t == 0 ? GC_SLOT_EMPTY : gc_tagged_is_smi(t) ? GC_SLOT_SMI : GC_SLOT_REF;
+  return t == 0 ? GC_SLOT_EMPTY : gc_tagged_is_smi(t) ? GC_SLOT_SMI
+                               : gc_tagged_is_weak(t) ? GC_SLOT_WEAK : GC_SLOT_REF;
 }
-/* The object slot i refers to, or NULL if it holds no reference. */
+/* The object slot i refers to strongly, or NULL if it holds no strong
+ * reference (gc_obj_slot_weak_ref reads a weak one). */
 static inline const gc_obj *gc_obj_slot_ref(const gc_obj *o, uint32_t i) {
   gc_tagged t = gc_obj_slot(o, i);
   return gc_tagged_is_ref(t) ? (const gc_obj *)(uintptr_t)t : NULL;
+}
+/* The object slot i refers to weakly, or NULL. */
+static inline const gc_obj *gc_obj_slot_weak_ref(const gc_obj *o, uint32_t i) {
+  gc_tagged t = gc_obj_slot(o, i);
+  return gc_tagged_is_weak(t) ? (const gc_obj *)(uintptr_t)(t & ~(gc_tagged)3) : NULL;
 }
 /* The small integer in slot i, or 0 if it holds none. */
 static inline int32_t gc_obj_slot_smi(const gc_obj *o, uint32_t i) {
@@ -434,6 +450,92 @@ gc_status gc_incremental_step(gc_heap *heap, uint64_t budget, bool *done);
 /* The atomic pause: drain, then sweep or compact as the policy says. */
 gc_status gc_incremental_finish(gc_heap *heap);
 
+/* -------------------------------------------------------------------- weak */
+
+/*
+ * Weak references, as V8 collects them (docs/weak.md).
+ *
+ * Weak slots: gc_slot_set_weak stores a reference that does not keep its
+ * target alive.  When the target dies (in a Scavenge or a full GC) the slot
+ * is cleared to empty; when it moves the slot follows.  gc_slot_get reports
+ * it as GC_SLOT_WEAK.  Any object's slot may be made weak.
+ *
+ * WeakRef: an object whose one slot is weak.  Creating one and every
+ * successful deref add the target to the KeepDuringJob set (roots until
+ * gc_end_job, V8's ClearKeptObjects).
+ *
+ * WeakMap / WeakSet: a wrapper object over an EphemeronHashTable whose
+ * entries (key, value) keep the value alive only while the key is alive
+ * from elsewhere.  Keys are objects; values are objects, small integers or
+ * empty.  Entries whose key died are removed.
+ *
+ * FinalizationRegistry: register(target, held, token) makes a WeakCell; when
+ * the target dies the cell is queued.  Nothing runs inside a GC: the program
+ * takes queued cells with gc_cleanup_next (V8's cleanup task), in V8's
+ * order.  The held value stays strongly reachable until then.
+ */
+typedef enum gc_weak_kind {
+  GC_WEAK_NONE = 0,       /* an ordinary object (it may hold weak slots) */
+  GC_WEAK_REF = 1,        /* "WeakRef" */
+  GC_WEAK_TABLE = 2,      /* "EphemeronHashTable" (a WeakMap's or WeakSet's) */
+  GC_WEAK_MAP = 3,        /* "WeakMap" */
+  GC_WEAK_SET = 4,        /* "WeakSet" */
+  GC_WEAK_CELL = 5,       /* "WeakCell" */
+  GC_WEAK_REGISTRY = 6    /* "FinalizationRegistry" */
+} gc_weak_kind;
+gc_status gc_weak_kind_of(gc_heap *heap, gc_handle h, gc_weak_kind *out);
+
+/* A value to store: empty, a small integer or an object (by handle). */
+typedef struct gc_value {
+  gc_slot_kind kind; /* GC_SLOT_EMPTY, GC_SLOT_SMI or GC_SLOT_REF */
+  int64_t smi;
+  gc_handle ref;
+} gc_value;
+
+/* Weak slots.  The store goes through the write barrier (while marking,
+ * the target turns grey, as V8's barrier does for any store). */
+gc_status gc_slot_set_weak(gc_heap *heap, gc_handle h, uint32_t index, gc_handle target);
+
+/* WeakRef.  deref: *out is a new handle to the target, or GC_NO_HANDLE if
+ * it was collected. */
+gc_status gc_weak_ref_new(gc_heap *heap, gc_handle target, gc_handle *out);
+gc_status gc_weak_ref_deref(gc_heap *heap, gc_handle ref, gc_handle *out);
+/* End the current job: the KeepDuringJob set is emptied. */
+gc_status gc_end_job(gc_heap *heap);
+/* Objects held by the KeepDuringJob set. */
+size_t gc_kept_count(const gc_heap *heap);
+
+/* WeakMap (set = false) or WeakSet (set = true). */
+gc_status gc_weak_map_new(gc_heap *heap, bool set, gc_handle *out);
+/* set: key -> value (a WeakSet takes value kind GC_SLOT_EMPTY). */
+gc_status gc_weak_map_set(gc_heap *heap, gc_handle map, gc_handle key, const gc_value *value);
+/* get: *found, and the value (out->kind; a new handle in *ref for an
+ * object, which the caller releases; ref may be NULL). */
+gc_status gc_weak_map_get(gc_heap *heap, gc_handle map, gc_handle key, bool *found,
+                          gc_slot_value *out, gc_handle *ref);
+gc_status gc_weak_map_delete(gc_heap *heap, gc_handle map, gc_handle key, bool *deleted);
+/* Entries present (not in JavaScript; for observing the collector). */
+gc_status gc_weak_map_size(gc_heap *heap, gc_handle map, uint64_t *out);
+
+/* FinalizationRegistry. */
+gc_status gc_finreg_new(gc_heap *heap, gc_handle *out);
+/* token may be GC_NO_HANDLE.  GC_EINVAL if held is the target itself. */
+gc_status gc_finreg_register(gc_heap *heap, gc_handle reg, gc_handle target, const gc_value *held,
+                             gc_handle token);
+/* Removes every cell (active or queued) registered with token. */
+gc_status gc_finreg_unregister(gc_heap *heap, gc_handle reg, gc_handle token, bool *removed);
+/* Cells of a registry: registered and alive, and queued for cleanup. */
+gc_status gc_finreg_counts(gc_heap *heap, gc_handle reg, uint64_t *active, uint64_t *queued);
+/* Take the next queued cell, in V8's order: registries in the order they
+ * were queued, each registry's cells from the head of its cleared list.
+ * *got is false when none is left.  *registry_id names the registry (its
+ * object id); the held value is in *held, with a new handle in *held_ref
+ * for an object (the caller releases it).  Not allowed during a GC. */
+gc_status gc_cleanup_next(gc_heap *heap, bool *got, uint64_t *registry_id, gc_slot_value *held,
+                          gc_handle *held_ref);
+/* Queued cells over all registries. */
+size_t gc_cleanup_pending(const gc_heap *heap);
+
 /* ------------------------------------------------------------------ events */
 
 typedef struct gc_space_sample {
@@ -472,6 +574,14 @@ typedef struct gc_event {
   uint64_t marking_start_us;       /* virtual time marking started (incremental) */
   /* Wall clock: informative only, never used in policy or compared. */
   double wall_pause_ms;
+  /* Weak processing (all 0 when the heap holds no weak objects). */
+  uint64_t weak_holders;           /* objects with weak slots visited */
+  uint64_t weak_slots_cleared;     /* weak slots (and WeakRefs) cleared: target died */
+  uint64_t ephemerons_removed;     /* ephemeron entries removed: key died */
+  uint64_t cells_queued;           /* FinalizationRegistry cells queued: target died */
+  uint64_t ephemeron_ns;           /* virtual time of ephemeron marking */
+  uint64_t clear_weak_refs_ns;     /* ... of clearing weak slots, WeakRefs and cells */
+  uint64_t clear_weak_collections_ns; /* ... of clearing ephemeron tables */
 } gc_event;
 
 size_t gc_event_count(const gc_heap *heap);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "heap_internal.h"
+#include "weak.h"
 
 /* Fixed virtual cost of any GC pause (roots, bookkeeping), in ns. */
 #define GC_BASE_COST_NS 20000u
@@ -113,6 +114,7 @@ gc_status gc_heap_new(const gc_config *cfg, gc_heap **out, char *err, size_t err
 
 void gc_heap_free(gc_heap *h) {
   if (!h) return;
+  weak_free(h);
   pages_destroy(h);
   handles_free_all(h);
   names_free(h);
@@ -813,8 +815,8 @@ gc_status gc_slot_get(gc_heap *h, gc_handle hd, uint32_t index, gc_slot_value *o
     out->kind = GC_SLOT_SMI;
     out->smi = smi_untag(v);
   } else {
-    out->kind = GC_SLOT_REF;
-    out->ref_id = O((addr_t)v)->id;
+    out->kind = gc_tagged_is_weak(v) ? GC_SLOT_WEAK : GC_SLOT_REF;
+    out->ref_id = O((addr_t)(v & ~(tagged)3))->id;
   }
   return GC_OK;
 }
@@ -869,10 +871,11 @@ gc_status gc_slot_handle(gc_heap *h, gc_handle hd, uint32_t index, gc_handle *ou
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   gc_status st = slot_target(h, hd, index, &o);
   if (st != GC_OK) return st;
-  if (!is_ptr(o->slots[index]))
+  tagged v = o->slots[index];
+  if (!is_ptr(v) && !gc_tagged_is_weak(v))
     return heap_fail(h, GC_EINVAL, "index: slot %u of object #%llu does not hold a reference",
                      index, (unsigned long long)o->id);
-  gc_handle n = handle_new(h, (addr_t)o->slots[index]);
+  gc_handle n = handle_new(h, (addr_t)(v & ~(tagged)3));
   if (!n) return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
   *out = n;
   return GC_OK;

@@ -336,6 +336,10 @@ struct gc_heap {
                           * that left new space (full GC) */
   bool promo_lost;       /* full GC: promo ran out of memory, list incomplete */
   gc_event *cur;         /* event being filled */
+
+  /* weak mechanisms (weak.h); NULL until first used */
+  struct weak_state *weak;
+  size_t eph_pending;    /* pending ephemeron records while marking (hot check) */
 };
 
 /* ---------------------------------------------------------------- helpers */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "weak.h"
 
 static inline bool should_promote(gc_heap *h, const obj *o, uint64_t size) {
   const gc_config *c = &h->cfg;
@@ -247,6 +248,7 @@ void scavenge(gc_heap *h) {
   for (page *p = h->old.pages.head; p; p = p->next) slot_set_iterate(h, p, remembered_slot, NULL);
   for (page *p = h->lo.pages.head; p; p = p->next) slot_set_iterate(h, p, remembered_slot, NULL);
   process(h, &scan_page, &scan);
+  weak_after_scavenge(h);
   ev->copied_bytes = h->nw.size; /* all of To-space is copies (see count_copy) */
   ev->copied_objects = h->nw.objects;
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "weak.h"
 
 typedef struct vctx {
   gc_heap *h;
@@ -165,7 +166,9 @@ static void check_slots(vctx *v, addr_t a) {
             (unsigned long long)O(target)->id);
       return;
     }
-    if (v->marking && obj_color(o) == GC_BLACK && obj_color(O(target)) == GC_WHITE) {
+    /* An ephemeron table's values are traced through their keys (weak_verify). */
+    if (v->marking && obj_color(o) == GC_BLACK && obj_color(O(target)) == GC_WHITE &&
+        !(o->meta & META_F_EPH_TABLE)) {
       VFAIL(v, "tri-colour invariant broken%s: black object #%llu (%s) slot %u points to white object #%llu (%s)",
             h->marking_barrier_on ? "" : " (marking barrier off)", (unsigned long long)o->id,
             names_get(h, META_NAME(o->meta)), i, (unsigned long long)O(target)->id,
@@ -220,6 +223,8 @@ static void check_free_lists(vctx *v) {
     VFAIL(v, "free lists hold %llu bytes, the counter says %llu", (unsigned long long)bytes,
           (unsigned long long)h->old.free.bytes);
 }
+
+static bool is_start_cb(const void *v, addr_t a) { return is_start((const vctx *)v, a); }
 
 gc_status heap_verify(gc_heap *h, bool during_marking) {
   vctx v = {h, calloc(h->units, sizeof(uint64_t *)), during_marking, GC_OK, 0};
@@ -293,6 +298,7 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
     VFAIL(&v, "marking worklist not empty outside marking");
   }
 
+  if (v.st == GC_OK) v.st = weak_verify(h, during_marking, is_start_cb, &v);
   for (uint32_t u = 0; u < h->units; u++) free(v.starts[u]);
   free(v.starts);
   return v.st;
