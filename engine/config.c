@@ -2,7 +2,7 @@
  * config.c -- the built-in default profile and config validation.
  *
  * The defaults are Node 20's (V8 11.3, x64, no pointer compression); each
- * number names its source in ../shared/v8-heap-facts.md.  configs/node20.yaml
+ * number's comment names its V8 source (file, constant or flag).  configs/node20.yaml
  * must equal gc_config_default() field for field (a test checks it).
  */
 #include <stdarg.h>

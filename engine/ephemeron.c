@@ -48,7 +48,7 @@ static inline uint32_t hash_id(uint64_t id, uint32_t cap) {
  * deleted entry on its probe path (-1 if the table is full). */
 static int64_t table_find(const obj *t, addr_t key, int64_t *ins) {
   uint32_t cap = capacity_of(t);
-  uint32_t i = hash_id(O(key)->id, cap);
+  uint32_t i = hash_id(obj_at(key)->id, cap);
   int64_t first = -1;
   for (uint32_t n = 0; n < cap; n++, i = (i + 1) & (cap - 1)) {
     tagged k = t->slots[key_slot(i)];
@@ -67,7 +67,7 @@ static int64_t table_find(const obj *t, addr_t key, int64_t *ins) {
 }
 
 static void table_put(gc_heap *h, addr_t t, uint32_t e, addr_t key, tagged value) {
-  obj *o = O(t);
+  obj *o = obj_at(t);
   o->slots[key_slot(e)] = weak_make(key);
   weak_store_barrier(h, t, key);
   weak_set_strong(h, t, key_slot(e) + 1, value);
@@ -79,7 +79,7 @@ static inline void add_count(obj *t, uint32_t slot, int d) {
 
 void ephemeron_remove_entry(gc_heap *h, addr_t table, uint32_t ks) {
   (void)h;
-  obj *o = O(table);
+  obj *o = obj_at(table);
   o->slots[ks] = EPH_HOLE;
   o->slots[ks + 1] = 0;
   add_count(o, 0, -1);
@@ -94,8 +94,8 @@ static gc_status table_alloc(gc_heap *h, uint32_t cap, const gc_handle *init, ui
   if (st != GC_OK) return st;
   gc_status lst;
   addr_t a = handle_lookup(h, *out, true, &lst)->addr;
-  O(a)->slots[0] = smi_tag(0);
-  O(a)->slots[1] = smi_tag(0);
+  obj_at(a)->slots[0] = smi_tag(0);
+  obj_at(a)->slots[1] = smi_tag(0);
   if (!weak_add_holder(h, a, WK_TABLE)) {
     gc_handle_release(h, *out);
     return heap_fail(h, GC_ENOMEM, "out of process memory for the weak holder list");
@@ -133,18 +133,18 @@ static gc_status table_grow(gc_heap *h, gc_handle map, uint32_t cap, const gc_ha
   gc_status st = table_alloc(h, cap, keep, nkeep, &nt); /* may collect: addresses are read after */
   if (st != GC_OK) return st;
   addr_t w = addr_of(h, map), n = addr_of(h, nt);
-  addr_t t = (addr_t)O(w)->slots[0];
-  obj *o = O(t);
+  addr_t t = (addr_t)obj_at(w)->slots[0];
+  obj *o = obj_at(t);
   uint32_t ocap = capacity_of(o), live = 0;
   for (uint32_t e = 0; e < ocap; e++) {
     tagged k = o->slots[key_slot(e)];
     if (!is_weak(k)) continue;
     int64_t ins;
-    table_find(O(n), weak_target(k), &ins);
+    table_find(obj_at(n), weak_target(k), &ins);
     table_put(h, n, (uint32_t)ins, weak_target(k), o->slots[key_slot(e) + 1]);
     live++;
   }
-  O(n)->slots[0] = smi_tag((int32_t)live);
+  obj_at(n)->slots[0] = smi_tag((int32_t)live);
   /* The old table is garbage now; emptied, no GC counts its entries again. */
   for (uint32_t s = 0; s < obj_nslots(o); s++) o->slots[s] = 0;
   o->slots[0] = o->slots[1] = smi_tag(0);
@@ -171,7 +171,7 @@ gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_val
   if (st != GC_OK) return st;
   gc_value empty = {GC_SLOT_EMPTY, 0, GC_NO_HANDLE};
   if (!value) value = &empty;
-  bool is_set = obj_weak_kind(O(w)) == WK_WEAK_SET;
+  bool is_set = obj_weak_kind(obj_at(w)) == WK_WEAK_SET;
   if (is_set && value->kind != GC_SLOT_EMPTY)
     return heap_fail(h, GC_EINVAL, "value: a WeakSet holds keys only");
   tagged v = 0;
@@ -187,16 +187,16 @@ gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_val
   } else if (value->kind != GC_SLOT_EMPTY) {
     return heap_fail(h, GC_EINVAL, "value: expected empty, a small integer or an object");
   }
-  addr_t t = (addr_t)O(w)->slots[0];
+  addr_t t = (addr_t)obj_at(w)->slots[0];
   int64_t ins;
-  int64_t e = table_find(O(t), k, &ins);
+  int64_t e = table_find(obj_at(t), k, &ins);
   h->stores++;
   if (e >= 0) {
     weak_set_strong(h, t, key_slot((uint32_t)e) + 1, v);
     return GC_OK;
   }
-  uint32_t cap = capacity_of(O(t));
-  uint64_t elements = (uint64_t)smi_untag(O(t)->slots[0]), deleted = (uint64_t)smi_untag(O(t)->slots[1]);
+  uint32_t cap = capacity_of(obj_at(t));
+  uint64_t elements = (uint64_t)smi_untag(obj_at(t)->slots[0]), deleted = (uint64_t)smi_untag(obj_at(t)->slots[1]);
   if ((elements + deleted + 1) * 4 > (uint64_t)cap * 3 || ins < 0) {
     uint64_t ncap = 4;
     while (ncap < (elements + 1) * 2) ncap *= 2;
@@ -210,12 +210,12 @@ gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_val
     w = addr_of(h, map);
     k = addr_of(h, key);
     if (value->kind == GC_SLOT_REF) v = (tagged)addr_of(h, value->ref);
-    t = (addr_t)O(w)->slots[0];
-    table_find(O(t), k, &ins);
+    t = (addr_t)obj_at(w)->slots[0];
+    table_find(obj_at(t), k, &ins);
   }
-  if (O(t)->slots[key_slot((uint32_t)ins)] == EPH_HOLE) add_count(O(t), 1, -1);
+  if (obj_at(t)->slots[key_slot((uint32_t)ins)] == EPH_HOLE) add_count(obj_at(t), 1, -1);
   table_put(h, t, (uint32_t)ins, k, v);
-  add_count(O(t), 0, +1);
+  add_count(obj_at(t), 0, +1);
   return GC_OK;
 }
 
@@ -225,7 +225,7 @@ gc_status gc_weak_map_get(gc_heap *h, gc_handle map, gc_handle key, bool *found,
   if (!found || !out) return heap_fail(h, GC_EINVAL, "found, out: expected pointers, got NULL");
   gc_status st = map_args(h, map, key, "weak_map get", &w, &k);
   if (st != GC_OK) return st;
-  const obj *t = O((addr_t)O(w)->slots[0]);
+  const obj *t = obj_at((addr_t)obj_at(w)->slots[0]);
   int64_t e = table_find(t, k, NULL);
   memset(out, 0, sizeof *out);
   if (ref) *ref = GC_NO_HANDLE;
@@ -237,7 +237,7 @@ gc_status gc_weak_map_get(gc_heap *h, gc_handle map, gc_handle key, bool *found,
     out->smi = smi_untag(v);
   } else if (is_ptr(v)) {
     out->kind = GC_SLOT_REF;
-    out->ref_id = O((addr_t)v)->id;
+    out->ref_id = obj_at((addr_t)v)->id;
     if (ref && !(*ref = handle_new(h, (addr_t)v)))
       return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
   }
@@ -248,8 +248,8 @@ gc_status gc_weak_map_delete(gc_heap *h, gc_handle map, gc_handle key, bool *del
   addr_t w, k;
   gc_status st = map_args(h, map, key, "weak_map delete", &w, &k);
   if (st != GC_OK) return st;
-  addr_t t = (addr_t)O(w)->slots[0];
-  int64_t e = table_find(O(t), k, NULL);
+  addr_t t = (addr_t)obj_at(w)->slots[0];
+  int64_t e = table_find(obj_at(t), k, NULL);
   if (e >= 0) ephemeron_remove_entry(h, t, key_slot((uint32_t)e));
   if (deleted) *deleted = e >= 0;
   return GC_OK;
@@ -260,7 +260,7 @@ gc_status gc_weak_map_size(gc_heap *h, gc_handle map, uint64_t *out) {
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   gc_status st = weak_check_kind(h, map, WK_WEAK_MAP, "weak_map size", &w);
   if (st != GC_OK) return st;
-  *out = (uint64_t)smi_untag(O((addr_t)O(w)->slots[0])->slots[0]);
+  *out = (uint64_t)smi_untag(obj_at((addr_t)obj_at(w)->slots[0])->slots[0]);
   return GC_OK;
 }
 
@@ -313,16 +313,16 @@ static bool add_record(gc_heap *h, weak_state *ws, addr_t t, addr_t k, addr_t v)
 
 void ephemeron_visit_table(gc_heap *h, addr_t t) {
   weak_state *ws = h->weak;
-  obj *o = O(t);
+  obj *o = obj_at(t);
   uint32_t n = obj_nslots(o);
   for (uint32_t i = EPH_PREFIX; i + 1 < n; i += 2) {
     tagged k = o->slots[i], v = o->slots[i + 1];
-    if (!is_weak(k) || !is_ptr(v) || obj_color(O((addr_t)v)) != GC_WHITE) continue;
-    if (obj_color(O(weak_target(k))) != GC_WHITE || !add_record(h, ws, t, weak_target(k), (addr_t)v))
+    if (!is_weak(k) || !is_ptr(v) || obj_color(obj_at((addr_t)v)) != GC_WHITE) continue;
+    if (obj_color(obj_at(weak_target(k))) != GC_WHITE || !add_record(h, ws, t, weak_target(k), (addr_t)v))
       marker_push_grey(h, (addr_t)v);
   }
   uint64_t ns = n * 8ull * h->cfg.cost.mark_ns_per_kb / 1024;
-  if (h->cur) h->cur->ephemeron_ns += ns;
+  if (h->current_event) h->current_event->ephemeron_ns += ns;
   heap_count_work(h, ns);
 }
 
@@ -332,7 +332,7 @@ void ephemeron_key_marked_slow(gc_heap *h, addr_t key) {
   if (!s->key) return;
   for (uint32_t r = s->head; r; r = ws->recs[r - 1].next) {
     addr_t v = ws->recs[r - 1].value;
-    if (obj_color(O(v)) == GC_WHITE) marker_push_grey(h, v);
+    if (obj_color(obj_at(v)) == GC_WHITE) marker_push_grey(h, v);
     h->eph_pending--;
   }
   s->head = 0;
@@ -370,8 +370,8 @@ void ephemeron_after_scavenge(gc_heap *h, addr_t (*resolve)(gc_heap *, addr_t)) 
   /* File them again (add_record writes at index <= i: already read). */
   for (size_t i = 0; i < j; i++) {
     eph_rec e = recs[i];
-    if (obj_color(O(e.key)) == GC_BLACK || !add_record(h, ws, e.table, e.key, e.value))
-      if (obj_color(O(e.value)) == GC_WHITE) marker_push_grey(h, e.value);
+    if (obj_color(obj_at(e.key)) == GC_BLACK || !add_record(h, ws, e.table, e.key, e.value))
+      if (obj_color(obj_at(e.value)) == GC_WHITE) marker_push_grey(h, e.value);
   }
 }
 
@@ -389,17 +389,17 @@ gc_status ephemeron_verify_marking(gc_heap *h, bool (*is_start)(const void *, ad
         }
       }
   for (size_t i = 0; i < ws->holders.n; i++) {
-    const obj *t = O(ws->holders.v[i]);
+    const obj *t = obj_at(ws->holders.v[i]);
     if (obj_weak_kind(t) != WK_TABLE || obj_color(t) != GC_BLACK) continue;
     uint32_t n = obj_nslots(t);
     for (uint32_t s = EPH_PREFIX; s + 1 < n; s += 2) {
       tagged k = t->slots[s], v = t->slots[s + 1];
-      if (is_weak(k) && is_ptr(v) && obj_color(O(weak_target(k))) == GC_BLACK &&
-          obj_color(O((addr_t)v)) == GC_WHITE) {
+      if (is_weak(k) && is_ptr(v) && obj_color(obj_at(weak_target(k))) == GC_BLACK &&
+          obj_color(obj_at((addr_t)v)) == GC_WHITE) {
         snprintf(msg, len,
                  "ephemeron invariant broken%s: black table #%llu, black key #%llu, white value #%llu",
                  h->marking_barrier_on ? "" : " (marking barrier off)", (unsigned long long)t->id,
-                 (unsigned long long)O(weak_target(k))->id, (unsigned long long)O((addr_t)v)->id);
+                 (unsigned long long)obj_at(weak_target(k))->id, (unsigned long long)obj_at((addr_t)v)->id);
         return GC_ECORRUPT;
       }
     }

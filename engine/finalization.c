@@ -33,9 +33,9 @@
 
 #include "weak.h"
 
-static inline tagged S(addr_t a, uint32_t i) { return O(a)->slots[i]; }
+static inline tagged S(addr_t a, uint32_t i) { return obj_at(a)->slots[i]; }
 static inline addr_t ref_at(addr_t a, uint32_t i) { return is_ptr(S(a, i)) ? (addr_t)S(a, i) : 0; }
-static inline gc_handle *reg_handle(addr_t reg) { return (gc_handle *)(void *)&O(reg)->slots[REG_SLOTS]; }
+static inline gc_handle *reg_handle(addr_t reg) { return (gc_handle *)(void *)&obj_at(reg)->slots[REG_SLOTS]; }
 
 static void set_ref(gc_heap *h, addr_t holder, uint32_t i, addr_t v) { weak_set_strong(h, holder, i, (tagged)v); }
 
@@ -45,13 +45,13 @@ static void unlink_cell(gc_heap *h, addr_t reg, uint32_t list, addr_t cell) {
   if (prev) set_ref(h, prev, CELL_NEXT, next);
   else set_ref(h, reg, list, next);
   if (next) set_ref(h, next, CELL_PREV, prev);
-  O(cell)->slots[CELL_PREV] = O(cell)->slots[CELL_NEXT] = 0;
+  obj_at(cell)->slots[CELL_PREV] = obj_at(cell)->slots[CELL_NEXT] = 0;
 }
 
 static void push_cell(gc_heap *h, addr_t reg, uint32_t list, addr_t cell) {
   addr_t head = ref_at(reg, list);
   set_ref(h, cell, CELL_NEXT, head);
-  O(cell)->slots[CELL_PREV] = 0;
+  obj_at(cell)->slots[CELL_PREV] = 0;
   if (head) set_ref(h, head, CELL_PREV, cell);
   set_ref(h, reg, list, cell);
 }
@@ -59,10 +59,10 @@ static void push_cell(gc_heap *h, addr_t reg, uint32_t list, addr_t cell) {
 static void schedule(gc_heap *h, addr_t reg) {
   weak_state *ws = h->weak;
   if (smi_untag(S(reg, REG_FLAGS)) & REG_SCHEDULED) return;
-  O(reg)->slots[REG_FLAGS] = smi_tag(smi_untag(S(reg, REG_FLAGS)) | REG_SCHEDULED);
+  obj_at(reg)->slots[REG_FLAGS] = smi_tag(smi_untag(S(reg, REG_FLAGS)) | REG_SCHEDULED);
   hentry *e = handle_try(h, *reg_handle(reg), false);
   if (e) e->roots++;
-  O(reg)->slots[REG_NEXT_DIRTY] = 0;
+  obj_at(reg)->slots[REG_NEXT_DIRTY] = 0;
   if (ws->dirty_tail) set_ref(h, ws->dirty_tail, REG_NEXT_DIRTY, reg);
   else ws->dirty_head = reg;
   ws->dirty_tail = reg;
@@ -73,8 +73,8 @@ static void dequeue_head(gc_heap *h) {
   addr_t reg = ws->dirty_head;
   ws->dirty_head = ref_at(reg, REG_NEXT_DIRTY);
   if (!ws->dirty_head) ws->dirty_tail = 0;
-  O(reg)->slots[REG_NEXT_DIRTY] = 0;
-  O(reg)->slots[REG_FLAGS] = smi_tag(smi_untag(S(reg, REG_FLAGS)) & ~REG_SCHEDULED);
+  obj_at(reg)->slots[REG_NEXT_DIRTY] = 0;
+  obj_at(reg)->slots[REG_FLAGS] = smi_tag(smi_untag(S(reg, REG_FLAGS)) & ~REG_SCHEDULED);
   hentry *e = handle_try(h, *reg_handle(reg), false);
   if (e && e->roots) e->roots--;
 }
@@ -83,14 +83,14 @@ void finalization_process(gc_heap *h) {
   weak_state *ws = h->weak;
   for (size_t i = 0; i < ws->holders.n; i++) {
     addr_t reg = ws->holders.v[i];
-    if (!(O(reg)->meta & META_F_CELL_DIED)) continue;
-    O(reg)->meta &= ~META_F_CELL_DIED;
+    if (!(obj_at(reg)->meta & META_F_CELL_DIED)) continue;
+    obj_at(reg)->meta &= ~META_F_CELL_DIED;
     for (addr_t c = ref_at(reg, REG_ACTIVE), next; c; c = next) {
       next = ref_at(c, CELL_NEXT);
       if (S(c, CELL_TARGET) != 0) continue;
       unlink_cell(h, reg, REG_ACTIVE, c);
       push_cell(h, reg, REG_CLEARED, c);
-      h->cur->cells_queued++;
+      h->current_event->cells_queued++;
       schedule(h, reg);
     }
   }
@@ -140,7 +140,7 @@ gc_status gc_finreg_new(gc_heap *h, gc_handle *out) {
     gc_handle_release(h, r);
     return heap_fail(h, GC_ENOMEM, "out of process memory for a registry");
   }
-  O(a)->slots[REG_FLAGS] = smi_tag(0);
+  obj_at(a)->slots[REG_FLAGS] = smi_tag(0);
   *reg_handle(a) = own;
   ws->reg_handles[ws->nreg++] = own;
   *out = r;
@@ -181,13 +181,13 @@ gc_status gc_finreg_register(gc_heap *h, gc_handle reg, gc_handle target, const 
   }
   r = live_addr(h, reg);
   t = live_addr(h, target);
-  O(ca)->slots[CELL_TARGET] = weak_make(t);
+  obj_at(ca)->slots[CELL_TARGET] = weak_make(t);
   weak_store_barrier(h, ca, t);
   if (held->kind == GC_SLOT_REF) set_ref(h, ca, CELL_HOLDINGS, live_addr(h, held->ref));
-  else if (held->kind == GC_SLOT_SMI) O(ca)->slots[CELL_HOLDINGS] = smi_tag((int32_t)held->smi);
+  else if (held->kind == GC_SLOT_SMI) obj_at(ca)->slots[CELL_HOLDINGS] = smi_tag((int32_t)held->smi);
   if (token != GC_NO_HANDLE) {
     addr_t k = live_addr(h, token);
-    O(ca)->slots[CELL_TOKEN] = weak_make(k);
+    obj_at(ca)->slots[CELL_TOKEN] = weak_make(k);
     weak_store_barrier(h, ca, k);
   }
   set_ref(h, ca, CELL_REGISTRY, r);
@@ -210,7 +210,7 @@ gc_status gc_finreg_unregister(gc_heap *h, gc_handle reg, gc_handle token, bool 
       next = ref_at(c, CELL_NEXT);
       if (S(c, CELL_TOKEN) != weak_make(k)) continue;
       unlink_cell(h, r, lists[l], c);
-      O(c)->slots[CELL_TARGET] = O(c)->slots[CELL_HOLDINGS] = O(c)->slots[CELL_TOKEN] = 0;
+      obj_at(c)->slots[CELL_TARGET] = obj_at(c)->slots[CELL_HOLDINGS] = obj_at(c)->slots[CELL_TOKEN] = 0;
       any = true;
     }
   if (removed) *removed = any;
@@ -251,15 +251,15 @@ gc_status gc_cleanup_next(gc_heap *h, bool *got, uint64_t *registry_id, gc_slot_
     if (is_ptr(v) && held_ref && !(*held_ref = handle_new(h, (addr_t)v)))
       return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
     unlink_cell(h, reg, REG_CLEARED, c);
-    O(c)->slots[CELL_HOLDINGS] = 0;
+    obj_at(c)->slots[CELL_HOLDINGS] = 0;
     if (is_smi(v)) {
       held->kind = GC_SLOT_SMI;
       held->smi = smi_untag(v);
     } else if (is_ptr(v)) {
       held->kind = GC_SLOT_REF;
-      held->ref_id = O((addr_t)v)->id;
+      held->ref_id = obj_at((addr_t)v)->id;
     }
-    if (registry_id) *registry_id = O(reg)->id;
+    if (registry_id) *registry_id = obj_at(reg)->id;
     if (!ref_at(reg, REG_CLEARED)) dequeue_head(h);
     *got = true;
     return GC_OK;
@@ -280,7 +280,7 @@ gc_status finalization_verify(gc_heap *h, char *msg, size_t len) {
   uint64_t scheduled = 0, queued = 0;
   for (size_t i = 0; i < ws->holders.n; i++) {
     addr_t reg = ws->holders.v[i];
-    if (obj_weak_kind(O(reg)) != WK_REGISTRY) continue;
+    if (obj_weak_kind(obj_at(reg)) != WK_REGISTRY) continue;
     bool sched = (smi_untag(S(reg, REG_FLAGS)) & REG_SCHEDULED) != 0;
     scheduled += sched;
     static const uint32_t lists[] = {REG_ACTIVE, REG_CLEARED};
@@ -288,15 +288,15 @@ gc_status finalization_verify(gc_heap *h, char *msg, size_t len) {
       addr_t prev = 0;
       for (addr_t c = ref_at(reg, lists[l]); c; prev = c, c = ref_at(c, CELL_NEXT)) {
         const char *bad = NULL;
-        if (obj_weak_kind(O(c)) != WK_CELL) bad = "holds an object that is not a WeakCell";
+        if (obj_weak_kind(obj_at(c)) != WK_CELL) bad = "holds an object that is not a WeakCell";
         else if (ref_at(c, CELL_REGISTRY) != reg) bad = "holds a cell of another registry";
         else if (ref_at(c, CELL_PREV) != prev) bad = "has a broken prev link";
         else if (l == 0 && !is_weak(S(c, CELL_TARGET))) bad = "has an active cell without a target";
         else if (l == 1 && S(c, CELL_TARGET) != 0) bad = "has a queued cell whose target is alive";
         else if (l == 1 && !sched) bad = "has queued cells but is not scheduled for cleanup";
         if (bad) {
-          snprintf(msg, len, "FinalizationRegistry #%llu %s (cell #%llu)", (unsigned long long)O(reg)->id, bad,
-                   (unsigned long long)O(c)->id);
+          snprintf(msg, len, "FinalizationRegistry #%llu %s (cell #%llu)", (unsigned long long)obj_at(reg)->id, bad,
+                   (unsigned long long)obj_at(c)->id);
           return GC_ECORRUPT;
         }
       }
@@ -305,7 +305,7 @@ gc_status finalization_verify(gc_heap *h, char *msg, size_t len) {
   for (addr_t r = ws->dirty_head; r; r = ref_at(r, REG_NEXT_DIRTY)) {
     hentry *e = handle_try(h, *reg_handle(r), true);
     if (!e || !e->roots || e->addr != r || !(smi_untag(S(r, REG_FLAGS)) & REG_SCHEDULED)) {
-      snprintf(msg, len, "queued FinalizationRegistry #%llu is not scheduled and rooted", (unsigned long long)O(r)->id);
+      snprintf(msg, len, "queued FinalizationRegistry #%llu is not scheduled and rooted", (unsigned long long)obj_at(r)->id);
       return GC_ECORRUPT;
     }
     queued++;

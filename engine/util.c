@@ -110,3 +110,14 @@ void names_free(gc_heap *h) {
   free(h->names.table);
   memset(&h->names, 0, sizeof h->names);
 }
+
+/* Prefix the heap's message (a failed handle lookup's) with the argument's
+ * name: "dst: handle: expected ...". */
+#if defined(__GNUC__)
+__attribute__((cold, noinline))
+#endif
+gc_status heap_fail_arg(gc_heap *h, gc_status st, const char *arg) {
+  char msg[sizeof h->error];
+  memcpy(msg, h->error, sizeof msg);
+  return heap_fail(h, st, "%s: %s", arg, msg);
+}

@@ -43,7 +43,7 @@ void weak_free(gc_heap *h) {
 
 bool weak_add_holder(gc_heap *h, addr_t a, weak_kind kind) {
   weak_state *ws = weak_state_get(h);
-  obj *o = O(a);
+  obj *o = obj_at(a);
   if (!ws) return false;
   if (obj_is_holder(o)) return true;
   if (!addr_vec_push(&ws->holders, a)) return false;
@@ -55,8 +55,8 @@ bool weak_add_holder(gc_heap *h, addr_t a, weak_kind kind) {
 static inline bool young_addr(const gc_heap *h, addr_t a) { return (page_of(h, a)->flags & PAGE_YOUNG) != 0; }
 
 void weak_store_barrier(gc_heap *h, addr_t holder, addr_t target) {
-  if (!young_addr(h, holder) && young_addr(h, target)) O(holder)->meta |= META_F_YOUNG_WEAK;
-  if (UNLIKELY(h->marking != GC_MARKING_IDLE) && obj_color(O(target)) == GC_WHITE)
+  if (!young_addr(h, holder) && young_addr(h, target)) obj_at(holder)->meta |= META_F_YOUNG_WEAK;
+  if (UNLIKELY(h->marking != GC_MARKING_IDLE) && obj_color(obj_at(target)) == GC_WHITE)
     marking_barrier_slow(h, target);
 }
 
@@ -97,7 +97,7 @@ gc_status weak_check_kind(gc_heap *h, gc_handle hd, weak_kind want, const char *
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "%s: not allowed during a GC", what);
   hentry *e = handle_lookup(h, hd, true, &st);
   if (!e) return st;
-  obj *o = O(e->addr);
+  obj *o = obj_at(e->addr);
   weak_kind k = obj_is_holder(o) ? obj_weak_kind(o) : WK_PLAIN;
   bool ok = k == want || (want == WK_WEAK_MAP && k == WK_WEAK_SET);
   if (!ok)
@@ -113,7 +113,7 @@ gc_status gc_weak_kind_of(gc_heap *h, gc_handle hd, gc_weak_kind *out) {
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   hentry *e = handle_lookup(h, hd, true, &st);
   if (!e) return st;
-  const obj *o = O(e->addr);
+  const obj *o = obj_at(e->addr);
   *out = obj_is_holder(o) ? (gc_weak_kind)obj_weak_kind(o) : GC_WEAK_NONE;
   return GC_OK;
 }
@@ -125,7 +125,7 @@ gc_status gc_slot_set_weak(gc_heap *h, gc_handle hd, uint32_t index, gc_handle t
   if (!e) return st;
   hentry *t = handle_lookup(h, target, true, &st);
   if (!t) return heap_fail(h, st, "target: %s", gc_heap_error(h));
-  obj *o = O(e->addr);
+  obj *o = obj_at(e->addr);
   if (index >= obj_nslots(o))
     return heap_fail(h, GC_EINVAL, "index: expected 0..%u for object #%llu (%s), got %u",
                      obj_nslots(o) ? obj_nslots(o) - 1 : 0, (unsigned long long)o->id,
@@ -148,8 +148,8 @@ gc_status gc_slot_set_weak(gc_heap *h, gc_handle hd, uint32_t index, gc_handle t
  * emptied, for finalization_process); the others are rewritten to where
  * resolve says.  Keeps META_F_YOUNG_WEAK exact. */
 static void process_holder(gc_heap *h, addr_t a, addr_t (*resolve)(gc_heap *, addr_t)) {
-  gc_event *ev = h->cur;
-  obj *o = O(a);
+  gc_event *ev = h->current_event;
+  obj *o = obj_at(a);
   weak_kind k = obj_weak_kind(o);
   uint32_t n = obj_nslots(o);
   bool young = false;
@@ -167,7 +167,7 @@ static void process_holder(gc_heap *h, addr_t a, addr_t (*resolve)(gc_heap *, ad
       o->slots[i] = 0;
       if (k == WK_CELL && i == CELL_TARGET) {
         tagged reg = o->slots[CELL_REGISTRY]; /* strong, so already where it lives now */
-        if (is_ptr(reg)) O((addr_t)reg)->meta |= META_F_CELL_DIED;
+        if (is_ptr(reg)) obj_at((addr_t)reg)->meta |= META_F_CELL_DIED;
       } else {
         ev->weak_slots_cleared++;
       }
@@ -185,7 +185,7 @@ static void process_holder(gc_heap *h, addr_t a, addr_t (*resolve)(gc_heap *, ad
 /* Where a Scavenge left the object at `a`; 0 if it died. */
 static addr_t scavenge_resolve(gc_heap *h, addr_t a) {
   const page *p = page_of(h, a);
-  if (p->flags & PAGE_FROM) return w0_forwarded(O(a)->w0) ? forwarding(O(a)) : 0;
+  if (p->flags & PAGE_FROM) return w0_forwarded(obj_at(a)->w0) ? forwarding(obj_at(a)) : 0;
   if ((p->flags & (PAGE_LARGE | PAGE_YOUNG)) == (PAGE_LARGE | PAGE_YOUNG))
     return (p->flags & PAGE_SURVIVOR) ? a : 0;
   return a;
@@ -201,7 +201,7 @@ void weak_after_scavenge(gc_heap *h) {
     addr_t r = scavenge_resolve(h, a);
     if (!r) continue;
     ws->holders.v[j++] = r;
-    if (r != a || young_addr(h, r) || (O(r)->meta & META_F_YOUNG_WEAK)) process_holder(h, r, scavenge_resolve);
+    if (r != a || young_addr(h, r) || (obj_at(r)->meta & META_F_YOUNG_WEAK)) process_holder(h, r, scavenge_resolve);
   }
   ws->holders.n = j;
   finalization_update(h, scavenge_resolve);
@@ -210,7 +210,7 @@ void weak_after_scavenge(gc_heap *h) {
 
 static addr_t marked_resolve(gc_heap *h, addr_t a) {
   (void)h;
-  return obj_color(O(a)) == GC_BLACK ? a : 0;
+  return obj_color(obj_at(a)) == GC_BLACK ? a : 0;
 }
 
 void weak_after_marking(gc_heap *h) {
@@ -222,7 +222,7 @@ void weak_after_marking(gc_heap *h) {
   size_t j = 0;
   for (size_t i = 0; i < ws->holders.n; i++) {
     addr_t a = ws->holders.v[i];
-    if (obj_color(O(a)) != GC_BLACK) continue;
+    if (obj_color(obj_at(a)) != GC_BLACK) continue;
     ws->holders.v[j++] = a;
     process_holder(h, a, marked_resolve);
   }
@@ -235,9 +235,9 @@ void weak_update_refs(gc_heap *h, addr_t (*resolve)(gc_heap *, addr_t)) {
   if (!ws) return;
   for (size_t i = 0; i < ws->holders.n; i++) {
     addr_t a = ws->holders.v[i];
-    addr_t cur = w0_forwarded(O(a)->w0) ? forwarding(O(a)) : a; /* where it is readable now */
+    addr_t cur = w0_forwarded(obj_at(a)->w0) ? forwarding(obj_at(a)) : a; /* where it is readable now */
     addr_t fin = resolve(h, a);
-    obj *o = O(cur);
+    obj *o = obj_at(cur);
     uint32_t n = obj_nslots(o);
     bool young = false;
     for (uint32_t s = 0; s < n; s++) {
@@ -264,10 +264,9 @@ typedef struct wv {
   char msg[256];
 } wv;
 
-static void verify_object(gc_heap *h, addr_t a, void *ud) {
-  wv *v = ud;
+static void verify_object(gc_heap *h, addr_t a, wv *v) {
   if (v->msg[0]) return;
-  obj *o = O(a);
+  obj *o = obj_at(a);
   bool holder = obj_is_holder(o);
   v->flagged += holder;
   uint32_t n = obj_nslots(o);
@@ -289,7 +288,7 @@ static void verify_object(gc_heap *h, addr_t a, void *ud) {
     if (old && young_addr(h, r) && !(o->meta & META_F_YOUNG_WEAK)) {
       snprintf(v->msg, sizeof v->msg,
                "old object #%llu (%s) has a weak slot %u to young #%llu but is not flagged for Scavenges",
-               (unsigned long long)o->id, names_get(h, META_NAME(o->meta)), i, (unsigned long long)O(r)->id);
+               (unsigned long long)o->id, names_get(h, META_NAME(o->meta)), i, (unsigned long long)obj_at(r)->id);
       return;
     }
   }
@@ -329,7 +328,7 @@ gc_status weak_verify(gc_heap *h, bool marking, bool (*is_start)(const void *, a
   for (size_t i = 0; i < nh && !v.msg[0]; i++) {
     addr_t a = ws->holders.v[i];
     sorted[i] = a;
-    if (!is_start(ctx, a) || !obj_is_holder(O(a)))
+    if (!is_start(ctx, a) || !obj_is_holder(obj_at(a)))
       snprintf(v.msg, sizeof v.msg, "weak holder list entry %zu is not a live weak holder", i);
   }
   if (!v.msg[0] && nh) {
@@ -337,19 +336,14 @@ gc_status weak_verify(gc_heap *h, bool marking, bool (*is_start)(const void *, a
     for (size_t i = 1; i < nh && !v.msg[0]; i++)
       if (sorted[i] == sorted[i - 1])
         snprintf(v.msg, sizeof v.msg, "object #%llu is listed twice as a weak holder",
-                 (unsigned long long)O(sorted[i])->id);
+                 (unsigned long long)obj_at(sorted[i])->id);
   }
   free(sorted);
   if (!v.msg[0]) {
-    for (page *p = h->nw.semi[h->nw.to].head; p && !v.msg[0]; p = p->next) {
-      addr_t top = p == h->nw.alloc_page ? h->nw.top : p->top;
-      for (addr_t a = p->start; a < top;) {
-        uint64_t w0 = O(a)->w0;
-        if (!w0_filler(w0)) verify_object(h, a, &v);
-        a += w0 & 0xfffffff8u;
-      }
-    }
-    for (page *p = h->old.pages.head; p && !v.msg[0]; p = p->next) for_each_object_in_page(h, p, verify_object, &v);
+    page *lists[] = {h->new_space.semi[h->new_space.to].head, h->old.pages.head};
+    for (int l = 0; l < 2; l++)
+      for (page *p = lists[l]; p && !v.msg[0]; p = p->next)
+        for (page_cursor c = page_walk(h, p); page_next_object(&c) && !v.msg[0];) verify_object(h, c.a, &v);
     for (page *p = h->lo.pages.head; p && !v.msg[0]; p = p->next) verify_object(h, p->start, &v);
     for (page *p = h->nlo.pages.head; p && !v.msg[0]; p = p->next) verify_object(h, p->start, &v);
   }

@@ -36,6 +36,7 @@
 #ifndef GCLAB_WEAK_H
 #define GCLAB_WEAK_H
 
+#include "handles.h"
 #include "heap_internal.h"
 
 /* meta flag bits (the 16 flag bits of the meta word) */
@@ -116,7 +117,7 @@ bool weak_add_holder(gc_heap *h, addr_t a, weak_kind kind);
 void weak_store_barrier(gc_heap *h, addr_t holder, addr_t target);
 /* Strong store with the write barrier (links the collectors write). */
 static inline void weak_set_strong(gc_heap *h, addr_t holder, uint32_t i, tagged v) {
-  obj *o = O(holder);
+  obj *o = obj_at(holder);
   o->slots[i] = v;
   write_barrier(h, holder, &o->slots[i], v);
 }

@@ -34,7 +34,7 @@ static void kept_insert(weak_state *ws, uint64_t id) {
 static gc_status keep(gc_heap *h, addr_t a) {
   weak_state *ws = weak_state_get(h);
   if (!ws) return heap_fail(h, GC_ENOMEM, "out of process memory for the KeepDuringJob set");
-  uint64_t id = O(a)->id;
+  uint64_t id = obj_at(a)->id;
   if (kept_has(ws, id)) return GC_OK;
   if ((ws->nkept + 1) * 2 > ws->kept_cap) {
     size_t cap = ws->kept_cap ? ws->kept_cap * 2 : 64;
@@ -80,7 +80,7 @@ gc_status gc_weak_ref_new(gc_heap *h, gc_handle target, gc_handle *out) {
     gc_handle_release(h, r);
     return heap_fail(h, GC_ENOMEM, "out of process memory for the weak holder list");
   }
-  O(ra)->slots[0] = weak_make(t->addr);
+  obj_at(ra)->slots[0] = weak_make(t->addr);
   weak_store_barrier(h, ra, t->addr);
   h->stores++;
   st = keep(h, t->addr);
@@ -98,7 +98,7 @@ gc_status gc_weak_ref_deref(gc_heap *h, gc_handle ref, gc_handle *out) {
   gc_status st = weak_check_kind(h, ref, WK_WEAK_REF, "deref", &r);
   if (st != GC_OK) return st;
   *out = GC_NO_HANDLE;
-  tagged t = O(r)->slots[0];
+  tagged t = obj_at(r)->slots[0];
   if (!is_weak(t)) return GC_OK;
   st = keep(h, weak_target(t));
   if (st != GC_OK) return st;
