@@ -137,6 +137,13 @@ int lgc_heap_tostring(lua_State *L);
 void lgc_deliver(lua_State *L, int heapidx, lheap *lh);
 void lgc_on_engine_gc(gc_heap *heap, const gc_event *ev, void *ud);
 
+/* lua_weak.c */
+extern const luaL_Reg lgc_weak_heap_methods[];
+/* Push the method `name` of hd's weak object (WeakRef, WeakMap, ...) and
+ * return 1, or return 0 if it has none. */
+int lgc_weak_method(lua_State *L, lhandle *hd, const char *name);
+void lgc_weak_register(lua_State *L, int hmt, int pmt, int dud);
+
 /* lua_config.c */
 void lgc_build_config(lua_State *L, int cfgidx, gc_config *out, const char *what);
 void lgc_push_config(lua_State *L, const gc_config *cfg);

@@ -456,8 +456,9 @@ gc_status gc_incremental_finish(gc_heap *heap);
  * Weak references, as V8 collects them (docs/weak.md).
  *
  * Weak slots: gc_slot_set_weak stores a reference that does not keep its
- * target alive.  When the target dies (in a Scavenge or a full GC) the slot
- * is cleared to empty; when it moves the slot follows.  gc_slot_get reports
+ * target alive through a full GC: the slot is cleared to empty when its
+ * target dies.  A Scavenge treats it as strong, as V8's does (only
+ * ephemeron keys are weak there).  When the target moves the slot follows.  gc_slot_get reports
  * it as GC_SLOT_WEAK.  Any object's slot may be made weak.
  *
  * WeakRef: an object whose one slot is weak.  Creating one and every

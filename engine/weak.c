@@ -4,12 +4,18 @@
  * marking, the update after objects moved, and the weak invariants'
  * check.  (Representation and invariants: weak.h.)
  *
- * Scavenge (weak_after_scavenge): young holders and old holders flagged
- * META_F_YOUNG_WEAK are visited; a weak slot whose young target was not
- * evacuated is cleared, the others follow the copy.  Ephemeron keys are
- * weak here too (V8's ClearYoungEphemerons); ephemeron values are strong
- * slots, so the Scavenge keeps them as V8's does ("values, which are
- * treated as strong independently of whether the key is live").
+ * Scavenge: V8's scavenger treats weak references as strong (its visitor
+ * says so; test-weak-references.cc checks that a weakly held young object
+ * survives and is promoted).  So do gclab's: weak_scavenge_strong, called
+ * each time the Cheney scan drains, evacuates the young targets of the weak
+ * slots, WeakRefs and WeakCells of live holders (young holders, and old
+ * ones flagged META_F_YOUNG_WEAK), until it evacuates nothing new.  The
+ * exception is ephemeron keys, weak in a Scavenge too: weak_after_scavenge
+ * removes the entries whose young key was not evacuated (V8's
+ * ClearYoungEphemerons), while their values are strong slots, kept by the
+ * Scavenge as V8's keeps them ("values, which are treated as strong
+ * independently of whether the key is live").  Every weak slot then follows
+ * its target's copy.
  *
  * Full GC (weak_after_marking): after the marking fixpoint (ephemerons
  * included, ephemeron.c), white targets are dead: weak slots and WeakRefs
@@ -189,6 +195,33 @@ static addr_t scavenge_resolve(gc_heap *h, addr_t a) {
   if ((p->flags & (PAGE_LARGE | PAGE_YOUNG)) == (PAGE_LARGE | PAGE_YOUNG))
     return (p->flags & PAGE_SURVIVOR) ? a : 0;
   return a;
+}
+
+bool weak_scavenge_strong(gc_heap *h) {
+  weak_state *ws = h->weak;
+  bool evacuated = false;
+  if (!ws) return false;
+  for (size_t i = 0; i < ws->holders.n; i++) {
+    addr_t a = ws->holders.v[i];
+    addr_t r = scavenge_resolve(h, a);
+    obj *o = r ? obj_at(r) : NULL;
+    if (!o || obj_weak_kind(o) == WK_TABLE) continue; /* dead (so far), or keys: weak */
+    if (r == a && !young_addr(h, r) && !(o->meta & META_F_YOUNG_WEAK)) continue;
+    uint32_t n = obj_nslots(o);
+    for (uint32_t s = 0; s < n; s++) {
+      tagged t = o->slots[s];
+      if (!is_weak(t)) continue;
+      addr_t target = weak_target(t);
+      const page *p = page_of(h, target);
+      bool from = (p->flags & PAGE_FROM) && !w0_forwarded(obj_at(target)->w0);
+      bool young_large = (p->flags & (PAGE_LARGE | PAGE_YOUNG)) == (PAGE_LARGE | PAGE_YOUNG) &&
+                         !(p->flags & PAGE_SURVIVOR);
+      if (!from && !young_large) continue;
+      o->slots[s] = weak_make(scavenge_evacuate(h, target));
+      evacuated = true;
+    }
+  }
+  return evacuated;
 }
 
 void weak_after_scavenge(gc_heap *h) {

@@ -153,6 +153,11 @@ void finalization_free(weak_state *ws);
  * cleared and the rest follow their copies; ephemerons with a dead young key
  * removed (V8's ClearYoungEphemerons); cells queued. */
 void weak_after_scavenge(gc_heap *h);
+/* scavenger.c, each time its scan is drained: evacuate the young targets of
+ * the live holders' weak slots (V8's scavenger treats weak references as
+ * strong; ephemeron keys are the exception).  True if it evacuated any:
+ * the scan then has new objects to process. */
+bool weak_scavenge_strong(gc_heap *h);
 /* full_gc.c, once marking reached its fixpoint: the same with colours. */
 void weak_after_marking(gc_heap *h);
 /* compactor.c, after objects moved: weak slots follow their targets.

@@ -26,7 +26,9 @@ static gc_value smi_value(int64_t n) { return (gc_value){GC_SLOT_SMI, n, GC_NO_H
 
 /* ------------------------------------------------------------ weak slots */
 
-static void weak_slot_cleared_by_scavenge(void **state) {
+/* V8's test-weak-references: Scavenges treat weak references as strong,
+ * full GCs clear them. */
+static void weak_slot_strong_in_scavenge_cleared_by_full_gc(void **state) {
   (void)state;
   gc_heap *h = small_heap();
   gc_handle holder = rooted(h, 2, "Holder");
@@ -35,6 +37,10 @@ static void weak_slot_cleared_by_scavenge(void **state) {
   assert_int_equal(slot(h, holder, 0).kind, GC_SLOT_WEAK);
   assert_int_equal(slot(h, holder, 0).ref_id, info_of(h, t).id);
   OK(h, gc_scavenge(h));
+  assert_true(alive(h, t));
+  assert_int_equal(slot(h, holder, 0).ref_id, info_of(h, t).id);
+  assert_int_equal(last_event(h)->weak_slots_cleared, 0);
+  OK(h, gc_full_gc(h));
   assert_false(alive(h, t));
   assert_int_equal(slot(h, holder, 0).kind, GC_SLOT_EMPTY);
   assert_int_equal(last_event(h)->weak_slots_cleared, 1);
@@ -64,6 +70,29 @@ static void weak_slot_follows_scavenge_moves(void **state) {
   gc_heap_free(h);
 }
 
+/* Weak only, young, chained (and a young large object at the end): each
+ * is evacuated because a survivor refers to it weakly. */
+static void weak_chain_survives_scavenge(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  gc_handle root = rooted(h, 1, "Root");
+  gc_handle a = alloc_obj(h, 1, "A"), b = alloc_obj(h, 1, "B"), big;
+  OK(h, gc_alloc(h, 1, 4096, "Big", &big)); /* above small_config's 2 KiB threshold */
+  OK(h, gc_slot_set_weak(h, root, 0, a));
+  OK(h, gc_slot_set_weak(h, a, 0, b));
+  OK(h, gc_slot_set_weak(h, b, 0, big));
+  OK(h, gc_scavenge(h));
+  assert_true(alive(h, a) && alive(h, b) && alive(h, big));
+  assert_int_equal(slot(h, b, 0).ref_id, info_of(h, big).id);
+  OK(h, gc_full_gc(h));
+  assert_false(alive(h, a));
+  assert_false(alive(h, b));
+  assert_false(alive(h, big));
+  assert_int_equal(last_event(h)->weak_slots_cleared, 1); /* a and b died with their slots */
+  assert_int_equal(slot(h, root, 0).kind, GC_SLOT_EMPTY);
+  gc_heap_free(h);
+}
+
 /* An old holder's weak slot to a young object: visited by Scavenges. */
 static void old_holder_young_target(void **state) {
   (void)state;
@@ -74,18 +103,21 @@ static void old_holder_young_target(void **state) {
   gc_handle drop = alloc_obj(h, 0, "Dropped");
   OK(h, gc_slot_set_weak(h, holder, 0, keep));
   OK(h, gc_slot_set_weak(h, holder, 1, drop));
-  OK(h, gc_scavenge(h));
-  assert_false(alive(h, drop));
-  assert_int_equal(slot(h, holder, 1).kind, GC_SLOT_EMPTY);
+  OK(h, gc_scavenge(h)); /* old -> new weak slots are updated, not cleared */
+  assert_true(alive(h, drop));
+  assert_int_equal(slot(h, holder, 1).ref_id, info_of(h, drop).id);
   assert_int_equal(slot(h, holder, 0).ref_id, info_of(h, keep).id);
-  OK(h, gc_scavenge(h)); /* keep is promoted; the slot follows */
+  OK(h, gc_scavenge(h)); /* both promoted; the slots follow */
+  assert_int_equal(slot(h, holder, 1).ref_id, info_of(h, drop).id);
   assert_string_equal(gc_space_name(info_of(h, keep).space), "old");
   assert_int_equal(slot(h, holder, 0).ref_id, info_of(h, keep).id);
   OK(h, gc_unroot(h, keep));
   OK(h, gc_full_gc(h));
   assert_false(alive(h, keep));
+  assert_false(alive(h, drop));
   assert_int_equal(slot(h, holder, 0).kind, GC_SLOT_EMPTY);
-  assert_int_equal(last_event(h)->weak_slots_cleared, 1);
+  assert_int_equal(slot(h, holder, 1).kind, GC_SLOT_EMPTY);
+  assert_int_equal(last_event(h)->weak_slots_cleared, 2);
   gc_heap_free(h);
 }
 
@@ -496,7 +528,9 @@ static void finalization_held_value_strong(void **state) {
   OK(h, gc_finreg_register(h, r, t, &hv, GC_NO_HANDLE));
   gc_value self = ref_value(t);
   assert_int_equal(gc_finreg_register(h, r, t, &self, GC_NO_HANDLE), GC_EINVAL);
-  OK(h, gc_scavenge(h)); /* the target dies in a Scavenge: queued there too */
+  OK(h, gc_scavenge(h)); /* strong in a Scavenge */
+  assert_true(alive(h, t));
+  OK(h, gc_full_gc(h));
   assert_false(alive(h, t));
   assert_int_equal(last_event(h)->cells_queued, 1);
   OK(h, gc_unroot(h, r)); /* the queue keeps the registry */
@@ -590,8 +624,9 @@ static void finalization_under_oom(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(weak_slot_cleared_by_scavenge),
+      cmocka_unit_test(weak_slot_strong_in_scavenge_cleared_by_full_gc),
       cmocka_unit_test(weak_slot_follows_scavenge_moves),
+      cmocka_unit_test(weak_chain_survives_scavenge),
       cmocka_unit_test(old_holder_young_target),
       cmocka_unit_test(weak_slot_follows_evacuation),
       cmocka_unit_test(weak_slot_follows_slide),
