@@ -18,9 +18,10 @@
  * algorithm from the start, in atomic and incremental marking alike: when
  * the marker scans a table, an entry whose key is marked (grey or black)
  * greys its value; an entry whose key is white becomes a pending record
- * (table, key, value) filed under the key.  When the marker blackens any
- * object while records are pending, it looks the object up and greys the
- * values filed under it (ephemeron_key_marked).  Every entry is scanned
+ * (table, key, value) filed under the key, and the key is flagged in its
+ * header.  When the marker blackens a flagged object, it looks it up and
+ * greys the values filed under it (ephemeron_key_marked): one test of a
+ * header word already in cache for every other object.  Every entry is scanned
  * once and every record consumed once: marking stays linear in the heap,
  * however long a chain of keys reachable only through values is.  The
  * records persist across incremental steps; a Scavenge in the middle
@@ -266,8 +267,9 @@ gc_status gc_weak_map_size(gc_heap *h, gc_handle map, uint64_t *out) {
 
 /* ------------------------------------------------------------- marking */
 
+/* Fibonacci hashing: the top bits of the product (cap is a power of two). */
 static inline size_t map_index(addr_t key, size_t cap) {
-  return (size_t)(((uint64_t)(key >> 3) * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+  return (size_t)(((uint64_t)(key >> 3) * 0x9E3779B97F4A7C15ull) >> (64 - __builtin_ctzll(cap)));
 }
 
 static eph_slot *map_slot(weak_state *ws, addr_t key) {
@@ -307,6 +309,7 @@ static bool add_record(gc_heap *h, weak_state *ws, addr_t t, addr_t k, addr_t v)
   }
   ws->recs[ws->nrecs] = (eph_rec){t, k, v, s->head};
   s->head = (uint32_t)++ws->nrecs;
+  obj_at(k)->meta |= META_F_EPH_KEY; /* so that only keys are looked up */
   h->eph_pending++;
   return true;
 }
@@ -328,6 +331,8 @@ void ephemeron_visit_table(gc_heap *h, addr_t t) {
 
 void ephemeron_key_marked_slow(gc_heap *h, addr_t key) {
   weak_state *ws = h->weak;
+  obj_at(key)->meta &= ~META_F_EPH_KEY;
+  if (!ws || !ws->map_cap) return;
   eph_slot *s = map_slot(ws, key);
   if (!s->key) return;
   for (uint32_t r = s->head; r; r = ws->recs[r - 1].next) {

@@ -345,7 +345,7 @@ struct gc_heap {
 
   /* weak mechanisms (weak.h); NULL until first used */
   struct weak_state *weak;
-  size_t eph_pending;    /* pending ephemeron records while marking (hot check) */
+  size_t eph_pending;    /* pending ephemeron records while marking */
 };
 
 /* ---------------------------------------------------------------- helpers */

@@ -45,6 +45,7 @@
 #define META_F_YOUNG_WEAK (1ull << 50)
 #define META_KIND_SHIFT 51
 #define META_KIND_MASK (7ull << META_KIND_SHIFT)
+#define META_F_EPH_KEY (1ull << 55)   /* has pending ephemeron records while marking */
 #define META_F_CELL_DIED (1ull << 54) /* registry: a cell's target died in this GC */
 
 typedef enum weak_kind {
@@ -170,7 +171,7 @@ void weak_free(gc_heap *h);
 
 /* marker.c: an object turned black; its pending ephemeron values follow. */
 static inline void ephemeron_key_marked(gc_heap *h, addr_t a) {
-  if (UNLIKELY(h->eph_pending)) ephemeron_key_marked_slow(h, a);
+  if (UNLIKELY(obj_at(a)->meta & META_F_EPH_KEY)) ephemeron_key_marked_slow(h, a);
 }
 
 #endif
