@@ -179,7 +179,9 @@ static void process_holder(gc_heap *h, addr_t a, addr_t (*resolve)(gc_heap *, ad
       }
     }
   }
-  if (young && !young_addr(h, a)) o->meta |= META_F_YOUNG_WEAK;
+  /* A live young large object is promoted (relinked) by this very GC. */
+  bool old_holder = !young_addr(h, a) || (page_of(h, a)->flags & PAGE_LARGE);
+  if (young && old_holder) o->meta |= META_F_YOUNG_WEAK;
   else o->meta &= ~META_F_YOUNG_WEAK;
   uint64_t ns = weak_cost(h, n);
   if (k == WK_TABLE) ev->clear_weak_collections_ns += ns;
