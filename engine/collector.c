@@ -200,6 +200,12 @@ gc_status gc_scavenge(gc_heap *h) {
   return collect_garbage(h, GC_REQUEST_YOUNG_EXPLICIT, GC_REASON_TESTING, NULL);
 }
 
+gc_status gc_scavenge_forced(gc_heap *h) {
+  gc_status st = api_gc_check(h, "gc_scavenge_forced");
+  if (st != GC_OK) return st;
+  return collect_garbage(h, GC_REQUEST_YOUNG_FORCED, GC_REASON_TESTING, NULL);
+}
+
 gc_status gc_mark_sweep(gc_heap *h) {
   gc_status st = api_gc_check(h, "gc_mark_sweep");
   if (st != GC_OK) return st;

@@ -367,6 +367,17 @@ gc_status heap_fail(gc_heap *h, gc_status s, const char *fmt, ...)
 #endif
     ;
 gc_status heap_fail_arg(gc_heap *h, gc_status st, const char *arg);
+/* Sizes in messages: "%s" with size_text_of(n).s, which is exact and has
+ * its unit ("256KiB", "1000 bytes"); the text lives until the end of the
+ * full expression (the call). */
+typedef struct size_text {
+  char s[32];
+} size_text;
+size_text size_text_of(uint64_t bytes);
+
+/* config.c: old_space.max_size's own rule (a config's and gc_set_old_max's) */
+gc_status config_check_old_max(uint64_t page_size, uint64_t max, char *err, size_t len);
+#define SIZE_TEXT(n) (size_text_of(n).s)
 
 static inline page *page_of(const gc_heap *h, addr_t a) {
   return h->page_table[(a - h->base) >> h->page_shift];
@@ -574,8 +585,9 @@ bool heap_old_limit_reached(const gc_heap *h);
 bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages);
 /* Make the old generation's committed pages plus `need` bytes (plus, after
  * a full GC, the young survivors it could not promote) fit under the
- * maximum: near-limit callback, last-resort GCs, else GC_EOOM. */
-gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, bool after_full);
+ * maximum: near-limit callback, last-resort GCs, else GC_EOOM naming the
+ * failed allocation's size, `request`. */
+gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, uint64_t request, bool after_full);
 
 /* stats.c */
 void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]);

@@ -1,6 +1,6 @@
 /*
- * util.c -- small shared pieces: growable vectors, error messages, and the
- * interned object names.  Names are hashed by content (never by address) so
+ * util.c -- small shared pieces: growable vectors, error messages (and
+ * sizes in them, with units), and the interned object names.  Names are hashed by content (never by address) so
  * that name ids, like everything else, are the same from run to run.
  */
 #include <stdio.h>
@@ -120,4 +120,24 @@ gc_status heap_fail_arg(gc_heap *h, gc_status st, const char *arg) {
   char msg[sizeof h->error];
   memcpy(msg, h->error, sizeof msg);
   return heap_fail(h, st, "%s: %s", arg, msg);
+}
+
+/* A size for a message, exact and with its unit: in the largest binary
+ * unit that divides it, written as a config would ("256KiB", "4096MiB"),
+ * else in bytes ("1000 bytes", "1 byte"). */
+size_text size_text_of(uint64_t bytes) {
+  static const struct {
+    const char *unit;
+    unsigned shift;
+  } units[] = {{"GiB", 30}, {"MiB", 20}, {"KiB", 10}};
+  size_text t;
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+    uint64_t m = 1ull << units[i].shift;
+    if (bytes >= m && bytes % m == 0) {
+      snprintf(t.s, sizeof t.s, "%llu%s", (unsigned long long)(bytes >> units[i].shift), units[i].unit);
+      return t;
+    }
+  }
+  snprintf(t.s, sizeof t.s, "%llu %s", (unsigned long long)bytes, bytes == 1 ? "byte" : "bytes");
+  return t;
 }
