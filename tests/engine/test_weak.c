@@ -23,6 +23,7 @@ static gc_slot_value slot(gc_heap *h, gc_handle x, uint32_t i) {
 
 static gc_value ref_value(gc_handle x) { return (gc_value){GC_SLOT_REF, 0, x}; }
 static gc_value smi_value(int64_t n) { return (gc_value){GC_SLOT_SMI, n, GC_NO_HANDLE}; }
+static uint64_t map_size(gc_heap *h, gc_handle m);
 
 /* ------------------------------------------------------------ weak slots */
 
@@ -90,6 +91,37 @@ static void weak_chain_survives_scavenge(void **state) {
   assert_false(alive(h, big));
   assert_int_equal(last_event(h)->weak_slots_cleared, 1); /* a and b died with their slots */
   assert_int_equal(slot(h, root, 0).kind, GC_SLOT_EMPTY);
+  gc_heap_free(h);
+}
+
+/* A young large holder is promoted by relinking in the Scavenge that finds
+ * it live: it must leave flagged for its young weak target (the verifier,
+ * on after every GC, checks it). */
+static void young_large_holder_promoted(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  gc_handle m;
+  OK(h, gc_weak_map_new(h, false, &m));
+  OK(h, gc_root(h, m));
+  gc_handle keys = rooted(h, 200, "Keys");
+  for (uint32_t i = 0; i < 200; i++) { /* the table grows past the 2 KiB threshold */
+    gc_handle k = alloc_obj(h, 0, "Key");
+    OK(h, gc_slot_set_ref(h, keys, i, k));
+    gc_value v = smi_value(i);
+    OK(h, gc_weak_map_set(h, m, k, &v));
+    OK(h, gc_handle_release(h, k));
+  }
+  gc_handle holder;
+  OK(h, gc_alloc(h, 300, 0, "BigHolder", &holder));
+  OK(h, gc_root(h, holder));
+  assert_string_equal(gc_space_name(info_of(h, holder).space), "new_large");
+  gc_handle t = alloc_obj(h, 0, "Target");
+  OK(h, gc_slot_set_weak(h, holder, 0, t));
+  OK(h, gc_scavenge(h));
+  assert_string_equal(gc_space_name(info_of(h, holder).space), "large");
+  OK(h, gc_scavenge(h));
+  assert_int_equal(slot(h, holder, 0).ref_id, info_of(h, t).id);
+  assert_int_equal(map_size(h, m), 200);
   gc_heap_free(h);
 }
 
@@ -627,6 +659,7 @@ int main(void) {
       cmocka_unit_test(weak_slot_strong_in_scavenge_cleared_by_full_gc),
       cmocka_unit_test(weak_slot_follows_scavenge_moves),
       cmocka_unit_test(weak_chain_survives_scavenge),
+      cmocka_unit_test(young_large_holder_promoted),
       cmocka_unit_test(old_holder_young_target),
       cmocka_unit_test(weak_slot_follows_evacuation),
       cmocka_unit_test(weak_slot_follows_slide),
