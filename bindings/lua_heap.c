@@ -29,6 +29,7 @@ void lgc_on_engine_gc(gc_heap *heap, const gc_event *ev, void *ud) {
 
 /* Deliver events not yet seen by Lua.  `heapidx` is the heap userdata. */
 void lgc_deliver(lua_State *L, int heapidx, lheap *lh) {
+  lgc_near_limit_flush(lh);
   if (!lh->gc_pending || lh->in_callback || !lh->heap) return;
   lh->gc_pending = false;
   int top = lua_gettop(L);
@@ -534,6 +535,8 @@ const luaL_Reg lgc_heap_methods[] = {
     {"set_stress", m_set_stress},
     {"set_marking_barrier", m_set_marking_barrier},
     {"set_old_max", m_set_old_max},
+    {"snapshot", lgc_heap_snapshot},
+    {"handle", lgc_heap_handle},
     {NULL, NULL},
 };
 

@@ -85,6 +85,8 @@ typedef struct lheap {
   size_t nscopes, scopes_cap;
   int keep_ref;       /* registry ref: handles allocated in open scopes (a stack) */
   lua_Integer keep_n;
+  uint32_t near_limit_snapshots; /* written for heapsnapshot_near_heap_limit (lua_snapshot_file.c) */
+  bool near_limit_pending;       /* the limit was neared: write one after the engine call */
 } lheap;
 
 #define LHANDLE_TAG 0x676c61622e68646cull /* "glab.hdl" */
@@ -143,6 +145,22 @@ extern const luaL_Reg lgc_weak_heap_methods[];
  * return 1, or return 0 if it has none. */
 int lgc_weak_method(lua_State *L, lhandle *hd, const char *name);
 void lgc_weak_register(lua_State *L, int hmt, int pmt, int dud);
+
+/* lua_snapshot.c */
+void lgc_open_snapshot(lua_State *L, int mod); /* metatable; gclab.find_leaks */
+/* Push a snapshot userdata owning s (analysed now); `what` names the caller
+ * in the out-of-memory error. */
+void lgc_push_snapshot(lua_State *L, gc_snapshot *s, const char *what);
+gc_snapshot *lgc_check_snapshot(lua_State *L, int idx);
+int lgc_heap_snapshot(lua_State *L); /* heap:snapshot() */
+
+/* lua_snapshot_file.c */
+int lgc_read_snapshot(lua_State *L);      /* gclab.read_snapshot(path) */
+int lgc_snapshot_write(lua_State *L);     /* snap:write(path) */
+int lgc_heap_from_snapshot(lua_State *L); /* gclab.heap_from_snapshot(snap[, cfg | heap]) */
+void lgc_near_limit_install(lheap *lh);   /* heapsnapshot_near_heap_limit, on a new heap */
+void lgc_near_limit_flush(lheap *lh);     /* write the snapshot the callback asked for */
+int lgc_heap_handle(lua_State *L);   /* heap:handle(id) */
 
 /* lua_config.c */
 void lgc_build_config(lua_State *L, int cfgidx, gc_config *out, const char *what);

@@ -141,6 +141,7 @@ static int l_heap_new(lua_State *L) {
     return luaL_error(L, "gclab.heap: %s", *err ? err : gc_status_name(st));
   }
   gc_on_gc(lh->heap, lgc_on_engine_gc, lh);
+  lgc_near_limit_install(lh);
   if (d->verify) gc_set_verify_each_gc(lh->heap, true);
   if (d->stress) gc_set_stress(lh->heap, d->stress);
 
@@ -261,5 +262,6 @@ int luaopen_gclab(lua_State *L) {
   lua_setfield(L, mod, "SMI_MIN");
   lua_pushinteger(L, GC_SMI_MAX);
   lua_setfield(L, mod, "SMI_MAX");
+  lgc_open_snapshot(L, mod);
   return 1;
 }

@@ -4,6 +4,7 @@
  *   gclab run [OPTIONS] FILES-OR-DIRS...   run scenario scripts (TAP output)
  *   gclab config [--config F]... [--set K=V]...   print the effective config
  *   gclab lua SCRIPT [ARGS...]             run a Lua script with gclab loaded
+ *   gclab snapshot summary|path|diff|leaks FILES...   .heapsnapshot analysis
  *   gclab --help | --version
  *
  * Exit status: 0 success; 1 a scenario or script failed; 2 usage or
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "snapshot_cmd.h"
 
 #ifdef GCLAB_HAVE_CONFIG
 #include "gclab_config.h"
@@ -30,6 +32,8 @@ static const char usage[] =
     "  config [--config FILE]... [--set KEY=VALUE]...\n"
     "                                  print the effective heap configuration\n"
     "  lua SCRIPT [ARGS...]            run a Lua script with require \"gclab\"\n"
+    "  snapshot summary|path|diff|leaks FILES...\n"
+    "                                  analyse .heapsnapshot files (Node's or gclab's)\n"
     "  help                            this text\n"
     "\n"
     "options:\n"
@@ -47,6 +51,7 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (strcmp(cmd, "run") == 0) return gclab_host_run(argc - 2, argv + 2);
   if (strcmp(cmd, "lua") == 0) return gclab_host_script(argc - 2, argv + 2);
+  if (strcmp(cmd, "snapshot") == 0) return gclab_snapshot_main(argc - 2, argv + 2);
   if (strcmp(cmd, "config") == 0) {
 #ifdef GCLAB_HAVE_CONFIG
     return gclab_config_main(argc - 1, argv + 1, stdout, stderr);

@@ -124,6 +124,11 @@ typedef struct gc_config {
     uint32_t sweep_ns_per_kb;  /* per KiB swept */
   } cost;
 
+  /* Node's --heapsnapshot-near-heap-limit: write up to this many
+   * .heapsnapshot files when the old generation nears its limit (0 = off).
+   * The engine only carries the number; the bindings write the files. */
+  uint32_t heapsnapshot_near_heap_limit;
+
   uint64_t seed; /* for anything random (none in the engine yet) */
 } gc_config;
 
@@ -691,4 +696,8 @@ int gc_format_trace_nvp(const gc_heap *heap, const gc_event *ev, char *buf, size
 #ifdef __cplusplus
 }
 #endif
+
+/* Heap snapshots and their analyses: a header of their own. */
+#include "gclab_snapshot.h"
+
 #endif /* GCLAB_H */
