@@ -411,3 +411,38 @@ gc_status ephemeron_verify_marking(gc_heap *h, bool (*is_start)(const void *, ad
   }
   return GC_OK;
 }
+
+/* ------------------------------------------------------------ snapshots */
+
+static int pair_cmp(const void *a, const void *b) {
+  const weak_pair *x = a, *y = b;
+  if (x->key != y->key) return x->key < y->key ? -1 : 1;
+  return x->table < y->table ? -1 : x->table > y->table; /* then by table, then slot order (stable below) */
+}
+
+bool ephemeron_pairs(gc_heap *h, weak_pair **out, size_t *n) {
+  weak_state *ws = h->weak;
+  size_t cnt = 0;
+  *out = NULL;
+  *n = 0;
+  for (size_t i = 0; ws && i < ws->holders.n; i++) {
+    const obj *t = obj_at(ws->holders.v[i]);
+    if (obj_weak_kind(t) == WK_TABLE) cnt += (uint64_t)smi_untag(t->slots[0]);
+  }
+  if (!cnt) return true;
+  weak_pair *v = malloc(cnt * sizeof *v);
+  if (!v) return false;
+  size_t k = 0;
+  for (size_t i = 0; i < ws->holders.n; i++) {
+    addr_t ta = ws->holders.v[i];
+    const obj *t = obj_at(ta);
+    if (obj_weak_kind(t) != WK_TABLE) continue;
+    for (uint32_t s = EPH_PREFIX; s + 1 < obj_nslots(t) && k < cnt; s += 2)
+      if (is_weak(t->slots[s]) && is_ptr(t->slots[s + 1]))
+        v[k++] = (weak_pair){weak_target(t->slots[s]), (addr_t)t->slots[s + 1], ta};
+  }
+  qsort(v, k, sizeof *v, pair_cmp);
+  *out = v;
+  *n = k;
+  return true;
+}

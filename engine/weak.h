@@ -139,6 +139,14 @@ void ephemeron_remove_entry(gc_heap *h, addr_t table, uint32_t key_slot);
 gc_status ephemeron_verify_marking(gc_heap *h, bool (*is_start)(const void *, addr_t), const void *ctx,
                                    char *msg, size_t len);
 
+/* The (key, value) pairs of every listed table, sorted by key address,
+ * for the snapshot's ephemeron edges (snapshot_take.c).  *out is malloc'd
+ * (NULL when there are none); false on out-of-memory. */
+typedef struct weak_pair {
+  addr_t key, value, table;
+} weak_pair;
+bool ephemeron_pairs(gc_heap *h, weak_pair **out, size_t *n);
+
 /* weak_ref.c */
 void weak_ref_free(weak_state *ws);
 
