@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "bench_util.h"
+#include "gclab_weak.h"
 
 static gc_heap *new_heap(void) {
   gc_config c;

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gclab_weak.h"
 #include "lua_internal.h"
 
 #define WEAK_METHODS "gclab.weak_methods" /* kind -> {name -> closure} */

@@ -36,6 +36,7 @@
 #ifndef GCLAB_WEAK_H
 #define GCLAB_WEAK_H
 
+#include "gclab_weak.h"
 #include "handles.h"
 #include "heap_internal.h"
 

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "gclab_weak.h"
 #include "test_util.h"
 
 static void promote(gc_heap *h) {
