@@ -155,42 +155,8 @@ typedef struct free_list {
 
 /* ---------------------------------------------------------------- handles */
 
-enum hstate { H_FREE = 0, H_LIVE = 1, H_DEAD = 2 };
-
-typedef struct hentry {
-  addr_t addr;         /* current address while live */
-  uint64_t id;
-  union {
-    struct {
-      uint32_t gen;      /* bumped on release */
-      uint8_t state;
-      uint8_t released;  /* released by its owner, kept only for a scope */
-      uint16_t zero;     /* always 0 */
-    };
-    /* The three as one word, so that a handle's validity is one load and
-     * one compare (handle_key; the word's layout is the compiler's, so it
-     * is only compared with another key). */
-    uint64_t key;
-  };
-  uint32_t roots;      /* gc_root count */
-  uint32_t scoped;     /* open scopes holding it */
-  uint32_t died_in_gc;
-  uint32_t name;
-  uint32_t next_free;
-} hentry;
-
-/* The key of an unreleased entry of handle `hd` in `state`. */
-static inline uint64_t handle_key(uint64_t hd, uint8_t state) {
-  union {
-    struct {
-      uint32_t gen;
-      uint8_t state, released;
-      uint16_t zero;
-    } f;
-    uint64_t key;
-  } k = {.f = {(uint32_t)(hd >> 32), state, 0, 0}};
-  return k.key;
-}
+/* A handle table entry: handles.h (the files that read entries include it). */
+typedef struct hentry hentry;
 
 /* ------------------------------------------------------------------ vectors */
 
@@ -208,6 +174,10 @@ static inline bool addr_vec_push(addr_vec *s, addr_t a) {
   return addr_vec_push_slow(s, a);
 }
 void addr_vec_free(addr_vec *s);
+/* The growable array `v` (*cap elements of elem_size bytes), with room for
+ * element n: v itself, or v moved with *cap doubled (from first_cap); NULL
+ * on out-of-memory, v and *cap unchanged. */
+void *array_make_room(void *v, size_t *cap, size_t n, size_t elem_size, size_t first_cap);
 
 typedef struct u32_vec {
   uint32_t *v;

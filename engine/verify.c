@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "handles.h"
 #include "weak.h"
 
 typedef struct vctx {

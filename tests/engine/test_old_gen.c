@@ -11,6 +11,7 @@
  */
 #include "test_graph.h"
 #include "heap_internal.h"
+#include "handles.h"
 
 /* ---------------------------------------------------------------- helpers */
 
