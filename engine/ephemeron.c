@@ -293,13 +293,9 @@ static bool map_grow(weak_state *ws) {
 
 /* File (table, key, value) under key; false on out-of-memory. */
 static bool add_record(gc_heap *h, weak_state *ws, addr_t t, addr_t k, addr_t v) {
-  if (ws->nrecs == ws->cap_recs) {
-    size_t cap = ws->cap_recs ? ws->cap_recs * 2 : 1024;
-    eph_rec *r = realloc(ws->recs, cap * sizeof *r);
-    if (!r) return false;
-    ws->recs = r;
-    ws->cap_recs = cap;
-  }
+  eph_rec *r = array_make_room(ws->recs, &ws->cap_recs, ws->nrecs, sizeof *r, 1024);
+  if (!r) return false;
+  ws->recs = r;
   if ((ws->map_used + 1) * 2 > ws->map_cap && !map_grow(ws)) return false;
   eph_slot *s = map_slot(ws, k);
   if (!s->key) {

@@ -123,13 +123,9 @@ gc_status gc_finreg_new(gc_heap *h, gc_handle *out) {
     ws->nreg = j;
     ws->reg_sweep_at = j * 2 > 64 ? j * 2 : 64;
   }
-  if (ws->nreg == ws->cap_reg) {
-    size_t cap = ws->cap_reg ? ws->cap_reg * 2 : 16;
-    gc_handle *v = realloc(ws->reg_handles, cap * sizeof *v);
-    if (!v) return heap_fail(h, GC_ENOMEM, "out of process memory for a registry");
-    ws->reg_handles = v;
-    ws->cap_reg = cap;
-  }
+  gc_handle *v = array_make_room(ws->reg_handles, &ws->cap_reg, ws->nreg, sizeof *v, 16);
+  if (!v) return heap_fail(h, GC_ENOMEM, "out of process memory for a registry");
+  ws->reg_handles = v;
   gc_handle r;
   gc_status st = gc_alloc(h, REG_SLOTS, gc_default_size(REG_SLOTS) + 8, "FinalizationRegistry", &r);
   if (st != GC_OK) return st;

@@ -47,13 +47,9 @@ static gc_status keep(gc_heap *h, addr_t a) {
       if (old[i]) kept_insert(ws, old[i]);
     free(old);
   }
-  if (ws->nkept == ws->cap_kept) {
-    size_t cap = ws->cap_kept ? ws->cap_kept * 2 : 64;
-    gc_handle *v = realloc(ws->kept, cap * sizeof *v);
-    if (!v) return heap_fail(h, GC_ENOMEM, "out of process memory for the KeepDuringJob set");
-    ws->kept = v;
-    ws->cap_kept = cap;
-  }
+  gc_handle *v = array_make_room(ws->kept, &ws->cap_kept, ws->nkept, sizeof *v, 64);
+  if (!v) return heap_fail(h, GC_ENOMEM, "out of process memory for the KeepDuringJob set");
+  ws->kept = v;
   gc_handle hd = handle_new(h, a);
   if (!hd) return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
   gc_root(h, hd);
