@@ -527,6 +527,8 @@ const luaL_Reg lgc_heap_methods[] = {
     {"event", m_event},
     {"pages", m_pages},
     {"objects", m_objects},
+    {"snapshot", lgc_heap_snapshot},
+    {"handle", lgc_heap_handle},
     {"on_gc", m_on_gc},
     {"verify", m_verify},
     {"trace", m_trace},
@@ -535,8 +537,6 @@ const luaL_Reg lgc_heap_methods[] = {
     {"set_stress", m_set_stress},
     {"set_marking_barrier", m_set_marking_barrier},
     {"set_old_max", m_set_old_max},
-    {"snapshot", lgc_heap_snapshot},
-    {"handle", lgc_heap_handle},
     {NULL, NULL},
 };
 

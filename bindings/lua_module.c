@@ -254,6 +254,7 @@ int luaopen_gclab(lua_State *L) {
   lua_newtable(L);
   int mod = lua_gettop(L);
   setfuncs_up(L, mod, module_funcs, hmt, pmt, dud);
+  lgc_open_snapshot(L, mod); /* the snapshot metatable, gclab.find_leaks */
   lua_pushliteral(L, GCLAB_VERSION);
   lua_setfield(L, mod, "version");
   lua_pushliteral(L, GC_OOM_MESSAGE);
@@ -262,6 +263,5 @@ int luaopen_gclab(lua_State *L) {
   lua_setfield(L, mod, "SMI_MIN");
   lua_pushinteger(L, GC_SMI_MAX);
   lua_setfield(L, mod, "SMI_MAX");
-  lgc_open_snapshot(L, mod);
   return 1;
 }
