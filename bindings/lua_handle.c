@@ -186,6 +186,7 @@ static int push_property(lua_State *L, lhandle *hd, const char *k) {
   int f = -1;
   for (int i = 0; fields[i]; i++)
     if (strcmp(k, fields[i]) == 0) f = i;
+  if (f < 0 && lgc_weak_method(L, hd, k)) return 1;
   if (f < 0)
     return luaL_error(L,
                       "handle has no field '%s' (fields: alive id name space young age size "
@@ -247,7 +248,8 @@ static int h_index(lua_State *L) {
     }
     switch (v.kind) {
     case GC_SLOT_SMI: lua_pushinteger(L, v.smi); break;
-    case GC_SLOT_REF: lgc_push_handle_for(L, 1, hd, (uint32_t)(i - 1), v.ref_id); break;
+    case GC_SLOT_REF:
+    case GC_SLOT_WEAK: lgc_push_handle_for(L, 1, hd, (uint32_t)(i - 1), v.ref_id); break;
     default: lua_pushnil(L); break;
     }
     return 1;

@@ -181,6 +181,13 @@ void lgc_deliver(lua_State *L, int heapidx, lheap *lh); /* raises a callback's e
 int lgc_deliver_status(lua_State *L, int heapidx, lheap *lh); /* leaves it on top */
 void lgc_on_engine_gc(gc_heap *heap, const gc_event *ev, void *ud);
 
+/* lua_weak.c */
+extern const luaL_Reg lgc_weak_heap_methods[];
+/* Push the method `name` of hd's weak object (WeakRef, WeakMap, ...) and
+ * return 1, or return 0 if it has none. */
+int lgc_weak_method(lua_State *L, lhandle *hd, const char *name);
+void lgc_weak_register(lua_State *L, int hmt, int pmt, int dud);
+
 /* lua_snapshot.c */
 void lgc_open_snapshot(lua_State *L, int mod); /* metatable; gclab.find_leaks */
 /* Push a snapshot userdata owning s (analysed now); `what` names the caller

@@ -282,6 +282,8 @@ int luaopen_gclab(lua_State *L) {
 
   /* The heap prototype: methods and metamethods (see push_heap_metatable). */
   setfuncs_up(L, pmt, lgc_heap_methods, hmt, pmt, dud);
+  setfuncs_up(L, pmt, lgc_weak_heap_methods, hmt, pmt, dud);
+  lgc_weak_register(L, hmt, pmt, dud);
   static const luaL_Reg heap_meta[] = {
       {"__gc", lgc_heap_gc},
       {"__close", lgc_heap_close},

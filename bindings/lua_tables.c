@@ -103,6 +103,9 @@ void lgc_push_event(lua_State *L, const gc_event *ev) {
   set_int(L, "start_us", ev->start_us);
   set_int(L, "pause_us", ev->pause_us);
   set_int(L, "marking_start_us", ev->marking_start_us);
+  set_int(L, "weak_slots_cleared", ev->weak_slots_cleared);
+  set_int(L, "ephemerons_removed", ev->ephemerons_removed);
+  set_int(L, "cells_queued", ev->cells_queued);
 }
 
 static void push_space_stats(lua_State *L, const gc_space_stats *s) {

@@ -26,6 +26,7 @@
 
 #include "heap_internal.h"
 #include "handles.h"
+#include "weak.h"
 
 /* ------------------------------------------------------------- evacuate */
 
@@ -207,6 +208,7 @@ void compact_slide(gc_heap *h) {
     hentry *e = &h->handles[i];
     if (e->state == H_LIVE) e->addr = resolve_slide(h, e->addr);
   }
+  weak_update_refs(h, resolve_slide);
   for (page *p = h->old.pages.head; p; p = p->next)
     for (page_cursor c = page_walk(h, p); page_next_object(&c);)
       if (obj_color(obj_at(c.a)) == GC_BLACK) slide_update_object(h, c.a);
@@ -269,6 +271,11 @@ static inline tagged follow(tagged v) {
   return v;
 }
 
+static addr_t resolve_forwarded(gc_heap *h, addr_t a) {
+  (void)h;
+  return (addr_t)follow((tagged)a);
+}
+
 static void update_object(gc_heap *h, addr_t a) {
   (void)h;
   obj *o = obj_at(a);
@@ -304,6 +311,7 @@ void update_young_references(gc_heap *h) {
   for (page *p = h->lo.pages.head; p; p = p->next) update_object(h, p->start);
   for (size_t i = 0; i < h->left_new_space.n; i++) update_object(h, h->left_new_space.v[i]);
   for (page *p = h->new_space.semi[h->new_space.to].head; p; p = p->next) update_page(h, p);
+  weak_update_refs(h, resolve_forwarded);
 }
 
 /* After evacuation (forwarding headers in place): every live object,
@@ -324,4 +332,5 @@ void update_all_references(gc_heap *h) {
   for (page *p = h->lo.pages.head; p; p = p->next) update_object(h, p->start);
   for (page *p = h->nlo.pages.head; p; p = p->next) update_object(h, p->start);
   for (page *p = h->new_space.semi[h->new_space.to].head; p; p = p->next) update_page(h, p);
+  weak_update_refs(h, resolve_forwarded);
 }

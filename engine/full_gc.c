@@ -19,6 +19,7 @@
  */
 #include "heap_internal.h"
 #include "promotion.h"
+#include "weak.h"
 
 static void promote_young_page(gc_heap *h, page *p, int semi, bool keep_black) {
   gc_event *ev = h->current_event;
@@ -141,6 +142,7 @@ void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, boo
   }
   marker_drain(h, UINT64_MAX);
   h->marking = GC_MARKING_IDLE;
+  weak_after_marking(h);
   ev->marked_bytes = h->marked_bytes;
   handles_mark_dead_after_marking(h);
 

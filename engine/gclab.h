@@ -290,16 +290,21 @@ gc_status gc_object_info_get(gc_heap *heap, gc_handle h, gc_object_info *out);
 #define GC_SMI_MIN (-2147483647 - 1)
 #define GC_SMI_MAX 2147483647
 
-typedef enum gc_slot_kind { GC_SLOT_EMPTY = 0, GC_SLOT_SMI = 1, GC_SLOT_REF = 2 } gc_slot_kind;
+typedef enum gc_slot_kind {
+  GC_SLOT_EMPTY = 0,
+  GC_SLOT_SMI = 1,
+  GC_SLOT_REF = 2,
+  GC_SLOT_WEAK = 3 /* a weak reference (gc_slot_set_weak, gclab_weak.h) */
+} gc_slot_kind;
 typedef struct gc_slot_value {
   gc_slot_kind kind;
   int32_t smi;     /* when GC_SLOT_SMI */
-  uint64_t ref_id; /* when GC_SLOT_REF: the referenced object's id */
+  uint64_t ref_id; /* when GC_SLOT_REF or GC_SLOT_WEAK: the referenced object's id */
 } gc_slot_value;
 
 gc_status gc_slot_get(gc_heap *heap, gc_handle h, uint32_t index, gc_slot_value *out);
-/* A new handle to the object referenced by slot `index` (GC_EINVAL if the
- * slot does not hold a reference). */
+/* A new handle to the object referenced by slot `index`, strongly or
+ * weakly (GC_EINVAL if the slot does not hold a reference). */
 gc_status gc_slot_handle(gc_heap *heap, gc_handle h, uint32_t index, gc_handle *out);
 /* Make `dst` observe the object referenced by slot `index` (a register:
  * see gc_alloc_into; dst may be h).  If the slot holds no reference, dst
@@ -357,8 +362,9 @@ gc_status gc_slot_clear(gc_heap *heap, gc_handle h, uint32_t index);
  *          free space: its size | 2 (GC_W0_FILLER), that word only
  *   id     the object's stable id
  *   meta   name (32 bits) | age (8) | colour (8) | flags (16)
- *   slots  tagged: 0 empty; odd: a small integer (v << 1 | 1); even and
- *          non-zero: the address of another object's gc_obj
+ *   slots  tagged: 0 empty; odd: a small integer (v << 1 | 1); low bits
+ *          00 and non-zero: the address of another object's gc_obj;
+ *          low bits 10: a weak reference, that address | 2 (GC_TAG_WEAK)
  *   then raw payload bytes up to the size.
  * A 24-byte header and two slots is 40 bytes: V8's {l, r} JSObject.
  */
@@ -388,7 +394,10 @@ static inline uint32_t gc_meta_color(uint64_t meta) { return (uint32_t)((meta >>
 static inline uint64_t gc_meta_make(uint32_t name, uint32_t age, uint32_t color) {
   return (uint64_t)name | ((uint64_t)age << 32) | ((uint64_t)color << 40);
 }
-static inline bool gc_tagged_is_ref(gc_tagged t) { return t != 0 && (t & 1) == 0; }
+/* A strong reference (a weak one is not: gc_tagged_is_weak). */
+static inline bool gc_tagged_is_ref(gc_tagged t) { return t != 0 && (t & 3) == 0; }
+#define GC_TAG_WEAK 2u
+static inline bool gc_tagged_is_weak(gc_tagged t) { return (t & 3) == GC_TAG_WEAK; }
 static inline bool gc_tagged_is_smi(gc_tagged t) { return (t & 1) != 0; }
 static inline gc_tagged gc_smi_tag(int32_t v) { return ((uint64_t)(int64_t)v << 1) | 1; }
 static inline int32_t gc_smi_untag(gc_tagged t) { return (int32_t)((int64_t)t >> 1); }
@@ -433,12 +442,19 @@ static inline gc_tagged gc_obj_slot(const gc_obj *o, uint32_t i) {
 }
 static inline gc_slot_kind gc_obj_slot_kind(const gc_obj *o, uint32_t i) {
   gc_tagged t = gc_obj_slot(o, i);
-  return t == 0 ? GC_SLOT_EMPTY : gc_tagged_is_smi(t) ? GC_SLOT_SMI : GC_SLOT_REF;
+  return t == 0 ? GC_SLOT_EMPTY : gc_tagged_is_smi(t) ? GC_SLOT_SMI
+                               : gc_tagged_is_weak(t) ? GC_SLOT_WEAK : GC_SLOT_REF;
 }
-/* The object slot i refers to, or NULL if it holds no reference. */
+/* The object slot i refers to strongly, or NULL if it holds no strong
+ * reference (gc_obj_slot_weak_ref reads a weak one). */
 static inline const gc_obj *gc_obj_slot_ref(const gc_obj *o, uint32_t i) {
   gc_tagged t = gc_obj_slot(o, i);
   return gc_tagged_is_ref(t) ? (const gc_obj *)(uintptr_t)t : NULL;
+}
+/* The object slot i refers to weakly, or NULL. */
+static inline const gc_obj *gc_obj_slot_weak_ref(const gc_obj *o, uint32_t i) {
+  gc_tagged t = gc_obj_slot(o, i);
+  return gc_tagged_is_weak(t) ? (const gc_obj *)(uintptr_t)(t & ~(gc_tagged)3) : NULL;
 }
 /* The small integer in slot i, or 0 if it holds none. */
 static inline int32_t gc_obj_slot_smi(const gc_obj *o, uint32_t i) {
@@ -533,6 +549,14 @@ typedef struct gc_event {
   uint64_t marking_start_us;       /* virtual time marking started (incremental) */
   /* Wall clock: informative only, never used in policy or compared. */
   double wall_pause_ms;
+  /* Weak processing (all 0 when the heap holds no weak objects). */
+  uint64_t weak_holders;           /* objects with weak slots visited */
+  uint64_t weak_slots_cleared;     /* weak slots (and WeakRefs) cleared: target died */
+  uint64_t ephemerons_removed;     /* ephemeron entries removed: key died */
+  uint64_t cells_queued;           /* FinalizationRegistry cells queued: target died */
+  uint64_t ephemeron_ns;           /* virtual time of ephemeron marking */
+  uint64_t clear_weak_refs_ns;     /* ... of clearing weak slots, WeakRefs and cells */
+  uint64_t clear_weak_collections_ns; /* ... of clearing ephemeron tables */
 } gc_event;
 
 size_t gc_event_count(const gc_heap *heap);

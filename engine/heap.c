@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "weak.h"
 
 /* ------------------------------------------------------------------ names */
 
@@ -94,6 +95,7 @@ gc_status gc_heap_new(const gc_config *cfg, gc_heap **out, char *err, size_t err
 
 void gc_heap_free(gc_heap *h) {
   if (!h) return;
+  weak_free(h);
   pages_destroy(h);
   handles_free_all(h);
   names_free(h);

@@ -319,6 +319,10 @@ struct gc_heap {
   addr_vec left_new_space;   /* full GC: every object that left new space */
   bool left_new_space_lost;  /* full GC: that list ran out of memory */
   gc_event *current_event;   /* the event heap_collect is filling */
+
+  /* weak mechanisms (weak.h); NULL until first used */
+  struct weak_state *weak;
+  size_t eph_pending;    /* pending ephemeron records while marking */
 };
 
 /* ---------------------------------------------------------------- helpers */

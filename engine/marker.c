@@ -9,6 +9,7 @@
  * counted per page as objects turn black (evacuation uses them).
  */
 #include "heap_internal.h"
+#include "weak.h"
 
 bool marker_push_grey(gc_heap *h, addr_t a) {
   obj *o = obj_at(a);
@@ -31,6 +32,7 @@ void marker_start(gc_heap *h) {
   for (page *p = h->lo.pages.head; p; p = p->next) p->live_bytes = 0;
   for (page *p = h->nlo.pages.head; p; p = p->next) p->live_bytes = 0;
   for (page *p = h->new_space.semi[h->new_space.to].head; p; p = p->next) p->live_bytes = 0;
+  ephemeron_marking_reset(h);
   marker_mark_roots(h);
 }
 
@@ -45,14 +47,19 @@ uint64_t marker_drain(gc_heap *h, uint64_t budget) {
     addr_t a = h->worklist.v[--h->worklist.n];
     obj *o = obj_at(a);
     uint32_t n = obj_nslots(o);
-    for (uint32_t i = 0; i < n; i++) {
-      tagged v = o->slots[i];
-      if (is_ptr(v) && obj_color(obj_at((addr_t)v)) == GC_WHITE) {
-        obj_set_color(obj_at((addr_t)v), GC_GREY);
-        addr_vec_push(&h->worklist, (addr_t)v);
+    if (UNLIKELY(o->meta & META_F_EPH_TABLE)) {
+      ephemeron_visit_table(h, a); /* values only through their keys */
+    } else {
+      for (uint32_t i = 0; i < n; i++) {
+        tagged v = o->slots[i];
+        if (is_ptr(v) && obj_color(obj_at((addr_t)v)) == GC_WHITE) {
+          obj_set_color(obj_at((addr_t)v), GC_GREY);
+          addr_vec_push(&h->worklist, (addr_t)v);
+        }
       }
     }
     obj_set_color(o, GC_BLACK);
+    ephemeron_key_marked(h, a);
     uint64_t size = obj_size(o);
     uint64_t u = (a - h->base) >> h->page_shift;
     if (u != unit) {

@@ -119,8 +119,8 @@ gc_status gc_slot_get(gc_heap *h, gc_handle hd, uint32_t index, gc_slot_value *o
     out->kind = GC_SLOT_SMI;
     out->smi = smi_untag(v);
   } else {
-    out->kind = GC_SLOT_REF;
-    out->ref_id = obj_at((addr_t)v)->id;
+    out->kind = gc_tagged_is_weak(v) ? GC_SLOT_WEAK : GC_SLOT_REF;
+    out->ref_id = obj_at((addr_t)(v & ~(tagged)3))->id;
   }
   return GC_OK;
 }
@@ -175,10 +175,11 @@ gc_status gc_slot_handle(gc_heap *h, gc_handle hd, uint32_t index, gc_handle *ou
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   gc_status st = slot_target(h, hd, index, &o);
   if (st != GC_OK) return st;
-  if (!is_ptr(o->slots[index]))
+  tagged v = o->slots[index];
+  if (!is_ptr(v) && !gc_tagged_is_weak(v))
     return heap_fail(h, GC_EINVAL, "index: slot %u of object #%llu does not hold a reference",
                      index, (unsigned long long)o->id);
-  gc_handle n = handle_new(h, (addr_t)o->slots[index]);
+  gc_handle n = handle_new(h, (addr_t)(v & ~(tagged)3));
   if (!n) return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
   *out = n;
   return GC_OK;

@@ -22,6 +22,7 @@
 
 #include "heap_internal.h"
 #include "promotion.h"
+#include "weak.h"
 
 static void scavenge_out_of_room(void) {
   /* The reservation keeps slack for every promotion a GC can need, so this
@@ -227,7 +228,11 @@ void scavenge(gc_heap *h) {
   handles_visit_roots(h, root_visitor, NULL);
   for (page *p = h->old.pages.head; p; p = p->next) slot_set_iterate(h, p, remembered_slot, NULL);
   for (page *p = h->lo.pages.head; p; p = p->next) slot_set_iterate(h, p, remembered_slot, NULL);
-  process(h, &scan);
+  /* Weak references are strong in a Scavenge, as V8's (ephemeron keys
+   * excepted): their young targets are evacuated too, until none is left. */
+  do process(h, &scan);
+  while (weak_scavenge_strong(h));
+  weak_after_scavenge(h);
   ev->copied_bytes = h->new_space.size; /* all of To-space is copies (see count_copy) */
   ev->copied_objects = h->new_space.objects;
 

@@ -18,6 +18,7 @@
 #include "handles.h"
 #include "heap_internal.h"
 #include "snapshot_internal.h"
+#include "weak.h"
 
 typedef struct take {
   gc_heap *h;
@@ -29,6 +30,8 @@ typedef struct take {
   uint32_t *name_map; /* heap name id -> string index + 1 */
   size_t nnames;
   gc_snapshot_builder *b;
+  weak_pair *pairs; /* ephemeron (key, value) pairs by key address (weak.h) */
+  size_t npairs;
 } take;
 
 static bool list_object(take *t, addr_t a) {
@@ -41,7 +44,8 @@ static bool list_object(take *t, addr_t a) {
   }
   t->addrs[t->n++] = a;
   const obj *o = obj_at(a);
-  for (uint32_t i = 0, ns = obj_nslots(o); i < ns; i++) t->slots_ref += is_ptr(o->slots[i]);
+  for (uint32_t i = 0, ns = obj_nslots(o); i < ns; i++)
+    t->slots_ref += is_ptr(o->slots[i]) || gc_tagged_is_weak(o->slots[i]);
   return true;
 }
 
@@ -152,24 +156,70 @@ static gc_status add_roots(take *t) {
   return st;
 }
 
+/* Weak and ephemeron edges (docs/weak.md), as V8's heap snapshot generator
+ * writes them: a weak slot is a `weak` edge; a table's key and value slots
+ * are `weak` edges; each pair adds an `internal` edge from the key to the
+ * value named "part of key (K @id) -> value (V @id) pair in WeakMap (table
+ * @id)" -- so a value is retained by its key, never by the table, and no
+ * retainer path goes through a weak edge. */
+static size_t pairs_of(const take *t, addr_t key, size_t *first) {
+  size_t lo = 0, hi = t->npairs;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (t->pairs[mid].key < key) lo = mid + 1;
+    else hi = mid;
+  }
+  *first = lo;
+  size_t n = 0;
+  while (lo + n < t->npairs && t->pairs[lo + n].key == key) n++;
+  return n;
+}
+
+static gc_status ephemeron_edge(take *t, const weak_pair *p) {
+  char s[256];
+  const obj *k = obj_at(p->key), *v = obj_at(p->value), *tb = obj_at(p->table);
+  const char *kn = names_get(t->h, META_NAME(k->meta)), *vn = names_get(t->h, META_NAME(v->meta));
+  snprintf(s, sizeof s, "part of key (%s @%llu) -> value (%s @%llu) pair in WeakMap (table @%llu)",
+           kn ? kn : "Object", (unsigned long long)gc_snap_id_of_object(k->id), vn ? vn : "Object",
+           (unsigned long long)gc_snap_id_of_object(v->id), (unsigned long long)gc_snap_id_of_object(tb->id));
+  uint32_t name;
+  gc_status st = intern_cstr(t, s, &name);
+  return st ? st : gc_snapshot_add_edge(t->b, GC_SEDGE_INTERNAL, name, node_of(t, p->value));
+}
+
+/* A weak edge is named, by its slot index in decimal (V8's SetWeakReference). */
+static gc_status weak_edge(take *t, uint32_t k, addr_t to) {
+  char s[16];
+  uint32_t name;
+  snprintf(s, sizeof s, "%u", k);
+  gc_status st = intern_cstr(t, s, &name);
+  return st ? st : gc_snapshot_add_edge(t->b, GC_SEDGE_WEAK, name, node_of(t, to));
+}
+
 static gc_status add_objects(take *t) {
   gc_status st = GC_OK;
   for (size_t i = 0; i < t->n && !st; i++) {
     addr_t a = t->addrs[i];
     const obj *o = obj_at(a);
     uint32_t ns = obj_nslots(o), refs = 0;
-    for (uint32_t k = 0; k < ns; k++) refs += is_ptr(o->slots[k]);
+    for (uint32_t k = 0; k < ns; k++) refs += is_ptr(o->slots[k]) || gc_tagged_is_weak(o->slots[k]);
+    size_t first, npairs = pairs_of(t, a, &first);
+    bool table = obj_is_holder(o) && obj_weak_kind(o) == WK_TABLE;
     gc_snap_node n = {.type = GC_SNODE_OBJECT,
                       .space = (uint8_t)page_of(t->h, a)->space,
                       .age = (uint8_t)obj_age(o),
                       .id = gc_snap_id_of_object(o->id),
                       .self_size = obj_size(o),
-                      .edge_count = refs};
+                      .edge_count = refs + (uint32_t)npairs};
     st = name_of(t, META_NAME(o->meta), &n.name);
     if (!st) st = gc_snapshot_add_node(t->b, &n, NULL);
-    for (uint32_t k = 0; k < ns && !st; k++)
-      if (is_ptr(o->slots[k]))
-        st = gc_snapshot_add_edge(t->b, GC_SEDGE_ELEMENT, k, node_of(t, (addr_t)o->slots[k]));
+    for (uint32_t k = 0; k < ns && !st; k++) {
+      tagged v = o->slots[k];
+      bool weak = gc_tagged_is_weak(v) || (table && k >= EPH_PREFIX && is_ptr(v));
+      if (weak) st = weak_edge(t, k, gc_tagged_is_weak(v) ? weak_target(v) : (addr_t)v);
+      else if (is_ptr(v)) st = gc_snapshot_add_edge(t->b, GC_SEDGE_ELEMENT, k, node_of(t, (addr_t)v));
+    }
+    for (size_t p = first; p < first + npairs && !st; p++) st = ephemeron_edge(t, &t->pairs[p]);
   }
   return st;
 }
@@ -181,14 +231,15 @@ gc_status gc_snapshot_take(gc_heap *h, gc_snapshot **out) {
   take t = {.h = h};
   gc_status st = GC_OK;
   char err[256] = "out of process memory";
-  if (!list_objects(&t) || gc_snapshot_builder_new(&t.b) != GC_OK) {
+  if (!list_objects(&t) || !ephemeron_pairs(h, &t.pairs, &t.npairs) ||
+      gc_snapshot_builder_new(&t.b) != GC_OK) {
     st = GC_ENOMEM;
   } else {
     t.nnames = h->names.n;
     t.name_map = calloc(t.nnames ? t.nnames : 1, sizeof *t.name_map);
     if (!t.name_map) st = GC_ENOMEM;
     if (!st) st = gc_snapshot_builder_reserve(t.b, t.n + GC_SNAP_FIRST_OBJECT,
-                                              t.slots_ref + 3 + h->nhandles * 2u);
+                                              t.slots_ref + t.npairs + 3 + h->nhandles * 2u);
     if (!st) st = add_roots(&t);
     if (!st) st = add_objects(&t);
     if (st) snprintf(err, sizeof err, "%s", gc_snapshot_builder_error(t.b));
@@ -199,6 +250,7 @@ gc_status gc_snapshot_take(gc_heap *h, gc_snapshot **out) {
   free(t.unit_first);
   free(t.unit_count);
   free(t.name_map);
+  free(t.pairs);
   if (st) return heap_fail(h, st, "gc_snapshot_take: %s", err);
   return GC_OK;
 }

@@ -135,6 +135,20 @@ int gc_format_trace(const gc_heap *h, const gc_event *ev, bool wall_time, char *
                   gc_reason_name(ev->reason), ev->collector_reason);
 }
 
+/* The weak keys, appended when the GC visited weak objects: V8's phase
+ * times (scavenge.weak; mark.weak_closure.ephemeron, clear.weak_references,
+ * clear.weak_collections), virtual like the rest, then gclab's counts. */
+static int format_weak_nvp(const gc_event *ev, char *buf, size_t len) {
+  double refs = ev->clear_weak_refs_ns / 1e6, colls = ev->clear_weak_collections_ns / 1e6;
+  unsigned long long c1 = ev->weak_slots_cleared, c2 = ev->ephemerons_removed, c3 = ev->cells_queued;
+  if (ev->kind == GC_KIND_SCAVENGE)
+    return snprintf(buf, len, " scavenge.weak=%.2f weak_slots_cleared=%llu ephemerons_removed=%llu "
+                    "finalization_cells_queued=%llu", refs + colls, c1, c2, c3);
+  return snprintf(buf, len, " mark.weak_closure.ephemeron=%.2f clear.weak_references=%.2f "
+                  "clear.weak_collections=%.2f weak_slots_cleared=%llu ephemerons_removed=%llu "
+                  "finalization_cells_queued=%llu", ev->ephemeron_ns / 1e6, refs, colls, c1, c2, c3);
+}
+
 int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t len) {
   double avg, cur;
   mutator_utilisation(h, ev, &avg, &cur);
@@ -146,7 +160,7 @@ int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t 
   unsigned scavenges = t ? t->scavenges : 0;
   uint64_t prev_copied = t ? t->prev_copied : 0, prev_end = t ? t->prev_end_us : 0;
   double mutator_ms = (double)(ev->start_us - (ev->start_us >= prev_end ? prev_end : ev->start_us)) / 1000.0;
-  return snprintf(
+  int n = snprintf(
       buf, len,
       "[0:0x0] %8.0f ms: pause=%.1f mutator=%.1f gc=%s reduce_memory=%d incremental.steps_count=%u "
       "incremental.steps_took=%.1f total_size_before=%llu total_size_after=%llu holes_size_before=%llu "
@@ -165,4 +179,8 @@ int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t 
       scavenges ? survival_sum / scavenges : 0.0, pct(ev->promoted_bytes, prev_copied),
       pct(ev->copied_bytes, young_before(ev)), (unsigned long long)ev->marked_bytes,
       (unsigned long long)ev->moved_bytes, (unsigned long long)ev->pages_released);
+  if (n < 0 || !ev->weak_holders) return n; /* no weak objects: the line as before */
+  size_t used = (size_t)n < len ? (size_t)n : (len ? len - 1 : 0);
+  int w = format_weak_nvp(ev, buf ? buf + used : NULL, len > used ? len - used : 0);
+  return w < 0 ? w : n + w;
 }

@@ -197,6 +197,19 @@ function M.run(sc, ctx)
     if not fok then
       result = {status = "fail", message = failure.message, where = failure.where}
     end
+    -- The scenario was one job: when it ends, its KeepDuringJob set empties
+    -- and the FinalizationRegistry cleanups it queued run (docs/weak.md),
+    -- under the same guard as the scenario (time limit, os.exit).
+    for _, h in ipairs(heaps) do
+      if not result and not h.closed then
+        local jok, jerr = guard.within(state, ctx.timeout, sc.file .. ": " .. sc.name,
+          xpcall, h.end_job, ctx.handler, h)
+        if not jok then
+          result = {status = "fail", message = "ending the job: " .. tostring(jerr.message or jerr),
+            where = jerr.where}
+        end
+      end
+    end
     if not result and ctx.verify then
       for _, h in ipairs(heaps) do
         if not h.closed then

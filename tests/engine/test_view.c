@@ -50,6 +50,13 @@ static void check_view_matches_handles(gc_heap *h, gc_handle x) {
         OK(h, gc_handle_release(h, rh));
         break;
       }
+      case GC_SLOT_WEAK: {
+        const gc_obj *r = gc_obj_slot_weak_ref(o, k);
+        assert_non_null(r);
+        assert_null(gc_obj_slot_ref(o, k));
+        assert_int_equal(gc_obj_id(r), v.ref_id);
+        break;
+      }
     }
   }
 }
