@@ -26,7 +26,7 @@
 
 #define WEAK_METHODS "gclab.weak_methods" /* kind -> {name -> closure} */
 #define WEAK_HEAPS "gclab.weak_heaps"     /* lightuserdata lheap -> heap userdata (weak) */
-#define WEAK_FNS "gclab.weak_cleanup"     /* lightuserdata lheap -> {registry id -> fn} */
+#define WEAK_FNS "gclab.weak_cleanup"     /* heap state userdata (weak key) -> {registry id -> fn} */
 
 /* ------------------------------------------------------------- helpers */
 
@@ -62,9 +62,16 @@ static int fail(lua_State *L, lheap *lh, int heapidx, gc_status st, const char *
   return lgc_status_error(L, lh, st, what);
 }
 
+/* Push the state userdata of the heap or handle userdata at `owner`: what
+ * every handle of that heap references (lua_internal.h, "Ownership"). */
+static void push_state(lua_State *L, int owner) {
+  lua_getiuservalue(L, owner, lgc_test_handle(L, owner) ? UV_OWNER : UV_STATE);
+}
+
 /* Push a Lua handle for engine handle eh (consumed): the cached userdata
- * of its object if there is one, else a new one. */
-static lhandle *push_engine_handle(lua_State *L, lheap *lh, gc_handle eh) {
+ * of its object if there is one, else a new one owned by the heap of the
+ * heap or handle userdata at `owner`. */
+static lhandle *push_engine_handle(lua_State *L, lheap *lh, int owner, gc_handle eh) {
   gc_object_info oi;
   gc_object_info_get(lh->heap, eh, &oi);
   lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
@@ -74,7 +81,9 @@ static lhandle *push_engine_handle(lua_State *L, lheap *lh, gc_handle eh) {
     return (lhandle *)lua_touserdata(L, -1);
   }
   lua_pop(L, 2);
-  lhandle *hd = lgc_new_handle(L, lh);
+  push_state(L, owner);
+  lhandle *hd = lgc_new_handle(L, lh, lua_gettop(L));
+  lua_remove(L, -2);
   hd->h = eh;
   hd->id = oi.id;
   lgc_issue(L, lh, hd);
@@ -117,9 +126,9 @@ static gc_value check_value(lua_State *L, int idx, lheap *lh, const char *what) 
   }
 }
 
-static void push_slot_value(lua_State *L, lheap *lh, const gc_slot_value *v, gc_handle ref) {
+static void push_slot_value(lua_State *L, lheap *lh, int owner, const gc_slot_value *v, gc_handle ref) {
   if (v->kind == GC_SLOT_SMI) lua_pushinteger(L, v->smi);
-  else if (v->kind == GC_SLOT_REF && ref) push_engine_handle(L, lh, ref);
+  else if (v->kind == GC_SLOT_REF && ref) push_engine_handle(L, lh, owner, ref);
   else lua_pushnil(L);
 }
 
@@ -131,7 +140,7 @@ static lhandle *check_object(lua_State *L, int idx, lheap *lh) { return lgc_chec
 static int new_object(lua_State *L, lheap *lh, gc_status st, gc_handle eh, const char *what) {
   if (st != GC_OK) return fail(L, lh, 1, st, what);
   remember_heap(L, lh, 1);
-  push_engine_handle(L, lh, eh);
+  push_engine_handle(L, lh, 1, eh);
   int top = lua_gettop(L);
   deliver(L, lh, 1);
   lua_settop(L, top);
@@ -155,16 +164,21 @@ static int weak_collection(lua_State *L, bool set) {
 static int m_weak_map(lua_State *L) { return weak_collection(L, false); }
 static int m_weak_set(lua_State *L) { return weak_collection(L, true); }
 
-static void fns_table(lua_State *L, lheap *lh) {
+/* Push the cleanup functions of the heap of the heap userdata at `owner`,
+ * keyed by the heap's state so that they go with it (no stale entry for a
+ * later heap whose state reuses the address). */
+static void fns_table(lua_State *L, int owner) {
   lua_getfield(L, LUA_REGISTRYINDEX, WEAK_FNS);
-  lua_pushlightuserdata(L, lh);
-  if (lua_rawget(L, -2) != LUA_TTABLE) {
+  push_state(L, owner);
+  lua_pushvalue(L, -1);
+  if (lua_rawget(L, -3) != LUA_TTABLE) {
     lua_pop(L, 1);
     lua_newtable(L);
-    lua_pushlightuserdata(L, lh);
     lua_pushvalue(L, -2);
-    lua_rawset(L, -4);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, -5);
   }
+  lua_remove(L, -2);
   lua_remove(L, -2);
 }
 
@@ -175,8 +189,8 @@ static int m_finalization_registry(lua_State *L) {
   gc_status st = gc_finreg_new(lh->heap, &r);
   if (st != GC_OK) return fail(L, lh, 1, st, "heap:finalization_registry");
   remember_heap(L, lh, 1);
-  lhandle *hd = push_engine_handle(L, lh, r);
-  fns_table(L, lh);
+  lhandle *hd = push_engine_handle(L, lh, 1, r);
+  fns_table(L, 1);
   lua_pushvalue(L, 2);
   lua_rawseti(L, -2, (lua_Integer)hd->id);
   lua_pop(L, 1);
@@ -196,9 +210,9 @@ static lua_Integer run_cleanup(lua_State *L, lheap *lh) {
     if (st != GC_OK) fail(L, lh, 1, st, "heap:run_cleanup");
     if (!got) break;
     int top = lua_gettop(L);
-    fns_table(L, lh);
+    fns_table(L, 1);
     lua_rawgeti(L, -1, (lua_Integer)rid);
-    push_slot_value(L, lh, &held, href);
+    push_slot_value(L, lh, 1, &held, href);
     lhandle *hv = held.kind == GC_SLOT_REF ? lgc_test_handle(L, -1) : NULL;
     if (hv) gc_root(lh->heap, hv->h); /* an argument is live while its callback runs */
     int cst = lua_pcall(L, 1, 0, 0);
@@ -274,7 +288,7 @@ static int r_deref(lua_State *L) {
   gc_handle t = GC_NO_HANDLE;
   gc_status st = gc_weak_ref_deref(hd->lh->heap, hd->h, &t);
   if (st != GC_OK) return fail(L, hd->lh, 0, st, "ref:deref");
-  if (t) push_engine_handle(L, hd->lh, t);
+  if (t) push_engine_handle(L, hd->lh, 1, t);
   else lua_pushnil(L);
   return 1;
 }
@@ -311,7 +325,7 @@ static int lookup(lua_State *L, bool want_value) {
   gc_handle ref = GC_NO_HANDLE;
   gc_status st = gc_weak_map_get(lh->heap, hd->h, k->h, &found, &v, want_value ? &ref : NULL);
   if (st != GC_OK) return fail(L, lh, 0, st, want_value ? "map:get" : "map:has");
-  if (want_value) push_slot_value(L, lh, &v, ref);
+  if (want_value) push_slot_value(L, lh, 1, &v, ref);
   else lua_pushboolean(L, found);
   return 1;
 }
@@ -441,6 +455,10 @@ void lgc_weak_register(lua_State *L, int hmt, int pmt, int dud) {
   if (lua_getfield(L, LUA_REGISTRYINDEX, WEAK_FNS) != LUA_TTABLE) {
     lua_pop(L, 1);
     lua_newtable(L);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");
+    lua_setmetatable(L, -2);
     lua_setfield(L, LUA_REGISTRYINDEX, WEAK_FNS);
   } else {
     lua_pop(L, 1);
