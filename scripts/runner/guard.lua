@@ -12,6 +12,10 @@
 --    runner's own) until the scenario has unwound.  A long call into C
 --    (one heap:alloc that collects, a string function) is interrupted only
 --    when it returns to Lua.
+--  * --progress: a scenario still running after PROGRESS_EVERY seconds gets
+--    a "still running" line on stderr (never on the TAP stream, which stays
+--    byte-identical), and another each PROGRESS_EVERY seconds after, so a
+--    long scenario under --verify --stress 1 shows it is alive.
 --  * print, io.write and io.stdout seen by scenario files go to the TAP
 --    stream as "# " comment lines (sys.comments).
 --
@@ -23,8 +27,16 @@ local sys = require "gclab.runner.sys"
 local M = {}
 
 local HOOK_COUNT = 1000 -- VM instructions between clock reads
+local PROGRESS_EVERY = 10 -- default seconds between "still running" lines (--progress)
 
-local state = {sink = nil, stray = {failure = nil}, deadline = nil, timed_out = nil}
+local state = {sink = nil, stray = {failure = nil}, deadline = nil, timed_out = nil,
+  what = nil, started = nil, progress_at = nil}
+
+local function progress(now)
+  io.stderr:write(string.format("gclab run: still running after %.1fs: %s\n", now - state.started, state.what))
+  io.stderr:flush()
+  state.progress_at = now + PROGRESS_EVERY
+end
 
 -- Where Lua code belongs to the runner itself (its chunk names).
 local RUNNER_SOURCE = debug.getinfo(1, "S").source:match("^(.*/)[^/]*$") or "@runner/"
@@ -48,9 +60,11 @@ end
 
 local function hook()
   local deadline = state.deadline
-  if not deadline then return end
+  if not deadline and not state.progress_at then return end
   if not state.timed_out then
-    if sys.monotonic() < deadline then return end
+    local now = sys.monotonic()
+    if state.progress_at and now >= state.progress_at then progress(now) end
+    if not deadline or now < deadline then return end
     state.timed_out = true
     mark(state.timeout_message)
   end
@@ -71,6 +85,11 @@ function M.install()
   debug.sethook(hook, "", HOOK_COUNT)
 end
 
+-- --progress: seconds between "still running" lines (0: none).
+function M.set_progress(seconds)
+  PROGRESS_EVERY = seconds
+end
+
 -- Give a coroutine the time-limit hook (threads do not inherit it).
 function M.adopt(co)
   debug.sethook(co, hook, "", HOOK_COUNT)
@@ -83,7 +102,12 @@ end
 -- not happen, but a heap's finalizer can run anywhere).
 function M.within(sink, seconds, what, fn, ...)
   local outer_sink, outer_deadline, outer_msg = state.sink, state.deadline, state.timeout_message
+  local outer_what, outer_started, outer_progress = state.what, state.started, state.progress_at
   state.sink = sink
+  if what and PROGRESS_EVERY > 0 then
+    state.what, state.started = what, sys.monotonic()
+    state.progress_at = state.started + PROGRESS_EVERY
+  end
   if seconds and seconds > 0 then
     state.deadline = sys.monotonic() + seconds
     state.timed_out = nil
@@ -93,6 +117,7 @@ function M.within(sink, seconds, what, fn, ...)
   end
   local results = table.pack(pcall(fn, ...))
   state.sink, state.deadline, state.timeout_message = outer_sink, outer_deadline, outer_msg
+  state.what, state.started, state.progress_at = outer_what, outer_started, outer_progress
   if state.timed_out then debug.sethook(hook, "", HOOK_COUNT) end
   state.timed_out = nil
   if not results[1] then error(results[2], 0) end

@@ -63,6 +63,8 @@ options:
                      the same values as the config's seed key
   --timeout SECONDS  fail a scenario that runs longer than SECONDS (wall
                      clock) and go on with the next; 0 (the default): no limit
+  --progress SECONDS a scenario still running after SECONDS (wall clock) says
+                     so on stderr, and again every SECONDS; default 10, 0: off
   --junit FILE       also write JUnit XML to FILE
   --report DIR       also write DIR/report.html: per scenario (failures
                      first) its GCs on the virtual clock, heap per space,
@@ -135,6 +137,13 @@ local function parse_args(argv)
         if not t:match("^%s*[%d.]") or not o.timeout or o.timeout ~= o.timeout or o.timeout < 0
           or o.timeout > 1e9 then
           error({usage = "option --timeout expects a number of seconds (0: no limit), got '" .. t .. "'"})
+        end
+      elseif name == "--progress" then
+        local t = value(name, inline)
+        o.progress = tonumber(t)
+        if not t:match("^%s*[%d.]") or not o.progress or o.progress ~= o.progress or o.progress < 0
+          or o.progress > 1e9 then
+          error({usage = "option --progress expects a number of seconds (0: off), got '" .. t .. "'"})
         end
       elseif name == "--list" then o.list = true
       elseif name == "--trace-gc" then o.trace = true
@@ -427,6 +436,7 @@ function M.main(argv)
   if not run then return status end
   local o = run.o
   if o.list then return list(run) end
+  if o.progress then guard.set_progress(o.progress) end
 
   local tap = report.tap(io.stdout, guard.end_comment)
   local header = {"gclab " .. gclab.version .. "  seed: " .. run.configs[1].seed_text}

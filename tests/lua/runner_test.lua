@@ -96,6 +96,16 @@ out, code = run("run " .. F .. "exit_tostring.lua")
 check(code == 1 and has_line(out, "0 passed, 1 failed") and has(out, "os.exit(0) called")
   and has(out, "(error object is a table value)"), "os.exit in an error object's __tostring", out)
 
+-- issue 10 item 7: a long scenario says it is alive on stderr (--progress)
+out, code = run("run --progress 0.1 " .. F .. "progress.lua")
+check(code == 0 and out:find("gclab run: still running after %d+%.%ds: " .. F:gsub("%p", "%%%0") .. "progress%.lua: busy\n") ~= nil,
+  "--progress: a still-running line names the scenario", out)
+check(has_line(out, "ok 1 - " .. F .. "progress.lua: busy"), "--progress: the TAP line is unchanged", out)
+out, code = run("run --progress 0 " .. F .. "progress.lua")
+check(code == 0 and not has(out, "still running"), "--progress 0: no progress lines", out)
+out, code = run("run --progress -1 " .. F .. "progress.lua")
+check(code == 2 and has(out, "option --progress expects a number of seconds"), "--progress -1 refused", out)
+
 -- issue 10 item 7: --timeout fails the scenario by name and goes on, also
 -- when the scenario catches the error or loops in a coroutine
 out, code = run("run --timeout 0.5 " .. F .. "timeout.lua")
