@@ -21,6 +21,7 @@ lhandle *lgc_new_handle(lua_State *L, lheap *lh, int state) {
   hd->h = GC_NO_HANDLE;
   hd->id = 0;
   hd->lh = lh;
+  hd->nroots = 0;
   lua_pushvalue(L, UP_HANDLE_MT);
   lua_setmetatable(L, -2);
   lua_pushvalue(L, state);
@@ -71,18 +72,15 @@ void lgc_issue(lua_State *L, lheap *lh, lhandle *hd) {
 }
 
 /* Push the handle of object `id`, which slot `slot` of `from` references:
- * the cached userdata if there is one, else a new one. */
+ * the cached userdata if there is one, else a new one.  Leaves one or two
+ * values below it: callers return the top value. */
 void lgc_push_handle_for(lua_State *L, int fromidx, lhandle *from, uint32_t slot, uint64_t id) {
   lheap *lh = from->lh;
   lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
-  if (lua_rawgeti(L, -1, (lua_Integer)id) == LUA_TUSERDATA) {
-    lua_remove(L, -2);
-    return;
-  }
+  if (lua_rawgeti(L, -1, (lua_Integer)id) == LUA_TUSERDATA) return; /* the cache stays below */
   lua_pop(L, 2);
   lua_getiuservalue(L, fromidx, UV_OWNER);
-  lhandle *nh = lgc_new_handle(L, lh, lua_gettop(L));
-  lua_remove(L, -2);
+  lhandle *nh = lgc_new_handle(L, lh, lua_gettop(L)); /* the owner stays below */
   gc_status st = gc_slot_handle(lh->heap, from->h, slot, &nh->h);
   if (st != GC_OK) {
     nh->h = GC_NO_HANDLE;
@@ -90,12 +88,6 @@ void lgc_push_handle_for(lua_State *L, int fromidx, lhandle *from, uint32_t slot
   }
   nh->id = id;
   lgc_issue(L, lh, nh);
-}
-
-lhandle *lgc_test_handle(lua_State *L, int idx) {
-  lhandle *hd = (lhandle *)lua_touserdata(L, idx);
-  if (hd && lua_rawlen(L, idx) == sizeof *hd && hd->tag == LHANDLE_TAG) return hd;
-  return NULL;
 }
 
 /* A handle argument of heap `lh` (lh NULL: of any open heap). */
@@ -163,17 +155,17 @@ static int slot_range_error(lua_State *L, lhandle *hd, lua_Integer i, const char
 
 static int push_property(lua_State *L, lhandle *hd, const char *k) {
   lheap *lh = hd->lh;
-  gc_object_info oi;
-  gc_status st = gc_object_info_get(lh->heap, hd->h, &oi);
-  bool alive = st == GC_OK && oi.alive;
-  if (strcmp(k, "alive") == 0) {
-    lua_pushboolean(L, alive);
+  if (k[0] == 'a' && strcmp(k, "alive") == 0) { /* the most read field: no full info */
+    lua_pushboolean(L, gc_view(lh->heap, hd->h) != NULL);
     return 1;
   }
-  if (strcmp(k, "id") == 0) {
+  if (k[0] == 'i' && strcmp(k, "id") == 0) {
     lua_pushinteger(L, (lua_Integer)hd->id);
     return 1;
   }
+  gc_object_info oi;
+  gc_status st = gc_object_info_get(lh->heap, hd->h, &oi);
+  bool alive = st == GC_OK && oi.alive;
   if (strcmp(k, "name") == 0) {
     if (st == GC_OK && oi.name)
       lua_pushstring(L, oi.name);
@@ -229,29 +221,35 @@ static int closed_heap_field(lua_State *L, lhandle *hd) {
   return 1;
 }
 
+/* Push slot i (1-based) of hd, the handle at stack index 1: a handle, an
+ * integer or nil.  The result is the top value (see lgc_push_handle_for). */
+static int slot_read(lua_State *L, lhandle *hd, lua_Integer i) {
+  if (i < 1 || i > (lua_Integer)UINT32_MAX) return slot_range_error(L, hd, i, "slot read");
+  gc_slot_value v;
+  gc_status st = gc_slot_get(hd->lh->heap, hd->h, (uint32_t)(i - 1), &v);
+  if (st != GC_OK) {
+    if (st == GC_EDEAD) return lgc_dead_error(L, hd, "slot read");
+    if (st == GC_EINVAL) return slot_range_error(L, hd, i, "slot read");
+    return lgc_status_error(L, hd->lh, st, "slot read");
+  }
+  switch (v.kind) {
+  case GC_SLOT_SMI: lua_pushinteger(L, v.smi); break;
+  case GC_SLOT_REF: lgc_push_handle_for(L, 1, hd, (uint32_t)(i - 1), v.ref_id); break;
+  default: lua_pushnil(L); break;
+  }
+  return 1;
+}
+
 /* h[i] -> handle | integer | nil ;  h.field -> property */
 static int h_index(lua_State *L) {
-  lhandle *closed = lgc_test_handle(L, 1);
-  if (closed && !closed->lh->heap && closed_heap_field(L, closed)) return 1;
-  lhandle *hd = self_handle(L);
+  lhandle *hd = lgc_test_handle(L, 1);
+  /* The hot path: an integer key on a handle of an open heap. */
+  if (hd && hd->lh->heap && lua_isinteger(L, 2)) return slot_read(L, hd, lua_tointeger(L, 2));
+  if (hd && !hd->lh->heap && closed_heap_field(L, hd)) return 1;
+  hd = self_handle(L);
   int isnum = 0;
   lua_Integer i = lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isnum) : 0;
-  if (isnum) {
-    if (i < 1 || i > (lua_Integer)UINT32_MAX) return slot_range_error(L, hd, i, "slot read");
-    gc_slot_value v;
-    gc_status st = gc_slot_get(hd->lh->heap, hd->h, (uint32_t)(i - 1), &v);
-    if (st != GC_OK) {
-      if (st == GC_EDEAD) return lgc_dead_error(L, hd, "slot read");
-      if (st == GC_EINVAL) return slot_range_error(L, hd, i, "slot read");
-      return lgc_status_error(L, hd->lh, st, "slot read");
-    }
-    switch (v.kind) {
-    case GC_SLOT_SMI: lua_pushinteger(L, v.smi); break;
-    case GC_SLOT_REF: lgc_push_handle_for(L, 1, hd, (uint32_t)(i - 1), v.ref_id); break;
-    default: lua_pushnil(L); break;
-    }
-    return 1;
-  }
+  if (isnum) return slot_read(L, hd, i);
   if (lua_type(L, 2) == LUA_TSTRING) return push_property(L, hd, lua_tostring(L, 2));
   return luaL_error(L, "handle index: expected a slot number (an integer) or a field name, got %s",
                     lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
@@ -261,8 +259,9 @@ static int h_index(lua_State *L) {
 static int h_newindex(lua_State *L) {
   lhandle *hd = self_handle(L);
   lheap *lh = hd->lh;
-  int isnum = 0;
-  lua_Integer i = lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isnum) : 0;
+  int isnum = lua_isinteger(L, 2); /* the hot path: one call for the key */
+  lua_Integer i = isnum ? lua_tointeger(L, 2)
+                        : lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isnum) : 0;
   if (!isnum) {
     if (lua_type(L, 2) == LUA_TSTRING)
       return luaL_error(L, "cannot assign field '%s' of a handle (only slots h[i] are writable)",

@@ -116,9 +116,8 @@ static int m_alloc(lua_State *L) {
     name = luaL_optstring(L, 4, NULL);
   }
 
-  lua_getiuservalue(L, 1, UV_STATE);
+  lua_getiuservalue(L, 1, UV_STATE); /* stays below the result: returned is the top */
   lhandle *hd = lgc_new_handle(L, lh, lua_gettop(L));
-  lua_remove(L, -2);
   gc_status st = gc_alloc(lh->heap, (uint32_t)slots, (uint64_t)bytes, name, &hd->h);
   if (st != GC_OK) {
     hd->h = GC_NO_HANDLE;
@@ -131,15 +130,10 @@ static int m_alloc(lua_State *L) {
     }
     return lgc_status_error(L, lh, st, "heap:alloc");
   }
-  gc_object_info oi;
-  if (gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK) hd->id = oi.id;
+  /* A fresh object is alive: its view gives the id without a full info. */
+  const gc_obj *view = gc_view(lh->heap, hd->h);
+  if (view) hd->id = gc_obj_id(view);
   lgc_issue(L, lh, hd);
-  if (lh->nscopes) {
-    lua_rawgeti(L, LUA_REGISTRYINDEX, lh->keep_ref);
-    lua_pushvalue(L, -2);
-    lua_rawseti(L, -2, ++lh->keep_n);
-    lua_pop(L, 1);
-  }
   if (lh->gc_pending) {
     /* Callbacks may allocate, and so collect: the new object stays rooted
      * until they are done, whatever they do. */
@@ -161,13 +155,12 @@ static int m_root(lua_State *L) {
   gc_status st = gc_root(lh->heap, hd->h);
   if (st == GC_EDEAD) return lgc_dead_error(L, hd, "heap:root");
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:root");
-  lua_getiuservalue(L, 1, UV_ROOTED);
-  lua_pushvalue(L, 2);
-  lua_Integer n = (lua_rawget(L, -2) == LUA_TNUMBER) ? lua_tointeger(L, -1) : 0;
-  lua_pop(L, 1);
-  lua_pushvalue(L, 2);
-  lua_pushinteger(L, n + 1);
-  lua_rawset(L, -3);
+  if (hd->nroots++ == 0) { /* first root: keep the userdata (and so its engine handle) */
+    lua_getiuservalue(L, 1, UV_ROOTED);
+    lua_pushvalue(L, 2);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, -3);
+  }
   lua_settop(L, 2);
   return 1;
 }
@@ -175,39 +168,25 @@ static int m_root(lua_State *L) {
 static int m_unroot(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   lhandle *hd = lgc_check_handle(L, 2, lh);
-  lua_getiuservalue(L, 1, UV_ROOTED);
-  lua_pushvalue(L, 2);
-  lua_Integer n = (lua_rawget(L, -2) == LUA_TNUMBER) ? lua_tointeger(L, -1) : 0;
-  lua_pop(L, 1);
-  if (n <= 0)
+  if (hd->nroots <= 0)
     return luaL_argerror(L, 2, lua_pushfstring(L, "object #%I was not rooted with heap:root",
                                                (lua_Integer)hd->id));
   gc_status st = gc_unroot(lh->heap, hd->h);
   if (st != GC_OK && st != GC_EDEAD) return lgc_status_error(L, lh, st, "heap:unroot");
-  lua_pushvalue(L, 2);
-  if (n > 1)
-    lua_pushinteger(L, n - 1);
-  else
+  if (--hd->nroots == 0) {
+    lua_getiuservalue(L, 1, UV_ROOTED);
+    lua_pushvalue(L, 2);
     lua_pushnil(L);
-  lua_rawset(L, -3);
+    lua_rawset(L, -3);
+  }
   return 0;
 }
 
 /* Close the innermost open scope of lh. */
-static void scope_close_top(lua_State *L, lheap *lh) {
+static void scope_close_top(lheap *lh) {
   if (lh->nscopes == 0) return;
   gc_scope s = lh->scopes[--lh->nscopes];
-  lua_Integer keep = lh->scope_keep[lh->nscopes];
-  if (lh->heap) {
-    gc_scope_close(lh->heap, s);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, lh->keep_ref);
-    for (lua_Integer i = lh->keep_n; i > keep; i--) {
-      lua_pushnil(L);
-      lua_rawseti(L, -2, i);
-    }
-    lua_pop(L, 1);
-  }
-  lh->keep_n = keep;
+  if (lh->heap) gc_scope_close(lh->heap, s);
 }
 
 /* The scope closer: one userdata per heap, marked to-be-closed by each
@@ -224,7 +203,7 @@ void lgc_push_closer(lua_State *L, lheap *lh, int state) {
 
 static int closer_close(lua_State *L) {
   lheap **box = (lheap **)luaL_checkudata(L, 1, "gclab.scope");
-  if (*box) scope_close_top(L, *box);
+  if (*box) scope_close_top(*box);
   return 0;
 }
 
@@ -248,9 +227,6 @@ static int m_scope(lua_State *L) {
     gc_scope *v = (gc_scope *)realloc(lh->scopes, cap * sizeof *v);
     if (!v) return luaL_error(L, "heap:scope: out of process memory");
     lh->scopes = v;
-    lua_Integer *k = (lua_Integer *)realloc(lh->scope_keep, cap * sizeof *k);
-    if (!k) return luaL_error(L, "heap:scope: out of process memory");
-    lh->scope_keep = k;
     lh->scopes_cap = cap;
   }
   bool main_thread = lua_pushthread(L) == 1;
@@ -261,7 +237,6 @@ static int m_scope(lua_State *L) {
   gc_status st = gc_scope_open(lh->heap, &s);
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:scope");
   size_t mine = lh->nscopes;
-  lh->scope_keep[lh->nscopes] = lh->keep_n;
   lh->scopes[lh->nscopes++] = s;
   if (main_thread) lua_toclose(L, tok);
 
@@ -277,7 +252,7 @@ static int m_scope(lua_State *L) {
    * to-be-closed variables, so close the scope here before the error goes
    * on. */
   int cst = lua_pcall(L, nargs + 1, LUA_MULTRET, 0);
-  while (lh->nscopes > mine) scope_close_top(L, lh);
+  while (lh->nscopes > mine) scope_close_top(lh);
   if (cst != LUA_OK) {
     if (is_yield_error(L))
       return luaL_error(L, "heap:scope: the scope body yielded (coroutine.yield inside "
@@ -628,9 +603,6 @@ int lgc_heap_property(lua_State *L) {
 static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
   if (!lh->heap) return;
   lgc_lheap_free_engine(lh);
-  luaL_unref(L, LUA_REGISTRYINDEX, lh->keep_ref);
-  lh->keep_ref = LUA_NOREF;
-  lh->keep_n = 0;
   luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);
   lh->cache_ref = LUA_NOREF;
   lua_pushnil(L);

@@ -28,7 +28,14 @@
  *    since the last sweep (amortised O(1) per handle).
  *  - Identity: one userdata per object id while it lives (the cache).
  *  - Rooted handles are kept strongly (heap uservalue UV_ROOTED, userdata ->
- *    root count) so their engine handle, which holds the root, stays.
+ *    true while its nroots > 0) so their engine handle, which holds the
+ *    root, stays.  The count lives in the userdata; the table is touched
+ *    only when it goes 0 -> 1 or 1 -> 0.
+ *  - Objects allocated in an open scope are rooted by the engine scope, not
+ *    by the binding: an engine handle released while its scope is open
+ *    (its userdata collected, lgc_issued_sweep) stays a root until the
+ *    scope closes (gc_handle_release), so the binding keeps no list of
+ *    the userdata allocated in a scope.
  *  - Scopes belong to the C frame of the heap:scope call that opened them:
  *    on the main thread the heap's one "closer" userdata is marked
  *    to-be-closed (no allocation per scope; Lua closes it when the body
@@ -107,10 +114,7 @@ typedef struct lheap {
   bool in_hook;       /* running the runner hook */
   size_t delivered;   /* events already delivered */
   gc_scope *scopes;   /* open engine scopes, innermost last (malloc'd) */
-  lua_Integer *scope_keep; /* keep_n when each scope opened */
   size_t nscopes, scopes_cap;
-  int keep_ref;       /* registry ref: handles allocated in open scopes (a stack) */
-  lua_Integer keep_n;
 } lheap;
 
 #define LHANDLE_TAG 0x676c61622e68646cull /* "glab.hdl" */
@@ -121,6 +125,7 @@ typedef struct lhandle {
   gc_handle h;  /* GC_NO_HANDLE until the engine handed one out */
   uint64_t id;
   lheap *lh;
+  lua_Integer nroots; /* heap:root calls not yet undone (UV_ROOTED holds it while > 0) */
 } lhandle;
 
 typedef struct lheapbox { /* the heap userdata */
@@ -157,7 +162,12 @@ void lgc_issue(lua_State *L, lheap *lh, lhandle *hd);
 /* `from` is the handle userdata at stack index `fromidx`. */
 void lgc_push_handle_for(lua_State *L, int fromidx, lhandle *from, uint32_t slot, uint64_t id);
 lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh);
-lhandle *lgc_test_handle(lua_State *L, int idx);
+/* The handle userdata at idx, or NULL (inline: every metamethod starts here). */
+static inline lhandle *lgc_test_handle(lua_State *L, int idx) {
+  lhandle *hd = (lhandle *)lua_touserdata(L, idx);
+  if (hd && lua_rawlen(L, idx) == sizeof *hd && hd->tag == LHANDLE_TAG) return hd;
+  return NULL;
+}
 int lgc_dead_error(lua_State *L, lhandle *hd, const char *what);
 
 /* lua_heap.c */

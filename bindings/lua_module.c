@@ -54,9 +54,7 @@ void lgc_lheap_free_engine(lheap *lh) {
   lh->issued = NULL;
   lh->nissued = lh->issued_cap = 0;
   free(lh->scopes);
-  free(lh->scope_keep);
   lh->scopes = NULL;
-  lh->scope_keep = NULL;
   lh->nscopes = lh->scopes_cap = 0;
 }
 
@@ -140,7 +138,6 @@ static int l_heap_new(lua_State *L) {
   lua_pushvalue(L, sidx);
   lua_setiuservalue(L, hidx, UV_STATE);
   lh->cache_ref = LUA_NOREF;
-  lh->keep_ref = LUA_NOREF;
   lh->sweep_at = 4096;
   lh->serial = ++d->serial;
   box->lh = lh;
@@ -157,8 +154,6 @@ static int l_heap_new(lua_State *L) {
   lua_setiuservalue(L, hidx, UV_ROOTED);
   lgc_push_closer(L, lh, sidx);
   lua_setiuservalue(L, hidx, UV_CLOSER);
-  lua_newtable(L);
-  lh->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   if (lua_istable(L, 1)) {
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, hidx, UV_CONFIG);
