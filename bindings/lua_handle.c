@@ -258,7 +258,6 @@ static int h_index(lua_State *L) {
 /* h[i] = handle | integer | nil  (through the write barrier) */
 static int h_newindex(lua_State *L) {
   lhandle *hd = self_handle(L);
-  lheap *lh = hd->lh;
   int isnum = lua_isinteger(L, 2); /* the hot path: one call for the key */
   lua_Integer i = isnum ? lua_tointeger(L, 2)
                         : lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isnum) : 0;
@@ -269,55 +268,65 @@ static int h_newindex(lua_State *L) {
     return luaL_error(L, "handle index: expected a slot number (an integer), got %s",
                       lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
   }
-  if (i < 1 || i > (lua_Integer)UINT32_MAX) return slot_range_error(L, hd, i, "slot write");
+  lgc_slot_write(L, hd, i, 3, "slot write");
+  return 0;
+}
+
+void lgc_slot_write(lua_State *L, lhandle *hd, lua_Integer i, int vidx, const char *what) {
+  lheap *lh = hd->lh;
+  if (i < 1 || i > (lua_Integer)UINT32_MAX) {
+    slot_range_error(L, hd, i, what);
+    return;
+  }
   uint32_t slot = (uint32_t)(i - 1);
   gc_status st;
   lhandle *val = NULL;
-  switch (lua_type(L, 3)) {
+  switch (lua_type(L, vidx)) {
   case LUA_TNIL: st = gc_slot_clear(lh->heap, hd->h, slot); break;
   case LUA_TNUMBER: {
     int ok;
-    lua_Integer n = lua_tointegerx(L, 3, &ok);
+    lua_Integer n = lua_tointegerx(L, vidx, &ok);
     if (!ok)
-      return luaL_error(L, "slot write: bad value for slot %I: number %s has no integer "
-                        "representation (slots hold handles, small integers or nil)",
-                        i, lua_tostring(L, 3));
+      luaL_error(L, "%s: bad value for slot %I: number %s has no integer representation (slots "
+                 "hold handles, small integers or nil)", what, i, lua_tostring(L, vidx));
     if (n < GC_SMI_MIN || n > GC_SMI_MAX)
-      return luaL_error(L, "slot write: bad value for slot %I: integer %I out of Smi range "
-                        "(%d..%d)", i, n, (int)GC_SMI_MIN, (int)GC_SMI_MAX);
+      luaL_error(L, "%s: bad value for slot %I: integer %I out of Smi range (%d..%d)", what, i, n,
+                 (int)GC_SMI_MIN, (int)GC_SMI_MAX);
     st = gc_slot_set_smi(lh->heap, hd->h, slot, n);
     break;
   }
   case LUA_TUSERDATA:
-    val = lgc_test_handle(L, 3);
+    val = lgc_test_handle(L, vidx);
     if (val) {
       if (val->lh != lh)
-        return luaL_error(L, "slot write: bad value for slot %I: handle of object #%I belongs to "
-                          "heap %d, not heap %d", i, (lua_Integer)val->id,
-                          (int)val->lh->serial, (int)lh->serial);
+        luaL_error(L, "%s: bad value for slot %I: handle of object #%I belongs to heap %d, not "
+                   "heap %d", what, i, (lua_Integer)val->id, (int)val->lh->serial,
+                   (int)lh->serial);
       st = gc_slot_set_ref(lh->heap, hd->h, slot, val->h);
       break;
     }
     /* fallthrough */
   default:
-    return luaL_error(L, "slot write: bad value for slot %I: expected a handle, an integer or "
-                      "nil, got %s", i, luaL_typename(L, 3));
+    luaL_error(L, "%s: bad value for slot %I: expected a handle, an integer or nil, got %s", what,
+               i, luaL_typename(L, vidx));
+    return;
   }
-  if (st != GC_OK) {
-    if (st == GC_EDEAD) {
-      gc_object_info oi;
-      if (val && gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK && oi.alive)
-        return lgc_dead_error(L, val, "slot write (value)");
-      return lgc_dead_error(L, hd, "slot write");
+  if (st == GC_OK) return;
+  if (st == GC_EDEAD) {
+    gc_object_info oi;
+    if (val && gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK && oi.alive) {
+      char vwhat[64];
+      snprintf(vwhat, sizeof vwhat, "%s (value)", what);
+      lgc_dead_error(L, val, vwhat);
     }
-    if (st == GC_EINVAL) {
-      gc_object_info oi;
-      if (gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK && oi.alive && i > oi.nslots)
-        return slot_range_error(L, hd, i, "slot write");
-    }
-    return lgc_status_error(L, lh, st, "slot write");
+    lgc_dead_error(L, hd, what);
   }
-  return 0;
+  if (st == GC_EINVAL) {
+    gc_object_info oi;
+    if (gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK && oi.alive && i > oi.nslots)
+      slot_range_error(L, hd, i, what);
+  }
+  lgc_status_error(L, lh, st, what);
 }
 
 static int h_len(lua_State *L) {

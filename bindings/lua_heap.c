@@ -100,25 +100,33 @@ static void push_event_at(lua_State *L, lheap *lh, size_t index) {
 
 /* ----------------------------------------------------------- allocation */
 
-static int m_alloc(lua_State *L) {
-  lheap *lh = lgc_check_heap(L, 1);
+/* Arguments slots[, bytes[, name]] at stack index `idx` (heap:alloc,
+ * heap:alloc_many). */
+void lgc_alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
   int isint;
-  lua_Integer slots = lua_tointegerx(L, 2, &isint);
-  if (!isint || lua_type(L, 2) != LUA_TNUMBER) slots = luaL_checkinteger(L, 2);
+  lua_Integer slots = lua_tointegerx(L, idx, &isint);
+  if (!isint || lua_type(L, idx) != LUA_TNUMBER) slots = luaL_checkinteger(L, idx);
   if (slots < 0 || slots > (lua_Integer)GC_MAX_SLOTS)
-    return luaL_argerror(L, 2, lua_pushfstring(L, "slot count must be 0..%I (gclab.MAX_SLOTS), "
-                                                  "got %I", (lua_Integer)GC_MAX_SLOTS, slots));
-  lua_Integer bytes = 0;
-  const char *name = NULL;
-  if (lua_gettop(L) > 2) {
-    bytes = luaL_optinteger(L, 3, 0);
-    luaL_argcheck(L, bytes >= 0, 3, "byte size must not be negative");
-    name = luaL_optstring(L, 4, NULL);
+    luaL_argerror(L, idx, lua_pushfstring(L, "slot count must be 0..%I (gclab.MAX_SLOTS), "
+                                             "got %I", (lua_Integer)GC_MAX_SLOTS, slots));
+  out->slots = (uint32_t)slots;
+  out->bytes = 0;
+  out->name = NULL;
+  if (lua_gettop(L) > idx) {
+    lua_Integer bytes = luaL_optinteger(L, idx + 1, 0);
+    luaL_argcheck(L, bytes >= 0, idx + 1, "byte size must not be negative");
+    out->bytes = (uint64_t)bytes;
+    out->name = luaL_optstring(L, idx + 2, NULL);
   }
+}
 
-  lua_getiuservalue(L, 1, UV_STATE); /* stays below the result: returned is the top */
-  lhandle *hd = lgc_new_handle(L, lh, lua_gettop(L));
-  gc_status st = gc_alloc(lh->heap, (uint32_t)slots, (uint64_t)bytes, name, &hd->h);
+/* Allocate one object of the heap at stack index 1 and push its handle;
+ * `state` is the index of lh's state userdata.  GCs the allocation ran are
+ * delivered before it returns, with the new object rooted meanwhile. */
+void lgc_alloc_push(lua_State *L, lheap *lh, int state, const lgc_alloc_spec *sp,
+                    const char *what) {
+  lhandle *hd = lgc_new_handle(L, lh, state);
+  gc_status st = gc_alloc(lh->heap, sp->slots, sp->bytes, sp->name, &hd->h);
   if (st != GC_OK) {
     hd->h = GC_NO_HANDLE;
     int ud = lua_gettop(L);
@@ -126,9 +134,10 @@ static int m_alloc(lua_State *L) {
     lua_settop(L, ud);
     if (st == GC_EINVAL) {
       const char *msg = gc_heap_error(lh->heap);
-      return luaL_error(L, "heap:alloc: %s", (msg && *msg) ? msg : "invalid argument");
+      luaL_error(L, "%s: %s", what, (msg && *msg) ? msg : "invalid argument");
     }
-    return lgc_status_error(L, lh, st, "heap:alloc");
+    lgc_status_error(L, lh, st, what);
+    return;
   }
   /* A fresh object is alive: its view gives the id without a full info. */
   const gc_obj *view = gc_view(lh->heap, hd->h);
@@ -141,9 +150,17 @@ static int m_alloc(lua_State *L) {
     bool rooted = gc_root(lh->heap, hd->h) == GC_OK;
     int st2 = lgc_deliver_status(L, 1, lh);
     if (rooted && lh->heap) gc_unroot(lh->heap, hd->h);
-    if (st2 != LUA_OK) return lua_error(L);
+    if (st2 != LUA_OK) lua_error(L);
     lua_settop(L, ud);
   }
+}
+
+static int m_alloc(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lgc_alloc_spec sp;
+  lgc_alloc_args(L, 2, &sp);
+  lua_getiuservalue(L, 1, UV_STATE); /* stays below the result: returned is the top */
+  lgc_alloc_push(L, lh, lua_gettop(L), &sp, "heap:alloc");
   return 1;
 }
 
@@ -537,6 +554,8 @@ static int m_set_old_max(lua_State *L) {
 
 const luaL_Reg lgc_heap_methods[] = {
     {"alloc", m_alloc},
+    {"alloc_many", lgc_alloc_many},
+    {"set_slots", lgc_set_slots},
     {"root", m_root},
     {"unroot", m_unroot},
     {"scope", m_scope},

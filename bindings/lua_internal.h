@@ -162,6 +162,9 @@ void lgc_issue(lua_State *L, lheap *lh, lhandle *hd);
 /* `from` is the handle userdata at stack index `fromidx`. */
 void lgc_push_handle_for(lua_State *L, int fromidx, lhandle *from, uint32_t slot, uint64_t id);
 lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh);
+/* Store the value at stack index vidx into slot i (1-based) of hd, through
+ * the write barrier; errors say `what` ("slot write", "heap:set_slots"). */
+void lgc_slot_write(lua_State *L, lhandle *hd, lua_Integer i, int vidx, const char *what);
 /* The handle userdata at idx, or NULL (inline: every metamethod starts here). */
 static inline lhandle *lgc_test_handle(lua_State *L, int idx) {
   lhandle *hd = (lhandle *)lua_touserdata(L, idx);
@@ -172,6 +175,14 @@ int lgc_dead_error(lua_State *L, lhandle *hd, const char *what);
 
 /* lua_heap.c */
 extern const luaL_Reg lgc_heap_methods[];
+typedef struct lgc_alloc_spec {
+  uint32_t slots;
+  uint64_t bytes; /* 0: gc_default_size */
+  const char *name;
+} lgc_alloc_spec;
+void lgc_alloc_args(lua_State *L, int idx, lgc_alloc_spec *out);
+void lgc_alloc_push(lua_State *L, lheap *lh, int state, const lgc_alloc_spec *sp,
+                    const char *what);
 int lgc_heap_property(lua_State *L); /* upvalue 4: the heap */
 int lgc_heap_gc(lua_State *L);
 int lgc_heap_close(lua_State *L);
@@ -179,6 +190,10 @@ int lgc_heap_tostring(lua_State *L);
 void lgc_deliver(lua_State *L, int heapidx, lheap *lh); /* raises a callback's error */
 int lgc_deliver_status(lua_State *L, int heapidx, lheap *lh); /* leaves it on top */
 void lgc_on_engine_gc(gc_heap *heap, const gc_event *ev, void *ud);
+
+/* lua_batch.c */
+int lgc_alloc_many(lua_State *L);
+int lgc_set_slots(lua_State *L);
 
 /* lua_config.c */
 void lgc_build_config(lua_State *L, int cfgidx, gc_config *out, const char *what);
