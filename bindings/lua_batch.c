@@ -25,12 +25,12 @@ int lgc_alloc_many(lua_State *L) {
   lua_settop(L, 5);
   lua_createtable(L, (int)count, 0);
   int list = lua_gettop(L);
-  lua_getiuservalue(L, 1, UV_STATE);
-  int state = lua_gettop(L);
+  lua_getiuservalue(L, 1, UV_HANDLE_MT);
+  int hmt = lua_gettop(L);
   for (lua_Integer i = 1; i <= count; i++) {
-    lgc_alloc_push(L, lh, state, &sp, "heap:alloc_many");
+    lgc_alloc_push(L, lh, hmt, &sp, "heap:alloc_many");
     lua_rawseti(L, list, i);
-    lua_settop(L, state);
+    lua_settop(L, hmt);
     if (!lh->heap) return luaL_error(L, "heap %d is closed", (int)lh->serial); /* by a callback */
   }
   lua_settop(L, list);

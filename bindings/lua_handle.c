@@ -15,17 +15,15 @@
 
 /* ------------------------------------------------------------- creation */
 
-lhandle *lgc_new_handle(lua_State *L, lheap *lh, int state) {
-  lhandle *hd = (lhandle *)lua_newuserdatauv(L, sizeof *hd, 1);
+lhandle *lgc_new_handle(lua_State *L, lheap *lh, int hmt) {
+  lhandle *hd = (lhandle *)lua_newuserdatauv(L, sizeof *hd, 0);
   hd->tag = LHANDLE_TAG;
   hd->h = GC_NO_HANDLE;
   hd->id = 0;
   hd->lh = lh;
   hd->nroots = 0;
-  lua_pushvalue(L, UP_HANDLE_MT);
+  lua_pushvalue(L, hmt);
   lua_setmetatable(L, -2);
-  lua_pushvalue(L, state);
-  lua_setiuservalue(L, -2, UV_OWNER);
   return hd;
 }
 
@@ -79,8 +77,8 @@ void lgc_push_handle_for(lua_State *L, int fromidx, lhandle *from, uint32_t slot
   lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
   if (lua_rawgeti(L, -1, (lua_Integer)id) == LUA_TUSERDATA) return; /* the cache stays below */
   lua_pop(L, 2);
-  lua_getiuservalue(L, fromidx, UV_OWNER);
-  lhandle *nh = lgc_new_handle(L, lh, lua_gettop(L)); /* the owner stays below */
+  lua_getmetatable(L, fromidx); /* the heap's handle metatable */
+  lhandle *nh = lgc_new_handle(L, lh, lua_gettop(L)); /* the metatable stays below */
   gc_status st = gc_slot_handle(lh->heap, from->h, slot, &nh->h);
   if (st != GC_OK) {
     nh->h = GC_NO_HANDLE;

@@ -121,11 +121,11 @@ void lgc_alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
 }
 
 /* Allocate one object of the heap at stack index 1 and push its handle;
- * `state` is the index of lh's state userdata.  GCs the allocation ran are
+ * `hmt` is the index of lh's handle metatable.  GCs the allocation ran are
  * delivered before it returns, with the new object rooted meanwhile. */
-void lgc_alloc_push(lua_State *L, lheap *lh, int state, const lgc_alloc_spec *sp,
+void lgc_alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *sp,
                     const char *what) {
-  lhandle *hd = lgc_new_handle(L, lh, state);
+  lhandle *hd = lgc_new_handle(L, lh, hmt);
   gc_status st = gc_alloc(lh->heap, sp->slots, sp->bytes, sp->name, &hd->h);
   if (st != GC_OK) {
     hd->h = GC_NO_HANDLE;
@@ -159,7 +159,7 @@ static int m_alloc(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   lgc_alloc_spec sp;
   lgc_alloc_args(L, 2, &sp);
-  lua_getiuservalue(L, 1, UV_STATE); /* stays below the result: returned is the top */
+  lua_getiuservalue(L, 1, UV_HANDLE_MT); /* stays below the result: returned is the top */
   lgc_alloc_push(L, lh, lua_gettop(L), &sp, "heap:alloc");
   return 1;
 }

@@ -4,9 +4,13 @@
  * Ownership and lifetimes (the rules a change to this binding must keep)
  *  - Per-heap state (`lheap`) lives in its own full userdata, the heap's
  *    "state", whose memory Lua manages.  The heap userdata (uservalue
- *    UV_STATE), every handle userdata (its uservalue 1) and the scope closer
- *    (its uservalue 1) reference it, so an lheap outlives everything that
- *    points to it, and Lua frees it only when none of them is reachable.
+ *    UV_STATE), every handle userdata (through its metatable: each heap has
+ *    its own handle metatable, uservalue UV_HANDLE_MT, whose [1] is the
+ *    state) and the scope closer (its uservalue 1) reference it, so an
+ *    lheap outlives everything that points to it, and Lua frees it only
+ *    when none of them is reachable.  (Handles have no uservalue: Lua's
+ *    collector marks a userdata without uservalues at once, and making one
+ *    costs no extra store.)
  *    At lua_close Lua runs every pending finalizer before freeing any
  *    memory, so a finalizer that touches a heap or a handle -- in any order
  *    relative to the module's own finalizers -- reads valid memory and sees
@@ -53,7 +57,8 @@
  *  - An object heap:alloc returns is rooted while events are delivered, so
  *    a callback that allocates cannot collect it before the caller has it.
  *
- * Every C function of the module has three upvalues: the handle metatable,
+ * Every C function of the module has three upvalues: the handle metatable
+ * prototype (copied into each heap's own handle metatable),
  * the heap prototype (methods and metamethods, copied into each heap's own
  * metatable so that heap:method() is a plain table lookup while heap.marking
  * and heap.config still reach the heap), and the module's defaults block.
@@ -85,9 +90,12 @@
 #define UV_CONFIG 3 /* the config table given to gclab.heap (for messages) */
 #define UV_CLOSER 4 /* the scope closer (to-be-closed value of heap:scope) */
 #define UV_STATE 5  /* the lheap userdata (see "Ownership and lifetimes") */
-#define HEAP_NUV 5
-/* Handle and closer userdata: uservalue 1 is their heap's lheap userdata. */
+#define UV_HANDLE_MT 6 /* this heap's handle metatable ([1] = the lheap userdata) */
+#define HEAP_NUV 6
+/* Closer userdata: uservalue 1 is their heap's lheap userdata. */
 #define UV_OWNER 1
+/* Key of the lheap userdata in a heap's handle metatable. */
+#define HMT_STATE 1
 
 /* Defaults userdata uservalues (set by gclab.defaults). */
 #define DV_SET 1      /* list of "key=value" applied after every heap's own config */
@@ -133,6 +141,16 @@ typedef struct lheapbox { /* the heap userdata */
   lheap *lh;
 } lheapbox;
 
+/* The open heap at idx, or an error (inline: every method starts here). */
+lheap *lgc_check_heap_slow(lua_State *L, int idx);
+static inline lheap *lgc_check_heap(lua_State *L, int idx) {
+  lheapbox *box = (lheapbox *)lua_touserdata(L, idx);
+  if (box && lua_rawlen(L, idx) == sizeof *box && box->tag == LHEAP_TAG && box->lh &&
+      box->lh->heap)
+    return box->lh;
+  return lgc_check_heap_slow(L, idx);
+}
+
 typedef struct ldefaults {
   gc_config base;   /* the profile every heap starts from */
   bool verify;      /* gc_set_verify_each_gc on new heaps */
@@ -143,7 +161,6 @@ typedef struct ldefaults {
 } ldefaults;
 
 /* lua_module.c */
-lheap *lgc_check_heap(lua_State *L, int idx);        /* open heap or error */
 lheap *lgc_check_heap_any(lua_State *L, int idx);    /* open or closed */
 /* Free lh's engine heap and malloc'd arrays and unlink it from the open
  * list (idempotent; no Lua calls). */
@@ -153,9 +170,9 @@ int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what);
 
 /* lua_handle.c */
 extern const luaL_Reg lgc_handle_meta[];
-/* Pushes an empty handle userdata of lh; `state` is the stack index of
- * lh's state userdata (the handle's owner). */
-lhandle *lgc_new_handle(lua_State *L, lheap *lh, int state);
+/* Pushes an empty handle userdata of lh; `hmt` is the stack index of lh's
+ * handle metatable (which holds lh's state userdata). */
+lhandle *lgc_new_handle(lua_State *L, lheap *lh, int hmt);
 /* hd (on top of the stack) got engine handle hd->h for object hd->id:
  * list it and enter it in the identity cache (may sweep). */
 void lgc_issue(lua_State *L, lheap *lh, lhandle *hd);
@@ -181,7 +198,7 @@ typedef struct lgc_alloc_spec {
   const char *name;
 } lgc_alloc_spec;
 void lgc_alloc_args(lua_State *L, int idx, lgc_alloc_spec *out);
-void lgc_alloc_push(lua_State *L, lheap *lh, int state, const lgc_alloc_spec *sp,
+void lgc_alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *sp,
                     const char *what);
 int lgc_heap_property(lua_State *L); /* upvalue 4: the heap */
 int lgc_heap_gc(lua_State *L);
