@@ -166,18 +166,38 @@ static int m_alloc(lua_State *L) {
 
 /* ----------------------------------------------------------------- roots */
 
+/* A free slot of the heap's rooted array (0: out of memory). */
+static uint32_t root_slot_take(lheap *lh) {
+  if (lh->nroot_free) return lh->root_free[--lh->nroot_free];
+  if (lh->root_len == UINT32_MAX) return 0;
+  uint32_t n = lh->root_len + 1; /* the free stack can hold every slot */
+  if ((n & (n - 1)) == 0 || !lh->root_free) {
+    uint32_t cap = n < 16 ? 16 : 2 * n;
+    uint32_t *v = (uint32_t *)realloc(lh->root_free, (size_t)cap * sizeof *v);
+    if (!v) return 0;
+    lh->root_free = v;
+  }
+  return lh->root_len = n;
+}
+
 static int m_root(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   lhandle *hd = lgc_check_handle(L, 2, lh);
   gc_status st = gc_root(lh->heap, hd->h);
   if (st == GC_EDEAD) return lgc_dead_error(L, hd, "heap:root");
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:root");
-  if (hd->nroots++ == 0) { /* first root: keep the userdata (and so its engine handle) */
+  if (hd->nroots == 0) { /* first root: keep the userdata (and so its engine handle) */
+    uint32_t k = root_slot_take(lh);
+    if (!k) {
+      gc_unroot(lh->heap, hd->h);
+      return luaL_error(L, "heap:root: out of process memory");
+    }
+    hd->root_slot = k;
     lua_getiuservalue(L, 1, UV_ROOTED);
     lua_pushvalue(L, 2);
-    lua_pushboolean(L, 1);
-    lua_rawset(L, -3);
+    lua_rawseti(L, -2, k);
   }
+  hd->nroots++;
   lua_settop(L, 2);
   return 1;
 }
@@ -192,9 +212,9 @@ static int m_unroot(lua_State *L) {
   if (st != GC_OK && st != GC_EDEAD) return lgc_status_error(L, lh, st, "heap:unroot");
   if (--hd->nroots == 0) {
     lua_getiuservalue(L, 1, UV_ROOTED);
-    lua_pushvalue(L, 2);
     lua_pushnil(L);
-    lua_rawset(L, -3);
+    lua_rawseti(L, -2, hd->root_slot);
+    lh->root_free[lh->nroot_free++] = hd->root_slot;
   }
   return 0;
 }

@@ -31,10 +31,11 @@
  *    userdata the Lua collector has cleared, when the list has doubled
  *    since the last sweep (amortised O(1) per handle).
  *  - Identity: one userdata per object id while it lives (the cache).
- *  - Rooted handles are kept strongly (heap uservalue UV_ROOTED, userdata ->
- *    true while its nroots > 0) so their engine handle, which holds the
- *    root, stays.  The count lives in the userdata; the table is touched
- *    only when it goes 0 -> 1 or 1 -> 0.
+ *  - Rooted handles are kept strongly (heap uservalue UV_ROOTED, an array:
+ *    rooted[hd->root_slot] = userdata while its nroots > 0) so their engine
+ *    handle, which holds the root, stays.  The count lives in the userdata;
+ *    the array is touched only when it goes 0 -> 1 or 1 -> 0, and freed
+ *    slots are reused (lh->root_free), so it stays an array, not a hash.
  *  - Objects allocated in an open scope are rooted by the engine scope, not
  *    by the binding: an engine handle released while its scope is open
  *    (its userdata collected, lgc_issued_sweep) stays a root until the
@@ -85,7 +86,7 @@
 #define LGC_NUP 3
 
 /* Heap userdata uservalues. */
-#define UV_ROOTED 1 /* table: handle userdata -> root count */
+#define UV_ROOTED 1 /* array: root slot -> handle userdata (the rooted ones) */
 #define UV_ONGC 2   /* the user's on_gc function or nil */
 #define UV_CONFIG 3 /* the config table given to gclab.heap (for messages) */
 #define UV_CLOSER 4 /* the scope closer (to-be-closed value of heap:scope) */
@@ -121,6 +122,8 @@ typedef struct lheap {
   bool in_callback;   /* running on_gc or the runner hook */
   bool in_hook;       /* running the runner hook */
   size_t delivered;   /* events already delivered */
+  uint32_t *root_free; /* free slots of UV_ROOTED, a stack (malloc'd, cap root_len) */
+  uint32_t nroot_free, root_len; /* root_len: slots 1..root_len used so far */
   gc_scope *scopes;   /* open engine scopes, innermost last (malloc'd) */
   size_t nscopes, scopes_cap;
 } lheap;
@@ -134,6 +137,7 @@ typedef struct lhandle {
   uint64_t id;
   lheap *lh;
   lua_Integer nroots; /* heap:root calls not yet undone (UV_ROOTED holds it while > 0) */
+  uint32_t root_slot; /* its index in UV_ROOTED while nroots > 0 */
 } lhandle;
 
 typedef struct lheapbox { /* the heap userdata */

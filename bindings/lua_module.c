@@ -54,6 +54,9 @@ void lgc_lheap_free_engine(lheap *lh) {
   lh->issued = NULL;
   lh->nissued = lh->issued_cap = 0;
   free(lh->scopes);
+  free(lh->root_free);
+  lh->root_free = NULL;
+  lh->nroot_free = lh->root_len = 0;
   lh->scopes = NULL;
   lh->nscopes = lh->scopes_cap = 0;
 }
