@@ -26,10 +26,11 @@
  *  - Handle userdata have no finalizer: a finalizer per object made Lua's
  *    collector several times slower.  Instead every engine handle the
  *    binding makes is listed in lh->issued, and the identity cache (a
- *    weak-valued table id -> userdata, registry ref cache_ref) tells which
- *    userdata still live: lgc_issued_sweep releases the engine handles whose
- *    userdata the Lua collector has cleared, when the list has doubled
- *    since the last sweep (amortised O(1) per handle).
+ *    weak-valued array slot -> userdata, registry ref cache_ref, and a C
+ *    hash id -> slot: lua_identity.c) tells which userdata still live: its
+ *    sweep releases the engine handles whose userdata the Lua collector
+ *    has cleared, when the list has doubled since the last sweep
+ *    (amortised O(1) per handle).
  *  - Identity: one userdata per object id while it lives (the cache).
  *  - Rooted handles are kept strongly (heap uservalue UV_ROOTED, an array:
  *    rooted[hd->root_slot] = userdata while its nroots > 0) so their engine
@@ -38,7 +39,7 @@
  *    slots are reused (lh->root_free), so it stays an array, not a hash.
  *  - Objects allocated in an open scope are rooted by the engine scope, not
  *    by the binding: an engine handle released while its scope is open
- *    (its userdata collected, lgc_issued_sweep) stays a root until the
+ *    (its userdata collected, the identity sweep) stays a root until the
  *    scope closes (gc_handle_release), so the binding keeps no list of
  *    the userdata allocated in a scope.
  *  - Scopes belong to the C frame of the heap:scope call that opened them:
@@ -114,9 +115,12 @@ struct ldefaults;
 typedef struct lheap {
   gc_heap *heap;      /* NULL once closed */
   struct lheap *next, **pprev; /* in ldefaults.open while heap != NULL */
-  lissued *issued;    /* engine handles made and not yet released */
-  size_t nissued, issued_cap, sweep_at;
-  int cache_ref;      /* registry ref of the weak id -> handle table */
+  /* The identity cache (lua_identity.c has its layout and invariants). */
+  lissued *issued;    /* per cache slot: engine handle (GC_NO_HANDLE: free) and id */
+  uint32_t *free_slots, *index; /* free slot stack; id -> slot + 1 hash */
+  uint32_t issued_len, issued_cap, nfree, nused, index_cap;
+  size_t sweep_at;
+  int cache_ref;      /* registry ref of the weak slot + 1 -> handle array */
   uint32_t serial;    /* 1-based heap number within this Lua state */
   bool gc_pending;    /* the engine ran a GC not yet delivered to Lua */
   bool in_callback;   /* running on_gc or the runner hook */
@@ -177,10 +181,13 @@ extern const luaL_Reg lgc_handle_meta[];
 /* Pushes an empty handle userdata of lh; `hmt` is the stack index of lh's
  * handle metatable (which holds lh's state userdata). */
 lhandle *lgc_new_handle(lua_State *L, lheap *lh, int hmt);
+/* lua_identity.c */
 /* hd (on top of the stack) got engine handle hd->h for object hd->id:
  * list it and enter it in the identity cache (may sweep). */
 void lgc_issue(lua_State *L, lheap *lh, lhandle *hd);
-/* `from` is the handle userdata at stack index `fromidx`. */
+void lgc_identity_free(lheap *lh); /* the C arrays; no Lua calls */
+/* The handle of object `id`, which slot `slot` of `from` (the handle
+ * userdata at stack index `fromidx`) references. */
 void lgc_push_handle_for(lua_State *L, int fromidx, lhandle *from, uint32_t slot, uint64_t id);
 lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh);
 /* Store the value at stack index vidx into slot i (1-based) of hd, through

@@ -50,9 +50,7 @@ void lgc_lheap_free_engine(lheap *lh) {
     lh->next = NULL;
     lh->pprev = NULL;
   }
-  free(lh->issued);
-  lh->issued = NULL;
-  lh->nissued = lh->issued_cap = 0;
+  lgc_identity_free(lh);
   free(lh->scopes);
   free(lh->root_free);
   lh->root_free = NULL;

@@ -140,3 +140,45 @@ scenario("the hot paths keep their errors: dead, other heap, closed heap", TINY,
   expect(function() x[1] = 1 end).to_error("is closed")
   expect(function() return x.space end).to_error("is closed")
 end)
+
+scenario("identity holds across many handles, collections and cache sweeps", function(heap)
+  -- a rooted list of N nodes, each holding its index as a small integer
+  local N = 20000
+  local head = heap:root(heap:alloc(2, 0, "Node"))
+  head[2] = 1
+  local node = head
+  heap:scope(function()
+    for i = 2, N do
+      local nxt = heap:alloc(2, 0, "Node")
+      nxt[2] = i
+      node[1] = nxt
+      node = nxt
+    end
+  end)
+  local held = {} -- every 7th handle stays referenced from Lua
+  for round = 1, 3 do
+    local n, i = head, 1
+    while n do
+      expect(n[2], "node value").to_be(i)
+      if i % 7 == 0 then
+        if round == 1 then held[i] = n else expect(rawequal(held[i], n), "same userdata for node " .. i).to_be(true) end
+      end
+      local a, b = n[1], n[1]
+      expect(rawequal(a, b), "two reads of one slot").to_be(true)
+      n, i = a, i + 1
+    end
+    expect(i - 1).to_be(N)
+    collectgarbage()
+    collectgarbage()
+  end
+  -- the engine handles of collected userdata were released: what is left is
+  -- about what Lua still holds, not one per handle ever made (over 100000)
+  held = nil -- luacheck: ignore
+  collectgarbage()
+  collectgarbage()
+  for _ = 1, 20000 do heap:alloc(0) end
+  collectgarbage()
+  collectgarbage()
+  for _ = 1, 20000 do heap:alloc(0) end
+  expect(heap:stats().handles, "engine handles after sweeps").to_be_less_than(N)
+end)
