@@ -70,6 +70,11 @@ scenario("one prefix per message", function()
   expect(err).to_contain("heap:incremental_start: marking is already")
   expect(err).never.to_contain("incremental_start: incremental_start:")
   heap:close()
+  local ok
+  ok, err = pcall(gclab.defaults, {set = {"bogus=1"}})
+  expect(ok).to_be(false)
+  expect(err).to_contain("config: --set bogus: found an unknown key")
+  expect(err).never.to_contain("--set bogus: --set bogus")
 end)
 
 scenario("numbers no key accepts are explained", function()
