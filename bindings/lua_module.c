@@ -176,8 +176,7 @@ static int l_heap_new(lua_State *L) {
   if (st != GC_OK || !lh->heap) {
     lh->heap = NULL; /* a closed heap from the start: its registry entries go now */
     luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);
-    luaL_unref(L, LUA_REGISTRYINDEX, lh->keep_ref);
-    lh->cache_ref = lh->keep_ref = LUA_NOREF;
+    lh->cache_ref = LUA_NOREF;
     return luaL_error(L, "gclab.heap: %s", *err ? err : gc_status_name(st));
   }
   lh->next = d->open;
