@@ -1,6 +1,7 @@
 /*
- * lua_heap.c -- heap methods: allocation, roots and scopes, collections,
- * incremental marking, inspection, and the delivery of GC events to Lua.
+ * lua_heap.c -- heap methods: scopes, collections, incremental marking,
+ * inspection, and the delivery of GC events to Lua (allocation and roots:
+ * lua_objects.c).
  *
  * Invariants
  *  - Lua code never runs while an engine call is in progress.  The engine's
@@ -100,124 +101,7 @@ static void push_event_at(lua_State *L, lheap *lh, size_t index) {
 
 /* ----------------------------------------------------------- allocation */
 
-/* Arguments slots[, bytes[, name]] at stack index `idx` (heap:alloc,
- * heap:alloc_many). */
-void lgc_alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
-  int isint;
-  lua_Integer slots = lua_tointegerx(L, idx, &isint);
-  if (!isint || lua_type(L, idx) != LUA_TNUMBER) slots = luaL_checkinteger(L, idx);
-  if (slots < 0 || slots > (lua_Integer)GC_MAX_SLOTS)
-    luaL_argerror(L, idx, lua_pushfstring(L, "slot count must be 0..%I (gclab.MAX_SLOTS), "
-                                             "got %I", (lua_Integer)GC_MAX_SLOTS, slots));
-  out->slots = (uint32_t)slots;
-  out->bytes = 0;
-  out->name = NULL;
-  if (lua_gettop(L) > idx) {
-    lua_Integer bytes = luaL_optinteger(L, idx + 1, 0);
-    luaL_argcheck(L, bytes >= 0, idx + 1, "byte size must not be negative");
-    out->bytes = (uint64_t)bytes;
-    out->name = luaL_optstring(L, idx + 2, NULL);
-  }
-}
-
-/* Allocate one object of the heap at stack index 1 and push its handle;
- * `hmt` is the index of lh's handle metatable.  GCs the allocation ran are
- * delivered before it returns, with the new object rooted meanwhile. */
-void lgc_alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *sp,
-                    const char *what) {
-  lhandle *hd = lgc_new_handle(L, lh, hmt);
-  gc_status st = gc_alloc(lh->heap, sp->slots, sp->bytes, sp->name, &hd->h);
-  if (st != GC_OK) {
-    hd->h = GC_NO_HANDLE;
-    int ud = lua_gettop(L);
-    lgc_deliver(L, 1, lh); /* the last-resort GCs ran; report them first */
-    lua_settop(L, ud);
-    if (st == GC_EINVAL) {
-      const char *msg = gc_heap_error(lh->heap);
-      luaL_error(L, "%s: %s", what, (msg && *msg) ? msg : "invalid argument");
-    }
-    lgc_status_error(L, lh, st, what);
-    return;
-  }
-  /* A fresh object is alive: its view gives the id without a full info. */
-  const gc_obj *view = gc_view(lh->heap, hd->h);
-  if (view) hd->id = gc_obj_id(view);
-  lgc_issue(L, lh, hd);
-  if (lh->gc_pending) {
-    /* Callbacks may allocate, and so collect: the new object stays rooted
-     * until they are done, whatever they do. */
-    int ud = lua_gettop(L);
-    bool rooted = gc_root(lh->heap, hd->h) == GC_OK;
-    int st2 = lgc_deliver_status(L, 1, lh);
-    if (rooted && lh->heap) gc_unroot(lh->heap, hd->h);
-    if (st2 != LUA_OK) lua_error(L);
-    lua_settop(L, ud);
-  }
-}
-
-static int m_alloc(lua_State *L) {
-  lheap *lh = lgc_check_heap(L, 1);
-  lgc_alloc_spec sp;
-  lgc_alloc_args(L, 2, &sp);
-  lua_getiuservalue(L, 1, UV_HANDLE_MT); /* stays below the result: returned is the top */
-  lgc_alloc_push(L, lh, lua_gettop(L), &sp, "heap:alloc");
-  return 1;
-}
-
 /* ----------------------------------------------------------------- roots */
-
-/* A free slot of the heap's rooted array (0: out of memory). */
-static uint32_t root_slot_take(lheap *lh) {
-  if (lh->nroot_free) return lh->root_free[--lh->nroot_free];
-  if (lh->root_len == UINT32_MAX) return 0;
-  uint32_t n = lh->root_len + 1; /* the free stack can hold every slot */
-  if ((n & (n - 1)) == 0 || !lh->root_free) {
-    uint32_t cap = n < 16 ? 16 : 2 * n;
-    uint32_t *v = (uint32_t *)realloc(lh->root_free, (size_t)cap * sizeof *v);
-    if (!v) return 0;
-    lh->root_free = v;
-  }
-  return lh->root_len = n;
-}
-
-static int m_root(lua_State *L) {
-  lheap *lh = lgc_check_heap(L, 1);
-  lhandle *hd = lgc_check_handle(L, 2, lh);
-  gc_status st = gc_root(lh->heap, hd->h);
-  if (st == GC_EDEAD) return lgc_dead_error(L, hd, "heap:root");
-  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:root");
-  if (hd->nroots == 0) { /* first root: keep the userdata (and so its engine handle) */
-    uint32_t k = root_slot_take(lh);
-    if (!k) {
-      gc_unroot(lh->heap, hd->h);
-      return luaL_error(L, "heap:root: out of process memory");
-    }
-    hd->root_slot = k;
-    lua_getiuservalue(L, 1, UV_ROOTED);
-    lua_pushvalue(L, 2);
-    lua_rawseti(L, -2, k);
-  }
-  hd->nroots++;
-  lua_settop(L, 2);
-  return 1;
-}
-
-static int m_unroot(lua_State *L) {
-  lheap *lh = lgc_check_heap(L, 1);
-  lhandle *hd = lgc_check_handle(L, 2, lh);
-  if (hd->nroots <= 0)
-    return luaL_argerror(L, 2, lua_pushfstring(L, "object #%I was not rooted with heap:root",
-                                               (lua_Integer)hd->id));
-  gc_status st = gc_unroot(lh->heap, hd->h);
-  if (st != GC_OK && st != GC_EDEAD) return lgc_status_error(L, lh, st, "heap:unroot");
-  if (--hd->nroots == 0) {
-    lua_getiuservalue(L, 1, UV_ROOTED);
-    lua_pushnil(L);
-    lua_rawseti(L, -2, hd->root_slot);
-    lh->root_free[lh->nroot_free++] = hd->root_slot;
-  }
-  return 0;
-}
 
 /* Close the innermost open scope of lh. */
 static void scope_close_top(lheap *lh) {
@@ -573,11 +457,11 @@ static int m_set_old_max(lua_State *L) {
 }
 
 const luaL_Reg lgc_heap_methods[] = {
-    {"alloc", m_alloc},
+    {"alloc", lgc_alloc},
     {"alloc_many", lgc_alloc_many},
     {"set_slots", lgc_set_slots},
-    {"root", m_root},
-    {"unroot", m_unroot},
+    {"root", lgc_root},
+    {"unroot", lgc_unroot},
     {"scope", m_scope},
     {"scavenge", m_scavenge},
     {"mark_sweep", m_mark_sweep},

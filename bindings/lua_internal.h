@@ -203,14 +203,6 @@ int lgc_dead_error(lua_State *L, lhandle *hd, const char *what);
 
 /* lua_heap.c */
 extern const luaL_Reg lgc_heap_methods[];
-typedef struct lgc_alloc_spec {
-  uint32_t slots;
-  uint64_t bytes; /* 0: gc_default_size */
-  const char *name;
-} lgc_alloc_spec;
-void lgc_alloc_args(lua_State *L, int idx, lgc_alloc_spec *out);
-void lgc_alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *sp,
-                    const char *what);
 int lgc_heap_property(lua_State *L); /* upvalue 4: the heap */
 int lgc_heap_gc(lua_State *L);
 int lgc_heap_close(lua_State *L);
@@ -219,9 +211,12 @@ void lgc_deliver(lua_State *L, int heapidx, lheap *lh); /* raises a callback's e
 int lgc_deliver_status(lua_State *L, int heapidx, lheap *lh); /* leaves it on top */
 void lgc_on_engine_gc(gc_heap *heap, const gc_event *ev, void *ud);
 
-/* lua_batch.c */
+/* lua_objects.c: heap methods */
+int lgc_alloc(lua_State *L);
 int lgc_alloc_many(lua_State *L);
 int lgc_set_slots(lua_State *L);
+int lgc_root(lua_State *L);
+int lgc_unroot(lua_State *L);
 
 /* lua_config.c */
 void lgc_build_config(lua_State *L, int cfgidx, gc_config *out, const char *what);
