@@ -104,10 +104,20 @@ static void push_event_at(lua_State *L, lheap *lh, size_t index) {
 /* ----------------------------------------------------------------- roots */
 
 /* Close the innermost open scope of lh. */
-static void scope_close_top(lheap *lh) {
+static void scope_close_top(lua_State *L, lheap *lh) {
   if (lh->nscopes == 0) return;
   gc_scope s = lh->scopes[--lh->nscopes];
-  if (lh->heap) gc_scope_close(lh->heap, s);
+  lua_Integer keep = lh->scope_keep[lh->nscopes];
+  if (lh->heap) {
+    gc_scope_close(lh->heap, s);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lh->keep_ref);
+    for (lua_Integer i = lh->keep_n; i > keep; i--) {
+      lua_pushnil(L);
+      lua_rawseti(L, -2, i);
+    }
+    lua_pop(L, 1);
+  }
+  lh->keep_n = keep;
 }
 
 /* The scope closer: one userdata per heap, marked to-be-closed by each
@@ -124,7 +134,7 @@ void lgc_push_closer(lua_State *L, lheap *lh, int state) {
 
 static int closer_close(lua_State *L) {
   lheap **box = (lheap **)luaL_checkudata(L, 1, "gclab.scope");
-  if (*box) scope_close_top(*box);
+  if (*box) scope_close_top(L, *box);
   return 0;
 }
 
@@ -148,6 +158,9 @@ static int m_scope(lua_State *L) {
     gc_scope *v = (gc_scope *)realloc(lh->scopes, cap * sizeof *v);
     if (!v) return luaL_error(L, "heap:scope: out of process memory");
     lh->scopes = v;
+    lua_Integer *k = (lua_Integer *)realloc(lh->scope_keep, cap * sizeof *k);
+    if (!k) return luaL_error(L, "heap:scope: out of process memory");
+    lh->scope_keep = k;
     lh->scopes_cap = cap;
   }
   bool main_thread = lua_pushthread(L) == 1;
@@ -158,6 +171,7 @@ static int m_scope(lua_State *L) {
   gc_status st = gc_scope_open(lh->heap, &s);
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:scope");
   size_t mine = lh->nscopes;
+  lh->scope_keep[lh->nscopes] = lh->keep_n;
   lh->scopes[lh->nscopes++] = s;
   if (main_thread) lua_toclose(L, tok);
 
@@ -173,7 +187,7 @@ static int m_scope(lua_State *L) {
    * to-be-closed variables, so close the scope here before the error goes
    * on. */
   int cst = lua_pcall(L, nargs + 1, LUA_MULTRET, 0);
-  while (lh->nscopes > mine) scope_close_top(lh);
+  while (lh->nscopes > mine) scope_close_top(L, lh);
   if (cst != LUA_OK) {
     if (is_yield_error(L))
       return luaL_error(L, "heap:scope: the scope body yielded (coroutine.yield inside "
@@ -528,6 +542,9 @@ static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
   lgc_lheap_free_engine(lh);
   luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);
   lh->cache_ref = LUA_NOREF;
+  luaL_unref(L, LUA_REGISTRYINDEX, lh->keep_ref);
+  lh->keep_ref = LUA_NOREF;
+  lh->keep_n = 0;
   lua_pushnil(L);
   lua_setiuservalue(L, idx, UV_ROOTED);
   lua_pushnil(L);

@@ -37,11 +37,12 @@
  *    handle, which holds the root, stays.  The count lives in the userdata;
  *    the array is touched only when it goes 0 -> 1 or 1 -> 0, and freed
  *    slots are reused (lh->root_free), so it stays an array, not a hash.
- *  - Objects allocated in an open scope are rooted by the engine scope, not
- *    by the binding: an engine handle released while its scope is open
- *    (its userdata collected, the identity sweep) stays a root until the
- *    scope closes (gc_handle_release), so the binding keeps no list of
- *    the userdata allocated in a scope.
+ *  - Objects allocated in an open scope are rooted by the engine scope (an
+ *    engine handle released while its scope is open stays a root until
+ *    the scope closes: gc_handle_release).  The binding also keeps their
+ *    userdata until the scope closes (keep_ref, a stack cut back at each
+ *    close), for speed only: reading them back, as a scope body usually
+ *    does, is then an identity-cache hit instead of a new userdata.
  *  - Scopes belong to the C frame of the heap:scope call that opened them:
  *    on the main thread the heap's one "closer" userdata is marked
  *    to-be-closed (no allocation per scope; Lua closes it when the body
@@ -129,7 +130,10 @@ typedef struct lheap {
   uint32_t *root_free; /* free slots of UV_ROOTED, a stack (malloc'd, cap root_len) */
   uint32_t nroot_free, root_len; /* root_len: slots 1..root_len used so far */
   gc_scope *scopes;   /* open engine scopes, innermost last (malloc'd) */
+  lua_Integer *scope_keep; /* keep_n when each scope opened */
   size_t nscopes, scopes_cap;
+  int keep_ref;       /* registry ref: handles allocated in open scopes (a stack) */
+  lua_Integer keep_n;
 } lheap;
 
 #define LHANDLE_TAG 0x676c61622e68646cull /* "glab.hdl" */

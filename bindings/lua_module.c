@@ -52,6 +52,8 @@ void lgc_lheap_free_engine(lheap *lh) {
   }
   lgc_identity_free(lh);
   free(lh->scopes);
+  free(lh->scope_keep);
+  lh->scope_keep = NULL;
   free(lh->root_free);
   lh->root_free = NULL;
   lh->nroot_free = lh->root_len = 0;
@@ -139,6 +141,7 @@ static int l_heap_new(lua_State *L) {
   lua_pushvalue(L, sidx);
   lua_setiuservalue(L, hidx, UV_STATE);
   lh->cache_ref = LUA_NOREF;
+  lh->keep_ref = LUA_NOREF;
   lh->sweep_at = 4096;
   lh->serial = ++d->serial;
   box->lh = lh;
@@ -155,6 +158,8 @@ static int l_heap_new(lua_State *L) {
   lua_setiuservalue(L, hidx, UV_ROOTED);
   lgc_push_closer(L, lh, sidx);
   lua_setiuservalue(L, hidx, UV_CLOSER);
+  lua_newtable(L);
+  lh->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   /* This heap's handle metatable: the prototype's fields, and the state. */
   lua_createtable(L, 1, 8);
   lua_pushnil(L);
@@ -176,7 +181,8 @@ static int l_heap_new(lua_State *L) {
   if (st != GC_OK || !lh->heap) {
     lh->heap = NULL; /* a closed heap from the start: its registry entries go now */
     luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);
-    lh->cache_ref = LUA_NOREF;
+    luaL_unref(L, LUA_REGISTRYINDEX, lh->keep_ref);
+    lh->cache_ref = lh->keep_ref = LUA_NOREF;
     return luaL_error(L, "gclab.heap: %s", *err ? err : gc_status_name(st));
   }
   lh->next = d->open;
