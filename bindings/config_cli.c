@@ -2,7 +2,10 @@
  * config_cli.c -- `gclab config`: print the effective configuration.
  *
  * Layers, later ones winning: the built-in default (Node 20), each
- * --config FILE in command-line order, then each --set KEY=VALUE in order.
+ * --config FILE in command-line order, Node's heap flags as one layer
+ * (--physical-memory=SIZE, NODE_OPTIONS with --node-options-env, then
+ * --max-old-space-size=N and the rest: config_flags.c), then each --set
+ * KEY=VALUE in order.
  * Validation runs once, on the result, so a file and an override may pass
  * through states that are invalid on their own; a broken relation is
  * reported at the file line or --set that last set a key it names.
@@ -10,10 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_internal.h"
+#include <inttypes.h>
+
+#include "config_flags.h"
 #include "gclab_config.h"
 
-static const char usage_line[] = "usage: gclab config [--config FILE]... [--set KEY=VALUE]...\n";
+static const char usage_line[] =
+    "usage: gclab config [--config FILE]... [HEAP-FLAG]... [--set KEY=VALUE]...\n";
 static const char help[] =
     "\n"
     "Print the effective heap configuration as YAML: the built-in default\n"
@@ -24,6 +30,13 @@ static const char help[] =
     "                    (e.g. configs/tiny.yaml); also --config=FILE\n"
     "  --set KEY=VALUE   override one key (e.g. new_space.semi_space.max=4MiB);\n"
     "                    also --set=KEY=VALUE\n"
+    "  --physical-memory=SIZE\n"
+    "                    size the heap as Node 20 does on a machine (or\n"
+    "                    container) with SIZE of memory, e.g. 512MiB, 16GiB\n"
+    "  --node-options-env  read Node's heap flags from NODE_OPTIONS too\n"
+    "  HEAP-FLAG         Node's heap flags as Node spells them, e.g.\n"
+    "                    --max-old-space-size=64 --max-semi-space-size=1;\n"
+    "                    after the files, before every --set\n"
     "  -h, --help        print this help\n"
     "\n"
     "Exit status: 0 ok, 1 output error, 2 usage or configuration error.\n"
@@ -50,8 +63,37 @@ static const char *option_value(const char *opt, int argc, char **argv, int *i, 
   return argv[++*i];
 }
 
-static int run(int nfiles, const char **files, int nsets, const char **sets, FILE *out,
-               FILE *err) {
+/* The flags layer; prints the no-effect notes on err. */
+static int apply_flags(int nflags, const char **flags, gc_config *cfg, cfg_origins *o,
+                       char *msg, size_t msglen, FILE *err) {
+  cfg_flags f, probe;
+  cfg_flags_init(&f);
+  cfg_flags_init(&probe);
+  if (cfg_flags_parse_words(&probe, (char **)flags, (size_t)nflags, false, msg, msglen)) return -1;
+  /* NODE_OPTIONS first, then the command line's flags, as Node reads them. */
+  if (probe.node_options_env && cfg_flags_read_env(&f, msg, msglen)) return -1;
+  if (cfg_flags_parse_words(&f, (char **)flags, (size_t)nflags, false, msg, msglen)) return -1;
+  if (f.trace_gc || f.trace_gc_nvp || f.gc_interval_set)
+    snprintf(f.notes + strlen(f.notes), sizeof f.notes - strlen(f.notes),
+             "--trace-gc, --trace-gc-nvp, --gc-interval: no effect on a configuration "
+             "(gclab run takes them)\n");
+  for (const char *line = f.notes; *line;) {
+    size_t n = strcspn(line, "\n");
+    fprintf(err, "gclab config: %.*s\n", (int)n, line);
+    line += n + (line[n] == '\n');
+  }
+  /* a broken relation is reported at the flags, as written */
+  char where[CFG_WHERE_MAX];
+  size_t w = 0;
+  where[0] = '\0';
+  for (int i = 0; i < nflags && w + 1 < sizeof where; i++)
+    w += (size_t)snprintf(where + w, sizeof where - w, "%s%s", i ? " " : "", flags[i]);
+  cfg_origin_layer(o);
+  return cfg_flags_apply(&f, cfg, NULL, o, where, msg, msglen);
+}
+
+static int run(int nfiles, const char **files, int nflags, const char **flags, int nsets,
+               const char **sets, FILE *out, FILE *err) {
   char msg[1024];
   gc_config cfg;
   gc_config_default(&cfg);
@@ -67,6 +109,7 @@ static int run(int nfiles, const char **files, int nsets, const char **sets, FIL
     rc = text ? cfg_load_text(files[i], text, len, &cfg, o, msg, sizeof msg) : -1;
     free(text);
   }
+  if (rc == 0 && nflags) rc = apply_flags(nflags, flags, &cfg, o, msg, sizeof msg, err);
   for (int i = 0; i < nsets && rc == 0; i++) {
     size_t keylen;
     const char *value;
@@ -74,6 +117,7 @@ static int run(int nfiles, const char **files, int nsets, const char **sets, FIL
     if (rc == 0)
       rc = cfg_assign(&cfg, sets[i], keylen, value, strlen(value), true, o, msg, sizeof msg);
   }
+  if (rc == 0) cfg_follow_derived(&cfg, o);
   if (rc == 0) rc = cfg_validate_with_origins(&cfg, o, msg, sizeof msg);
   free(o);
   if (rc) {
@@ -84,6 +128,13 @@ static int run(int nfiles, const char **files, int nsets, const char **sets, FIL
   if (!yaml) {
     fprintf(err, "gclab config: out of memory\n");
     return 1;
+  }
+  if (nflags) {
+    uint64_t limit = cfg_heap_size_limit(&cfg);
+    fprintf(out,
+            "# Node's v8.getHeapStatistics().heap_size_limit for this configuration:\n"
+            "# 3 x new_space.semi_space.max + old_space.max_size = %" PRIu64 " bytes (%.2f MiB)\n",
+            limit, (double)limit / (1024.0 * 1024.0));
   }
   fputs(yaml, out);
   free(yaml);
@@ -100,8 +151,9 @@ int gclab_config_main(int argc, char **argv, FILE *out, FILE *err) {
   if (argc < 1 || !argv) argc = 1;
   const char **files = calloc((size_t)argc, sizeof *files);
   const char **sets = calloc((size_t)argc, sizeof *sets);
-  int nfiles = 0, nsets = 0, rc = -1;
-  if (!files || !sets) {
+  const char **flags = calloc((size_t)argc, sizeof *flags);
+  int nfiles = 0, nsets = 0, nflags = 0, rc = -1;
+  if (!files || !sets || !flags) {
     fprintf(err, "gclab config: out of memory\n");
     rc = 1;
   }
@@ -117,11 +169,14 @@ int gclab_config_main(int argc, char **argv, FILE *out, FILE *err) {
     } else if ((v = option_value("--set", argc, argv, &i, &missing)) || missing) {
       rc = missing || !*v ? usage_error(err, "%s needs KEY=VALUE", "--set") : -1;
       if (rc < 0) sets[nsets++] = v;
+    } else if (cfg_flag_index(a) >= 0) {
+      flags[nflags++] = a;
     } else if (a[0] == '-') {
-      const char *guess = cfg_distance(a, strlen(a), "--config", 8) <
-                                  cfg_distance(a, strlen(a), "--set", 5)
-                              ? "--config"
-                              : "--set";
+      const char *guess = cfg_flag_suggest(a);
+      if (!guess)
+        guess = cfg_distance(a, strlen(a), "--config", 8) < cfg_distance(a, strlen(a), "--set", 5)
+                    ? "--config"
+                    : "--set";
       char shown[CFG_QUOTE_MAX * 4 + 8];
       cfg_quote(a, strlen(a), shown, sizeof shown);
       fprintf(err, "gclab config: unknown option %s (did you mean %s?)\n%s", shown, guess,
@@ -134,8 +189,9 @@ int gclab_config_main(int argc, char **argv, FILE *out, FILE *err) {
                        shown);
     }
   }
-  if (rc < 0) rc = run(nfiles, files, nsets, sets, out, err);
+  if (rc < 0) rc = run(nfiles, files, nflags, flags, nsets, sets, out, err);
   free(files);
   free(sets);
+  free(flags);
   return rc;
 }

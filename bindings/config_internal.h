@@ -121,11 +121,20 @@ void cfg_origin_layer(cfg_origins *o);
 int cfg_validate_with_origins(const gc_config *cfg, const cfg_origins *o, char *err,
                               size_t errlen);
 
+/* Let defaults that depend on another key follow it (config_derived.c):
+ * keys not set (per o; with o NULL, keys still at the built-in default)
+ * are clamped to the keys they depend on.  Call before validating. */
+void cfg_follow_derived(gc_config *cfg, const cfg_origins *o);
+
 /* The YAML loader proper (config_yaml.c).  Loads `text` over *cfg without
  * validating; records origins in o (may be NULL).  *cfg is only written on
  * success. */
 int cfg_load_text(const char *name, const char *text, size_t len, gc_config *cfg,
                   cfg_origins *o, char *err, size_t errlen);
+/* A quoted value ('4MiB', "classic") read as the YAML scalar it is, quotes
+ * and escapes resolved.  *out is malloc'd. */
+int cfg_yaml_scalar(const char *text, size_t len, char **out, size_t *outlen, char *err,
+                    size_t errlen);
 /* Read a whole file of at most CFG_MAX_INPUT bytes.  Returns a malloc'd
  * buffer (NUL-terminated, *len without the NUL) or NULL with a message. */
 char *cfg_read_file(const char *path, size_t *len, char *err, size_t errlen);

@@ -89,6 +89,7 @@ const cfg_key cfg_keys[] = {
     {"cost.copy_ns_per_kb", CK_UINT, FIELD(cost.copy_ns_per_kb), NULL},
     {"cost.sweep_ns_per_kb", CK_UINT, FIELD(cost.sweep_ns_per_kb), NULL},
     {"event_ring", CK_UINT, FIELD(event_ring), NULL},
+    {"heapsnapshot_near_heap_limit", CK_UINT, FIELD(heapsnapshot_near_heap_limit), NULL},
     {"seed", CK_UINT, FIELD(seed), NULL},
 };
 const size_t cfg_nkeys = sizeof cfg_keys / sizeof cfg_keys[0];

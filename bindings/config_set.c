@@ -11,8 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_internal.h"
+#include "config_flags.h"
 #include "gclab_config.h"
+
+static int assign_value(gc_config *cfg, const char *key, size_t keylen, const char *value,
+                        size_t valuelen, const char *who, cfg_origins *o, char *err,
+                        size_t errlen);
 
 static void trim(const char **s, size_t *len) {
   while (*len && (**s == ' ' || **s == '\t')) (*s)++, (*len)--;
@@ -30,6 +34,27 @@ int cfg_assign(gc_config *cfg, const char *key, size_t keylen, const char *value
     cfg_errf(err, errlen, "%s: found an empty key, expected KEY=VALUE", dashes ? "--set" : "config");
     return -1;
   }
+  char *unquoted = NULL;
+  if (valuelen && (value[0] == '\'' || value[0] == '"')) {
+    /* Values are written as in a file, quotes included: let libyaml read them. */
+    if (cfg_yaml_scalar(value, valuelen, &unquoted, &valuelen, msg, sizeof msg)) {
+      cfg_errf(err, errlen, "%s: %s", who, msg);
+      return -1;
+    }
+    value = unquoted;
+  }
+  int rc = assign_value(cfg, key, keylen, value, valuelen, who, o, err, errlen);
+  free(unquoted);
+  return rc;
+}
+
+/* cfg_assign after the key's name and the value's quotes are settled. */
+static int assign_value(gc_config *cfg, const char *key, size_t keylen, const char *value,
+                        size_t valuelen, const char *who, cfg_origins *o, char *err,
+                        size_t errlen) {
+  char msg[512];
+  int which = cfg_node_key(key, keylen);
+  if (which >= 0) return cfg_node_assign(cfg, which, value, valuelen, who, o, err, errlen);
   int k = cfg_find(key, keylen);
   if (k < 0) {
     cfg_unknown_path(key, keylen, msg, sizeof msg);
@@ -87,6 +112,7 @@ static int apply(gc_config *cfg, const char *key, size_t keylen, const char *val
   }
   gc_config work = *cfg;
   int rc = cfg_assign(&work, key, keylen, value, strlen(value), dashes, o, err, errlen);
+  if (rc == 0 && validate) cfg_follow_derived(&work, o);
   if (rc == 0 && validate) rc = cfg_validate_with_origins(&work, o, err, errlen);
   if (rc == 0) *cfg = work;
   free(o);

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <yaml.h>
 
-#include "config_internal.h"
+#include "config_flags.h"
 #include "gclab_config.h"
 
 typedef struct loader {
@@ -33,6 +33,8 @@ typedef struct loader {
   cfg_origins *orig;
   bool seen[CFG_KEYS_MAX];
   yaml_mark_t seen_at[CFG_KEYS_MAX];
+  cfg_node_layer node; /* flags, physical_memory, node_options_env: applied at the end */
+  bool node_seen[3];
   char *err;
   size_t errlen;
 } loader;
@@ -241,6 +243,32 @@ done:
   return rc;
 }
 
+/* The value of a top-level Node key (flags, physical_memory,
+ * node_options_env): kept, and applied when the whole file is read. */
+static int parse_node_value(loader *L, int which, const char *path) {
+  yaml_event_t ev;
+  char what[CFG_QUOTE_MAX * 4 + 16], msg[1024];
+  if (next(L, &ev, path)) return -1;
+  int rc = plain_node(L, &ev, path);
+  if (rc == 0 && ev.type != YAML_SCALAR_EVENT) {
+    describe(&ev, what, sizeof what);
+    snprintf(msg, sizeof msg, "found %s, expected %s", what,
+             which == 0 ? "a string of Node flags, e.g. \"--max-old-space-size=64\""
+             : which == 1 ? "a size, e.g. 512MiB" : "true or false");
+    rc = fail_at(L, ev.start_mark, path, msg);
+  } else if (rc == 0) {
+    rc = cfg_node_note(&L->node, which, (const char *)ev.data.scalar.value,
+                       ev.data.scalar.length, msg, sizeof msg);
+    if (rc)
+      fail_at(L, ev.start_mark, path, msg);
+    else if (!L->node.where[0])
+      snprintf(L->node.where, sizeof L->node.where, "%s:%zu:%zu", L->name,
+               ev.start_mark.line + 1, ev.start_mark.column + 1);
+  }
+  yaml_event_delete(&ev);
+  return rc;
+}
+
 /* The keys of one section, up to and including its MAPPING_END event. */
 static int parse_mapping(loader *L, int section, const char *path) {
   for (;;) {
@@ -266,6 +294,19 @@ static int parse_mapping(loader *L, int section, const char *path) {
     yaml_mark_t at = ev.start_mark;
     join_path(kpath, sizeof kpath, path, name, len);
     int k = cfg_child(section, name, len);
+    int which = section < 0 && k < 0 ? cfg_node_key(name, len) : -1;
+    if (which >= 0) {
+      bool again = L->node_seen[which];
+      if (again) {
+        snprintf(msg, sizeof msg, "found the key '%.*s' a second time, expected each key once",
+                 (int)len, name);
+        rc = fail_at(L, at, kpath, msg);
+      }
+      yaml_event_delete(&ev);
+      L->node_seen[which] = true;
+      if (rc || parse_node_value(L, which, kpath)) return -1;
+      continue;
+    }
     if (k < 0) {
       cfg_unknown_key(section, name, len, msg, sizeof msg);
       rc = fail_at(L, at, kpath, msg);
@@ -369,8 +410,15 @@ int cfg_load_text(const char *name, const char *text, size_t len, gc_config *cfg
   }
   yaml_parser_set_input_string(&L.parser, (const unsigned char *)(text ? text : ""), len);
   yaml_parser_set_encoding(&L.parser, YAML_UTF8_ENCODING);
+  cfg_node_layer_init(&L.node, NULL);
   int rc = parse_stream(&L);
   yaml_parser_delete(&L.parser);
+  if (rc == 0) {
+    char msg[512];
+    rc = cfg_node_layer_apply(&L.node, &L.work, L.seen, o, msg, sizeof msg);
+    if (rc) cfg_errf(err, errlen, "%s: %s: %s", L.node.where, L.node.flags ? "flags" : "physical_memory", msg);
+  }
+  cfg_node_layer_free(&L.node);
   if (rc == 0) *cfg = L.work;
   return rc;
 }
@@ -424,6 +472,7 @@ static int load_validated(const char *name, const char *text, size_t len, gc_con
   }
   gc_config work = *cfg;
   int rc = cfg_load_text(name, text, len, &work, o, err, errlen);
+  if (rc == 0) cfg_follow_derived(&work, o);
   if (rc == 0) rc = cfg_validate_with_origins(&work, o, err, errlen);
   if (rc == 0) *cfg = work;
   free(o);
@@ -445,5 +494,52 @@ int gclab_config_load_file(const char *path, gc_config *cfg, char *err, size_t e
   if (!text) return -1;
   int rc = load_validated(path, text, len, cfg, err, errlen);
   free(text);
+  return rc;
+}
+
+int cfg_yaml_scalar(const char *text, size_t len, char **out, size_t *outlen, char *err,
+                    size_t errlen) {
+  yaml_parser_t p;
+  yaml_event_t ev;
+  int rc = -1, depth = 0;
+  *out = NULL;
+  if (!yaml_parser_initialize(&p)) {
+    cfg_errf(err, errlen, "out of memory");
+    return -1;
+  }
+  yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+  yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
+  for (;;) {
+    if (!yaml_parser_parse(&p, &ev)) {
+      char q[CFG_QUOTE_MAX * 4 + 8];
+      cfg_quote(text, len, q, sizeof q);
+      cfg_errf(err, errlen, "found %s (%s), expected one quoted value", q,
+               p.problem ? p.problem : "not YAML");
+      break;
+    }
+    yaml_event_type_t t = ev.type;
+    if (t == YAML_SCALAR_EVENT && depth == 0 && !*out) {
+      *out = malloc(ev.data.scalar.length + 1);
+      if (*out) {
+        memcpy(*out, ev.data.scalar.value, ev.data.scalar.length);
+        (*out)[ev.data.scalar.length] = '\0';
+        *outlen = ev.data.scalar.length;
+      }
+    } else if (t == YAML_SCALAR_EVENT || t == YAML_SEQUENCE_START_EVENT ||
+               t == YAML_MAPPING_START_EVENT || t == YAML_ALIAS_EVENT) {
+      depth++;
+    }
+    yaml_event_delete(&ev);
+    if (t == YAML_STREAM_END_EVENT) {
+      rc = *out && depth == 0 ? 0 : -1;
+      if (rc) cfg_errf(err, errlen, "found more than one value, expected one quoted value");
+      break;
+    }
+  }
+  yaml_parser_delete(&p);
+  if (rc) {
+    free(*out);
+    *out = NULL;
+  }
   return rc;
 }

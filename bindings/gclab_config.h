@@ -64,6 +64,41 @@ int gclab_config_set_novalidate(gc_config *cfg, const char *assignment, char *er
 int gclab_config_set_kv_novalidate(gc_config *cfg, const char *key, const char *value,
                                    char *err, size_t errlen);
 
+/* Apply a whole layer of key/value pairs without validating (the Lua
+ * binding's table): the Node keys `flags`, `physical_memory` and
+ * `node_options_env` first, together, leaving alone the keys the same layer
+ * names, then every other key in order.  Messages start "KEY: ". */
+int gclab_config_set_layer_novalidate(gc_config *cfg, const char *const *keys,
+                                      const char *const *values, size_t n, char *err,
+                                      size_t errlen);
+
+/* End a configuration built with the *_novalidate calls: defaults that
+ * depend on another key follow it (old_space.compaction.quota follows
+ * old_space.max_size unless it differs from the built-in default), then
+ * gc_config_validate.  *cfg is unchanged on failure. */
+int gclab_config_finish(gc_config *cfg, char *err, size_t errlen);
+
+/*
+ * Node's heap flags among a command's arguments (`gclab run`, `gclab lua`;
+ * docs/configuration.md, "Node's flags").  Removes every flag gclab knows
+ * (--max-old-space-size=N, --max_semi_space_size=N, --expose-gc, ...,
+ * --physical-memory=SIZE, --node-options-env) from argv[0 .. *argc),
+ * stopping at "--" and, with stop_at_operand, at the first argument that
+ * is not an option.  --trace-gc and --trace-gc-nvp stay in argv (in their
+ * dash spelling) when keep_trace, else they are reported as having no
+ * effect.  No-effect flags are reported on err as "PROG: --expose-gc:
+ * accepted, no effect ...".  An unknown option that is close to a heap
+ * flag is an error that suggests it.  Returns 0, or 2 after printing
+ * "PROG: message" on err.
+ */
+typedef struct gclab_cli_flags {
+  char *set;               /* malloc'd "flags=..." (one --set layer), or NULL */
+  long long gc_interval;   /* --gc-interval: -1 not given, 0 off, else N */
+} gclab_cli_flags;
+int gclab_cli_flags_extract(const char *prog, int *argc, char **argv, int stop_at_operand,
+                            int keep_trace, gclab_cli_flags *out, FILE *err);
+void gclab_cli_flags_free(gclab_cli_flags *f);
+
 /* The value of one key as text that loads back ("16MiB", "age_mark",
  * "1.1", "auto", "25%", "true").  -1 for an unknown key or a section. */
 int gclab_config_get(const gc_config *cfg, const char *key, char *buf, size_t buflen,
@@ -82,10 +117,12 @@ char *gclab_config_to_yaml(const gc_config *cfg);
 int gclab_config_equal(const gc_config *a, const gc_config *b);
 
 /*
- * `gclab config [--config FILE]... [--set KEY=VALUE]... [--help]`
+ * `gclab config [--config FILE]... [HEAP-FLAG]... [--set KEY=VALUE]... [--help]`
  * argv[0] is the subcommand's own name ("config") and is skipped, as a
  * dispatcher passes (argc - 1, argv + 1) of main.  Starts from the built-in
- * default (Node 20), loads each --config FILE in order, then applies each
+ * default (Node 20), loads each --config FILE in order, then Node's heap
+ * flags as one layer (--physical-memory=SIZE, NODE_OPTIONS with
+ * --node-options-env, --max-old-space-size=N ...), then applies each
  * --set in order (so overrides win over files whatever their position), and
  * validates once at the end.  Prints the effective configuration as YAML on
  * out.  Options may also be written --config=FILE and --set=KEY=VALUE.

@@ -34,3 +34,8 @@ target_link_libraries(gclab_lua_module PRIVATE gclab_engine)
 if(TARGET gclab_config)
   target_link_libraries(gclab_lua_module PRIVATE gclab_config)
 endif()
+# The file side of snapshots (bindings/snapshot.cmake): gclab.read_snapshot,
+# snap:write, gclab.heap_from_snapshot.
+target_link_libraries(gclab_lua_obj PUBLIC gclab_snapshot_file)
+target_link_libraries(gclab_lua PUBLIC gclab_snapshot_file)
+target_link_libraries(gclab_lua_module PRIVATE gclab_snapshot_file)

@@ -72,24 +72,17 @@ static bool is_section(const char *key) {
   return false;
 }
 
-/* The config loader's message for `key` without its leading "key: ", which
- * the binding's own "config key 'key': " already says. */
-static const char *strip_key(const char *err, const char *key) {
-  size_t n = strlen(key);
-  if (strncmp(err, key, n) == 0 && err[n] == ':' && err[n + 1] == ' ') return err + n + 2;
-  return err;
-}
-
-/* Raise "WHAT: config key 'KEY': <the loader's message for an unknown key>". */
+/* Raise "WHAT: KEY: <the loader's message for an unknown key>" (the
+ * loader's messages start with the key: one prefix each). */
 static void unknown_key_error(lua_State *L, const walk *w, const char *key) {
 #ifdef GCLAB_HAVE_CONFIG
   char err[512] = "";
   gc_config scratch;
   gc_config_default(&scratch);
   if (gclab_config_set_kv_novalidate(&scratch, key, "0", err, sizeof err) != 0 && *err)
-    luaL_error(L, "%s: config key '%s': %s", w->what, key, strip_key(err, key));
+    luaL_error(L, "%s: %s", w->what, err);
 #endif
-  luaL_error(L, "%s: config key '%s': found an unknown key", w->what, key);
+  luaL_error(L, "%s: %s: found an unknown key", w->what, key);
 }
 
 /* The text a YAML file would hold for the number at `vi`, pushed; or an
@@ -101,7 +94,7 @@ static void push_number_text(lua_State *L, int vi, const walk *w, const char *ke
   }
   lua_Number n = lua_tonumber(L, vi);
   if (n != n)
-    luaL_error(L, "%s: config key '%s': found nan (not a number), expected a number", w->what,
+    luaL_error(L, "%s: %s: found nan (not a number), expected a number", w->what,
                key);
   lua_Integer i;
   if (lua_numbertointeger(n, &i) && (lua_Number)i == n) {
@@ -111,7 +104,7 @@ static void push_number_text(lua_State *L, int vi, const walk *w, const char *ke
   if (n >= 0x1p63 || n <= -0x1p63) {
     char buf[64];
     snprintf(buf, sizeof buf, "%.14g", (double)n);
-    luaL_error(L, "%s: config key '%s': found %s (too large: at most 2^63 - 1), expected a "
+    luaL_error(L, "%s: %s: found %s (too large: at most 2^63 - 1), expected a "
                   "number", w->what, key, buf);
   }
   char buf[64];
@@ -160,7 +153,7 @@ static void flatten(lua_State *L, int tidx, int acc, const char *prefix, walk *w
     switch (lua_type(L, vi)) {
     case LUA_TTABLE:
       if (is_leaf_key(key))
-        luaL_error(L, "%s: config key '%s': expected a value, got a table", w->what, key);
+        luaL_error(L, "%s: %s: expected a value, got a table", w->what, key);
       if (!is_section(key)) unknown_key_error(L, w, key);
       flatten(L, lua_absindex(L, vi), acc, key, w, 0);
       break;
@@ -174,7 +167,7 @@ static void flatten(lua_State *L, int tidx, int acc, const char *prefix, walk *w
       lua_setfield(L, acc, key);
       break;
     default:
-      luaL_error(L, "%s: config key '%s': expected a string, number, boolean or table, got %s",
+      luaL_error(L, "%s: %s: expected a string, number, boolean or table, got %s",
                  w->what, key, luaL_typename(L, vi));
     }
     lua_settop(L, vi - 1); /* keep the key for lua_next */
@@ -208,15 +201,17 @@ static void apply_named_keys(lua_State *L, int idx, lua_Integer nl, gc_config *c
     keys[i++] = lua_tostring(L, -1); /* anchored in acc */
   }
   if (n) qsort(keys, n, sizeof *keys, cmp_str);
-  char err[512] = "";
+  const char **vals = n ? (const char **)lua_newuserdatauv(L, n * sizeof *vals, 0) : NULL;
   for (i = 0; i < n; i++) {
     lua_getfield(L, acc, keys[i]);
-    const char *v = lua_tostring(L, -1);
-    if (gclab_config_set_kv_novalidate(cfg, keys[i], v, err, sizeof err) != 0)
-      luaL_error(L, "%s: config key '%s': %s", w->what, keys[i],
-                 *err ? strip_key(err, keys[i]) : "rejected");
+    vals[i] = lua_tostring(L, -1); /* anchored in acc */
     lua_pop(L, 1);
   }
+  /* one layer: the Node keys (flags, physical_memory) first, then the rest;
+   * the loader's messages start "KEY: " */
+  char err[512] = "";
+  if (gclab_config_set_layer_novalidate(cfg, keys, vals, n, err, sizeof err) != 0)
+    luaL_error(L, "%s: %s", w->what, *err ? err : "rejected");
 #else
   (void)L, (void)idx, (void)nl, (void)cfg, (void)w;
 #endif
@@ -305,9 +300,13 @@ static void apply_set_list(lua_State *L, int listidx, gc_config *cfg, const char
   }
 }
 
-static void validate(lua_State *L, const gc_config *cfg, const char *what) {
+static void validate(lua_State *L, gc_config *cfg, const char *what) {
   char err[512] = "";
+#ifdef GCLAB_HAVE_CONFIG
+  if (gclab_config_finish(cfg, err, sizeof err) != 0) /* derived defaults follow, then validate */
+#else
   if (gc_config_validate(cfg, err, sizeof err) != GC_OK)
+#endif
     luaL_error(L, "%s: %s", what, *err ? err : "invalid configuration");
 }
 

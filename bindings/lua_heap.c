@@ -36,6 +36,7 @@ void lgc_on_engine_gc(gc_heap *heap, const gc_event *ev, void *ud) {
  * GC callbacks are not re-entered, so an on_gc that allocates never
  * recurses, and the runner's event log stays complete and in order. */
 int lgc_deliver_status(lua_State *L, int heapidx, lheap *lh) {
+  lgc_near_limit_flush(lh);
   if (!lh->gc_pending || lh->in_hook || !lh->heap) return LUA_OK;
   lh->gc_pending = false;
   bool nested = lh->in_callback;
@@ -99,9 +100,7 @@ static void push_event_at(lua_State *L, lheap *lh, size_t index) {
     lua_pushnil(L);
 }
 
-/* ----------------------------------------------------------- allocation */
-
-/* ----------------------------------------------------------------- roots */
+/* ---------------------------------------------------------------- scopes */
 
 /* Close the innermost open scope of lh. */
 static void scope_close_top(lua_State *L, lheap *lh) {
@@ -216,10 +215,23 @@ static int finish_gc(lua_State *L, lheap *lh, gc_status st, const char *what) {
   return 1;
 }
 
+/* heap:scavenge() is V8's young GC (a full GC when a Scavenge might not
+ * succeed); heap:scavenge{force = true} always scavenges. */
 static int m_scavenge(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   refuse_in_callback(L, lh, "scavenge");
-  return finish_gc(L, lh, gc_scavenge(lh->heap), "heap:scavenge");
+  bool force = false;
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_getfield(L, 2, "force");
+    if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
+      return luaL_argerror(L, 2, "field 'force' must be a boolean");
+    force = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  } else if (!lua_isnoneornil(L, 2)) {
+    return luaL_typeerror(L, 2, "nil or a table {force = boolean}");
+  }
+  gc_status st = force ? gc_scavenge_forced(lh->heap) : gc_scavenge(lh->heap);
+  return finish_gc(L, lh, st, "heap:scavenge");
 }
 
 static int m_mark_sweep(lua_State *L) {
@@ -489,6 +501,8 @@ const luaL_Reg lgc_heap_methods[] = {
     {"event", m_event},
     {"pages", m_pages},
     {"objects", m_objects},
+    {"snapshot", lgc_heap_snapshot},
+    {"handle", lgc_heap_handle},
     {"on_gc", m_on_gc},
     {"verify", m_verify},
     {"trace", m_trace},

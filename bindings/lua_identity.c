@@ -166,9 +166,7 @@ void lgc_issue(lua_State *L, lheap *lh, lhandle *hd) {
   lua_pop(L, 1);
 }
 
-/* Push the live userdata of object `id` (true), leaving the cache table
- * below it, or push nothing (false). */
-static bool identity_push(lua_State *L, lheap *lh, uint64_t id) {
+bool lgc_identity_push(lua_State *L, lheap *lh, uint64_t id) {
   uint32_t k = index_find(lh, id);
   if (k == NONE) return false;
   lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
@@ -184,7 +182,7 @@ static bool identity_push(lua_State *L, lheap *lh, uint64_t id) {
  * values below it: callers return the top value. */
 void lgc_push_handle_for(lua_State *L, int fromidx, lhandle *from, uint32_t slot, uint64_t id) {
   lheap *lh = from->lh;
-  if (identity_push(L, lh, id)) return;
+  if (lgc_identity_push(L, lh, id)) return;
   lua_getmetatable(L, fromidx); /* the heap's handle metatable */
   lhandle *nh = lgc_new_handle(L, lh, lua_gettop(L)); /* the metatable stays below */
   gc_status st = gc_slot_handle(lh->heap, from->h, slot, &nh->h);

@@ -134,6 +134,8 @@ typedef struct lheap {
   size_t nscopes, scopes_cap;
   int keep_ref;       /* registry ref: handles allocated in open scopes (a stack) */
   lua_Integer keep_n;
+  uint32_t near_limit_snapshots; /* written for heapsnapshot_near_heap_limit (lua_snapshot_file.c) */
+  bool near_limit_pending;       /* the limit was neared: write one after the engine call */
 } lheap;
 
 #define LHANDLE_TAG 0x676c61622e68646cull /* "glab.hdl" */
@@ -186,9 +188,13 @@ extern const luaL_Reg lgc_handle_meta[];
  * handle metatable (which holds lh's state userdata). */
 lhandle *lgc_new_handle(lua_State *L, lheap *lh, int hmt);
 /* lua_identity.c */
-/* hd (on top of the stack) got engine handle hd->h for object hd->id:
- * list it and enter it in the identity cache (may sweep). */
+/* hd (on top of the stack) got engine handle hd->h for object hd->id, of
+ * which no other userdata lives (lgc_identity_push said so): list it and
+ * enter it in the identity cache (may sweep). */
 void lgc_issue(lua_State *L, lheap *lh, lhandle *hd);
+/* Push the userdata of object `id` if one lives (true), leaving the cache
+ * table below it; else push nothing (false). */
+bool lgc_identity_push(lua_State *L, lheap *lh, uint64_t id);
 void lgc_identity_free(lheap *lh); /* the C arrays; no Lua calls */
 /* The handle of object `id`, which slot `slot` of `from` (the handle
  * userdata at stack index `fromidx`) references. */
@@ -221,6 +227,22 @@ int lgc_alloc_many(lua_State *L);
 int lgc_set_slots(lua_State *L);
 int lgc_root(lua_State *L);
 int lgc_unroot(lua_State *L);
+
+/* lua_snapshot.c */
+void lgc_open_snapshot(lua_State *L, int mod); /* metatable; gclab.find_leaks */
+/* Push a snapshot userdata owning s (analysed now); `what` names the caller
+ * in the out-of-memory error. */
+void lgc_push_snapshot(lua_State *L, gc_snapshot *s, const char *what);
+gc_snapshot *lgc_check_snapshot(lua_State *L, int idx);
+int lgc_heap_snapshot(lua_State *L); /* heap:snapshot() */
+
+/* lua_snapshot_file.c */
+int lgc_read_snapshot(lua_State *L);      /* gclab.read_snapshot(path) */
+int lgc_snapshot_write(lua_State *L);     /* snap:write(path) */
+int lgc_heap_from_snapshot(lua_State *L); /* gclab.heap_from_snapshot(snap[, cfg | heap]) */
+void lgc_near_limit_install(lheap *lh);   /* heapsnapshot_near_heap_limit, on a new heap */
+void lgc_near_limit_flush(lheap *lh);     /* write the snapshot the callback asked for */
+int lgc_heap_handle(lua_State *L);   /* heap:handle(id) */
 
 /* lua_config.c */
 void lgc_build_config(lua_State *L, int cfgidx, gc_config *out, const char *what);

@@ -190,6 +190,7 @@ static int l_heap_new(lua_State *L) {
   lh->pprev = &d->open;
   d->open = lh;
   gc_on_gc(lh->heap, lgc_on_engine_gc, lh);
+  lgc_near_limit_install(lh);
   if (d->verify) gc_set_verify_each_gc(lh->heap, true);
   if (d->stress) gc_set_stress(lh->heap, d->stress);
 
@@ -302,6 +303,7 @@ int luaopen_gclab(lua_State *L) {
   lua_newtable(L);
   int mod = lua_gettop(L);
   setfuncs_up(L, mod, module_funcs, hmt, pmt, dud);
+  lgc_open_snapshot(L, mod); /* the snapshot metatable, gclab.find_leaks */
   lua_pushliteral(L, GCLAB_VERSION);
   lua_setfield(L, mod, "version");
   lua_pushliteral(L, GC_OOM_MESSAGE);

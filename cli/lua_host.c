@@ -7,16 +7,19 @@
  * C arrays, so `gclab` works from any directory) and a small native module
  * `gclab.runner.sys` with the file-system calls the runner needs and plain
  * Lua lacks (listdir, kind, mkdir, getcwd, realpath: baselines are files in
- * directories).  GCLAB_RUNNER_DIR=DIR loads the runner's Lua from DIR instead
+ * directories; monotonic: the per-scenario time limit; comments: a Lua
+ * file whose lines reach stdout as TAP comments, so what a scenario prints
+ * cannot forge a TAP line).  GCLAB_RUNNER_DIR=DIR loads the runner's Lua from DIR instead
  * (for working on the runner without rebuilding).
  */
-#define _XOPEN_SOURCE 700 /* POSIX.1-2008 plus realpath */
+#define _GNU_SOURCE /* POSIX.1-2008, realpath, fopencookie */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -25,6 +28,9 @@
 
 #include "cli.h"
 #include "lua_gclab.h"
+#ifdef GCLAB_HAVE_CONFIG
+#include "gclab_config.h" /* Node's heap flags on the command line */
+#endif
 
 /* ------------------------------------------------------ gclab.runner.sys */
 
@@ -101,6 +107,71 @@ static int sys_realpath(lua_State *L) {
   return 1;
 }
 
+/* monotonic() -> seconds (a float) on a clock that never goes back */
+static int sys_monotonic(lua_State *L) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return luaL_error(L, "monotonic: %s", strerror(errno));
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+  return 1;
+}
+
+/* The comment stream: an unbuffered FILE whose bytes go to stdout with
+ * "# " at the start of every line (a line break inside the text starts
+ * another comment).  Invariant: mid_line is true when the last byte sent
+ * to stdout through it was not a newline. */
+static int comment_mid_line;
+static FILE *comment_file; /* closed by host_close, after the state */
+
+static ssize_t comment_write(void *cookie, const char *buf, size_t size) {
+  (void)cookie;
+  for (size_t i = 0; i < size; i++) {
+    if (!comment_mid_line && fputs("# ", stdout) == EOF) return -1;
+    if (putc(buf[i], stdout) == EOF) return -1;
+    comment_mid_line = buf[i] != '\n';
+  }
+  return (ssize_t)size;
+}
+
+/* A standard stream: closing it is refused, as io.stdout's is. */
+static int comment_noclose(lua_State *L) {
+  luaL_Stream *p = (luaL_Stream *)luaL_checkudata(L, 1, LUA_FILEHANDLE);
+  p->closef = &comment_noclose;
+  luaL_pushfail(L);
+  lua_pushliteral(L, "cannot close standard file");
+  return 2;
+}
+
+/* comments() -> the comment stream as a Lua file (the same one each call) */
+static int sys_comments(lua_State *L) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, "gclab.runner.comments") != LUA_TNIL) return 1;
+  lua_pop(L, 1);
+  luaL_Stream *p = (luaL_Stream *)lua_newuserdatauv(L, sizeof *p, 0);
+  p->closef = NULL; /* not yet a file, if fopencookie fails */
+  luaL_setmetatable(L, LUA_FILEHANDLE);
+  static const cookie_io_functions_t io = {NULL, comment_write, NULL, NULL};
+  if (!comment_file) {
+    comment_file = fopencookie(NULL, "w", io);
+    if (!comment_file) return luaL_error(L, "comments: %s", strerror(errno));
+    setvbuf(comment_file, NULL, _IONBF, 0);
+  }
+  p->f = comment_file;
+  p->closef = &comment_noclose;
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "gclab.runner.comments");
+  return 1;
+}
+
+/* end_comment() -> true if a comment line was open and is now ended */
+static int sys_end_comment(lua_State *L) {
+  int open = comment_mid_line;
+  if (open) {
+    putc('\n', stdout);
+    comment_mid_line = 0;
+  }
+  lua_pushboolean(L, open);
+  return 1;
+}
+
 static int sys_version(lua_State *L) {
   lua_pushstring(L, GCLAB_VERSION_STRING);
   return 1;
@@ -110,6 +181,7 @@ static int open_sys(lua_State *L) {
   static const luaL_Reg f[] = {
       {"listdir", sys_listdir}, {"kind", sys_kind},       {"mkdir", sys_mkdir},
       {"getcwd", sys_getcwd},   {"realpath", sys_realpath}, {"version", sys_version},
+      {"monotonic", sys_monotonic}, {"comments", sys_comments}, {"end_comment", sys_end_comment},
       {NULL, NULL}};
   luaL_newlib(L, f);
   return 1;
@@ -153,6 +225,16 @@ lua_State *gclab_host_new(void) {
   return L;
 }
 
+/* Close a host state, then what its sys module opened. */
+static void host_close(lua_State *L) {
+  lua_close(L);
+  if (comment_file) {
+    fclose(comment_file);
+    comment_file = NULL;
+    comment_mid_line = 0;
+  }
+}
+
 /* Message handler: the error with a traceback. */
 static int traceback(lua_State *L) {
   const char *msg = lua_tostring(L, 1);
@@ -182,9 +264,28 @@ static int pcall_report(lua_State *L, int nargs, int nres, const char *prog) {
 
 /* `gclab run ARGS...`: require("gclab.runner").main(args) -> exit status. */
 int gclab_host_run(int argc, char **argv) {
+#ifdef GCLAB_HAVE_CONFIG
+  /* Node's heap flags: one --set flags=... before the user's --set, and
+   * --gc-interval=N as --stress N (docs/configuration.md, "Node's flags"). */
+  gclab_cli_flags fl;
+  int frc = gclab_cli_flags_extract("gclab run", &argc, argv, 0, 1, &fl, stderr);
+  if (frc) return frc;
+  char interval[32] = "";
+  if (fl.gc_interval >= 0) snprintf(interval, sizeof interval, "%lld", fl.gc_interval);
+  const char *pre[4];
+  int npre = 0;
+  if (fl.set) pre[npre++] = "--set", pre[npre++] = fl.set;
+  if (fl.gc_interval >= 0) pre[npre++] = "--stress", pre[npre++] = interval;
+#else
+  const char *pre[1] = {NULL};
+  int npre = 0;
+#endif
   lua_State *L = gclab_host_new();
   if (!L) {
     fputs("gclab: cannot create a Lua state (out of memory)\n", stderr);
+#ifdef GCLAB_HAVE_CONFIG
+    gclab_cli_flags_free(&fl);
+#endif
     return 2;
   }
   int status = 2;
@@ -192,10 +293,14 @@ int gclab_host_run(int argc, char **argv) {
   lua_pushliteral(L, "gclab.runner");
   if (pcall_report(L, 1, 1, "gclab run") == 1) {
     lua_getfield(L, -1, "main");
-    lua_createtable(L, argc, 0);
+    lua_createtable(L, argc + npre, 0);
+    for (int i = 0; i < npre; i++) {
+      lua_pushstring(L, pre[i]);
+      lua_rawseti(L, -2, i + 1);
+    }
     for (int i = 0; i < argc; i++) {
       lua_pushstring(L, argv[i]);
-      lua_rawseti(L, -2, i + 1);
+      lua_rawseti(L, -2, npre + i + 1);
     }
     if (pcall_report(L, 1, 1, "gclab run") == 1) {
       int isnum;
@@ -203,20 +308,60 @@ int gclab_host_run(int argc, char **argv) {
       status = isnum ? (int)rc : 2;
     }
   }
-  fflush(stdout);
-  lua_close(L);
+  host_close(L);
+#ifdef GCLAB_HAVE_CONFIG
+  gclab_cli_flags_free(&fl);
+#endif
+  /* TAP that did not reach its file (a full disk, a closed pipe) is no
+   * result: a run whose output is lost never exits 0 */
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "gclab run: writing the TAP output to stdout: %s\n", strerror(errno));
+    status = 2;
+  }
   return status;
 }
 
 /* `gclab lua SCRIPT [ARGS...]`: run a plain Lua script (arg as in lua5.4). */
-int gclab_host_script(int argc, char **argv) {
-  if (argc < 1) {
-    fputs("gclab lua: expected a script: gclab lua SCRIPT [ARGS...]\n", stderr);
-    return 2;
+#ifdef GCLAB_HAVE_CONFIG
+/* `gclab lua` with heap flags: gclab.defaults{set = {"flags=..."}, stress = N},
+ * so every heap the script makes starts from them.  0 or -1 (reported). */
+static int script_flags(lua_State *L, const gclab_cli_flags *fl) {
+  if (!fl->set && fl->gc_interval < 0) return 0;
+  lua_getglobal(L, "require");
+  lua_pushliteral(L, "gclab");
+  if (pcall_report(L, 1, 1, "gclab lua") < 0) return -1;
+  lua_getfield(L, -1, "defaults");
+  lua_createtable(L, 0, 2);
+  if (fl->set) {
+    lua_createtable(L, 1, 0);
+    lua_pushstring(L, fl->set);
+    lua_rawseti(L, -2, 1);
+    lua_setfield(L, -2, "set");
   }
-  lua_State *L = gclab_host_new();
+  if (fl->gc_interval >= 0) {
+    lua_pushinteger(L, (lua_Integer)fl->gc_interval);
+    lua_setfield(L, -2, "stress");
+  }
+  int rc = pcall_report(L, 1, 0, "gclab lua");
+  lua_pop(L, 1);
+  return rc < 0 ? -1 : 0;
+}
+#endif
+
+int gclab_host_script(int argc, char **argv) {
+#ifdef GCLAB_HAVE_CONFIG
+  gclab_cli_flags fl;
+  int frc = gclab_cli_flags_extract("gclab lua", &argc, argv, 1, 0, &fl, stderr);
+  if (frc) return frc;
+#endif
+  lua_State *L = argc < 1 ? NULL : gclab_host_new();
   if (!L) {
-    fputs("gclab: cannot create a Lua state (out of memory)\n", stderr);
+    fputs(argc < 1 ? "gclab lua: expected a script: gclab lua [HEAP-FLAG]... SCRIPT [ARGS...]\n"
+                   : "gclab: cannot create a Lua state (out of memory)\n",
+          stderr);
+#ifdef GCLAB_HAVE_CONFIG
+    gclab_cli_flags_free(&fl);
+#endif
     return 2;
   }
   lua_createtable(L, argc - 1, 1);
@@ -226,7 +371,13 @@ int gclab_host_script(int argc, char **argv) {
   }
   lua_setglobal(L, "arg");
   int status = 0;
-  if (luaL_loadfile(L, strcmp(argv[0], "-") == 0 ? NULL : argv[0]) != LUA_OK) {
+#ifdef GCLAB_HAVE_CONFIG
+  if (script_flags(L, &fl) < 0) status = 2;
+  gclab_cli_flags_free(&fl);
+#endif
+  if (status) {
+    /* reported */
+  } else if (luaL_loadfile(L, strcmp(argv[0], "-") == 0 ? NULL : argv[0]) != LUA_OK) {
     fprintf(stderr, "gclab lua: %s\n", lua_tostring(L, -1));
     status = 1;
   } else {
@@ -234,6 +385,6 @@ int gclab_host_script(int argc, char **argv) {
     if (pcall_report(L, argc - 1, 0, "gclab lua") < 0) status = 1;
   }
   fflush(stdout);
-  lua_close(L);
+  host_close(L);
   return status;
 }

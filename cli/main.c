@@ -4,6 +4,7 @@
  *   gclab run [OPTIONS] FILES-OR-DIRS...   run scenario scripts (TAP output)
  *   gclab config [--config F]... [--set K=V]...   print the effective config
  *   gclab lua SCRIPT [ARGS...]             run a Lua script with gclab loaded
+ *   gclab snapshot summary|path|diff|leaks FILES...   .heapsnapshot analysis
  *   gclab --help | --version
  *
  * Exit status: 0 success; 1 a scenario or script failed; 2 usage or
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "snapshot_cmd.h"
 
 #ifdef GCLAB_HAVE_CONFIG
 #include "gclab_config.h"
@@ -27,10 +29,17 @@ static const char usage[] =
     "commands:\n"
     "  run [OPTIONS] FILES-OR-DIRS...  run scenario scripts, report TAP\n"
     "                                  (gclab run --help lists the options)\n"
-    "  config [--config FILE]... [--set KEY=VALUE]...\n"
+    "  config [--config FILE]... [HEAP-FLAG]... [--set KEY=VALUE]...\n"
     "                                  print the effective heap configuration\n"
-    "  lua SCRIPT [ARGS...]            run a Lua script with require \"gclab\"\n"
+    "  lua [HEAP-FLAG]... SCRIPT [ARGS...]\n"
+    "                                  run a Lua script with require \"gclab\"\n"
+    "  snapshot summary|path|diff|leaks FILES...\n"
+    "                                  analyse .heapsnapshot files (Node's or gclab's)\n"
     "  help                            this text\n"
+    "\n"
+    "HEAP-FLAG: Node's heap flags as Node spells them (--max-old-space-size=64,\n"
+    "--max-semi-space-size=1, --physical-memory=512MiB, ...), for run, config\n"
+    "and lua alike; docs/configuration.md lists them.\n"
     "\n"
     "options:\n"
     "  -h, --help      this text\n"
@@ -47,6 +56,7 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (strcmp(cmd, "run") == 0) return gclab_host_run(argc - 2, argv + 2);
   if (strcmp(cmd, "lua") == 0) return gclab_host_script(argc - 2, argv + 2);
+  if (strcmp(cmd, "snapshot") == 0) return gclab_snapshot_main(argc - 2, argv + 2);
   if (strcmp(cmd, "config") == 0) {
 #ifdef GCLAB_HAVE_CONFIG
     return gclab_config_main(argc - 1, argv + 1, stdout, stderr);

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "handles.h"
 
 /* ------------------------------------------------------------- evacuate */
 
@@ -69,41 +70,37 @@ uint32_t compact_select_candidates(gc_heap *h, bool reduce_memory) {
 
 /* Copy one live (black) object into old space; the copy is white. */
 addr_t evacuate_object(gc_heap *h, addr_t a) {
-  uint64_t size = obj_size(O(a));
+  uint64_t size = obj_size(obj_at(a));
   addr_t to = old_space_alloc(h, size);
   if (!to) return 0;
   memcpy((void *)to, (const void *)a, size);
-  obj_set_color(O(to), GC_WHITE);
-  set_forwarding(O(a), to);
+  obj_set_color(obj_at(to), GC_WHITE);
+  set_forwarding(obj_at(a), to);
   return to;
 }
 
 /* Move the live objects off every candidate page, then release the pages. */
 void compact_evacuate_candidates(gc_heap *h) {
-  gc_event *ev = h->cur;
+  gc_event *ev = h->current_event;
   for (page *p = h->old.pages.head; p; p = p->next) {
     if (!(p->flags & PAGE_EVACUATE)) continue;
-    for (addr_t a = p->start; a < p->top;) {
-      uint64_t w0 = O(a)->w0;
-      uint64_t sz = w0 & 0xfffffff8u;
-      if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) {
-        if (!evacuate_object(h, a)) {
-          /* No room: abort the rest of this page's evacuation.  The page
-           * stays (V8's aborted evacuation); its remaining objects are
-           * swept in place below. */
-          p->flags |= PAGE_ABORTED;
-          break;
-        }
-        ev->moved_bytes += sz;
-        ev->moved_objects++;
+    for (page_cursor c = page_walk(h, p); page_next_object(&c);) {
+      if (obj_color(obj_at(c.a)) != GC_BLACK) continue;
+      if (!evacuate_object(h, c.a)) {
+        /* No room: abort the rest of this page's evacuation.  The page
+         * stays (V8's aborted evacuation); its remaining objects are
+         * swept in place below. */
+        p->flags |= PAGE_ABORTED;
+        break;
       }
-      a += sz;
+      ev->moved_bytes += c.size;
+      ev->moved_objects++;
     }
   }
 }
 
 void compact_release_candidates(gc_heap *h) {
-  gc_event *ev = h->cur;
+  gc_event *ev = h->current_event;
   for (page *p = h->old.pages.head, *next; p; p = next) {
     next = p->next;
     if (!(p->flags & PAGE_EVACUATE)) continue;
@@ -113,18 +110,14 @@ void compact_release_candidates(gc_heap *h) {
       p->flags &= ~(PAGE_EVACUATE | PAGE_ABORTED);
       h->old.size -= p->used_bytes;
       h->old.objects -= p->objects;
-      for (addr_t a = p->start; a < p->top;) {
-        uint64_t w0 = O(a)->w0;
-        uint64_t sz = w0_forwarded(w0) ? obj_size(O(forwarding(O(a)))) : (w0 & 0xfffffff8u);
-        if (w0_forwarded(w0)) write_filler(a, sz); /* dead copy source */
-        a += sz;
-      }
+      for (page_cursor c = page_walk(h, p); page_next_block(&c);)
+        if (w0_forwarded(obj_at(c.a)->w0)) write_filler(c.a, c.size); /* dead copy source */
       sweep_page(h, p);
       h->old.size += p->used_bytes;
       h->old.objects += p->objects;
       continue;
     }
-    old_space_release_page(h, p, false);
+    old_space_release_page(h, p);
     ev->pages_evacuated++;
     ev->pages_released++;
   }
@@ -146,20 +139,20 @@ typedef struct slide_plan {
  * this GC is followed to its copy, an old object's id word holds its
  * destination (every live old object is in the plan). */
 static addr_t resolve_slide(gc_heap *h, addr_t a) {
-  if (w0_forwarded(O(a)->w0)) a = forwarding(O(a));
-  if (page_of(h, a)->space == GC_SPACE_OLD) a = (addr_t)O(a)->id;
+  if (w0_forwarded(obj_at(a)->w0)) a = forwarding(obj_at(a));
+  if (page_of(h, a)->space == GC_SPACE_OLD) a = (addr_t)obj_at(a)->id;
   return a;
 }
 
 static void slide_update_object(gc_heap *h, addr_t a) {
-  obj *o = O(a);
+  obj *o = obj_at(a);
   uint32_t n = obj_nslots(o);
   for (uint32_t i = 0; i < n; i++)
     if (is_ptr(o->slots[i])) o->slots[i] = (tagged)resolve_slide(h, (addr_t)o->slots[i]);
 }
 
 void compact_slide(gc_heap *h) {
-  gc_event *ev = h->cur;
+  gc_event *ev = h->current_event;
   slide_plan sp = {0};
   /* 1. Plan: destination addresses in address order. */
   page *dpage = h->old.pages.head;
@@ -169,10 +162,10 @@ void compact_slide(gc_heap *h) {
   size_t di = 0;
   bool ok = fill_end != NULL;
   for (page *p = h->old.pages.head; p && ok; p = p->next) {
-    for (addr_t a = p->start; a < p->top;) {
-      uint64_t w0 = O(a)->w0;
-      uint64_t sz = w0 & 0xfffffff8u;
-      if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) {
+    for (page_cursor c = page_walk(h, p); page_next_object(&c);) {
+      addr_t a = c.a;
+      uint64_t sz = c.size;
+      if (obj_color(obj_at(a)) == GC_BLACK) {
         if (dtop + sz > dpage->start + dpage->size) {
           fill_end[di++] = dtop;
           dpage = dpage->next;
@@ -191,7 +184,6 @@ void compact_slide(gc_heap *h) {
         sp.v[sp.n++] = (fwd){a, dtop, 0};
         dtop += sz;
       }
-      a += sz;
     }
   }
   if (!ok) {
@@ -205,7 +197,7 @@ void compact_slide(gc_heap *h) {
   }
   if (dpage) fill_end[di++] = dtop;
   for (size_t i = 0; i < sp.n; i++) {
-    obj *o = O(sp.v[i].from);
+    obj *o = obj_at(sp.v[i].from);
     sp.v[i].id = o->id;
     o->id = (uint64_t)sp.v[i].to;
   }
@@ -216,29 +208,22 @@ void compact_slide(gc_heap *h) {
     if (e->state == H_LIVE) e->addr = resolve_slide(h, e->addr);
   }
   for (page *p = h->old.pages.head; p; p = p->next)
-    for (addr_t a = p->start; a < p->top;) {
-      uint64_t w0 = O(a)->w0;
-      if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) slide_update_object(h, a);
-      a += w0 & 0xfffffff8u;
-    }
+    for (page_cursor c = page_walk(h, p); page_next_object(&c);)
+      if (obj_color(obj_at(c.a)) == GC_BLACK) slide_update_object(h, c.a);
   for (page *p = h->lo.pages.head; p; p = p->next) slide_update_object(h, p->start);
-  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next)
-    for (addr_t a = p->start; a < (p == h->nw.alloc_page ? h->nw.top : p->top);) {
-      uint64_t w0 = O(a)->w0;
-      if (!w0_filler(w0)) slide_update_object(h, a);
-      a += w0 & 0xfffffff8u;
-    }
+  for (page *p = h->new_space.semi[h->new_space.to].head; p; p = p->next)
+    for (page_cursor c = page_walk(h, p); page_next_object(&c);) slide_update_object(h, c.a);
 
   /* 3. Move, in address order (destination <= source). */
   for (size_t i = 0; i < sp.n; i++) {
-    uint64_t sz = obj_size(O(sp.v[i].from));
+    uint64_t sz = obj_size(obj_at(sp.v[i].from));
     if (sp.v[i].to != sp.v[i].from) {
       memmove((void *)sp.v[i].to, (const void *)sp.v[i].from, sz);
       ev->moved_bytes += sz;
       ev->moved_objects++;
     }
-    O(sp.v[i].to)->id = sp.v[i].id;
-    obj_set_color(O(sp.v[i].to), GC_WHITE);
+    obj_at(sp.v[i].to)->id = sp.v[i].id;
+    obj_set_color(obj_at(sp.v[i].to), GC_WHITE);
   }
 
   /* 4. Rebuild pages: live prefix, one free block after it, empty pages go. */
@@ -253,7 +238,7 @@ void compact_slide(gc_heap *h) {
     slot_set_free(p);
     if (fi >= di) {
       p->used_bytes = p->objects = 0;
-      old_space_release_page(h, p, false);
+      old_space_release_page(h, p);
       ev->pages_released++;
       continue;
     }
@@ -261,7 +246,7 @@ void compact_slide(gc_heap *h) {
     uint64_t used = 0;
     uint32_t objs = 0;
     while (vi < sp.n && sp.v[vi].to < p->start + p->size && sp.v[vi].to >= p->start) {
-      used += obj_size(O(sp.v[vi].to));
+      used += obj_size(obj_at(sp.v[vi].to));
       objs++;
       vi++;
     }
@@ -280,14 +265,13 @@ void compact_slide(gc_heap *h) {
 /* ------------------------------------------------- references after moves */
 
 static inline tagged follow(tagged v) {
-  if (is_ptr(v) && w0_forwarded(O((addr_t)v)->w0)) return (tagged)forwarding(O((addr_t)v));
+  if (is_ptr(v) && w0_forwarded(obj_at((addr_t)v)->w0)) return (tagged)forwarding(obj_at((addr_t)v));
   return v;
 }
 
-static void update_object(gc_heap *h, addr_t a, void *ud) {
+static void update_object(gc_heap *h, addr_t a) {
   (void)h;
-  (void)ud;
-  obj *o = O(a);
+  obj *o = obj_at(a);
   uint32_t n = obj_nslots(o);
   for (uint32_t i = 0; i < n; i++) o->slots[i] = follow(o->slots[i]);
 }
@@ -300,13 +284,8 @@ static bool update_slot(gc_heap *h, page *p, addr_t slot, void *ud) {
   return true; /* full_gc.c rebuilds the remembered sets afterwards */
 }
 
-static void update_young_page(gc_heap *h, page *p) {
-  addr_t end = (p == h->nw.alloc_page) ? h->nw.top : p->top;
-  for (addr_t a = p->start; a < end;) {
-    uint64_t w0 = O(a)->w0;
-    if (!w0_filler(w0)) update_object(h, a, NULL);
-    a += w0 & 0xfffffff8u;
-  }
+static void update_page(gc_heap *h, page *p) {
+  for (page_cursor c = page_walk(h, p); page_next_object(&c);) update_object(h, c.a);
 }
 
 /* After a full GC's young evacuation when no old page was evacuated:
@@ -314,7 +293,7 @@ static void update_young_page(gc_heap *h, page *p) {
  * address are the handles, the remembered old->new slots of old and large
  * pages, the slots of every large object (a young one relinked by this GC
  * has no remembered set), and the slots of the young survivors themselves
- * -- those still in new space and those listed in h->promo (promoted
+ * -- those still in new space and those listed in h->left_new_space (promoted
  * copies and objects of pages promoted whole). */
 void update_young_references(gc_heap *h) {
   for (uint32_t i = 0; i < h->nhandles; i++) {
@@ -322,9 +301,9 @@ void update_young_references(gc_heap *h) {
     if (e->state == H_LIVE) e->addr = (addr_t)follow((tagged)e->addr);
   }
   for (page *p = h->old.pages.head; p; p = p->next) slot_set_iterate(h, p, update_slot, NULL);
-  for (page *p = h->lo.pages.head; p; p = p->next) update_object(h, p->start, NULL);
-  for (size_t i = 0; i < h->promo.n; i++) update_object(h, h->promo.v[i], NULL);
-  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next) update_young_page(h, p);
+  for (page *p = h->lo.pages.head; p; p = p->next) update_object(h, p->start);
+  for (size_t i = 0; i < h->left_new_space.n; i++) update_object(h, h->left_new_space.v[i]);
+  for (page *p = h->new_space.semi[h->new_space.to].head; p; p = p->next) update_page(h, p);
 }
 
 /* After evacuation (forwarding headers in place): every live object,
@@ -336,15 +315,13 @@ void update_all_references(gc_heap *h) {
   }
   for (page *p = h->old.pages.head; p; p = p->next)
     if (!(p->flags & PAGE_EVACUATE) || (p->flags & PAGE_ABORTED)) {
-      for (addr_t a = p->start; a < p->top;) {
-        uint64_t w0 = O(a)->w0;
-        bool live = !w0_filler(w0) && !w0_forwarded(w0) &&
-                    (!(p->flags & PAGE_EVACUATE) || obj_color(O(a)) == GC_BLACK);
-        if (live) update_object(h, a, NULL);
-        a += w0_forwarded(w0) ? obj_size(O(forwarding(O(a)))) : (w0 & 0xfffffff8u);
+      for (page_cursor c = page_walk(h, p); page_next_object(&c);) {
+        bool live = !w0_forwarded(obj_at(c.a)->w0) &&
+                    (!(p->flags & PAGE_EVACUATE) || obj_color(obj_at(c.a)) == GC_BLACK);
+        if (live) update_object(h, c.a);
       }
     }
-  for (page *p = h->lo.pages.head; p; p = p->next) update_object(h, p->start, NULL);
-  for (page *p = h->nlo.pages.head; p; p = p->next) update_object(h, p->start, NULL);
-  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next) update_young_page(h, p);
+  for (page *p = h->lo.pages.head; p; p = p->next) update_object(h, p->start);
+  for (page *p = h->nlo.pages.head; p; p = p->next) update_object(h, p->start);
+  for (page *p = h->new_space.semi[h->new_space.to].head; p; p = p->next) update_page(h, p);
 }

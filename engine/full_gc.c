@@ -18,25 +18,24 @@
  * After a full GC every object is white again and the worklist is empty.
  */
 #include "heap_internal.h"
+#include "promotion.h"
 
 static void promote_young_page(gc_heap *h, page *p, int semi, bool keep_black) {
-  gc_event *ev = h->cur;
-  page_list_remove(&h->nw.semi[semi], p);
+  gc_event *ev = h->current_event;
+  page_list_remove(&h->new_space.semi[semi], p);
   page *r = page_take(h, 1, GC_SPACE_NEW, PAGE_YOUNG);
-  if (r) page_list_append(&h->nw.semi[semi], r);
+  if (r) page_list_append(&h->new_space.semi[semi], r);
   p->flags = 0;
   p->space = GC_SPACE_OLD;
   uint64_t used = 0;
   uint32_t objs = 0;
-  for (addr_t a = p->start; a < p->top;) {
-    uint64_t w0 = O(a)->w0;
-    if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) {
-      obj_set_age(O(a), obj_age(O(a)) + 1);
-      used += w0 & 0xfffffff8u;
-      objs++;
-      if (!addr_vec_push(&h->promo, a)) h->promo_lost = true;
-    }
-    a += w0 & 0xfffffff8u;
+  for (page_cursor c = page_walk(h, p); page_next_object(&c);) {
+    obj *o = obj_at(c.a);
+    if (obj_color(o) != GC_BLACK) continue;
+    obj_set_age(o, obj_age(o) + 1);
+    used += c.size;
+    objs++;
+    if (!addr_vec_push(&h->left_new_space, c.a)) h->left_new_space_lost = true;
   }
   if (keep_black) {
     /* The slide that follows rebuilds the page; make it iterable. */
@@ -59,29 +58,26 @@ static void promote_young_page(gc_heap *h, page *p, int semi, bool keep_black) {
 /* Evacuate every live young object: promote it (or, when young objects may
  * stay young, copy it within new space if it is not yet due).  keep_black:
  * promoted copies stay black for a slide that follows.  Every object that
- * leaves new space (copy or page) is listed in h->promo, for
- * update_young_references; promo_lost if the list ran out of memory. */
+ * leaves new space (copy or page) is listed in h->left_new_space, for
+ * update_young_references; left_new_space_lost if the list ran out of
+ * memory. */
 static void evacuate_young(gc_heap *h, bool keep_black) {
-  gc_event *ev = h->cur;
-  const gc_config *c = &h->cfg;
-  h->promo.n = 0;
-  h->promo_lost = false;
+  gc_event *ev = h->current_event;
+  h->left_new_space.n = 0;
+  h->left_new_space_lost = false;
   new_space_flip(h);
-  int from = h->nw.to ^ 1;
-  uint64_t page_bytes = c->page_size;
-  for (page *p = h->nw.semi[from].head, *next; p; p = next) {
+  int from = h->new_space.to ^ 1;
+  for (page *p = h->new_space.semi[from].head, *next; p; p = next) {
     next = p->next;
-    if (p->live_bytes > 0 && p->live_bytes * 100 >= (uint64_t)c->old_space.page_promotion_pct * page_bytes &&
-        c->old_space.page_promotion_pct > 0 && old_gen_committed(h) + page_bytes <= h->old_max) {
+    if (promote_page_whole(h, p)) {
       promote_young_page(h, p, from, keep_black);
       continue;
     }
-    for (addr_t a = p->start; a < p->top;) {
-      uint64_t w0 = O(a)->w0;
-      uint64_t sz = w0 & 0xfffffff8u;
-      if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) {
-        bool promote = c->old_space.always_promote_young ||
-                       obj_age(O(a)) >= c->new_space.promotion_age;
+    for (page_cursor c = page_walk(h, p); page_next_object(&c);) {
+      addr_t a = c.a;
+      uint64_t sz = c.size;
+      if (obj_color(obj_at(a)) == GC_BLACK) {
+        bool promote = promote_in_full_gc(h, obj_at(a));
         /* Promotion never grows the old generation past its maximum: what
          * does not fit stays young (V8's fallback to a semi-space copy),
          * so the limit is met within a page.  To-space always has room
@@ -98,26 +94,24 @@ static void evacuate_young(gc_heap *h, bool keep_black) {
         if (in_old) {
           ev->promoted_bytes += sz;
           ev->promoted_objects++;
-          if (!addr_vec_push(&h->promo, to)) h->promo_lost = true;
+          if (!addr_vec_push(&h->left_new_space, to)) h->left_new_space_lost = true;
         } else {
           ev->copied_bytes += sz;
           ev->copied_objects++;
-          h->nw.size += sz;
-          h->nw.objects++;
+          h->new_space.size += sz;
+          h->new_space.objects++;
         }
         memcpy((void *)to, (const void *)a, sz);
-        set_forwarding(O(a), to);
-        obj_set_age(O(to), obj_age(O(to)) + 1);
-        obj_set_color(O(to), (keep_black && in_old) ? GC_BLACK : GC_WHITE);
+        set_forwarding(obj_at(a), to);
+        obj_set_age(obj_at(to), obj_age(obj_at(to)) + 1);
+        obj_set_color(obj_at(to), (keep_black && in_old) ? GC_BLACK : GC_WHITE);
       }
-      a += sz;
     }
   }
 }
 
-static void record_young_slots(gc_heap *h, addr_t a, void *ud) {
-  (void)ud;
-  obj *o = O(a);
+static void record_young_slots(gc_heap *h, addr_t a) {
+  obj *o = obj_at(a);
   uint32_t n = obj_nslots(o);
   for (uint32_t i = 0; i < n; i++)
     if (is_ptr(o->slots[i]) && is_young_addr(h, (addr_t)o->slots[i]))
@@ -127,13 +121,14 @@ static void record_young_slots(gc_heap *h, addr_t a, void *ud) {
 static void rebuild_remembered_sets(gc_heap *h) {
   for (page *p = h->old.pages.head; p; p = p->next) slot_set_free(p);
   for (page *p = h->lo.pages.head; p; p = p->next) slot_set_free(p);
-  if (h->nw.objects == 0 && h->nlo.objects == 0) return;
-  for (page *p = h->old.pages.head; p; p = p->next) for_each_object_in_page(h, p, record_young_slots, NULL);
-  for (page *p = h->lo.pages.head; p; p = p->next) record_young_slots(h, p->start, NULL);
+  if (h->new_space.objects == 0 && h->nlo.objects == 0) return;
+  for (page *p = h->old.pages.head; p; p = p->next)
+    for (page_cursor c = page_walk(h, p); page_next_object(&c);) record_young_slots(h, c.a);
+  for (page *p = h->lo.pages.head; p; p = p->next) record_young_slots(h, p->start);
 }
 
-void full_gc(gc_heap *h, gc_kind kind, gc_compaction strategy, bool reduce_memory) {
-  gc_event *ev = h->cur;
+void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, bool reduce_memory) {
+  gc_event *ev = h->current_event;
   new_space_seal(h);
   old_space_free_lab(h);
 
@@ -149,18 +144,7 @@ void full_gc(gc_heap *h, gc_kind kind, gc_compaction strategy, bool reduce_memor
   ev->marked_bytes = h->marked_bytes;
   handles_mark_dead_after_marking(h);
 
-  for (page *p = h->nlo.pages.head, *next; p; p = next) {
-    next = p->next;
-    if (obj_color(O(p->start)) == GC_BLACK) {
-      obj_set_age(O(p->start), obj_age(O(p->start)) + 1);
-      ev->promoted_bytes += p->used_bytes;
-      ev->promoted_objects++;
-      lo_promote_page(h, p);
-    } else {
-      lo_release(h, &h->nlo, p);
-      ev->pages_released++;
-    }
-  }
+  ev->pages_released += lo_promote_young_survivors(h, true);
 
   if (kind == GC_KIND_MARK_COMPACT && strategy == GC_COMPACT_SLIDE) {
     evacuate_young(h, true);
@@ -174,22 +158,24 @@ void full_gc(gc_heap *h, gc_kind kind, gc_compaction strategy, bool reduce_memor
     compact_evacuate_candidates(h);
     /* With no old page evacuated only young objects moved, and their
      * referrers are known: no walk of the whole old generation. */
-    if (candidates || h->promo_lost) update_all_references(h);
+    if (candidates || h->left_new_space_lost) update_all_references(h);
     else update_young_references(h);
     compact_release_candidates(h);
   }
-  for (page *p = h->nw.semi[h->nw.to ^ 1].head; p; p = p->next) p->flags &= ~PAGE_FROM;
+  for (page *p = h->new_space.semi[h->new_space.to ^ 1].head; p; p = p->next) p->flags &= ~PAGE_FROM;
   new_space_seal(h);
-  h->nw.age_mark = h->nw.top;
-  h->nw.size_at_age_mark = h->nw.size;
-  h->promo.n = 0;
+  h->new_space.age_mark = h->new_space.top;
+  h->new_space.size_at_age_mark = h->new_space.size;
+  h->left_new_space.n = 0;
   rebuild_remembered_sets(h);
   h->old.live = h->old.size;
 
+  /* A memory-reducing GC shrinks new space towards max(initial, 2 x live),
+   * and never grows it: it runs when memory is short. */
   if (reduce_memory) {
-    uint64_t want = 2 * h->nw.size;
+    uint64_t want = 2 * h->new_space.size;
     if (want < h->cfg.new_space.semi_space_initial) want = h->cfg.new_space.semi_space_initial;
     want = (want + h->cfg.page_size - 1) & ~(h->cfg.page_size - 1);
-    new_space_resize(h, want);
+    if (want < h->new_space.capacity) new_space_resize(h, want);
   }
 }

@@ -127,6 +127,12 @@ typedef struct gc_config {
   /* GC events a heap keeps, the most recent (a ring, tracer.c); counts and
    * the averages of the trace lines stay exact over every GC. */
   uint32_t event_ring;
+
+  /* Node's --heapsnapshot-near-heap-limit: write up to this many
+   * .heapsnapshot files when the old generation nears its limit (0 = off).
+   * The engine only carries the number; the bindings write the files. */
+  uint32_t heapsnapshot_near_heap_limit;
+
   uint64_t seed; /* for anything random (none in the engine yet) */
 } gc_config;
 
@@ -136,6 +142,49 @@ void gc_config_default(gc_config *cfg);
 /* Check ranges and relations.  On failure writes a message naming the key
  * (e.g. "new_space.semi_space.initial") into err and returns GC_EINVAL. */
 gc_status gc_config_validate(const gc_config *cfg, char *err, size_t errlen);
+
+/*
+ * Node 20's heap sizing (engine/heap_sizing.c): the old-generation and
+ * semispace maxima V8 11.3 (x64, no pointer compression) derives from the
+ * machine's memory and the heap flags, exactly as Heap::ConfigureHeap does.
+ * Flag values are in MiB as V8 reads them; 0 means "not given".
+ */
+typedef struct gc_node_heap_input {
+  uint64_t physical_memory;      /* bytes Node passes V8: min(RAM, cgroup limit); 0 = none */
+  uint64_t old_default;          /* without physical_memory: the limits the flags adjust */
+  uint64_t semi_default;         /* (a config's old_space.max_size, semi_space.max, ...) */
+  uint64_t semi_initial_default;
+  uint64_t max_old_space_mb;     /* --max-old-space-size */
+  uint64_t max_semi_space_mb;    /* --max-semi-space-size */
+  uint64_t min_semi_space_mb;    /* --min-semi-space-size */
+  uint64_t max_heap_mb;          /* --max-heap-size */
+  uint64_t initial_old_space_mb; /* --initial-old-space-size */
+  bool stress_compaction;        /* --stress-compaction: a 1 MiB semispace */
+} gc_node_heap_input;
+
+enum {
+  GC_NODE_SET_OLD_MAX = 1,      /* old_max was decided by the input */
+  GC_NODE_SET_SEMI_MAX = 2,
+  GC_NODE_SET_SEMI_INITIAL = 4,
+  GC_NODE_SET_INITIAL_OLD = 8
+};
+
+typedef struct gc_node_heap_sizes {
+  uint64_t old_max;         /* max_old_generation_size */
+  uint64_t semi_max;        /* max_semi_space_size */
+  uint64_t semi_initial;    /* initial_semispace_size */
+  uint64_t initial_old;     /* initial_old_generation_size (with the flag only) */
+  uint64_t heap_size_limit; /* v8.getHeapStatistics().heap_size_limit = 3 x semi_max + old_max */
+  unsigned set;             /* GC_NODE_SET_*: which results the input decided */
+} gc_node_heap_sizes;
+
+gc_status gc_node_heap_limits(const gc_node_heap_input *in, gc_node_heap_sizes *out, char *err,
+                             size_t errlen);
+/* The steps, for tests: Heap::HeapSizeFromPhysicalMemory,
+ * YoungGenerationSizeFromOldGenerationSize and GenerationSizesFromHeapSize. */
+uint64_t gc_node_heap_from_physical(uint64_t physical);
+uint64_t gc_node_young_from_old(uint64_t old_generation);
+void gc_node_split_heap(uint64_t heap, uint64_t *young, uint64_t *old);
 
 /* ------------------------------------------------------------------- heaps */
 
@@ -273,8 +322,9 @@ gc_status gc_slot_clear(gc_heap *heap, gc_handle h, uint32_t index);
  * object, with no call and no handle per object.
  *
  * The rule: a view is valid until the next call on its heap that may
- * allocate or collect: gc_alloc, gc_alloc_into, gc_scavenge, gc_mark_sweep,
- * gc_mark_compact, gc_full_gc, gc_incremental_finish, gc_heap_free.  A
+ * allocate or collect: gc_alloc, gc_alloc_into, gc_scavenge,
+ * gc_scavenge_forced, gc_mark_sweep, gc_mark_compact, gc_full_gc,
+ * gc_incremental_finish, gc_heap_free.  A
  * collection moves and frees objects, and a view is not updated: after
  * it, the pointer may lead to a copy left behind, to freed memory, or to
  * another object.  Every other call leaves objects where they are, so
@@ -416,8 +466,15 @@ typedef enum gc_reason {
 } gc_reason;
 const char *gc_reason_name(gc_reason r);
 
-/* Explicit collections (reason "testing").  mark_compact uses `strategy`. */
+/* Explicit collections (reason "testing").  mark_compact uses `strategy`.
+ * gc_scavenge asks for a young-generation GC as V8 does: when the old
+ * generation could not take every young object if all were promoted, it
+ * runs the configured full GC instead (collector reason "scavenge might not
+ * succeed").  gc_scavenge_forced always runs a Scavenge (for testing the
+ * scavenger itself); its promotions may take the old generation past its
+ * maximum, which the next allocation's GC then finds. */
 gc_status gc_scavenge(gc_heap *heap);
+gc_status gc_scavenge_forced(gc_heap *heap);
 gc_status gc_mark_sweep(gc_heap *heap);
 gc_status gc_mark_compact(gc_heap *heap, gc_compaction strategy);
 /* What the configured policy runs for a full GC. */
@@ -576,4 +633,8 @@ int gc_format_trace_nvp(const gc_heap *heap, const gc_event *ev, char *buf, size
 #ifdef __cplusplus
 }
 #endif
+
+/* Heap snapshots and their analyses: a header of their own. */
+#include "gclab_snapshot.h"
+
 #endif /* GCLAB_H */

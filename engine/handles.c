@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "handles.h"
 
 /* A fresh entry (zeroed but for its generation); -1 on out-of-memory. */
 static int64_t entry_alloc(gc_heap *h) {
@@ -193,8 +194,8 @@ void handles_update_after_scavenge(gc_heap *h) {
     if (e->state != H_LIVE) continue;
     page *p = page_of(h, e->addr);
     if (p->flags & PAGE_FROM) {
-      if (w0_forwarded(O(e->addr)->w0)) {
-        e->addr = forwarding(O(e->addr));
+      if (w0_forwarded(obj_at(e->addr)->w0)) {
+        e->addr = forwarding(obj_at(e->addr));
       } else {
         e->state = H_DEAD;
         e->died_in_gc = h->gc_count;
@@ -210,7 +211,7 @@ void handles_update_after_scavenge(gc_heap *h) {
 void handles_mark_dead_after_marking(gc_heap *h) {
   for (uint32_t i = 0; i < h->nhandles; i++) {
     hentry *e = &h->handles[i];
-    if (e->state == H_LIVE && obj_color(O(e->addr)) != GC_BLACK) {
+    if (e->state == H_LIVE && obj_color(obj_at(e->addr)) != GC_BLACK) {
       e->state = H_DEAD;
       e->died_in_gc = h->gc_count;
     }

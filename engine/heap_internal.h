@@ -38,7 +38,6 @@
 #include "gclab.h"
 
 typedef uintptr_t addr_t;
-typedef uint64_t tagged;
 
 #if defined(__GNUC__)
 #define LIKELY(x) __builtin_expect(!!(x), 1)
@@ -62,15 +61,21 @@ typedef gc_tagged tagged;
 #define MAX_OBJECT_SIZE GC_OBJ_MAX_SIZE
 #define MAX_SLOTS GC_MAX_SLOTS
 
-static inline obj *O(addr_t a) { return (obj *)a; }
-static inline uint64_t obj_size(const obj *o) { return gc_w0_size(o->w0); }
+/* The object (or filler) at address `a`. */
+static inline obj *obj_at(addr_t a) { return (obj *)a; }
 static inline uint32_t obj_nslots(const obj *o) { return gc_w0_nslots(o->w0); }
 static inline bool w0_forwarded(uint64_t w0) { return gc_w0_forwarded(w0); }
 static inline bool w0_filler(uint64_t w0) { return gc_w0_filler(w0); }
 static inline addr_t forwarding(const obj *o) { return (addr_t)(o->w0 & ~(uint64_t)7); }
 static inline void set_forwarding(obj *o, addr_t to) { o->w0 = (uint64_t)to | W0_FORWARDED; }
-/* The size of whatever starts at `a` (object or filler). */
-static inline uint64_t block_size(addr_t a) { return gc_w0_size(O(a)->w0); }
+/* The engine's one size accessor: the bytes of the object or filler at `o`
+ * -- of its copy, if it was moved and its header is a forwarding address.
+ * (gc_w0_size in gclab.h holds the mask; gc_obj_size is the checked
+ * accessor for raw views.) */
+static inline uint64_t obj_size(const obj *o) {
+  uint64_t w0 = o->w0;
+  return gc_w0_size(w0_forwarded(w0) ? obj_at(forwarding(o))->w0 : w0);
+}
 
 /* meta word */
 #define META_NAME(m) gc_meta_name(m)
@@ -96,7 +101,7 @@ static inline tagged smi_tag(int32_t v) { return gc_smi_tag(v); }
 static inline int32_t smi_untag(tagged t) { return gc_smi_untag(t); }
 
 /* A filler covering [a, a + size), size >= 8 and a multiple of 8. */
-static inline void write_filler(addr_t a, uint64_t size) { O(a)->w0 = size | W0_FILLER; }
+static inline void write_filler(addr_t a, uint64_t size) { obj_at(a)->w0 = size | W0_FILLER; }
 
 /* ------------------------------------------------------------------- pages */
 
@@ -150,42 +155,8 @@ typedef struct free_list {
 
 /* ---------------------------------------------------------------- handles */
 
-enum hstate { H_FREE = 0, H_LIVE = 1, H_DEAD = 2 };
-
-typedef struct hentry {
-  addr_t addr;         /* current address while live */
-  uint64_t id;
-  union {
-    struct {
-      uint32_t gen;      /* bumped on release */
-      uint8_t state;
-      uint8_t released;  /* released by its owner, kept only for a scope */
-      uint16_t zero;     /* always 0 */
-    };
-    /* The three as one word, so that a handle's validity is one load and
-     * one compare (handle_key; the word's layout is the compiler's, so it
-     * is only compared with another key). */
-    uint64_t key;
-  };
-  uint32_t roots;      /* gc_root count */
-  uint32_t scoped;     /* open scopes holding it */
-  uint32_t died_in_gc;
-  uint32_t name;
-  uint32_t next_free;
-} hentry;
-
-/* The key of an unreleased entry of handle `hd` in `state`. */
-static inline uint64_t handle_key(uint64_t hd, uint8_t state) {
-  union {
-    struct {
-      uint32_t gen;
-      uint8_t state, released;
-      uint16_t zero;
-    } f;
-    uint64_t key;
-  } k = {.f = {(uint32_t)(hd >> 32), state, 0, 0}};
-  return k.key;
-}
+/* A handle table entry: handles.h (the files that read entries include it). */
+typedef struct hentry hentry;
 
 /* ------------------------------------------------------------------ vectors */
 
@@ -203,6 +174,10 @@ static inline bool addr_vec_push(addr_vec *s, addr_t a) {
   return addr_vec_push_slow(s, a);
 }
 void addr_vec_free(addr_vec *s);
+/* The growable array `v` (*cap elements of elem_size bytes), with room for
+ * element n: v itself, or v moved with *cap doubled (from first_cap); NULL
+ * on out-of-memory, v and *cap unchanged. */
+void *array_make_room(void *v, size_t *cap, size_t n, size_t elem_size, size_t first_cap);
 
 typedef struct u32_vec {
   uint32_t *v;
@@ -268,7 +243,7 @@ struct gc_heap {
   uint32_t unit_hint;  /* lowest possibly-free unit */
   uint64_t committed;
 
-  new_space nw;
+  new_space new_space;
   old_space old;
   lo_space lo;         /* old large objects */
   lo_space nlo;        /* young large objects */
@@ -339,10 +314,11 @@ struct gc_heap {
   uint64_t young_alloc, old_alloc;
 
   /* scratch for collectors */
-  addr_vec promo;        /* promoted objects still to scan (scavenge); objects
-                          * that left new space (full GC) */
-  bool promo_lost;       /* full GC: promo ran out of memory, list incomplete */
-  gc_event *cur;         /* event being filled */
+  addr_vec promoted_to_scan; /* scavenge: promoted objects and kept young large
+                              * objects whose slots are still to scan */
+  addr_vec left_new_space;   /* full GC: every object that left new space */
+  bool left_new_space_lost;  /* full GC: that list ran out of memory */
+  gc_event *current_event;   /* the event heap_collect is filling */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -363,6 +339,18 @@ gc_status heap_fail(gc_heap *h, gc_status s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+gc_status heap_fail_arg(gc_heap *h, gc_status st, const char *arg);
+/* Sizes in messages: "%s" with size_text_of(n).s, which is exact and has
+ * its unit ("256KiB", "1000 bytes"); the text lives until the end of the
+ * full expression (the call). */
+typedef struct size_text {
+  char s[32];
+} size_text;
+size_text size_text_of(uint64_t bytes);
+
+/* config.c: old_space.max_size's own rule (a config's and gc_set_old_max's) */
+gc_status config_check_old_max(uint64_t page_size, uint64_t max, char *err, size_t len);
+#define SIZE_TEXT(n) (size_text_of(n).s)
 
 static inline page *page_of(const gc_heap *h, addr_t a) {
   return h->page_table[(a - h->base) >> h->page_shift];
@@ -373,7 +361,44 @@ static inline bool in_reservation(const gc_heap *h, addr_t a) {
 static inline bool is_young_addr(const gc_heap *h, addr_t a) {
   return (page_of(h, a)->flags & PAGE_YOUNG) != 0;
 }
-static inline uint64_t off(const gc_heap *h, addr_t a) { return (uint64_t)(a - h->base); }
+static inline uint64_t heap_offset(const gc_heap *h, addr_t a) { return (uint64_t)(a - h->base); }
+
+/* The end of a page's iterable area: To-space's allocation page is iterable
+ * up to the bump pointer, every other page up to its top. */
+static inline addr_t page_iteration_end(const gc_heap *h, const page *p) {
+  return p == h->new_space.alloc_page ? h->new_space.top : p->top;
+}
+
+/* The page iterator, the engine's one way to walk a page:
+ *   for (page_cursor c = page_walk(h, p); page_next_object(&c);) use(c.a);
+ * page_next_block also yields fillers.  The size is read before the body
+ * runs, so the body may overwrite the header (forward the object, turn it
+ * into a filler); a forwarded block's size is its copy's.  The end is read
+ * at every step, so a walk of To-space's allocation page sees objects
+ * copied into it meanwhile (the Cheney scan).  (verify.c walks on its own:
+ * it must check a header before trusting its size.) */
+typedef struct page_cursor {
+  const gc_heap *h;
+  const page *p;
+  addr_t a;      /* the current block */
+  uint64_t size; /* its size */
+  addr_t next;   /* the next block */
+} page_cursor;
+static inline page_cursor page_walk(const gc_heap *h, const page *p) {
+  return (page_cursor){h, p, 0, 0, p->start};
+}
+static inline bool page_next_block(page_cursor *c) {
+  if (c->next >= page_iteration_end(c->h, c->p)) return false;
+  c->a = c->next;
+  c->size = obj_size(obj_at(c->a));
+  c->next = c->a + c->size;
+  return true;
+}
+static inline bool page_next_object(page_cursor *c) {
+  while (page_next_block(c))
+    if (!w0_filler(obj_at(c->a)->w0)) return true;
+  return false;
+}
 
 /* pages.c */
 bool pages_init(gc_heap *h);
@@ -383,7 +408,6 @@ void page_release(gc_heap *h, page *p);
 void page_list_append(page_list *l, page *p);
 void page_list_remove(page_list *l, page *p);
 void page_list_insert_sorted(page_list *l, page *p);
-uint64_t reservation_room(const gc_heap *h); /* bytes of untaken units */
 
 /* slot_set.c */
 bool slot_set_insert(gc_heap *h, page *p, addr_t slot);
@@ -396,7 +420,7 @@ size_t slot_set_count(const page *p);
 typedef bool (*slot_fn)(gc_heap *h, page *p, addr_t slot, void *ud);
 void slot_set_iterate(gc_heap *h, page *p, slot_fn fn, void *ud);
 
-/* names.c */
+/* util.c: interned object names */
 uint32_t names_intern_slow(gc_heap *h, const char *s);
 /* The id of name `s` (NULL: "Object"), interning it; 0 on out-of-memory.
  * Inline for the common case, the same name as the last call. */
@@ -415,9 +439,9 @@ addr_t new_space_alloc_slow(gc_heap *h, uint64_t size); /* next page, or 0 when 
 /* Bump allocation in To-space; 0 when full.  Inline: the mutator's and the
  * scavenger's hottest path. */
 static inline addr_t new_space_alloc(gc_heap *h, uint64_t size) {
-  addr_t a = h->nw.top;
-  if (LIKELY(a + size <= h->nw.limit)) {
-    h->nw.top = a + size;
+  addr_t a = h->new_space.top;
+  if (LIKELY(a + size <= h->new_space.limit)) {
+    h->new_space.top = a + size;
     return a;
   }
   return new_space_alloc_slow(h, size);
@@ -428,14 +452,13 @@ void new_space_seal(gc_heap *h);                    /* filler from top to page e
 static inline addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) { return new_space_alloc(h, size); }
 void new_space_after_scavenge(gc_heap *h, uint64_t survived_bytes);
 bool new_space_resize(gc_heap *h, uint64_t capacity);
-uint64_t new_space_used(const gc_heap *h); /* object bytes */
 
 /* old_space.c */
 addr_t old_space_alloc(gc_heap *h, uint64_t size); /* 0 when no room */
 void old_space_free_lab(gc_heap *h);
 void free_list_add(gc_heap *h, addr_t a, uint64_t size);
 void free_list_clear(gc_heap *h);
-void old_space_release_page(gc_heap *h, page *p, bool unlink_free);
+void old_space_release_page(gc_heap *h, page *p); /* the free lists were cleared */
 uint64_t old_gen_size(const gc_heap *h); /* old + large object bytes */
 /* What the old generation holds against its maximum: old-space pages and
  * old large-object pages (V8's OldGenerationCapacity). */
@@ -447,14 +470,15 @@ uint64_t page_largest_free(const gc_heap *h, const page *p);
 
 /* large_object_space.c */
 addr_t lo_alloc(gc_heap *h, uint64_t size, bool young);
-void lo_promote_page(gc_heap *h, page *p); /* young -> old by relinking */
+uint32_t lo_promote_young_survivors(gc_heap *h, bool by_marking);
 void lo_release(gc_heap *h, lo_space *s, page *p);
 
-/* object helpers (heap.c) */
+/* objects.c */
 void obj_init(gc_heap *h, addr_t a, uint64_t size, uint32_t nslots, uint32_t name, uint32_t color);
 void record_old_to_new(gc_heap *h, addr_t holder, addr_t slot);
+void object_info_fill(const gc_heap *h, addr_t a, gc_object_info *info);
 
-/* write barrier (barrier.c) */
+/* the write barrier: the inline half here, marking_barrier_slow in marker.c */
 void marking_barrier_slow(gc_heap *h, addr_t value);
 static inline void write_barrier(gc_heap *h, addr_t holder, tagged *slot, tagged v) {
   if (!is_ptr(v)) return;
@@ -464,11 +488,11 @@ static inline void write_barrier(gc_heap *h, addr_t holder, tagged *slot, tagged
     record_old_to_new(h, holder, (addr_t)slot);
   /* On until the atomic pause: a "complete" cycle whose worklist is empty
    * must still see stores, or the pause would free what they link in. */
-  if (UNLIKELY(h->marking != GC_MARKING_IDLE) && obj_color(O((addr_t)v)) == GC_WHITE)
+  if (UNLIKELY(h->marking != GC_MARKING_IDLE) && obj_color(obj_at((addr_t)v)) == GC_WHITE)
     marking_barrier_slow(h, (addr_t)v);
 }
 
-/* scavenger.c */
+/* scavenger.c: the young-generation collector, the mechanism */
 void scavenge(gc_heap *h);
 /* Evacuate a young object (forward if already copied); returns its new address. */
 addr_t scavenge_evacuate(gc_heap *h, addr_t a);
@@ -478,10 +502,10 @@ void marker_start(gc_heap *h);          /* clear worklist, grey the roots */
 bool marker_push_grey(gc_heap *h, addr_t a); /* white -> grey and push */
 uint64_t marker_drain(gc_heap *h, uint64_t budget); /* returns bytes marked */
 void marker_mark_roots(gc_heap *h);
-void marker_abort(gc_heap *h);          /* clear colours and the worklist */
 
-/* full_gc.c: the stop-the-world old-generation collector */
-void full_gc(gc_heap *h, gc_kind kind, gc_compaction strategy, bool reduce_memory);
+/* full_gc.c: the stop-the-world old-generation collector, Mark-Sweep or
+ * Mark-Compact (kind), the mechanism; collector.c decides when. */
+void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, bool reduce_memory);
 
 /* sweeper.c */
 uint64_t sweep_page(gc_heap *h, page *p);
@@ -496,91 +520,50 @@ void compact_slide(gc_heap *h);
 void update_all_references(gc_heap *h); /* after objects moved */
 void update_young_references(gc_heap *h); /* after only young objects moved */
 
-/* handles.c */
-/* A handle is (generation << 32 | index + 1). */
-static inline gc_handle make_handle(uint32_t idx, uint32_t gen) {
-  return ((uint64_t)gen << 32) | (uint64_t)(idx + 1);
-}
-/* Make an entry observe the object at `a`, as if it were a fresh handle of
- * it; its roots and scopes stay (gc_alloc_into and gc_slot_load use a
- * handle as a register). */
-static inline void handle_retarget(hentry *e, addr_t a) {
-  e->addr = a;
-  e->id = O(a)->id;
-  e->name = META_NAME(O(a)->meta);
-  /* Stored only when it changes: the next lookup reads state and released
-   * as one 16-bit word, which a byte store just before would make wait
-   * (no store-to-load forwarding from a narrower store). */
-  if (e->state != H_LIVE) {
-    e->state = H_LIVE;
-    e->died_in_gc = 0;
-  }
-}
-static inline void handle_entry_init(hentry *e, addr_t a) {
-  handle_retarget(e, a);
-  e->roots = e->scoped = 0;
-  e->released = 0;
-  e->next_free = 0;
-}
-gc_handle handle_new_slow(gc_heap *h, addr_t a);
-/* A new handle observing the object at `a`; GC_NO_HANDLE on out-of-memory.
- * Inline for the common case, a released entry to reuse. */
-static inline gc_handle handle_new(gc_heap *h, addr_t a) {
-  if (LIKELY(h->free_handle)) {
-    uint32_t idx = h->free_handle - 1;
-    hentry *e = &h->handles[idx];
-    h->free_handle = e->next_free;
-    h->live_handles++;
-    handle_entry_init(e, a);
-    return make_handle(idx, e->gen);
-  }
-  return handle_new_slow(h, a);
-}
-hentry *handle_lookup_slow(gc_heap *h, gc_handle hd, bool need_live, gc_status *st);
-/* handle_try: the entry of handle `hd` if it is valid (and live, with
- * need_live), else NULL and no message.
- * handle_lookup: the entry of handle `hd`, or NULL with *st set and the
- * heap's message written.  A released handle is refused (its generation no longer
- * matches, or the entry is only kept for a scope); with need_live a dead
- * object is refused too.  Inline for the common cases: a live handle, or
- * a dead one when that will do. */
-static inline hentry *handle_try(gc_heap *h, gc_handle hd, bool need_live) {
-  uint32_t idx = (uint32_t)hd - 1; /* GC_NO_HANDLE wraps past any table */
-  if (LIKELY(idx < h->nhandles)) {
-    hentry *e = &h->handles[idx];
-    uint64_t k = e->key;
-    if (LIKELY(k == handle_key(hd, H_LIVE) || (!need_live && k == handle_key(hd, H_DEAD))))
-      return e;
-  }
-  return NULL;
-}
-static inline hentry *handle_lookup(gc_heap *h, gc_handle hd, bool need_live, gc_status *st) {
-  hentry *e = handle_try(h, hd, need_live);
-  if (LIKELY(e)) {
-    *st = GC_OK;
-    return e;
-  }
-  return handle_lookup_slow(h, hd, need_live, st);
-}
-bool handle_scope_add_slow(gc_heap *h, gc_handle hd);
-/* Root a freshly allocated object's entry in the innermost open scope. */
-static inline bool handle_scope_add(gc_heap *h, gc_handle hd) {
-  if (LIKELY(h->scope_marks.n == 0)) return true;
-  return handle_scope_add_slow(h, hd);
-}
+/* handles.c: what the collectors need (the API's inline fast paths are in
+ * handles.h) */
 void handles_free_all(gc_heap *h);
 void handles_mark_dead_after_marking(gc_heap *h);
 void handles_update_after_scavenge(gc_heap *h);
 void handles_update_after_full(gc_heap *h);
 void handles_visit_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud);
 
-/* heap.c policy */
+/* allocator.c */
 uint64_t heap_fast_alloc_max(const gc_heap *h); /* what fast_alloc_max should be */
 static inline void heap_update_fast_alloc(gc_heap *h) { h->fast_alloc_max = heap_fast_alloc_max(h); }
-gc_status full_collect(gc_heap *h, gc_reason reason, const char *why, bool reduce);
+
+/* collector.c */
+/* What a collection is asked for (V8's space argument of CollectGarbage);
+ * select_collector turns it into a kind. */
+typedef enum gc_request {
+  GC_REQUEST_OLD,              /* old space, large objects, gc_full_gc: a full GC */
+  GC_REQUEST_YOUNG_ALLOCATION, /* new space is full, or a stress scavenge */
+  GC_REQUEST_YOUNG_EXPLICIT,   /* gc_scavenge: a Scavenge unless it might not succeed */
+  GC_REQUEST_YOUNG_FORCED      /* a Scavenge whatever */
+} gc_request;
+/* Choose the collection for `request` and run it; *ran (if not NULL) says
+ * which kind ran. */
+gc_status collect_garbage(gc_heap *h, gc_request request, gc_reason reason, gc_kind *ran);
+/* Run one collection of `kind` and record its event: the only place where
+ * objects move or die. */
 gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *collector_reason,
                        gc_compaction strategy, bool reduce_memory);
-void heap_count_work(gc_heap *h, uint64_t ns);
+/* Charge `ns` of counted GC work to the virtual clock. */
+static inline void heap_count_work(gc_heap *h, uint64_t ns) { h->gc_ns_total += ns; }
+
+/* heap_controller.c */
+uint64_t heap_initial_old_limit(const gc_config *c);
+void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked); /* after a full GC */
+bool heap_old_limit_reached(const gc_heap *h);
+bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages);
+/* Make the old generation's committed pages plus `need` bytes (plus, after
+ * a full GC, the young survivors it could not promote) fit under the
+ * maximum: near-limit callback, last-resort GCs, else GC_EOOM naming the
+ * failed allocation's size, `request`. */
+gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, uint64_t request, bool after_full);
+
+/* stats.c */
+void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]);
 
 /* incremental.c */
 void incremental_maybe_start(gc_heap *h);   /* after a scavenge */
@@ -594,8 +577,5 @@ gc_status heap_verify(gc_heap *h, bool during_marking);
 gc_status tracer_record(gc_heap *h, const gc_event *ev);
 gc_status heap_check_intact(gc_heap *h); /* GC_ECORRUPT once the heap is known broken */
 
-/* iteration */
-typedef void (*object_fn)(gc_heap *h, addr_t a, void *ud);
-void for_each_object_in_page(gc_heap *h, page *p, object_fn fn, void *ud);
 
 #endif

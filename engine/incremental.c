@@ -11,7 +11,7 @@
  * marker.c) greys every white object stored
  * into a slot, and objects allocated in old space are black.
  *
- * Schedule (heap.c calls in): never while the old generation is below
+ * Schedule (allocator.c and collector.c call in): never while the old generation is below
  * incremental.activation_size; after each scavenge, start when the room
  * left before the old-generation limit is at most the new-space capacity
  * (soft trigger) or the limit is reached (hard trigger); a step every
@@ -67,8 +67,8 @@ gc_status gc_incremental_step(gc_heap *h, uint64_t budget, bool *done) {
   if (h->marking == GC_MARKING_IDLE)
     return heap_fail(h, GC_ESTATE, "incremental_step: no marking in progress (call incremental_start)");
   if (budget == 0 || budget > (1ull << 62))
-    return heap_fail(h, GC_EINVAL, "budget: expected a positive number of bytes, got %llu",
-                     (unsigned long long)budget);
+    return heap_fail(h, GC_EINVAL, "budget: expected a positive number of bytes up to 2^62, got %s",
+                     SIZE_TEXT(budget));
   return incremental_step_internal(h, budget, done);
 }
 
@@ -76,7 +76,7 @@ gc_status gc_incremental_finish(gc_heap *h) {
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "incremental_finish: not allowed during a GC");
   if (h->marking == GC_MARKING_IDLE)
     return heap_fail(h, GC_ESTATE, "incremental_finish: no marking in progress");
-  return full_collect(h, GC_REASON_FINALIZE_MARKING, "GC in old space requested", false);
+  return collect_garbage(h, GC_REQUEST_OLD, GC_REASON_FINALIZE_MARKING, NULL);
 }
 
 void incremental_maybe_start(gc_heap *h) {
@@ -85,7 +85,7 @@ void incremental_maybe_start(gc_heap *h) {
   uint64_t size = old_gen_size(h);
   if (size < c->incremental.activation_size) return;
   uint64_t room = h->old_limit > size ? h->old_limit - size : 0;
-  if (room <= h->nw.capacity) start(h);
+  if (room <= h->new_space.capacity) start(h);
 }
 
 /* Worklist entries in From-space follow their copies or are dropped. */
@@ -95,8 +95,8 @@ void incremental_after_scavenge(gc_heap *h) {
     addr_t a = h->worklist.v[i];
     page *p = page_of(h, a);
     if (p->flags & PAGE_FROM) {
-      if (!w0_forwarded(O(a)->w0)) continue; /* died */
-      a = forwarding(O(a));
+      if (!w0_forwarded(obj_at(a)->w0)) continue; /* died */
+      a = forwarding(obj_at(a));
     } else if ((p->flags & PAGE_LARGE) && (p->flags & PAGE_YOUNG) && !(p->flags & PAGE_SURVIVOR)) {
       continue;
     }

@@ -11,7 +11,7 @@
 #include "heap_internal.h"
 
 bool marker_push_grey(gc_heap *h, addr_t a) {
-  obj *o = O(a);
+  obj *o = obj_at(a);
   if (obj_color(o) != GC_WHITE) return true;
   obj_set_color(o, GC_GREY);
   return addr_vec_push(&h->worklist, a);
@@ -30,7 +30,7 @@ void marker_start(gc_heap *h) {
   for (page *p = h->old.pages.head; p; p = p->next) p->live_bytes = 0;
   for (page *p = h->lo.pages.head; p; p = p->next) p->live_bytes = 0;
   for (page *p = h->nlo.pages.head; p; p = p->next) p->live_bytes = 0;
-  for (page *p = h->nw.semi[h->nw.to].head; p; p = p->next) p->live_bytes = 0;
+  for (page *p = h->new_space.semi[h->new_space.to].head; p; p = p->next) p->live_bytes = 0;
   marker_mark_roots(h);
 }
 
@@ -43,12 +43,12 @@ uint64_t marker_drain(gc_heap *h, uint64_t budget) {
   uint64_t unit = UINT64_MAX, pending = 0;
   while (h->worklist.n && done < budget) {
     addr_t a = h->worklist.v[--h->worklist.n];
-    obj *o = O(a);
+    obj *o = obj_at(a);
     uint32_t n = obj_nslots(o);
     for (uint32_t i = 0; i < n; i++) {
       tagged v = o->slots[i];
-      if (is_ptr(v) && obj_color(O((addr_t)v)) == GC_WHITE) {
-        obj_set_color(O((addr_t)v), GC_GREY);
+      if (is_ptr(v) && obj_color(obj_at((addr_t)v)) == GC_WHITE) {
+        obj_set_color(obj_at((addr_t)v), GC_GREY);
         addr_vec_push(&h->worklist, (addr_t)v);
       }
     }

@@ -19,33 +19,33 @@
 static bool add_pages(gc_heap *h, int semi, uint64_t bytes) {
   uint32_t n = (uint32_t)(bytes >> h->page_shift);
   for (uint32_t i = 0; i < n; i++) {
-    uint32_t flags = PAGE_YOUNG | (semi == h->nw.to ? PAGE_TO : 0);
+    uint32_t flags = PAGE_YOUNG | (semi == h->new_space.to ? PAGE_TO : 0);
     page *p = page_take(h, 1, GC_SPACE_NEW, flags);
     if (!p) return false;
-    page_list_append(&h->nw.semi[semi], p);
+    page_list_append(&h->new_space.semi[semi], p);
   }
   return true;
 }
 
 static void set_alloc_page(gc_heap *h, page *p) {
-  h->nw.alloc_page = p;
-  h->nw.top = p ? p->start : 0;
-  h->nw.limit = p ? p->start + p->size : 0;
+  h->new_space.alloc_page = p;
+  h->new_space.top = p ? p->start : 0;
+  h->new_space.limit = p ? p->start + p->size : 0;
   if (p) p->top = p->start;
 }
 
 bool new_space_init(gc_heap *h) {
-  h->nw.to = 0;
-  h->nw.capacity = h->cfg.new_space.semi_space_initial;
-  if (!add_pages(h, 0, h->nw.capacity) || !add_pages(h, 1, h->nw.capacity)) return false;
-  set_alloc_page(h, h->nw.semi[0].head);
-  h->nw.age_mark = h->nw.top;
+  h->new_space.to = 0;
+  h->new_space.capacity = h->cfg.new_space.semi_space_initial;
+  if (!add_pages(h, 0, h->new_space.capacity) || !add_pages(h, 1, h->new_space.capacity)) return false;
+  set_alloc_page(h, h->new_space.semi[0].head);
+  h->new_space.age_mark = h->new_space.top;
   return true;
 }
 
 /* Make the current page iterable up to top. */
 static inline void sync_top(gc_heap *h) {
-  if (h->nw.alloc_page) h->nw.alloc_page->top = h->nw.top;
+  if (h->new_space.alloc_page) h->new_space.alloc_page->top = h->new_space.top;
 }
 
 void new_space_seal(gc_heap *h) { sync_top(h); }
@@ -53,7 +53,7 @@ void new_space_seal(gc_heap *h) { sync_top(h); }
 /* new_space_alloc (heap_internal.h) when the current page is full:
  * close it with a filler and move on to the next. */
 addr_t new_space_alloc_slow(gc_heap *h, uint64_t size) {
-  new_space *n = &h->nw;
+  new_space *n = &h->new_space;
   while (n->alloc_page) {
     if (n->top + size <= n->limit) {
       addr_t a = n->top;
@@ -74,7 +74,7 @@ addr_t new_space_alloc_slow(gc_heap *h, uint64_t size) {
 }
 
 void new_space_flip(gc_heap *h) {
-  new_space *n = &h->nw;
+  new_space *n = &h->new_space;
   sync_top(h);
   for (page *p = n->semi[n->to].head; p; p = p->next) p->flags = (p->flags & ~PAGE_TO) | PAGE_FROM;
   n->to ^= 1;
@@ -90,7 +90,7 @@ void new_space_flip(gc_heap *h) {
 
 /* Release pages at the tail of a semispace until it holds `capacity`. */
 static void trim(gc_heap *h, int semi, uint64_t capacity) {
-  page_list *l = &h->nw.semi[semi];
+  page_list *l = &h->new_space.semi[semi];
   while ((uint64_t)l->count << h->page_shift > capacity) {
     page *last = l->tail;
     page_list_remove(l, last);
@@ -99,7 +99,7 @@ static void trim(gc_heap *h, int semi, uint64_t capacity) {
 }
 
 bool new_space_resize(gc_heap *h, uint64_t capacity) {
-  new_space *n = &h->nw;
+  new_space *n = &h->new_space;
   if (capacity > n->capacity) {
     uint64_t more = capacity - n->capacity;
     if (!add_pages(h, n->to, more) || !add_pages(h, n->to ^ 1, more)) return false;
@@ -122,7 +122,7 @@ bool new_space_resize(gc_heap *h, uint64_t capacity) {
 }
 
 void new_space_after_scavenge(gc_heap *h, uint64_t survived) {
-  new_space *n = &h->nw;
+  new_space *n = &h->new_space;
   sync_top(h);
   n->age_mark = n->top;
   n->size_at_age_mark = n->size;
@@ -134,5 +134,3 @@ void new_space_after_scavenge(gc_heap *h, uint64_t survived) {
     if (new_space_resize(h, cap)) n->survived_since_growth = 0;
   }
 }
-
-uint64_t new_space_used(const gc_heap *h) { return h->nw.size; }

@@ -8,7 +8,7 @@
  * up, the next one is the first free block that fits (free lists by size
  * class, each in insertion order, which after a sweep is address order), or
  * a fresh page.  This file is mechanism: whether the old generation may grow
- * (the heap limit) is decided by heap.c.
+ * (the heap limit) is decided by heap_controller.c.
  */
 #include "heap_internal.h"
 
@@ -45,11 +45,11 @@ static addr_t free_list_take(gc_heap *h, uint64_t size, uint64_t *got) {
   addr_t prev = 0;
   int scanned = 0;
   for (addr_t a = f->head[k]; a && scanned < 64; prev = a, a = fb_next(a), scanned++) {
-    if (block_size(a) >= size) {
+    if (obj_size(obj_at(a)) >= size) {
       if (prev) fb_set_next(prev, fb_next(a));
       else f->head[k] = fb_next(a);
       if (tail[k] == a) tail[k] = prev;
-      *got = block_size(a);
+      *got = obj_size(obj_at(a));
       f->bytes -= *got;
       return a;
     }
@@ -59,7 +59,7 @@ static addr_t free_list_take(gc_heap *h, uint64_t size, uint64_t *got) {
     if (!a) continue;
     f->head[c] = fb_next(a);
     if (tail[c] == a) tail[c] = 0;
-    *got = block_size(a);
+    *got = obj_size(obj_at(a));
     f->bytes -= *got;
     return a;
   }
@@ -115,32 +115,17 @@ addr_t old_space_alloc_within(gc_heap *h, uint64_t size, uint64_t max_committed)
 }
 
 /* Mechanism only: grows as far as the reservation allows.  The heap limit
- * is the policy's business (heap.c), or the caller's (old_space_alloc_within). */
+ * is the policy's business (heap_controller.c), or the caller's
+ * (old_space_alloc_within). */
 addr_t old_space_alloc(gc_heap *h, uint64_t size) { return old_space_alloc_within(h, size, UINT64_MAX); }
 
-/* Drop a page from old space.  unlink_free: its free blocks may be on the
- * free lists and must leave them (not needed when the lists were cleared). */
-void old_space_release_page(gc_heap *h, page *p, bool unlink_free) {
+/* Drop a page from old space.  Only while its free blocks are on no list:
+ * the sweeper and the slide clear the free lists before they release. */
+void old_space_release_page(gc_heap *h, page *p) {
   old_space *o = &h->old;
   if (o->lab_page == p) {
     o->lab_top = o->lab_limit = 0;
     o->lab_page = NULL;
-  }
-  addr_t *tail = tails(h);
-  for (int k = 0; unlink_free && k < FREE_CLASSES; k++) {
-    addr_t prev = 0;
-    for (addr_t a = o->free.head[k]; a;) {
-      addr_t next = fb_next(a);
-      if (a >= p->start && a < p->start + p->size) {
-        o->free.bytes -= block_size(a);
-        if (prev) fb_set_next(prev, next);
-        else o->free.head[k] = next;
-        if (tail[k] == a) tail[k] = prev;
-      } else {
-        prev = a;
-      }
-      a = next;
-    }
   }
   o->size -= p->used_bytes;
   o->objects -= p->objects;
@@ -154,23 +139,16 @@ uint64_t old_gen_committed(const gc_heap *h) {
   return ((uint64_t)h->old.pages.count << h->page_shift) + h->lo.committed;
 }
 
+/* The largest run of free bytes (adjacent fillers) on an old page. */
 uint64_t page_largest_free(const gc_heap *h, const page *p) {
-  (void)h;
   uint64_t best = 0, run = 0;
-  for (addr_t a = p->start; a < p->top;) {
-    uint64_t w0 = O(a)->w0;
-    uint64_t sz = w0 & 0xfffffff8u;
-    if (w0_filler(w0)) {
-      run += sz;
+  for (page_cursor c = page_walk(h, p); page_next_block(&c);) {
+    if (w0_filler(obj_at(c.a)->w0)) {
+      run += c.size;
       if (run > best) best = run;
     } else {
       run = 0;
     }
-    a += sz;
-  }
-  if (p->top < p->start + p->size && (p->flags & PAGE_YOUNG)) {
-    uint64_t rest = p->start + p->size - p->top;
-    if (run + rest > best) best = run + rest;
   }
   return best;
 }

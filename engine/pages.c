@@ -81,10 +81,6 @@ void pages_destroy(gc_heap *h) {
   h->base = 0;
 }
 
-uint64_t reservation_room(const gc_heap *h) {
-  return h->reserved - h->committed;
-}
-
 page *page_take(gc_heap *h, uint32_t units, gc_space space, uint32_t flags) {
   uint32_t u = h->unit_hint, run = 0, start = 0;
   for (; u < h->units; u++) {
@@ -144,15 +140,11 @@ void page_list_append(page_list *l, page *p) {
 }
 
 void page_list_insert_sorted(page_list *l, page *p) {
-  page **pp = &l->head, *prev = NULL;
-  while (*pp && (*pp)->start < p->start) {
-    prev = *pp;
-    pp = &(*pp)->next;
-  }
+  page **pp = &l->head;
+  while (*pp && (*pp)->start < p->start) pp = &(*pp)->next;
   p->next = *pp;
   *pp = p;
   if (!p->next) l->tail = p;
-  (void)prev;
   l->count++;
 }
 
@@ -167,13 +159,4 @@ void page_list_remove(page_list *l, page *p) {
   if (l->tail == p) l->tail = prev;
   p->next = NULL;
   l->count--;
-}
-
-void for_each_object_in_page(gc_heap *h, page *p, object_fn fn, void *ud) {
-  for (addr_t a = p->start; a < p->top;) {
-    uint64_t w0 = O(a)->w0;
-    uint64_t sz = w0 & 0xfffffff8u;
-    if (!w0_filler(w0)) fn(h, a, ud);
-    a += sz;
-  }
 }

@@ -21,17 +21,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
-
-static inline bool should_promote(gc_heap *h, const obj *o, uint64_t size) {
-  const gc_config *c = &h->cfg;
-  if (obj_age(o) >= c->new_space.promotion_age) return true;
-  if (c->new_space.promotion == GC_PROMOTE_CLASSIC) {
-    /* V8 before 2015: promote when To-space is already past the threshold. */
-    uint64_t threshold = h->nw.capacity * c->new_space.classic_to_space_pct / 100;
-    return h->nw.size + size > threshold;
-  }
-  return false;
-}
+#include "promotion.h"
 
 static void scavenge_out_of_room(void) {
   /* The reservation keeps slack for every promotion a GC can need, so this
@@ -64,8 +54,8 @@ static inline void copy_object(addr_t to, addr_t from, uint64_t size) {
  * as a test on the old age). */
 static inline obj *move_object(addr_t a, addr_t to, uint64_t size) {
   copy_object(to, a, size);
-  set_forwarding(O(a), to);
-  obj *n = O(to);
+  set_forwarding(obj_at(a), to);
+  obj *n = obj_at(to);
   if (LIKELY(obj_age(n) < 255)) n->meta += 1ull << 32;
   return n;
 }
@@ -73,26 +63,26 @@ static inline obj *move_object(addr_t a, addr_t to, uint64_t size) {
 /* A copy within new space: To-space's counters.  (The event's copied
  * bytes and objects are To-space's at the end: the flip emptied it.) */
 static inline void count_copy(gc_heap *h, uint64_t size) {
-  h->nw.size += size;
-  h->nw.objects++;
+  h->new_space.size += size;
+  h->new_space.objects++;
 }
 
 addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
-  obj *o = O(a);
+  obj *o = obj_at(a);
   uint64_t w0 = o->w0;
   if (w0_forwarded(w0)) return forwarding(o);
   page *p = page_of(h, a);
   if (p->flags & PAGE_LARGE) {
     if (!(p->flags & PAGE_SURVIVOR)) {
       p->flags |= PAGE_SURVIVOR;
-      if (!addr_vec_push(&h->promo, a)) scavenge_out_of_room();
+      if (!addr_vec_push(&h->promoted_to_scan, a)) scavenge_out_of_room();
     }
     return a;
   }
-  uint64_t size = w0 & 0xfffffff8u;
+  uint64_t size = gc_w0_size(w0);
   addr_t to = 0;
   bool promoted = false;
-  if (!should_promote(h, o, size)) to = new_space_copy_alloc(h, size);
+  if (!promote_in_scavenge(h, o, size)) to = new_space_copy_alloc(h, size);
   if (!to) {
     to = old_space_alloc(h, size);
     promoted = to != 0;
@@ -101,7 +91,7 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
   if (!to) scavenge_out_of_room();
   obj *n = move_object(a, to, size);
   if (promoted) {
-    gc_event *ev = h->cur;
+    gc_event *ev = h->current_event;
     ev->promoted_bytes += size;
     ev->promoted_objects++;
     if (h->marking != GC_MARKING_IDLE) {
@@ -111,7 +101,7 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
       if (obj_color(n) == GC_WHITE) marker_push_grey(h, to);
       else if (obj_color(n) == GC_BLACK) page_of(h, to)->live_bytes += size;
     }
-    if (!addr_vec_push(&h->promo, to)) scavenge_out_of_room();
+    if (!addr_vec_push(&h->promoted_to_scan, to)) scavenge_out_of_room();
   } else {
     count_copy(h, size);
   }
@@ -124,13 +114,13 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
  * (promotion, young large objects, a full To-space) goes the general way,
  * which decides again from the same state. */
 static inline addr_t evacuate(gc_heap *h, addr_t a, uint32_t page_flags) {
-  obj *o = O(a);
+  obj *o = obj_at(a);
   uint64_t w0 = o->w0;
   if (w0_forwarded(w0)) return forwarding(o);
   if (LIKELY(!(page_flags & PAGE_LARGE))) {
-    uint64_t size = w0 & 0xfffffff8u;
+    uint64_t size = gc_w0_size(w0);
     addr_t to;
-    if (!should_promote(h, o, size) && LIKELY((to = new_space_copy_alloc(h, size)) != 0)) {
+    if (!promote_in_scavenge(h, o, size) && LIKELY((to = new_space_copy_alloc(h, size)) != 0)) {
       move_object(a, to, size);
       count_copy(h, size);
       return to;
@@ -157,7 +147,7 @@ typedef struct page_map {
 /* Scan a copy in To-space: the Cheney scan's inner loop.  A young holder
  * needs no remembered-set entry, so this is scan_object without them. */
 static inline void scan_copy(gc_heap *h, page_map pm, addr_t a) {
-  obj *o = O(a);
+  obj *o = obj_at(a);
   uint32_t n = obj_nslots(o);
   for (uint32_t i = 0; i < n; i++) {
     tagged v = o->slots[i];
@@ -169,7 +159,7 @@ static inline void scan_copy(gc_heap *h, page_map pm, addr_t a) {
 
 /* Scan the slots of an object; `old_holder` records surviving old->new slots. */
 static void scan_object(gc_heap *h, addr_t a, bool old_holder) {
-  obj *o = O(a);
+  obj *o = obj_at(a);
   uint32_t n = obj_nslots(o);
   for (uint32_t i = 0; i < n; i++) {
     tagged v = o->slots[i];
@@ -203,76 +193,53 @@ static bool remembered_slot(gc_heap *h, page *p, addr_t slot, void *ud) {
   return (page_of(h, (addr_t)v)->flags & PAGE_TO) != 0;
 }
 
-/* Drain the Cheney scan and the promotion worklist until both are empty.
- * The scan position lives in locals while it runs. */
-static void process(gc_heap *h, page **scan_page_io, addr_t *scan_io) {
+/* Drain the Cheney scan (`scan`, over To-space's pages up to the
+ * allocation page) and the promotion worklist until both are empty. */
+static void process(gc_heap *h, page_cursor *scan) {
   const page_map pm = {h->page_table, h->base, h->page_shift};
-  page *sp = *scan_page_io;
-  addr_t scan = *scan_io;
   for (;;) {
     bool progress = false;
-    while (sp) {
-      /* The end moves as copies are made in the page being scanned. */
-      addr_t end;
-      while (scan < (end = (sp == h->nw.alloc_page) ? h->nw.top : sp->top)) {
-        uint64_t w0 = O(scan)->w0;
-        if (!w0_filler(w0)) scan_copy(h, pm, scan);
-        scan += w0 & 0xfffffff8u;
+    while (scan->p) {
+      while (page_next_object(scan)) {
+        scan_copy(h, pm, scan->a);
         progress = true;
       }
-      if (sp == h->nw.alloc_page) break;
-      sp = sp->next;
-      if (sp) scan = sp->start;
+      if (scan->p == h->new_space.alloc_page) break;
+      if (scan->p->next) *scan = page_walk(h, scan->p->next);
+      else scan->p = NULL;
     }
-    while (h->promo.n) {
-      addr_t a = h->promo.v[--h->promo.n];
+    while (h->promoted_to_scan.n) {
+      addr_t a = h->promoted_to_scan.v[--h->promoted_to_scan.n];
       scan_object(h, a, true);
       progress = true;
     }
     if (!progress) break;
   }
-  *scan_page_io = sp;
-  *scan_io = scan;
 }
 
 void scavenge(gc_heap *h) {
-  gc_event *ev = h->cur;
-  uint64_t young_objects_before = h->nw.objects + h->nlo.objects;
+  gc_event *ev = h->current_event;
+  uint64_t young_objects_before = h->new_space.objects + h->nlo.objects;
   new_space_flip(h);
-  page *scan_page = h->nw.semi[h->nw.to].head;
-  addr_t scan = scan_page->start;
-  h->promo.n = 0;
+  page_cursor scan = page_walk(h, h->new_space.semi[h->new_space.to].head);
+  h->promoted_to_scan.n = 0;
 
   handles_visit_roots(h, root_visitor, NULL);
   for (page *p = h->old.pages.head; p; p = p->next) slot_set_iterate(h, p, remembered_slot, NULL);
   for (page *p = h->lo.pages.head; p; p = p->next) slot_set_iterate(h, p, remembered_slot, NULL);
-  process(h, &scan_page, &scan);
-  ev->copied_bytes = h->nw.size; /* all of To-space is copies (see count_copy) */
-  ev->copied_objects = h->nw.objects;
+  process(h, &scan);
+  ev->copied_bytes = h->new_space.size; /* all of To-space is copies (see count_copy) */
+  ev->copied_objects = h->new_space.objects;
 
   handles_update_after_scavenge(h);
   if (h->marking != GC_MARKING_IDLE) incremental_after_scavenge(h);
 
-  /* Young large objects: survivors move to old space by relinking. */
-  uint64_t freed = 0;
-  for (page *p = h->nlo.pages.head, *next; p; p = next) {
-    next = p->next;
-    if (p->flags & PAGE_SURVIVOR) {
-      obj_set_age(O(p->start), obj_age(O(p->start)) + 1);
-      ev->promoted_bytes += p->used_bytes;
-      ev->promoted_objects++;
-      lo_promote_page(h, p);
-    } else {
-      freed += p->used_bytes;
-      lo_release(h, &h->nlo, p);
-    }
-  }
-  for (page *p = h->nw.semi[h->nw.to ^ 1].head; p; p = p->next) p->flags &= ~PAGE_FROM;
+  lo_promote_young_survivors(h, false);
+  for (page *p = h->new_space.semi[h->new_space.to ^ 1].head; p; p = p->next) p->flags &= ~PAGE_FROM;
 
   uint64_t survivors = ev->copied_objects + ev->promoted_objects;
   ev->died_in_new = young_objects_before > survivors ? young_objects_before - survivors : 0;
   ev->died_objects = ev->died_in_new;
   new_space_after_scavenge(h, ev->copied_bytes + ev->promoted_bytes);
   heap_count_work(h, (ev->copied_bytes + ev->promoted_bytes) * h->cfg.cost.copy_ns_per_kb / 1024);
-  (void)freed;
 }

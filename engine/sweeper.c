@@ -15,22 +15,20 @@ uint64_t sweep_page(gc_heap *h, page *p) {
   uint64_t used = 0;
   uint32_t objs = 0;
   addr_t free_start = 0;
-  for (addr_t a = p->start; a < p->top;) {
-    uint64_t w0 = O(a)->w0;
-    uint64_t sz = w0 & 0xfffffff8u;
-    if (!w0_filler(w0) && obj_color(O(a)) == GC_BLACK) {
+  for (page_cursor c = page_walk(h, p); page_next_block(&c);) {
+    obj *o = obj_at(c.a);
+    if (!w0_filler(o->w0) && obj_color(o) == GC_BLACK) {
       if (free_start) {
-        slot_set_remove_range(p, free_start, a);
-        free_list_add(h, free_start, a - free_start);
+        slot_set_remove_range(p, free_start, c.a);
+        free_list_add(h, free_start, c.a - free_start);
         free_start = 0;
       }
-      obj_set_color(O(a), GC_WHITE);
-      used += sz;
+      obj_set_color(o, GC_WHITE);
+      used += c.size;
       objs++;
     } else if (!free_start) {
-      free_start = a;
+      free_start = c.a;
     }
-    a += sz;
   }
   addr_t end = p->start + p->size;
   if (free_start) {
@@ -49,7 +47,7 @@ uint64_t sweep_page(gc_heap *h, page *p) {
  * Rebuilds the free lists and the space's counters from scratch. */
 void sweep_old_space(gc_heap *h) {
   old_space *o = &h->old;
-  gc_event *ev = h->cur;
+  gc_event *ev = h->current_event;
   free_list_clear(h);
   o->lab_top = o->lab_limit = 0;
   o->lab_page = NULL;
@@ -65,7 +63,7 @@ void sweep_old_space(gc_heap *h) {
     if (p->live_bytes == 0) {
       p->used_bytes = 0;
       p->objects = 0;
-      old_space_release_page(h, p, false);
+      old_space_release_page(h, p);
       ev->pages_released++;
       continue;
     }
@@ -80,11 +78,11 @@ void sweep_old_space(gc_heap *h) {
 void sweep_large_objects(gc_heap *h) {
   for (page *p = h->lo.pages.head, *next; p; p = next) {
     next = p->next;
-    if (obj_color(O(p->start)) == GC_BLACK) {
-      obj_set_color(O(p->start), GC_WHITE);
+    if (obj_color(obj_at(p->start)) == GC_BLACK) {
+      obj_set_color(obj_at(p->start), GC_WHITE);
     } else {
       lo_release(h, &h->lo, p);
-      h->cur->pages_released++;
+      h->current_event->pages_released++;
     }
   }
 }

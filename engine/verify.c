@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "handles.h"
 
 typedef struct vctx {
   gc_heap *h;
@@ -57,27 +58,27 @@ static bool is_start(const vctx *v, addr_t a) {
 /* Check the header at a; returns its size or 0 on a violation. */
 static uint64_t check_header(vctx *v, page *p, addr_t a, addr_t end) {
   gc_heap *h = v->h;
-  uint64_t w0 = O(a)->w0;
-  uint64_t sz = w0 & 0xfffffff8u;
+  uint64_t w0 = obj_at(a)->w0;
+  uint64_t sz = gc_w0_size(w0);
   if (w0_forwarded(w0)) {
-    VFAIL(v, "forwarding header left at offset 0x%llx (%s page %u)", (unsigned long long)off(h, a),
+    VFAIL(v, "forwarding header left at offset 0x%llx (%s page %u)", (unsigned long long)heap_offset(h, a),
           gc_space_name(p->space), p->unit);
     return 0;
   }
   if (sz < 8 || a + sz > end) {
-    VFAIL(v, "bad block size %llu at offset 0x%llx (%s page %u)", (unsigned long long)sz,
-          (unsigned long long)off(h, a), gc_space_name(p->space), p->unit);
+    VFAIL(v, "bad block size %s at offset 0x%llx (%s page %u)", SIZE_TEXT(sz),
+          (unsigned long long)heap_offset(h, a), gc_space_name(p->space), p->unit);
     return 0;
   }
   if (w0_filler(w0)) return sz;
-  const obj *o = O(a);
+  const obj *o = obj_at(a);
   if (sz < HEADER_SIZE + 8ull * obj_nslots(o)) {
-    VFAIL(v, "object at offset 0x%llx: size %llu too small for %u slots", (unsigned long long)off(h, a),
-          (unsigned long long)sz, obj_nslots(o));
+    VFAIL(v, "object at offset 0x%llx: size %s too small for %u slots", (unsigned long long)heap_offset(h, a),
+          SIZE_TEXT(sz), obj_nslots(o));
     return 0;
   }
   if (o->id == 0 || o->id >= h->next_id) {
-    VFAIL(v, "object at offset 0x%llx: bad id %llu", (unsigned long long)off(h, a),
+    VFAIL(v, "object at offset 0x%llx: bad id %llu", (unsigned long long)heap_offset(h, a),
           (unsigned long long)o->id);
     return 0;
   }
@@ -102,36 +103,38 @@ static uint64_t check_header(vctx *v, page *p, addr_t a, addr_t end) {
 static void check_live_bytes(vctx *v, const page *p, uint64_t black) {
   if (!v->marking || (p->flags & PAGE_YOUNG) || v->st != GC_OK) return;
   if (black != p->live_bytes)
-    VFAIL(v, "%s page %u: %llu bytes of black objects, but its live bytes say %llu",
-          gc_space_name(p->space), p->unit, (unsigned long long)black, (unsigned long long)p->live_bytes);
+    VFAIL(v, "%s page %u: %s of black objects, but its live bytes say %s", gc_space_name(p->space), p->unit,
+          SIZE_TEXT(black), SIZE_TEXT(p->live_bytes));
 }
 
 typedef struct counts {
   uint64_t size, objects, committed;
 } counts;
 
-static counts walk_pages(vctx *v, page *p, bool young_alloc_list) {
+/* The one page walk that does not use the page iterator (heap_internal.h):
+ * it must check each header before it trusts the size in it. */
+static counts walk_pages(vctx *v, page *p) {
   gc_heap *h = v->h;
   counts c = {0, 0, 0};
   for (; p && v->st == GC_OK; p = p->next) {
     addr_t end = p->start + p->size;
-    addr_t top = (young_alloc_list && p == h->nw.alloc_page) ? h->nw.top : p->top;
+    addr_t top = page_iteration_end(h, p);
     if (page_of(h, p->start) != p) VFAIL(v, "page table does not map page %u", p->unit);
     uint64_t used = 0, black = 0;
     uint32_t objs = 0;
     for (addr_t a = p->start; a < top && v->st == GC_OK;) {
       uint64_t sz = check_header(v, p, a, end);
       if (!sz) break;
-      if (!w0_filler(O(a)->w0)) {
+      if (!w0_filler(obj_at(a)->w0)) {
         used += sz;
         objs++;
-        if (obj_color(O(a)) == GC_BLACK) black += sz;
+        if (obj_color(obj_at(a)) == GC_BLACK) black += sz;
       }
       a += sz;
     }
     if (p->space == GC_SPACE_OLD && (used != p->used_bytes || objs != p->objects))
-      VFAIL(v, "old page %u: counters say %llu bytes in %u objects, the page holds %llu in %u", p->unit,
-            (unsigned long long)p->used_bytes, p->objects, (unsigned long long)used, objs);
+      VFAIL(v, "old page %u: counters say %s in %u objects, the page holds %s in %u", p->unit,
+            SIZE_TEXT(p->used_bytes), p->objects, SIZE_TEXT(used), objs);
     check_live_bytes(v, p, black);
     c.size += used;
     c.objects += objs;
@@ -141,7 +144,7 @@ static counts walk_pages(vctx *v, page *p, bool young_alloc_list) {
 
 static void check_slots(vctx *v, addr_t a) {
   gc_heap *h = v->h;
-  obj *o = O(a);
+  obj *o = obj_at(a);
   page *hp = page_of(h, a);
   bool old_holder = !(hp->flags & PAGE_YOUNG);
   uint32_t n = obj_nslots(o);
@@ -152,7 +155,7 @@ static void check_slots(vctx *v, addr_t a) {
     if (!is_start(v, target)) {
       VFAIL(v, "object #%llu (%s) slot %u points to 0x%llx, not to a live object", (unsigned long long)o->id,
             names_get(h, META_NAME(o->meta)), i,
-            (unsigned long long)(in_reservation(h, target) ? off(h, target) : (uint64_t)target));
+            (unsigned long long)(in_reservation(h, target) ? heap_offset(h, target) : (uint64_t)target));
       return;
     }
     page *tp = page_of(h, target);
@@ -163,29 +166,24 @@ static void check_slots(vctx *v, addr_t a) {
     if (old_holder && (tp->flags & PAGE_YOUNG) && !slot_set_contains(hp, (addr_t)&o->slots[i])) {
       VFAIL(v, "old->new slot %u of object #%llu (%s) -> #%llu is not in the remembered set", i,
             (unsigned long long)o->id, names_get(h, META_NAME(o->meta)),
-            (unsigned long long)O(target)->id);
+            (unsigned long long)obj_at(target)->id);
       return;
     }
-    if (v->marking && obj_color(o) == GC_BLACK && obj_color(O(target)) == GC_WHITE) {
+    if (v->marking && obj_color(o) == GC_BLACK && obj_color(obj_at(target)) == GC_WHITE) {
       if (v->st == GC_OK) v->tricolour = true;
       VFAIL(v, "tri-colour invariant broken%s: black object #%llu (%s) slot %u points to white object #%llu (%s)",
             h->marking_barrier_on ? "" : " (marking barrier off)", (unsigned long long)o->id,
-            names_get(h, META_NAME(o->meta)), i, (unsigned long long)O(target)->id,
-            names_get(h, META_NAME(O(target)->meta)));
+            names_get(h, META_NAME(o->meta)), i, (unsigned long long)obj_at(target)->id,
+            names_get(h, META_NAME(obj_at(target)->meta)));
       return;
     }
   }
 }
 
-static void slots_in_pages(vctx *v, page *p, bool young_alloc_list) {
+static void slots_in_pages(vctx *v, page *p) {
   gc_heap *h = v->h;
   for (; p && v->st == GC_OK; p = p->next) {
-    addr_t top = (young_alloc_list && p == h->nw.alloc_page) ? h->nw.top : p->top;
-    for (addr_t a = p->start; a < top && v->st == GC_OK;) {
-      uint64_t w0 = O(a)->w0;
-      if (!w0_filler(w0)) check_slots(v, a);
-      a += w0 & 0xfffffff8u;
-    }
+    for (page_cursor c = page_walk(h, p); v->st == GC_OK && page_next_object(&c);) check_slots(v, c.a);
   }
 }
 
@@ -200,15 +198,15 @@ static void check_free_lists(vctx *v) {
         VFAIL(v, "free list %d holds a block outside old space", k);
         return;
       }
-      uint64_t w0 = O(a)->w0;
-      uint64_t sz = w0 & 0xfffffff8u;
+      uint64_t w0 = obj_at(a)->w0;
+      uint64_t sz = gc_w0_size(w0);
       if (!w0_filler(w0) || sz < 16 || (63 - __builtin_clzll(sz)) != k) {
         VFAIL(v, "free list %d: block at offset 0x%llx is not a free block of its class", k,
-              (unsigned long long)off(h, a));
+              (unsigned long long)heap_offset(h, a));
         return;
       }
       if (is_start(v, a)) {
-        VFAIL(v, "free block at offset 0x%llx overlaps an object", (unsigned long long)off(h, a));
+        VFAIL(v, "free block at offset 0x%llx overlaps an object", (unsigned long long)heap_offset(h, a));
         return;
       }
       bytes += sz;
@@ -219,8 +217,7 @@ static void check_free_lists(vctx *v) {
     }
   }
   if (v->st == GC_OK && bytes != h->old.free.bytes)
-    VFAIL(v, "free lists hold %llu bytes, the counter says %llu", (unsigned long long)bytes,
-          (unsigned long long)h->old.free.bytes);
+    VFAIL(v, "free lists hold %s, the counter says %s", SIZE_TEXT(bytes), SIZE_TEXT(h->old.free.bytes));
 }
 
 gc_status heap_verify(gc_heap *h, bool during_marking) {
@@ -228,8 +225,8 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
   if (!v.starts) return heap_fail(h, GC_ENOMEM, "verify: out of process memory");
   new_space_seal(h);
 
-  counts nw = walk_pages(&v, h->nw.semi[h->nw.to].head, true);
-  counts old = walk_pages(&v, h->old.pages.head, false);
+  counts young = walk_pages(&v, h->new_space.semi[h->new_space.to].head);
+  counts old = walk_pages(&v, h->old.pages.head);
   counts lo = {0, 0, 0}, nlo = {0, 0, 0};
   lo_space *los[] = {&h->lo, &h->nlo};
   counts *lc[] = {&lo, &nlo};
@@ -238,32 +235,31 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
       if (!(p->flags & PAGE_LARGE) || ((p->flags & PAGE_YOUNG) != 0) != (i == 1))
         VFAIL(&v, "large page %u has the wrong flags", p->unit);
       uint64_t sz = check_header(&v, p, p->start, p->start + p->size);
-      if (sz && w0_filler(O(p->start)->w0)) VFAIL(&v, "large page %u holds no object", p->unit);
-      if (sz) check_live_bytes(&v, p, obj_color(O(p->start)) == GC_BLACK ? sz : 0);
+      if (sz && w0_filler(obj_at(p->start)->w0)) VFAIL(&v, "large page %u holds no object", p->unit);
+      if (sz) check_live_bytes(&v, p, obj_color(obj_at(p->start)) == GC_BLACK ? sz : 0);
       lc[i]->size += sz;
       lc[i]->objects++;
       lc[i]->committed += p->size;
     }
   if (v.st == GC_OK) {
     if (h->fast_alloc_max != heap_fast_alloc_max(h))
-      VFAIL(&v, "the fast allocation bound is %llu, expected %llu", (unsigned long long)h->fast_alloc_max,
-            (unsigned long long)heap_fast_alloc_max(h));
-    if (nw.size != h->nw.size || nw.objects != h->nw.objects)
-      VFAIL(&v, "new space counters say %llu bytes in %llu objects, To-space holds %llu in %llu",
-            (unsigned long long)h->nw.size, (unsigned long long)h->nw.objects, (unsigned long long)nw.size,
-            (unsigned long long)nw.objects);
+      VFAIL(&v, "the fast allocation bound is %s, expected %s", SIZE_TEXT(h->fast_alloc_max),
+            SIZE_TEXT(heap_fast_alloc_max(h)));
+    if (young.size != h->new_space.size || young.objects != h->new_space.objects)
+      VFAIL(&v, "new space counters say %s in %llu objects, To-space holds %s in %llu",
+            SIZE_TEXT(h->new_space.size), (unsigned long long)h->new_space.objects, SIZE_TEXT(young.size),
+            (unsigned long long)young.objects);
     if (old.size != h->old.size || old.objects != h->old.objects)
-      VFAIL(&v, "old space counters say %llu bytes in %llu objects, its pages hold %llu in %llu",
-            (unsigned long long)h->old.size, (unsigned long long)h->old.objects,
-            (unsigned long long)old.size, (unsigned long long)old.objects);
+      VFAIL(&v, "old space counters say %s in %llu objects, its pages hold %s in %llu", SIZE_TEXT(h->old.size),
+            (unsigned long long)h->old.objects, SIZE_TEXT(old.size), (unsigned long long)old.objects);
     if (lo.size != h->lo.size || lo.objects != h->lo.objects || nlo.size != h->nlo.size ||
         nlo.objects != h->nlo.objects || lo.committed != h->lo.committed ||
         nlo.committed != h->nlo.committed)
       VFAIL(&v, "large-object counters do not match their pages");
   }
 
-  slots_in_pages(&v, h->nw.semi[h->nw.to].head, true);
-  slots_in_pages(&v, h->old.pages.head, false);
+  slots_in_pages(&v, h->new_space.semi[h->new_space.to].head);
+  slots_in_pages(&v, h->old.pages.head);
   for (int i = 0; i < 2 && v.st == GC_OK; i++)
     for (page *p = los[i]->pages.head; p && v.st == GC_OK; p = p->next) check_slots(&v, p->start);
   if (v.st == GC_OK) check_free_lists(&v);
@@ -276,7 +272,7 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
         VFAIL(&v, "rooted handle of object #%llu is dead", (unsigned long long)e->id);
       continue;
     }
-    if (!is_start(&v, e->addr) || O(e->addr)->id != e->id)
+    if (!is_start(&v, e->addr) || obj_at(e->addr)->id != e->id)
       VFAIL(&v, "handle of object #%llu (%s) does not point to it", (unsigned long long)e->id,
             names_get(h, e->name));
   }
@@ -285,7 +281,7 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
   if (v.st == GC_OK && during_marking) {
     for (size_t i = 0; i < h->worklist.n && v.st == GC_OK; i++) {
       addr_t a = h->worklist.v[i];
-      if (!is_start(&v, a) || obj_color(O(a)) != GC_GREY)
+      if (!is_start(&v, a) || obj_color(obj_at(a)) != GC_GREY)
         VFAIL(&v, "marking worklist entry %zu is not a grey object", i);
     }
     if (v.st == GC_OK && v.greys != h->worklist.n)

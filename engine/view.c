@@ -10,6 +10,7 @@
  * an object (allocation only bumps; marking steps only colour).
  */
 #include "heap_internal.h"
+#include "handles.h"
 
 const gc_obj *gc_view(gc_heap *h, gc_handle hd) {
   if (!h) return NULL;
@@ -21,7 +22,7 @@ const gc_obj *gc_view(gc_heap *h, gc_handle hd) {
     heap_fail(h, st, "gc_view: %s", msg);
     return NULL;
   }
-  return O(e->addr);
+  return obj_at(e->addr);
 }
 
 uint64_t gc_heap_epoch(const gc_heap *h) { return h ? h->gc_count : 0; }

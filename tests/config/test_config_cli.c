@@ -32,7 +32,8 @@ static void test_defaults_and_help(void **state) {
   static const char *const helps[] = {"--help", "-h"};
   for (int i = 0; i < 2; i++) {
     assert_int_equal(run_config(&out, &errs, helps[i], NULL), 0);
-    assert_starts_with(out, "usage: gclab config [--config FILE]... [--set KEY=VALUE]...");
+    assert_starts_with(out,
+                       "usage: gclab config [--config FILE]... [HEAP-FLAG]... [--set KEY=VALUE]...");
     assert_contains(out, "docs/configuration.md");
     free(out);
     free(errs);
@@ -94,20 +95,28 @@ static void test_validated_once_at_the_end(void **state) {
   assert_int_equal(c.new_space.semi_space_initial, 32 * MiB);
   free(out);
   free(errs);
-  /* ... and a relation still broken at the end is reported where it was set */
+  /* ... a default that depends on the key set follows it (issue 11, defect 5) ... */
   assert_int_equal(run_config(&out, &errs, "--set", "new_space.semi_space.initial=32MiB", NULL),
+                   0);
+  c = parse(out);
+  assert_int_equal(c.new_space.semi_space_max, 32 * MiB);
+  free(out);
+  free(errs);
+  /* ... and a relation between explicit values still broken at the end is
+   * reported where it was set last */
+  assert_int_equal(run_config(&out, &errs, "--set", "new_space.semi_space.initial=32MiB",
+                              "--set", "new_space.semi_space.max=16MiB", NULL),
                    2);
   assert_string_equal(out, "");
-  assert_starts_with(errs, "--set new_space.semi_space.initial: new_space.semi_space.max: "
-                           "expected at least new_space.semi_space.initial (33554432), got "
-                           "16777216\n");
+  assert_starts_with(errs, "--set new_space.semi_space.max: expected at least "
+                           "new_space.semi_space.initial (32MiB), got 16MiB\n");
   free(out);
   free(errs);
   assert_int_equal(run_config(&out, &errs, "--config", CONFIGS "/tiny.yaml", "--set",
                               "page_size=64KiB", NULL),
                    2);
   assert_starts_with(errs, "--set page_size: new_space.semi_space.initial: expected a multiple "
-                           "of page_size (65536)");
+                           "of page_size (64KiB)");
   free(out);
   free(errs);
   /* a relation between a file's key and the default is reported in the file */
@@ -116,7 +125,7 @@ static void test_validated_once_at_the_end(void **state) {
                               NULL),
                    2);
   assert_starts_with(errs, "--set incremental.activation_size: expected at most "
-                           "old_space.max_size (2097152)");
+                           "old_space.max_size (2MiB)");
   free(out);
   free(errs);
 }

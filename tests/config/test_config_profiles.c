@@ -233,11 +233,11 @@ static void test_layering(void **state) {
   assert_starts_with(err, "bad:4:12: old_space.full_gc: found 'sometimes'");
   assert_true(gclab_config_equal(&c, &want));
   /* a relation broken by the file is reported at the line that set a key it names */
-  const char *rel = "seed: 9\nnew_space:\n  semi_space:\n    initial: 32MiB\n";
+  const char *rel = "seed: 9\nnew_space:\n  semi_space:\n    initial: 32MiB\n    max: 16MiB\n";
   gc_config_default(&c);
   assert_int_equal(gclab_config_load_string(rel, strlen(rel), "rel", &c, err, sizeof err), -1);
-  assert_starts_with(err, "rel:4:14: new_space.semi_space.max: expected at least "
-                          "new_space.semi_space.initial");
+  assert_starts_with(err, "rel:5:10: new_space.semi_space.max: expected at least "
+                          "new_space.semi_space.initial (32MiB), got 16MiB");
 }
 
 int main(void) {

@@ -11,6 +11,7 @@
  */
 #include "test_graph.h"
 #include "heap_internal.h"
+#include "handles.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -886,16 +887,6 @@ static uint32_t fill_until_oom(gc_heap *h, gc_handle *v, uint32_t cap) {
   return cap;
 }
 
-static gc_config limit_config(void) {
-  gc_config c;
-  small_config(&c);
-  c.old_space.max_size = 256u << 10; /* 64 pages */
-  c.old_space.evacuation_quota = 64u << 10;
-  c.old_space.min_growing_step = 16u << 10;
-  c.incremental.activation_size = 64u << 10;
-  return c;
-}
-
 static void test_oom_within_one_page(void **state) {
   (void)state;
   gc_config c = limit_config();
@@ -1002,8 +993,8 @@ static void test_verifier_catches_corruption(void **state) {
   OK(h, gc_slot_set_ref(h, v[1], 0, young)); /* an old->new slot */
   OK(h, gc_slot_set_ref(h, v[2], 0, v[4]));  /* an old->old slot */
   OK(h, gc_verify(h));
-  obj *o = O(addr_of(h, v[1]));
-  obj *o2 = O(addr_of(h, v[2]));
+  obj *o = obj_at(addr_of(h, v[1]));
+  obj *o2 = obj_at(addr_of(h, v[2]));
 
   /* Headers. */
   expect_corrupt(h, &o->w0, o->w0 + (1ull << 32) * 200, "too small for"); /* slots beyond size */
@@ -1043,7 +1034,7 @@ static void test_verifier_catches_corruption(void **state) {
   OK(h, gc_incremental_start(h));
   OK(h, gc_verify(h));
   /* During marking: a grey object that is not on the worklist. */
-  obj *w = O(addr_of(h, young));
+  obj *w = obj_at(addr_of(h, young));
   if (obj_color(w) == GC_WHITE) expect_corrupt(h, &w->meta, w->meta | ((uint64_t)GC_GREY << 40), "grey objects");
   size_t wn = h->worklist.n;
   assert_true(wn > 0);

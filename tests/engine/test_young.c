@@ -397,7 +397,7 @@ static gc_heap *heap_with_graph(gc_handle *root, gc_handle *kid) {
   return h;
 }
 
-static obj *raw(gc_heap *h, gc_handle x) { return O(h->base + info_of(h, x).address); }
+static obj *raw(gc_heap *h, gc_handle x) { return obj_at(h->base + info_of(h, x).address); }
 
 static void test_verifier_catches_bad_header(void **state) {
   (void)state;

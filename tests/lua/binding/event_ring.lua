@@ -62,5 +62,5 @@ end)
 
 scenario("event_ring is checked like any key", function()
   expect(function() gclab.heap{event_ring = 15} end).to_error("event_ring: expected 16..16777216 events, got 15")
-  expect(function() gclab.heap{event_ring = "many"} end).to_error("config key 'event_ring'")
+  expect(function() gclab.heap{event_ring = "many"} end).to_error("gclab.heap: event_ring: ")
 end)

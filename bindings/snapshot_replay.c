@@ -1,0 +1,127 @@
+/*
+ * snapshot_replay.c -- build a live gclab heap from any snapshot (a Node
+ * heap read from a .heapsnapshot, or a gclab one), so that V8's collectors
+ * can be run on that heap shape under another configuration.
+ *
+ * The rules (docs/leaks.md, "Replaying a snapshot"):
+ *  - every node that is not synthetic becomes one object, named by its
+ *    DevTools class (gc_snapshot_class_name), in node order;
+ *  - its slots are its edges that retain in a heap: not weak, not shortcut
+ *    (a shortcut repeats a reference held elsewhere), and not to a
+ *    synthetic node; slot k is the k-th such edge, in edge order;
+ *  - its size is its self size, rounded up to 8 bytes and raised to what
+ *    its slots need (gc_default_size) when the file's is smaller, capped
+ *    at the engine's largest object;
+ *  - the roots: every object a synthetic node points at through a
+ *    retaining edge is rooted (gc_root), for the heap's lifetime.
+ * While building, one scope roots everything allocated, so a GC that an
+ * allocation runs cannot collect an object not yet linked; objects nothing
+ * roots are garbage from the first GC after the replay, as in the heap the
+ * snapshot came from.  Failures (heap out of memory under this
+ * configuration, process out of memory) leave the heap usable, with the
+ * objects allocated so far.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "snapshot_replay.h"
+
+static bool retains(const gc_snap_edge *e, const gc_snap_node *nodes) {
+  return e->type != GC_SEDGE_WEAK && e->type != GC_SEDGE_SHORTCUT &&
+         nodes[e->to].type != GC_SNODE_SYNTHETIC;
+}
+
+static uint64_t object_size(const gc_snap_node *n, uint32_t nslots, bool *resized) {
+  uint64_t need = gc_default_size(nslots), size = (n->self_size + 7) & ~(uint64_t)7;
+  *resized = size < need;
+  if (size < need) size = need;
+  if (size > GC_OBJ_MAX_SIZE - 8) size = GC_OBJ_MAX_SIZE - 8;
+  return size;
+}
+
+static gc_status failed(gc_heap *heap, gc_status st, uint64_t id, const char *what, char *err,
+                        size_t errlen) {
+  snprintf(err, errlen, "%s of node @%llu: %s: %s", what, (unsigned long long)id,
+           gc_status_name(st), gc_heap_error(heap));
+  return st;
+}
+
+gc_status snap_replay(gc_heap *heap, const gc_snapshot *s, snap_replay_info *info, char *err,
+                      size_t errlen) {
+  const gc_snap_node *nodes = gc_snapshot_nodes(s);
+  const gc_snap_edge *edges = gc_snapshot_edges(s);
+  size_t nn = gc_snapshot_node_count(s);
+  snap_replay_info out = {0};
+  gc_handle *h = calloc(nn ? nn : 1, sizeof *h);
+  if (!h) {
+    snprintf(err, errlen, "out of process memory for %zu handles", nn);
+    return GC_ENOMEM;
+  }
+  gc_scope scope;
+  gc_status st = gc_scope_open(heap, &scope);
+  if (st != GC_OK) {
+    free(h);
+    snprintf(err, errlen, "cannot open a scope: %s", gc_heap_error(heap));
+    return st;
+  }
+  /* Objects. */
+  for (size_t i = 0; i < nn && st == GC_OK; i++) {
+    const gc_snap_node *n = &nodes[i];
+    if (n->type == GC_SNODE_SYNTHETIC) continue;
+    uint32_t nslots = 0;
+    for (uint32_t e = n->first_edge; e < n->first_edge + n->edge_count; e++)
+      nslots += retains(&edges[e], nodes);
+    bool resized;
+    uint64_t size = object_size(n, nslots, &resized);
+    if (gc_default_size(nslots) > size) { /* more slots than the largest object holds */
+      nslots = (uint32_t)((size - GC_OBJ_HEADER_SIZE) / 8);
+      out.slots_dropped++;
+    }
+    st = gc_alloc(heap, nslots, size, gc_snapshot_class_name(s, (uint32_t)i), &h[i]);
+    if (st != GC_OK) {
+      failed(heap, st, n->id, "allocating", err, errlen);
+      break;
+    }
+    out.objects++;
+    out.bytes += size;
+    out.resized += resized;
+  }
+  /* Slots and roots. */
+  for (size_t i = 0; i < nn && st == GC_OK; i++) {
+    const gc_snap_node *n = &nodes[i];
+    uint32_t slot = 0, nslots = 0;
+    gc_object_info oi;
+    if (h[i] && gc_object_info_get(heap, h[i], &oi) == GC_OK) nslots = oi.nslots;
+    for (uint32_t e = n->first_edge; e < n->first_edge + n->edge_count && st == GC_OK; e++) {
+      const gc_snap_edge *ed = &edges[e];
+      if (n->type == GC_SNODE_SYNTHETIC) {
+        if (ed->type != GC_SEDGE_WEAK && nodes[ed->to].type != GC_SNODE_SYNTHETIC && h[ed->to]) {
+          st = gc_root(heap, h[ed->to]);
+          if (st != GC_OK) failed(heap, st, nodes[ed->to].id, "rooting", err, errlen);
+          out.roots++;
+        }
+        continue;
+      }
+      if (!retains(ed, nodes)) continue;
+      if (slot >= nslots) break; /* dropped: the object could not hold them */
+      st = gc_slot_set_ref(heap, h[i], slot++, h[ed->to]);
+      if (st != GC_OK) failed(heap, st, n->id, "storing a slot", err, errlen);
+      else out.slots++;
+    }
+  }
+  gc_status cst = gc_scope_close(heap, scope);
+  if (st == GC_OK && cst != GC_OK) {
+    st = cst;
+    snprintf(err, errlen, "closing the scope: %s", gc_heap_error(heap));
+  }
+  /* Rooted objects keep their handle (it holds the root); the rest go. */
+  for (size_t i = 0; i < nn; i++)
+    if (h[i]) {
+      gc_object_info oi;
+      if (gc_object_info_get(heap, h[i], &oi) == GC_OK && oi.rooted && oi.alive) continue;
+      gc_handle_release(heap, h[i]);
+    }
+  free(h);
+  if (info) *info = out;
+  return st;
+}

@@ -1,0 +1,29 @@
+/*
+ * snapshot_replay.h -- a live gclab heap from a snapshot
+ * (bindings/snapshot_replay.c; gclab.heap_from_snapshot in Lua).
+ */
+#ifndef GCLAB_SNAPSHOT_REPLAY_H
+#define GCLAB_SNAPSHOT_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gclab.h"
+
+typedef struct snap_replay_info {
+  uint64_t objects;       /* objects allocated (the snapshot's non-synthetic nodes) */
+  uint64_t bytes;         /* their sizes */
+  uint64_t slots;         /* references stored */
+  uint64_t roots;         /* gc_root calls (an object rooted by two groups counts twice) */
+  uint64_t resized;       /* objects made larger than their self size to hold their slots */
+  uint64_t slots_dropped; /* objects with more references than the largest object holds */
+} snap_replay_info;
+
+/* Allocate the snapshot's objects in `heap` and link and root them (the
+ * rules are at the top of snapshot_replay.c).  On failure returns the
+ * engine's status with err naming the node, and the heap keeps what was
+ * built; info (may be NULL) is filled either way. */
+gc_status snap_replay(gc_heap *heap, const gc_snapshot *s, snap_replay_info *info, char *err,
+                      size_t errlen);
+
+#endif /* GCLAB_SNAPSHOT_REPLAY_H */

@@ -1,0 +1,221 @@
+/*
+ * collector.c -- which collection runs (select_collector, V8's
+ * Heap::SelectGarbageCollector), the GC driver that runs one and records
+ * its event, and the public collection calls.
+ *
+ * Every collection goes through heap_collect: it is the only place objects
+ * move or die (gc_heap_epoch counts its runs), it samples the spaces before
+ * and after, charges the virtual clock, lets the heap controller recompute
+ * the old-generation limit after a full GC, and appends the event record.
+ * Collections that are requested rather than named (an allocation failure,
+ * gc_scavenge, gc_full_gc, the end of incremental marking) are chosen by
+ * select_collector alone.
+ *
+ * Determinism: no decision depends on wall-clock time or on a machine
+ * address.  Wall time is only reported (wall_pause_ms).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdlib.h>
+#include <time.h>
+
+#include "heap_internal.h"
+#include "promotion.h"
+
+/* Fixed virtual cost of any GC pause (roots, bookkeeping), in ns. */
+#define GC_BASE_COST_NS 20000u
+
+static uint64_t total_objects(const gc_space_sample s[GC_SPACE_COUNT]) {
+  uint64_t n = 0;
+  for (int i = 0; i < GC_SPACE_COUNT; i++) n += s[i].objects;
+  return n;
+}
+static uint64_t total_size(const gc_space_sample s[GC_SPACE_COUNT]) {
+  uint64_t n = 0;
+  for (int i = 0; i < GC_SPACE_COUNT; i++) n += s[i].size;
+  return n;
+}
+
+static double wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Run one collection and record it.  Returns GC_ECORRUPT if verification
+ * after the GC is on and fails. */
+gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *collector_reason,
+                       gc_compaction strategy, bool reduce_memory) {
+  gc_status intact = heap_check_intact(h);
+  if (intact != GC_OK) return intact;
+  gc_event ev;
+  memset(&ev, 0, sizeof ev);
+  h->current_event = &ev;
+  h->in_gc = true;
+  heap_update_fast_alloc(h);
+  ev.seq = ++h->gc_count;
+  ev.kind = kind;
+  ev.reason = reason;
+  ev.collector_reason = collector_reason ? collector_reason : "";
+  ev.reduce_memory = reduce_memory;
+  ev.compaction = strategy;
+  heap_sample(h, ev.before);
+  ev.holes_before = h->old.free.bytes;
+  ev.allocated = heap_allocated_since_gc(h);
+  uint64_t t0 = heap_vclock(h);
+  ev.start_us = t0 / 1000;
+  double w0 = wall_ms();
+  bool was_marking = h->marking != GC_MARKING_IDLE;
+  uint64_t marking_ns_before = 0;
+  if (was_marking && kind != GC_KIND_SCAVENGE) {
+    ev.incremental_steps = h->marking_steps;
+    ev.incremental_marked = h->marking_step_bytes;
+    ev.largest_step = h->marking_largest_step;
+    ev.marking_start_us = h->marking_started_ns / 1000;
+    marking_ns_before = h->marking_step_bytes * h->cfg.cost.mark_ns_per_kb / 1024;
+  }
+
+  heap_count_work(h, GC_BASE_COST_NS);
+  if (kind == GC_KIND_SCAVENGE) scavenge(h);
+  else mark_sweep_or_compact(h, kind, strategy, reduce_memory);
+
+  heap_sample(h, ev.after);
+  ev.holes_after = h->old.free.bytes;
+  if (kind != GC_KIND_SCAVENGE) {
+    uint64_t ob = total_objects(ev.before), oa = total_objects(ev.after);
+    ev.died_objects = ob > oa ? ob - oa : 0;
+    ev.died_in_new = ev.before[GC_SPACE_NEW].objects + ev.before[GC_SPACE_NEW_LARGE].objects -
+                     (ev.promoted_objects + ev.copied_objects) ;
+    if (ev.died_in_new > ev.before[GC_SPACE_NEW].objects + ev.before[GC_SPACE_NEW_LARGE].objects)
+      ev.died_in_new = 0;
+  }
+  uint64_t sb = total_size(ev.before), sa = total_size(ev.after);
+  ev.freed_bytes = sb > sa ? sb - sa : 0;
+  ev.pause_us = (heap_vclock(h) - t0) / 1000;
+  ev.wall_pause_ms = wall_ms() - w0;
+  if (kind != GC_KIND_SCAVENGE) {
+    heap_update_old_limit(h, heap_vclock(h) - t0 + marking_ns_before, ev.marked_bytes);
+    h->allocated_at_full = h->allocated_total;
+    h->mutator_ns_at_full = heap_mutator_ns(h);
+    h->marking_steps = 0;
+    h->marking_step_bytes = 0;
+    h->marking_largest_step = 0;
+  }
+  ev.semi_space_capacity = h->new_space.capacity;
+  ev.old_limit = h->old_limit;
+  h->allocated_at_gc = h->allocated_total;
+  h->vclock_last_gc_end = heap_vclock(h);
+  gc_status st = tracer_record(h, &ev);
+  h->current_event = NULL;
+  h->in_gc = false;
+  heap_update_fast_alloc(h);
+  if (st != GC_OK) return heap_fail(h, st, "out of process memory for the event log");
+
+  /* With the marking barrier off (test-only) the heap verifies itself
+   * after every GC, so that the damage is known before the next GC. */
+  if (h->verify_each_gc || !h->marking_barrier_on) {
+    gc_status v = heap_verify(h, h->marking != GC_MARKING_IDLE);
+    if (v != GC_OK && h->verify_each_gc) return v;
+  }
+  if (kind == GC_KIND_SCAVENGE) incremental_maybe_start(h);
+  if (h->on_gc) {
+    h->in_gc = true; /* the callback may look, not collect */
+    heap_update_fast_alloc(h);
+    h->on_gc(h, gc_event_get(h, h->nevents - 1), h->on_gc_ud);
+    h->in_gc = false;
+    heap_update_fast_alloc(h);
+  }
+  return GC_OK;
+}
+
+/* The full GC the configuration asks for (old_space.full_gc). */
+static gc_kind configured_full_gc(const gc_heap *h) {
+  return h->cfg.old_space.full_gc == GC_FULL_MARK_SWEEP ? GC_KIND_MARK_SWEEP : GC_KIND_MARK_COMPACT;
+}
+
+/* V8's Heap::SelectGarbageCollector: the one answer to "Scavenge or full
+ * GC?".  *reason may be changed (a finished incremental cycle is finalized
+ * whatever asked); *why is the event's collector reason.
+ *  - old space or large objects asked: a full GC;
+ *  - a young-allocation failure (or a stress scavenge): a full GC when
+ *    incremental marking is complete, or the old generation reached its
+ *    limit (gclab asks here what V8 asks on its allocation path), then as an
+ *    explicit request;
+ *  - an explicit scavenge (gc_scavenge): a full GC when a Scavenge might not
+ *    succeed (young_fits_in_old, promotion.h), as in V8;
+ *  - a forced scavenge: always a Scavenge. */
+static gc_kind select_collector(const gc_heap *h, gc_request request, gc_reason *reason, const char **why) {
+  *why = "GC in old space requested";
+  switch (request) {
+    case GC_REQUEST_OLD:
+      return configured_full_gc(h);
+    case GC_REQUEST_YOUNG_ALLOCATION:
+      if (h->marking == GC_MARKING_COMPLETE) {
+        *reason = GC_REASON_FINALIZE_MARKING;
+        return configured_full_gc(h);
+      }
+      if (heap_old_limit_reached(h)) {
+        if (h->marking == GC_MARKING_MARKING) *why = "Incremental marking needs finalization";
+        return configured_full_gc(h);
+      }
+      /* fall through */
+    case GC_REQUEST_YOUNG_EXPLICIT:
+      if (!young_fits_in_old(h)) {
+        *why = "scavenge might not succeed";
+        return configured_full_gc(h);
+      }
+      /* fall through */
+    case GC_REQUEST_YOUNG_FORCED:
+      break;
+  }
+  *why = "";
+  return GC_KIND_SCAVENGE;
+}
+
+gc_status collect_garbage(gc_heap *h, gc_request request, gc_reason reason, gc_kind *ran) {
+  const char *why;
+  gc_kind kind = select_collector(h, request, &reason, &why);
+  if (ran) *ran = kind;
+  return heap_collect(h, kind, reason, why, h->cfg.old_space.compaction, false);
+}
+
+/* ------------------------------------------------------------ public calls */
+
+static gc_status api_gc_check(gc_heap *h, const char *what) {
+  if (!h) return GC_EINVAL;
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "%s: not allowed during a GC", what);
+  return GC_OK;
+}
+
+gc_status gc_scavenge(gc_heap *h) {
+  gc_status st = api_gc_check(h, "gc_scavenge");
+  if (st != GC_OK) return st;
+  return collect_garbage(h, GC_REQUEST_YOUNG_EXPLICIT, GC_REASON_TESTING, NULL);
+}
+
+gc_status gc_scavenge_forced(gc_heap *h) {
+  gc_status st = api_gc_check(h, "gc_scavenge_forced");
+  if (st != GC_OK) return st;
+  return collect_garbage(h, GC_REQUEST_YOUNG_FORCED, GC_REASON_TESTING, NULL);
+}
+
+gc_status gc_mark_sweep(gc_heap *h) {
+  gc_status st = api_gc_check(h, "gc_mark_sweep");
+  if (st != GC_OK) return st;
+  return heap_collect(h, GC_KIND_MARK_SWEEP, GC_REASON_TESTING, "GC in old space requested",
+                      h->cfg.old_space.compaction, false);
+}
+
+gc_status gc_mark_compact(gc_heap *h, gc_compaction strategy) {
+  gc_status st = api_gc_check(h, "gc_mark_compact");
+  if (st != GC_OK) return st;
+  if (strategy != GC_COMPACT_EVACUATE && strategy != GC_COMPACT_SLIDE)
+    return heap_fail(h, GC_EINVAL, "strategy: expected evacuate or slide, got %d", (int)strategy);
+  return heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_TESTING, "GC in old space requested", strategy,
+                      false);
+}
+
+gc_status gc_full_gc(gc_heap *h) {
+  gc_status st = api_gc_check(h, "gc_full_gc");
+  if (st != GC_OK) return st;
+  return collect_garbage(h, GC_REQUEST_OLD, GC_REASON_TESTING, NULL);
+}

@@ -1,0 +1,126 @@
+/*
+ * heap_controller.c -- the old generation's limits (V8's heap-controller.cc
+ * and the limit half of heap.cc): the initial limit, the growing factor,
+ * the limit after a full GC, and what happens when the old generation does
+ * not fit under its maximum (near-limit callback, last-resort GCs,
+ * out-of-memory).
+ *
+ * Two numbers bound the old generation (old space + old large objects):
+ *  - old_limit, soft: reaching it makes the next young-allocation GC a full
+ *    GC (collector.c) and starts incremental marking (incremental.c).  It is
+ *    recomputed after every full GC and never exceeds old_max.
+ *  - old_max, hard: the old generation's committed pages (holes count, V8's
+ *    OldGenerationCapacity) must fit under it, or the heap is out of memory.
+ * Determinism: the growing factor uses counted work (the virtual clock),
+ * never wall time.
+ */
+#include <stdio.h>
+
+#include "heap_internal.h"
+
+/* V8's MaxGrowingFactor: small heaps grow by 1.3..2.0, scaled by the
+ * maximum between these sizes (64-bit values of heap-controller.cc). */
+#define GROWING_SMALL_MIN_FACTOR 1.3
+#define GROWING_SMALL_MAX_FACTOR 2.0
+#define GROWING_SMALL_HEAP (256ull << 20)
+#define GROWING_LARGE_HEAP (2048ull << 20)
+
+/* The limit before the first full GC: old_space.initial_limit, else half
+ * the maximum up to 512 MiB. */
+uint64_t heap_initial_old_limit(const gc_config *c) {
+  if (c->old_space.initial_limit) return c->old_space.initial_limit;
+  uint64_t half = c->old_space.max_size / 2;
+  return half < (512ull << 20) ? half : (512ull << 20);
+}
+
+/* V8's heap-controller: F = R(1-MU) / (R(1-MU) - MU), R = gc speed over
+ * mutator speed, clamped to [min, max]; speeds come from counted work. */
+static double growing_factor(const gc_heap *h, uint64_t gc_ns, uint64_t marked) {
+  const gc_config *c = &h->cfg;
+  double min_f = c->old_space.min_growing_factor_x100 / 100.0;
+  double max_f = c->old_space.max_growing_factor_x100 / 100.0;
+  if (h->old_max < GROWING_LARGE_HEAP) {
+    double t = 0;
+    if (h->old_max > GROWING_SMALL_HEAP)
+      t = (double)(h->old_max - GROWING_SMALL_HEAP) / (double)(GROWING_LARGE_HEAP - GROWING_SMALL_HEAP);
+    double scaled = GROWING_SMALL_MIN_FACTOR + t * (GROWING_SMALL_MAX_FACTOR - GROWING_SMALL_MIN_FACTOR);
+    if (scaled < max_f) max_f = scaled;
+    if (max_f < min_f) max_f = min_f;
+  }
+  double mu = c->old_space.target_mu_x100 / 100.0;
+  uint64_t mutator_ns = heap_mutator_ns(h) - h->mutator_ns_at_full;
+  uint64_t allocated = h->allocated_total - h->allocated_at_full;
+  if (gc_ns == 0 || marked == 0 || mutator_ns == 0 || allocated == 0) return max_f;
+  double gc_speed = (double)marked / (double)gc_ns;
+  double mutator_speed = (double)allocated / (double)mutator_ns;
+  double r = gc_speed / mutator_speed;
+  double a = r * (1 - mu);
+  double f = a > mu ? a / (a - mu) : max_f;
+  if (f > max_f) f = max_f;
+  if (f < min_f) f = min_f;
+  return f;
+}
+
+/* After a full GC: the new limit is the surviving size grown by the factor
+ * (at least min_growing_step), plus new space's capacity, at most halfway
+ * to the maximum.  gc_ns and marked are the cycle's counted work. */
+void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked) {
+  uint64_t size = old_gen_size(h);
+  double f = growing_factor(h, gc_ns, marked);
+  uint64_t grown = (uint64_t)((double)size * f);
+  uint64_t step = size + h->cfg.old_space.min_growing_step;
+  uint64_t limit = (grown > step ? grown : step) + h->new_space.capacity;
+  uint64_t halfway = (size + h->old_max) / 2;
+  if (limit > halfway) limit = halfway;
+  h->old_limit = limit;
+}
+
+/* Has the old generation reached its soft limit (the next GC is full)? */
+bool heap_old_limit_reached(const gc_heap *h) { return old_gen_size(h) >= h->old_limit; }
+
+/* Must a full GC run before a young large object of `pages` bytes (its
+ * size rounded up to pages) is allocated?  When the old generation's pages,
+ * the young large objects' and the new one would pass the maximum, or the
+ * soft limit is reached. */
+bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages) {
+  return old_gen_committed(h) + h->nlo.committed + pages > h->old_max || heap_old_limit_reached(h);
+}
+
+/* Young bytes that a full GC left in new space because promoting them would
+ * have passed the maximum.  V8 promotes every survivor of a full GC
+ * (always_promote_young) and then finds its old generation over the limit;
+ * here they count as over it too. */
+static uint64_t young_left_behind(const gc_heap *h) {
+  return h->cfg.old_space.always_promote_young ? h->new_space.size + h->nlo.size : 0;
+}
+
+/* The heap limit: the old generation's committed pages (V8's
+ * OldGenerationCapacity: holes count, so fragmentation can exhaust it) plus
+ * `need` more bytes, plus after a full GC (after_full) the young survivors it
+ * could not promote, must fit under the maximum.  Near-limit callback, then
+ * last-resort GCs (memory-reducing Mark-Compacts, which may compact), then
+ * OOM, whose message names `request`, the size of the allocation that
+ * failed (`need` is what it needs of the old generation, 0 for a young
+ * object). */
+gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, uint64_t request, bool after_full) {
+  if (old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) <= h->old_max) return GC_OK;
+  if (h->near_limit) {
+    h->in_gc = true;
+    heap_update_fast_alloc(h);
+    uint64_t m = h->near_limit(h->near_limit_ud, h->old_max, h->initial_old_max);
+    h->in_gc = false;
+    heap_update_fast_alloc(h);
+    if (m > h->old_max) gc_set_old_max(h, m);
+    if (old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) <= h->old_max) return GC_OK;
+  }
+  for (uint32_t i = 0; i < h->cfg.old_space.last_resort_gcs; i++) {
+    gc_status st = heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_LAST_RESORT, "", h->cfg.old_space.compaction, true);
+    if (st != GC_OK) return st;
+    if (old_gen_committed(h) + need + young_left_behind(h) <= h->old_max) return GC_OK;
+  }
+  return heap_fail(h, GC_EOOM,
+                   "%s (old generation %s of objects in %s committed, maximum %s, allocation of %s)",
+                   GC_OOM_MESSAGE, SIZE_TEXT(old_gen_size(h)), SIZE_TEXT(old_gen_committed(h)),
+                   SIZE_TEXT(h->old_max), SIZE_TEXT(request));
+}
+

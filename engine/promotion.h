@@ -1,0 +1,85 @@
+/*
+ * promotion.h -- every "does this young object (or page) go old?" rule, and
+ * nothing else.  The collectors ask; this file answers.  The rules are
+ * inline because the scavenger asks once per copied object.
+ *
+ * V8 (today, and gclab's default `age_mark` policy):
+ *  - Scavenge: an object is copied within new space on its first
+ *    survival and promoted on the next one -- it is promoted when it lies
+ *    below the age mark (To-space's top after the previous scavenge).  The
+ *    header keeps an age instead of comparing addresses, so that
+ *    new_space.promotion.age (1 = V8) can be varied:
+ *    promote_in_scavenge().
+ *  - Mark-Compact: every young survivor is promoted
+ *    (--always-promote-young-mc, old_space.always_promote_young), else
+ *    only those of promotion age: promote_in_full_gc().  A new-space page
+ *    whose live bytes are at least page_promotion_threshold of the page
+ *    moves to old space whole (--page-promotion):
+ *    promote_page_whole().
+ *  - A scavenge is only run when the old generation could take every young
+ *    object if all were promoted (CanPromoteYoungAndExpandOldGeneration);
+ *    otherwise a full GC runs instead: young_fits_in_old().
+ * The classic rule (V8 before 2015, the article; policy `classic`):
+ *  - Scavenge: promote an object that has survived once, or any object
+ *    once To-space is past classic_to_space (25%) of its capacity, so that
+ *    a scavenge never fills To-space: promote_in_scavenge().
+ * Both policies:
+ *  - A surviving young large object always goes old (its page is
+ *    relinked, never copied): lo_promote_young_survivors() in
+ *    large_object_space.c, with no rule to ask.
+ *  - Pretenuring: when new space is still full after
+ *    young_gcs_before_pretenuring() young-allocation GCs, the object is
+ *    allocated in old space directly.
+ *  - Promotion is a wish, not a must: a promotion that finds no room falls
+ *    back to a copy within new space (V8's order: copy -> promote -> copy),
+ *    and a full GC never promotes past the old generation's maximum.
+ */
+#ifndef GCLAB_PROMOTION_H
+#define GCLAB_PROMOTION_H
+
+#include "heap_internal.h"
+
+/* Scavenge: should the young object `o` of `size` bytes be promoted rather
+ * than copied?  (To-space's size is what this scavenge has copied so far.) */
+static inline bool promote_in_scavenge(const gc_heap *h, const obj *o, uint64_t size) {
+  const gc_config *c = &h->cfg;
+  if (obj_age(o) >= c->new_space.promotion_age) return true;
+  if (c->new_space.promotion == GC_PROMOTE_CLASSIC) {
+    uint64_t threshold = h->new_space.capacity * c->new_space.classic_to_space_pct / 100;
+    return h->new_space.size + size > threshold;
+  }
+  return false;
+}
+
+/* Full GC: should the live young object `o` be promoted? */
+static inline bool promote_in_full_gc(const gc_heap *h, const obj *o) {
+  const gc_config *c = &h->cfg;
+  return c->old_space.always_promote_young || obj_age(o) >= c->new_space.promotion_age;
+}
+
+/* Full GC: does the new-space page `p` (its live bytes counted by marking)
+ * move to old space whole?  Only while one more old page stays within the
+ * maximum. */
+static inline bool promote_page_whole(const gc_heap *h, const page *p) {
+  const gc_config *c = &h->cfg;
+  return c->old_space.page_promotion_pct > 0 && p->live_bytes > 0 &&
+         p->live_bytes * 100 >= (uint64_t)c->old_space.page_promotion_pct * c->page_size &&
+         old_gen_committed(h) + c->page_size <= h->old_max;
+}
+
+/* Could the old generation absorb every young object if all were promoted?
+ * The worst case, new space's capacity plus the young large objects, on
+ * top of the old generation's committed pages, must fit under the maximum. */
+static inline bool young_fits_in_old(const gc_heap *h) {
+  return old_gen_committed(h) + h->new_space.capacity + h->nlo.size <= h->old_max;
+}
+
+/* How many young-allocation GCs may fail to make room in new space before
+ * an object is pretenured.  Each scavenge ages the survivors, so
+ * promotion_age + 2 scavenges empty new space of everything but what the
+ * last one copied. */
+static inline uint32_t young_gcs_before_pretenuring(const gc_heap *h) {
+  return h->cfg.new_space.promotion_age + 2;
+}
+
+#endif
