@@ -26,11 +26,10 @@
  *  - Handle userdata have no finalizer: a finalizer per object made Lua's
  *    collector several times slower.  Instead every engine handle the
  *    binding makes is listed in lh->issued, and the identity cache (a
- *    weak-valued array slot -> userdata, registry ref cache_ref, and a C
- *    hash id -> slot: lua_identity.c) tells which userdata still live: its
- *    sweep releases the engine handles whose userdata the Lua collector
- *    has cleared, when the list has doubled since the last sweep
- *    (amortised O(1) per handle).
+ *    weak-valued table id -> userdata, registry ref cache_ref:
+ *    lua_identity.c) tells which userdata still live: its sweep releases
+ *    the engine handles whose userdata the Lua collector has cleared, when
+ *    the list has doubled since the last sweep (amortised O(1) per handle).
  *  - Identity: one userdata per object id while it lives (the cache).
  *  - Rooted handles are kept strongly (heap uservalue UV_ROOTED, an array:
  *    rooted[hd->root_slot] = userdata while its nroots > 0) so their engine
@@ -117,11 +116,9 @@ typedef struct lheap {
   gc_heap *heap;      /* NULL once closed */
   struct lheap *next, **pprev; /* in ldefaults.open while heap != NULL */
   /* The identity cache (lua_identity.c has its layout and invariants). */
-  lissued *issued;    /* per cache slot: engine handle (GC_NO_HANDLE: free) and id */
-  uint32_t *free_slots, *index; /* free slot stack; id -> slot + 1 hash */
-  uint32_t issued_len, issued_cap, nfree, nused, index_cap;
-  size_t sweep_at;
-  int cache_ref;      /* registry ref of the weak slot + 1 -> handle array */
+  lissued *issued;    /* engine handles made and not yet released */
+  size_t nissued, issued_cap, sweep_at;
+  int cache_ref;      /* registry ref of the weak id -> handle table */
   uint32_t serial;    /* 1-based heap number within this Lua state */
   bool gc_pending;    /* the engine ran a GC not yet delivered to Lua */
   bool in_callback;   /* running on_gc or the runner hook */
