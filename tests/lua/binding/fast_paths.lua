@@ -1,5 +1,5 @@
 -- The cheaper front door (issue 15): batch operations, root counts kept in
--- the handle, scopes without a binding-side keep list, and the fast paths
+-- the handle, scopes (rooted by the engine scope, kept by the binding), and the fast paths
 -- of h[i] / h.alive still giving the documented errors.
 local TINY = {config = "../../../configs/tiny.yaml"}
 
@@ -103,7 +103,7 @@ scenario("a rooted handle's userdata survives Lua's collector (and its root with
   expect(live, "the rooted object").to_be(1)
 end)
 
-scenario("scope objects whose handles Lua collected stay alive until the scope closes", TINY, function(heap)
+scenario("objects of a scope stay alive through Lua collections until it closes, then die", TINY, function(heap)
   local holder = heap:root(heap:alloc(1))
   heap:scope(function()
     local o = heap:alloc(1, 0, "Scoped")
