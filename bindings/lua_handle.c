@@ -8,94 +8,22 @@
  * alive: roots do (heap:root, heap:scope).
  */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "lua_internal.h"
 
 /* ------------------------------------------------------------- creation */
 
-lhandle *lgc_new_handle(lua_State *L, lheap *lh, int state) {
-  lhandle *hd = (lhandle *)lua_newuserdatauv(L, sizeof *hd, 1);
+lhandle *lgc_new_handle(lua_State *L, lheap *lh, int hmt) {
+  lhandle *hd = (lhandle *)lua_newuserdatauv(L, sizeof *hd, 0);
   hd->tag = LHANDLE_TAG;
   hd->h = GC_NO_HANDLE;
   hd->id = 0;
   hd->lh = lh;
-  lua_pushvalue(L, UP_HANDLE_MT);
+  hd->nroots = 0;
+  lua_pushvalue(L, hmt);
   lua_setmetatable(L, -2);
-  lua_pushvalue(L, state);
-  lua_setiuservalue(L, -2, UV_OWNER);
   return hd;
-}
-
-/* Release the engine handles whose userdata the Lua collector cleared from
- * the identity cache (the cache at the top of the stack). */
-static void issued_sweep(lua_State *L, lheap *lh) {
-  size_t w = 0;
-  for (size_t i = 0; i < lh->nissued; i++) {
-    lissued e = lh->issued[i];
-    bool live = false;
-    if (lua_rawgeti(L, -1, (lua_Integer)e.id) == LUA_TUSERDATA)
-      live = ((lhandle *)lua_touserdata(L, -1))->h == e.h;
-    lua_pop(L, 1);
-    if (live)
-      lh->issued[w++] = e;
-    else
-      gc_handle_release(lh->heap, e.h);
-  }
-  lh->nissued = w;
-  lh->sweep_at = w * 2 > 4096 ? w * 2 : 4096;
-}
-
-void lgc_issue(lua_State *L, lheap *lh, lhandle *hd) {
-  lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
-  if (lh->nissued >= lh->sweep_at) issued_sweep(L, lh);
-  if (lh->nissued == lh->issued_cap) {
-    size_t cap = lh->issued_cap ? 2 * lh->issued_cap : 1024;
-    lissued *v = (lissued *)realloc(lh->issued, cap * sizeof *v);
-    if (!v) {
-      gc_handle_release(lh->heap, hd->h);
-      hd->h = GC_NO_HANDLE;
-      luaL_error(L, "out of process memory for handles");
-      return;
-    }
-    lh->issued = v;
-    lh->issued_cap = cap;
-  }
-  lh->issued[lh->nissued].h = hd->h;
-  lh->issued[lh->nissued].id = hd->id;
-  lh->nissued++;
-  lua_pushvalue(L, -2);
-  lua_rawseti(L, -2, (lua_Integer)hd->id);
-  lua_pop(L, 1);
-}
-
-/* Push the handle of object `id`, which slot `slot` of `from` references:
- * the cached userdata if there is one, else a new one. */
-void lgc_push_handle_for(lua_State *L, int fromidx, lhandle *from, uint32_t slot, uint64_t id) {
-  lheap *lh = from->lh;
-  lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
-  if (lua_rawgeti(L, -1, (lua_Integer)id) == LUA_TUSERDATA) {
-    lua_remove(L, -2);
-    return;
-  }
-  lua_pop(L, 2);
-  lua_getiuservalue(L, fromidx, UV_OWNER);
-  lhandle *nh = lgc_new_handle(L, lh, lua_gettop(L));
-  lua_remove(L, -2);
-  gc_status st = gc_slot_handle(lh->heap, from->h, slot, &nh->h);
-  if (st != GC_OK) {
-    nh->h = GC_NO_HANDLE;
-    lgc_status_error(L, lh, st, "slot read");
-  }
-  nh->id = id;
-  lgc_issue(L, lh, nh);
-}
-
-lhandle *lgc_test_handle(lua_State *L, int idx) {
-  lhandle *hd = (lhandle *)lua_touserdata(L, idx);
-  if (hd && lua_rawlen(L, idx) == sizeof *hd && hd->tag == LHANDLE_TAG) return hd;
-  return NULL;
 }
 
 /* A handle argument of heap `lh` (lh NULL: of any open heap). */
@@ -163,17 +91,17 @@ static int slot_range_error(lua_State *L, lhandle *hd, lua_Integer i, const char
 
 static int push_property(lua_State *L, lhandle *hd, const char *k) {
   lheap *lh = hd->lh;
-  gc_object_info oi;
-  gc_status st = gc_object_info_get(lh->heap, hd->h, &oi);
-  bool alive = st == GC_OK && oi.alive;
-  if (strcmp(k, "alive") == 0) {
-    lua_pushboolean(L, alive);
+  if (k[0] == 'a' && strcmp(k, "alive") == 0) { /* the most read field: no full info */
+    lua_pushboolean(L, gc_view(lh->heap, hd->h) != NULL);
     return 1;
   }
-  if (strcmp(k, "id") == 0) {
+  if (k[0] == 'i' && strcmp(k, "id") == 0) {
     lua_pushinteger(L, (lua_Integer)hd->id);
     return 1;
   }
+  gc_object_info oi;
+  gc_status st = gc_object_info_get(lh->heap, hd->h, &oi);
+  bool alive = st == GC_OK && oi.alive;
   if (strcmp(k, "name") == 0) {
     if (st == GC_OK && oi.name)
       lua_pushstring(L, oi.name);
@@ -230,30 +158,36 @@ static int closed_heap_field(lua_State *L, lhandle *hd) {
   return 1;
 }
 
+/* Push slot i (1-based) of hd, the handle at stack index 1: a handle, an
+ * integer or nil.  The result is the top value (see lgc_push_handle_for). */
+static int slot_read(lua_State *L, lhandle *hd, lua_Integer i) {
+  if (i < 1 || i > (lua_Integer)UINT32_MAX) return slot_range_error(L, hd, i, "slot read");
+  gc_slot_value v;
+  gc_status st = gc_slot_get(hd->lh->heap, hd->h, (uint32_t)(i - 1), &v);
+  if (st != GC_OK) {
+    if (st == GC_EDEAD) return lgc_dead_error(L, hd, "slot read");
+    if (st == GC_EINVAL) return slot_range_error(L, hd, i, "slot read");
+    return lgc_status_error(L, hd->lh, st, "slot read");
+  }
+  switch (v.kind) {
+  case GC_SLOT_SMI: lua_pushinteger(L, v.smi); break;
+  case GC_SLOT_REF:
+  case GC_SLOT_WEAK: lgc_push_handle_for(L, 1, hd, (uint32_t)(i - 1), v.ref_id); break;
+  default: lua_pushnil(L); break;
+  }
+  return 1;
+}
+
 /* h[i] -> handle | integer | nil ;  h.field -> property */
 static int h_index(lua_State *L) {
-  lhandle *closed = lgc_test_handle(L, 1);
-  if (closed && !closed->lh->heap && closed_heap_field(L, closed)) return 1;
-  lhandle *hd = self_handle(L);
+  lhandle *hd = lgc_test_handle(L, 1);
+  /* The hot path: an integer key on a handle of an open heap. */
+  if (hd && hd->lh->heap && lua_isinteger(L, 2)) return slot_read(L, hd, lua_tointeger(L, 2));
+  if (hd && !hd->lh->heap && closed_heap_field(L, hd)) return 1;
+  hd = self_handle(L);
   int isnum = 0;
   lua_Integer i = lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isnum) : 0;
-  if (isnum) {
-    if (i < 1 || i > (lua_Integer)UINT32_MAX) return slot_range_error(L, hd, i, "slot read");
-    gc_slot_value v;
-    gc_status st = gc_slot_get(hd->lh->heap, hd->h, (uint32_t)(i - 1), &v);
-    if (st != GC_OK) {
-      if (st == GC_EDEAD) return lgc_dead_error(L, hd, "slot read");
-      if (st == GC_EINVAL) return slot_range_error(L, hd, i, "slot read");
-      return lgc_status_error(L, hd->lh, st, "slot read");
-    }
-    switch (v.kind) {
-    case GC_SLOT_SMI: lua_pushinteger(L, v.smi); break;
-    case GC_SLOT_REF:
-    case GC_SLOT_WEAK: lgc_push_handle_for(L, 1, hd, (uint32_t)(i - 1), v.ref_id); break;
-    default: lua_pushnil(L); break;
-    }
-    return 1;
-  }
+  if (isnum) return slot_read(L, hd, i);
   if (lua_type(L, 2) == LUA_TSTRING) return push_property(L, hd, lua_tostring(L, 2));
   return luaL_error(L, "handle index: expected a slot number (an integer) or a field name, got %s",
                     lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
@@ -262,9 +196,9 @@ static int h_index(lua_State *L) {
 /* h[i] = handle | integer | nil  (through the write barrier) */
 static int h_newindex(lua_State *L) {
   lhandle *hd = self_handle(L);
-  lheap *lh = hd->lh;
-  int isnum = 0;
-  lua_Integer i = lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isnum) : 0;
+  int isnum = lua_isinteger(L, 2); /* the hot path: one call for the key */
+  lua_Integer i = isnum ? lua_tointeger(L, 2)
+                        : lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isnum) : 0;
   if (!isnum) {
     if (lua_type(L, 2) == LUA_TSTRING)
       return luaL_error(L, "cannot assign field '%s' of a handle (only slots h[i] are writable)",
@@ -272,55 +206,65 @@ static int h_newindex(lua_State *L) {
     return luaL_error(L, "handle index: expected a slot number (an integer), got %s",
                       lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
   }
-  if (i < 1 || i > (lua_Integer)UINT32_MAX) return slot_range_error(L, hd, i, "slot write");
+  lgc_slot_write(L, hd, i, 3, "slot write");
+  return 0;
+}
+
+void lgc_slot_write(lua_State *L, lhandle *hd, lua_Integer i, int vidx, const char *what) {
+  lheap *lh = hd->lh;
+  if (i < 1 || i > (lua_Integer)UINT32_MAX) {
+    slot_range_error(L, hd, i, what);
+    return;
+  }
   uint32_t slot = (uint32_t)(i - 1);
   gc_status st;
   lhandle *val = NULL;
-  switch (lua_type(L, 3)) {
+  switch (lua_type(L, vidx)) {
   case LUA_TNIL: st = gc_slot_clear(lh->heap, hd->h, slot); break;
   case LUA_TNUMBER: {
     int ok;
-    lua_Integer n = lua_tointegerx(L, 3, &ok);
+    lua_Integer n = lua_tointegerx(L, vidx, &ok);
     if (!ok)
-      return luaL_error(L, "slot write: bad value for slot %I: number %s has no integer "
-                        "representation (slots hold handles, small integers or nil)",
-                        i, lua_tostring(L, 3));
+      luaL_error(L, "%s: bad value for slot %I: number %s has no integer representation (slots "
+                 "hold handles, small integers or nil)", what, i, lua_tostring(L, vidx));
     if (n < GC_SMI_MIN || n > GC_SMI_MAX)
-      return luaL_error(L, "slot write: bad value for slot %I: integer %I out of Smi range "
-                        "(%d..%d)", i, n, (int)GC_SMI_MIN, (int)GC_SMI_MAX);
+      luaL_error(L, "%s: bad value for slot %I: integer %I out of Smi range (%d..%d)", what, i, n,
+                 (int)GC_SMI_MIN, (int)GC_SMI_MAX);
     st = gc_slot_set_smi(lh->heap, hd->h, slot, n);
     break;
   }
   case LUA_TUSERDATA:
-    val = lgc_test_handle(L, 3);
+    val = lgc_test_handle(L, vidx);
     if (val) {
       if (val->lh != lh)
-        return luaL_error(L, "slot write: bad value for slot %I: handle of object #%I belongs to "
-                          "heap %d, not heap %d", i, (lua_Integer)val->id,
-                          (int)val->lh->serial, (int)lh->serial);
+        luaL_error(L, "%s: bad value for slot %I: handle of object #%I belongs to heap %d, not "
+                   "heap %d", what, i, (lua_Integer)val->id, (int)val->lh->serial,
+                   (int)lh->serial);
       st = gc_slot_set_ref(lh->heap, hd->h, slot, val->h);
       break;
     }
     /* fallthrough */
   default:
-    return luaL_error(L, "slot write: bad value for slot %I: expected a handle, an integer or "
-                      "nil, got %s", i, luaL_typename(L, 3));
+    luaL_error(L, "%s: bad value for slot %I: expected a handle, an integer or nil, got %s", what,
+               i, luaL_typename(L, vidx));
+    return;
   }
-  if (st != GC_OK) {
-    if (st == GC_EDEAD) {
-      gc_object_info oi;
-      if (val && gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK && oi.alive)
-        return lgc_dead_error(L, val, "slot write (value)");
-      return lgc_dead_error(L, hd, "slot write");
+  if (st == GC_OK) return;
+  if (st == GC_EDEAD) {
+    gc_object_info oi;
+    if (val && gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK && oi.alive) {
+      char vwhat[64];
+      snprintf(vwhat, sizeof vwhat, "%s (value)", what);
+      lgc_dead_error(L, val, vwhat);
     }
-    if (st == GC_EINVAL) {
-      gc_object_info oi;
-      if (gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK && oi.alive && i > oi.nslots)
-        return slot_range_error(L, hd, i, "slot write");
-    }
-    return lgc_status_error(L, lh, st, "slot write");
+    lgc_dead_error(L, hd, what);
   }
-  return 0;
+  if (st == GC_EINVAL) {
+    gc_object_info oi;
+    if (gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK && oi.alive && i > oi.nslots)
+      slot_range_error(L, hd, i, what);
+  }
+  lgc_status_error(L, lh, st, what);
 }
 
 static int h_len(lua_State *L) {

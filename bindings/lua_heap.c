@@ -1,6 +1,7 @@
 /*
- * lua_heap.c -- heap methods: allocation, roots and scopes, collections,
- * incremental marking, inspection, and the delivery of GC events to Lua.
+ * lua_heap.c -- heap methods: scopes, collections, incremental marking,
+ * inspection, and the delivery of GC events to Lua (allocation and roots:
+ * lua_objects.c).
  *
  * Invariants
  *  - Lua code never runs while an engine call is in progress.  The engine's
@@ -99,100 +100,7 @@ static void push_event_at(lua_State *L, lheap *lh, size_t index) {
     lua_pushnil(L);
 }
 
-/* ----------------------------------------------------------- allocation */
-
-static int m_alloc(lua_State *L) {
-  lheap *lh = lgc_check_heap(L, 1);
-  int isint;
-  lua_Integer slots = lua_tointegerx(L, 2, &isint);
-  if (!isint || lua_type(L, 2) != LUA_TNUMBER) slots = luaL_checkinteger(L, 2);
-  if (slots < 0 || slots > (lua_Integer)GC_MAX_SLOTS)
-    return luaL_argerror(L, 2, lua_pushfstring(L, "slot count must be 0..%I (gclab.MAX_SLOTS), "
-                                                  "got %I", (lua_Integer)GC_MAX_SLOTS, slots));
-  lua_Integer bytes = 0;
-  const char *name = NULL;
-  if (lua_gettop(L) > 2) {
-    bytes = luaL_optinteger(L, 3, 0);
-    luaL_argcheck(L, bytes >= 0, 3, "byte size must not be negative");
-    name = luaL_optstring(L, 4, NULL);
-  }
-
-  lua_getiuservalue(L, 1, UV_STATE);
-  lhandle *hd = lgc_new_handle(L, lh, lua_gettop(L));
-  lua_remove(L, -2);
-  gc_status st = gc_alloc(lh->heap, (uint32_t)slots, (uint64_t)bytes, name, &hd->h);
-  if (st != GC_OK) {
-    hd->h = GC_NO_HANDLE;
-    int ud = lua_gettop(L);
-    lgc_deliver(L, 1, lh); /* the last-resort GCs ran; report them first */
-    lua_settop(L, ud);
-    if (st == GC_EINVAL) {
-      const char *msg = gc_heap_error(lh->heap);
-      return luaL_error(L, "heap:alloc: %s", (msg && *msg) ? msg : "invalid argument");
-    }
-    return lgc_status_error(L, lh, st, "heap:alloc");
-  }
-  gc_object_info oi;
-  if (gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK) hd->id = oi.id;
-  lgc_issue(L, lh, hd);
-  if (lh->nscopes) {
-    lua_rawgeti(L, LUA_REGISTRYINDEX, lh->keep_ref);
-    lua_pushvalue(L, -2);
-    lua_rawseti(L, -2, ++lh->keep_n);
-    lua_pop(L, 1);
-  }
-  if (lh->gc_pending) {
-    /* Callbacks may allocate, and so collect: the new object stays rooted
-     * until they are done, whatever they do. */
-    int ud = lua_gettop(L);
-    bool rooted = gc_root(lh->heap, hd->h) == GC_OK;
-    int st2 = lgc_deliver_status(L, 1, lh);
-    if (rooted && lh->heap) gc_unroot(lh->heap, hd->h);
-    if (st2 != LUA_OK) return lua_error(L);
-    lua_settop(L, ud);
-  }
-  return 1;
-}
-
-/* ----------------------------------------------------------------- roots */
-
-static int m_root(lua_State *L) {
-  lheap *lh = lgc_check_heap(L, 1);
-  lhandle *hd = lgc_check_handle(L, 2, lh);
-  gc_status st = gc_root(lh->heap, hd->h);
-  if (st == GC_EDEAD) return lgc_dead_error(L, hd, "heap:root");
-  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:root");
-  lua_getiuservalue(L, 1, UV_ROOTED);
-  lua_pushvalue(L, 2);
-  lua_Integer n = (lua_rawget(L, -2) == LUA_TNUMBER) ? lua_tointeger(L, -1) : 0;
-  lua_pop(L, 1);
-  lua_pushvalue(L, 2);
-  lua_pushinteger(L, n + 1);
-  lua_rawset(L, -3);
-  lua_settop(L, 2);
-  return 1;
-}
-
-static int m_unroot(lua_State *L) {
-  lheap *lh = lgc_check_heap(L, 1);
-  lhandle *hd = lgc_check_handle(L, 2, lh);
-  lua_getiuservalue(L, 1, UV_ROOTED);
-  lua_pushvalue(L, 2);
-  lua_Integer n = (lua_rawget(L, -2) == LUA_TNUMBER) ? lua_tointeger(L, -1) : 0;
-  lua_pop(L, 1);
-  if (n <= 0)
-    return luaL_argerror(L, 2, lua_pushfstring(L, "object #%I was not rooted with heap:root",
-                                               (lua_Integer)hd->id));
-  gc_status st = gc_unroot(lh->heap, hd->h);
-  if (st != GC_OK && st != GC_EDEAD) return lgc_status_error(L, lh, st, "heap:unroot");
-  lua_pushvalue(L, 2);
-  if (n > 1)
-    lua_pushinteger(L, n - 1);
-  else
-    lua_pushnil(L);
-  lua_rawset(L, -3);
-  return 0;
-}
+/* ---------------------------------------------------------------- scopes */
 
 /* Close the innermost open scope of lh. */
 static void scope_close_top(lua_State *L, lheap *lh) {
@@ -575,9 +483,11 @@ static int m_set_old_max(lua_State *L) {
 }
 
 const luaL_Reg lgc_heap_methods[] = {
-    {"alloc", m_alloc},
-    {"root", m_root},
-    {"unroot", m_unroot},
+    {"alloc", lgc_alloc},
+    {"alloc_many", lgc_alloc_many},
+    {"set_slots", lgc_set_slots},
+    {"root", lgc_root},
+    {"unroot", lgc_unroot},
     {"scope", m_scope},
     {"scavenge", m_scavenge},
     {"mark_sweep", m_mark_sweep},
@@ -646,11 +556,11 @@ int lgc_heap_property(lua_State *L) {
 static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
   if (!lh->heap) return;
   lgc_lheap_free_engine(lh);
+  luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);
+  lh->cache_ref = LUA_NOREF;
   luaL_unref(L, LUA_REGISTRYINDEX, lh->keep_ref);
   lh->keep_ref = LUA_NOREF;
   lh->keep_n = 0;
-  luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);
-  lh->cache_ref = LUA_NOREF;
   lua_pushnil(L);
   lua_setiuservalue(L, idx, UV_ROOTED);
   lua_pushnil(L);

@@ -4,9 +4,13 @@
  * Ownership and lifetimes (the rules a change to this binding must keep)
  *  - Per-heap state (`lheap`) lives in its own full userdata, the heap's
  *    "state", whose memory Lua manages.  The heap userdata (uservalue
- *    UV_STATE), every handle userdata (its uservalue 1) and the scope closer
- *    (its uservalue 1) reference it, so an lheap outlives everything that
- *    points to it, and Lua frees it only when none of them is reachable.
+ *    UV_STATE), every handle userdata (through its metatable: each heap has
+ *    its own handle metatable, uservalue UV_HANDLE_MT, whose [1] is the
+ *    state) and the scope closer (its uservalue 1) reference it, so an
+ *    lheap outlives everything that points to it, and Lua frees it only
+ *    when none of them is reachable.  (Handles have no uservalue: Lua's
+ *    collector marks a userdata without uservalues at once, and making one
+ *    costs no extra store.)
  *    At lua_close Lua runs every pending finalizer before freeing any
  *    memory, so a finalizer that touches a heap or a handle -- in any order
  *    relative to the module's own finalizers -- reads valid memory and sees
@@ -22,13 +26,22 @@
  *  - Handle userdata have no finalizer: a finalizer per object made Lua's
  *    collector several times slower.  Instead every engine handle the
  *    binding makes is listed in lh->issued, and the identity cache (a
- *    weak-valued table id -> userdata, registry ref cache_ref) tells which
- *    userdata still live: lgc_issued_sweep releases the engine handles whose
- *    userdata the Lua collector has cleared, when the list has doubled
- *    since the last sweep (amortised O(1) per handle).
+ *    weak-valued table id -> userdata, registry ref cache_ref:
+ *    lua_identity.c) tells which userdata still live: its sweep releases
+ *    the engine handles whose userdata the Lua collector has cleared, when
+ *    the list has doubled since the last sweep (amortised O(1) per handle).
  *  - Identity: one userdata per object id while it lives (the cache).
- *  - Rooted handles are kept strongly (heap uservalue UV_ROOTED, userdata ->
- *    root count) so their engine handle, which holds the root, stays.
+ *  - Rooted handles are kept strongly (heap uservalue UV_ROOTED, an array:
+ *    rooted[hd->root_slot] = userdata while its nroots > 0) so their engine
+ *    handle, which holds the root, stays.  The count lives in the userdata;
+ *    the array is touched only when it goes 0 -> 1 or 1 -> 0, and freed
+ *    slots are reused (lh->root_free), so it stays an array, not a hash.
+ *  - Objects allocated in an open scope are rooted by the engine scope (an
+ *    engine handle released while its scope is open stays a root until
+ *    the scope closes: gc_handle_release).  The binding also keeps their
+ *    userdata until the scope closes (keep_ref, a stack cut back at each
+ *    close), for speed only: reading them back, as a scope body usually
+ *    does, is then an identity-cache hit instead of a new userdata.
  *  - Scopes belong to the C frame of the heap:scope call that opened them:
  *    on the main thread the heap's one "closer" userdata is marked
  *    to-be-closed (no allocation per scope; Lua closes it when the body
@@ -46,7 +59,8 @@
  *  - An object heap:alloc returns is rooted while events are delivered, so
  *    a callback that allocates cannot collect it before the caller has it.
  *
- * Every C function of the module has three upvalues: the handle metatable,
+ * Every C function of the module has three upvalues: the handle metatable
+ * prototype (copied into each heap's own handle metatable),
  * the heap prototype (methods and metamethods, copied into each heap's own
  * metatable so that heap:method() is a plain table lookup while heap.marking
  * and heap.config still reach the heap), and the module's defaults block.
@@ -73,14 +87,17 @@
 #define LGC_NUP 3
 
 /* Heap userdata uservalues. */
-#define UV_ROOTED 1 /* table: handle userdata -> root count */
+#define UV_ROOTED 1 /* array: root slot -> handle userdata (the rooted ones) */
 #define UV_ONGC 2   /* the user's on_gc function or nil */
 #define UV_CONFIG 3 /* the config table given to gclab.heap (for messages) */
 #define UV_CLOSER 4 /* the scope closer (to-be-closed value of heap:scope) */
 #define UV_STATE 5  /* the lheap userdata (see "Ownership and lifetimes") */
-#define HEAP_NUV 5
-/* Handle and closer userdata: uservalue 1 is their heap's lheap userdata. */
+#define UV_HANDLE_MT 6 /* this heap's handle metatable ([1] = the lheap userdata) */
+#define HEAP_NUV 6
+/* Closer userdata: uservalue 1 is their heap's lheap userdata. */
 #define UV_OWNER 1
+/* Key of the lheap userdata in a heap's handle metatable. */
+#define HMT_STATE 1
 
 /* Defaults userdata uservalues (set by gclab.defaults). */
 #define DV_SET 1      /* list of "key=value" applied after every heap's own config */
@@ -98,6 +115,7 @@ struct ldefaults;
 typedef struct lheap {
   gc_heap *heap;      /* NULL once closed */
   struct lheap *next, **pprev; /* in ldefaults.open while heap != NULL */
+  /* The identity cache (lua_identity.c has its layout and invariants). */
   lissued *issued;    /* engine handles made and not yet released */
   size_t nissued, issued_cap, sweep_at;
   int cache_ref;      /* registry ref of the weak id -> handle table */
@@ -106,6 +124,8 @@ typedef struct lheap {
   bool in_callback;   /* running on_gc or the runner hook */
   bool in_hook;       /* running the runner hook */
   size_t delivered;   /* events already delivered */
+  uint32_t *root_free; /* free slots of UV_ROOTED, a stack (malloc'd, cap root_len) */
+  uint32_t nroot_free, root_len; /* root_len: slots 1..root_len used so far */
   gc_scope *scopes;   /* open engine scopes, innermost last (malloc'd) */
   lua_Integer *scope_keep; /* keep_n when each scope opened */
   size_t nscopes, scopes_cap;
@@ -123,12 +143,24 @@ typedef struct lhandle {
   gc_handle h;  /* GC_NO_HANDLE until the engine handed one out */
   uint64_t id;
   lheap *lh;
+  lua_Integer nroots; /* heap:root calls not yet undone (UV_ROOTED holds it while > 0) */
+  uint32_t root_slot; /* its index in UV_ROOTED while nroots > 0 */
 } lhandle;
 
 typedef struct lheapbox { /* the heap userdata */
   uint64_t tag; /* LHEAP_TAG */
   lheap *lh;
 } lheapbox;
+
+/* The open heap at idx, or an error (inline: every method starts here). */
+lheap *lgc_check_heap_slow(lua_State *L, int idx);
+static inline lheap *lgc_check_heap(lua_State *L, int idx) {
+  lheapbox *box = (lheapbox *)lua_touserdata(L, idx);
+  if (box && lua_rawlen(L, idx) == sizeof *box && box->tag == LHEAP_TAG && box->lh &&
+      box->lh->heap)
+    return box->lh;
+  return lgc_check_heap_slow(L, idx);
+}
 
 typedef struct ldefaults {
   gc_config base;   /* the profile every heap starts from */
@@ -140,7 +172,6 @@ typedef struct ldefaults {
 } ldefaults;
 
 /* lua_module.c */
-lheap *lgc_check_heap(lua_State *L, int idx);        /* open heap or error */
 lheap *lgc_check_heap_any(lua_State *L, int idx);    /* open or closed */
 /* Free lh's engine heap and malloc'd arrays and unlink it from the open
  * list (idempotent; no Lua calls). */
@@ -159,16 +190,31 @@ int lgc_csv_row(lua_State *L);
 
 /* lua_handle.c */
 extern const luaL_Reg lgc_handle_meta[];
-/* Pushes an empty handle userdata of lh; `state` is the stack index of
- * lh's state userdata (the handle's owner). */
-lhandle *lgc_new_handle(lua_State *L, lheap *lh, int state);
-/* hd (on top of the stack) got engine handle hd->h for object hd->id:
- * list it and enter it in the identity cache (may sweep). */
+/* Pushes an empty handle userdata of lh; `hmt` is the stack index of lh's
+ * handle metatable (which holds lh's state userdata). */
+lhandle *lgc_new_handle(lua_State *L, lheap *lh, int hmt);
+/* lua_identity.c */
+/* hd (on top of the stack) got engine handle hd->h for object hd->id, of
+ * which no other userdata lives (lgc_identity_push said so): list it and
+ * enter it in the identity cache (may sweep). */
 void lgc_issue(lua_State *L, lheap *lh, lhandle *hd);
-/* `from` is the handle userdata at stack index `fromidx`. */
+/* Push the userdata of object `id` if one lives (true), leaving the cache
+ * table below it; else push nothing (false). */
+bool lgc_identity_push(lua_State *L, lheap *lh, uint64_t id);
+void lgc_identity_free(lheap *lh); /* the C arrays; no Lua calls */
+/* The handle of object `id`, which slot `slot` of `from` (the handle
+ * userdata at stack index `fromidx`) references. */
 void lgc_push_handle_for(lua_State *L, int fromidx, lhandle *from, uint32_t slot, uint64_t id);
 lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh);
-lhandle *lgc_test_handle(lua_State *L, int idx);
+/* Store the value at stack index vidx into slot i (1-based) of hd, through
+ * the write barrier; errors say `what` ("slot write", "heap:set_slots"). */
+void lgc_slot_write(lua_State *L, lhandle *hd, lua_Integer i, int vidx, const char *what);
+/* The handle userdata at idx, or NULL (inline: every metamethod starts here). */
+static inline lhandle *lgc_test_handle(lua_State *L, int idx) {
+  lhandle *hd = (lhandle *)lua_touserdata(L, idx);
+  if (hd && lua_rawlen(L, idx) == sizeof *hd && hd->tag == LHANDLE_TAG) return hd;
+  return NULL;
+}
 int lgc_dead_error(lua_State *L, lhandle *hd, const char *what);
 
 /* lua_heap.c */
@@ -187,6 +233,12 @@ extern const luaL_Reg lgc_weak_heap_methods[];
  * return 1, or return 0 if it has none. */
 int lgc_weak_method(lua_State *L, lhandle *hd, const char *name);
 void lgc_weak_register(lua_State *L, int hmt, int pmt, int dud);
+/* lua_objects.c: heap methods */
+int lgc_alloc(lua_State *L);
+int lgc_alloc_many(lua_State *L);
+int lgc_set_slots(lua_State *L);
+int lgc_root(lua_State *L);
+int lgc_unroot(lua_State *L);
 
 /* lua_snapshot.c */
 void lgc_open_snapshot(lua_State *L, int mod); /* metatable; gclab.find_leaks */

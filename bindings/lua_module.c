@@ -31,7 +31,7 @@ lheap *lgc_check_heap_any(lua_State *L, int idx) {
   return NULL;
 }
 
-lheap *lgc_check_heap(lua_State *L, int idx) {
+lheap *lgc_check_heap_slow(lua_State *L, int idx) {
   lheap *lh = lgc_check_heap_any(L, idx);
   if (!lh || !lh->heap) luaL_error(L, "heap %d is closed", lh ? (int)lh->serial : 0);
   return lh;
@@ -50,13 +50,14 @@ void lgc_lheap_free_engine(lheap *lh) {
     lh->next = NULL;
     lh->pprev = NULL;
   }
-  free(lh->issued);
-  lh->issued = NULL;
-  lh->nissued = lh->issued_cap = 0;
+  lgc_identity_free(lh);
   free(lh->scopes);
   free(lh->scope_keep);
-  lh->scopes = NULL;
   lh->scope_keep = NULL;
+  free(lh->root_free);
+  lh->root_free = NULL;
+  lh->nroot_free = lh->root_len = 0;
+  lh->scopes = NULL;
   lh->nscopes = lh->scopes_cap = 0;
 }
 
@@ -159,6 +160,17 @@ static int l_heap_new(lua_State *L) {
   lua_setiuservalue(L, hidx, UV_CLOSER);
   lua_newtable(L);
   lh->keep_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  /* This heap's handle metatable: the prototype's fields, and the state. */
+  lua_createtable(L, 1, 8);
+  lua_pushnil(L);
+  while (lua_next(L, UP_HANDLE_MT)) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, -4);
+  }
+  lua_pushvalue(L, sidx);
+  lua_rawseti(L, -2, HMT_STATE);
+  lua_setiuservalue(L, hidx, UV_HANDLE_MT);
   if (lua_istable(L, 1)) {
     lua_pushvalue(L, 1);
     lua_setiuservalue(L, hidx, UV_CONFIG);

@@ -350,18 +350,17 @@ int lgc_heap_handle(lua_State *L) {
                                                  luaL_typename(L, 2)));
   }
   luaL_argcheck(L, id > 0, 2, "heap:handle: an object id is a positive integer");
-  lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
-  if (lua_rawgeti(L, -1, id) == LUA_TUSERDATA) {
+  if (lgc_identity_push(L, lh, (uint64_t)id)) {
     lhandle *hd = (lhandle *)lua_touserdata(L, -1);
     gc_object_info oi;
     if (gc_object_info_get(lh->heap, hd->h, &oi) == GC_OK && oi.alive) return 1;
+    lua_pop(L, 2);
   }
-  lua_pop(L, 2);
   gc_handle h;
   gc_status st = gc_object_handle(lh->heap, (uint64_t)id, &h);
   if (st == GC_EDEAD || st == GC_EINVAL) return lua_pushnil(L), 1;
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:handle");
-  lua_getiuservalue(L, 1, UV_STATE);
+  lua_getiuservalue(L, 1, UV_HANDLE_MT);
   lhandle *nh = lgc_new_handle(L, lh, lua_gettop(L));
   lua_remove(L, -2);
   nh->h = h;

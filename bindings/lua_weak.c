@@ -62,10 +62,19 @@ static int fail(lua_State *L, lheap *lh, int heapidx, gc_status st, const char *
   return lgc_status_error(L, lh, st, what);
 }
 
-/* Push the state userdata of the heap or handle userdata at `owner`: what
- * every handle of that heap references (lua_internal.h, "Ownership"). */
+/* Push the handle metatable of the heap of the heap or handle userdata at
+ * `owner`: each heap has its own, and it holds the heap's state
+ * (lua_internal.h, "Ownership and lifetimes"). */
+static void push_handle_mt(lua_State *L, int owner) {
+  if (lgc_test_handle(L, owner)) lua_getmetatable(L, owner);
+  else lua_getiuservalue(L, owner, UV_HANDLE_MT);
+}
+
+/* Push the state userdata of that heap: what its handles keep alive. */
 static void push_state(lua_State *L, int owner) {
-  lua_getiuservalue(L, owner, lgc_test_handle(L, owner) ? UV_OWNER : UV_STATE);
+  push_handle_mt(L, owner);
+  lua_rawgeti(L, -1, HMT_STATE);
+  lua_remove(L, -2);
 }
 
 /* Push a Lua handle for engine handle eh (consumed): the cached userdata
@@ -74,14 +83,12 @@ static void push_state(lua_State *L, int owner) {
 static lhandle *push_engine_handle(lua_State *L, lheap *lh, int owner, gc_handle eh) {
   gc_object_info oi;
   gc_object_info_get(lh->heap, eh, &oi);
-  lua_rawgeti(L, LUA_REGISTRYINDEX, lh->cache_ref);
-  if (lua_rawgeti(L, -1, (lua_Integer)oi.id) == LUA_TUSERDATA) {
+  if (lgc_identity_push(L, lh, oi.id)) {
     lua_remove(L, -2);
     gc_handle_release(lh->heap, eh);
     return (lhandle *)lua_touserdata(L, -1);
   }
-  lua_pop(L, 2);
-  push_state(L, owner);
+  push_handle_mt(L, owner);
   lhandle *hd = lgc_new_handle(L, lh, lua_gettop(L));
   lua_remove(L, -2);
   hd->h = eh;

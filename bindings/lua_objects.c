@@ -1,0 +1,202 @@
+/*
+ * lua_objects.c -- the heap methods that make and hold objects, the hot
+ * ones of the front door: heap:alloc, heap:root, heap:unroot, and their
+ * batch forms heap:alloc_many and heap:set_slots for scripts that
+ * naturally do several at once (each crossing from Lua into C costs about
+ * as much as the work it does, docs/benchmarks.md, so one call doing n
+ * things is cheaper than n calls).
+ *
+ * Invariants
+ *  - Lua code never runs inside an engine call: the GCs an allocation ran
+ *    are delivered after it (lgc_deliver_status), with the new object
+ *    rooted meanwhile.
+ *  - A handle's root count is hd->nroots; the heap's rooted array
+ *    (UV_ROOTED) holds the userdata while it is positive.
+ *  - A batch means exactly what the equivalent sequence of single calls
+ *    means: heap:alloc_many(n, ...) is n heap:alloc(...) calls (same ids,
+ *    events, scopes, on_gc deliveries; handles are weak, so objects not
+ *    held by a scope or a root may die in a GC a later allocation of the
+ *    batch runs), heap:set_slots(h, a, b, ...) is h[1] = a; h[2] = b; ...
+ *    through the write barrier, stopping at the first error.
+ */
+#include <stdlib.h>
+
+#include "lua_internal.h"
+
+/* ----------------------------------------------------------- allocation */
+
+typedef struct lgc_alloc_spec {
+  uint32_t slots;
+  uint64_t bytes; /* 0: gc_default_size */
+  const char *name;
+} lgc_alloc_spec;
+
+/* Arguments slots[, bytes[, name]] at stack index `idx` (heap:alloc,
+ * heap:alloc_many). */
+static void alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
+  int isint;
+  lua_Integer slots = lua_tointegerx(L, idx, &isint);
+  if (!isint || lua_type(L, idx) != LUA_TNUMBER) slots = luaL_checkinteger(L, idx);
+  if (slots < 0 || slots > (lua_Integer)GC_MAX_SLOTS)
+    luaL_argerror(L, idx, lua_pushfstring(L, "slot count must be 0..%I (gclab.MAX_SLOTS), "
+                                             "got %I", (lua_Integer)GC_MAX_SLOTS, slots));
+  out->slots = (uint32_t)slots;
+  out->bytes = 0;
+  out->name = NULL;
+  if (lua_gettop(L) > idx) {
+    lua_Integer bytes = luaL_optinteger(L, idx + 1, 0);
+    luaL_argcheck(L, bytes >= 0, idx + 1, "byte size must not be negative");
+    out->bytes = (uint64_t)bytes;
+    out->name = luaL_optstring(L, idx + 2, NULL);
+  }
+}
+
+/* Allocate one object of the heap at stack index 1 and push its handle;
+ * `hmt` is the index of lh's handle metatable.  GCs the allocation ran are
+ * delivered before it returns, with the new object rooted meanwhile. */
+static void alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *sp,
+                       const char *what) {
+  lhandle *hd = lgc_new_handle(L, lh, hmt);
+  gc_status st = gc_alloc(lh->heap, sp->slots, sp->bytes, sp->name, &hd->h);
+  if (st != GC_OK) {
+    hd->h = GC_NO_HANDLE;
+    int ud = lua_gettop(L);
+    lgc_deliver(L, 1, lh); /* the last-resort GCs ran; report them first */
+    lua_settop(L, ud);
+    if (st == GC_EINVAL) {
+      const char *msg = gc_heap_error(lh->heap);
+      luaL_error(L, "%s: %s", what, (msg && *msg) ? msg : "invalid argument");
+    }
+    lgc_status_error(L, lh, st, what);
+    return;
+  }
+  /* A fresh object is alive: its view gives the id without a full info. */
+  const gc_obj *view = gc_view(lh->heap, hd->h);
+  if (view) hd->id = gc_obj_id(view);
+  lgc_issue(L, lh, hd);
+  if (lh->nscopes) { /* kept until the scope closes: reads of it hit the cache */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, lh->keep_ref);
+    lua_pushvalue(L, -2);
+    lua_rawseti(L, -2, ++lh->keep_n);
+    lua_pop(L, 1);
+  }
+  if (lh->gc_pending) {
+    /* Callbacks may allocate, and so collect: the new object stays rooted
+     * until they are done, whatever they do. */
+    int ud = lua_gettop(L);
+    bool rooted = gc_root(lh->heap, hd->h) == GC_OK;
+    int st2 = lgc_deliver_status(L, 1, lh);
+    if (rooted && lh->heap) gc_unroot(lh->heap, hd->h);
+    if (st2 != LUA_OK) lua_error(L);
+    lua_settop(L, ud);
+  }
+}
+
+int lgc_alloc(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lgc_alloc_spec sp;
+  alloc_args(L, 2, &sp);
+  lua_getiuservalue(L, 1, UV_HANDLE_MT); /* stays below the result: returned is the top */
+  alloc_push(L, lh, lua_gettop(L), &sp, "heap:alloc");
+  return 1;
+}
+
+/* ----------------------------------------------------------------- roots */
+
+/* A free slot of the heap's rooted array (0: out of memory). */
+static uint32_t root_slot_take(lheap *lh) {
+  if (lh->nroot_free) return lh->root_free[--lh->nroot_free];
+  if (lh->root_len == UINT32_MAX) return 0;
+  uint32_t n = lh->root_len + 1; /* the free stack can hold every slot */
+  if ((n & (n - 1)) == 0 || !lh->root_free) {
+    uint32_t cap = n < 16 ? 16 : 2 * n;
+    uint32_t *v = (uint32_t *)realloc(lh->root_free, (size_t)cap * sizeof *v);
+    if (!v) return 0;
+    lh->root_free = v;
+  }
+  return lh->root_len = n;
+}
+
+int lgc_root(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lhandle *hd = lgc_check_handle(L, 2, lh);
+  gc_status st = gc_root(lh->heap, hd->h);
+  if (st == GC_EDEAD) return lgc_dead_error(L, hd, "heap:root");
+  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:root");
+  if (hd->nroots == 0) { /* first root: keep the userdata (and so its engine handle) */
+    uint32_t k = root_slot_take(lh);
+    if (!k) {
+      gc_unroot(lh->heap, hd->h);
+      return luaL_error(L, "heap:root: out of process memory");
+    }
+    hd->root_slot = k;
+    lua_getiuservalue(L, 1, UV_ROOTED);
+    lua_pushvalue(L, 2);
+    lua_rawseti(L, -2, k);
+  }
+  hd->nroots++;
+  lua_settop(L, 2);
+  return 1;
+}
+
+int lgc_unroot(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lhandle *hd = lgc_check_handle(L, 2, lh);
+  if (hd->nroots <= 0)
+    return luaL_argerror(L, 2, lua_pushfstring(L, "object #%I was not rooted with heap:root",
+                                               (lua_Integer)hd->id));
+  gc_status st = gc_unroot(lh->heap, hd->h);
+  if (st != GC_OK && st != GC_EDEAD) return lgc_status_error(L, lh, st, "heap:unroot");
+  if (--hd->nroots == 0) {
+    lua_getiuservalue(L, 1, UV_ROOTED);
+    lua_pushnil(L);
+    lua_rawseti(L, -2, hd->root_slot);
+    lh->root_free[lh->nroot_free++] = hd->root_slot;
+  }
+  return 0;
+}
+
+/* --------------------------------------------------------------- batches */
+
+
+/* heap:alloc_many(count, slots[, bytes[, name]]) -> list of count handles */
+int lgc_alloc_many(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lua_Integer count = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, count >= 0 && count <= INT32_MAX, 2, "count must be 0..2147483647");
+  lgc_alloc_spec sp;
+  alloc_args(L, 3, &sp);
+  lua_settop(L, 5);
+  lua_createtable(L, (int)count, 0);
+  int list = lua_gettop(L);
+  lua_getiuservalue(L, 1, UV_HANDLE_MT);
+  int hmt = lua_gettop(L);
+  for (lua_Integer i = 1; i <= count; i++) {
+    alloc_push(L, lh, hmt, &sp, "heap:alloc_many");
+    lua_rawseti(L, list, i);
+    lua_settop(L, hmt);
+    if (!lh->heap) return luaL_error(L, "heap %d is closed", (int)lh->serial); /* by a callback */
+  }
+  lua_settop(L, list);
+  return 1;
+}
+
+/* heap:set_slots(h, v1, v2, ...) or heap:set_slots(h, {v1, v2, ...}) -> h:
+ * slot i = vi, as h[i] = vi does. */
+int lgc_set_slots(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lhandle *hd = lgc_check_handle(L, 2, lh);
+  int top = lua_gettop(L);
+  if (top == 3 && lua_type(L, 3) == LUA_TTABLE) {
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 3);
+    for (lua_Integer i = 1; i <= n; i++) {
+      lua_rawgeti(L, 3, i);
+      lgc_slot_write(L, hd, i, 4, "heap:set_slots");
+      lua_settop(L, 3);
+    }
+  } else {
+    for (int i = 3; i <= top; i++) lgc_slot_write(L, hd, i - 2, i, "heap:set_slots");
+  }
+  lua_settop(L, 2);
+  return 1;
+}
