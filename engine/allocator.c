@@ -92,9 +92,12 @@ static gc_status alloc_young(gc_heap *h, uint64_t size, addr_t *out, bool *in_ol
   return GC_OK;
 }
 
-/* The rounded size of an object of `nslots` slots and `bytes` bytes (0:
- * the default), or a failure naming the argument. */
-static inline gc_status alloc_size(gc_heap *h, uint32_t nslots, uint64_t bytes, uint64_t *out) {
+/* Why alloc_size refused nslots/bytes: the message naming the argument.
+ * Kept out of line so that the common case stays a few compares. */
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
+static gc_status alloc_size_error(gc_heap *h, uint32_t nslots, uint64_t bytes) {
   if (nslots > MAX_SLOTS)
     return heap_fail(h, GC_EINVAL, "slots: expected at most %llu, got %u",
                      (unsigned long long)MAX_SLOTS, (unsigned)nslots);
@@ -107,11 +110,25 @@ static inline gc_status alloc_size(gc_heap *h, uint32_t nslots, uint64_t bytes, 
     return heap_fail(h, GC_EINVAL, "bytes: expected at most %s, got %s", SIZE_TEXT(MAX_OBJECT_SIZE),
                      SIZE_TEXT(size));
   size = (size + 7) & ~7ull;
-  if (size > h->old_max)
-    return heap_fail(h, GC_EOOM, "%s (an object of %s is larger than the heap maximum of %s)",
-                     GC_OOM_MESSAGE, SIZE_TEXT(size), SIZE_TEXT(h->old_max));
-  *out = size;
-  return GC_OK;
+  return heap_fail(h, GC_EOOM, "%s (an object of %s is larger than the heap maximum of %s)",
+                   GC_OOM_MESSAGE, SIZE_TEXT(size), SIZE_TEXT(h->old_max));
+}
+
+/* The rounded size of an object of `nslots` slots and `bytes` bytes (0:
+ * the default), or a failure naming the argument (alloc_size_error). */
+static inline gc_status alloc_size(gc_heap *h, uint32_t nslots, uint64_t bytes, uint64_t *out) {
+  if (LIKELY(nslots <= MAX_SLOTS)) {
+    uint64_t min = gc_default_size(nslots);
+    uint64_t size = bytes ? bytes : min;
+    if (LIKELY(size >= min && size <= MAX_OBJECT_SIZE)) {
+      size = (size + 7) & ~7ull;
+      if (LIKELY(size <= h->old_max)) {
+        *out = size;
+        return GC_OK;
+      }
+    }
+  }
+  return alloc_size_error(h, nslots, bytes);
 }
 
 /* The allocation fast path: a bump in To-space when no work is due before

@@ -140,7 +140,7 @@ static gc_status table_grow(gc_heap *h, gc_handle map, uint32_t cap, const gc_ha
   for (uint32_t e = 0; e < ocap; e++) {
     tagged k = o->slots[key_slot(e)];
     if (!is_weak(k)) continue;
-    int64_t ins;
+    int64_t ins = -1;
     table_find(obj_at(n), weak_target(k), &ins);
     table_put(h, n, (uint32_t)ins, weak_target(k), o->slots[key_slot(e) + 1]);
     live++;
@@ -167,7 +167,7 @@ static gc_status map_args(gc_heap *h, gc_handle map, gc_handle key, const char *
 }
 
 gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_value *value) {
-  addr_t w, k;
+  addr_t w = 0, k = 0;
   gc_status st = map_args(h, map, key, "weak_map set", &w, &k);
   if (st != GC_OK) return st;
   gc_value empty = {GC_SLOT_EMPTY, 0, GC_NO_HANDLE};
@@ -222,7 +222,7 @@ gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_val
 
 gc_status gc_weak_map_get(gc_heap *h, gc_handle map, gc_handle key, bool *found, gc_slot_value *out,
                           gc_handle *ref) {
-  addr_t w, k;
+  addr_t w = 0, k = 0;
   if (!found || !out) return heap_fail(h, GC_EINVAL, "found, out: expected pointers, got NULL");
   gc_status st = map_args(h, map, key, "weak_map get", &w, &k);
   if (st != GC_OK) return st;
@@ -246,7 +246,7 @@ gc_status gc_weak_map_get(gc_heap *h, gc_handle map, gc_handle key, bool *found,
 }
 
 gc_status gc_weak_map_delete(gc_heap *h, gc_handle map, gc_handle key, bool *deleted) {
-  addr_t w, k;
+  addr_t w = 0, k = 0;
   gc_status st = map_args(h, map, key, "weak_map delete", &w, &k);
   if (st != GC_OK) return st;
   addr_t t = (addr_t)obj_at(w)->slots[0];
