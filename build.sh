@@ -16,7 +16,7 @@ cd "$(dirname "$0")"
 top=$(pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
 
-PACKAGES="gcc libc6-dev make cmake pkg-config liblua5.4-dev lua5.4 libyaml-dev libcmocka-dev libgc-dev libyajl-dev zlib1g-dev"
+PACKAGES="gcc libc6-dev make cmake pkg-config liblua5.4-dev lua5.4 libyaml-dev libcmocka-dev libgc-dev libxml2-dev libxml2-utils libyajl-dev zlib1g-dev libcsv-dev"
 
 deps() {
   [ "${GCLAB_NO_APT:-0}" = 1 ] && return 0

@@ -524,6 +524,8 @@ const luaL_Reg lgc_heap_methods[] = {
     {"set_stress", m_set_stress},
     {"set_marking_barrier", m_set_marking_barrier},
     {"set_old_max", m_set_old_max},
+    {"map", lgc_heap_map},
+    {"layout", lgc_heap_layout},
     {NULL, NULL},
 };
 

@@ -119,6 +119,15 @@ void lgc_lheap_release_all(lheap *lh); /* forget lh->issued (the heap is gone) *
 void lgc_push_closer(lua_State *L, lheap *lh); /* a new scope closer for lh */
 int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what);
 
+/* lua_heapmap.c, lua_xml.c: pictures (heap:map, heap:layout, gclab.on_map,
+ * gclab.xml_writer) */
+int lgc_heap_map(lua_State *L);
+int lgc_heap_layout(lua_State *L);
+int lgc_on_map(lua_State *L);
+int lgc_xml_writer_new(lua_State *L);
+int lgc_json_encode(lua_State *L); /* lua_formats.c */
+int lgc_csv_row(lua_State *L);
+
 /* lua_handle.c */
 extern const luaL_Reg lgc_handle_meta[];
 lhandle *lgc_new_handle(lua_State *L, lheap *lh); /* pushes an empty handle userdata */

@@ -188,6 +188,10 @@ static const luaL_Reg module_funcs[] = {
     {"default_size", l_default_size},
     {"is_handle", l_is_handle},
     {"is_heap", l_is_heap},
+    {"xml_writer", lgc_xml_writer_new},
+    {"on_map", lgc_on_map},
+    {"json_encode", lgc_json_encode},
+    {"csv_row", lgc_csv_row},
     {NULL, NULL},
 };
 

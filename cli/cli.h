@@ -29,6 +29,8 @@ extern const gclab_embedded gclab_runner_modules[];
 
 lua_State *gclab_host_new(void);
 int gclab_host_run(int argc, char **argv);    /* argv: the arguments after "run" */
+/* require(module).main(argv) as the command `prog` (gclab sweep, gclab trace). */
+int gclab_host_module(const char *module, const char *prog, int argc, char **argv);
 int gclab_host_script(int argc, char **argv); /* argv[0]: the script */
 
 #endif /* GCLAB_CLI_H */

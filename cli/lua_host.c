@@ -182,6 +182,11 @@ static int pcall_report(lua_State *L, int nargs, int nres, const char *prog) {
 
 /* `gclab run ARGS...`: require("gclab.runner").main(args) -> exit status. */
 int gclab_host_run(int argc, char **argv) {
+  return gclab_host_module("gclab.runner", "gclab run", argc, argv);
+}
+
+/* require(module).main(args) -> exit status (run, sweep, trace). */
+int gclab_host_module(const char *module, const char *prog, int argc, char **argv) {
   lua_State *L = gclab_host_new();
   if (!L) {
     fputs("gclab: cannot create a Lua state (out of memory)\n", stderr);
@@ -189,15 +194,15 @@ int gclab_host_run(int argc, char **argv) {
   }
   int status = 2;
   lua_getglobal(L, "require");
-  lua_pushliteral(L, "gclab.runner");
-  if (pcall_report(L, 1, 1, "gclab run") == 1) {
+  lua_pushstring(L, module);
+  if (pcall_report(L, 1, 1, prog) == 1) {
     lua_getfield(L, -1, "main");
     lua_createtable(L, argc, 0);
     for (int i = 0; i < argc; i++) {
       lua_pushstring(L, argv[i]);
       lua_rawseti(L, -2, i + 1);
     }
-    if (pcall_report(L, 1, 1, "gclab run") == 1) {
+    if (pcall_report(L, 1, 1, prog) == 1) {
       int isnum;
       lua_Integer rc = lua_tointegerx(L, -1, &isnum);
       status = isnum ? (int)rc : 2;

@@ -5,6 +5,8 @@
  *   gclab config [--config F]... [--set K=V]...   print the effective config
  *   gclab lua SCRIPT [ARGS...]             run a Lua script with gclab loaded
  *   gclab snapshot summary|path|diff|leaks FILES...   .heapsnapshot analysis
+ *   gclab sweep --vary K=V1,V2 ... FILES   what-if sweeps of heap parameters
+ *   gclab trace plot FILE [--compare ...]  plot a node --trace-gc log
  *   gclab --help | --version
  *
  * Exit status: 0 success; 1 a scenario or script failed; 2 usage or
@@ -34,6 +36,11 @@ static const char usage[] =
     "  lua SCRIPT [ARGS...]            run a Lua script with require \"gclab\"\n"
     "  snapshot summary|path|diff|leaks FILES...\n"
     "                                  analyse .heapsnapshot files (Node's or gclab's)\n"
+    "  sweep --vary KEY=V1,V2,... FILES-OR-DIRS...\n"
+    "                                  run scenarios under every combination of\n"
+    "                                  values; a table of GC metrics and a chart\n"
+    "  trace plot FILE [--compare SCENARIOS]\n"
+    "                                  plot a node --trace-gc log as SVG/HTML\n"
     "  help                            this text\n"
     "\n"
     "options:\n"
@@ -52,6 +59,8 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "run") == 0) return gclab_host_run(argc - 2, argv + 2);
   if (strcmp(cmd, "lua") == 0) return gclab_host_script(argc - 2, argv + 2);
   if (strcmp(cmd, "snapshot") == 0) return gclab_snapshot_main(argc - 2, argv + 2);
+  if (strcmp(cmd, "sweep") == 0) return gclab_host_module("gclab.runner.sweep", "gclab sweep", argc - 2, argv + 2);
+  if (strcmp(cmd, "trace") == 0) return gclab_host_module("gclab.runner.trace", "gclab trace", argc - 2, argv + 2);
   if (strcmp(cmd, "config") == 0) {
 #ifdef GCLAB_HAVE_CONFIG
     return gclab_config_main(argc - 1, argv + 1, stdout, stderr);

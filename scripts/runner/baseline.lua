@@ -112,6 +112,7 @@ local function mkdir_p(path)
   end
   return true
 end
+M.mkdir_p = mkdir_p -- also html_report.lua's
 
 local function read_file(path)
   local f, err = io.open(path, "rb")

@@ -71,17 +71,12 @@ end
 
 -- ---------------------------------------------------------------- JUnit
 
-local function xml_escape(s)
-  s = tostring(s):gsub("[%z\1-\8\11\12\14-\31]", "?")
-  return (s:gsub("[&<>\"']", {
-    ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&apos;",
-  }))
-end
-M.xml_escape = xml_escape
-
 -- Write results as JUnit XML: one <testsuite> per scenario file (and
--- configuration when several ran).  Returns true or nil, error.
+-- configuration when several ran).  The XML is made by gclab.xml_writer
+-- (libxml2's xmlTextWriter: it escapes, and replaces characters XML cannot
+-- hold).  Returns true or nil, error.
 function M.write_junit(path, results)
+  local gclab = require "gclab"
   local suites, order = {}, {}
   for _, r in ipairs(results) do
     local key = r.file .. (r.config and (" [" .. r.config .. "]") or "")
@@ -100,43 +95,34 @@ function M.write_junit(path, results)
     failures = failures + suites[k].failures
     skipped = skipped + suites[k].skipped
   end
-  local b = {}
-  b[#b + 1] = '<?xml version="1.0" encoding="UTF-8"?>'
-  b[#b + 1] = string.format('<testsuites name="gclab" tests="%d" failures="%d" errors="0" skipped="%d">',
-    total, failures, skipped)
+  local w = gclab.xml_writer({indent = true})
+  w:start("testsuites", {{"name", "gclab"}, {"tests", total}, {"failures", failures}, {"errors", 0},
+    {"skipped", skipped}})
   for _, k in ipairs(order) do
     local s = suites[k]
-    b[#b + 1] = string.format('  <testsuite name="%s" tests="%d" failures="%d" errors="0" skipped="%d">',
-      xml_escape(s.name), #s.cases, s.failures, s.skipped)
+    w:start("testsuite", {{"name", s.name}, {"tests", #s.cases}, {"failures", s.failures}, {"errors", 0},
+      {"skipped", s.skipped}})
     for _, r in ipairs(s.cases) do
-      local open = string.format('    <testcase classname="%s" name="%s"', xml_escape(s.name),
-        xml_escape(r.name))
+      local attrs = {{"classname", s.name}, {"name", r.name}}
       if r.status == "pass" then
-        b[#b + 1] = open .. "/>"
+        w:element("testcase", attrs)
       elseif r.status == "skip" or r.status == "xfail" then
         local why = r.status == "skip" and (r.skip_reason or "")
           or ((r.todo or "expected failure") .. ": " .. (r.message or ""):match("[^\n]*"))
-        b[#b + 1] = open .. ">"
-        b[#b + 1] = string.format('      <skipped message="%s"/>', xml_escape(why))
-        b[#b + 1] = "    </testcase>"
+        w:start("testcase", attrs)
+        w:element("skipped", {message = why})
+        w:close()
       else
         local msg = r.message or "failed"
-        b[#b + 1] = open .. ">"
-        b[#b + 1] = string.format('      <failure message="%s">%s%s</failure>',
-          xml_escape(msg:match("[^\n]*")), r.where and (xml_escape(r.where) .. "\n") or "",
-          xml_escape(msg))
-        b[#b + 1] = "    </testcase>"
+        w:start("testcase", attrs)
+        w:element("failure", {message = msg:match("[^\n]*")}, (r.where and (r.where .. "\n") or "") .. msg)
+        w:close()
       end
     end
-    b[#b + 1] = "  </testsuite>"
+    w:close()
   end
-  b[#b + 1] = "</testsuites>"
-  local f, err = io.open(path, "w")
-  if not f then return nil, err end
-  local ok, werr = f:write(table.concat(b, "\n"), "\n")
-  f:close()
-  if not ok then return nil, werr end
-  return true
+  w:close()
+  return w:write(path)
 end
 
 return M
