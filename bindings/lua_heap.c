@@ -254,10 +254,23 @@ static int finish_gc(lua_State *L, lheap *lh, gc_status st, const char *what) {
   return 1;
 }
 
+/* heap:scavenge() is V8's young GC (a full GC when a Scavenge might not
+ * succeed); heap:scavenge{force = true} always scavenges. */
 static int m_scavenge(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   refuse_in_callback(L, lh, "scavenge");
-  return finish_gc(L, lh, gc_scavenge(lh->heap), "heap:scavenge");
+  bool force = false;
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_getfield(L, 2, "force");
+    if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
+      return luaL_argerror(L, 2, "field 'force' must be a boolean");
+    force = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+  } else if (!lua_isnoneornil(L, 2)) {
+    return luaL_typeerror(L, 2, "nil or a table {force = boolean}");
+  }
+  gc_status st = force ? gc_scavenge_forced(lh->heap) : gc_scavenge(lh->heap);
+  return finish_gc(L, lh, st, "heap:scavenge");
 }
 
 static int m_mark_sweep(lua_State *L) {

@@ -19,21 +19,22 @@
 #include "handles.h"
 #include "promotion.h"
 
-/* A young allocation failed: collect (collector.c chooses the kind), then
- * check the heap limit. */
-static gc_status collect_for_young(gc_heap *h, gc_reason reason) {
+/* A young allocation of `size` bytes failed (or a stress scavenge is due
+ * before it): collect (collector.c chooses the kind), then check the heap
+ * limit. */
+static gc_status collect_for_young(gc_heap *h, gc_reason reason, uint64_t size) {
   gc_kind ran;
   gc_status st = collect_garbage(h, GC_REQUEST_YOUNG_ALLOCATION, reason, &ran);
   if (st != GC_OK) return st;
-  return heap_ensure_under_limit(h, 0, ran != GC_KIND_SCAVENGE);
+  return heap_ensure_under_limit(h, 0, size, ran != GC_KIND_SCAVENGE);
 }
 
 /* Work due before an allocation: stress scavenges and incremental steps.
  * Runs before the new object exists, so it can never collect it. */
-static gc_status before_alloc(gc_heap *h) {
+static gc_status before_alloc(gc_heap *h, uint64_t size) {
   if (UNLIKELY(h->stress_every) && ++h->stress_count >= h->stress_every) {
     h->stress_count = 0;
-    gc_status st = collect_for_young(h, GC_REASON_STRESS);
+    gc_status st = collect_for_young(h, GC_REASON_STRESS, size);
     if (st != GC_OK) return st;
   }
   if (UNLIKELY(h->marking != GC_MARKING_IDLE)) {
@@ -56,12 +57,12 @@ static gc_status alloc_large(gc_heap *h, uint64_t size, addr_t *out) {
   if (heap_large_alloc_needs_gc(h, pages)) {
     gc_status st = collect_garbage(h, GC_REQUEST_OLD, GC_REASON_ALLOCATION_FAILURE, NULL);
     if (st != GC_OK) return st;
-    st = heap_ensure_under_limit(h, h->nlo.committed + pages, true);
+    st = heap_ensure_under_limit(h, h->nlo.committed + pages, size, true);
     if (st != GC_OK) return st;
   }
   addr_t a = lo_alloc(h, size, true);
-  if (!a) return heap_fail(h, GC_EOOM, "%s (no address space left for a %llu-byte large object)",
-                           GC_OOM_MESSAGE, (unsigned long long)size);
+  if (!a) return heap_fail(h, GC_EOOM, "%s (no address space left for a large object of %s)",
+                           GC_OOM_MESSAGE, SIZE_TEXT(size));
   *out = a;
   return GC_OK;
 }
@@ -71,13 +72,13 @@ static gc_status alloc_young(gc_heap *h, uint64_t size, addr_t *out, bool *in_ol
   *in_old = false;
   addr_t a = new_space_alloc(h, size);
   for (uint32_t tries = 0; !a && tries < young_gcs_before_pretenuring(h); tries++) {
-    gc_status st = collect_for_young(h, GC_REASON_ALLOCATION_FAILURE);
+    gc_status st = collect_for_young(h, GC_REASON_ALLOCATION_FAILURE, size);
     if (st != GC_OK) return st;
     a = new_space_alloc(h, size);
   }
   if (!a) {
     /* New space is full of survivors: allocate in old space (pretenure). */
-    gc_status st = heap_ensure_under_limit(h, size, false);
+    gc_status st = heap_ensure_under_limit(h, size, size, false);
     if (st != GC_OK) return st;
     a = old_space_alloc(h, size);
     if (!a) return heap_fail(h, GC_EOOM, "%s (no address space left)", GC_OOM_MESSAGE);
@@ -100,15 +101,15 @@ static inline gc_status alloc_size(gc_heap *h, uint32_t nslots, uint64_t bytes, 
   uint64_t min = gc_default_size(nslots);
   uint64_t size = bytes ? bytes : min;
   if (size < min)
-    return heap_fail(h, GC_EINVAL, "bytes: expected at least %llu for %u slots, got %llu",
-                     (unsigned long long)min, (unsigned)nslots, (unsigned long long)bytes);
+    return heap_fail(h, GC_EINVAL, "bytes: expected at least %s for %u slots, got %s", SIZE_TEXT(min),
+                     (unsigned)nslots, SIZE_TEXT(bytes));
   if (size > MAX_OBJECT_SIZE)
-    return heap_fail(h, GC_EINVAL, "bytes: expected at most %llu, got %llu",
-                     (unsigned long long)MAX_OBJECT_SIZE, (unsigned long long)size);
+    return heap_fail(h, GC_EINVAL, "bytes: expected at most %s, got %s", SIZE_TEXT(MAX_OBJECT_SIZE),
+                     SIZE_TEXT(size));
   size = (size + 7) & ~7ull;
   if (size > h->old_max)
-    return heap_fail(h, GC_EOOM, "%s (an object of %llu bytes is larger than the heap maximum of %llu)",
-                     GC_OOM_MESSAGE, (unsigned long long)size, (unsigned long long)h->old_max);
+    return heap_fail(h, GC_EOOM, "%s (an object of %s is larger than the heap maximum of %s)",
+                     GC_OOM_MESSAGE, SIZE_TEXT(size), SIZE_TEXT(h->old_max));
   *out = size;
   return GC_OK;
 }
@@ -135,7 +136,7 @@ static gc_status alloc_slow(gc_heap *h, uint64_t size, addr_t *out, uint32_t *co
   gc_status st;
   *color = GC_WHITE;
   if (UNLIKELY(h->stress_every || h->marking != GC_MARKING_IDLE)) {
-    st = before_alloc(h);
+    st = before_alloc(h, size);
     if (st != GC_OK) return st;
   }
   if (size > h->cfg.large_object.threshold) {

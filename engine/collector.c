@@ -42,13 +42,9 @@ static double wall_ms(void) {
 }
 
 static gc_status push_event(gc_heap *h, const gc_event *ev) {
-  if (h->nevents == h->cap_events) {
-    size_t cap = h->cap_events ? h->cap_events * 2 : 64;
-    gc_event *v = realloc(h->events, cap * sizeof *v);
-    if (!v) return GC_ENOMEM;
-    h->events = v;
-    h->cap_events = cap;
-  }
+  gc_event *v = array_make_room(h->events, &h->cap_events, h->nevents, sizeof *v, 64);
+  if (!v) return GC_ENOMEM;
+  h->events = v;
   h->events[h->nevents++] = *ev;
   return GC_OK;
 }
@@ -198,6 +194,12 @@ gc_status gc_scavenge(gc_heap *h) {
   gc_status st = api_gc_check(h, "gc_scavenge");
   if (st != GC_OK) return st;
   return collect_garbage(h, GC_REQUEST_YOUNG_EXPLICIT, GC_REASON_TESTING, NULL);
+}
+
+gc_status gc_scavenge_forced(gc_heap *h) {
+  gc_status st = api_gc_check(h, "gc_scavenge_forced");
+  if (st != GC_OK) return st;
+  return collect_garbage(h, GC_REQUEST_YOUNG_FORCED, GC_REASON_TESTING, NULL);
 }
 
 gc_status gc_mark_sweep(gc_heap *h) {

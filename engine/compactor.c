@@ -25,6 +25,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "handles.h"
 
 /* ------------------------------------------------------------- evacuate */
 

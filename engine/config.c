@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gclab.h"
+#include "heap_internal.h"
 
 #define KiB (1024ull)
 #define MiB (1024ull * 1024ull)
@@ -83,30 +83,38 @@ static bool pow2(uint64_t v) { return v && !(v & (v - 1)); }
       return fail(err, len, "%s: expected a percentage 0..100, got %u", key, (unsigned)(field)); \
   } while (0)
 
+/* old_space.max_size's own rule, for a config and for gc_set_old_max. */
+gc_status config_check_old_max(uint64_t page_size, uint64_t max, char *err, size_t len) {
+  if (max < page_size || max > 64 * GiB)
+    return fail(err, len, "old_space.max_size: expected at least one page (%s) and at most 64GiB, got %s",
+                SIZE_TEXT(page_size), SIZE_TEXT(max));
+  return GC_OK;
+}
+
 gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   if (!c) return fail(err, len, "config: expected a config, got NULL");
   if (!pow2(c->page_size) || c->page_size < 4 * KiB || c->page_size > 64 * MiB)
-    return fail(err, len, "page_size: expected a power of two from 4KiB to 64MiB, got %llu",
-                (unsigned long long)c->page_size);
+    return fail(err, len, "page_size: expected a power of two from 4KiB to 64MiB, got %s",
+                SIZE_TEXT(c->page_size));
   const uint64_t ps = c->page_size;
   const uint64_t si = c->new_space.semi_space_initial, sm = c->new_space.semi_space_max;
   if (si < ps || si % ps)
     return fail(err, len,
-                "new_space.semi_space.initial: expected a multiple of page_size (%llu) "
-                "of at least one page, got %llu",
-                (unsigned long long)ps, (unsigned long long)si);
+                "new_space.semi_space.initial: expected a multiple of page_size (%s) "
+                "of at least one page, got %s",
+                SIZE_TEXT(ps), SIZE_TEXT(si));
   if (sm % ps)
     return fail(err, len,
-                "new_space.semi_space.max: expected a multiple of page_size (%llu), got %llu",
-                (unsigned long long)ps, (unsigned long long)sm);
+                "new_space.semi_space.max: expected a multiple of page_size (%s), got %s",
+                SIZE_TEXT(ps), SIZE_TEXT(sm));
   if (sm < si)
     return fail(err, len,
                 "new_space.semi_space.max: expected at least new_space.semi_space.initial "
-                "(%llu), got %llu",
-                (unsigned long long)si, (unsigned long long)sm);
+                "(%s), got %s",
+                SIZE_TEXT(si), SIZE_TEXT(sm));
   if (sm > 1 * GiB)
-    return fail(err, len, "new_space.semi_space.max: expected at most 1GiB, got %llu",
-                (unsigned long long)sm);
+    return fail(err, len, "new_space.semi_space.max: expected at most 1GiB, got %s",
+                SIZE_TEXT(sm));
   if (c->new_space.growth_factor < 1 || c->new_space.growth_factor > 16)
     return fail(err, len, "new_space.semi_space.growth_factor: expected 1..16, got %u",
                 (unsigned)c->new_space.growth_factor);
@@ -119,15 +127,12 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   PCT(c->new_space.classic_to_space_pct, "new_space.promotion.classic_to_space");
 
   const uint64_t om = c->old_space.max_size;
-  if (om < ps || om > 64 * GiB)
-    return fail(err, len,
-                "old_space.max_size: expected at least one page (%llu) and at most 64GiB, "
-                "got %llu",
-                (unsigned long long)ps, (unsigned long long)om);
+  gc_status st = config_check_old_max(ps, om, err, len);
+  if (st != GC_OK) return st;
   if (c->old_space.initial_limit > om)
     return fail(err, len,
-                "old_space.initial_limit: expected at most old_space.max_size (%llu), got %llu",
-                (unsigned long long)om, (unsigned long long)c->old_space.initial_limit);
+                "old_space.initial_limit: expected at most old_space.max_size (%s), got %s",
+                SIZE_TEXT(om), SIZE_TEXT(c->old_space.initial_limit));
   if (c->old_space.min_growing_factor_x100 < 100 || c->old_space.min_growing_factor_x100 > 1000)
     return fail(err, len, "old_space.growing.min_factor: expected 1.0..10.0, got %u.%02u",
                 c->old_space.min_growing_factor_x100 / 100, c->old_space.min_growing_factor_x100 % 100);
@@ -150,9 +155,9 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   PCT(c->old_space.page_promotion_pct, "old_space.page_promotion_threshold");
   if (c->old_space.evacuation_quota > om)
     return fail(err, len,
-                "old_space.compaction.quota: expected at most old_space.max_size (%llu), "
-                "got %llu",
-                (unsigned long long)om, (unsigned long long)c->old_space.evacuation_quota);
+                "old_space.compaction.quota: expected at most old_space.max_size (%s), "
+                "got %s",
+                SIZE_TEXT(om), SIZE_TEXT(c->old_space.evacuation_quota));
   if (c->old_space.last_resort_gcs > 7)
     return fail(err, len, "old_space.last_resort_gcs: expected 0..7, got %u",
                 (unsigned)c->old_space.last_resort_gcs);
@@ -161,8 +166,8 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   if (lt < 64 || lt >= ps || lt % 8)
     return fail(err, len,
                 "large_object.threshold: expected a multiple of 8 from 64 bytes to below "
-                "page_size (%llu), got %llu",
-                (unsigned long long)ps, (unsigned long long)lt);
+                "page_size (%s), got %s",
+                SIZE_TEXT(ps), SIZE_TEXT(lt));
 
   if (c->incremental.young_step == 0)
     return fail(err, len, "incremental.young_step: expected a positive size, got 0");
@@ -172,9 +177,9 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
     return fail(err, len, "incremental.step_budget: expected a positive size, got 0");
   if (c->incremental.activation_size > om)
     return fail(err, len,
-                "incremental.activation_size: expected at most old_space.max_size (%llu), "
-                "got %llu",
-                (unsigned long long)om, (unsigned long long)c->incremental.activation_size);
+                "incremental.activation_size: expected at most old_space.max_size (%s), "
+                "got %s",
+                SIZE_TEXT(om), SIZE_TEXT(c->incremental.activation_size));
 
   const uint32_t costs[] = {c->cost.alloc_ns, c->cost.store_ns, c->cost.mark_ns_per_kb,
                             c->cost.copy_ns_per_kb, c->cost.sweep_ns_per_kb};

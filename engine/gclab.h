@@ -275,8 +275,9 @@ gc_status gc_slot_clear(gc_heap *heap, gc_handle h, uint32_t index);
  * object, with no call and no handle per object.
  *
  * The rule: a view is valid until the next call on its heap that may
- * allocate or collect: gc_alloc, gc_alloc_into, gc_scavenge, gc_mark_sweep,
- * gc_mark_compact, gc_full_gc, gc_incremental_finish, gc_heap_free.  A
+ * allocate or collect: gc_alloc, gc_alloc_into, gc_scavenge,
+ * gc_scavenge_forced, gc_mark_sweep, gc_mark_compact, gc_full_gc,
+ * gc_incremental_finish, gc_heap_free.  A
  * collection moves and frees objects, and a view is not updated: after
  * it, the pointer may lead to a copy left behind, to freed memory, or to
  * another object.  Every other call leaves objects where they are, so
@@ -417,8 +418,15 @@ typedef enum gc_reason {
 } gc_reason;
 const char *gc_reason_name(gc_reason r);
 
-/* Explicit collections (reason "testing").  mark_compact uses `strategy`. */
+/* Explicit collections (reason "testing").  mark_compact uses `strategy`.
+ * gc_scavenge asks for a young-generation GC as V8 does: when the old
+ * generation could not take every young object if all were promoted, it
+ * runs the configured full GC instead (collector reason "scavenge might not
+ * succeed").  gc_scavenge_forced always runs a Scavenge (for testing the
+ * scavenger itself); its promotions may take the old generation past its
+ * maximum, which the next allocation's GC then finds. */
 gc_status gc_scavenge(gc_heap *heap);
+gc_status gc_scavenge_forced(gc_heap *heap);
 gc_status gc_mark_sweep(gc_heap *heap);
 gc_status gc_mark_compact(gc_heap *heap, gc_compaction strategy);
 /* What the configured policy runs for a full GC. */

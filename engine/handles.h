@@ -1,7 +1,8 @@
 /*
- * handles.h -- the handle table's inline fast paths, for the files that
- * take handles from the program (allocator.c, objects.c, handles.c,
- * view.c): making a handle, retargeting an entry, and looking one up.
+ * handles.h -- the handle table's entries and their inline fast paths,
+ * for the files that take handles from the program (allocator.c,
+ * objects.c, handles.c, view.c) or walk the entries (compactor.c,
+ * verify.c): making a handle, retargeting an entry, and looking one up.
  * The out-of-line halves and the messages are in handles.c.
  *
  * Invariant: a lookup that succeeds inline is exactly one that
@@ -11,6 +12,43 @@
 #define GCLAB_HANDLES_H
 
 #include "heap_internal.h"
+
+enum hstate { H_FREE = 0, H_LIVE = 1, H_DEAD = 2 };
+
+struct hentry {
+  addr_t addr;         /* current address while live */
+  uint64_t id;
+  union {
+    struct {
+      uint32_t gen;      /* bumped on release */
+      uint8_t state;
+      uint8_t released;  /* released by its owner, kept only for a scope */
+      uint16_t zero;     /* always 0 */
+    };
+    /* The three as one word, so that a handle's validity is one load and
+     * one compare (handle_key; the word's layout is the compiler's, so it
+     * is only compared with another key). */
+    uint64_t key;
+  };
+  uint32_t roots;      /* gc_root count */
+  uint32_t scoped;     /* open scopes holding it */
+  uint32_t died_in_gc;
+  uint32_t name;
+  uint32_t next_free;
+};
+
+/* The key of an unreleased entry of handle `hd` in `state`. */
+static inline uint64_t handle_key(uint64_t hd, uint8_t state) {
+  union {
+    struct {
+      uint32_t gen;
+      uint8_t state, released;
+      uint16_t zero;
+    } f;
+    uint64_t key;
+  } k = {.f = {(uint32_t)(hd >> 32), state, 0, 0}};
+  return k.key;
+}
 
 /* A handle is (generation << 32 | index + 1). */
 static inline gc_handle make_handle(uint32_t idx, uint32_t gen) {

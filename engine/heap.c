@@ -129,16 +129,23 @@ void gc_on_near_heap_limit(gc_heap *h, gc_near_limit_fn fn, void *ud) {
   h->near_limit_ud = ud;
 }
 
+/* The config's rule for old_space.max_size (config_check_old_max), then
+ * what only a running heap has: what the old generation holds now, and the
+ * room its reservation keeps for it. */
 gc_status gc_set_old_max(gc_heap *h, uint64_t max) {
+  if (!h) return GC_EINVAL;
+  char msg[sizeof h->error];
+  if (config_check_old_max(h->cfg.page_size, max, msg, sizeof msg) != GC_OK)
+    return heap_fail(h, GC_EINVAL, "%s", msg);
   uint64_t room = h->reserved - 4 * h->cfg.new_space.semi_space_max - 32 * h->cfg.page_size;
   if (max < old_gen_size(h))
     return heap_fail(h, GC_EINVAL,
-                     "max_size: expected at least the old generation's current size (%llu), got %llu",
-                     (unsigned long long)old_gen_size(h), (unsigned long long)max);
+                     "old_space.max_size: expected at least the old generation's current size (%s), got %s",
+                     SIZE_TEXT(old_gen_size(h)), SIZE_TEXT(max));
   if (max > room)
     return heap_fail(h, GC_EINVAL,
-                     "max_size: expected at most %llu (the heap's reservation), got %llu",
-                     (unsigned long long)room, (unsigned long long)max);
+                     "old_space.max_size: expected at most %s (the heap's reservation), got %s",
+                     SIZE_TEXT(room), SIZE_TEXT(max));
   h->old_max = max;
   if (h->old_limit > max) h->old_limit = max;
   heap_update_fast_alloc(h);

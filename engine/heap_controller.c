@@ -99,8 +99,10 @@ static uint64_t young_left_behind(const gc_heap *h) {
  * `need` more bytes, plus after a full GC (after_full) the young survivors it
  * could not promote, must fit under the maximum.  Near-limit callback, then
  * last-resort GCs (memory-reducing Mark-Compacts, which may compact), then
- * OOM. */
-gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, bool after_full) {
+ * OOM, whose message names `request`, the size of the allocation that
+ * failed (`need` is what it needs of the old generation, 0 for a young
+ * object). */
+gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, uint64_t request, bool after_full) {
   if (old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) <= h->old_max) return GC_OK;
   if (h->near_limit) {
     h->in_gc = true;
@@ -117,10 +119,8 @@ gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, bool after_full) {
     if (old_gen_committed(h) + need + young_left_behind(h) <= h->old_max) return GC_OK;
   }
   return heap_fail(h, GC_EOOM,
-                   "%s (old generation %llu bytes of objects in %llu committed, maximum %llu bytes, "
-                   "allocation of %llu bytes)",
-                   GC_OOM_MESSAGE, (unsigned long long)old_gen_size(h),
-                   (unsigned long long)old_gen_committed(h), (unsigned long long)h->old_max,
-                   (unsigned long long)need);
+                   "%s (old generation %s of objects in %s committed, maximum %s, allocation of %s)",
+                   GC_OOM_MESSAGE, SIZE_TEXT(old_gen_size(h)), SIZE_TEXT(old_gen_committed(h)),
+                   SIZE_TEXT(h->old_max), SIZE_TEXT(request));
 }
 

@@ -155,42 +155,8 @@ typedef struct free_list {
 
 /* ---------------------------------------------------------------- handles */
 
-enum hstate { H_FREE = 0, H_LIVE = 1, H_DEAD = 2 };
-
-typedef struct hentry {
-  addr_t addr;         /* current address while live */
-  uint64_t id;
-  union {
-    struct {
-      uint32_t gen;      /* bumped on release */
-      uint8_t state;
-      uint8_t released;  /* released by its owner, kept only for a scope */
-      uint16_t zero;     /* always 0 */
-    };
-    /* The three as one word, so that a handle's validity is one load and
-     * one compare (handle_key; the word's layout is the compiler's, so it
-     * is only compared with another key). */
-    uint64_t key;
-  };
-  uint32_t roots;      /* gc_root count */
-  uint32_t scoped;     /* open scopes holding it */
-  uint32_t died_in_gc;
-  uint32_t name;
-  uint32_t next_free;
-} hentry;
-
-/* The key of an unreleased entry of handle `hd` in `state`. */
-static inline uint64_t handle_key(uint64_t hd, uint8_t state) {
-  union {
-    struct {
-      uint32_t gen;
-      uint8_t state, released;
-      uint16_t zero;
-    } f;
-    uint64_t key;
-  } k = {.f = {(uint32_t)(hd >> 32), state, 0, 0}};
-  return k.key;
-}
+/* A handle table entry: handles.h (the files that read entries include it). */
+typedef struct hentry hentry;
 
 /* ------------------------------------------------------------------ vectors */
 
@@ -208,6 +174,10 @@ static inline bool addr_vec_push(addr_vec *s, addr_t a) {
   return addr_vec_push_slow(s, a);
 }
 void addr_vec_free(addr_vec *s);
+/* The growable array `v` (*cap elements of elem_size bytes), with room for
+ * element n: v itself, or v moved with *cap doubled (from first_cap); NULL
+ * on out-of-memory, v and *cap unchanged. */
+void *array_make_room(void *v, size_t *cap, size_t n, size_t elem_size, size_t first_cap);
 
 typedef struct u32_vec {
   uint32_t *v;
@@ -363,6 +333,17 @@ gc_status heap_fail(gc_heap *h, gc_status s, const char *fmt, ...)
 #endif
     ;
 gc_status heap_fail_arg(gc_heap *h, gc_status st, const char *arg);
+/* Sizes in messages: "%s" with size_text_of(n).s, which is exact and has
+ * its unit ("256KiB", "1000 bytes"); the text lives until the end of the
+ * full expression (the call). */
+typedef struct size_text {
+  char s[32];
+} size_text;
+size_text size_text_of(uint64_t bytes);
+
+/* config.c: old_space.max_size's own rule (a config's and gc_set_old_max's) */
+gc_status config_check_old_max(uint64_t page_size, uint64_t max, char *err, size_t len);
+#define SIZE_TEXT(n) (size_text_of(n).s)
 
 static inline page *page_of(const gc_heap *h, addr_t a) {
   return h->page_table[(a - h->base) >> h->page_shift];
@@ -570,8 +551,9 @@ bool heap_old_limit_reached(const gc_heap *h);
 bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages);
 /* Make the old generation's committed pages plus `need` bytes (plus, after
  * a full GC, the young survivors it could not promote) fit under the
- * maximum: near-limit callback, last-resort GCs, else GC_EOOM. */
-gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, bool after_full);
+ * maximum: near-limit callback, last-resort GCs, else GC_EOOM naming the
+ * failed allocation's size, `request`. */
+gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, uint64_t request, bool after_full);
 
 /* stats.c */
 void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]);

@@ -63,8 +63,8 @@ gc_status gc_incremental_step(gc_heap *h, uint64_t budget, bool *done) {
   if (h->marking == GC_MARKING_IDLE)
     return heap_fail(h, GC_ESTATE, "incremental_step: no marking in progress (call incremental_start)");
   if (budget == 0 || budget > (1ull << 62))
-    return heap_fail(h, GC_EINVAL, "budget: expected a positive number of bytes, got %llu",
-                     (unsigned long long)budget);
+    return heap_fail(h, GC_EINVAL, "budget: expected a positive number of bytes up to 2^62, got %s",
+                     SIZE_TEXT(budget));
   return incremental_step_internal(h, budget, done);
 }
 

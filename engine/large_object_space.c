@@ -1,7 +1,7 @@
 /*
  * large_object_space.c -- objects above large_object.threshold get pages of
  * their own (a run of page units).  They are never copied: a young large
- * object that survives a scavenge is promoted by moving its page from the
+ * object that survives a GC (either kind) is promoted by moving its page from the
  * young to the old large-object list; a dead one's page is released.
  */
 #include "heap_internal.h"

@@ -1,19 +1,26 @@
 /*
- * util.c -- small shared pieces: growable vectors, error messages, and the
- * interned object names.  Names are hashed by content (never by address) so
- * that name ids, like everything else, are the same from run to run.
+ * util.c -- small shared pieces: growable arrays, error messages (and
+ * sizes in them, with units), and the interned object names.  Names are
+ * hashed by content (never by address) so that name ids, like everything
+ * else, are the same from run to run.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "heap_internal.h"
 
+void *array_make_room(void *v, size_t *cap, size_t n, size_t elem_size, size_t first_cap) {
+  if (v && n < *cap) return v;
+  size_t c = *cap ? *cap * 2 : first_cap;
+  void *nv = realloc(v, c * elem_size);
+  if (nv) *cap = c;
+  return nv;
+}
+
 bool addr_vec_push_slow(addr_vec *s, addr_t a) {
-  size_t cap = s->cap ? s->cap * 2 : 256;
-  addr_t *v = realloc(s->v, cap * sizeof *v);
+  addr_t *v = array_make_room(s->v, &s->cap, s->n, sizeof *v, 256);
   if (!v) return false;
   s->v = v;
-  s->cap = cap;
   s->v[s->n++] = a;
   return true;
 }
@@ -25,13 +32,9 @@ void addr_vec_free(addr_vec *s) {
 }
 
 bool u32_vec_push(u32_vec *s, uint32_t x) {
-  if (s->n == s->cap) {
-    size_t cap = s->cap ? s->cap * 2 : 64;
-    uint32_t *v = realloc(s->v, cap * sizeof *v);
-    if (!v) return false;
-    s->v = v;
-    s->cap = cap;
-  }
+  uint32_t *v = array_make_room(s->v, &s->cap, s->n, sizeof *v, 64);
+  if (!v) return false;
+  s->v = v;
   s->v[s->n++] = x;
   return true;
 }
@@ -120,4 +123,24 @@ gc_status heap_fail_arg(gc_heap *h, gc_status st, const char *arg) {
   char msg[sizeof h->error];
   memcpy(msg, h->error, sizeof msg);
   return heap_fail(h, st, "%s: %s", arg, msg);
+}
+
+/* A size for a message, exact and with its unit: in the largest binary
+ * unit that divides it, written as a config would ("256KiB", "4096MiB"),
+ * else in bytes ("1000 bytes", "1 byte"). */
+size_text size_text_of(uint64_t bytes) {
+  static const struct {
+    const char *unit;
+    unsigned shift;
+  } units[] = {{"GiB", 30}, {"MiB", 20}, {"KiB", 10}};
+  size_text t;
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+    uint64_t m = 1ull << units[i].shift;
+    if (bytes >= m && bytes % m == 0) {
+      snprintf(t.s, sizeof t.s, "%llu%s", (unsigned long long)(bytes >> units[i].shift), units[i].unit);
+      return t;
+    }
+  }
+  snprintf(t.s, sizeof t.s, "%llu %s", (unsigned long long)bytes, bytes == 1 ? "byte" : "bytes");
+  return t;
 }

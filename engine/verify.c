@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "handles.h"
 
 typedef struct vctx {
   gc_heap *h;
@@ -64,15 +65,15 @@ static uint64_t check_header(vctx *v, page *p, addr_t a, addr_t end) {
     return 0;
   }
   if (sz < 8 || a + sz > end) {
-    VFAIL(v, "bad block size %llu at offset 0x%llx (%s page %u)", (unsigned long long)sz,
+    VFAIL(v, "bad block size %s at offset 0x%llx (%s page %u)", SIZE_TEXT(sz),
           (unsigned long long)heap_offset(h, a), gc_space_name(p->space), p->unit);
     return 0;
   }
   if (w0_filler(w0)) return sz;
   const obj *o = obj_at(a);
   if (sz < HEADER_SIZE + 8ull * obj_nslots(o)) {
-    VFAIL(v, "object at offset 0x%llx: size %llu too small for %u slots", (unsigned long long)heap_offset(h, a),
-          (unsigned long long)sz, obj_nslots(o));
+    VFAIL(v, "object at offset 0x%llx: size %s too small for %u slots", (unsigned long long)heap_offset(h, a),
+          SIZE_TEXT(sz), obj_nslots(o));
     return 0;
   }
   if (o->id == 0 || o->id >= h->next_id) {
@@ -101,8 +102,8 @@ static uint64_t check_header(vctx *v, page *p, addr_t a, addr_t end) {
 static void check_live_bytes(vctx *v, const page *p, uint64_t black) {
   if (!v->marking || (p->flags & PAGE_YOUNG) || v->st != GC_OK) return;
   if (black != p->live_bytes)
-    VFAIL(v, "%s page %u: %llu bytes of black objects, but its live bytes say %llu",
-          gc_space_name(p->space), p->unit, (unsigned long long)black, (unsigned long long)p->live_bytes);
+    VFAIL(v, "%s page %u: %s of black objects, but its live bytes say %s", gc_space_name(p->space), p->unit,
+          SIZE_TEXT(black), SIZE_TEXT(p->live_bytes));
 }
 
 typedef struct counts {
@@ -131,8 +132,8 @@ static counts walk_pages(vctx *v, page *p) {
       a += sz;
     }
     if (p->space == GC_SPACE_OLD && (used != p->used_bytes || objs != p->objects))
-      VFAIL(v, "old page %u: counters say %llu bytes in %u objects, the page holds %llu in %u", p->unit,
-            (unsigned long long)p->used_bytes, p->objects, (unsigned long long)used, objs);
+      VFAIL(v, "old page %u: counters say %s in %u objects, the page holds %s in %u", p->unit,
+            SIZE_TEXT(p->used_bytes), p->objects, SIZE_TEXT(used), objs);
     check_live_bytes(v, p, black);
     c.size += used;
     c.objects += objs;
@@ -214,8 +215,7 @@ static void check_free_lists(vctx *v) {
     }
   }
   if (v->st == GC_OK && bytes != h->old.free.bytes)
-    VFAIL(v, "free lists hold %llu bytes, the counter says %llu", (unsigned long long)bytes,
-          (unsigned long long)h->old.free.bytes);
+    VFAIL(v, "free lists hold %s, the counter says %s", SIZE_TEXT(bytes), SIZE_TEXT(h->old.free.bytes));
 }
 
 gc_status heap_verify(gc_heap *h, bool during_marking) {
@@ -241,16 +241,15 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
     }
   if (v.st == GC_OK) {
     if (h->fast_alloc_max != heap_fast_alloc_max(h))
-      VFAIL(&v, "the fast allocation bound is %llu, expected %llu", (unsigned long long)h->fast_alloc_max,
-            (unsigned long long)heap_fast_alloc_max(h));
+      VFAIL(&v, "the fast allocation bound is %s, expected %s", SIZE_TEXT(h->fast_alloc_max),
+            SIZE_TEXT(heap_fast_alloc_max(h)));
     if (young.size != h->new_space.size || young.objects != h->new_space.objects)
-      VFAIL(&v, "new space counters say %llu bytes in %llu objects, To-space holds %llu in %llu",
-            (unsigned long long)h->new_space.size, (unsigned long long)h->new_space.objects, (unsigned long long)young.size,
+      VFAIL(&v, "new space counters say %s in %llu objects, To-space holds %s in %llu",
+            SIZE_TEXT(h->new_space.size), (unsigned long long)h->new_space.objects, SIZE_TEXT(young.size),
             (unsigned long long)young.objects);
     if (old.size != h->old.size || old.objects != h->old.objects)
-      VFAIL(&v, "old space counters say %llu bytes in %llu objects, its pages hold %llu in %llu",
-            (unsigned long long)h->old.size, (unsigned long long)h->old.objects,
-            (unsigned long long)old.size, (unsigned long long)old.objects);
+      VFAIL(&v, "old space counters say %s in %llu objects, its pages hold %s in %llu", SIZE_TEXT(h->old.size),
+            (unsigned long long)h->old.objects, SIZE_TEXT(old.size), (unsigned long long)old.objects);
     if (lo.size != h->lo.size || lo.objects != h->lo.objects || nlo.size != h->nlo.size ||
         nlo.objects != h->nlo.objects || lo.committed != h->lo.committed ||
         nlo.committed != h->nlo.committed)

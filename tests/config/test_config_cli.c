@@ -99,15 +99,15 @@ static void test_validated_once_at_the_end(void **state) {
                    2);
   assert_string_equal(out, "");
   assert_starts_with(errs, "--set new_space.semi_space.initial: new_space.semi_space.max: "
-                           "expected at least new_space.semi_space.initial (33554432), got "
-                           "16777216\n");
+                           "expected at least new_space.semi_space.initial (32MiB), got "
+                           "16MiB\n");
   free(out);
   free(errs);
   assert_int_equal(run_config(&out, &errs, "--config", CONFIGS "/tiny.yaml", "--set",
                               "page_size=64KiB", NULL),
                    2);
   assert_starts_with(errs, "--set page_size: new_space.semi_space.initial: expected a multiple "
-                           "of page_size (65536)");
+                           "of page_size (64KiB)");
   free(out);
   free(errs);
   /* a relation between a file's key and the default is reported in the file */
@@ -116,7 +116,7 @@ static void test_validated_once_at_the_end(void **state) {
                               NULL),
                    2);
   assert_starts_with(errs, "--set incremental.activation_size: expected at most "
-                           "old_space.max_size (2097152)");
+                           "old_space.max_size (2MiB)");
   free(out);
   free(errs);
 }

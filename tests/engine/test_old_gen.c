@@ -11,6 +11,7 @@
  */
 #include "test_graph.h"
 #include "heap_internal.h"
+#include "handles.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -884,16 +885,6 @@ static uint32_t fill_until_oom(gc_heap *h, gc_handle *v, uint32_t cap) {
   }
   fail_msg("no out-of-memory after %u objects", cap);
   return cap;
-}
-
-static gc_config limit_config(void) {
-  gc_config c;
-  small_config(&c);
-  c.old_space.max_size = 256u << 10; /* 64 pages */
-  c.old_space.evacuation_quota = 64u << 10;
-  c.old_space.min_growing_step = 16u << 10;
-  c.incremental.activation_size = 64u << 10;
-  return c;
 }
 
 static void test_oom_within_one_page(void **state) {

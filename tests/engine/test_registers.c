@@ -255,7 +255,7 @@ static void test_alloc_into_bad_arguments(void **state) {
   assert_int_equal(gc_alloc_into(h, 2, 0, 999, NULL, 0, reg), GC_EINVAL);
   assert_non_null(strstr(gc_heap_error(h), "name: expected a name from gc_name_intern, got 999"));
   assert_int_equal(gc_alloc_into(h, 2, 8, node, NULL, 0, reg), GC_EINVAL);
-  assert_non_null(strstr(gc_heap_error(h), "bytes: expected at least 40 for 2 slots, got 8"));
+  assert_non_null(strstr(gc_heap_error(h), "bytes: expected at least 40 bytes for 2 slots, got 8 bytes"));
   assert_int_equal(gc_alloc_into(NULL, 2, 0, node, NULL, 0, reg), GC_EINVAL);
   assert_int_equal(gc_name_intern(h, "X", NULL), GC_EINVAL);
   /* A failed call leaves the heap as it was; the register still holds its

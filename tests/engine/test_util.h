@@ -36,6 +36,18 @@ static inline void small_config(gc_config *c) {
   c->incremental.step_budget = 4096;
 }
 
+/* small_config with a 256 KiB old generation (64 pages), for the heap
+ * limit and out-of-memory. */
+static inline gc_config limit_config(void) {
+  gc_config c;
+  small_config(&c);
+  c.old_space.max_size = 256u << 10;
+  c.old_space.evacuation_quota = 64u << 10;
+  c.old_space.min_growing_step = 16u << 10;
+  c.incremental.activation_size = 64u << 10;
+  return c;
+}
+
 static inline gc_heap *new_heap(const gc_config *c) {
   gc_heap *h = NULL;
   char err[256];
