@@ -86,6 +86,41 @@ static void push_event_at(lua_State *L, lheap *lh, size_t index) {
 
 /* ----------------------------------------------------------- allocation */
 
+/* heap:site([name]) -> a new allocation site (an integer) for heap:alloc's
+ * 5th argument; heap:site_info(site) -> {name, decision, tenured, reset,
+ * mementos_created, mementos_found}. */
+static int m_site(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  const char *name = luaL_optstring(L, 2, NULL);
+  gc_site s;
+  if (gc_site_new(lh->heap, name, &s) != GC_OK)
+    return luaL_error(L, "heap:site: %s", gc_heap_error(lh->heap));
+  lua_pushinteger(L, (lua_Integer)s);
+  return 1;
+}
+
+static int m_site_info(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lua_Integer s = luaL_checkinteger(L, 2);
+  gc_site_info si;
+  luaL_argcheck(L, s >= 1 && s <= (lua_Integer)UINT32_MAX && gc_site_get(lh->heap, (gc_site)s, &si) == GC_OK,
+                2, "expected an allocation site of this heap (heap:site)");
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, si.name);
+  lua_setfield(L, -2, "name");
+  lua_pushstring(L, gc_pretenure_decision_name(si.decision));
+  lua_setfield(L, -2, "decision");
+  lua_pushinteger(L, (lua_Integer)si.tenured);
+  lua_setfield(L, -2, "tenured");
+  lua_pushinteger(L, (lua_Integer)si.reset);
+  lua_setfield(L, -2, "reset");
+  lua_pushinteger(L, (lua_Integer)si.mementos_created);
+  lua_setfield(L, -2, "mementos_created");
+  lua_pushinteger(L, (lua_Integer)si.mementos_found);
+  lua_setfield(L, -2, "mementos_found");
+  return 1;
+}
+
 static int m_alloc(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   int isint;
@@ -95,14 +130,21 @@ static int m_alloc(lua_State *L) {
                 "slot count must be 0..4294967295");
   lua_Integer bytes = 0;
   const char *name = NULL;
+  gc_site site = GC_NO_SITE;
   if (lua_gettop(L) > 2) {
     bytes = luaL_optinteger(L, 3, 0);
     luaL_argcheck(L, bytes >= 0, 3, "byte size must not be negative");
     name = luaL_optstring(L, 4, NULL);
+    if (!lua_isnoneornil(L, 5)) {
+      lua_Integer s = luaL_checkinteger(L, 5);
+      luaL_argcheck(L, s >= 1 && (size_t)s <= gc_site_count(lh->heap), 5,
+                    "expected an allocation site of this heap (heap:site)");
+      site = (gc_site)s;
+    }
   }
 
   lhandle *hd = lgc_new_handle(L, lh);
-  gc_status st = gc_alloc(lh->heap, (uint32_t)slots, (uint64_t)bytes, name, &hd->h);
+  gc_status st = gc_alloc_at(lh->heap, site, (uint32_t)slots, (uint64_t)bytes, name, &hd->h);
   if (st != GC_OK) {
     hd->h = GC_NO_HANDLE;
     int ud = lua_gettop(L);
@@ -539,6 +581,8 @@ const luaL_Reg lgc_heap_methods[] = {
     {"set_old_max", m_set_old_max},
     {"map", lgc_heap_map},
     {"layout", lgc_heap_layout},
+    {"site", m_site},
+    {"site_info", m_site_info},
     {NULL, NULL},
 };
 

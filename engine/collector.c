@@ -65,6 +65,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.reduce_memory = reduce_memory;
   ev.compaction = strategy;
   heap_sample(h, ev.before);
+  uint64_t capacity_before = h->new_space.capacity;
   ev.holes_before = h->old.free.bytes;
   ev.allocated = heap_allocated_since_gc(h);
   uint64_t t0 = heap_vclock(h);
@@ -106,6 +107,8 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
     h->marking_step_bytes = 0;
     h->marking_largest_step = 0;
   }
+  pretenuring_after_gc(h, &ev, capacity_before, ev.before[GC_SPACE_OLD].size + ev.before[GC_SPACE_LARGE].size,
+                       ev.after[GC_SPACE_OLD].size + ev.after[GC_SPACE_LARGE].size);
   ev.semi_space_capacity = h->new_space.capacity;
   ev.old_limit = h->old_limit;
   h->allocated_at_gc = h->allocated_total;

@@ -77,6 +77,7 @@ static void evacuate_young(gc_heap *h, bool keep_black) {
       addr_t a = c.a;
       uint64_t sz = c.size;
       if (obj_color(obj_at(a)) == GC_BLACK) {
+        if (UNLIKELY(h->nsites)) pretenuring_note_survivor(h, a, sz);
         bool promote = promote_in_full_gc(h, obj_at(a));
         /* Promotion never grows the old generation past its maximum: what
          * does not fit stays young (V8's fallback to a semi-space copy),

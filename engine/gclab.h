@@ -166,6 +166,34 @@ gc_status gc_alloc(gc_heap *heap, uint32_t nslots, uint64_t bytes, const char *n
 /* The size gc_alloc uses for bytes = 0. */
 uint64_t gc_default_size(uint32_t nslots);
 
+/* Allocation sites (V8's AllocationSite, issue 16): a site stands for one
+ * place in a program that allocates (a literal, a `new`).  Objects
+ * allocated young at a site get an allocation memento behind them (16
+ * bytes); each GC counts the mementos it finds behind survivors, and a site
+ * whose objects survive (V8's ratio and rules: engine/promotion.h) is
+ * tenured: its objects are then allocated in old space directly, until a
+ * full GC finds the old generation mostly dead and resets the decision.
+ * 0 (GC_NO_SITE) is no site: gc_alloc's behaviour. */
+typedef uint32_t gc_site;
+#define GC_NO_SITE ((gc_site)0)
+typedef enum gc_pretenure_decision {
+  GC_SITE_UNDECIDED = 0, GC_SITE_DONT_TENURE, GC_SITE_MAYBE_TENURE, GC_SITE_TENURE
+} gc_pretenure_decision;
+const char *gc_pretenure_decision_name(gc_pretenure_decision d);
+/* A new site named `name` (NULL: "site N"). */
+gc_status gc_site_new(gc_heap *heap, const char *name, gc_site *out);
+size_t gc_site_count(const gc_heap *heap);
+typedef struct gc_site_info {
+  const char *name;
+  gc_pretenure_decision decision;
+  uint64_t mementos_created, mementos_found; /* since the last GC */
+  uint32_t tenured, reset;                   /* decisions to tenure, and back */
+} gc_site_info;
+gc_status gc_site_get(const gc_heap *heap, gc_site site, gc_site_info *out);
+/* gc_alloc at a site (GC_NO_SITE: gc_alloc). */
+gc_status gc_alloc_at(gc_heap *heap, gc_site site, uint32_t nslots, uint64_t bytes, const char *name,
+                      gc_handle *out);
+
 /* A second handle to the same object. */
 gc_status gc_handle_dup(gc_heap *heap, gc_handle h, gc_handle *out);
 /* Forget a handle (and drop any roots it holds). */
@@ -485,6 +513,10 @@ typedef struct gc_event {
   uint64_t marking_start_us;       /* virtual time marking started (incremental) */
   /* Wall clock: informative only, never used in policy or compared. */
   double wall_pause_ms;
+  /* Allocation-site pretenuring (only when the heap has sites). */
+  uint64_t mementos_created, mementos_found; /* since the previous GC / found by this one */
+  uint32_t sites_tenured;          /* sites this GC switched to old-space allocation */
+  uint32_t sites_reset;            /* tenured sites this GC switched back (old gen mostly dead) */
 } gc_event;
 
 size_t gc_event_count(const gc_heap *heap);

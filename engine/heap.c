@@ -97,6 +97,7 @@ void gc_heap_free(gc_heap *h) {
   pages_destroy(h);
   handles_free_all(h);
   names_free(h);
+  pretenuring_free(h);
   free(h->events);
   addr_vec_free(&h->worklist);
   addr_vec_free(&h->promoted_to_scan);

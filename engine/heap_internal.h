@@ -306,6 +306,11 @@ struct gc_heap {
   uint64_t next_young_step, next_old_step; /* allocation counters */
   uint64_t young_alloc, old_alloc;
 
+  /* allocation sites (pretenuring.c); index = gc_site - 1 */
+  struct site_rec *sites;
+  size_t nsites, cap_sites;
+  uint64_t mementos_created, mementos_found; /* this GC cycle, all sites */
+
   /* scratch for collectors */
   addr_vec promoted_to_scan; /* scavenge: promoted objects and kept young large
                               * objects whose slots are still to scan */
@@ -424,6 +429,30 @@ static inline uint32_t names_intern(gc_heap *h, const char *s) {
   return names_intern_slow(h, s);
 }
 const char *names_get(const gc_heap *h, uint32_t id);
+
+/* ------------------------------------------------------------ pretenuring */
+
+/* One allocation site (pretenuring.c). */
+typedef struct site_rec {
+  uint32_t name;                   /* interned */
+  gc_pretenure_decision decision;
+  uint64_t created, found;         /* mementos, since the last GC */
+  uint32_t tenured, reset;
+} site_rec;
+/* An allocation memento: 16 bytes right behind a young object allocated at
+ * a site, shaped as a filler (page walks skip it) whose second word is
+ * MEMENTO_TAG | site.  It is never copied: a GC reads it, then it is gone
+ * with From-space. */
+#define MEMENTO_SIZE 16u
+#define MEMENTO_TAG 0x4d454d0000000000ull /* "MEM" << 40 */
+void pretenuring_write_memento(gc_heap *h, addr_t a, gc_site site);
+/* A GC found the young object at `a` (`size` bytes) alive: count the
+ * memento behind it, if any (V8's PretenuringHandler::UpdateAllocationSite). */
+void pretenuring_note_survivor(gc_heap *h, addr_t a, uint64_t size);
+/* After every GC: digest the counts into decisions (promotion.h). */
+void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, uint64_t old_before,
+                          uint64_t old_after);
+void pretenuring_free(gc_heap *h);
 void names_free(gc_heap *h);
 
 /* new_space.c */

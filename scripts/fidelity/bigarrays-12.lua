@@ -19,11 +19,12 @@ scenario("big arrays: 12 rounds of 100000 pushes, elements past the large-object
   {config = "../../configs/node20.yaml", differs = {}}, function(heap)
     local var = heap:root(heap:alloc(1, 0, "Local"))   -- the variable `arr`
     local alloc = heap.alloc
+    local site = heap:site("{a: i, b: null}")
     local arr
     for _ = 1, 12 do
       arr = J.new(heap, alloc(heap, 1, 0, "JSArray"))
       var[1] = arr.holder
-      for _ = 1, 100000 do J.push(arr, alloc(heap, 2, 0, "Elem")) end
+      for _ = 1, 100000 do J.push(arr, alloc(heap, 2, 0, "Elem", site)) end
     end
     expect(arr.length).to_be(100000)
     expect(heap:stats().large.objects, "large objects (the elements)").to_be_at_least(1)

@@ -24,6 +24,7 @@ scenario("cache: a Map keeping the newest 50000 of 2e6 values, rehashed as delet
   {config = "../../configs/node20.yaml", differs = {}}, function(heap)
     local map = heap:root(heap:alloc(1, 0, "JSMap"))
     local alloc = heap.alloc
+    local site = heap:site("{k: i, v: null}")
     local capacity, table_ = 4, nil
     local first, used = 0, 0        -- entries [first, used) of the table are live
     local live = 0
@@ -44,7 +45,7 @@ scenario("cache: a Map keeping the newest 50000 of 2e6 values, rehashed as delet
     table_ = alloc(heap, slots(capacity), 0, "OrderedHashMap")
     map[1] = table_
     for i = 0, N - 1 do
-      local o = alloc(heap, 2, 0, "Entry")
+      local o = alloc(heap, 2, 0, "Entry", site)
       if used == capacity then
         local deleted = used - live
         rehash(deleted >= capacity >> 1 and capacity or capacity << 1, o)

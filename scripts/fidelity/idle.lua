@@ -27,10 +27,11 @@ scenario("idle: 40 requests keep their 20000-object chains, then 12 s idle",
   {config = "../../configs/node20.yaml", differs = {}}, function(heap)
     local sessions = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
     local tmp = heap:root(heap:alloc(1, 0, "Local"))   -- the local `tmp`
+    local site = heap:site("{id: i, next: tmp}")
     for _ = 1, 40 do
       tmp[1] = nil
       for i = 0, 19999 do
-        local o = heap:alloc(2, 0, "Request")
+        local o = heap:alloc(2, 0, "Request", site)
         o[2] = tmp[1]
         tmp[1] = o
         if i % 100 == 0 then J.push(sessions, o) end

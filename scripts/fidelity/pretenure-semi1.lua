@@ -23,12 +23,13 @@ scenario("pretenure: a site whose objects all survive next to one whose objects 
   {config = CONFIG, differs = {}}, function(heap)
     local head = heap:root(heap:alloc(1, 0, "Head"))
     local ring = heap:root(heap:alloc(64, 0, "FixedArray"))
+    local site_a, site_b = heap:site("A: {next: head, v: null}"), heap:site("B: {next: null, v: null}")
     local alloc = heap.alloc
     for i = 0, N - 1 do
-      local o = alloc(heap, 2, 0, "Node")
+      local o = alloc(heap, 2, 0, "Node", site_a)
       o[1] = head[1]
       head[1] = o
-      for j = 0, 3 do ring[((i * 4 + j) & 63) + 1] = alloc(heap, 2, 0, "Temp") end
+      for j = 0, 3 do ring[((i * 4 + j) & 63) + 1] = alloc(heap, 2, 0, "Temp", site_b) end
     end
     local events = heap:events()
     for _, ev in ipairs(events) do

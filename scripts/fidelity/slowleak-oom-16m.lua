@@ -24,15 +24,16 @@ scenario("slow leak: 4 temporaries per iteration, every 2nd keeps one, out of me
     local keep = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
     local t = heap:root(heap:alloc(1, 0, "Local"))
     local alloc = heap.alloc
+    local site_t, site_k = heap:site("{a: t, b: null}"), heap:site("{a: null, b: null}")
     local ok, err = pcall(function()
       for i = 0, 1e8 do
         t[1] = nil
         for _ = 1, 4 do
-          local o = alloc(heap, 2, 0, "Temp")
+          local o = alloc(heap, 2, 0, "Temp", site_t)
           o[1] = t[1]
           t[1] = o
         end
-        if i % 2 == 0 then J.push(keep, alloc(heap, 2, 0, "Leak")) end
+        if i % 2 == 0 then J.push(keep, alloc(heap, 2, 0, "Leak", site_k)) end
       end
     end)
     expect(ok, "the leak ends").to_be(false)
