@@ -74,6 +74,7 @@ const cfg_key cfg_keys[] = {
     {"old_space.page_promotion_threshold", CK_PERCENT, FIELD(old_space.page_promotion_pct),
      NULL},
     {"old_space.last_resort_gcs", CK_UINT, FIELD(old_space.last_resort_gcs), NULL},
+    {"old_space.ineffective_mark_compacts", CK_UINT, FIELD(old_space.ineffective_mark_compacts), NULL},
     SECTION("large_object"),
     {"large_object.threshold", CK_SIZE, FIELD(large_object.threshold), NULL},
     SECTION("incremental"),

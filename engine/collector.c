@@ -99,8 +99,9 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.freed_bytes = sb > sa ? sb - sa : 0;
   ev.pause_us = (heap_vclock(h) - t0) / 1000;
   ev.wall_pause_ms = wall_ms() - w0;
+  uint64_t full_gc_ns = heap_vclock(h) - t0 + marking_ns_before;
   if (kind != GC_KIND_SCAVENGE) {
-    heap_update_old_limit(h, heap_vclock(h) - t0 + marking_ns_before, ev.marked_bytes);
+    heap_update_old_limit(h, full_gc_ns, ev.marked_bytes);
     h->allocated_at_full = h->allocated_total;
     h->mutator_ns_at_full = heap_mutator_ns(h);
     h->marking_steps = 0;
@@ -131,6 +132,14 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
     h->in_gc = false;
     heap_update_fast_alloc(h);
   }
+  /* Not after a last-resort GC: those run only once the old generation is
+   * over its maximum, where V8 has already died with "Reached heap limit"
+   * (heap_ensure_under_limit ends with that message). */
+  if (kind != GC_KIND_SCAVENGE &&
+      heap_ineffective_mark_compact(h, full_gc_ns, h->vclock_last_gc_end, reason != GC_REASON_LAST_RESORT))
+    return heap_fail(h, GC_EOOM, "%s (%u consecutive full GCs left the old generation at %s of %s)",
+                     GC_OOM_INEFFECTIVE_MESSAGE, (unsigned)h->cfg.old_space.ineffective_mark_compacts,
+                     SIZE_TEXT(old_gen_size(h)), SIZE_TEXT(h->old_max));
   return GC_OK;
 }
 

@@ -100,6 +100,10 @@ typedef struct gc_config {
     bool always_promote_young;      /* true (--always-promote-young-mc) */
     uint32_t page_promotion_pct;    /* 70 (--page-promotion-threshold) */
     uint32_t last_resort_gcs;       /* 2: full GCs tried before OOM */
+    /* 4: this many consecutive ineffective full GCs (old generation >= 80%
+     * of the maximum and average mark-compact mutator utilisation < 0.4)
+     * are fatal; 0 = off (V8's --detect-ineffective-gcs-near-heap-limit) */
+    uint32_t ineffective_mark_compacts;
   } old_space;
 
   struct {
@@ -604,6 +608,9 @@ gc_status gc_set_old_max(gc_heap *heap, uint64_t max_size);
 
 /* V8's message for running out of heap. */
 #define GC_OOM_MESSAGE "Reached heap limit Allocation failed - JavaScript heap out of memory"
+/* V8's other out-of-memory text: old_space.ineffective_mark_compacts. */
+#define GC_OOM_INEFFECTIVE_MESSAGE \
+  "Ineffective mark-compacts near heap limit Allocation failed - JavaScript heap out of memory"
 
 /* --------------------------------------------------------------- trace text */
 

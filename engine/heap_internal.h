@@ -306,6 +306,11 @@ struct gc_heap {
   uint64_t next_young_step, next_old_step; /* allocation counters */
   uint64_t young_alloc, old_alloc;
 
+  /* ineffective mark-compacts (heap_controller.c): V8's GCTracer averages */
+  double avg_mc_ns, avg_mc_mutator_ns;
+  uint64_t prev_mc_end_ns;
+  uint32_t ineffective_mcs;        /* consecutive */
+
   /* allocation sites (pretenuring.c); index = gc_site - 1 */
   struct site_rec *sites;
   size_t nsites, cap_sites;
@@ -576,6 +581,11 @@ static inline void heap_count_work(gc_heap *h, uint64_t ns) { h->gc_ns_total += 
 /* heap_controller.c */
 uint64_t heap_initial_old_limit(const gc_config *c);
 void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked); /* after a full GC */
+/* After a full GC of `gc_ns` (pause + marking steps) that ended at virtual
+ * time `end_ns`: was it the last of old_space.ineffective_mark_compacts
+ * consecutive ineffective ones (the heap is then out of memory)?  With
+ * `counts` false it only updates the mutator-utilisation averages. */
+bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns, bool counts);
 bool heap_old_limit_reached(const gc_heap *h);
 bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages);
 /* Make the old generation's committed pages plus `need` bytes (plus, after
