@@ -89,6 +89,8 @@ const cfg_key cfg_keys[] = {
     {"cost.mark_ns_per_kb", CK_UINT, FIELD(cost.mark_ns_per_kb), NULL},
     {"cost.copy_ns_per_kb", CK_UINT, FIELD(cost.copy_ns_per_kb), NULL},
     {"cost.sweep_ns_per_kb", CK_UINT, FIELD(cost.sweep_ns_per_kb), NULL},
+    SECTION("event_loop"),
+    {"event_loop.exit_idle_ms", CK_UINT, FIELD(event_loop.exit_idle_ms), NULL},
     {"heapsnapshot_near_heap_limit", CK_UINT, FIELD(heapsnapshot_near_heap_limit), NULL},
     {"seed", CK_UINT, FIELD(seed), NULL},
 };

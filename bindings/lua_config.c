@@ -344,5 +344,9 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   f_int(L, "sweep_ns_per_kb", c->cost.sweep_ns_per_kb);
   lua_setfield(L, -2, "cost");
 
+  lua_createtable(L, 0, 1);
+  f_int(L, "exit_idle_ms", c->event_loop.exit_idle_ms);
+  lua_setfield(L, -2, "event_loop");
+
   f_int(L, "seed", c->seed);
 }

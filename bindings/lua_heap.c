@@ -315,6 +315,32 @@ static int m_scavenge(lua_State *L) {
   return finish_gc(L, lh, st, "heap:scavenge");
 }
 
+/* heap:idle(ms) -> the events of the GCs that ran while the program was
+ * idle (V8's tasks and memory reducer on the virtual clock: gc_idle). */
+static int m_idle(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  refuse_in_callback(L, lh, "idle");
+  lua_Number ms = luaL_checknumber(L, 2);
+  luaL_argcheck(L, ms >= 0 && ms <= 1099511627776.0 && ms == (lua_Number)(lua_Integer)ms, 2,
+                "milliseconds: a whole number from 0 to 2^40 expected");
+  size_t n0 = gc_event_count(lh->heap);
+  gc_status st = gc_idle(lh->heap, (uint64_t)ms);
+  if (st != GC_OK) {
+    lgc_deliver(L, 1, lh);
+    return lgc_status_error(L, lh, st, "heap:idle");
+  }
+  size_t n = gc_event_count(lh->heap);
+  lua_createtable(L, (int)(n - n0), 0);
+  for (size_t i = n0; i < n; i++) {
+    push_event_at(L, lh, i);
+    lua_rawseti(L, -2, (lua_Integer)(i - n0 + 1));
+  }
+  int r = lua_gettop(L);
+  lgc_deliver(L, 1, lh);
+  lua_settop(L, r);
+  return 1;
+}
+
 static int m_mark_sweep(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   refuse_in_callback(L, lh, "mark_sweep");
@@ -582,6 +608,7 @@ const luaL_Reg lgc_heap_methods[] = {
     {"map", lgc_heap_map},
     {"layout", lgc_heap_layout},
     {"site", m_site},
+    {"idle", m_idle},
     {"site_info", m_site_info},
     {NULL, NULL},
 };

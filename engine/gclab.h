@@ -128,6 +128,13 @@ typedef struct gc_config {
     uint32_t sweep_ns_per_kb;  /* per KiB swept */
   } cost;
 
+  /* Node's event loop (gc_idle): the runner idles every heap this many
+   * virtual ms when a scenario ends, as Node's process runs V8's pending
+   * tasks before it exits (0 = off).  The engine only carries it. */
+  struct {
+    uint32_t exit_idle_ms;
+  } event_loop;
+
   /* Node's --heapsnapshot-near-heap-limit: write up to this many
    * .heapsnapshot files when the old generation nears its limit (0 = off).
    * The engine only carries the number; the bindings write the files. */
@@ -169,6 +176,14 @@ gc_status gc_alloc(gc_heap *heap, uint32_t nslots, uint64_t bytes, const char *n
                    gc_handle *out);
 /* The size gc_alloc uses for bytes = 0. */
 uint64_t gc_default_size(uint32_t nslots);
+
+/* The program is idle for `ms` virtual milliseconds (Node's event loop
+ * waiting): the tasks V8 runs then, in time order -- a Scavenge task when
+ * new space is at least 80% full ("task"), incremental marking finished by
+ * a task ("finalize incremental marking via task"), and the memory
+ * reducer's timer and its memory-reducing Mark-Compacts ("memory
+ * reducer") -- and the clock advances by `ms`.  engine/event_loop.c. */
+gc_status gc_idle(gc_heap *heap, uint64_t ms);
 
 /* Allocation sites (V8's AllocationSite, issue 16): a site stands for one
  * place in a program that allocates (a literal, a `new`).  Objects
@@ -446,6 +461,9 @@ typedef enum gc_reason {
   GC_REASON_LAST_RESORT,            /* "last resort" */
   GC_REASON_FINALIZE_MARKING,       /* "finalize incremental marking via stack guard" */
   GC_REASON_STRESS,                 /* "stress": --stress N */
+  GC_REASON_TASK,                   /* "task": V8's scavenge task (gc_idle) */
+  GC_REASON_FINALIZE_MARKING_TASK,  /* "finalize incremental marking via task" (gc_idle) */
+  GC_REASON_MEMORY_REDUCER,         /* "memory reducer" (gc_idle) */
   GC_REASON_COUNT
 } gc_reason;
 const char *gc_reason_name(gc_reason r);

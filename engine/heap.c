@@ -47,7 +47,8 @@ const char *gc_kind_name(gc_kind k) {
 
 const char *gc_reason_name(gc_reason r) {
   static const char *n[] = {"allocation failure", "testing", "last resort",
-                            "finalize incremental marking via stack guard", "stress"};
+                            "finalize incremental marking via stack guard", "stress", "task",
+                            "finalize incremental marking via task", "memory reducer"};
   return (unsigned)r < GC_REASON_COUNT ? n[r] : "?";
 }
 

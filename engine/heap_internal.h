@@ -293,7 +293,16 @@ struct gc_heap {
    * cfg.cost (heap_mutator_ns), the GC's is added as it is done; the clock
    * is their sum (heap_vclock). */
   uint64_t gc_ns_total;
+  uint64_t idle_ns_total;          /* gc_idle: the program waiting */
   uint64_t vclock_last_gc_end;
+
+  /* the memory reducer (event_loop.c) */
+  int mr_state;                    /* MR_DONE, MR_WAIT, MR_RUN */
+  uint32_t mr_started_gcs;
+  uint64_t mr_next_ns;             /* WAIT: when its timer fires */
+  uint64_t mr_committed_at_last_run;
+  uint64_t mr_alloc_at_check, mr_time_at_check; /* the allocation-rate check */
+  bool mr_collecting;              /* the memory reducer's own GC is running */
 
   /* marking */
   gc_marking_state marking;
@@ -332,7 +341,9 @@ struct gc_heap {
 static inline uint64_t heap_mutator_ns(const gc_heap *h) {
   return h->objects_allocated * h->cfg.cost.alloc_ns + h->stores * h->cfg.cost.store_ns;
 }
-static inline uint64_t heap_vclock(const gc_heap *h) { return heap_mutator_ns(h) + h->gc_ns_total; }
+static inline uint64_t heap_vclock(const gc_heap *h) {
+  return heap_mutator_ns(h) + h->gc_ns_total + h->idle_ns_total;
+}
 static inline uint64_t heap_allocated_since_gc(const gc_heap *h) {
   return h->allocated_total - h->allocated_at_gc;
 }
@@ -581,6 +592,9 @@ static inline void heap_count_work(gc_heap *h, uint64_t ns) { h->gc_ns_total += 
 /* heap_controller.c */
 uint64_t heap_initial_old_limit(const gc_config *c);
 void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked); /* after a full GC */
+/* event_loop.c: the memory reducer hears of every full GC (V8's
+ * MemoryReducer::NotifyMarkCompact); committed = the old generation's. */
+void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before);
 /* After a full GC of `gc_ns` (pause + marking steps) that ended at virtual
  * time `end_ns`: was it the last of old_space.ineffective_mark_compacts
  * consecutive ineffective ones (the heap is then out of memory)?  With

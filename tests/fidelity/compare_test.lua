@@ -48,4 +48,15 @@ check(code == 2 and has(out, "no --trace-gc-nvp lines found"), "--nvp of a plain
 out, code = run("trace compare --help")
 check(code == 0 and has(out, "usage: gclab trace compare NODE_TRACE SCENARIO.lua"), "--help", out)
 
+-- The runner's end of a scenario (event_loop.exit_idle_ms): Node's process
+-- runs V8's pending tasks before it exits; off by default.
+local EXIT = F .. "exit_idle.lua"
+out, code = run("run --trace-gc " .. EXIT)
+check(code == 0 and not has(out, "memory reducer; GC"), "exit idle off: no memory reducer", out)
+out, code = run("run --trace-gc --set event_loop.exit_idle_ms=9000 " .. EXIT)
+check(code == 0 and out:match("Mark%-Compact %(reduce%) [^\n]* memory reducer; GC in old space requested"),
+  "exit idle 9000 ms: the memory reducer's Mark-Compact", out)
+out, code = run("run --trace-gc --set event_loop.exit_idle_ms=7000 " .. EXIT)
+check(code == 0 and not has(out, "memory reducer; GC"), "exit idle 7000 ms: before the 8 s timer", out)
+
 H.finish()
