@@ -70,6 +70,8 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.allocated = heap_allocated_since_gc(h);
   uint64_t t0 = heap_vclock(h);
   ev.start_us = t0 / 1000;
+  h->gc_start_allocated = ev.allocated;
+  h->gc_start_mutator_ns = t0 > h->vclock_last_gc_end ? t0 - h->vclock_last_gc_end : 0;
   double w0 = wall_ms();
   bool was_marking = h->marking != GC_MARKING_IDLE;
   uint64_t marking_ns_before = 0;

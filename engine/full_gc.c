@@ -171,12 +171,7 @@ void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, boo
   rebuild_remembered_sets(h);
   h->old.live = h->old.size;
 
-  /* A memory-reducing GC shrinks new space towards max(initial, 2 x live),
-   * and never grows it: it runs when memory is short. */
-  if (reduce_memory) {
-    uint64_t want = 2 * h->new_space.size;
-    if (want < h->cfg.new_space.semi_space_initial) want = h->cfg.new_space.semi_space_initial;
-    want = (want + h->cfg.page_size - 1) & ~(h->cfg.page_size - 1);
-    if (want < h->new_space.capacity) new_space_resize(h, want);
-  }
+  /* A memory-reducing GC (or one after a time of low allocation) shrinks
+   * new space, and never grows it. */
+  new_space_reduce_size(h, reduce_memory);
 }

@@ -294,6 +294,9 @@ struct gc_heap {
    * is their sum (heap_vclock). */
   uint64_t gc_ns_total;
   uint64_t idle_ns_total;          /* gc_idle: the program waiting */
+  /* the GC running: bytes allocated and virtual ns between the end of the
+   * previous GC and its start (new_space_reduce_size's throughput) */
+  uint64_t gc_start_allocated, gc_start_mutator_ns;
   uint64_t vclock_last_gc_end;
 
   /* the memory reducer (event_loop.c) */
@@ -490,6 +493,7 @@ void new_space_seal(gc_heap *h);                    /* filler from top to page e
 static inline addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) { return new_space_alloc(h, size); }
 void new_space_after_scavenge(gc_heap *h, uint64_t survived_bytes);
 bool new_space_resize(gc_heap *h, uint64_t capacity);
+void new_space_reduce_size(gc_heap *h, bool reduce_memory);
 
 /* old_space.c */
 addr_t old_space_alloc(gc_heap *h, uint64_t size); /* 0 when no room */

@@ -77,3 +77,28 @@ scenario("heap:idle checks its argument", {config = NODE}, function(heap)
     .to_error("bad argument #1 to 'idle' (milliseconds: a whole number from 0 to 2^40 expected)")
   expect(#heap:idle(0)).to_be(0)
 end)
+
+-- Grow new space with survivors: a 6 MB list kept alive through Scavenges.
+local function grown_heap(heap)
+  local holder = heap:root(heap:alloc(1))
+  for _ = 1, 150000 do local o = heap:alloc(2); o[1] = holder[1]; holder[1] = o end
+  expect(heap:stats().semi_space_capacity, "new space grew").to_be_at_least(4 * 1024 * 1024)
+  holder[1] = nil
+  heap:scavenge()               -- the interval measured starts here
+  for _ = 1, 1000 do heap:alloc(2) end
+end
+
+scenario("after a time of low allocation throughput a GC shrinks new space", {config = NODE}, function(heap)
+  grown_heap(heap)
+  heap:idle(1000)               -- 1000 objects in over a second: 40 bytes per ms
+  local ev = heap:scavenge()
+  expect(ev.kind).to_be("Scavenge")
+  expect(ev.semi_space_capacity, "shrunk to the initial 1 MiB").to_be(1024 * 1024)
+end)
+
+scenario("without idle time allocation is fast and new space keeps its size", {config = NODE}, function(heap)
+  grown_heap(heap)
+  local before = heap:stats().semi_space_capacity
+  local ev = heap:scavenge()
+  expect(ev.semi_space_capacity).to_be(before)
+end)
