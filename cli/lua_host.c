@@ -7,16 +7,19 @@
  * C arrays, so `gclab` works from any directory) and a small native module
  * `gclab.runner.sys` with the file-system calls the runner needs and plain
  * Lua lacks (listdir, kind, mkdir, getcwd, realpath: baselines are files in
- * directories).  GCLAB_RUNNER_DIR=DIR loads the runner's Lua from DIR instead
+ * directories; monotonic: the per-scenario time limit; comments: a Lua
+ * file whose lines reach stdout as TAP comments, so what a scenario prints
+ * cannot forge a TAP line).  GCLAB_RUNNER_DIR=DIR loads the runner's Lua from DIR instead
  * (for working on the runner without rebuilding).
  */
-#define _XOPEN_SOURCE 700 /* POSIX.1-2008 plus realpath */
+#define _GNU_SOURCE /* POSIX.1-2008, realpath, fopencookie */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lauxlib.h>
@@ -101,6 +104,71 @@ static int sys_realpath(lua_State *L) {
   return 1;
 }
 
+/* monotonic() -> seconds (a float) on a clock that never goes back */
+static int sys_monotonic(lua_State *L) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return luaL_error(L, "monotonic: %s", strerror(errno));
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+  return 1;
+}
+
+/* The comment stream: an unbuffered FILE whose bytes go to stdout with
+ * "# " at the start of every line (a line break inside the text starts
+ * another comment).  Invariant: mid_line is true when the last byte sent
+ * to stdout through it was not a newline. */
+static int comment_mid_line;
+static FILE *comment_file; /* closed by host_close, after the state */
+
+static ssize_t comment_write(void *cookie, const char *buf, size_t size) {
+  (void)cookie;
+  for (size_t i = 0; i < size; i++) {
+    if (!comment_mid_line && fputs("# ", stdout) == EOF) return -1;
+    if (putc(buf[i], stdout) == EOF) return -1;
+    comment_mid_line = buf[i] != '\n';
+  }
+  return (ssize_t)size;
+}
+
+/* A standard stream: closing it is refused, as io.stdout's is. */
+static int comment_noclose(lua_State *L) {
+  luaL_Stream *p = (luaL_Stream *)luaL_checkudata(L, 1, LUA_FILEHANDLE);
+  p->closef = &comment_noclose;
+  luaL_pushfail(L);
+  lua_pushliteral(L, "cannot close standard file");
+  return 2;
+}
+
+/* comments() -> the comment stream as a Lua file (the same one each call) */
+static int sys_comments(lua_State *L) {
+  if (lua_getfield(L, LUA_REGISTRYINDEX, "gclab.runner.comments") != LUA_TNIL) return 1;
+  lua_pop(L, 1);
+  luaL_Stream *p = (luaL_Stream *)lua_newuserdatauv(L, sizeof *p, 0);
+  p->closef = NULL; /* not yet a file, if fopencookie fails */
+  luaL_setmetatable(L, LUA_FILEHANDLE);
+  static const cookie_io_functions_t io = {NULL, comment_write, NULL, NULL};
+  if (!comment_file) {
+    comment_file = fopencookie(NULL, "w", io);
+    if (!comment_file) return luaL_error(L, "comments: %s", strerror(errno));
+    setvbuf(comment_file, NULL, _IONBF, 0);
+  }
+  p->f = comment_file;
+  p->closef = &comment_noclose;
+  lua_pushvalue(L, -1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "gclab.runner.comments");
+  return 1;
+}
+
+/* end_comment() -> true if a comment line was open and is now ended */
+static int sys_end_comment(lua_State *L) {
+  int open = comment_mid_line;
+  if (open) {
+    putc('\n', stdout);
+    comment_mid_line = 0;
+  }
+  lua_pushboolean(L, open);
+  return 1;
+}
+
 static int sys_version(lua_State *L) {
   lua_pushstring(L, GCLAB_VERSION_STRING);
   return 1;
@@ -110,6 +178,7 @@ static int open_sys(lua_State *L) {
   static const luaL_Reg f[] = {
       {"listdir", sys_listdir}, {"kind", sys_kind},       {"mkdir", sys_mkdir},
       {"getcwd", sys_getcwd},   {"realpath", sys_realpath}, {"version", sys_version},
+      {"monotonic", sys_monotonic}, {"comments", sys_comments}, {"end_comment", sys_end_comment},
       {NULL, NULL}};
   luaL_newlib(L, f);
   return 1;
@@ -151,6 +220,16 @@ lua_State *gclab_host_new(void) {
   }
   lua_pop(L, 1);
   return L;
+}
+
+/* Close a host state, then what its sys module opened. */
+static void host_close(lua_State *L) {
+  lua_close(L);
+  if (comment_file) {
+    fclose(comment_file);
+    comment_file = NULL;
+    comment_mid_line = 0;
+  }
 }
 
 /* Message handler: the error with a traceback. */
@@ -208,8 +287,13 @@ int gclab_host_module(const char *module, const char *prog, int argc, char **arg
       status = isnum ? (int)rc : 2;
     }
   }
-  fflush(stdout);
-  lua_close(L);
+  host_close(L);
+  /* TAP that did not reach its file (a full disk, a closed pipe) is no
+   * result: a run whose output is lost never exits 0 */
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "gclab run: writing the TAP output to stdout: %s\n", strerror(errno));
+    status = 2;
+  }
   return status;
 }
 
@@ -239,6 +323,6 @@ int gclab_host_script(int argc, char **argv) {
     if (pcall_report(L, argc - 1, 0, "gclab lua") < 0) status = 1;
   }
   fflush(stdout);
-  lua_close(L);
+  host_close(L);
   return status;
 }

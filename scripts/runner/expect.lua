@@ -214,7 +214,14 @@ function matchers.to_match(self, pattern)
   if type(self.actual) ~= "string" then
     fail(self, "to_match", {ev("a string"), av(repr(self.actual))})
   end
-  check(self, "to_match", self.actual:match(pattern) ~= nil,
+  if type(pattern) ~= "string" then
+    raise("bad argument #1 to 'to_match' (a Lua pattern string expected, got " .. type(pattern) .. ")")
+  end
+  local ok, m = pcall(string.match, self.actual, pattern)
+  if not ok then -- the pattern is malformed: name it, not this file's line
+    raise("bad argument #1 to 'to_match' (" .. tostring(m) .. ": " .. repr(pattern) .. ")")
+  end
+  check(self, "to_match", m ~= nil,
     {ev((self.negated and "not " or "") .. "to match " .. repr(pattern)), av(repr(self.actual))})
 end
 

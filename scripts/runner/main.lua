@@ -29,6 +29,7 @@ local baseline = require "gclab.runner.baseline"
 local scenario = require "gclab.runner.scenario"
 local matrix = require "gclab.runner.matrix"
 local verdict = require "gclab.runner.verdict"
+local guard = require "gclab.runner.guard"
 
 local M = {}
 
@@ -48,15 +49,20 @@ options:
                      (paths relative to it); added to the run like --config
   --set KEY=VALUE    override one config key (after the profile and the
                      scenario's own config), e.g. --set new_space.promotion.age=2
-  --filter PATTERN   run only scenarios whose title "FILE: NAME" contains
-                     PATTERN as plain text or matches it as a Lua pattern
+  --filter TEXT      run only scenarios whose title "FILE: NAME" contains TEXT
+                     (plain text)
+  --filter-pattern P run only scenarios whose title matches the Lua pattern P
+                     (at most 2 repetitions * + - ?); with --filter, both
   --list             list the scenarios (after --filter) without running them
   --trace-gc         print one line per GC in V8's --trace-gc format ("# " lines)
   --trace-gc-nvp     the same in V8's --trace-gc-nvp name=value format
   --verify           verify the heap after every GC and incremental step,
                      and at the end of every scenario
   --stress N         run a scavenge every N allocations (V8's --stress-scavenge)
-  --seed N           seed for math.random and the heap (printed at start)
+  --seed N           seed for math.random and the heap (printed at start);
+                     the same values as the config's seed key
+  --timeout SECONDS  fail a scenario that runs longer than SECONDS (wall
+                     clock) and go on with the next; 0 (the default): no limit
   --junit FILE       also write JUnit XML to FILE
   --report DIR       also write DIR/report.html: per scenario (failures
                      first) its GCs on the virtual clock, heap per space,
@@ -87,9 +93,12 @@ local function parse_args(argv)
     if v == nil then error({usage = "option " .. name .. " needs a value"}) end
     return v
   end
-  local function count(name, v)
-    local n = math.tointeger(tonumber(v))
-    if not n or n < 0 then error({usage = "option " .. name .. " expects a non-negative integer, got '" .. v .. "'"}) end
+  -- a whole number from 0 to max, in decimal digits
+  local function count(name, v, max)
+    local n = v:match("^%d+$") and #v <= 10 and math.tointeger(tonumber(v))
+    if not n or n > max then
+      error({usage = "option " .. name .. " expects a whole number from 0 to " .. max .. ", got '" .. v .. "'"})
+    end
     return n
   end
   local only_paths = false
@@ -116,12 +125,23 @@ local function parse_args(argv)
         if not s:find("=", 1, true) then error({usage = "--set expects KEY=VALUE, got '" .. s .. "'"}) end
         o.sets[#o.sets + 1] = s
       elseif name == "--filter" then o.filter = value(name, inline)
+      elseif name == "--filter-pattern" then
+        o.pattern = value(name, inline)
+        local perr = M.check_pattern(o.pattern)
+        if perr then error({usage = "--filter-pattern '" .. o.pattern .. "': " .. perr}) end
+      elseif name == "--timeout" then
+        local t = value(name, inline)
+        o.timeout = tonumber(t)
+        if not t:match("^%s*[%d.]") or not o.timeout or o.timeout ~= o.timeout or o.timeout < 0
+          or o.timeout > 1e9 then
+          error({usage = "option --timeout expects a number of seconds (0: no limit), got '" .. t .. "'"})
+        end
       elseif name == "--list" then o.list = true
       elseif name == "--trace-gc" then o.trace = true
       elseif name == "--trace-gc-nvp" then o.trace_nvp = true
       elseif name == "--verify" then o.verify = true
-      elseif name == "--stress" then o.stress = count(name, value(name, inline))
-      elseif name == "--seed" then o.seed = count(name, value(name, inline))
+      elseif name == "--stress" then o.stress = count(name, value(name, inline), 4294967295)
+      elseif name == "--seed" then o.seed = value(name, inline) -- checked as the config's seed
       elseif name == "--junit" then o.junit = value(name, inline)
       elseif name == "--report" then o.report = value(name, inline)
       else error({usage = "unknown option '" .. a .. "'"}) end
@@ -140,7 +160,15 @@ M.parse_args = parse_args
 
 -- ------------------------------------------------------------- files
 
-local function walk(dir, out)
+-- The *.lua files below dir, following symbolic links but entering each
+-- real directory once (visited: real paths), so a link loop or two links
+-- to one directory do not run its files again.
+local function walk(dir, out, visited)
+  local real = sys.realpath(dir)
+  if real then
+    if visited[real] then return true end
+    visited[real] = true
+  end
   local names, err = sys.listdir(dir)
   if not names then return nil, err end
   table.sort(names)
@@ -148,7 +176,7 @@ local function walk(dir, out)
     local p = scenario.join(dir, name)
     local kind = sys.kind(p)
     if kind == "directory" then
-      local ok, e = walk(p, out)
+      local ok, e = walk(p, out, visited)
       if not ok then return nil, e end
     elseif kind == "file" and name:match("%.lua$") then
       out[#out + 1] = p
@@ -165,7 +193,7 @@ local function collect_files(paths)
     local kind = sys.kind(p)
     local found = {}
     if kind == "directory" then
-      local ok, err = walk(p, found)
+      local ok, err = walk(p, found, {})
       if not ok then return nil, err end
       table.sort(found)
     elseif kind == "file" then
@@ -180,18 +208,57 @@ local function collect_files(paths)
   return files
 end
 
-local function filter_match(title, pattern)
-  if not pattern then return true end
-  if title:find(pattern, 1, true) then return true end
-  local ok, r = pcall(string.find, title, pattern)
-  return ok and r ~= nil
+-- Why a --filter-pattern is refused (nil when it is fine): malformed, or
+-- more than 2 repetitions, which bounds a match's cost by the title's
+-- length cubed (Lua patterns backtrack).
+function M.check_pattern(p)
+  local ok, err = pcall(string.find, "", p)
+  if not ok then return tostring(err) end
+  local reps, i = 0, 1
+  while i <= #p do
+    local ch = p:sub(i, i)
+    if ch == "%" then
+      i = i + 2
+    elseif ch == "[" then -- a set: up to its closing ] (a ] first is literal)
+      local j = i + 1
+      if p:sub(j, j) == "^" then j = j + 1 end
+      j = j + 1
+      while p:sub(j, j) ~= "]" do
+        if p:sub(j, j) == "%" then j = j + 1 end
+        j = j + 1
+      end
+      i = j + 1
+    else
+      if (ch == "*" or ch == "+" or ch == "-" or ch == "?") and i > 1 then reps = reps + 1 end
+      i = i + 1
+    end
+  end
+  if reps > 2 then
+    return "more than 2 repetitions (* + - ?) in a filter pattern (matching could take very long)"
+  end
+  return nil
 end
--- shared with sweep.lua and report.lua
+
+-- Whether a scenario title passes --filter (plain text) and
+-- --filter-pattern (a checked Lua pattern).
+local function filter_match(title, o)
+  if o.filter and not title:find(o.filter, 1, true) then return false end
+  if o.pattern and not title:find(o.pattern) then return false end
+  return true
+end
+-- shared with sweep.lua and trace.lua
 M.collect_files, M.filter_match = collect_files, filter_match
 
 -- ---------------------------------------------------------------- main
 
 local function stderr(msg) io.stderr:write(msg, "\n") end
+
+-- An integer read as unsigned 64-bit (the config's seed) in decimal.
+local function unsigned_text(n)
+  if n >= 0 then return tostring(n) end
+  local q = (n >> 1) // 5 -- n / 10, unsigned
+  return tostring(q) .. tostring(n - q * 10)
+end
 
 -- Usage error: a message on stderr, exit status 2.
 local function fail_setup(msg, usage)
@@ -218,7 +285,14 @@ local function prepare(argv)
 
   local sets = {}
   for _, s in ipairs(o.sets) do sets[#sets + 1] = s end
-  if o.seed then sets[#sets + 1] = "seed=" .. o.seed end
+  if o.seed then
+    -- --seed takes what the config's seed key takes: one parser decides
+    local sok, serr = pcall(gclab.defaults, {set = {"seed=" .. o.seed}})
+    if not sok then
+      return nil, fail_setup("option --seed: " .. (tostring(serr):match("found .*$") or tostring(serr)), true)
+    end
+    sets[#sets + 1] = "seed=" .. o.seed
+  end
 
   local configs, cerr0 = matrix.configurations(o.configs)
   if not configs then return nil, fail_setup(cerr0) end
@@ -230,7 +304,8 @@ local function prepare(argv)
     if not cok then
       return nil, fail_setup((c.desc and ("configuration " .. c.desc .. ": ") or "") .. tostring(cerr))
     end
-    c.seed = o.seed or gclab.config().seed
+    c.seed = gclab.config().seed
+    c.seed_text = unsigned_text(c.seed)
   end
 
   -- --record DIR / --check DIR
@@ -255,7 +330,7 @@ local function prepare(argv)
   local file_set = {}
   for _, f in ipairs(files) do file_set[f] = true end
   return {o = o, files = files, configs = configs, verdict = verdict.new(configs, session),
-    ctx = {handler = scenario.handler(file_set), verify = o.verify}}
+    ctx = {handler = scenario.handler(file_set), verify = o.verify, timeout = o.timeout}}
 end
 
 -- --list: the titles that pass --filter, under the first configuration.
@@ -272,7 +347,7 @@ local function list(run)
     else
       for _, sc in ipairs(scs) do
         local title = f .. ": " .. sc.name
-        if filter_match(title, o.filter) then io.stdout:write(title, "\n") end
+        if filter_match(title, o) then io.stdout:write(report.tap_text(title), "\n") end
       end
     end
   end
@@ -321,7 +396,7 @@ local function run_all(run, tap, report_result)
       else
         for _, sc in ipairs(scs) do
           local title = f .. ": " .. sc.name
-          if filter_match(title, o.filter) then
+          if filter_match(title, o) then
             local r = scenario.run(sc, ctx)
             r.file, r.name, r.config, r.title = f, sc.name, label, title .. suffix
             v:settle(r, sc, ci, f)
@@ -330,8 +405,14 @@ local function run_all(run, tap, report_result)
         end
       end
       collectgarbage()
+      -- an os.exit outside any scenario (a finalizer between them)
+      local stray = guard.take_stray()
+      if stray then
+        report_result({file = f, name = "(outside a scenario)", status = "fail", message = stray,
+          config = label, title = f .. ": (outside a scenario)" .. suffix}, c)
+      end
     end
-    if loaded_all and not o.filter then
+    if loaded_all and not (o.filter or o.pattern) then
       local diags, stale = v:stale(c, o.paths)
       for _, d in ipairs(diags) do tap:diag(d) end
       for _, r in ipairs(stale) do report_result(r, c) end
@@ -341,13 +422,14 @@ local function run_all(run, tap, report_result)
 end
 
 function M.main(argv)
+  guard.install()
   local run, status = prepare(argv)
   if not run then return status end
   local o = run.o
   if o.list then return list(run) end
 
-  local tap = report.tap(io.stdout)
-  local header = {"gclab " .. gclab.version .. "  seed: " .. run.configs[1].seed}
+  local tap = report.tap(io.stdout, guard.end_comment)
+  local header = {"gclab " .. gclab.version .. "  seed: " .. run.configs[1].seed_text}
   if o.record then header[#header + 1] = "record: " .. o.record end
   if o.check then header[#header + 1] = "check: " .. o.check end
   tap:start(header)
@@ -366,7 +448,10 @@ function M.main(argv)
   end)
 
   local notes = {}
-  if #results == 0 and o.filter then notes[1] = "no scenario matched --filter " .. o.filter end
+  if #results == 0 and (o.filter or o.pattern) then
+    notes[1] = "no scenario matched " .. (o.filter and ("--filter " .. o.filter) or "") ..
+      (o.filter and o.pattern and " and " or "") .. (o.pattern and ("--filter-pattern " .. o.pattern) or "")
+  end
   for _, l in ipairs(run.verdict:notes()) do notes[#notes + 1] = l end
   tap:finish(#results, notes)
 

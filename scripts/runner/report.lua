@@ -14,18 +14,37 @@ local M = {}
 local Tap = {}
 Tap.__index = Tap
 
-function M.tap(out)
-  return setmetatable({out = out or io.stdout, passed = 0, failed = 0, skipped = 0, xfailed = 0}, Tap)
+-- before: called before each line is written (ends a comment line a
+-- scenario's output left open).
+function M.tap(out, before)
+  return setmetatable({out = out or io.stdout, before = before, passed = 0, failed = 0, skipped = 0,
+    xfailed = 0}, Tap)
 end
 
-function Tap:line(s) self.out:write(s, "\n") end
+function Tap:line(s)
+  if self.before then self.before() end
+  self.out:write(s, "\n")
+end
 
 -- A diagnostic line (each line of s prefixed with "# ").
 function Tap:diag(s)
+  if self.before then self.before() end
   for line in (tostring(s) .. "\n"):gmatch("(.-)\n") do
     self.out:write(line == "" and "#" or ("# " .. line), "\n")
   end
 end
+
+-- Text on a TAP result line: "\" and "#" escaped (TAP 13: an unescaped
+-- "#" starts a directive, so a name "x # SKIP" would turn a failure into a
+-- skip), and control characters written as \0, \n, \t, \x1b... so a name
+-- with a line break cannot start a forged line.
+local CONTROL = {["\0"] = "\\0", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t"}
+local function tap_text(s)
+  return (tostring(s):gsub("[\\#]", "\\%0"):gsub("[%z\1-\31\127]", function(c)
+    return CONTROL[c] or string.format("\\x%02x", c:byte())
+  end))
+end
+M.tap_text = tap_text
 
 function Tap:start(header)
   self:line("TAP version 13")
@@ -36,17 +55,18 @@ end
 function Tap:result(r)
   if r.status == "pass" then
     self.passed = self.passed + 1
-    self:line(string.format("ok %d - %s", r.n, r.title))
+    self:line(string.format("ok %d - %s", r.n, tap_text(r.title)))
   elseif r.status == "skip" then
     self.skipped = self.skipped + 1
-    self:line(string.format("ok %d - %s # SKIP %s", r.n, r.title, r.skip_reason or ""))
+    self:line(string.format("ok %d - %s # SKIP %s", r.n, tap_text(r.title), tap_text(r.skip_reason or "")))
   else
     if r.status == "xfail" then
       self.xfailed = self.xfailed + 1
-      self:line(string.format("not ok %d - %s # TODO %s", r.n, r.title, r.todo or "expected failure"))
+      self:line(string.format("not ok %d - %s # TODO %s", r.n, tap_text(r.title),
+        tap_text(r.todo or "expected failure")))
     else
       self.failed = self.failed + 1
-      self:line(string.format("not ok %d - %s", r.n, r.title))
+      self:line(string.format("not ok %d - %s", r.n, tap_text(r.title)))
     end
     local msg = r.message or "failed"
     if r.where and msg:sub(1, #r.where + 1) ~= r.where .. ":" then

@@ -2,8 +2,8 @@
 -- its own environment (scenario, expect, record, gclab, SCENARIO_DIR) and
 -- running one scenario on a fresh heap.
 --
--- ctx (shared with main.lua) holds what a run sets: seed, verify, the
--- gclab.defaults table, the error handler, and while a scenario runs
+-- ctx (shared with main.lua) holds what a run sets: seed, verify, timeout,
+-- the gclab.defaults table, the error handler, and while a scenario runs
 -- ctx.current (its event-log state) and ctx.heaps (the heaps it made, all
 -- closed when it ends).  Invariant: ctx.current and ctx.heaps are nil
 -- between scenarios.
@@ -11,6 +11,7 @@
 local gclab = require "gclab"
 local expect_mod = require "gclab.runner.expect"
 local eventlog = require "gclab.runner.eventlog"
+local guard = require "gclab.runner.guard"
 
 local M = {}
 
@@ -46,7 +47,10 @@ function M.handler(files)
       msg = err
     else
       local mt = getmetatable(err)
-      if type(mt) == "table" and mt.__tostring then msg = tostring(err)
+      -- __tostring is scenario code: it may raise (os.exit, a timeout)
+      local tok, text = false, nil
+      if type(mt) == "table" and mt.__tostring then tok, text = pcall(tostring, err) end
+      if tok and type(text) == "string" then msg = text
       else msg = "(error object is a " .. type(err) .. " value)" end
     end
     local where
@@ -90,9 +94,33 @@ function M.load_file(path, ctx)
   env.gclab = gclab
   env.expect = expect_mod.expect
   env.SCENARIO_DIR = M.dirname(path)
+  env.io, env.print = guard.scenario_io()
+  -- the scenario (event-log state) each coroutine made in this file belongs to
+  local owner = setmetatable({}, {__mode = "k"})
+  env.coroutine = setmetatable({
+    create = function(f)
+      local co = guard.adopt(coroutine.create(f))
+      owner[co] = ctx.current
+      return co
+    end,
+    wrap = function(f)
+      if type(f) ~= "function" then return coroutine.wrap(f) end -- its own error
+      local cur = ctx.current
+      return coroutine.wrap(function(...)
+        local co = guard.adopt(coroutine.running())
+        owner[co] = cur
+        return f(...)
+      end)
+    end,
+  }, {__index = coroutine})
   env.record = function(key, value)
     local cur = ctx.current
     if not cur then error("record: only inside a running scenario", 2) end
+    local mine = owner[coroutine.running()]
+    if mine and mine ~= cur then
+      error("record: called from a coroutine of scenario '" .. mine.name .. "', which has ended; " ..
+        "a scenario records only into its own event log", 2)
+    end
     if type(key) ~= "string" or key == "" then
       error("bad argument #1 to 'record' (a non-empty string expected, got " .. type(key) .. ")", 2)
     end
@@ -120,6 +148,10 @@ function M.load_file(path, ctx)
           "' (known: config, skip, differs, fails_on)", 2)
       end
     end
+    local skip = opts.skip
+    if skip ~= nil and type(skip) ~= "string" and type(skip) ~= "boolean" then
+      error("scenario '" .. name .. "': skip must be a reason (a string) or true, got " .. type(skip), 2)
+    end
     local differs, fails_on = name_set(name, "differs", opts.differs), name_set(name, "fails_on", opts.fails_on)
     if names[name] then error("scenario '" .. name .. "' is declared twice in this file", 2) end
     names[name] = true
@@ -130,9 +162,11 @@ function M.load_file(path, ctx)
   local chunk, err = loadfile(path, "t", env)
   if not chunk then return nil, {message = err} end
   math.randomseed(ctx.seed)
-  local ok, failure = xpcall(chunk, ctx.handler)
+  local sink = {}
+  local ok, failure = guard.within(sink, nil, nil, xpcall, chunk, ctx.handler)
   loading = false
   if not ok then return nil, failure end
+  if sink.failure then return nil, {message = sink.failure} end
   local list = {}
   for i, sc in ipairs(scenarios) do list[i] = sc.name end
   for i, slug in ipairs(eventlog.slugs(list)) do scenarios[i].slug = slug end
@@ -147,7 +181,7 @@ function M.run(sc, ctx)
     return {status = "skip", skip_reason = tostring(sc.opts.skip), records = {}, log_lines = {}}
   end
   local heaps = {}
-  local state = {records = {}, lines = {}, ngc = 0, nrec = 0}
+  local state = {name = sc.name, records = {}, lines = {}, ngc = 0, nrec = 0}
   ctx.current = state
   ctx.heaps = heaps
   gclab.defaults(ctx.defaults) -- also restarts heap numbering: heap 1 is this scenario's
@@ -158,7 +192,8 @@ function M.run(sc, ctx)
     result = {status = "fail", message = tostring(heap),
       where = sc.line and (sc.file .. ":" .. sc.line)}
   else
-    local fok, failure = xpcall(sc.fn, ctx.handler, heap)
+    local fok, failure = guard.within(state, ctx.timeout, sc.file .. ": " .. sc.name,
+      xpcall, sc.fn, ctx.handler, heap)
     if not fok then
       result = {status = "fail", message = failure.message, where = failure.where}
     end
@@ -191,6 +226,11 @@ function M.run(sc, ctx)
   end
   ctx.current, ctx.heaps = nil, nil
   result = result or {status = "pass"}
+  -- an os.exit or a timeout the scenario caught (pcall) still fails it
+  if state.failure and not (result.message or ""):find(state.failure, 1, true) then
+    result.status = "fail"
+    result.message = state.failure .. (result.message and ("\n" .. result.message) or "")
+  end
   result.records = state.records
   result.log_lines, result.ngc, result.nrec = state.lines, state.ngc, state.nrec
   return result

@@ -246,7 +246,7 @@ local function run_combination(run, ci)
     else
       for _, sc in ipairs(scs) do
         local title = f .. ": " .. sc.name
-        if runner.filter_match(title, o.filter) then
+        if runner.filter_match(title, {filter = o.filter}) then
           events, final, main_heap = {}, nil, nil
           local wrapped = setmetatable({fn = function(heap)
             main_heap = heap

@@ -131,7 +131,7 @@ local function run_compare(o)
     if not scs then error({usage = "--compare: " .. f .. ": " .. failure.message}) end
     for _, sc in ipairs(scs) do
       local title = f .. ": " .. sc.name
-      if runner.filter_match(title, o.filter) then
+      if runner.filter_match(title, {filter = o.filter}) then
         collected = {}
         local r = scenario.run(sc, ctx)
         gclab.defaults()

@@ -51,8 +51,8 @@ out, code = run("run --list " .. F .. "pass " .. F .. "mixed.lua")
 check(code == 0 and has_line(out, F .. "pass/one.lua: adds") and not has(out, "TAP"), "--list", out)
 out = run("run --filter expectation " .. F .. "mixed.lua")
 check(has_line(out, "1..1") and has(out, "fails an expectation"), "--filter plain", out)
-out = run("run --filter '^.*adds$' " .. F .. "pass")
-check(has_line(out, "1..1") and has(out, ": adds"), "--filter pattern", out)
+out = run("run --filter-pattern '^.*adds$' " .. F .. "pass")
+check(has_line(out, "1..1") and has(out, ": adds"), "--filter-pattern", out)
 out = run("run --seed 42 " .. F .. "pass")
 check(has(out, "seed: 42"), "--seed printed", out)
 out, code = run("run --verify --stress 5 " .. F .. "pass")
@@ -78,6 +78,131 @@ local a = run("run --trace-gc --trace-gc-nvp --seed 7 scripts/seed scripts/v8 " 
 local b = run("run --trace-gc --trace-gc-nvp --seed 7 scripts/seed scripts/v8 " .. F .. "mixed.lua")
 check(a == b, "two runs give identical output")
 check(not a:find("0x%x%x%x%x%x%x") , "no machine addresses in output", a:match("[^\n]*0x%x%x%x%x%x%x[^\n]*"))
+
+-- issue 10 item 6: os.exit in a scenario, in on_gc, swallowed by pcall,
+-- in a finalizer, while a file loads: the run still ends with its plan,
+-- its summary and exit status 1
+out, code = run("run " .. F .. "exit")
+check(code == 1, "os.exit: exit status 1, not the scenario's 0", out)
+check(has_line(out, "1..8") and has_line(out, "2 passed, 6 failed"), "os.exit: plan and summary", out)
+check(has_line(out, "not ok 2 - " .. F .. "exit/exit.lua: calls os.exit(0)"), "os.exit: the scenario fails", out)
+check(has(out, "exit.lua:5: os.exit(0) called: a scenario cannot end the run"), "os.exit: message and line", out)
+check(has_line(out, "not ok 3 - " .. F .. "exit/exit.lua: swallows its own os.exit"), "os.exit under pcall", out)
+check(has_line(out, "not ok 4 - " .. F .. "exit/exit.lua: calls os.exit inside on_gc"), "os.exit in on_gc", out)
+check(has_line(out, "ok 6 - " .. F .. "exit/exit.lua: still runs after the exits"), "os.exit: run goes on", out)
+check(has_line(out, "not ok 7 - " .. F .. "exit/exit.lua: (outside a scenario)"), "os.exit in a finalizer", out)
+check(has_line(out, "not ok 8 - " .. F .. "exit/load.lua: (loading the file)"), "os.exit while loading", out)
+out, code = run("run " .. F .. "exit_tostring.lua")
+check(code == 1 and has_line(out, "0 passed, 1 failed") and has(out, "os.exit(0) called")
+  and has(out, "(error object is a table value)"), "os.exit in an error object's __tostring", out)
+
+-- issue 10 item 7: --timeout fails the scenario by name and goes on, also
+-- when the scenario catches the error or loops in a coroutine
+out, code = run("run --timeout 0.5 " .. F .. "timeout.lua")
+check(code == 1 and has_line(out, "1 passed, 3 failed"), "--timeout: three timed out, the run finished", out)
+check(has(out, "timeout.lua:2: timed out after 0.5s (--timeout): " .. F .. "timeout.lua: loops forever"),
+  "--timeout: message names the scenario and line", out)
+check(has_line(out, "not ok 2 - " .. F .. "timeout.lua: swallows the timeout"), "--timeout: not swallowed by pcall",
+  out)
+check(has_line(out, "not ok 3 - " .. F .. "timeout.lua: loops in an old coroutine"), "--timeout: in a coroutine", out)
+check(has_line(out, "ok 4 - " .. F .. "timeout.lua: runs after the timeouts"), "--timeout: run goes on", out)
+for _, t in ipairs({"-1", "x", "nan", "inf"}) do
+  out, code = run("run --timeout " .. t .. " " .. F .. "pass")
+  check(code == 2 and has(out, "option --timeout expects a number of seconds"), "--timeout " .. t .. " refused", out)
+end
+-- --filter is plain text: pattern characters are only characters (this
+-- pattern used to backtrack for minutes), and a malformed pattern is no
+-- error; --filter-pattern refuses malformed and costly patterns by name
+out, code = run("run --filter '" .. ("(.-)"):rep(12) .. "x' " .. F .. "pass")
+check(code == 0 and has_line(out, "1..0"), "--filter: plain text", out)
+out, code = run("run --filter '[' " .. F .. "pass")
+check(code == 0 and has_line(out, "1..0"), "--filter: '[' is plain text", out)
+out, code = run("run --filter-pattern '[a' " .. F .. "pass")
+check(code == 2 and has(out, "--filter-pattern '[a': malformed pattern (missing ']')")
+  and not has(out, "runner/"), "--filter-pattern: malformed pattern named", out)
+out, code = run("run --filter-pattern '(.-)(.-)(.-)x' " .. F .. "pass")
+check(code == 2 and has(out, "more than 2 repetitions"), "--filter-pattern: costly pattern refused", out)
+out, code = run("run --filter-pattern '[*+-]-.*' " .. F .. "pass")
+check(code == 0, "--filter-pattern: set contents are not repetitions", out)
+out = run("run --filter one --filter-pattern 'adds$' " .. F .. "pass")
+check(has_line(out, "1..1") and has(out, ": adds"), "--filter and --filter-pattern together", out)
+
+-- issue 10 item 8: JUnit write failures are errors naming the path; XML is
+-- valid UTF-8
+out, code = run("run --junit /dev/full " .. F .. "pass")
+check(code == 2 and has(out, "--junit: /dev/full: No space left on device"), "--junit /dev/full fails", out)
+out, code = run("run --junit " .. F .. " " .. F .. "pass")
+check(code == 2 and has(out, "--junit: " .. F), "--junit DIRECTORY fails with the path", out)
+do
+  local errfile = os.tmpname()
+  local _, _, c = os.execute("cd " .. sh_quote(root) .. " && " .. sh_quote(bin) .. " run " .. F .. "pass >/dev/full 2>"
+    .. sh_quote(errfile))
+  local ef = assert(io.open(errfile))
+  out = ef:read("a")
+  ef:close()
+  os.remove(errfile)
+  check(c == 2 and has(out, "writing the TAP output to stdout: No space left on device"),
+    "TAP to a full disk fails", out)
+end
+local bad_utf8 = os.tmpname()
+local bf = assert(io.open(bad_utf8, "w"))
+bf:write('scenario("bad \\xff\\xfe byte \\xe2\\x82 cut", function() error("msg \\xc3( <&>") end)\n')
+bf:close()
+out, code = run("run --junit " .. sh_quote(junit) .. " " .. sh_quote(bad_utf8))
+f = io.open(junit)
+xml = f and f:read("a") or ""
+if f then f:close() end
+os.remove(junit)
+os.remove(bad_utf8)
+check(code == 1 and utf8.len(xml) ~= nil, "junit: valid UTF-8 from invalid names and messages", xml)
+check(has(xml, 'name="bad \u{FFFD}\u{FFFD} byte \u{FFFD}\u{FFFD} cut"') and has(xml, "msg \u{FFFD}( &lt;&amp;&gt;"),
+  "junit: invalid bytes become U+FFFD", xml)
+
+-- issue 10 item 9
+out, code = run("run " .. F .. "output.lua")
+check(not has(out, "\nok 99") and not has(out, "\nnot ok 98") and not has(out, "\nok 97")
+  and not has(out, "\nBail out!"), "scenario output cannot forge TAP lines", out)
+check(has_line(out, "# ok 99 - forged by print") and has_line(out, "# not ok 98 - forged by io.write")
+  and has_line(out, "# ok 97 - forged by io.stdout") and has_line(out, "# Bail out! forged by io.output"),
+  "scenario output is kept as TAP comments", out)
+check(has_line(out, "not ok 2 - " .. F .. "output.lua: fails \\# SKIP forged by its name"),
+  "a '#' in a name is escaped (no forged SKIP)", out)
+check(has_line(out, "ok 3 - " .. F .. "output.lua: a name with a\\nline break"), "a line break in a name", out)
+check(has_line(out, "ok 4 - " .. F .. "output.lua: a name with a \\0 byte")
+  and has_line(out, "ok 5 - " .. F .. "output.lua: a name with a \\0 byte, twice")
+  and not has(out, "\0"), "a NUL in a name is shown, not written or truncated", out)
+out = run("run --list " .. F .. "output.lua")
+check(has_line(out, F .. "output.lua: a name with a \\0 byte") and not has(out, "\0"), "--list shows a NUL", out)
+out = run("run " .. F .. "skip_table.lua")
+check(has(out, "skip must be a reason (a string) or true, got table") and not has(out, "table: 0x"),
+  "{skip = {}} is an error, not an address", out)
+out = run("run " .. F .. "record_coroutine.lua")
+check(has(out, "record_coroutine.lua:8: record: called from a coroutine of scenario 'makes a coroutine'"),
+  "record() from another scenario's coroutine is refused", out)
+out = run("run " .. F .. "to_match.lua")
+check(has(out, "to_match.lua:4: bad argument #1 to 'to_match' (malformed pattern (missing ']'): \"[a\")")
+  and not has(out, "runner/"), "a malformed to_match pattern is named at the scenario's line", out)
+out, code = run("run --stress 4294967296 " .. F .. "pass")
+check(code == 2 and has(out, "option --stress expects a whole number from 0 to 4294967295")
+  and not has(out, "traceback"), "--stress out of range: a usage error", out)
+-- --seed takes exactly what the config's seed takes
+for _, v in ipairs({"1e3", "0x10", "-1", "18446744073709551616"}) do
+  local sout, scode = run("run --seed " .. v .. " " .. F .. "pass")
+  local cout, ccode = run("run --set seed=" .. v .. " " .. F .. "pass")
+  check(scode == 2 and ccode == 2 and has(sout, "option --seed: found '" .. v .. "'"),
+    "--seed " .. v .. " refused like seed=" .. v, sout .. cout)
+end
+out, code = run("run --seed 18446744073709551615 " .. F .. "pass")
+check(code == 0 and has(out, "seed: 18446744073709551615"), "--seed: the config's largest seed", out)
+-- a symbolic link loop: each real directory is walked once
+local loopdir = os.tmpname()
+os.remove(loopdir)
+assert(os.execute("mkdir " .. sh_quote(loopdir) .. " && cp " .. sh_quote(root .. "/" .. F .. "pass/one.lua") .. " "
+  .. sh_quote(loopdir) .. " && ln -s . " .. sh_quote(loopdir .. "/loop") .. " && ln -s " .. sh_quote(loopdir) .. " "
+  .. sh_quote(loopdir .. "/again")))
+out, code = run("run " .. sh_quote(loopdir))
+os.execute("rm -rf " .. sh_quote(loopdir))
+check(code == 0 and has_line(out, "1..2"), "a symlinked directory loop runs each file once", out)
 
 -- the other commands
 out, code = run("--version")

@@ -121,6 +121,11 @@ H.check(cc == 0, "--emit-ctest")
 out, code = sh("ctest --test-dir " .. q(ctest) .. " -j2")
 H.check(code == 0 and out:find("100%% tests passed, 0 tests failed out of 6"), "ctest runs one test per combination",
   out)
+out, code = H.run("sweep --filter 'figure 2' --config configs/tiny.yaml --set new_space.semi_space.initial=16KiB " ..
+  "--vary new_space.semi_space.max=16KiB,32KiB " ..
+  "scripts/examples/07-article-figures.lua")
+H.check(code == 0 and select(2, out:gsub("\n| %d+KiB |", "")) == 2 and H.has(out, "figure 2: old space"),
+  "--filter: one scenario, two rows", out)
 out, code = H.run("sweep --only 7 " .. cli)
 H.check(code == 2 and H.has(out, "--only 7: there are 6 combinations"), "--only out of range", out)
 out, code = H.run("sweep --vary k=1..2 " .. WORKLOAD)
