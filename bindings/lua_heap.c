@@ -70,7 +70,7 @@ void lgc_deliver(lua_State *L, int heapidx, lheap *lh) {
   lua_settop(L, top);
 }
 
-static void refuse_in_callback(lua_State *L, lheap *lh, const char *what) {
+void lgc_refuse_in_callback(lua_State *L, lheap *lh, const char *what) {
   if (lh->in_callback)
     luaL_error(L, "heap:%s: not allowed inside an on_gc callback (a GC is being reported)", what);
 }
@@ -85,41 +85,6 @@ static void push_event_at(lua_State *L, lheap *lh, size_t index) {
 }
 
 /* ----------------------------------------------------------- allocation */
-
-/* heap:site([name]) -> a new allocation site (an integer) for heap:alloc's
- * 5th argument; heap:site_info(site) -> {name, decision, tenured, reset,
- * mementos_created, mementos_found}. */
-static int m_site(lua_State *L) {
-  lheap *lh = lgc_check_heap(L, 1);
-  const char *name = luaL_optstring(L, 2, NULL);
-  gc_site s;
-  if (gc_site_new(lh->heap, name, &s) != GC_OK)
-    return luaL_error(L, "heap:site: %s", gc_heap_error(lh->heap));
-  lua_pushinteger(L, (lua_Integer)s);
-  return 1;
-}
-
-static int m_site_info(lua_State *L) {
-  lheap *lh = lgc_check_heap(L, 1);
-  lua_Integer s = luaL_checkinteger(L, 2);
-  gc_site_info si;
-  luaL_argcheck(L, s >= 1 && s <= (lua_Integer)UINT32_MAX && gc_site_get(lh->heap, (gc_site)s, &si) == GC_OK,
-                2, "expected an allocation site of this heap (heap:site)");
-  lua_createtable(L, 0, 6);
-  lua_pushstring(L, si.name);
-  lua_setfield(L, -2, "name");
-  lua_pushstring(L, gc_pretenure_decision_name(si.decision));
-  lua_setfield(L, -2, "decision");
-  lua_pushinteger(L, (lua_Integer)si.tenured);
-  lua_setfield(L, -2, "tenured");
-  lua_pushinteger(L, (lua_Integer)si.reset);
-  lua_setfield(L, -2, "reset");
-  lua_pushinteger(L, (lua_Integer)si.mementos_created);
-  lua_setfield(L, -2, "mementos_created");
-  lua_pushinteger(L, (lua_Integer)si.mementos_found);
-  lua_setfield(L, -2, "mementos_found");
-  return 1;
-}
 
 static int m_alloc(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
@@ -300,7 +265,7 @@ static int finish_gc(lua_State *L, lheap *lh, gc_status st, const char *what) {
  * succeed); heap:scavenge{force = true} always scavenges. */
 static int m_scavenge(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "scavenge");
+  lgc_refuse_in_callback(L, lh, "scavenge");
   bool force = false;
   if (lua_type(L, 2) == LUA_TTABLE) {
     lua_getfield(L, 2, "force");
@@ -315,41 +280,15 @@ static int m_scavenge(lua_State *L) {
   return finish_gc(L, lh, st, "heap:scavenge");
 }
 
-/* heap:idle(ms) -> the events of the GCs that ran while the program was
- * idle (V8's tasks and memory reducer on the virtual clock: gc_idle). */
-static int m_idle(lua_State *L) {
-  lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "idle");
-  lua_Number ms = luaL_checknumber(L, 2);
-  luaL_argcheck(L, ms >= 0 && ms <= 1099511627776.0 && ms == (lua_Number)(lua_Integer)ms, 2,
-                "milliseconds: a whole number from 0 to 2^40 expected");
-  size_t n0 = gc_event_count(lh->heap);
-  gc_status st = gc_idle(lh->heap, (uint64_t)ms);
-  if (st != GC_OK) {
-    lgc_deliver(L, 1, lh);
-    return lgc_status_error(L, lh, st, "heap:idle");
-  }
-  size_t n = gc_event_count(lh->heap);
-  lua_createtable(L, (int)(n - n0), 0);
-  for (size_t i = n0; i < n; i++) {
-    push_event_at(L, lh, i);
-    lua_rawseti(L, -2, (lua_Integer)(i - n0 + 1));
-  }
-  int r = lua_gettop(L);
-  lgc_deliver(L, 1, lh);
-  lua_settop(L, r);
-  return 1;
-}
-
 static int m_mark_sweep(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "mark_sweep");
+  lgc_refuse_in_callback(L, lh, "mark_sweep");
   return finish_gc(L, lh, gc_mark_sweep(lh->heap), "heap:mark_sweep");
 }
 
 static int m_mark_compact(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "mark_compact");
+  lgc_refuse_in_callback(L, lh, "mark_compact");
   gc_compaction strategy = gc_heap_config(lh->heap)->old_space.compaction;
   const char *s = NULL;
   if (lua_type(L, 2) == LUA_TTABLE) {
@@ -380,13 +319,13 @@ static int m_mark_compact(lua_State *L) {
 
 static int m_full_gc(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "full_gc");
+  lgc_refuse_in_callback(L, lh, "full_gc");
   return finish_gc(L, lh, gc_full_gc(lh->heap), "heap:full_gc");
 }
 
 static int m_incremental_start(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "incremental_start");
+  lgc_refuse_in_callback(L, lh, "incremental_start");
   gc_status st = gc_incremental_start(lh->heap);
   lgc_deliver(L, 1, lh);
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:incremental_start");
@@ -395,7 +334,7 @@ static int m_incremental_start(lua_State *L) {
 
 static int m_incremental_step(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "incremental_step");
+  lgc_refuse_in_callback(L, lh, "incremental_step");
   lua_Integer budget =
       luaL_optinteger(L, 2, (lua_Integer)gc_heap_config(lh->heap)->incremental.step_budget);
   luaL_argcheck(L, budget > 0, 2, "step budget must be a positive number of bytes");
@@ -409,7 +348,7 @@ static int m_incremental_step(lua_State *L) {
 
 static int m_incremental_finish(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "incremental_finish");
+  lgc_refuse_in_callback(L, lh, "incremental_finish");
   return finish_gc(L, lh, gc_incremental_finish(lh->heap), "heap:incremental_finish");
 }
 
@@ -607,9 +546,9 @@ const luaL_Reg lgc_heap_methods[] = {
     {"set_old_max", m_set_old_max},
     {"map", lgc_heap_map},
     {"layout", lgc_heap_layout},
-    {"site", m_site},
-    {"idle", m_idle},
-    {"site_info", m_site_info},
+    {"site", lgc_heap_site},
+    {"idle", lgc_heap_idle},
+    {"site_info", lgc_heap_site_info},
     {NULL, NULL},
 };
 
@@ -664,7 +603,7 @@ static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
 /* heap:close() and __close (`local heap <close> = gclab.heap()`). */
 int lgc_heap_close(lua_State *L) {
   lheap *lh = lgc_check_heap_any(L, 1);
-  if (lh->heap) refuse_in_callback(L, lh, "close");
+  if (lh->heap) lgc_refuse_in_callback(L, lh, "close");
   free_engine_heap(L, 1, lh);
   return 0;
 }
