@@ -74,6 +74,7 @@ const cfg_key cfg_keys[] = {
     {"old_space.page_promotion_threshold", CK_PERCENT, FIELD(old_space.page_promotion_pct),
      NULL},
     {"old_space.last_resort_gcs", CK_UINT, FIELD(old_space.last_resort_gcs), NULL},
+    {"old_space.ineffective_mark_compacts", CK_UINT, FIELD(old_space.ineffective_mark_compacts), NULL},
     SECTION("large_object"),
     {"large_object.threshold", CK_SIZE, FIELD(large_object.threshold), NULL},
     SECTION("incremental"),
@@ -89,6 +90,8 @@ const cfg_key cfg_keys[] = {
     {"cost.copy_ns_per_kb", CK_UINT, FIELD(cost.copy_ns_per_kb), NULL},
     {"cost.sweep_ns_per_kb", CK_UINT, FIELD(cost.sweep_ns_per_kb), NULL},
     {"event_ring", CK_UINT, FIELD(event_ring), NULL},
+    SECTION("event_loop"),
+    {"event_loop.exit_idle_ms", CK_UINT, FIELD(event_loop.exit_idle_ms), NULL},
     {"heapsnapshot_near_heap_limit", CK_UINT, FIELD(heapsnapshot_near_heap_limit), NULL},
     {"seed", CK_UINT, FIELD(seed), NULL},
 };

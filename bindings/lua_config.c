@@ -448,6 +448,7 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   f_bool(L, "always_promote_young", c->old_space.always_promote_young);
   f_int(L, "page_promotion_threshold", c->old_space.page_promotion_pct);
   f_int(L, "last_resort_gcs", c->old_space.last_resort_gcs);
+  f_int(L, "ineffective_mark_compacts", c->old_space.ineffective_mark_compacts);
   lua_setfield(L, -2, "old_space");
 
   lua_createtable(L, 0, 1);
@@ -471,5 +472,9 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   lua_setfield(L, -2, "cost");
 
   f_int(L, "event_ring", c->event_ring);
+  lua_createtable(L, 0, 1);
+  f_int(L, "exit_idle_ms", c->event_loop.exit_idle_ms);
+  lua_setfield(L, -2, "event_loop");
+
   f_int(L, "seed", c->seed);
 }

@@ -86,7 +86,7 @@ void lgc_deliver(lua_State *L, int heapidx, lheap *lh) {
   if (lgc_deliver_status(L, heapidx, lh) != LUA_OK) lua_error(L); /* as raised */
 }
 
-static void refuse_in_callback(lua_State *L, lheap *lh, const char *what) {
+void lgc_refuse_in_callback(lua_State *L, lheap *lh, const char *what) {
   if (lh->in_callback)
     luaL_error(L, "heap:%s: not allowed inside an on_gc callback (a GC is being reported)", what);
 }
@@ -219,7 +219,7 @@ static int finish_gc(lua_State *L, lheap *lh, gc_status st, const char *what) {
  * succeed); heap:scavenge{force = true} always scavenges. */
 static int m_scavenge(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "scavenge");
+  lgc_refuse_in_callback(L, lh, "scavenge");
   bool force = false;
   if (lua_type(L, 2) == LUA_TTABLE) {
     lua_getfield(L, 2, "force");
@@ -236,13 +236,13 @@ static int m_scavenge(lua_State *L) {
 
 static int m_mark_sweep(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "mark_sweep");
+  lgc_refuse_in_callback(L, lh, "mark_sweep");
   return finish_gc(L, lh, gc_mark_sweep(lh->heap), "heap:mark_sweep");
 }
 
 static int m_mark_compact(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "mark_compact");
+  lgc_refuse_in_callback(L, lh, "mark_compact");
   gc_compaction strategy = gc_heap_config(lh->heap)->old_space.compaction;
   const char *s = NULL;
   if (lua_type(L, 2) == LUA_TTABLE) {
@@ -273,13 +273,13 @@ static int m_mark_compact(lua_State *L) {
 
 static int m_full_gc(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "full_gc");
+  lgc_refuse_in_callback(L, lh, "full_gc");
   return finish_gc(L, lh, gc_full_gc(lh->heap), "heap:full_gc");
 }
 
 static int m_incremental_start(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "incremental_start");
+  lgc_refuse_in_callback(L, lh, "incremental_start");
   gc_status st = gc_incremental_start(lh->heap);
   lgc_deliver(L, 1, lh);
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:incremental_start");
@@ -288,7 +288,7 @@ static int m_incremental_start(lua_State *L) {
 
 static int m_incremental_step(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "incremental_step");
+  lgc_refuse_in_callback(L, lh, "incremental_step");
   lua_Integer budget =
       luaL_optinteger(L, 2, (lua_Integer)gc_heap_config(lh->heap)->incremental.step_budget);
   luaL_argcheck(L, budget > 0, 2, "step budget must be a positive number of bytes");
@@ -302,7 +302,7 @@ static int m_incremental_step(lua_State *L) {
 
 static int m_incremental_finish(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  refuse_in_callback(L, lh, "incremental_finish");
+  lgc_refuse_in_callback(L, lh, "incremental_finish");
   return finish_gc(L, lh, gc_incremental_finish(lh->heap), "heap:incremental_finish");
 }
 
@@ -513,6 +513,9 @@ const luaL_Reg lgc_heap_methods[] = {
     {"set_old_max", m_set_old_max},
     {"map", lgc_heap_map},
     {"layout", lgc_heap_layout},
+    {"site", lgc_heap_site},
+    {"idle", lgc_heap_idle},
+    {"site_info", lgc_heap_site_info},
     {NULL, NULL},
 };
 
@@ -570,7 +573,7 @@ static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
 /* heap:close() and __close (`local heap <close> = gclab.heap()`). */
 int lgc_heap_close(lua_State *L) {
   lheap *lh = lgc_check_heap_any(L, 1);
-  if (lh->heap) refuse_in_callback(L, lh, "close");
+  if (lh->heap) lgc_refuse_in_callback(L, lh, "close");
   free_engine_heap(L, 1, lh);
   return 0;
 }

@@ -178,6 +178,13 @@ lheap *lgc_check_heap_any(lua_State *L, int idx);    /* open or closed */
 void lgc_lheap_free_engine(lheap *lh);
 void lgc_push_closer(lua_State *L, lheap *lh, int state); /* a new scope closer for lh */
 int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what);
+/* Errors when called from an on_gc callback (a GC is being reported). */
+void lgc_refuse_in_callback(lua_State *L, lheap *lh, const char *what);
+
+/* lua_heap_v8.c: heap:site, heap:site_info, heap:idle */
+int lgc_heap_site(lua_State *L);
+int lgc_heap_site_info(lua_State *L);
+int lgc_heap_idle(lua_State *L);
 
 /* lua_heapmap.c, lua_xml.c: pictures (heap:map, heap:layout, gclab.on_map,
  * gclab.xml_writer) */

@@ -29,9 +29,10 @@ typedef struct lgc_alloc_spec {
   uint32_t slots;
   uint64_t bytes; /* 0: gc_default_size */
   const char *name;
+  gc_site site; /* GC_NO_SITE, or a site of heap:site (allocation-site pretenuring) */
 } lgc_alloc_spec;
 
-/* Arguments slots[, bytes[, name]] at stack index `idx` (heap:alloc,
+/* Arguments slots[, bytes[, name[, site]]] at stack index `idx` (heap:alloc,
  * heap:alloc_many). */
 static void alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
   int isint;
@@ -49,6 +50,13 @@ static void alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
     out->bytes = (uint64_t)bytes;
     out->name = luaL_optstring(L, idx + 2, NULL);
   }
+  out->site = GC_NO_SITE;
+  if (!lua_isnoneornil(L, idx + 3)) {
+    lua_Integer s = luaL_checkinteger(L, idx + 3);
+    luaL_argcheck(L, s >= 1 && (size_t)s <= gc_site_count(lgc_check_heap(L, 1)->heap), idx + 3,
+                  "expected an allocation site of this heap (heap:site)");
+    out->site = (gc_site)s;
+  }
 }
 
 /* Allocate one object of the heap at stack index 1 and push its handle;
@@ -57,7 +65,7 @@ static void alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
 static void alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *sp,
                        const char *what) {
   lhandle *hd = lgc_new_handle(L, lh, hmt);
-  gc_status st = gc_alloc(lh->heap, sp->slots, sp->bytes, sp->name, &hd->h);
+  gc_status st = gc_alloc_at(lh->heap, sp->site, sp->slots, sp->bytes, sp->name, &hd->h);
   if (st != GC_OK) {
     hd->h = GC_NO_HANDLE;
     int ud = lua_gettop(L);

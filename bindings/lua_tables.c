@@ -86,6 +86,13 @@ void lgc_push_event(lua_State *L, const gc_event *ev) {
   set_int(L, "copied_objects", ev->copied_objects);
   set_int(L, "promoted", ev->promoted_bytes);
   set_int(L, "promoted_objects", ev->promoted_objects);
+  if (ev->mementos_created || ev->mementos_found || ev->sites_tenured || ev->sites_reset) {
+    /* allocation-site pretenuring (heap:site), only where there was some */
+    set_int(L, "mementos_created", ev->mementos_created);
+    set_int(L, "mementos_found", ev->mementos_found);
+    set_int(L, "sites_tenured", ev->sites_tenured);
+    set_int(L, "sites_reset", ev->sites_reset);
+  }
   set_int(L, "died", ev->died_objects);
   set_int(L, "freed", ev->freed_bytes);
   set_int(L, "died_in_new", ev->died_in_new);

@@ -7,6 +7,9 @@
  * incremental steps, finalization), then allocates a young large object,
  * or a young object -- collecting (collector.c chooses the kind) and, when
  * new space stays full, pretenuring in old space (promotion.h says when).
+ * gc_alloc_at: an object of a tenured allocation site goes to old space;
+ * a young one of any other site gets its allocation memento behind it
+ * (pretenuring.c keeps the sites and their counts).
  * Invariants: a GC never runs after the new object exists and before it
  * is returned, so it can never collect it; the fast paths change nothing
  * until they are sure to succeed, so on any doubt the general path
@@ -67,6 +70,25 @@ static gc_status alloc_large(gc_heap *h, uint64_t size, addr_t *out) {
   return GC_OK;
 }
 
+/* A regular-size object in old space, within the heap limit. */
+static gc_status alloc_old(gc_heap *h, uint64_t size, addr_t *out) {
+  gc_status st = heap_ensure_under_limit(h, size, size, false);
+  if (st != GC_OK) return st;
+  *out = old_space_alloc(h, size);
+  if (!*out) return heap_fail(h, GC_EOOM, "%s (no address space left)", GC_OOM_MESSAGE);
+  return GC_OK;
+}
+
+/* An object just allocated in old space: counted, and black while marking
+ * (black allocation). */
+static void old_allocated(gc_heap *h, addr_t a, uint64_t size, uint32_t *color) {
+  h->old_alloc += size;
+  if (h->marking == GC_MARKING_MARKING) {
+    *color = GC_BLACK;
+    page_of(h, a)->live_bytes += size;
+  }
+}
+
 /* *in_old tells the caller the object went to old space (pretenured). */
 static gc_status alloc_young(gc_heap *h, uint64_t size, addr_t *out, bool *in_old) {
   *in_old = false;
@@ -78,13 +100,8 @@ static gc_status alloc_young(gc_heap *h, uint64_t size, addr_t *out, bool *in_ol
   }
   if (!a) {
     /* New space is full of survivors: allocate in old space (pretenure). */
-    gc_status st = heap_ensure_under_limit(h, size, size, false);
-    if (st != GC_OK) return st;
-    a = old_space_alloc(h, size);
-    if (!a) return heap_fail(h, GC_EOOM, "%s (no address space left)", GC_OOM_MESSAGE);
-    *out = a;
     *in_old = true;
-    return GC_OK;
+    return alloc_old(h, size, out);
   }
   h->new_space.size += size;
   h->new_space.objects++;
@@ -148,8 +165,11 @@ static inline addr_t alloc_fast(gc_heap *h, uint64_t size) {
 
 /* Everything else: the work due before an allocation, large objects, and a
  * full new space (which collects, or pretenures).  *color is the new
- * object's colour (black when allocated in old space during marking). */
-static gc_status alloc_slow(gc_heap *h, uint64_t size, addr_t *out, uint32_t *color) {
+ * object's colour (black when allocated in old space during marking).
+ * `tenured`: the object's allocation site is tenured (promotion.h's
+ * site_allocates_old), so it goes straight to old space, as V8 allocates a
+ * pretenured literal. */
+static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, addr_t *out, uint32_t *color) {
   gc_status st;
   *color = GC_WHITE;
   if (UNLIKELY(h->stress_every || h->marking != GC_MARKING_IDLE)) {
@@ -162,15 +182,11 @@ static gc_status alloc_slow(gc_heap *h, uint64_t size, addr_t *out, uint32_t *co
     h->old_alloc += size;
     return GC_OK;
   }
-  bool in_old;
-  st = alloc_young(h, size, out, &in_old);
+  bool in_old = tenured;
+  st = tenured ? alloc_old(h, size, out) : alloc_young(h, size, out, &in_old);
   if (st != GC_OK) return st;
   if (in_old) {
-    h->old_alloc += size;
-    if (h->marking == GC_MARKING_MARKING) { /* black allocation */
-      *color = GC_BLACK;
-      page_of(h, *out)->live_bytes += size;
-    }
+    old_allocated(h, *out, size, color);
   } else {
     h->young_alloc += size;
   }
@@ -184,19 +200,49 @@ static inline void count_alloc(gc_heap *h, uint64_t size) {
   h->objects_allocated++;
 }
 
+/* The memento behind a young object of `size` bytes at `a` allocated at
+ * `site`: the next 16 bytes of the same page (V8 folds the two
+ * allocations into one).  When the page has no room left the object goes
+ * without one (the bytes taken from the next page become a filler).
+ * Returns the bytes the memento took. */
+static uint64_t alloc_memento(gc_heap *h, addr_t a, uint64_t size, gc_site site) {
+  addr_t m = new_space_alloc(h, MEMENTO_SIZE);
+  if (!m) return 0;
+  if (m == a + size) pretenuring_write_memento(h, m, site);
+  else write_filler(m, MEMENTO_SIZE);
+  h->young_alloc += MEMENTO_SIZE;
+  h->allocated_total += MEMENTO_SIZE;
+  return MEMENTO_SIZE;
+}
+
 gc_status gc_alloc(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *name, gc_handle *out) {
+  return gc_alloc_at(h, GC_NO_SITE, nslots, bytes, name, out);
+}
+
+gc_status gc_alloc_at(gc_heap *h, gc_site site, uint32_t nslots, uint64_t bytes, const char *name,
+                      gc_handle *out) {
   if (!h) return GC_EINVAL;
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   *out = GC_NO_HANDLE;
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_alloc: not allowed during a GC");
+  if (site > h->nsites)
+    return heap_fail(h, GC_EINVAL, "site: expected an allocation site of this heap (1..%zu), got %u",
+                     h->nsites, (unsigned)site);
   uint64_t size = 0;
   gc_status st = alloc_size(h, nslots, bytes, &size);
   if (st != GC_OK) return st;
   uint32_t name_id = names_intern(h, name);
 
   uint32_t color = GC_WHITE;
-  addr_t a = alloc_fast(h, size);
-  if (!a && (st = alloc_slow(h, size, &a, &color)) != GC_OK) return st;
+  addr_t a = 0;
+  if (UNLIKELY(site_allocates_old(h, site))) {
+    if ((st = alloc_slow(h, size, true, &a, &color)) != GC_OK) return st;
+  } else {
+    a = alloc_fast(h, size);
+    if (!a && (st = alloc_slow(h, size, false, &a, &color)) != GC_OK) return st;
+    if (site_wants_memento(h, site) && (page_of(h, a)->flags & (PAGE_YOUNG | PAGE_LARGE)) == PAGE_YOUNG)
+      alloc_memento(h, a, size, site);
+  }
   obj_init(h, a, size, nslots, name_id, color);
   gc_handle hd = handle_new(h, a);
   if (!hd || !handle_scope_add(h, hd)) {
@@ -344,7 +390,7 @@ static gc_status alloc_into_general(gc_heap *h, uint32_t nslots, uint64_t bytes,
   addr_t a = alloc_fast(h, size);
   if (!a) {
     protect_init(h, init, ninit, 1);
-    st = alloc_slow(h, size, &a, &color);
+    st = alloc_slow(h, size, false, &a, &color);
     protect_init(h, init, ninit, -1);
     if (st != GC_OK) return st;
   }

@@ -59,10 +59,13 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.reduce_memory = reduce_memory;
   ev.compaction = strategy;
   heap_sample(h, ev.before);
+  uint64_t capacity_before = h->new_space.capacity;
   ev.holes_before = h->old.free.bytes;
   ev.allocated = heap_allocated_since_gc(h);
   uint64_t t0 = heap_vclock(h);
   ev.start_us = t0 / 1000;
+  h->gc_start_allocated = ev.allocated;
+  h->gc_start_mutator_ns = t0 > h->vclock_last_gc_end ? t0 - h->vclock_last_gc_end : 0;
   double w0 = wall_ms();
   bool was_marking = h->marking != GC_MARKING_IDLE;
   uint64_t marking_ns_before = 0;
@@ -92,14 +95,18 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.freed_bytes = sb > sa ? sb - sa : 0;
   ev.pause_us = (heap_vclock(h) - t0) / 1000;
   ev.wall_pause_ms = wall_ms() - w0;
+  uint64_t full_gc_ns = heap_vclock(h) - t0 + marking_ns_before;
   if (kind != GC_KIND_SCAVENGE) {
-    heap_update_old_limit(h, heap_vclock(h) - t0 + marking_ns_before, ev.marked_bytes);
+    heap_update_old_limit(h, full_gc_ns, ev.marked_bytes);
+    event_loop_after_full_gc(h, ev.before[GC_SPACE_OLD].committed + ev.before[GC_SPACE_LARGE].committed);
     h->allocated_at_full = h->allocated_total;
     h->mutator_ns_at_full = heap_mutator_ns(h);
     h->marking_steps = 0;
     h->marking_step_bytes = 0;
     h->marking_largest_step = 0;
   }
+  pretenuring_after_gc(h, &ev, capacity_before, ev.before[GC_SPACE_OLD].size + ev.before[GC_SPACE_LARGE].size,
+                       ev.after[GC_SPACE_OLD].size + ev.after[GC_SPACE_LARGE].size);
   ev.semi_space_capacity = h->new_space.capacity;
   ev.old_limit = h->old_limit;
   h->allocated_at_gc = h->allocated_total;
@@ -124,6 +131,14 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
     h->in_gc = false;
     heap_update_fast_alloc(h);
   }
+  /* Not after a last-resort GC: those run only once the old generation is
+   * over its maximum, where V8 has already died with "Reached heap limit"
+   * (heap_ensure_under_limit ends with that message). */
+  if (kind != GC_KIND_SCAVENGE &&
+      heap_ineffective_mark_compact(h, full_gc_ns, h->vclock_last_gc_end, reason != GC_REASON_LAST_RESORT))
+    return heap_fail(h, GC_EOOM, "%s (%u consecutive full GCs left the old generation at %s of %s)",
+                     GC_OOM_INEFFECTIVE_MESSAGE, (unsigned)h->cfg.old_space.ineffective_mark_compacts,
+                     SIZE_TEXT(old_gen_size(h)), SIZE_TEXT(h->old_max));
   return GC_OK;
 }
 

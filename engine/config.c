@@ -44,6 +44,7 @@ void gc_config_default(gc_config *c) {
   c->old_space.always_promote_young = true;  /* --always-promote-young-mc */
   c->old_space.page_promotion_pct = 70;      /* --page-promotion-threshold */
   c->old_space.last_resort_gcs = 2;
+  c->old_space.ineffective_mark_compacts = 4; /* Heap::kMaxConsecutiveIneffectiveMarkCompacts */
 
   c->large_object.threshold = 128 * KiB;     /* kMaxRegularHeapObjectSize */
 
@@ -159,6 +160,9 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
                 "old_space.compaction.quota: expected at most old_space.max_size (%s), "
                 "got %s",
                 SIZE_TEXT(om), SIZE_TEXT(c->old_space.evacuation_quota));
+  if (c->old_space.ineffective_mark_compacts > 100)
+    return fail(err, len, "old_space.ineffective_mark_compacts: expected 0..100, got %u",
+                (unsigned)c->old_space.ineffective_mark_compacts);
   if (c->old_space.last_resort_gcs > 7)
     return fail(err, len, "old_space.last_resort_gcs: expected 0..7, got %u",
                 (unsigned)c->old_space.last_resort_gcs);

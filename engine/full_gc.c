@@ -78,6 +78,7 @@ static void evacuate_young(gc_heap *h, bool keep_black) {
       addr_t a = c.a;
       uint64_t sz = c.size;
       if (obj_color(obj_at(a)) == GC_BLACK) {
+        if (UNLIKELY(h->nsites)) pretenuring_note_survivor(h, a, sz);
         bool promote = promote_in_full_gc(h, obj_at(a));
         /* Promotion never grows the old generation past its maximum: what
          * does not fit stays young (V8's fallback to a semi-space copy),
@@ -172,12 +173,7 @@ void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, boo
   rebuild_remembered_sets(h);
   h->old.live = h->old.size;
 
-  /* A memory-reducing GC shrinks new space towards max(initial, 2 x live),
-   * and never grows it: it runs when memory is short. */
-  if (reduce_memory) {
-    uint64_t want = 2 * h->new_space.size;
-    if (want < h->cfg.new_space.semi_space_initial) want = h->cfg.new_space.semi_space_initial;
-    want = (want + h->cfg.page_size - 1) & ~(h->cfg.page_size - 1);
-    if (want < h->new_space.capacity) new_space_resize(h, want);
-  }
+  /* A memory-reducing GC (or one after a time of low allocation) shrinks
+   * new space, and never grows it. */
+  new_space_reduce_size(h, reduce_memory);
 }

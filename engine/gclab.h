@@ -100,6 +100,10 @@ typedef struct gc_config {
     bool always_promote_young;      /* true (--always-promote-young-mc) */
     uint32_t page_promotion_pct;    /* 70 (--page-promotion-threshold) */
     uint32_t last_resort_gcs;       /* 2: full GCs tried before OOM */
+    /* 4: this many consecutive ineffective full GCs (old generation >= 80%
+     * of the maximum and average mark-compact mutator utilisation < 0.4)
+     * are fatal; 0 = off (V8's --detect-ineffective-gcs-near-heap-limit) */
+    uint32_t ineffective_mark_compacts;
   } old_space;
 
   struct {
@@ -127,6 +131,12 @@ typedef struct gc_config {
   /* GC events a heap keeps, the most recent (a ring, tracer.c); counts and
    * the averages of the trace lines stay exact over every GC. */
   uint32_t event_ring;
+  /* Node's event loop (gc_idle): the runner idles every heap this many
+   * virtual ms when a scenario ends, as Node's process runs V8's pending
+   * tasks before it exits (0 = off).  The engine only carries it. */
+  struct {
+    uint32_t exit_idle_ms;
+  } event_loop;
 
   /* Node's --heapsnapshot-near-heap-limit: write up to this many
    * .heapsnapshot files when the old generation nears its limit (0 = off).
@@ -212,6 +222,42 @@ gc_status gc_alloc(gc_heap *heap, uint32_t nslots, uint64_t bytes, const char *n
                    gc_handle *out);
 /* The size gc_alloc uses for bytes = 0. */
 uint64_t gc_default_size(uint32_t nslots);
+
+/* The program is idle for `ms` virtual milliseconds (Node's event loop
+ * waiting): the tasks V8 runs then, in time order -- a Scavenge task when
+ * new space is at least 80% full ("task"), incremental marking finished by
+ * a task ("finalize incremental marking via task"), and the memory
+ * reducer's timer and its memory-reducing Mark-Compacts ("memory
+ * reducer") -- and the clock advances by `ms`.  engine/event_loop.c. */
+gc_status gc_idle(gc_heap *heap, uint64_t ms);
+
+/* Allocation sites (V8's AllocationSite, issue 16): a site stands for one
+ * place in a program that allocates (a literal, a `new`).  Objects
+ * allocated young at a site get an allocation memento behind them (16
+ * bytes); each GC counts the mementos it finds behind survivors, and a site
+ * whose objects survive (V8's ratio and rules: engine/promotion.h) is
+ * tenured: its objects are then allocated in old space directly, until a
+ * full GC finds the old generation mostly dead and resets the decision.
+ * 0 (GC_NO_SITE) is no site: gc_alloc's behaviour. */
+typedef uint32_t gc_site;
+#define GC_NO_SITE ((gc_site)0)
+typedef enum gc_pretenure_decision {
+  GC_SITE_UNDECIDED = 0, GC_SITE_DONT_TENURE, GC_SITE_MAYBE_TENURE, GC_SITE_TENURE
+} gc_pretenure_decision;
+const char *gc_pretenure_decision_name(gc_pretenure_decision d);
+/* A new site named `name` (NULL: "site N"). */
+gc_status gc_site_new(gc_heap *heap, const char *name, gc_site *out);
+size_t gc_site_count(const gc_heap *heap);
+typedef struct gc_site_info {
+  const char *name;
+  gc_pretenure_decision decision;
+  uint64_t mementos_created, mementos_found; /* since the last GC */
+  uint32_t tenured, reset;                   /* decisions to tenure, and back */
+} gc_site_info;
+gc_status gc_site_get(const gc_heap *heap, gc_site site, gc_site_info *out);
+/* gc_alloc at a site (GC_NO_SITE: gc_alloc). */
+gc_status gc_alloc_at(gc_heap *heap, gc_site site, uint32_t nslots, uint64_t bytes, const char *name,
+                      gc_handle *out);
 
 /* A second handle to the same object. */
 gc_status gc_handle_dup(gc_heap *heap, gc_handle h, gc_handle *out);
@@ -478,6 +524,9 @@ typedef enum gc_reason {
   GC_REASON_LAST_RESORT,            /* "last resort" */
   GC_REASON_FINALIZE_MARKING,       /* "finalize incremental marking via stack guard" */
   GC_REASON_STRESS,                 /* "stress": --stress N */
+  GC_REASON_TASK,                   /* "task": V8's scavenge task (gc_idle) */
+  GC_REASON_FINALIZE_MARKING_TASK,  /* "finalize incremental marking via task" (gc_idle) */
+  GC_REASON_MEMORY_REDUCER,         /* "memory reducer" (gc_idle) */
   GC_REASON_COUNT
 } gc_reason;
 const char *gc_reason_name(gc_reason r);
@@ -557,6 +606,10 @@ typedef struct gc_event {
   uint64_t ephemeron_ns;           /* virtual time of ephemeron marking */
   uint64_t clear_weak_refs_ns;     /* ... of clearing weak slots, WeakRefs and cells */
   uint64_t clear_weak_collections_ns; /* ... of clearing ephemeron tables */
+  /* Allocation-site pretenuring (only when the heap has sites). */
+  uint64_t mementos_created, mementos_found; /* since the previous GC / found by this one */
+  uint32_t sites_tenured;          /* sites this GC switched to old-space allocation */
+  uint32_t sites_reset;            /* tenured sites this GC switched back (old gen mostly dead) */
 } gc_event;
 
 size_t gc_event_count(const gc_heap *heap);
@@ -644,6 +697,9 @@ gc_status gc_set_old_max(gc_heap *heap, uint64_t max_size);
 
 /* V8's message for running out of heap. */
 #define GC_OOM_MESSAGE "Reached heap limit Allocation failed - JavaScript heap out of memory"
+/* V8's other out-of-memory text: old_space.ineffective_mark_compacts. */
+#define GC_OOM_INEFFECTIVE_MESSAGE \
+  "Ineffective mark-compacts near heap limit Allocation failed - JavaScript heap out of memory"
 
 /* --------------------------------------------------------------- trace text */
 

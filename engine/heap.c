@@ -48,7 +48,8 @@ const char *gc_kind_name(gc_kind k) {
 
 const char *gc_reason_name(gc_reason r) {
   static const char *n[] = {"allocation failure", "testing", "last resort",
-                            "finalize incremental marking via stack guard", "stress"};
+                            "finalize incremental marking via stack guard", "stress", "task",
+                            "finalize incremental marking via task", "memory reducer"};
   return (unsigned)r < GC_REASON_COUNT ? n[r] : "?";
 }
 
@@ -99,6 +100,7 @@ void gc_heap_free(gc_heap *h) {
   pages_destroy(h);
   handles_free_all(h);
   names_free(h);
+  pretenuring_free(h);
   free(h->events);
   free(h->totals);
   addr_vec_free(&h->worklist);

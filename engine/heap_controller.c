@@ -75,6 +75,64 @@ void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked) {
   h->old_limit = limit;
 }
 
+/* The near-heap-limit callback (Node's --heapsnapshot-near-heap-limit,
+ * V8's AddNearHeapLimitCallback), if any: did it raise the maximum? */
+static bool near_limit_raised(gc_heap *h) {
+  if (!h->near_limit) return false;
+  h->in_gc = true; /* the callback may look, not collect */
+  heap_update_fast_alloc(h);
+  uint64_t m = h->near_limit(h->near_limit_ud, h->old_max, h->initial_old_max);
+  h->in_gc = false;
+  heap_update_fast_alloc(h);
+  if (m <= h->old_max) return false;
+  gc_set_old_max(h, m);
+  return true;
+}
+
+/* V8's GCTracer::RecordMutatorUtilization and
+ * AverageMarkCompactMutatorUtilization (gc-tracer.cc): the mark-compact
+ * and mutator durations between mark-compacts, each averaged with the
+ * previous average ((avg + new) / 2); utilisation = mutator / total. */
+static double average_mc_mutator_utilisation(gc_heap *h, uint64_t gc_ns, uint64_t end_ns) {
+  double total = (double)(end_ns - h->prev_mc_end_ns);
+  double mutator = total - (double)gc_ns;
+  if (mutator < 0) mutator = 0;
+  if (h->avg_mc_ns == 0 && h->avg_mc_mutator_ns == 0) {
+    h->avg_mc_ns = (double)gc_ns;
+    h->avg_mc_mutator_ns = mutator;
+  } else {
+    h->avg_mc_ns = (h->avg_mc_ns + (double)gc_ns) / 2;
+    h->avg_mc_mutator_ns = (h->avg_mc_mutator_ns + mutator) / 2;
+  }
+  h->prev_mc_end_ns = end_ns;
+  double avg_total = h->avg_mc_ns + h->avg_mc_mutator_ns;
+  return avg_total > 0 ? h->avg_mc_mutator_ns / avg_total : 1.0;
+}
+
+/* V8's Heap::CheckIneffectiveMarkCompact (heap.cc, from RecomputeLimits
+ * after every full GC): ineffective when the old generation is at least
+ * 80% of the maximum (kHighHeapPercentage) and the average mark-compact
+ * mutator utilisation is under 0.4 (kLowMutatorUtilization).  The count
+ * restarts at every effective GC; when it reaches
+ * old_space.ineffective_mark_compacts, the near-heap-limit callback may
+ * raise the maximum (the count restarts), else the heap is out of memory
+ * ("Ineffective mark-compacts near heap limit"). */
+bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns, bool counts) {
+  double mu = average_mc_mutator_utilisation(h, gc_ns, end_ns);
+  uint32_t max = h->cfg.old_space.ineffective_mark_compacts;
+  if (!max || !counts) return false;
+  if (old_gen_size(h) * 10 < (uint64_t)8 * h->old_max || mu >= 0.4) {
+    h->ineffective_mcs = 0;
+    return false;
+  }
+  if (++h->ineffective_mcs < max) return false;
+  if (near_limit_raised(h)) {
+    h->ineffective_mcs = 0;
+    return false;
+  }
+  return true;
+}
+
 /* Has the old generation reached its soft limit (the next GC is full)? */
 bool heap_old_limit_reached(const gc_heap *h) { return old_gen_size(h) >= h->old_limit; }
 
@@ -104,15 +162,9 @@ static uint64_t young_left_behind(const gc_heap *h) {
  * object). */
 gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, uint64_t request, bool after_full) {
   if (old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) <= h->old_max) return GC_OK;
-  if (h->near_limit) {
-    h->in_gc = true;
-    heap_update_fast_alloc(h);
-    uint64_t m = h->near_limit(h->near_limit_ud, h->old_max, h->initial_old_max);
-    h->in_gc = false;
-    heap_update_fast_alloc(h);
-    if (m > h->old_max) gc_set_old_max(h, m);
-    if (old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) <= h->old_max) return GC_OK;
-  }
+  if (near_limit_raised(h) &&
+      old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) <= h->old_max)
+    return GC_OK;
   for (uint32_t i = 0; i < h->cfg.old_space.last_resort_gcs; i++) {
     gc_status st = heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_LAST_RESORT, "", h->cfg.old_space.compaction, true);
     if (st != GC_OK) return st;

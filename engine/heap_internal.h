@@ -300,7 +300,19 @@ struct gc_heap {
    * cfg.cost (heap_mutator_ns), the GC's is added as it is done; the clock
    * is their sum (heap_vclock). */
   uint64_t gc_ns_total;
+  uint64_t idle_ns_total;          /* gc_idle: the program waiting */
+  /* the GC running: bytes allocated and virtual ns between the end of the
+   * previous GC and its start (new_space_reduce_size's throughput) */
+  uint64_t gc_start_allocated, gc_start_mutator_ns;
   uint64_t vclock_last_gc_end;
+
+  /* the memory reducer (event_loop.c) */
+  int mr_state;                    /* MR_DONE, MR_WAIT, MR_RUN */
+  uint32_t mr_started_gcs;
+  uint64_t mr_next_ns;             /* WAIT: when its timer fires */
+  uint64_t mr_committed_at_last_run;
+  uint64_t mr_alloc_at_check, mr_time_at_check; /* the allocation-rate check */
+  bool mr_collecting;              /* the memory reducer's own GC is running */
 
   /* marking */
   gc_marking_state marking;
@@ -312,6 +324,16 @@ struct gc_heap {
   uint64_t marked_bytes;           /* this cycle */
   uint64_t next_young_step, next_old_step; /* allocation counters */
   uint64_t young_alloc, old_alloc;
+
+  /* ineffective mark-compacts (heap_controller.c): V8's GCTracer averages */
+  double avg_mc_ns, avg_mc_mutator_ns;
+  uint64_t prev_mc_end_ns;
+  uint32_t ineffective_mcs;        /* consecutive */
+
+  /* allocation sites (pretenuring.c); index = gc_site - 1 */
+  struct site_rec *sites;
+  size_t nsites, cap_sites;
+  uint64_t mementos_created, mementos_found; /* this GC cycle, all sites */
 
   /* scratch for collectors */
   addr_vec promoted_to_scan; /* scavenge: promoted objects and kept young large
@@ -333,7 +355,9 @@ struct gc_heap {
 static inline uint64_t heap_mutator_ns(const gc_heap *h) {
   return h->objects_allocated * h->cfg.cost.alloc_ns + h->stores * h->cfg.cost.store_ns;
 }
-static inline uint64_t heap_vclock(const gc_heap *h) { return heap_mutator_ns(h) + h->gc_ns_total; }
+static inline uint64_t heap_vclock(const gc_heap *h) {
+  return heap_mutator_ns(h) + h->gc_ns_total + h->idle_ns_total;
+}
 static inline uint64_t heap_allocated_since_gc(const gc_heap *h) {
   return h->allocated_total - h->allocated_at_gc;
 }
@@ -435,6 +459,30 @@ static inline uint32_t names_intern(gc_heap *h, const char *s) {
   return names_intern_slow(h, s);
 }
 const char *names_get(const gc_heap *h, uint32_t id);
+
+/* ------------------------------------------------------------ pretenuring */
+
+/* One allocation site (pretenuring.c). */
+typedef struct site_rec {
+  uint32_t name;                   /* interned */
+  gc_pretenure_decision decision;
+  uint64_t created, found;         /* mementos, since the last GC */
+  uint32_t tenured, reset;
+} site_rec;
+/* An allocation memento: 16 bytes right behind a young object allocated at
+ * a site, shaped as a filler (page walks skip it) whose second word is
+ * MEMENTO_TAG | site.  It is never copied: a GC reads it, then it is gone
+ * with From-space. */
+#define MEMENTO_SIZE 16u
+#define MEMENTO_TAG 0x4d454d0000000000ull /* "MEM" << 40 */
+void pretenuring_write_memento(gc_heap *h, addr_t a, gc_site site);
+/* A GC found the young object at `a` (`size` bytes) alive: count the
+ * memento behind it, if any (V8's PretenuringHandler::UpdateAllocationSite). */
+void pretenuring_note_survivor(gc_heap *h, addr_t a, uint64_t size);
+/* After every GC: digest the counts into decisions (promotion.h). */
+void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, uint64_t old_before,
+                          uint64_t old_after);
+void pretenuring_free(gc_heap *h);
 void names_free(gc_heap *h);
 
 /* new_space.c */
@@ -456,6 +504,7 @@ void new_space_seal(gc_heap *h);                    /* filler from top to page e
 static inline addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) { return new_space_alloc(h, size); }
 void new_space_after_scavenge(gc_heap *h, uint64_t survived_bytes);
 bool new_space_resize(gc_heap *h, uint64_t capacity);
+void new_space_reduce_size(gc_heap *h, bool reduce_memory);
 
 /* old_space.c */
 addr_t old_space_alloc(gc_heap *h, uint64_t size); /* 0 when no room */
@@ -558,6 +607,14 @@ static inline void heap_count_work(gc_heap *h, uint64_t ns) { h->gc_ns_total += 
 /* heap_controller.c */
 uint64_t heap_initial_old_limit(const gc_config *c);
 void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked); /* after a full GC */
+/* event_loop.c: the memory reducer hears of every full GC (V8's
+ * MemoryReducer::NotifyMarkCompact); committed = the old generation's. */
+void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before);
+/* After a full GC of `gc_ns` (pause + marking steps) that ended at virtual
+ * time `end_ns`: was it the last of old_space.ineffective_mark_compacts
+ * consecutive ineffective ones (the heap is then out of memory)?  With
+ * `counts` false it only updates the mutator-utilisation averages. */
+bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns, bool counts);
 bool heap_old_limit_reached(const gc_heap *h);
 bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages);
 /* Make the old generation's committed pages plus `need` bytes (plus, after

@@ -11,8 +11,9 @@
  *
  * Capacity grows by the growth factor when the bytes that survived
  * scavenges since the last growth exceed the capacity (V8's
- * ShouldResizeNewSpace), up to semi_space_max; memory-reducing GCs shrink it
- * back towards max(initial, 2 x live).
+ * ShouldResizeNewSpace), up to semi_space_max; memory-reducing GCs and GCs
+ * after a time of low allocation throughput shrink it back towards
+ * max(initial, 2 x live) (V8's Heap::ReduceNewSpaceSize, NewSpace::Shrink).
  */
 #include "heap_internal.h"
 
@@ -121,6 +122,23 @@ bool new_space_resize(gc_heap *h, uint64_t capacity) {
   return true;
 }
 
+/* V8's Heap::ReduceNewSpaceSize (heap.cc): at the end of a GC that reduces
+ * memory, or whose mutator interval allocated under kLowAllocationThroughput
+ * = 1000 bytes per ms (and something; V8 measures on its clock, gclab on
+ * the virtual one, where only idle time -- gc_idle -- makes allocation that
+ * slow), shrink to max(initial, 2 x live) in whole pages
+ * (NewSpace::Shrink). */
+#define LOW_ALLOCATION_THROUGHPUT 1000u /* bytes per ms */
+void new_space_reduce_size(gc_heap *h, bool reduce_memory) {
+  uint64_t allocated = h->gc_start_allocated, ns = h->gc_start_mutator_ns;
+  bool low = allocated > 0 && allocated * 1000000 < (uint64_t)LOW_ALLOCATION_THROUGHPUT * ns;
+  if (!reduce_memory && !low) return;
+  uint64_t want = 2 * h->new_space.size;
+  if (want < h->cfg.new_space.semi_space_initial) want = h->cfg.new_space.semi_space_initial;
+  want = (want + h->cfg.page_size - 1) & ~(h->cfg.page_size - 1);
+  if (want < h->new_space.capacity) new_space_resize(h, want);
+}
+
 void new_space_after_scavenge(gc_heap *h, uint64_t survived) {
   new_space *n = &h->new_space;
   sync_top(h);
@@ -133,4 +151,5 @@ void new_space_after_scavenge(gc_heap *h, uint64_t survived) {
     if (cap > c->new_space.semi_space_max) cap = c->new_space.semi_space_max;
     if (new_space_resize(h, cap)) n->survived_since_growth = 0;
   }
+  new_space_reduce_size(h, false);
 }

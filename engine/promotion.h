@@ -30,6 +30,19 @@
  *  - Pretenuring: when new space is still full after
  *    young_gcs_before_pretenuring() young-allocation GCs, the object is
  *    allocated in old space directly.
+ *  - Allocation-site pretenuring (V8's PretenuringHandler,
+ *    src/heap/pretenuring-handler.cc, and AllocationSite,
+ *    src/objects/allocation-site.h): an object allocated at a tenured
+ *    site goes to old space (site_allocates_old); after each GC a site's
+ *    memento counts become a decision (site_decide: at least
+ *    kPretenureMinimumCreated = 100 mementos created, a found/created
+ *    ratio >= kPretenureRatio = 0.85 tenures -- only when the GC ran at
+ *    the maximum semispace capacity, else "maybe tenure" -- and a lower
+ *    ratio is "don't tenure"); after a full GC that finds less than
+ *    kOldSurvivalRateLowThreshold = 10% of the old generation alive,
+ *    every tenured site goes back to undecided (sites_reset_after_full_gc:
+ *    Heap::EvaluateOldSpaceLocalPretenuring ->
+ *    ResetAllAllocationSitesDependentCode(kOld), V8's deoptimisation).
  *  - Promotion is a wish, not a must: a promotion that finds no room falls
  *    back to a copy within new space (V8's order: copy -> promote -> copy),
  *    and a full GC never promotes past the old generation's maximum.
@@ -80,6 +93,51 @@ static inline bool young_fits_in_old(const gc_heap *h) {
  * last one copied. */
 static inline uint32_t young_gcs_before_pretenuring(const gc_heap *h) {
   return h->cfg.new_space.promotion_age + 2;
+}
+
+/* Allocation sites: the constants of V8 11.3 (allocation-site.h,
+ * pretenuring-handler.cc). */
+#define PRETENURE_MIN_CREATED 100u        /* AllocationSite::kPretenureMinimumCreated */
+#define PRETENURE_RATIO_PCT 85u           /* AllocationSite::kPretenureRatio = 0.85 */
+#define OLD_SURVIVAL_RATE_LOW_PCT 10u     /* kOldSurvivalRateLowThreshold */
+
+/* Does an object allocated at `site` (gc_site, 1-based) go straight to old
+ * space?  Only once the site is tenured. */
+static inline bool site_allocates_old(const gc_heap *h, gc_site site) {
+  return site != GC_NO_SITE && h->sites[site - 1].decision == GC_SITE_TENURE;
+}
+
+/* Does a young object of `site` get an allocation memento?  While the
+ * site's decision is open (undecided, maybe tenure).  V8 creates mementos
+ * in the interpreter's and baseline code's literal allocation
+ * (CreateShallowObjectLiteral); optimized code is compiled against the
+ * site's decision (JSCreateLowering: DependOnPretenureMode) and allocates
+ * without them, so a hot site stops giving feedback once decided, until a
+ * reset deoptimizes it. */
+static inline bool site_wants_memento(const gc_heap *h, gc_site site) {
+  if (site == GC_NO_SITE) return false;
+  gc_pretenure_decision d = h->sites[site - 1].decision;
+  return d == GC_SITE_UNDECIDED || d == GC_SITE_MAYBE_TENURE;
+}
+
+/* V8's DigestPretenuringFeedback + MakePretenureDecision for one site after
+ * a GC: the new decision.  `maximum_size` says the GC ran with new space at
+ * its maximum capacity (V8: the capacity before the GC equals the maximum).
+ * Only undecided and maybe-tenure sites change; tenure and don't-tenure
+ * stay until a reset. */
+static inline gc_pretenure_decision site_decide(gc_pretenure_decision current, uint64_t created,
+                                                uint64_t found, bool maximum_size) {
+  if (created < PRETENURE_MIN_CREATED) return current;
+  if (current != GC_SITE_UNDECIDED && current != GC_SITE_MAYBE_TENURE) return current;
+  if (found * 100 >= (uint64_t)PRETENURE_RATIO_PCT * created)
+    return maximum_size ? GC_SITE_TENURE : GC_SITE_MAYBE_TENURE;
+  return GC_SITE_DONT_TENURE;
+}
+
+/* After a full GC: are the tenuring decisions to be reset (the old
+ * generation's survival rate, after / before in percent, under 10%)? */
+static inline bool sites_reset_after_full_gc(uint64_t old_before, uint64_t old_after) {
+  return old_before > 0 && old_after * 100 < (uint64_t)OLD_SURVIVAL_RATE_LOW_PCT * old_before;
 }
 
 #endif

@@ -90,6 +90,7 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
   }
   if (!to) to = new_space_copy_alloc(h, size);
   if (!to) scavenge_out_of_room();
+  if (UNLIKELY(h->nsites)) pretenuring_note_survivor(h, a, size);
   obj *n = move_object(a, to, size);
   if (promoted) {
     gc_event *ev = h->current_event;
@@ -122,6 +123,7 @@ static inline addr_t evacuate(gc_heap *h, addr_t a, uint32_t page_flags) {
     uint64_t size = gc_w0_size(w0);
     addr_t to;
     if (!promote_in_scavenge(h, o, size) && LIKELY((to = new_space_copy_alloc(h, size)) != 0)) {
+      if (UNLIKELY(h->nsites)) pretenuring_note_survivor(h, a, size);
       move_object(a, to, size);
       count_copy(h, size);
       return to;

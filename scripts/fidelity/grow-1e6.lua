@@ -109,3 +109,39 @@ scenario("grow 1e6, max semispace 4 MiB: growth stops at the maximum, pairs go o
     -- 40 MB through a 4 MiB semispace: about 10 pairs at the maximum.
     expect(at_max, "Scavenges at the 4 MiB maximum").to_be_at_least(16)
   end)
+
+-- The same with the literal as an allocation site (heap:site, issue 16):
+-- V8's pretenuring.  The site's objects all survive, so the first
+-- Scavenge at the 4 MiB maximum with at least 100 mementos created and
+-- found (found/created >= 0.85) tenures it, and from then on the list is
+-- allocated in old space: no more Scavenges (Node: 7 in all, the last
+-- right after the decision; grow-1e6-semi4.trace).
+scenario("grow 1e6, max semispace 4 MiB, {next, v} an allocation site: pretenured at the maximum",
+  {config = {"../../configs/node20.yaml", new_space = {semi_space = {max = "4MiB"}}}, differs = {}},
+  function(heap)
+    local site = heap:site("{next: head, v: null}")
+    local head = heap:root(heap:alloc(1, 0, "Head"))
+    for _ = 1, N do
+      local o = heap:alloc(2, 0, "Node", site)
+      o[1] = head[1]
+      head[1] = o
+    end
+    local tenured_at
+    for i, ev in ipairs(heap:events()) do
+      expect(ev.kind, "GC " .. i .. " kind").to_be("Scavenge")
+      if (ev.sites_tenured or 0) > 0 then
+        tenured_at = tenured_at or i
+        -- the decision needs a Scavenge that started at the maximum
+        expect(heap:event(i - 1).semi_space_capacity, "capacity before GC " .. i).to_be(4 * MiB)
+      end
+    end
+    expect(tenured_at, "the Scavenge that tenured the site").never.to_be_nil()
+    expect(#heap:events() - tenured_at, "Scavenges after the decision").to_be_at_most(1)
+    local info = heap:site_info(site)
+    expect(info.decision).to_be("tenure")
+    expect(info.tenured).to_be(1)
+    local st = heap:stats()
+    expect(st.old.objects + st.new.objects, "live objects").to_be(N + 1)
+    expect(st.old.objects, "objects in old space").to_be_at_least(N * 9 // 10)
+    record("scavenges", #heap:events())
+  end)

@@ -112,4 +112,5 @@ scenario("leak: Scavenges, incremental Mark-Compacts, then 'scavenge might not s
     expect(kept, "keep.length at the end").to_be_between(550000, 720000)
     record("kept", kept)
     record("gcs", #events)
+    record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)

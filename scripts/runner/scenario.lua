@@ -210,6 +210,18 @@ function M.run(sc, ctx)
         end
       end
     end
+    -- Node's process end: V8's pending tasks run before it exits, when the
+    -- profile asks (event_loop.exit_idle_ms; docs/runner.md).
+    for _, h in ipairs(heaps) do
+      local el = not result and not h.closed and h.config.event_loop
+      if el and el.exit_idle_ms > 0 then
+        local iok, ierr = pcall(h.idle, h, el.exit_idle_ms)
+        if not iok then
+          result = {status = "fail", message = "at the end (event_loop.exit_idle_ms): " .. tostring(ierr)}
+          break
+        end
+      end
+    end
     if not result and ctx.verify then
       for _, h in ipairs(heaps) do
         if not h.closed then

@@ -25,6 +25,7 @@ local M = {}
 
 M.USAGE = [[
 usage: gclab trace plot FILE [OPTIONS]
+       gclab trace compare NODE_TRACE SCENARIO.lua [OPTIONS]  (see --help there)
 
 Plot a `node --trace-gc` log (Node 20's format): one bar per GC on Node's
 clock (height: pause; colour: kind), heap size before and after each GC,
@@ -79,7 +80,7 @@ local function parse_args(argv)
   local o = {sets = {}, compare = {}}
   if argv[1] ~= "plot" then
     if argv[1] == "-h" or argv[1] == "--help" then o.help = true; return o end
-    error({usage = argv[1] and ("unknown subcommand '" .. argv[1] .. "' (known: plot)") or "expected: plot FILE"})
+    error({usage = argv[1] and ("unknown subcommand '" .. argv[1] .. "' (known: plot, compare)") or "expected: plot FILE"})
   end
   local i = 2
   local function value(name)
@@ -136,13 +137,15 @@ local function run_compare(o)
         gclab.defaults()
         local lines = {}
         for k, e in ipairs(collected) do lines[k] = e.trace end
-        return {title = title, status = r.status, message = r.message, raw = collected,
+        return {title = title, status = r.status, message = r.message, raw = collected, records = r.records,
           events = html_report.timeline_events(collected), lines = lines}
       end
     end
   end
   error({usage = "--compare: no scenario matched" .. (o.filter and (" --filter " .. o.filter) or "")})
 end
+
+M.run_compare = run_compare  -- trace_compare.lua runs its replay with it
 
 -- Totals as the timeline draws them: one "total" space.
 local function totals(events)
@@ -222,6 +225,7 @@ local function page(o, trace, cmp)
 end
 
 function M.main(argv)
+  if argv[1] == "compare" then return require("gclab.runner.trace_compare").main(argv) end
   local ok, status = pcall(function()
     local o = parse_args(argv)
     if o.help then io.stdout:write(M.USAGE, "\n"); return 0 end

@@ -1,0 +1,70 @@
+/*
+ * lua_heap_v8.c -- the heap methods for what V8 does around a JS program
+ * (issue 16): allocation sites (heap:site, heap:site_info; heap:alloc takes
+ * the site) and the event loop's idle time (heap:idle).  The engine does
+ * the work (engine/pretenuring.c, engine/event_loop.c); this file checks
+ * arguments and builds the result tables.
+ */
+#include "lua_internal.h"
+
+/* heap:site([name]) -> a new allocation site (an integer) for heap:alloc's
+ * 4th argument; heap:site_info(site) -> {name, decision, tenured, reset,
+ * mementos_created, mementos_found}. */
+int lgc_heap_site(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  const char *name = luaL_optstring(L, 2, NULL);
+  gc_site s;
+  if (gc_site_new(lh->heap, name, &s) != GC_OK)
+    return luaL_error(L, "heap:site: %s", gc_heap_error(lh->heap));
+  lua_pushinteger(L, (lua_Integer)s);
+  return 1;
+}
+
+int lgc_heap_site_info(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lua_Integer s = luaL_checkinteger(L, 2);
+  gc_site_info si;
+  luaL_argcheck(L, s >= 1 && s <= (lua_Integer)UINT32_MAX && gc_site_get(lh->heap, (gc_site)s, &si) == GC_OK,
+                2, "expected an allocation site of this heap (heap:site)");
+  lua_createtable(L, 0, 6);
+  lua_pushstring(L, si.name);
+  lua_setfield(L, -2, "name");
+  lua_pushstring(L, gc_pretenure_decision_name(si.decision));
+  lua_setfield(L, -2, "decision");
+  lua_pushinteger(L, (lua_Integer)si.tenured);
+  lua_setfield(L, -2, "tenured");
+  lua_pushinteger(L, (lua_Integer)si.reset);
+  lua_setfield(L, -2, "reset");
+  lua_pushinteger(L, (lua_Integer)si.mementos_created);
+  lua_setfield(L, -2, "mementos_created");
+  lua_pushinteger(L, (lua_Integer)si.mementos_found);
+  lua_setfield(L, -2, "mementos_found");
+  return 1;
+}
+
+/* heap:idle(ms) -> the events of the GCs that ran while the program was
+ * idle (V8's tasks and memory reducer on the virtual clock: gc_idle). */
+int lgc_heap_idle(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lgc_refuse_in_callback(L, lh, "idle");
+  lua_Number ms = luaL_checknumber(L, 2);
+  luaL_argcheck(L, ms >= 0 && ms <= 1099511627776.0 && ms == (lua_Number)(lua_Integer)ms, 2,
+                "milliseconds: a whole number from 0 to 2^40 expected");
+  size_t n0 = gc_event_count(lh->heap);
+  gc_status st = gc_idle(lh->heap, (uint64_t)ms);
+  if (st != GC_OK) {
+    lgc_deliver(L, 1, lh);
+    return lgc_status_error(L, lh, st, "heap:idle");
+  }
+  size_t n = gc_event_count(lh->heap);
+  lua_createtable(L, (int)(n - n0), 0);
+  for (size_t i = n0; i < n; i++) {
+    lgc_push_event(L, gc_event_get(lh->heap, i));
+    lua_rawseti(L, -2, (lua_Integer)(i - n0 + 1));
+  }
+  int r = lua_gettop(L);
+  lgc_deliver(L, 1, lh);
+  lua_settop(L, r);
+  return 1;
+}
+

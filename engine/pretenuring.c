@@ -1,0 +1,116 @@
+/*
+ * pretenuring.c -- allocation sites and their feedback: the site table,
+ * the allocation mementos written behind young objects allocated at a
+ * site, the found/created counts a GC gathers, and applying promotion.h's
+ * decision to every site after each GC.  The rules themselves (ratio,
+ * minimum, when to tenure, when to reset) are promotion.h's, not here.
+ *
+ * V8 (11.3): AllocationMemento (src/objects/allocation-site.h) is a 2-word
+ * object (map, site) allocated right behind a JSObject/JSArray literal in
+ * new space; PretenuringHandler::UpdateAllocationSite
+ * (src/heap/pretenuring-handler-inl.h) looks behind every object a GC
+ * evacuates from new space and counts the memento's site as found;
+ * ProcessPretenuringFeedback digests the counts after the GC and clears
+ * them.  gclab keeps sites in a table of the heap, not as heap objects
+ * (nothing in gclab points at them).
+ *
+ * Invariants: a memento lies only in new space, right behind an object of
+ * its site, within its page's iterable area; it is a filler to every page
+ * walk and is never counted in new_space.size or .objects (its bytes count
+ * as allocated, as V8's do).  Counts are per GC cycle: zero after each
+ * pretenuring_after_gc.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "heap_internal.h"
+#include "promotion.h"
+
+const char *gc_pretenure_decision_name(gc_pretenure_decision d) {
+  switch (d) {
+    case GC_SITE_UNDECIDED: return "undecided";
+    case GC_SITE_DONT_TENURE: return "dont_tenure";
+    case GC_SITE_MAYBE_TENURE: return "maybe_tenure";
+    case GC_SITE_TENURE: return "tenure";
+  }
+  return "?";
+}
+
+gc_status gc_site_new(gc_heap *h, const char *name, gc_site *out) {
+  if (!h) return GC_EINVAL;
+  if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
+  if (h->nsites >= UINT32_MAX / 2)
+    return heap_fail(h, GC_EINVAL, "gc_site_new: too many allocation sites (%zu)", h->nsites);
+  site_rec *v = array_make_room(h->sites, &h->cap_sites, h->nsites + 1, sizeof *v, 16);
+  if (!v) return heap_fail(h, GC_ENOMEM, "out of process memory for an allocation site");
+  h->sites = v;
+  char buf[32];
+  if (!name) {
+    snprintf(buf, sizeof buf, "site %zu", h->nsites + 1);
+    name = buf;
+  }
+  site_rec *s = &h->sites[h->nsites];
+  *s = (site_rec){.name = names_intern(h, name), .decision = GC_SITE_UNDECIDED};
+  *out = (gc_site)++h->nsites;
+  return GC_OK;
+}
+
+size_t gc_site_count(const gc_heap *h) { return h ? h->nsites : 0; }
+
+gc_status gc_site_get(const gc_heap *h, gc_site site, gc_site_info *out) {
+  if (!h || !out || site == GC_NO_SITE || site > h->nsites) return GC_EINVAL;
+  const site_rec *s = &h->sites[site - 1];
+  *out = (gc_site_info){names_get(h, s->name), s->decision, s->created, s->found, s->tenured, s->reset};
+  return GC_OK;
+}
+
+void pretenuring_write_memento(gc_heap *h, addr_t a, gc_site site) {
+  uint64_t *w = (uint64_t *)a;
+  w[0] = MEMENTO_SIZE | W0_FILLER;
+  w[1] = MEMENTO_TAG | site;
+  h->sites[site - 1].created++;
+  h->mementos_created++;
+}
+
+void pretenuring_note_survivor(gc_heap *h, addr_t a, uint64_t size) {
+  addr_t m = a + size;
+  const page *p = page_of(h, a);
+  if (m + MEMENTO_SIZE > p->top) return;
+  const uint64_t *w = (const uint64_t *)m;
+  if (w[0] != (MEMENTO_SIZE | W0_FILLER) || (w[1] & ~0xffffffffull) != MEMENTO_TAG) return;
+  uint64_t site = w[1] & 0xffffffffull;
+  if (site == 0 || site > h->nsites) return;
+  h->sites[site - 1].found++;
+  h->mementos_found++;
+}
+
+void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, uint64_t old_before,
+                          uint64_t old_after) {
+  if (!h->nsites) return;
+  bool maximum_size = capacity_before >= h->cfg.new_space.semi_space_max;
+  bool reset = ev->kind != GC_KIND_SCAVENGE && sites_reset_after_full_gc(old_before, old_after);
+  ev->mementos_created = h->mementos_created;
+  ev->mementos_found = h->mementos_found;
+  for (size_t i = 0; i < h->nsites; i++) {
+    site_rec *s = &h->sites[i];
+    gc_pretenure_decision d = site_decide(s->decision, s->created, s->found, maximum_size);
+    if (d == GC_SITE_TENURE && s->decision != GC_SITE_TENURE) {
+      s->tenured++;
+      ev->sites_tenured++;
+    }
+    s->decision = d;
+    if (reset && s->decision == GC_SITE_TENURE) {
+      s->decision = GC_SITE_UNDECIDED;
+      s->reset++;
+      ev->sites_reset++;
+    }
+    s->created = s->found = 0;
+  }
+  h->mementos_created = h->mementos_found = 0;
+}
+
+void pretenuring_free(gc_heap *h) {
+  free(h->sites);
+  h->sites = NULL;
+  h->nsites = h->cap_sites = 0;
+}

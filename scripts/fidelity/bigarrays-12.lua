@@ -1,0 +1,32 @@
+-- Fidelity: arrays that grow past the large-object threshold
+-- (node20/bigarrays.js, trace node20/bigarrays-12.trace, `node --trace-gc
+-- bigarrays.js 12`):
+--
+--   let arr = null;
+--   for (let r = 0; r < rounds; r++) {
+--     arr = [];
+--     for (let i = 0; i < 100000; i++) arr.push({ a: i, b: null });
+--   }
+--
+-- {a, b} is heap:alloc(2) (40 bytes); `arr` a JSArray (lib/jsarray.lualib)
+-- held by a rooted variable slot.  Its elements pass 128 KiB after about
+-- 16000 elements and are large objects from then on (young, promoted whole
+-- when they survive a Scavenge).
+
+local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+
+scenario("big arrays: 12 rounds of 100000 pushes, elements past the large-object threshold",
+  {config = "../../configs/node20.yaml", differs = {}}, function(heap)
+    local var = heap:root(heap:alloc(1, 0, "Local"))   -- the variable `arr`
+    local alloc = heap.alloc
+    local site = heap:site("{a: i, b: null}")
+    local arr
+    for _ = 1, 12 do
+      arr = J.new(heap, alloc(heap, 1, 0, "JSArray"))
+      var[1] = arr.holder
+      for _ = 1, 100000 do J.push(arr, alloc(heap, 2, 0, "Elem", site)) end
+    end
+    expect(arr.length).to_be(100000)
+    expect(heap:stats().large.objects, "large objects (the elements)").to_be_at_least(1)
+    record("gcs", #heap:events())
+  end)

@@ -1,0 +1,240 @@
+-- trace_compare.lua -- `gclab trace compare NODE_TRACE SCENARIO.lua`: one
+-- reference workload's `node --trace-gc` log next to gclab's replay of it,
+-- the two GC sequences side by side and the four fidelity measures of
+-- issue 16 with pass/fail.  Its one job: measure and judge; the trace
+-- parser is trace.lua's (M.parse), running the scenario is trace.lua's too.
+--
+-- The measures (thresholds from issue 16; docs/fidelity.md):
+--   scavenges      Scavenge count, gclab within +-10% of Node's
+--   mark_compacts  Mark-Compact count (with "(reduce)"), within +-1
+--   oom            out of memory in both or in neither; when in both, at
+--                  the same allocation within +-5%: the bytes allocated
+--                  up to the last GC (Node: the sum of --trace-gc-nvp's
+--                  `allocated=`, gclab: the sum of its events' `allocated`)
+--   promoted       promoted bytes per GC (all promoted bytes / GCs) within
+--                  +-15% (Node: --trace-gc-nvp's `promoted=`)
+-- Node's --trace-gc line has no allocated or promoted bytes, so the last
+-- two need the same workload's --trace-gc-nvp log (--nvp FILE; by default
+-- NODE_TRACE with .trace replaced by .nvp, when that file exists).  Node's
+-- two logs come from two runs of the same program; V8's GC sequence varies
+-- a little from run to run (task timing), so compare counts from one and
+-- bytes from the other.
+--
+-- Exit status: 0 when every measure passes (or, with --known-failures, when
+-- exactly the listed measures fail: a CTest pins a workload's documented
+-- state, and a change either way fails it), 1 otherwise, 2 on usage errors.
+
+local trace = require "gclab.runner.trace"
+
+local M = {}
+
+M.USAGE = [[
+usage: gclab trace compare NODE_TRACE SCENARIO.lua [OPTIONS]
+
+Run the gclab replay SCENARIO.lua (its first scenario, or the one --filter
+picks) and compare its GCs with NODE_TRACE, a `node --trace-gc` log of the
+same program: both sequences side by side, then four measures with pass/fail:
+  scavenges      Scavenge count within +-10%
+  mark_compacts  Mark-Compact count within +-1
+  oom            out of memory in both or neither; if both, at the same
+                 allocation (bytes allocated up to the last GC) within +-5%
+  promoted       promoted bytes per GC within +-15%
+
+options:
+  --nvp FILE              Node's --trace-gc-nvp log of the same workload (for
+                          allocated and promoted bytes); default: NODE_TRACE
+                          with .trace replaced by .nvp, if it exists
+  --filter PATTERN        which scenario ("FILE: NAME" contains it)
+  --config FILE           heap profile (default: what the scenario pins)
+  --set KEY=VALUE         override a config key
+  --known-failures LIST   comma-separated measures expected to fail; exit 0
+                          only if exactly these fail
+  -h, --help              this text
+
+exit status: 0 pass, 1 a measure failed (or not as --known-failures says),
+2 usage error.  docs: docs/fidelity.md]]
+
+M.MEASURES = {"scavenges", "mark_compacts", "oom", "promoted"}
+local KNOWN = {scavenges = true, mark_compacts = true, oom = true, promoted = true}
+local MB = 1024 * 1024
+local OOM_TEXT = "JavaScript heap out of memory"
+
+local function parse_args(argv)
+  local o = {sets = {}, known = {}, files = {}}
+  local i = 2   -- argv[1] is "compare"
+  local function value(name)
+    i = i + 1
+    if argv[i] == nil then error({usage = "option " .. name .. " needs a value"}) end
+    return argv[i]
+  end
+  while i <= #argv do
+    local a = argv[i]
+    if a == "-h" or a == "--help" then o.help = true
+    elseif a == "--nvp" then o.nvp = value(a)
+    elseif a == "--filter" then o.filter = value(a)
+    elseif a == "--config" then o.config = value(a)
+    elseif a == "--set" then o.sets[#o.sets + 1] = value(a)
+    elseif a == "--known-failures" then
+      for m in value(a):gmatch("[^,%s]+") do
+        if not KNOWN[m] then
+          error({usage = "--known-failures: unknown measure '" .. m ..
+            "' (known: scavenges, mark_compacts, oom, promoted)"})
+        end
+        o.known[m] = true
+      end
+    elseif a:sub(1, 1) == "-" then error({usage = "unknown option '" .. a .. "'"})
+    else o.files[#o.files + 1] = a end
+    i = i + 1
+  end
+  if o.help then return o end
+  if #o.files ~= 2 then
+    error({usage = "expected NODE_TRACE and SCENARIO.lua (got " .. #o.files .. " file arguments)"})
+  end
+  o.trace, o.scenario = o.files[1], o.files[2]
+  return o
+end
+
+local function read(path)
+  local f, err = io.open(path, "rb")
+  if not f then error({usage = err}) end
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+-- Sums of `allocated=` and `promoted=` and the GC count of a --trace-gc-nvp log.
+function M.parse_nvp(text, name)
+  local out = {gcs = 0, allocated = 0, promoted = 0, oom = text:find(OOM_TEXT, 1, true) ~= nil}
+  for line in text:gmatch("[^\n]+") do
+    if line:match("^%[%d+:0x%x+%]%s+[%d%.]+ ms: pause=") then
+      local al, pr = line:match(" allocated=(%d+) promoted=(%d+) ")
+      if not al then error({usage = name .. ": a --trace-gc-nvp line without allocated=/promoted=: " .. line:sub(1, 80)}) end
+      out.gcs = out.gcs + 1
+      out.allocated = out.allocated + tonumber(al)
+      out.promoted = out.promoted + tonumber(pr)
+    end
+  end
+  if out.gcs == 0 then error({usage = name .. ": no --trace-gc-nvp lines found (expected '... ms: pause=...')"}) end
+  return out
+end
+
+local function count(events, kind)
+  local n = 0
+  for _, e in ipairs(events) do if e.kind == kind then n = n + 1 end end
+  return n
+end
+
+-- |a - b| <= pct% of b (b the reference); both zero pass.
+local function within_pct(a, b, pct)
+  return math.abs(a - b) * 100 <= pct * math.abs(b)
+end
+
+-- The four measures.  node = {events (trace.parse), nvp (parse_nvp or nil),
+-- oom}; gclab = {events (its trace lines parsed), raw (its events), oom}.
+function M.measure(node, gclab)
+  local rows = {}
+  local ns, gs = count(node.events, "Scavenge"), count(gclab.events, "Scavenge")
+  rows[#rows + 1] = {name = "scavenges", node = ns, gclab = gs, rule = "+-10%",
+    pass = within_pct(gs, ns, 10)}
+  local nm, gm = count(node.events, "Mark-Compact"), count(gclab.events, "Mark-Compact")
+  rows[#rows + 1] = {name = "mark_compacts", node = nm, gclab = gm, rule = "+-1", pass = math.abs(nm - gm) <= 1}
+  local g_alloc, g_prom = 0, 0
+  for _, r in ipairs(gclab.raw) do
+    g_alloc = g_alloc + r.ev.allocated
+    g_prom = g_prom + r.ev.promoted
+  end
+  if node.oom ~= gclab.oom then
+    rows[#rows + 1] = {name = "oom", node = node.oom and "OOM" or "no OOM", gclab = gclab.oom and "OOM" or "no OOM",
+      rule = "same", pass = false}
+  elseif not node.oom then
+    rows[#rows + 1] = {name = "oom", node = "no OOM", gclab = "no OOM", rule = "same", pass = true}
+  elseif not node.nvp then
+    rows[#rows + 1] = {name = "oom", node = "OOM, no nvp log", gclab = "OOM", rule = "+-5%", pass = false}
+  else
+    rows[#rows + 1] = {name = "oom", node = string.format("%.1f MB", node.nvp.allocated / MB),
+      gclab = string.format("%.1f MB", g_alloc / MB), rule = "+-5% allocated",
+      pass = within_pct(g_alloc, node.nvp.allocated, 5)}
+  end
+  if not node.nvp then
+    rows[#rows + 1] = {name = "promoted", node = "no nvp log", gclab = "-", rule = "+-15%", pass = false}
+  else
+    local np = node.nvp.promoted / node.nvp.gcs
+    local gp = #gclab.raw > 0 and g_prom / #gclab.raw or 0
+    rows[#rows + 1] = {name = "promoted", node = string.format("%.0f KB/GC", np / 1024),
+      gclab = string.format("%.0f KB/GC", gp / 1024), rule = "+-15%", pass = within_pct(gp, np, 15)}
+  end
+  return rows
+end
+
+local function short(e)
+  if not e then return "" end
+  local r = e.reason ~= "" and ("  " .. e.reason) or ""
+  return string.format("%-12s %6.1f -> %6.1f MB%s", e.label, e.before.total / MB, e.after.total / MB, r)
+end
+
+function M.report(out, o, node, gclab, rows)
+  out:write(string.format("node:  %s (%d GCs%s)\ngclab: %s (%s, %d GCs%s)\n\n", o.trace, #node.events,
+    node.oom and ", out of memory" or "", gclab.title, gclab.status, #gclab.events,
+    gclab.oom and ", out of memory" or ""))
+  out:write(string.format("%4s  %-68s | %s\n", "#", "node --trace-gc", "gclab"))
+  for i = 1, math.max(#node.events, #gclab.events) do
+    out:write(string.format("%4d  %-68s | %s\n", i, short(node.events[i]):sub(1, 68), short(gclab.events[i])))
+  end
+  out:write("\nmeasure        node             gclab            threshold        result\n")
+  for _, r in ipairs(rows) do
+    local res = r.pass and "pass" or "FAIL"
+    if o.known[r.name] then res = res .. (r.pass and " (listed as a known failure)" or " (known)") end
+    out:write(string.format("%-14s %-16s %-16s %-16s %s\n", r.name, tostring(r.node), tostring(r.gclab), r.rule, res))
+  end
+end
+
+function M.main(argv)
+  local ok, status = pcall(function()
+    local o = parse_args(argv)
+    if o.help then io.stdout:write(M.USAGE, "\n"); return 0 end
+    local text = read(o.trace)
+    -- Node's out-of-memory report repeats the last GCs' lines after
+    -- "<--- Last few GCs --->": count each GC once.
+    local cut = text:find("<--- Last few GCs --->", 1, true)
+    local node, perr = trace.parse(cut and text:sub(1, cut - 1) or text, o.trace)
+    if not node then error({usage = perr}) end
+    node.oom = text:find(OOM_TEXT, 1, true) ~= nil
+    local nvp_path = o.nvp
+    if not nvp_path and o.trace:match("%.trace$") then
+      local guess = o.trace:gsub("%.trace$", ".nvp")
+      local f = io.open(guess, "rb")
+      if f then f:close(); nvp_path = guess end
+    end
+    if nvp_path then node.nvp = M.parse_nvp(read(nvp_path), nvp_path) end
+    local run = trace.run_compare({compare = {o.scenario}, filter = o.filter, config = o.config, sets = o.sets})
+    local lines = {}
+    for i, e in ipairs(run.raw) do lines[i] = e.trace end
+    local parsed = #lines > 0 and trace.parse(table.concat(lines, "\n"), run.title) or {events = {}}
+    local g = {title = run.title, status = run.status, raw = run.raw, events = parsed.events, oom = false}
+    -- The replay says it ran out of memory by recording oom = true
+    -- (scenario files catch the error to check it; docs/fidelity.md).
+    for _, rec in ipairs(run.records or {}) do
+      if rec[1] == "oom" and rec[2] == true then g.oom = true end
+    end
+    if run.status ~= "pass" then
+      io.stderr:write("gclab trace compare: the replay ", run.title, " did not pass: ",
+        tostring(run.message), "\n")
+      return 1
+    end
+    local rows = M.measure(node, g)
+    M.report(io.stdout, o, node, g, rows)
+    local agree = true
+    for _, r in ipairs(rows) do
+      if r.pass == (o.known[r.name] or false) then agree = false end
+    end
+    return agree and 0 or 1
+  end)
+  if ok then return status end
+  if type(status) == "table" and status.usage then
+    io.stderr:write("gclab trace compare: ", status.usage, "\nTry 'gclab trace compare --help'.\n")
+    return 2
+  end
+  error(status, 0)
+end
+
+return M

@@ -1,0 +1,184 @@
+/* test_pretenuring.c -- allocation sites (gc_site_new, gc_alloc_at): the
+ * memento behind a young object, the found/created counts a GC gathers,
+ * V8's decision (engine/promotion.h: >= 100 created, found/created >= 0.85,
+ * tenure only at the maximum semispace, else maybe tenure; below 0.85
+ * don't tenure), old-space allocation of a tenured site, and the reset
+ * after a full GC that finds < 10% of the old generation alive.  The
+ * expected numbers follow from the counts allocated here. */
+#include "test_util.h"
+
+#define OBJ 40u  /* 2 slots */
+
+/* small_config with new space already at its maximum (64 KiB): every
+ * Scavenge is a "maximum size" one. */
+static gc_heap *max_heap(void) {
+  gc_config c;
+  small_config(&c);
+  c.new_space.semi_space_initial = c.new_space.semi_space_max;
+  return new_heap(&c);
+}
+
+/* n objects of `site`; when `keep`, a chain of them hangs from slot 0 of
+ * the rooted `head` (replacing what hung there). */
+static void alloc_n(gc_heap *h, gc_site site, gc_handle head, int n, bool keep) {
+  gc_handle prev = GC_NO_HANDLE;
+  for (int i = 0; i < n; i++) {
+    gc_handle x;
+    OK(h, gc_alloc_at(h, site, 2, 0, "Node", &x));
+    if (keep) {
+      if (prev) OK(h, gc_slot_set_ref(h, x, 0, prev));
+      OK(h, gc_slot_set_ref(h, head, 0, x));
+    }
+    if (prev) OK(h, gc_handle_release(h, prev));
+    prev = x;
+  }
+  if (prev) OK(h, gc_handle_release(h, prev));
+}
+
+static gc_site_info site_of(gc_heap *h, gc_site s) {
+  gc_site_info i;
+  OK(h, gc_site_get(h, s, &i));
+  return i;
+}
+
+static void test_survivors_tenure_the_site_at_the_maximum(void **state) {
+  (void)state;
+  gc_heap *h = max_heap();
+  gc_site a;
+  OK(h, gc_site_new(h, "A", &a));
+  assert_int_equal(a, 1);
+  gc_handle head = rooted(h, 1, "Head");
+  alloc_n(h, a, head, 200, true);
+  assert_int_equal(site_of(h, a).mementos_created, 200);
+  OK(h, gc_scavenge(h));
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->mementos_created, 200);
+  assert_int_equal(ev->mementos_found, 200);
+  assert_int_equal(ev->sites_tenured, 1);
+  /* every memento's 16 bytes count as allocated, never as object bytes */
+  assert_int_equal(ev->allocated, 200 * (OBJ + 16) + 32); /* + the 1-slot head */
+  assert_int_equal(ev->copied_bytes, 200 * OBJ + 32);
+  gc_site_info si = site_of(h, a);
+  assert_int_equal(si.decision, GC_SITE_TENURE);
+  assert_string_equal(gc_pretenure_decision_name(si.decision), "tenure");
+  assert_int_equal(si.tenured, 1);
+  assert_int_equal(si.mementos_created, 0); /* counts are per GC cycle */
+  /* tenured: the next object of the site is allocated in old space, with
+   * no memento */
+  gc_handle x;
+  OK(h, gc_alloc_at(h, a, 2, 0, "Node", &x));
+  assert_int_equal(info_of(h, x).space, GC_SPACE_OLD);
+  assert_int_equal(site_of(h, a).mementos_created, 0);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+static void test_below_the_maximum_only_maybe_tenure(void **state) {
+  (void)state;
+  gc_heap *h = small_heap(); /* 16 KiB of a 64 KiB maximum */
+  gc_site a;
+  OK(h, gc_site_new(h, NULL, &a));
+  assert_string_equal(site_of(h, a).name, "site 1");
+  gc_handle head = rooted(h, 1, "Head");
+  alloc_n(h, a, head, 150, true);
+  OK(h, gc_scavenge(h));
+  assert_int_equal(last_event(h)->sites_tenured, 0);
+  assert_int_equal(site_of(h, a).decision, GC_SITE_MAYBE_TENURE);
+  gc_handle x;
+  OK(h, gc_alloc_at(h, a, 2, 0, "Node", &x));
+  assert_int_equal(info_of(h, x).space, GC_SPACE_NEW);
+  assert_int_equal(site_of(h, a).mementos_created, 1); /* still giving feedback */
+  gc_heap_free(h);
+}
+
+static void test_dying_objects_dont_tenure_and_too_few_stay_undecided(void **state) {
+  (void)state;
+  gc_heap *h = max_heap();
+  gc_site dies, few;
+  OK(h, gc_site_new(h, "dies", &dies));
+  OK(h, gc_site_new(h, "few", &few));
+  gc_handle head = rooted(h, 1, "Head");
+  alloc_n(h, dies, head, 300, false);
+  alloc_n(h, few, head, 99, true); /* kPretenureMinimumCreated is 100 */
+  OK(h, gc_scavenge(h));
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->mementos_created, 399);
+  assert_int_equal(ev->mementos_found, 99);
+  assert_int_equal(site_of(h, dies).decision, GC_SITE_DONT_TENURE);
+  assert_int_equal(site_of(h, few).decision, GC_SITE_UNDECIDED);
+  /* decided don't-tenure: no more mementos (optimized code) */
+  alloc_n(h, dies, head, 10, false);
+  assert_int_equal(site_of(h, dies).mementos_created, 0);
+  assert_int_equal(site_of(h, few).mementos_created, 0);
+  gc_heap_free(h);
+}
+
+static void test_ratio_threshold(void **state) {
+  (void)state;
+  /* 85 of 100 survive: tenure; 84 of 100: don't tenure. */
+  for (int keep = 84; keep <= 85; keep++) {
+    gc_heap *h = max_heap();
+    gc_site s;
+    OK(h, gc_site_new(h, "s", &s));
+    gc_handle head = rooted(h, 1, "Head");
+    alloc_n(h, s, head, keep, true);
+    alloc_n(h, s, head, 100 - keep, false);
+    OK(h, gc_scavenge(h));
+    assert_int_equal(last_event(h)->mementos_found, keep);
+    assert_int_equal(site_of(h, s).decision, keep == 85 ? GC_SITE_TENURE : GC_SITE_DONT_TENURE);
+    gc_heap_free(h);
+  }
+}
+
+static void test_full_gc_resets_when_the_old_generation_dies(void **state) {
+  (void)state;
+  gc_heap *h = max_heap();
+  gc_site a;
+  OK(h, gc_site_new(h, "A", &a));
+  gc_handle head = rooted(h, 1, "Head");
+  alloc_n(h, a, head, 200, true);
+  OK(h, gc_scavenge(h));
+  assert_int_equal(site_of(h, a).decision, GC_SITE_TENURE);
+  /* 2000 tenured objects in old space, then all of it dropped */
+  alloc_n(h, a, head, 2000, true);
+  OK(h, gc_slot_clear(h, head, 0));
+  OK(h, gc_mark_compact(h, GC_COMPACT_EVACUATE));
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->sites_reset, 1);
+  gc_site_info si = site_of(h, a);
+  assert_int_equal(si.decision, GC_SITE_UNDECIDED);
+  assert_int_equal(si.reset, 1);
+  /* deoptimized: young again, with a memento */
+  gc_handle x;
+  OK(h, gc_alloc_at(h, a, 2, 0, "Node", &x));
+  assert_int_equal(info_of(h, x).space, GC_SPACE_NEW);
+  assert_int_equal(site_of(h, a).mementos_created, 1);
+  gc_heap_free(h);
+}
+
+static void test_bad_site(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  gc_handle x;
+  assert_int_equal(gc_alloc_at(h, 1, 2, 0, "Node", &x), GC_EINVAL);
+  assert_non_null(strstr(gc_heap_error(h), "site: expected an allocation site of this heap (1..0), got 1"));
+  gc_site_info si;
+  assert_int_equal(gc_site_get(h, 0, &si), GC_EINVAL);
+  assert_int_equal(gc_site_get(h, 7, &si), GC_EINVAL);
+  /* GC_NO_SITE is gc_alloc */
+  OK(h, gc_alloc_at(h, GC_NO_SITE, 2, 0, "Node", &x));
+  assert_int_equal(info_of(h, x).space, GC_SPACE_NEW);
+  gc_heap_free(h);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_survivors_tenure_the_site_at_the_maximum),
+      cmocka_unit_test(test_below_the_maximum_only_maybe_tenure),
+      cmocka_unit_test(test_dying_objects_dont_tenure_and_too_few_stay_undecided),
+      cmocka_unit_test(test_ratio_threshold),
+      cmocka_unit_test(test_full_gc_resets_when_the_old_generation_dies),
+      cmocka_unit_test(test_bad_site),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,58 @@
+-- heap:site, heap:site_info and heap:alloc's 5th argument (allocation-site
+-- pretenuring, issue 16; engine/promotion.h has V8's rules, cmocka
+-- test_pretenuring the engine's side).  tiny.yaml: 16 KiB semispaces that
+-- never grow (initial = maximum), so every Scavenge is at the maximum.
+local TINY = {config = {"../../../configs/tiny.yaml", new_space = {semi_space = {initial = "16KiB", max = "16KiB"}}}}
+
+scenario("a site whose objects survive is tenured; its objects then go old", TINY, function(heap)
+  local site = heap:site("{next, v}")
+  expect(site).to_be(1)
+  expect(heap:site_info(site)).to_equal({name = "{next, v}", decision = "undecided", tenured = 0, reset = 0,
+    mementos_created = 0, mementos_found = 0})
+  local head = heap:root(heap:alloc(1, 0, "Head"))
+  for _ = 1, 150 do
+    local o = heap:alloc(2, 0, "Node", site)
+    o[1] = head[1]
+    head[1] = o
+  end
+  expect(heap:site_info(site).mementos_created).to_be(150)
+  local ev = heap:scavenge()
+  expect(ev.mementos_created).to_be(150)
+  expect(ev.mementos_found).to_be(150)
+  expect(ev.sites_tenured).to_be(1)
+  expect(ev.sites_reset).to_be(0)
+  expect(heap:site_info(site).decision).to_be("tenure")
+  local o = heap:alloc(2, 0, "Node", site)
+  expect(o.space).to_be("old")
+end)
+
+scenario("objects that die: don't tenure", TINY, function(heap)
+  local site = heap:site()
+  for _ = 1, 150 do heap:alloc(2, 0, "Temp", site) end
+  local ev = heap:scavenge()
+  expect(ev.mementos_found).to_be(0)
+  expect(ev.sites_tenured).to_be(0)
+  expect(heap:site_info(site)).to_equal({name = "site 1", decision = "dont_tenure", tenured = 0, reset = 0,
+    mementos_created = 0, mementos_found = 0})
+end)
+
+scenario("a heap without sites has no pretenuring fields in its events", TINY, function(heap)
+  for _ = 1, 10 do heap:alloc(2) end
+  local ev = heap:scavenge()
+  expect(ev.mementos_created).to_be_nil()
+  expect(ev.sites_tenured).to_be_nil()
+end)
+
+scenario("site arguments are checked", TINY, function(heap)
+  expect(function() heap:alloc(2, 0, "X", 1) end)
+    .to_error("bad argument #4 to 'alloc' (expected an allocation site of this heap (heap:site))")
+  local s = heap:site("s")
+  expect(function() heap:alloc(2, 0, "X", s + 1) end)
+    .to_error("bad argument #4 to 'alloc' (expected an allocation site of this heap (heap:site))")
+  expect(function() heap:alloc(2, 0, "X", "s") end)
+    .to_error("bad argument #4 to 'alloc' (number expected, got string)")
+  expect(function() heap:site_info(0) end)
+    .to_error("bad argument #1 to 'site_info' (expected an allocation site of this heap (heap:site))")
+  expect(function() heap:site(false) end).to_error("bad argument #1 to 'site' (string expected, got boolean)")
+  expect(heap:alloc(2, 0, "X", nil).space).to_be("new")
+end)
