@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "heap_internal.h"
+#include "pretenuring.h"
 #include "handles.h"
 #include "promotion.h"
 

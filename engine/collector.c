@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "heap_internal.h"
+#include "pretenuring.h"
 #include "promotion.h"
 
 /* Fixed virtual cost of any GC pause (roots, bookkeeping), in ns. */

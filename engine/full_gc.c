@@ -18,6 +18,7 @@
  * After a full GC every object is white again and the worklist is empty.
  */
 #include "heap_internal.h"
+#include "pretenuring.h"
 #include "promotion.h"
 #include "weak.h"
 

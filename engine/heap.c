@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "pretenuring.h"
 #include "weak.h"
 
 /* ------------------------------------------------------------------ names */

@@ -158,32 +158,7 @@ typedef struct free_list {
 /* A handle table entry: handles.h (the files that read entries include it). */
 typedef struct hentry hentry;
 
-/* ------------------------------------------------------------------ vectors */
-
-typedef struct addr_vec {
-  addr_t *v;
-  size_t n, cap;
-} addr_vec;
-
-bool addr_vec_push_slow(addr_vec *s, addr_t a);
-static inline bool addr_vec_push(addr_vec *s, addr_t a) {
-  if (LIKELY(s->n < s->cap)) {
-    s->v[s->n++] = a;
-    return true;
-  }
-  return addr_vec_push_slow(s, a);
-}
-void addr_vec_free(addr_vec *s);
-/* The growable array `v` (*cap elements of elem_size bytes), with room for
- * element n: v itself, or v moved with *cap doubled (from first_cap); NULL
- * on out-of-memory, v and *cap unchanged. */
-void *array_make_room(void *v, size_t *cap, size_t n, size_t elem_size, size_t first_cap);
-
-typedef struct u32_vec {
-  uint32_t *v;
-  size_t n, cap;
-} u32_vec;
-bool u32_vec_push(u32_vec *s, uint32_t x);
+#include "vectors.h"
 
 /* ------------------------------------------------------------------- heap */
 
@@ -460,29 +435,6 @@ static inline uint32_t names_intern(gc_heap *h, const char *s) {
 }
 const char *names_get(const gc_heap *h, uint32_t id);
 
-/* ------------------------------------------------------------ pretenuring */
-
-/* One allocation site (pretenuring.c). */
-typedef struct site_rec {
-  uint32_t name;                   /* interned */
-  gc_pretenure_decision decision;
-  uint64_t created, found;         /* mementos, since the last GC */
-  uint32_t tenured, reset;
-} site_rec;
-/* An allocation memento: 16 bytes right behind a young object allocated at
- * a site, shaped as a filler (page walks skip it) whose second word is
- * MEMENTO_TAG | site.  It is never copied: a GC reads it, then it is gone
- * with From-space. */
-#define MEMENTO_SIZE 16u
-#define MEMENTO_TAG 0x4d454d0000000000ull /* "MEM" << 40 */
-void pretenuring_write_memento(gc_heap *h, addr_t a, gc_site site);
-/* A GC found the young object at `a` (`size` bytes) alive: count the
- * memento behind it, if any (V8's PretenuringHandler::UpdateAllocationSite). */
-void pretenuring_note_survivor(gc_heap *h, addr_t a, uint64_t size);
-/* After every GC: digest the counts into decisions (promotion.h). */
-void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, uint64_t old_before,
-                          uint64_t old_after);
-void pretenuring_free(gc_heap *h);
 void names_free(gc_heap *h);
 
 /* new_space.c */

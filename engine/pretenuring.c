@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "pretenuring.h"
 #include "promotion.h"
 
 const char *gc_pretenure_decision_name(gc_pretenure_decision d) {

@@ -51,6 +51,7 @@
 #define GCLAB_PROMOTION_H
 
 #include "heap_internal.h"
+#include "pretenuring.h"
 
 /* Scavenge: should the young object `o` of `size` bytes be promoted rather
  * than copied?  (To-space's size is what this scavenge has copied so far.) */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 
 #include "heap_internal.h"
+#include "pretenuring.h"
 #include "promotion.h"
 #include "weak.h"
 
