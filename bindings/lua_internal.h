@@ -176,7 +176,6 @@ lheap *lgc_check_heap_any(lua_State *L, int idx);    /* open or closed */
 /* Free lh's engine heap and malloc'd arrays and unlink it from the open
  * list (idempotent; no Lua calls). */
 void lgc_lheap_free_engine(lheap *lh);
-void lgc_push_closer(lua_State *L, lheap *lh, int state); /* a new scope closer for lh */
 int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what);
 /* Errors when called from an on_gc callback (a GC is being reported). */
 void lgc_refuse_in_callback(lua_State *L, lheap *lh, const char *what);
@@ -232,6 +231,11 @@ int lgc_heap_close(lua_State *L);
 int lgc_heap_tostring(lua_State *L);
 void lgc_deliver(lua_State *L, int heapidx, lheap *lh); /* raises a callback's error */
 int lgc_deliver_status(lua_State *L, int heapidx, lheap *lh); /* leaves it on top */
+/* lua_scope.c */
+int lgc_scope(lua_State *L); /* heap:scope */
+void lgc_push_closer(lua_State *L, lheap *lh, int state); /* a new scope closer for lh */
+/* Keep the handle userdata on top while lh has an open scope (its keep stack). */
+void lgc_scope_keep(lua_State *L, lheap *lh);
 void lgc_on_engine_gc(gc_heap *heap, const gc_event *ev, void *ud);
 
 /* lua_weak.c */

@@ -82,12 +82,7 @@ static void alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *s
   const gc_obj *view = gc_view(lh->heap, hd->h);
   if (view) hd->id = gc_obj_id(view);
   lgc_issue(L, lh, hd);
-  if (lh->nscopes) { /* kept until the scope closes: reads of it hit the cache */
-    lua_rawgeti(L, LUA_REGISTRYINDEX, lh->keep_ref);
-    lua_pushvalue(L, -2);
-    lua_rawseti(L, -2, ++lh->keep_n);
-    lua_pop(L, 1);
-  }
+  lgc_scope_keep(L, lh);
   if (lh->gc_pending) {
     /* Callbacks may allocate, and so collect: the new object stays rooted
      * until they are done, whatever they do. */

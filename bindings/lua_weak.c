@@ -94,12 +94,7 @@ static lhandle *push_engine_handle(lua_State *L, lheap *lh, int owner, gc_handle
   hd->h = eh;
   hd->id = oi.id;
   lgc_issue(L, lh, hd);
-  if (lh->nscopes) { /* kept while the scope is open, as heap:alloc's */
-    lua_rawgeti(L, LUA_REGISTRYINDEX, lh->keep_ref);
-    lua_pushvalue(L, -2);
-    lua_rawseti(L, -2, ++lh->keep_n);
-    lua_pop(L, 1);
-  }
+  lgc_scope_keep(L, lh); /* as heap:alloc's */
   return hd;
 }
 
