@@ -316,6 +316,8 @@ int luaopen_gclab(lua_State *L) {
   lua_setfield(L, mod, "OOM_MESSAGE");
   lua_pushliteral(L, GC_OOM_INEFFECTIVE_MESSAGE);
   lua_setfield(L, mod, "OOM_INEFFECTIVE_MESSAGE");
+  lua_pushliteral(L, GC_OOM_RETRY_MESSAGE);
+  lua_setfield(L, mod, "OOM_RETRY_MESSAGE");
   lua_pushinteger(L, GC_SMI_MIN);
   lua_setfield(L, mod, "SMI_MIN");
   lua_pushinteger(L, GC_SMI_MAX);

@@ -25,12 +25,12 @@
 
 /* A young allocation of `size` bytes failed (or a stress scavenge is due
  * before it): collect (collector.c chooses the kind), then check the heap
- * limit. */
+ * limit as V8 does after every GC. */
 static gc_status collect_for_young(gc_heap *h, gc_reason reason, uint64_t size) {
   gc_kind ran;
   gc_status st = collect_garbage(h, GC_REQUEST_YOUNG_ALLOCATION, reason, &ran);
   if (st != GC_OK) return st;
-  return heap_ensure_under_limit(h, 0, size, ran != GC_KIND_SCAVENGE);
+  return heap_check_after_gc(h, size, ran != GC_KIND_SCAVENGE);
 }
 
 /* Work due before an allocation: stress scavenges and incremental steps.
@@ -56,12 +56,16 @@ static gc_status before_alloc(gc_heap *h, uint64_t size) {
   return GC_OK;
 }
 
+/* A young large object: a full GC first when heap_large_alloc_needs_gc
+ * says so (the first of V8's two light-retry GCs when the object does not
+ * fit), then the heap limit after it, then the rest of V8's retry path if
+ * the object's pages still do not fit. */
 static gc_status alloc_large(gc_heap *h, uint64_t size, addr_t *out) {
   uint64_t pages = (size + h->cfg.page_size - 1) & ~(h->cfg.page_size - 1);
   if (heap_large_alloc_needs_gc(h, pages)) {
     gc_status st = collect_garbage(h, GC_REQUEST_OLD, GC_REASON_ALLOCATION_FAILURE, NULL);
-    if (st != GC_OK) return st;
-    st = heap_ensure_under_limit(h, h->nlo.committed + pages, size, true);
+    if (st == GC_OK) st = heap_check_after_gc(h, size, true);
+    if (st == GC_OK) st = heap_reserve_old(h, h->nlo.committed + pages, size, 1);
     if (st != GC_OK) return st;
   }
   addr_t a = lo_alloc(h, size, true);
@@ -71,9 +75,11 @@ static gc_status alloc_large(gc_heap *h, uint64_t size, addr_t *out) {
   return GC_OK;
 }
 
-/* A regular-size object in old space, within the heap limit. */
-static gc_status alloc_old(gc_heap *h, uint64_t size, addr_t *out) {
-  gc_status st = heap_ensure_under_limit(h, size, size, false);
+/* A regular-size object in old space, within the heap limit; V8's retry
+ * path runs `light_retries` GCs first (a pretenured allocation: 2; none
+ * when the caller's own GCs failed to make room in new space). */
+static gc_status alloc_old(gc_heap *h, uint64_t size, addr_t *out, uint32_t light_retries) {
+  gc_status st = heap_reserve_old(h, size, size, light_retries);
   if (st != GC_OK) return st;
   *out = old_space_alloc(h, size);
   if (!*out) return heap_fail(h, GC_EOOM, "%s (no address space left)", GC_OOM_MESSAGE);
@@ -102,7 +108,7 @@ static gc_status alloc_young(gc_heap *h, uint64_t size, addr_t *out, bool *in_ol
   if (!a) {
     /* New space is full of survivors: allocate in old space (pretenure). */
     *in_old = true;
-    return alloc_old(h, size, out);
+    return alloc_old(h, size, out, 0);
   }
   h->new_space.size += size;
   h->new_space.objects++;
@@ -184,7 +190,7 @@ static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, addr_t *out
     return GC_OK;
   }
   bool in_old = tenured;
-  st = tenured ? alloc_old(h, size, out) : alloc_young(h, size, out, &in_old);
+  st = tenured ? alloc_old(h, size, out, 2) : alloc_young(h, size, out, &in_old);
   if (st != GC_OK) return st;
   if (in_old) {
     old_allocated(h, *out, size, color);

@@ -132,11 +132,9 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
     h->in_gc = false;
     heap_update_fast_alloc(h);
   }
-  /* Not after a last-resort GC: those run only once the old generation is
-   * over its maximum, where V8 has already died with "Reached heap limit"
-   * (heap_ensure_under_limit ends with that message). */
-  if (kind != GC_KIND_SCAVENGE &&
-      heap_ineffective_mark_compact(h, full_gc_ns, h->vclock_last_gc_end, reason != GC_REASON_LAST_RESORT))
+  /* Every full GC, the last-resort ones too (V8's RecomputeLimits runs
+   * CheckIneffectiveMarkCompact after each Mark-Compact). */
+  if (kind != GC_KIND_SCAVENGE && heap_ineffective_mark_compact(h, full_gc_ns, h->vclock_last_gc_end))
     return heap_fail(h, GC_EOOM, "%s (%u consecutive full GCs left the old generation at %s of %s)",
                      GC_OOM_INEFFECTIVE_MESSAGE, (unsigned)h->cfg.old_space.ineffective_mark_compacts,
                      SIZE_TEXT(old_gen_size(h)), SIZE_TEXT(h->old_max));

@@ -43,7 +43,7 @@ void gc_config_default(gc_config *c) {
   c->old_space.evacuation_quota = 4 * MiB;
   c->old_space.always_promote_young = true;  /* --always-promote-young-mc */
   c->old_space.page_promotion_pct = 70;      /* --page-promotion-threshold */
-  c->old_space.last_resort_gcs = 2;
+  c->old_space.last_resort_gcs = 2;         /* CollectAllAvailableGarbage kMinNumberOfAttempts */
   c->old_space.ineffective_mark_compacts = 4; /* Heap::kMaxConsecutiveIneffectiveMarkCompacts */
 
   c->large_object.threshold = 128 * KiB;     /* kMaxRegularHeapObjectSize */

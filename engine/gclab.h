@@ -99,7 +99,7 @@ typedef struct gc_config {
     uint64_t evacuation_quota;      /* 4 MiB of live bytes per compaction */
     bool always_promote_young;      /* true (--always-promote-young-mc) */
     uint32_t page_promotion_pct;    /* 70 (--page-promotion-threshold) */
-    uint32_t last_resort_gcs;       /* 2: full GCs tried before OOM */
+    uint32_t last_resort_gcs;       /* 2: full GCs an allocation that still fails tries before OOM */
     /* 4: this many consecutive ineffective full GCs (old generation >= 80%
      * of the maximum and average mark-compact mutator utilisation < 0.4)
      * are fatal; 0 = off (V8's --detect-ineffective-gcs-near-heap-limit) */
@@ -542,16 +542,20 @@ void gc_set_marking_barrier(gc_heap *heap, bool on);
 
 /* ------------------------------------------------------------------- limits */
 
-/* Called when an allocation would fail at the heap limit, before the last
- * GCs.  Return a new (larger) old-generation maximum to raise it, or the
+/* Called when a GC left the old generation over its maximum, and when an
+ * allocation would fail at the heap limit, before the last-resort GCs.  Return a new (larger) old-generation maximum to raise it, or the
  * current one to keep it.  Mirrors V8's NearHeapLimitCallback. */
 typedef uint64_t (*gc_near_limit_fn)(void *ud, uint64_t current_max, uint64_t initial_max);
 void gc_on_near_heap_limit(gc_heap *heap, gc_near_limit_fn fn, void *ud);
 /* Change the old-generation maximum; GC_EINVAL if below what is live. */
 gc_status gc_set_old_max(gc_heap *heap, uint64_t max_size);
 
-/* V8's message for running out of heap. */
+/* V8's message for running out of heap: a GC left the old generation over
+ * its maximum (Heap::CollectGarbage). */
 #define GC_OOM_MESSAGE "Reached heap limit Allocation failed - JavaScript heap out of memory"
+/* V8's text when an allocation still fails after its GCs and the last-resort
+ * GCs (HeapAllocator::AllocateRawWithRetryOrFailSlowPath). */
+#define GC_OOM_RETRY_MESSAGE "CALL_AND_RETRY_LAST Allocation failed - JavaScript heap out of memory"
 /* V8's other out-of-memory text: old_space.ineffective_mark_compacts. */
 #define GC_OOM_INEFFECTIVE_MESSAGE \
   "Ineffective mark-compacts near heap limit Allocation failed - JavaScript heap out of memory"

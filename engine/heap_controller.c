@@ -2,8 +2,9 @@
  * heap_controller.c -- the old generation's limits (V8's heap-controller.cc
  * and the limit half of heap.cc): the initial limit, the growing factor,
  * the limit after a full GC, and what happens when the old generation does
- * not fit under its maximum (near-limit callback, last-resort GCs,
- * out-of-memory).
+ * not fit under its maximum: after a GC (near-limit callback, else "Reached
+ * heap limit"), and when an allocation cannot get its bytes (its GCs, the
+ * last-resort GCs, else "CALL_AND_RETRY_LAST").
  *
  * Two numbers bound the old generation (old space + old large objects):
  *  - old_limit, soft: reaching it makes the next young-allocation GC a full
@@ -117,10 +118,10 @@ static double average_mc_mutator_utilisation(gc_heap *h, uint64_t gc_ns, uint64_
  * old_space.ineffective_mark_compacts, the near-heap-limit callback may
  * raise the maximum (the count restarts), else the heap is out of memory
  * ("Ineffective mark-compacts near heap limit"). */
-bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns, bool counts) {
+bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns) {
   double mu = average_mc_mutator_utilisation(h, gc_ns, end_ns);
   uint32_t max = h->cfg.old_space.ineffective_mark_compacts;
-  if (!max || !counts) return false;
+  if (!max) return false;
   if (old_gen_size(h) * 10 < (uint64_t)8 * h->old_max || mu >= 0.4) {
     h->ineffective_mcs = 0;
     return false;
@@ -154,25 +155,58 @@ static uint64_t young_left_behind(const gc_heap *h) {
 
 /* The heap limit: the old generation's committed pages (V8's
  * OldGenerationCapacity: holes count, so fragmentation can exhaust it) plus
- * `need` more bytes, plus after a full GC (after_full) the young survivors it
- * could not promote, must fit under the maximum.  Near-limit callback, then
- * last-resort GCs (memory-reducing Mark-Compacts, which may compact), then
- * OOM, whose message names `request`, the size of the allocation that
- * failed (`need` is what it needs of the old generation, 0 for a young
- * object). */
-gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, uint64_t request, bool after_full) {
-  if (old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) <= h->old_max) return GC_OK;
-  if (near_limit_raised(h) &&
-      old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) <= h->old_max)
-    return GC_OK;
-  for (uint32_t i = 0; i < h->cfg.old_space.last_resort_gcs; i++) {
-    gc_status st = heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_LAST_RESORT, "", h->cfg.old_space.compaction, true);
-    if (st != GC_OK) return st;
-    if (old_gen_committed(h) + need + young_left_behind(h) <= h->old_max) return GC_OK;
-  }
-  return heap_fail(h, GC_EOOM,
-                   "%s (old generation %s of objects in %s committed, maximum %s, allocation of %s)",
-                   GC_OOM_MESSAGE, SIZE_TEXT(old_gen_size(h)), SIZE_TEXT(old_gen_committed(h)),
-                   SIZE_TEXT(h->old_max), SIZE_TEXT(request));
+ * `need` more bytes, plus after a full GC (after_full) the young survivors
+ * it could not promote -- do they pass the maximum? */
+static bool over_max(const gc_heap *h, uint64_t need, bool after_full) {
+  return old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) > h->old_max;
 }
 
+/* Out of memory with V8's `text`, naming `request`, the size of the
+ * allocation that failed. */
+static gc_status out_of_memory(gc_heap *h, const char *text, uint64_t request) {
+  return heap_fail(h, GC_EOOM, "%s (old generation %s of objects in %s committed, maximum %s, allocation of %s)",
+                   text, SIZE_TEXT(old_gen_size(h)), SIZE_TEXT(old_gen_committed(h)), SIZE_TEXT(h->old_max),
+                   SIZE_TEXT(request));
+}
+
+/* The check at the end of V8's Heap::CollectGarbage (heap.cc, V8 11.3):
+ *   if (!CanExpandOldGeneration(0)) { InvokeNearHeapLimitCallback();
+ *     if (!CanExpandOldGeneration(0)) FatalProcessOutOfMemory("Reached heap limit"); }
+ * -- no further GC: a GC that leaves the old generation over its maximum
+ * is fatal unless the callback raises it. */
+gc_status heap_check_after_gc(gc_heap *h, uint64_t request, bool after_full) {
+  if (!over_max(h, 0, after_full)) return GC_OK;
+  if (near_limit_raised(h) && !over_max(h, 0, after_full)) return GC_OK;
+  return out_of_memory(h, GC_OOM_MESSAGE, request);
+}
+
+/* V8's HeapAllocator::AllocateRawWithRetryOrFailSlowPath (heap-allocator.cc)
+ * for an allocation that needs `need` bytes of the old generation:
+ *  - AllocateRawWithLightRetrySlowPath: "Two GCs before returning failure"
+ *    -- here the `light_retries` of them the caller has not run yet, full
+ *    GCs "allocation failure", each followed by the check above;
+ *  - Heap::CollectAllAvailableGarbage(kLastResort) (heap.cc): the
+ *    near-heap-limit callback, then kMinNumberOfAttempts (2) memory-reducing
+ *    Mark-Compacts "last resort" (old_space.last_resort_gcs; V8 goes on up
+ *    to kMaxNumberOfAttempts = 7 while the global handles change, which
+ *    gclab's roots never do between two GCs), each followed by the check;
+ *  - the allocation tried once more, then FatalProcessOutOfMemory
+ *    ("CALL_AND_RETRY_LAST"). */
+gc_status heap_reserve_old(gc_heap *h, uint64_t need, uint64_t request, uint32_t light_retries) {
+  if (!over_max(h, need, false)) return GC_OK;
+  for (uint32_t i = 0; i < light_retries; i++) {
+    gc_status st = collect_garbage(h, GC_REQUEST_OLD, GC_REASON_ALLOCATION_FAILURE, NULL);
+    if (st == GC_OK) st = heap_check_after_gc(h, request, true);
+    if (st != GC_OK) return st;
+    if (!over_max(h, need, true)) return GC_OK;
+  }
+  near_limit_raised(h);
+  for (uint32_t i = 0; i < h->cfg.old_space.last_resort_gcs; i++) {
+    gc_status st = heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_LAST_RESORT, "", h->cfg.old_space.compaction, true);
+    if (st == GC_OK) st = heap_check_after_gc(h, request, true);
+    if (st != GC_OK) return st;
+  }
+  bool collected = light_retries > 0 || h->cfg.old_space.last_resort_gcs > 0;
+  if (!over_max(h, need, collected)) return GC_OK;
+  return out_of_memory(h, GC_OOM_RETRY_MESSAGE, request);
+}

@@ -564,16 +564,18 @@ void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked); /* afte
 void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before);
 /* After a full GC of `gc_ns` (pause + marking steps) that ended at virtual
  * time `end_ns`: was it the last of old_space.ineffective_mark_compacts
- * consecutive ineffective ones (the heap is then out of memory)?  With
- * `counts` false it only updates the mutator-utilisation averages. */
-bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns, bool counts);
+ * consecutive ineffective ones (the heap is then out of memory)? */
+bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns);
 bool heap_old_limit_reached(const gc_heap *h);
 bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages);
-/* Make the old generation's committed pages plus `need` bytes (plus, after
- * a full GC, the young survivors it could not promote) fit under the
- * maximum: near-limit callback, last-resort GCs, else GC_EOOM naming the
- * failed allocation's size, `request`. */
-gc_status heap_ensure_under_limit(gc_heap *h, uint64_t need, uint64_t request, bool after_full);
+/* After a GC an allocation caused (after_full: a full GC): is the old
+ * generation over its maximum?  Near-limit callback, else GC_EOOM "Reached
+ * heap limit" naming the failed allocation's size, `request`. */
+gc_status heap_check_after_gc(gc_heap *h, uint64_t request, bool after_full);
+/* An allocation needs `need` bytes of the old generation: make them fit
+ * under the maximum -- `light_retries` full GCs, the near-limit callback,
+ * the last-resort GCs -- else GC_EOOM "CALL_AND_RETRY_LAST". */
+gc_status heap_reserve_old(gc_heap *h, uint64_t need, uint64_t request, uint32_t light_retries);
 
 /* stats.c */
 void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]);

@@ -216,6 +216,7 @@ local function measure(events, final, result)
   local t = m.virtual_time_us
   m.mutator_utilization = t > 0 and math.floor((t - m.total_pause_us) / t * 10000 + 0.5) / 10000 or 1.0
   if result.status == "fail" and result.message and (result.message:find(gclab.OOM_MESSAGE, 1, true) or
+      result.message:find(gclab.OOM_RETRY_MESSAGE, 1, true) or
       result.message:find(gclab.OOM_INEFFECTIVE_MESSAGE, 1, true)) then
     m.oom = true
     m.oom_at_allocation = final and final.objects_allocated + 1

@@ -1,5 +1,9 @@
--- Claim: the heap has a limit.  When live objects fill old space, V8 tries
--- last-resort full GCs and then fails with "JavaScript heap out of memory".
+-- Claim: the heap has a limit.  When live objects fill old space, V8 fails
+-- with "JavaScript heap out of memory": at once when a GC leaves the old
+-- generation over its maximum ("Reached heap limit", the check at the end of
+-- Heap::CollectGarbage), and after last-resort full GCs when an allocation
+-- still cannot get its bytes ("CALL_AND_RETRY_LAST",
+-- HeapAllocator::AllocateRawWithRetryOrFailSlowPath).
 local SMALL_OLD = {config = {"../../configs/tiny.yaml", old_space = {max_size = "1MiB"}}}
 
 local function leak(heap, head)
@@ -11,15 +15,33 @@ local function leak(heap, head)
   end
 end
 
+local function count_last_resort(heap)
+  local n = 0
+  for _, ev in ipairs(heap:events()) do
+    if ev.reason == "last resort" then n = n + 1 end
+  end
+  return n
+end
+
 scenario("a leak runs out of heap with V8's message", SMALL_OLD, function(heap)
   local head = heap:root(heap:alloc(1, 0, "Head"))
   local msg = expect(function() leak(heap, head) end).to_error(gclab.OOM_MESSAGE)
   expect(msg).to_contain("heap:alloc")
-  local last_resort = 0
-  for _, ev in ipairs(heap:events()) do
-    if ev.reason == "last resort" then last_resort = last_resort + 1 end
-  end
-  expect(last_resort, "last-resort GCs before giving up").to_be(heap.config.old_space.last_resort_gcs)
+  local events = heap:events()
+  expect(events[#events].kind, "the GC that left the heap over its maximum").to_be("Mark-Compact")
+  expect(count_last_resort(heap), "last-resort GCs after it").to_be(0)
+end)
+
+scenario("an object that does not fit gets the last-resort GCs first", SMALL_OLD, function(heap)
+  local head = heap:root(heap:alloc(1, 0, "Head"))
+  local cur = head
+  for _ = 1, 3000 do local n = heap:alloc(1, 200); cur[1] = n; cur = n end   -- about 600 KB live
+  local big = heap.config.old_space.max_size * 3 // 4   -- a large object: 600 KB + this > the maximum
+  local msg = expect(function() heap:alloc(0, big, "Big") end).to_error(gclab.OOM_RETRY_MESSAGE)
+  expect(msg).to_contain("heap:alloc")
+  expect(count_last_resort(heap), "last-resort GCs before giving up").to_be(heap.config.old_space.last_resort_gcs)
+  local events = heap:events()
+  expect(events[#events].reduce_memory, "the last GC reduces memory").to_be(true)
 end)
 
 scenario("the heap stays usable after running out", SMALL_OLD, function(heap)

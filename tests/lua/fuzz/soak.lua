@@ -21,11 +21,13 @@ local seeds = soak and math.max(1, math.floor(soak)) or SOAK_SEEDS
 local scale = soak and math.max(1, soak // 4) or 1
 local MAX_OPS = 200000 * scale -- a safety bound: every program reaches OOM long before
 
--- Out of memory as V8 words it: the heap limit reached, or ineffective
--- mark-compacts near it (explicit full GCs count there too, as in V8).
+-- Out of memory as V8 words it: the heap limit reached, an allocation that
+-- still fails after the last-resort GCs, or ineffective mark-compacts near
+-- the limit (explicit full GCs count there too, as in V8).
 local function is_oom(err)
   local s = tostring(err)
-  return s:find(gclab.OOM_MESSAGE, 1, true) ~= nil or s:find(gclab.OOM_INEFFECTIVE_MESSAGE, 1, true) ~= nil
+  return s:find(gclab.OOM_MESSAGE, 1, true) ~= nil or s:find(gclab.OOM_RETRY_MESSAGE, 1, true) ~= nil or
+    s:find(gclab.OOM_INEFFECTIVE_MESSAGE, 1, true) ~= nil
 end
 
 for seed = 1, seeds do
