@@ -108,6 +108,8 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   }
   pretenuring_after_gc(h, &ev, capacity_before, ev.before[GC_SPACE_OLD].size + ev.before[GC_SPACE_LARGE].size,
                        ev.after[GC_SPACE_OLD].size + ev.after[GC_SPACE_LARGE].size);
+  heap_shrink_initial_old_limit(h, ev.promoted_bytes + ev.copied_bytes,
+                                ev.before[GC_SPACE_NEW].size + ev.before[GC_SPACE_NEW_LARGE].size);
   ev.semi_space_capacity = h->new_space.capacity;
   ev.old_limit = h->old_limit;
   h->allocated_at_gc = h->allocated_total;

@@ -88,6 +88,11 @@ typedef struct gc_config {
   struct {
     uint64_t max_size;              /* 4096 MiB (--max-old-space-size) */
     uint64_t initial_limit;         /* 0 = V8's rule: min(512 MiB, max/2) */
+    /* true: until the first full GC, every GC lowers the initial limit from
+     * the average young survival (V8's
+     * ShrinkOldGenerationAllocationLimitIfNotConfigured); only with
+     * initial_limit 0 */
+    bool shrink_initial_limit;
     uint64_t min_growing_step;      /* 8 MiB: limit >= size + this */
     uint32_t min_growing_factor_x100; /* 110 */
     uint32_t max_growing_factor_x100; /* 400 (V8 scales 1.3..2.0 below 2 GiB max) */

@@ -84,6 +84,7 @@ gc_status gc_heap_new(const gc_config *cfg, gc_heap **out, char *err, size_t err
   h->marking_barrier_on = true;
   h->old_max = h->initial_old_max = cfg->old_space.max_size;
   h->old_limit = heap_initial_old_limit(cfg);
+  h->old_limit_configured = cfg->old_space.initial_limit != 0 || !cfg->old_space.shrink_initial_limit;
   heap_update_fast_alloc(h);
   names_intern(h, "Object");
   if (!pages_init(h) || !new_space_init(h)) {

@@ -74,6 +74,42 @@ void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked) {
   uint64_t halfway = (size + h->old_max) / 2;
   if (limit > halfway) limit = halfway;
   h->old_limit = limit;
+  h->old_limit_configured = true; /* V8's MarkCompact: old_generation_size_configured_ */
+}
+
+#define SURVIVAL_RING (sizeof ((gc_heap *)0)->survival_ring / sizeof (double))
+
+/* V8 11.3, after every GC (Heap::PerformGarbageCollection):
+ *  - Heap::UpdateSurvivalStatistics: the GC's young survival in percent,
+ *    (promoted + copied within new space) / young size before it (new
+ *    space and young large objects), into GCTracer's ring of the last 10
+ *    (AddSurvivalRatio; AverageSurvivalRatio is their mean; a GC that
+ *    found new space empty records nothing);
+ *  - Heap::ShrinkOldGenerationAllocationLimitIfNotConfigured: while the
+ *    limit is not configured (no full GC yet, no --initial-old-space-size)
+ *    and some survival is recorded, the limit becomes
+ *      max(old generation size + MinimumAllocationLimitGrowingStep,
+ *          limit x AverageSurvivalRatio / 100)
+ *    if that is lower; the first GC after which it would not be lower
+ *    configures it (old_generation_size_configured_ = true).
+ *    MinimumAllocationLimitGrowingStep is 8 MB (old_space.growing.min_step).
+ * So a program whose young objects die keeps shrinking the limit towards
+ * its old generation + 8 MB, and incremental marking starts early. */
+void heap_shrink_initial_old_limit(gc_heap *h, uint64_t survived, uint64_t young_before) {
+  if (young_before) {
+    h->survival_ring[h->survival_next] = 100.0 * (double)survived / (double)young_before;
+    h->survival_next = (h->survival_next + 1) % SURVIVAL_RING;
+    if (h->survival_count < SURVIVAL_RING) h->survival_count++;
+  }
+  if (h->old_limit_configured || h->survival_count == 0) return;
+  double sum = 0;
+  for (uint32_t i = 0; i < h->survival_count; i++) sum += h->survival_ring[i];
+  double average = sum / h->survival_count;
+  uint64_t by_size = old_gen_size(h) + h->cfg.old_space.min_growing_step;
+  uint64_t by_survival = (uint64_t)((double)h->old_limit * (average / 100.0));
+  uint64_t limit = by_size > by_survival ? by_size : by_survival;
+  if (limit < h->old_limit) h->old_limit = limit;
+  else h->old_limit_configured = true;
 }
 
 /* The near-heap-limit callback (Node's --heapsnapshot-near-heap-limit,

@@ -236,6 +236,13 @@ struct gc_heap {
   /* policy state */
   uint64_t old_max, initial_old_max;
   uint64_t old_limit;
+  /* V8's old_generation_size_configured_: false while old_limit is the
+   * initial limit that heap_shrink_initial_old_limit may still lower. */
+  bool old_limit_configured;
+  /* V8's GCTracer::recorded_survival_ratios_: the young survival
+   * percentages of the last SURVIVAL_RING GCs (heap_controller.c). */
+  double survival_ring[10];
+  uint32_t survival_count, survival_next;
   bool in_gc;
   uint32_t gc_count;
   /* The event ring (tracer.c): event i (0-based) is in slot i % ring while
@@ -559,6 +566,9 @@ static inline void heap_count_work(gc_heap *h, uint64_t ns) { h->gc_ns_total += 
 /* heap_controller.c */
 uint64_t heap_initial_old_limit(const gc_config *c);
 void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked); /* after a full GC */
+/* After every GC: record its young survival (`survived` of `young_before`
+ * bytes) and, while the initial limit is not configured, lower it. */
+void heap_shrink_initial_old_limit(gc_heap *h, uint64_t survived, uint64_t young_before);
 /* event_loop.c: the memory reducer hears of every full GC (V8's
  * MemoryReducer::NotifyMarkCompact); committed = the old generation's. */
 void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before);
