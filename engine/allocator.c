@@ -56,12 +56,26 @@ static gc_status before_alloc(gc_heap *h, uint64_t size) {
   return GC_OK;
 }
 
+/* V8's NewLargeObjectSpace::AllocateRaw: the young large objects share a
+ * capacity equal to new space's (Heap sets it to the semispace capacity
+ * after every GC, kNewLargeObjectSpaceToSemiSpaceRatio = 1); once some are
+ * there, one that does not fit in what is left fails like a young
+ * allocation (a Scavenge, unless select_collector says otherwise); the
+ * first always fits. */
+static bool young_large_space_full(const gc_heap *h, uint64_t size) {
+  return h->nlo.size > 0 && h->nlo.size + size > h->new_space.capacity;
+}
+
 /* A young large object: a full GC first when heap_large_alloc_needs_gc
  * says so (the first of V8's two light-retry GCs when the object does not
  * fit), then the heap limit after it, then the rest of V8's retry path if
  * the object's pages still do not fit. */
 static gc_status alloc_large(gc_heap *h, uint64_t size, addr_t *out) {
   uint64_t pages = (size + h->cfg.page_size - 1) & ~(h->cfg.page_size - 1);
+  if (young_large_space_full(h, size)) {
+    gc_status st = collect_for_young(h, GC_REASON_ALLOCATION_FAILURE, size);
+    if (st != GC_OK) return st;
+  }
   if (heap_large_alloc_needs_gc(h, pages)) {
     gc_status st = collect_garbage(h, GC_REQUEST_OLD, GC_REASON_ALLOCATION_FAILURE, NULL);
     if (st == GC_OK) st = heap_check_after_gc(h, size, true);

@@ -514,8 +514,33 @@ static void test_young_large_object_promoted_by_relinking(void **state) {
   gc_heap_free(h);
 }
 
+/* Young large objects share new space's capacity (V8's
+ * NewLargeObjectSpace::AllocateRaw, capacity = the semispace's): the first
+ * always fits, one that would pass the capacity is a young allocation
+ * failure -- a Scavenge, which promotes the survivor -- before it. */
+static void test_young_large_objects_share_new_space_capacity(void **state) {
+  (void)state;
+  gc_heap *h = small_heap(); /* 16 KiB semispace, 2 KiB large-object threshold */
+  gc_handle a, b, c;
+  OK(h, gc_alloc(h, 0, 20000, "Big", &a)); /* more than the capacity: the first fits */
+  OK(h, gc_root(h, a));
+  assert_int_equal(gc_event_count(h), 0);
+  assert_int_equal(info_of(h, a).space, GC_SPACE_NEW_LARGE);
+  OK(h, gc_alloc(h, 0, 3000, "Small", &b)); /* 20000 + 3000 > 16 KiB */
+  assert_int_equal(gc_event_count(h), 1);
+  assert_int_equal(last_event(h)->kind, GC_KIND_SCAVENGE);
+  assert_int_equal(last_event(h)->reason, GC_REASON_ALLOCATION_FAILURE);
+  assert_int_equal(info_of(h, a).space, GC_SPACE_LARGE);
+  assert_int_equal(info_of(h, b).space, GC_SPACE_NEW_LARGE);
+  OK(h, gc_root(h, b));
+  OK(h, gc_alloc(h, 0, 3000, "Fits", &c)); /* 3000 + 3000 fit */
+  assert_int_equal(gc_event_count(h), 1);
+  gc_heap_free(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_young_large_objects_share_new_space_capacity),
       cmocka_unit_test(test_reachable_survive_unreachable_die),
       cmocka_unit_test(test_cycles_die),
       cmocka_unit_test(test_dag_shared_child_copied_once),
