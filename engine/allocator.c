@@ -7,7 +7,8 @@
  * incremental steps, finalization), then allocates a young large object,
  * or a young object -- collecting (collector.c chooses the kind) and, when
  * new space stays full, pretenuring in old space (promotion.h says when).
- * gc_alloc_at: an object of a tenured allocation site goes to old space;
+ * gc_alloc_at: an object of a tenured allocation site goes to old space
+ * (gc_alloc_old: every object, as V8's deserializer allocates);
  * a young one of any other site gets its allocation memento behind it
  * (pretenuring.c keeps the sites and their counts).
  * Invariants: a GC never runs after the new object exists and before it
@@ -216,16 +217,33 @@ static uint64_t alloc_memento(gc_heap *h, addr_t a, uint64_t size, gc_site site)
   return MEMENTO_SIZE;
 }
 
+/* The object just allocated at `a`: its header, a new handle (added to
+ * the innermost scope) in *out, and the counters. */
+static gc_status alloc_handle(gc_heap *h, addr_t a, uint64_t size, uint32_t nslots, uint32_t name_id,
+                              uint32_t color, gc_handle *out) {
+  obj_init(h, a, size, nslots, name_id, color);
+  gc_handle hd = handle_new(h, a);
+  if (!hd || !handle_scope_add(h, hd)) {
+    if (hd) gc_handle_release(h, hd);
+    return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
+  }
+  count_alloc(h, size);
+  *out = hd;
+  return GC_OK;
+}
+
 gc_status gc_alloc(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *name, gc_handle *out) {
   return gc_alloc_at(h, GC_NO_SITE, nslots, bytes, name, out);
 }
 
-gc_status gc_alloc_at(gc_heap *h, gc_site site, uint32_t nslots, uint64_t bytes, const char *name,
-                      gc_handle *out) {
+/* gc_alloc_at and gc_alloc_old: `old` puts the object in the old
+ * generation whatever its site; `who` names the call in messages. */
+static gc_status alloc_object(gc_heap *h, gc_site site, bool old, uint32_t nslots, uint64_t bytes,
+                              const char *name, gc_handle *out, const char *who) {
   if (!h) return GC_EINVAL;
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   *out = GC_NO_HANDLE;
-  if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_alloc: not allowed during a GC");
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "%s: not allowed during a GC", who);
   if (site > h->nsites)
     return heap_fail(h, GC_EINVAL, "site: expected an allocation site of this heap (1..%zu), got %u",
                      h->nsites, (unsigned)site);
@@ -236,7 +254,7 @@ gc_status gc_alloc_at(gc_heap *h, gc_site site, uint32_t nslots, uint64_t bytes,
 
   uint32_t color = GC_WHITE;
   addr_t a = 0;
-  if (UNLIKELY(site_allocates_old(h, site))) {
+  if (UNLIKELY(old || site_allocates_old(h, site))) {
     if ((st = alloc_slow(h, size, true, &a, &color)) != GC_OK) return st;
   } else {
     a = alloc_fast(h, size);
@@ -244,15 +262,16 @@ gc_status gc_alloc_at(gc_heap *h, gc_site site, uint32_t nslots, uint64_t bytes,
     if (site_wants_memento(h, site) && (page_of(h, a)->flags & (PAGE_YOUNG | PAGE_LARGE)) == PAGE_YOUNG)
       alloc_memento(h, a, size, site);
   }
-  obj_init(h, a, size, nslots, name_id, color);
-  gc_handle hd = handle_new(h, a);
-  if (!hd || !handle_scope_add(h, hd)) {
-    if (hd) gc_handle_release(h, hd);
-    return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
-  }
-  count_alloc(h, size);
-  *out = hd;
-  return GC_OK;
+  return alloc_handle(h, a, size, nslots, name_id, color, out);
+}
+
+gc_status gc_alloc_at(gc_heap *h, gc_site site, uint32_t nslots, uint64_t bytes, const char *name,
+                      gc_handle *out) {
+  return alloc_object(h, site, false, nslots, bytes, name, out, "gc_alloc");
+}
+
+gc_status gc_alloc_old(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *name, gc_handle *out) {
+  return alloc_object(h, GC_NO_SITE, true, nslots, bytes, name, out, "gc_alloc_old");
 }
 
 /* Keep (delta 1) or stop keeping (delta -1) the objects of init[] alive,
