@@ -57,7 +57,9 @@ static gc_status before_alloc(gc_heap *h, uint64_t size) {
   return GC_OK;
 }
 
-static gc_status alloc_large(gc_heap *h, uint64_t size, addr_t *out) {
+/* A large object: young (gc_alloc), or old (gc_alloc_old, V8's
+ * AllocationType::kOld above kMaxRegularHeapObjectSize). */
+static gc_status alloc_large(gc_heap *h, uint64_t size, bool young, addr_t *out) {
   uint64_t pages = (size + h->cfg.page_size - 1) & ~(h->cfg.page_size - 1);
   if (heap_large_alloc_needs_gc(h, pages)) {
     gc_status st = collect_garbage(h, GC_REQUEST_OLD, GC_REASON_ALLOCATION_FAILURE, NULL);
@@ -65,7 +67,7 @@ static gc_status alloc_large(gc_heap *h, uint64_t size, addr_t *out) {
     st = heap_ensure_under_limit(h, h->nlo.committed + pages, size, true);
     if (st != GC_OK) return st;
   }
-  addr_t a = lo_alloc(h, size, true);
+  addr_t a = lo_alloc(h, size, young);
   if (!a) return heap_fail(h, GC_EOOM, "%s (no address space left for a large object of %s)",
                            GC_OOM_MESSAGE, SIZE_TEXT(size));
   *out = a;
@@ -171,7 +173,8 @@ static inline addr_t alloc_fast(gc_heap *h, uint64_t size) {
  * `tenured`: the object's allocation site is tenured (promotion.h's
  * site_allocates_old), so it goes straight to old space, as V8 allocates a
  * pretenured literal. */
-static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, addr_t *out, uint32_t *color) {
+static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, bool large_old, addr_t *out,
+                            uint32_t *color) {
   gc_status st;
   *color = GC_WHITE;
   if (UNLIKELY(h->stress_every || h->marking != GC_MARKING_IDLE)) {
@@ -179,9 +182,10 @@ static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, addr_t *out
     if (st != GC_OK) return st;
   }
   if (size > h->cfg.large_object.threshold) {
-    st = alloc_large(h, size, out);
+    st = alloc_large(h, size, !large_old, out);
     if (st != GC_OK) return st;
-    h->old_alloc += size;
+    if (large_old) old_allocated(h, *out, size, color); /* black while marking */
+    else h->old_alloc += size;
     return GC_OK;
   }
   bool in_old = tenured;
@@ -255,10 +259,10 @@ static gc_status alloc_object(gc_heap *h, gc_site site, bool old, uint32_t nslot
   uint32_t color = GC_WHITE;
   addr_t a = 0;
   if (UNLIKELY(old || site_allocates_old(h, site))) {
-    if ((st = alloc_slow(h, size, true, &a, &color)) != GC_OK) return st;
+    if ((st = alloc_slow(h, size, true, old, &a, &color)) != GC_OK) return st;
   } else {
     a = alloc_fast(h, size);
-    if (!a && (st = alloc_slow(h, size, false, &a, &color)) != GC_OK) return st;
+    if (!a && (st = alloc_slow(h, size, false, false, &a, &color)) != GC_OK) return st;
     if (site_wants_memento(h, site) && (page_of(h, a)->flags & (PAGE_YOUNG | PAGE_LARGE)) == PAGE_YOUNG)
       alloc_memento(h, a, size, site);
   }
@@ -410,7 +414,7 @@ static gc_status alloc_into_general(gc_heap *h, uint32_t nslots, uint64_t bytes,
   addr_t a = alloc_fast(h, size);
   if (!a) {
     protect_init(h, init, ninit, 1);
-    st = alloc_slow(h, size, false, &a, &color);
+    st = alloc_slow(h, size, false, false, &a, &color);
     protect_init(h, init, ninit, -1);
     if (st != GC_OK) return st;
   }

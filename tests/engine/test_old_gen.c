@@ -825,6 +825,52 @@ static void test_policy_reasons(void **state) {
 
 /* ---------------------------------------------------------- large objects */
 
+/* gc_alloc_old (issue 16, the boot heap): straight into the old
+ * generation, regular objects in old space and large ones in old
+ * large-object space, with no GC; black while marking, so an object
+ * allocated during marking is never swept; an old object pointing at a
+ * young one is in the remembered set like any other. */
+static void test_alloc_old(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  gc_handle o, big, young;
+  OK(h, gc_alloc_old(h, 2, 0, "Old", &o));
+  OK(h, gc_alloc_old(h, 1, 3 * 4096 + 100, "OldLarge", &big));
+  assert_int_equal(info_of(h, o).space, GC_SPACE_OLD);
+  assert_int_equal(info_of(h, big).space, GC_SPACE_LARGE);
+  assert_int_equal(info_of(h, o).age, 0);
+  gc_heap_stats st;
+  gc_stats(h, &st);
+  assert_int_equal(st.gcs, 0);
+  assert_int_equal(st.objects_allocated, 2);
+  assert_int_equal(st.space[GC_SPACE_OLD].size, gc_default_size(2));
+  assert_int_equal(st.space[GC_SPACE_NEW].size, 0);
+  OK(h, gc_root(h, o));
+  young = alloc_obj(h, 0, "Young");
+  OK(h, gc_slot_set_ref(h, o, 0, young)); /* old -> young: recorded */
+  OK(h, gc_scavenge(h));
+  assert_true(info_of(h, young).alive);
+  assert_true(info_of(h, big).alive); /* a Scavenge leaves the old generation alone */
+  OK(h, gc_mark_sweep(h));
+  assert_false(info_of(h, big).alive); /* nothing held it */
+  /* During marking: allocated black, kept by the pause that follows. */
+  OK(h, gc_incremental_start(h));
+  gc_handle during;
+  OK(h, gc_alloc_old(h, 0, 0, "During", &during));
+  assert_int_equal(info_of(h, during).color, GC_BLACK);
+  OK(h, gc_alloc_old(h, 0, 3 * 4096, "DuringLarge", &big));
+  assert_int_equal(info_of(h, big).color, GC_BLACK);
+  OK(h, gc_incremental_finish(h));
+  assert_true(info_of(h, during).alive); /* black allocation: kept this cycle */
+  assert_true(info_of(h, big).alive);
+  OK(h, gc_mark_sweep(h));
+  assert_false(info_of(h, during).alive); /* the next GC finds it unreachable */
+  /* Bad input. */
+  assert_int_equal(gc_alloc_old(h, 0, 0, NULL, NULL), GC_EINVAL);
+  assert_int_equal(gc_alloc_old(h, 4, 8, NULL, &o), GC_EINVAL);
+  gc_heap_free(h);
+}
+
 static void test_large_objects_never_move(void **state) {
   (void)state;
   gc_heap *h = small_heap();
@@ -1133,6 +1179,7 @@ int main(void) {
       cmocka_unit_test(test_full_gc_and_young_objects),
       cmocka_unit_test(test_limit_grows_by_v8_rule),
       cmocka_unit_test(test_policy_reasons),
+      cmocka_unit_test(test_alloc_old),
       cmocka_unit_test(test_large_objects_never_move),
       cmocka_unit_test(test_oom_within_one_page),
       cmocka_unit_test(test_near_heap_limit_callback),
