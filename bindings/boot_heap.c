@@ -155,7 +155,6 @@ static bool model_build(boot_model *m, gc_snapshot *s) {
   if (!obj || !m->name || !m->size || !m->first || !m->target || !m->young || !m->root || !rooted) {
     free(obj);
     free(rooted);
-    snprintf(m->err, sizeof m->err, "out of process memory");
     return false;
   }
   uint32_t n = 0;
@@ -205,17 +204,28 @@ static bool model_build(boot_model *m, gc_snapshot *s) {
   return true;
 }
 
-static void model_load(void) {
-  char err[256] = "";
-  size_t len = 0;
-  unsigned char *json = inflate_all(gclab_boot_node20, gclab_boot_node20_len, &len, err, sizeof err);
-  gc_snapshot *s = json ? snapfile_read_buffer(BOOT_NODE20_FILE, json, len, err, sizeof err) : NULL;
+gc_snapshot *boot_heap_read(const unsigned char *gz, size_t len, const char *name, char *err,
+                            size_t errlen) {
+  char msg[256] = "";
+  size_t n = 0;
+  unsigned char *json = inflate_all(gz, len, &n, msg, sizeof msg);
+  gc_snapshot *s = json ? snapfile_read_buffer(name, json, n, msg, sizeof msg) : NULL;
   free(json);
   if (!s) {
-    snprintf(model.err, sizeof model.err, "%s", err);
-    return;
+    size_t nl = strlen(name); /* the reader's messages start "NAME: " */
+    const char *m = strncmp(msg, name, nl) == 0 && strncmp(msg + nl, ": ", 2) == 0 ? msg + nl + 2 : msg;
+    snprintf(err, errlen, "boot: node20 (%s): %s", name, m);
   }
-  if (!model_build(&model, s)) gc_snapshot_free(s);
+  return s;
+}
+
+static void model_load(void) {
+  gc_snapshot *s = boot_heap_read(gclab_boot_node20, gclab_boot_node20_len, BOOT_NODE20_FILE,
+                                  model.err, sizeof model.err);
+  if (s && !model_build(&model, s)) {
+    gc_snapshot_free(s);
+    snprintf(model.err, sizeof model.err, "boot: node20 (%s): out of process memory", BOOT_NODE20_FILE);
+  }
 }
 
 /* ----------------------------------------------------------- the replay */
@@ -294,7 +304,10 @@ gc_status boot_heap_replay(gc_heap *heap, boot_info *info, char *err, size_t err
   if (gc_heap_config(heap)->boot == GC_BOOT_NONE) return GC_OK;
   call_once(&model_once, model_load);
   const boot_model *m = &model;
-  if (!m->snap) return fail(GC_EINVAL, err, errlen, "%s%s", m->err, "");
+  if (!m->snap) {
+    snprintf(err, errlen, "%s", m->err);
+    return GC_EINVAL;
+  }
   gc_status st = check_fits(gc_heap_config(heap), m, err, errlen);
   if (st != GC_OK) return st;
   gc_handle *h = calloc(m->nobj ? m->nobj : 1, sizeof *h);

@@ -28,4 +28,11 @@ typedef struct boot_info {
  * and the file ("boot: node20 (FILE): ..."); the heap must then be freed. */
 gc_status boot_heap_replay(gc_heap *heap, boot_info *info, char *err, size_t errlen);
 
+/* The step that can fail on the file itself: gzip bytes in memory
+ * inflated and read as a .heapsnapshot (the built-in one once per
+ * process; tests feed it damaged copies).  NULL with err "boot: node20
+ * (NAME): what was wrong" (zlib's or the reader's message, "byte N: ..."). */
+gc_snapshot *boot_heap_read(const unsigned char *gz, size_t len, const char *name, char *err,
+                            size_t errlen);
+
 #endif /* GCLAB_BOOT_HEAP_H */
