@@ -123,11 +123,12 @@ static unsigned char *inflate_all(const unsigned char *in, size_t inlen, size_t 
     zr = inflate(&z, Z_NO_FLUSH);
     n = cap - z.avail_out;
   }
-  inflateEnd(&z);
-  if (zr != Z_STREAM_END) {
+  if (zr != Z_STREAM_END) /* zlib's message before inflateEnd frees its state */
     snprintf(err, errlen, "gzip: %s", !out || zr == Z_OK ? "out of memory"
                                      : zr == Z_BUF_ERROR ? "the data is truncated"
                                      : z.msg ? z.msg : "bad data");
+  inflateEnd(&z);
+  if (zr != Z_STREAM_END) {
     free(out);
     return NULL;
   }
@@ -260,47 +261,39 @@ static gc_status check_fits(const gc_config *c, const boot_model *m, char *err, 
   return GC_OK;
 }
 
-static gc_status alloc_all(gc_heap *heap, const boot_model *m, gc_handle *h, boot_info *out,
-                           char *err, size_t errlen) {
+static gc_status alloc_all(gc_heap *heap, const boot_model *m, gc_handle *h, char *err,
+                           size_t errlen) {
   for (uint32_t k = 0; k < m->nobj; k++) {
     uint32_t nslots = m->first[k + 1] - m->first[k];
     gc_status st = m->young[k] ? gc_alloc(heap, nslots, m->size[k], m->name[k], &h[k])
                                : gc_alloc_old(heap, nslots, m->size[k], m->name[k], &h[k]);
     if (st != GC_OK) return fail(st, err, errlen, "allocating a %s: %s", m->name[k], gc_heap_error(heap));
-    if (m->young[k]) out->young_objects++, out->young_bytes += m->size[k];
-    else out->old_objects++, out->old_bytes += m->size[k];
   }
   for (uint64_t b = 0; b < m->garbage_bytes; b += BOOT_GARBAGE_SIZE) {
     gc_handle g;
     gc_status st = gc_alloc(heap, 0, BOOT_GARBAGE_SIZE, "(boot garbage)", &g);
     if (st != GC_OK) return fail(st, err, errlen, "allocating %s: %s", "(boot garbage)", gc_heap_error(heap));
     gc_handle_release(heap, g); /* the scope keeps it until the replay ends */
-    out->garbage_objects++;
-    out->garbage_bytes += BOOT_GARBAGE_SIZE;
   }
   return GC_OK;
 }
 
-static gc_status link_all(gc_heap *heap, const boot_model *m, gc_handle *h, boot_info *out,
-                          char *err, size_t errlen) {
+static gc_status link_all(gc_heap *heap, const boot_model *m, gc_handle *h, char *err,
+                          size_t errlen) {
   for (uint32_t k = 0; k < m->nobj; k++)
     for (uint32_t j = m->first[k]; j < m->first[k + 1]; j++) {
       gc_status st = gc_slot_set_ref(heap, h[k], j - m->first[k], h[m->target[j]]);
       if (st != GC_OK) return fail(st, err, errlen, "storing a slot of a %s: %s", m->name[k], gc_heap_error(heap));
-      out->slots++;
     }
   for (uint32_t r = 0; r < m->nroots; r++) {
     gc_status st = gc_root(heap, h[m->root[r]]);
     if (st != GC_OK) return fail(st, err, errlen, "rooting a %s: %s", m->name[m->root[r]], gc_heap_error(heap));
     h[m->root[r]] = GC_NO_HANDLE; /* kept: it holds the root */
-    out->roots++;
   }
   return GC_OK;
 }
 
-gc_status boot_heap_replay(gc_heap *heap, boot_info *info, char *err, size_t errlen) {
-  boot_info out = {0};
-  if (info) *info = out;
+gc_status boot_heap_replay(gc_heap *heap, char *err, size_t errlen) {
   if (gc_heap_config(heap)->boot == GC_BOOT_NONE) return GC_OK;
   call_once(&model_once, model_load);
   const boot_model *m = &model;
@@ -318,8 +311,8 @@ gc_status boot_heap_replay(gc_heap *heap, boot_info *info, char *err, size_t err
     free(h);
     return fail(st, err, errlen, "cannot open a scope: %s%s", gc_heap_error(heap), "");
   }
-  st = alloc_all(heap, m, h, &out, err, errlen);
-  if (st == GC_OK) st = link_all(heap, m, h, &out, err, errlen);
+  st = alloc_all(heap, m, h, err, errlen);
+  if (st == GC_OK) st = link_all(heap, m, h, err, errlen);
   gc_status cst = gc_scope_close(heap, scope);
   if (st == GC_OK && cst != GC_OK) st = fail(cst, err, errlen, "closing the scope: %s%s", gc_heap_error(heap), "");
   for (uint32_t k = 0; k < m->nobj; k++)
@@ -329,6 +322,5 @@ gc_status boot_heap_replay(gc_heap *heap, boot_info *info, char *err, size_t err
   gc_stats(heap, &hs);
   if (st == GC_OK && hs.gcs != 0) /* check_fits should make this impossible */
     st = fail(GC_EINVAL, err, errlen, "the replay ran a GC: the heap's sizes are too small%s%s", "", "");
-  if (info) *info = out;
   return st;
 }

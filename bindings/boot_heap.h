@@ -14,19 +14,11 @@
 /* Where the built-in snapshot comes from, for messages and docs. */
 #define BOOT_NODE20_FILE "configs/boot/node20-boot.heapsnapshot.gz"
 
-typedef struct boot_info {
-  uint64_t old_objects, old_bytes;       /* allocated in the old generation */
-  uint64_t young_objects, young_bytes;   /* live, allocated young */
-  uint64_t garbage_objects, garbage_bytes; /* dead young objects (Node's boot garbage) */
-  uint64_t slots;                        /* references stored */
-  uint64_t roots;                        /* objects rooted */
-} boot_info;
-
 /* Fill `heap` (new, empty) with the boot heap its configuration names
  * (gc_config.boot; GC_BOOT_NONE: nothing).  The snapshot is read once per
  * process and kept.  On failure returns the status with err naming the key
  * and the file ("boot: node20 (FILE): ..."); the heap must then be freed. */
-gc_status boot_heap_replay(gc_heap *heap, boot_info *info, char *err, size_t errlen);
+gc_status boot_heap_replay(gc_heap *heap, char *err, size_t errlen);
 
 /* The step that can fail on the file itself: gzip bytes in memory
  * inflated and read as a .heapsnapshot (the built-in one once per

@@ -179,7 +179,7 @@ static int l_heap_new(lua_State *L) {
 
   char err[512] = "";
   gc_status st = gc_heap_new(&cfg, &lh->heap, err, sizeof err);
-  if (st == GC_OK && lh->heap && (st = boot_heap_replay(lh->heap, NULL, err, sizeof err)) != GC_OK)
+  if (st == GC_OK && lh->heap && (st = boot_heap_replay(lh->heap, err, sizeof err)) != GC_OK)
     gc_heap_free(lh->heap); /* the boot heap (config key boot) did not fit or could not be read */
   if (st != GC_OK || !lh->heap) {
     lh->heap = NULL; /* a closed heap from the start: its registry entries go now */
