@@ -29,15 +29,17 @@
 _Static_assert(sizeof(bool) == 1, "CK_BOOL fields are read as one byte");
 #define MEMBER_SIZE(m) sizeof(((gc_config *)0)->m)
 _Static_assert(MEMBER_SIZE(new_space.promotion) == 4 && MEMBER_SIZE(old_space.full_gc) == 4 &&
-                   MEMBER_SIZE(old_space.compaction) == 4,
+                   MEMBER_SIZE(old_space.compaction) == 4 && MEMBER_SIZE(boot) == 4,
                "CK_ENUM fields are read as 32-bit integers");
 _Static_assert(GC_PROMOTE_AGE_MARK == 0 && GC_PROMOTE_CLASSIC == 1 && GC_FULL_MARK_COMPACT == 0 &&
-                   GC_FULL_MARK_SWEEP == 1 && GC_COMPACT_EVACUATE == 0 && GC_COMPACT_SLIDE == 1,
+                   GC_FULL_MARK_SWEEP == 1 && GC_COMPACT_EVACUATE == 0 && GC_COMPACT_SLIDE == 1 &&
+                   GC_BOOT_NODE20 == 0 && GC_BOOT_NONE == 1,
                "enum name tables are indexed by value");
 
 static const char *const promotion_names[] = {"age_mark", "classic", NULL};
 static const char *const full_gc_names[] = {"mark_compact", "mark_sweep", NULL};
 static const char *const compaction_names[] = {"evacuate", "slide", NULL};
+static const char *const boot_names[] = {"node20", "none", NULL};
 
 #define FIELD(m) offsetof(gc_config, m), MEMBER_SIZE(m)
 #define SECTION(p) {p, CK_SECTION, 0, 0, NULL}
@@ -94,6 +96,7 @@ const cfg_key cfg_keys[] = {
     SECTION("event_loop"),
     {"event_loop.exit_idle_ms", CK_UINT, FIELD(event_loop.exit_idle_ms), NULL},
     {"heapsnapshot_near_heap_limit", CK_UINT, FIELD(heapsnapshot_near_heap_limit), NULL},
+    {"boot", CK_ENUM, FIELD(boot), boot_names},
     {"seed", CK_UINT, FIELD(seed), NULL},
 };
 const size_t cfg_nkeys = sizeof cfg_keys / sizeof cfg_keys[0];
@@ -502,6 +505,7 @@ const char *cfg_expectation(int k) {
   case CK_ENUM:
     if (cfg_keys[k].names == promotion_names) return "one of age_mark, classic";
     if (cfg_keys[k].names == full_gc_names) return "one of mark_compact, mark_sweep";
+    if (cfg_keys[k].names == boot_names) return "one of node20, none";
     return "one of evacuate, slide";
   }
   return "a value";

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lua_gclab.h"
+#include "boot_heap.h"
 #include "lua_internal.h"
 
 #ifndef GCLAB_VERSION
@@ -178,6 +179,8 @@ static int l_heap_new(lua_State *L) {
 
   char err[512] = "";
   gc_status st = gc_heap_new(&cfg, &lh->heap, err, sizeof err);
+  if (st == GC_OK && lh->heap && (st = boot_heap_replay(lh->heap, err, sizeof err)) != GC_OK)
+    gc_heap_free(lh->heap); /* the boot heap (config key boot) did not fit or could not be read */
   if (st != GC_OK || !lh->heap) {
     lh->heap = NULL; /* a closed heap from the start: its registry entries go now */
     luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);

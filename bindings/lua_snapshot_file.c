@@ -43,8 +43,8 @@ static void set_count(lua_State *L, const char *k, uint64_t v) {
 }
 
 /* gclab.heap_from_snapshot(snap[, cfg | heap]) -> heap, info
- * cfg is what gclab.heap takes (a table, a YAML file, nothing); a heap
- * is filled as it is. */
+ * cfg is what gclab.heap takes (a table, a YAML file, nothing), with
+ * boot: none over it; a heap is filled as it is. */
 int lgc_heap_from_snapshot(lua_State *L) {
   gc_snapshot *s = lgc_check_snapshot(L, 1);
   int heapidx = 2; /* a heap given: lgc_check_heap checks it */
@@ -54,7 +54,18 @@ int lgc_heap_from_snapshot(lua_State *L) {
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
     if (lua_getfield(L, -1, "gclab") != LUA_TTABLE || lua_getfield(L, -1, "heap") != LUA_TFUNCTION)
       return luaL_error(L, "gclab.heap_from_snapshot: the gclab module is not loaded (require \"gclab\")");
-    lua_pushvalue(L, 2);
+    /* {cfg, {boot = "none"}}: the heap holds the snapshot, not also the
+     * boot heap (docs/configuration.md, "The boot heap"). */
+    lua_createtable(L, 2, 0);
+    int n = 0;
+    if (!lua_isnil(L, 2)) {
+      lua_pushvalue(L, 2);
+      lua_rawseti(L, -2, ++n);
+    }
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "none");
+    lua_setfield(L, -2, "boot");
+    lua_rawseti(L, -2, ++n);
     lua_call(L, 1, 1);
     heapidx = lua_gettop(L);
   }

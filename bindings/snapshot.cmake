@@ -10,3 +10,4 @@ add_library(gclab_snapshot_file STATIC
 set_target_properties(gclab_snapshot_file PROPERTIES POSITION_INDEPENDENT_CODE ON)
 target_include_directories(gclab_snapshot_file PUBLIC ${CMAKE_CURRENT_LIST_DIR})
 target_link_libraries(gclab_snapshot_file PUBLIC gclab_engine PkgConfig::YAJL PkgConfig::ZLIB)
+include(${CMAKE_CURRENT_LIST_DIR}/boot.cmake) # the boot heap: bindings/boot_heap.c

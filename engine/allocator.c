@@ -7,7 +7,8 @@
  * incremental steps, finalization), then allocates a young large object,
  * or a young object -- collecting (collector.c chooses the kind) and, when
  * new space stays full, pretenuring in old space (promotion.h says when).
- * gc_alloc_at: an object of a tenured allocation site goes to old space;
+ * gc_alloc_at: an object of a tenured allocation site goes to old space
+ * (gc_alloc_old: every object, as V8's deserializer allocates);
  * a young one of any other site gets its allocation memento behind it
  * (pretenuring.c keeps the sites and their counts).
  * Invariants: a GC never runs after the new object exists and before it
@@ -66,23 +67,31 @@ static bool young_large_space_full(const gc_heap *h, uint64_t size) {
   return h->nlo.size > 0 && h->nlo.size + size > h->new_space.capacity;
 }
 
-/* A young large object: a full GC first when heap_large_alloc_needs_gc
- * says so (the first of V8's two light-retry GCs when the object does not
- * fit), then the heap limit after it, then the rest of V8's retry path if
- * the object's pages still do not fit. */
-static gc_status alloc_large(gc_heap *h, uint64_t size, addr_t *out) {
+/* A large object: young (gc_alloc), or old (gc_alloc_old, V8's
+ * AllocationType::kOld above kMaxRegularHeapObjectSize).  A full GC first
+ * when heap_large_alloc_needs_gc says so (the first of V8's two light-retry
+ * GCs when the object does not fit), then the heap limit after it, then the
+ * rest of V8's retry path if the object's pages still do not fit. */
+static gc_status alloc_large(gc_heap *h, uint64_t size, bool young, addr_t *out) {
   uint64_t pages = (size + h->cfg.page_size - 1) & ~(h->cfg.page_size - 1);
-  if (young_large_space_full(h, size)) {
+  if (young && young_large_space_full(h, size)) {
     gc_status st = collect_for_young(h, GC_REASON_ALLOCATION_FAILURE, size);
     if (st != GC_OK) return st;
   }
-  if (heap_large_alloc_needs_gc(h, pages)) {
-    gc_status st = collect_garbage(h, GC_REQUEST_OLD, GC_REASON_ALLOCATION_FAILURE, NULL);
-    if (st == GC_OK) st = heap_check_after_gc(h, size, true);
-    if (st == GC_OK) st = heap_reserve_old(h, h->nlo.committed + pages, size, 1);
+  /* V8's OldLargeObjectSpace::AllocateRaw asks CanExpandOldGeneration
+   * (object_size); NewLargeObjectSpace::AllocateRaw asks it only for the
+   * young large objects already there (SizeOfObjects()): a young one is
+   * allocated even if promoting it will not fit, and the GC that promotes
+   * it ends in "Reached heap limit" (heap_check_after_gc). */
+  uint64_t need = young ? 0 : pages;
+  if (heap_large_alloc_needs_gc(h, need)) {
+    gc_status st = young ? collect_for_young(h, GC_REASON_ALLOCATION_FAILURE, size)
+                         : collect_garbage(h, GC_REQUEST_OLD, GC_REASON_ALLOCATION_FAILURE, NULL);
+    if (st == GC_OK && !young) st = heap_check_after_gc(h, size, true);
+    if (st == GC_OK) st = heap_reserve_old(h, h->nlo.committed + need, size, 1);
     if (st != GC_OK) return st;
   }
-  addr_t a = lo_alloc(h, size, true);
+  addr_t a = lo_alloc(h, size, young);
   if (!a) return heap_fail(h, GC_EOOM, "%s (no address space left for a large object of %s)",
                            GC_OOM_MESSAGE, SIZE_TEXT(size));
   *out = a;
@@ -190,7 +199,8 @@ static inline addr_t alloc_fast(gc_heap *h, uint64_t size) {
  * `tenured`: the object's allocation site is tenured (promotion.h's
  * site_allocates_old), so it goes straight to old space, as V8 allocates a
  * pretenured literal. */
-static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, addr_t *out, uint32_t *color) {
+static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, bool large_old, addr_t *out,
+                            uint32_t *color) {
   gc_status st;
   *color = GC_WHITE;
   if (UNLIKELY(h->stress_every || h->marking != GC_MARKING_IDLE)) {
@@ -198,9 +208,10 @@ static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, addr_t *out
     if (st != GC_OK) return st;
   }
   if (size > h->cfg.large_object.threshold) {
-    st = alloc_large(h, size, out);
+    st = alloc_large(h, size, !large_old, out);
     if (st != GC_OK) return st;
-    h->old_alloc += size;
+    if (large_old) old_allocated(h, *out, size, color); /* black while marking */
+    else h->old_alloc += size;
     return GC_OK;
   }
   bool in_old = tenured;
@@ -236,16 +247,33 @@ static uint64_t alloc_memento(gc_heap *h, addr_t a, uint64_t size, gc_site site)
   return MEMENTO_SIZE;
 }
 
+/* The object just allocated at `a`: its header, a new handle (added to
+ * the innermost scope) in *out, and the counters. */
+static gc_status alloc_handle(gc_heap *h, addr_t a, uint64_t size, uint32_t nslots, uint32_t name_id,
+                              uint32_t color, gc_handle *out) {
+  obj_init(h, a, size, nslots, name_id, color);
+  gc_handle hd = handle_new(h, a);
+  if (!hd || !handle_scope_add(h, hd)) {
+    if (hd) gc_handle_release(h, hd);
+    return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
+  }
+  count_alloc(h, size);
+  *out = hd;
+  return GC_OK;
+}
+
 gc_status gc_alloc(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *name, gc_handle *out) {
   return gc_alloc_at(h, GC_NO_SITE, nslots, bytes, name, out);
 }
 
-gc_status gc_alloc_at(gc_heap *h, gc_site site, uint32_t nslots, uint64_t bytes, const char *name,
-                      gc_handle *out) {
+/* gc_alloc_at and gc_alloc_old: `old` puts the object in the old
+ * generation whatever its site; `who` names the call in messages. */
+static gc_status alloc_object(gc_heap *h, gc_site site, bool old, uint32_t nslots, uint64_t bytes,
+                              const char *name, gc_handle *out, const char *who) {
   if (!h) return GC_EINVAL;
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   *out = GC_NO_HANDLE;
-  if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_alloc: not allowed during a GC");
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "%s: not allowed during a GC", who);
   if (site > h->nsites)
     return heap_fail(h, GC_EINVAL, "site: expected an allocation site of this heap (1..%zu), got %u",
                      h->nsites, (unsigned)site);
@@ -256,23 +284,24 @@ gc_status gc_alloc_at(gc_heap *h, gc_site site, uint32_t nslots, uint64_t bytes,
 
   uint32_t color = GC_WHITE;
   addr_t a = 0;
-  if (UNLIKELY(site_allocates_old(h, site))) {
-    if ((st = alloc_slow(h, size, true, &a, &color)) != GC_OK) return st;
+  if (UNLIKELY(old || site_allocates_old(h, site))) {
+    if ((st = alloc_slow(h, size, true, old, &a, &color)) != GC_OK) return st;
   } else {
     a = alloc_fast(h, size);
-    if (!a && (st = alloc_slow(h, size, false, &a, &color)) != GC_OK) return st;
+    if (!a && (st = alloc_slow(h, size, false, false, &a, &color)) != GC_OK) return st;
     if (site_wants_memento(h, site) && (page_of(h, a)->flags & (PAGE_YOUNG | PAGE_LARGE)) == PAGE_YOUNG)
       alloc_memento(h, a, size, site);
   }
-  obj_init(h, a, size, nslots, name_id, color);
-  gc_handle hd = handle_new(h, a);
-  if (!hd || !handle_scope_add(h, hd)) {
-    if (hd) gc_handle_release(h, hd);
-    return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
-  }
-  count_alloc(h, size);
-  *out = hd;
-  return GC_OK;
+  return alloc_handle(h, a, size, nslots, name_id, color, out);
+}
+
+gc_status gc_alloc_at(gc_heap *h, gc_site site, uint32_t nslots, uint64_t bytes, const char *name,
+                      gc_handle *out) {
+  return alloc_object(h, site, false, nslots, bytes, name, out, "gc_alloc");
+}
+
+gc_status gc_alloc_old(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *name, gc_handle *out) {
+  return alloc_object(h, GC_NO_SITE, true, nslots, bytes, name, out, "gc_alloc_old");
 }
 
 /* Keep (delta 1) or stop keeping (delta -1) the objects of init[] alive,
@@ -411,7 +440,7 @@ static gc_status alloc_into_general(gc_heap *h, uint32_t nslots, uint64_t bytes,
   addr_t a = alloc_fast(h, size);
   if (!a) {
     protect_init(h, init, ninit, 1);
-    st = alloc_slow(h, size, false, &a, &color);
+    st = alloc_slow(h, size, false, false, &a, &color);
     protect_init(h, init, ninit, -1);
     if (st != GC_OK) return st;
   }

@@ -48,6 +48,7 @@ void gc_config_default(gc_config *c) {
   c->old_space.ineffective_mark_compacts = 4; /* Heap::kMaxConsecutiveIneffectiveMarkCompacts */
 
   c->large_object.threshold = 128 * KiB;     /* kMaxRegularHeapObjectSize */
+  c->boot = GC_BOOT_NODE20;                  /* Node's objects at a script's first line */
 
   c->incremental.enabled = true;
   c->incremental.activation_size = 8 * MiB;  /* IncrementalMarkingLimitReached */
@@ -150,6 +151,8 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   if (c->old_space.full_gc != GC_FULL_MARK_COMPACT && c->old_space.full_gc != GC_FULL_MARK_SWEEP)
     return fail(err, len, "old_space.full_gc: expected mark_compact or mark_sweep, got %d",
                 (int)c->old_space.full_gc);
+  if (c->boot != GC_BOOT_NODE20 && c->boot != GC_BOOT_NONE)
+    return fail(err, len, "boot: expected node20 or none, got %d", (int)c->boot);
   if (c->old_space.compaction != GC_COMPACT_EVACUATE && c->old_space.compaction != GC_COMPACT_SLIDE)
     return fail(err, len, "old_space.compaction.strategy: expected evacuate or slide, got %d",
                 (int)c->old_space.compaction);

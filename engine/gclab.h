@@ -68,6 +68,11 @@ typedef enum gc_full_gc_kind {
   GC_FULL_MARK_SWEEP = 1    /* never compact unless a fragmentation failure forces it */
 } gc_full_gc_kind;
 
+typedef enum gc_boot {
+  GC_BOOT_NODE20 = 0, /* Node 20's boot objects (bindings/boot_heap.c) */
+  GC_BOOT_NONE = 1    /* an empty heap */
+} gc_boot;
+
 /*
  * The heap configuration.  Every field has a default matching Node 20
  * (V8 11.3, x64, no pointer compression); see gc_config_default() and
@@ -148,6 +153,13 @@ typedef struct gc_config {
    * The engine only carries the number; the bindings write the files. */
   uint32_t heapsnapshot_near_heap_limit;
 
+  /* The heap a program starts from (config key `boot`): GC_BOOT_NODE20,
+   * Node 20's own objects at a script's first line, replayed by the
+   * bindings from a snapshot (docs/configuration.md, "The boot heap"), or
+   * GC_BOOT_NONE, empty.  The engine only carries it: gc_heap_new always
+   * makes an empty heap. */
+  gc_boot boot;
+
   uint64_t seed; /* for anything random (none in the engine yet) */
 } gc_config;
 
@@ -225,6 +237,13 @@ typedef uint64_t gc_handle;
  * the young large-object space.  Returns a new handle in *out. */
 gc_status gc_alloc(gc_heap *heap, uint32_t nslots, uint64_t bytes, const char *name,
                    gc_handle *out);
+/* gc_alloc straight into the old generation (V8's AllocationType::kOld,
+ * where its deserializer puts a startup snapshot's objects): old space, or
+ * old large-object space above the threshold.  No GC runs unless the old
+ * generation is at its maximum (then the last-resort GCs and out of
+ * memory, as for any old allocation). */
+gc_status gc_alloc_old(gc_heap *heap, uint32_t nslots, uint64_t bytes, const char *name,
+                       gc_handle *out);
 /* The size gc_alloc uses for bytes = 0. */
 uint64_t gc_default_size(uint32_t nslots);
 

@@ -173,10 +173,11 @@ bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns) 
 /* Has the old generation reached its soft limit (the next GC is full)? */
 bool heap_old_limit_reached(const gc_heap *h) { return old_gen_size(h) >= h->old_limit; }
 
-/* Must a full GC run before a young large object of `pages` bytes (its
- * size rounded up to pages) is allocated?  When the old generation's pages,
- * the young large objects' and the new one would pass the maximum, or the
- * soft limit is reached. */
+/* Must a GC run before a large object is allocated?  When the old
+ * generation's pages, the young large objects' and `pages` (the new
+ * object's size rounded up to pages for an old one, 0 for a young one:
+ * allocator.c's alloc_large) would pass the maximum, or the soft limit is
+ * reached. */
 bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages) {
   return old_gen_committed(h) + h->nlo.committed + pages > h->old_max || heap_old_limit_reached(h);
 }

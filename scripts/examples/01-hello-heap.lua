@@ -1,7 +1,10 @@
 -- The smallest scenario: allocate, keep, collect, look.
 -- Run it:  gclab run scripts/examples/01-hello-heap.lua
 
-scenario("hello, heap", function(heap)
+-- boot = "none": start from an empty heap.  By default a heap starts from
+-- Node 20's own objects, as a script's first line finds it (config key
+-- boot, docs/configuration.md), and the counts below would include them.
+scenario("hello, heap", {config = {boot = "none"}}, function(heap)
   -- alloc(slots[, bytes[, name]]): a new object in new space.
   -- root() keeps it alive (handles alone never do) and returns it.
   local point = heap:root(heap:alloc(2, 0, "Point"))

@@ -26,6 +26,13 @@ local CONFIG = {"../../configs/node20.yaml",
   old_space = {max_size = "32MiB"},               -- --max-old-space-size=32
   new_space = {semi_space = {max = "1MiB"}}}      -- --max-semi-space-size=1
 
+-- A Mark-Compact for a young allocation that old space could not take if
+-- it came to the worst: "scavenge might not succeed" (V8's and gclab's), or
+-- "GC in old space requested" (a large object that does not fit).
+local function is_end(ev)
+  return ev.kind == "Mark-Compact" and not ev.incremental and ev.reason == "allocation failure"
+end
+
 -- Runs leak.js; returns the error that stopped it (or nil) and keep.length.
 local function leak(heap)
   local keep = heap:root(heap:alloc(1, 0, "JSArray"))
@@ -52,11 +59,11 @@ local function leak(heap)
   return (not ok) and err or nil, length
 end
 
-scenario("leak: Scavenges, incremental Mark-Compacts, then 'scavenge might not succeed' and out of memory",
+scenario("leak: Scavenges, incremental Mark-Compacts, then Mark-Compacts at the limit and out of memory",
   {config = CONFIG, differs = {}}, function(heap)
     expect(heap.config.old_space.max_size).to_be(32 * MiB)
     local err, kept = leak(heap)
-    expect(err, "leak.js ends with").to_contain(gclab.OOM_MESSAGE)
+    expect(err, "leak.js ends with").to_contain("JavaScript heap out of memory")
     local events = heap:events()
 
     -- The first GCs are Scavenges ("allocation failure"), the semispace at
@@ -71,7 +78,7 @@ scenario("leak: Scavenges, incremental Mark-Compacts, then 'scavenge might not s
     -- between them (V8: 5, "finalize incremental marking via stack guard").
     local incremental, first_smns = 0, nil
     for i, ev in ipairs(events) do
-      if ev.collector_reason == "scavenge might not succeed" then first_smns = first_smns or i end
+      if is_end(ev) then first_smns = first_smns or i end
       if ev.incremental and not first_smns then
         expect(ev.kind, "GC " .. i .. " finishing marking").to_be("Mark-Compact")
         incremental = incremental + 1
@@ -79,30 +86,40 @@ scenario("leak: Scavenges, incremental Mark-Compacts, then 'scavenge might not s
     end
     expect(incremental, "incremental Mark-Compacts before the end").to_be_at_least(2)
 
-    -- The end: once old space cannot absorb a worst-case promotion, every
-    -- young allocation failure is a Mark-Compact "scavenge might not
-    -- succeed" -- two of them, as in leak-oom-32m.trace -- and the second
-    -- leaves the old generation over its maximum: out of memory at once,
-    -- from the check after that GC (V8's Heap::CollectGarbage: "Reached
-    -- heap limit"), with no last-resort GC.
+    -- The end: once old space cannot absorb a worst-case promotion, young
+    -- allocation failures are Mark-Compacts "scavenge might not succeed"
+    -- (leak-oom-32m.trace: its last two GCs).  In Node the second leaves
+    -- the old generation's committed pages over the maximum: "Reached heap
+    -- limit" from the check after that GC (V8's Heap::CollectGarbage).  In
+    -- gclab, whose boot objects are about 8% larger than Node's
+    -- (docs/configuration.md, "The boot heap"), the committed pages stay
+    -- just under the maximum and the run ends at the ineffective
+    -- mark-compacts rule a few GCs later (docs/fidelity.md).  Neither runs
+    -- a last-resort GC: those belong to an allocation that cannot get its
+    -- bytes, and a young large backing store is allocated even when
+    -- promoting it will not fit (V8's NewLargeObjectSpace::AllocateRaw).
+    local ends = err:find(gclab.OOM_MESSAGE, 1, true) or err:find(gclab.OOM_INEFFECTIVE_MESSAGE, 1, true)
+    expect(ends ~= nil, "ends in 'Reached heap limit' or 'Ineffective mark-compacts'").to_be(true)
     expect(first_smns, "a 'scavenge might not succeed' Mark-Compact").never.to_be_nil()
-    local smns = 0
-    for i = first_smns, #events do
-      local ev = events[i]
-      expect(ev.kind, "GC " .. i .. " (after the first 'might not succeed')").to_be("Mark-Compact")
-      expect(ev.collector_reason, "GC " .. i .. " collector reason").to_be("scavenge might not succeed")
-      expect(ev.reason, "GC " .. i .. " reason").to_be("allocation failure")
-      smns = smns + 1
+    local tail = 0
+    for i = #events, 1, -1 do
+      if not is_end(events[i]) then break end
+      expect(events[i].collector_reason, "GC " .. i .. " collector reason").to_be("scavenge might not succeed")
+      tail = tail + 1
     end
-    expect(smns, "Mark-Compacts 'scavenge might not succeed', the last GCs").to_be(2)
+    expect(tail, "Mark-Compacts 'scavenge might not succeed', the last GCs").to_be_between(2, 4)
+    for i, ev in ipairs(events) do
+      expect(ev.reason, "GC " .. i .. " reason").never.to_be("last resort")
+    end
 
-    -- The old generation is full: its committed pages are at the maximum.
+    -- The old generation is full: its committed pages at the maximum.
     local st = heap:stats()
-    expect(st.old.committed + st.large.committed, "old generation committed").to_be_between(31 * MiB, 32 * MiB)
+    local committed = st.old.committed + st.large.committed
+    expect(committed, "old generation committed").to_be_between(30 * MiB, 32 * MiB)
     -- keep.length when the heap ran out: about 27.7 MB of the program's own
     -- objects in Node (31.7 MB minus ~4 MB of boot objects) at 40 + 8 bytes
-    -- per kept object; gclab has no boot objects and keeps more.
-    expect(kept, "keep.length at the end").to_be_between(550000, 720000)
+    -- per kept object, about 577000.
+    expect(kept, "keep.length at the end").to_be_between(500000, 720000)
     record("kept", kept)
     record("gcs", #events)
     record("oom", true)   -- for gclab trace compare (docs/fidelity.md)

@@ -26,6 +26,16 @@ static gc_handle alloc_sized(gc_heap *h, uint32_t slots, uint64_t bytes, const c
   return x;
 }
 
+/* An object allocated old (gc_alloc_old): above the threshold, V8's
+ * OldLargeObjectSpace, whose allocation needs the object's own pages to fit
+ * under the maximum (a young large object only needs the young ones already
+ * there to fit: docs/engine.md, *The heap limit*). */
+static gc_handle alloc_old_sized(gc_heap *h, uint32_t slots, uint64_t bytes, const char *name) {
+  gc_handle x;
+  OK(h, gc_alloc_old(h, slots, bytes, name, &x));
+  return x;
+}
+
 static uint64_t old_gen_bytes(gc_heap *h) {
   gc_heap_stats s;
   gc_stats(h, &s);
@@ -372,7 +382,7 @@ static void check_survivors(gc_heap *h, const gc_handle *v) {
   OK(h, gc_verify(h));
 }
 
-/* A large object of 8 pages: 28 + 8 committed pages exceed the 32-page
+/* An old large object of 8 pages: 28 + 8 committed pages exceed the 32-page
  * maximum although the old generation holds 22 KB of objects and 90 KB of
  * holes.  No hole can take it.  Mark-Compact (the default full GC)
  * evacuates the sparse pages and the allocation succeeds. */
@@ -383,15 +393,15 @@ static void test_fragmentation_mark_compact(void **state) {
   gc_handle v[FRAG_N];
   fragment(h, v);
   size_t ev0 = gc_event_count(h);
-  gc_handle big = alloc_sized(h, 0, 8 * 4096, "Big");
-  assert_int_equal(info_of(h, big).space, GC_SPACE_NEW_LARGE);
+  gc_handle big = alloc_old_sized(h, 0, 8 * 4096, "Big");
+  assert_int_equal(info_of(h, big).space, GC_SPACE_LARGE);
   assert_int_equal(count_events(h, ev0, GC_KIND_MARK_COMPACT, GC_REASON_ALLOCATION_FAILURE), 1);
   const gc_event *ev = gc_event_get(h, ev0);
   assert_int_equal(ev->compaction, GC_COMPACT_EVACUATE);
   assert_true(ev->pages_evacuated >= 20);
   assert_int_equal(ev->moved_objects, FRAG_N / 5);
   gc_heap_stats s = stats_of(h);
-  assert_true(s.space[GC_SPACE_OLD].committed + s.space[GC_SPACE_NEW_LARGE].committed <= c.old_space.max_size);
+  assert_true(s.space[GC_SPACE_OLD].committed + s.space[GC_SPACE_LARGE].committed <= c.old_space.max_size);
   check_survivors(h, v);
   gc_heap_free(h);
 }
@@ -408,7 +418,7 @@ static void test_fragmentation_mark_sweep_forces_compaction(void **state) {
   gc_handle v[FRAG_N];
   fragment(h, v);
   size_t ev0 = gc_event_count(h);
-  gc_handle big = alloc_sized(h, 0, 8 * 4096, "Big");
+  gc_handle big = alloc_old_sized(h, 0, 8 * 4096, "Big");
   assert_true(info_of(h, big).alive);
   assert_int_equal(count_events(h, ev0, GC_KIND_MARK_SWEEP, GC_REASON_ALLOCATION_FAILURE), 2);
   assert_int_equal(count_events(h, ev0, GC_KIND_MARK_COMPACT, GC_REASON_LAST_RESORT), c.old_space.last_resort_gcs);
@@ -431,7 +441,7 @@ static void test_fragmentation_fails_without_compaction(void **state) {
   gc_handle v[FRAG_N];
   fragment(h, v);
   gc_handle big;
-  assert_int_equal(gc_alloc(h, 0, 8 * 4096, "Big", &big), GC_EOOM);
+  assert_int_equal(gc_alloc_old(h, 0, 8 * 4096, "Big", &big), GC_EOOM);
   assert_true(error_has(h, GC_OOM_RETRY_MESSAGE));
   gc_heap_stats s = stats_of(h);
   assert_true(s.space[GC_SPACE_OLD].free > 8 * 4096);
@@ -831,6 +841,52 @@ static void test_policy_reasons(void **state) {
 
 /* ---------------------------------------------------------- large objects */
 
+/* gc_alloc_old (issue 16, the boot heap): straight into the old
+ * generation, regular objects in old space and large ones in old
+ * large-object space, with no GC; black while marking, so an object
+ * allocated during marking is never swept; an old object pointing at a
+ * young one is in the remembered set like any other. */
+static void test_alloc_old(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  gc_handle o, big, young;
+  OK(h, gc_alloc_old(h, 2, 0, "Old", &o));
+  OK(h, gc_alloc_old(h, 1, 3 * 4096 + 100, "OldLarge", &big));
+  assert_int_equal(info_of(h, o).space, GC_SPACE_OLD);
+  assert_int_equal(info_of(h, big).space, GC_SPACE_LARGE);
+  assert_int_equal(info_of(h, o).age, 0);
+  gc_heap_stats st;
+  gc_stats(h, &st);
+  assert_int_equal(st.gcs, 0);
+  assert_int_equal(st.objects_allocated, 2);
+  assert_int_equal(st.space[GC_SPACE_OLD].size, gc_default_size(2));
+  assert_int_equal(st.space[GC_SPACE_NEW].size, 0);
+  OK(h, gc_root(h, o));
+  young = alloc_obj(h, 0, "Young");
+  OK(h, gc_slot_set_ref(h, o, 0, young)); /* old -> young: recorded */
+  OK(h, gc_scavenge(h));
+  assert_true(info_of(h, young).alive);
+  assert_true(info_of(h, big).alive); /* a Scavenge leaves the old generation alone */
+  OK(h, gc_mark_sweep(h));
+  assert_false(info_of(h, big).alive); /* nothing held it */
+  /* During marking: allocated black, kept by the pause that follows. */
+  OK(h, gc_incremental_start(h));
+  gc_handle during;
+  OK(h, gc_alloc_old(h, 0, 0, "During", &during));
+  assert_int_equal(info_of(h, during).color, GC_BLACK);
+  OK(h, gc_alloc_old(h, 0, 3 * 4096, "DuringLarge", &big));
+  assert_int_equal(info_of(h, big).color, GC_BLACK);
+  OK(h, gc_incremental_finish(h));
+  assert_true(info_of(h, during).alive); /* black allocation: kept this cycle */
+  assert_true(info_of(h, big).alive);
+  OK(h, gc_mark_sweep(h));
+  assert_false(info_of(h, during).alive); /* the next GC finds it unreachable */
+  /* Bad input. */
+  assert_int_equal(gc_alloc_old(h, 0, 0, NULL, NULL), GC_EINVAL);
+  assert_int_equal(gc_alloc_old(h, 4, 8, NULL, &o), GC_EINVAL);
+  gc_heap_free(h);
+}
+
 static void test_large_objects_never_move(void **state) {
   (void)state;
   gc_heap *h = small_heap();
@@ -1141,6 +1197,7 @@ int main(void) {
       cmocka_unit_test(test_full_gc_and_young_objects),
       cmocka_unit_test(test_limit_grows_by_v8_rule),
       cmocka_unit_test(test_policy_reasons),
+      cmocka_unit_test(test_alloc_old),
       cmocka_unit_test(test_large_objects_never_move),
       cmocka_unit_test(test_oom_within_one_page),
       cmocka_unit_test(test_near_heap_limit_callback),

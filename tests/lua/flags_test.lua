@@ -112,7 +112,7 @@ H.check(H.has_line(out, "bogus\tfalse\tgclab.heap: bogus: found an unknown key, 
 out, code = H.run("run --set bogus=1 scripts/seed/01-new-space-allocation.lua")
 H.check(code == 2 and H.has(out, "--set bogus: found an unknown key")
   and not H.has(out, "--set bogus: --set bogus"), "an unknown --set key is named once", out)
-out, code = H.run("run --set \"old_space.max_size='4MiB'\" scripts/seed/01-new-space-allocation.lua")
+out, code = H.run("run --set \"old_space.max_size='16MiB'\" scripts/seed/01-new-space-allocation.lua")
 H.check(code == 0, "--set takes a value quoted as in a file", out)
 out, code = H.run("lua --max-old-space-size=32 --no-incremental-marking " .. script)
 H.check(code == 0 and H.has_line(out, "default\t" .. 32 * MiB .. "\t" .. 16 * MiB .. "\tfalse"),

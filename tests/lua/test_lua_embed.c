@@ -127,7 +127,7 @@ static void test_finalizer_order_at_close(void **state) {
                   "  note(tostring(select(2, pcall(gclab.heap))))\n"
                   "end})\n"
                   "gclab = require 'gclab'\n"
-                  "H = gclab.heap(); O = H:alloc(1, 0, 'Kept')\n"
+                  "H = gclab.heap{boot = 'none'}; O = H:alloc(1, 0, 'Kept')\n"
                   "late = setmetatable({}, {__gc = function() note('late: ' .. tostring(H)) end})\n"));
   lua_close(L); /* ASan: no use after free */
   print_message("%s", notes);
@@ -151,7 +151,7 @@ static void test_dropped_heaps_free_their_state(void **state) {
   lua_State *L = new_state();
   const char *churn =
       "for i = 1, 2000 do\n"
-      "  local h = gclab.heap()\n"
+      "  local h = gclab.heap{boot = 'none'}\n"
       "  keep_handle = h:alloc(1)\n"
       "  if i % 2 == 0 then h:close() end\n"
       "end\n"
@@ -174,7 +174,7 @@ static void test_dropped_heaps_free_their_state(void **state) {
 static void test_event_log_is_bounded(void **state) {
   (void)state;
   lua_State *L = new_state();
-  assert_null(run(L, "h = gclab.heap{event_ring = 16}\n"
+  assert_null(run(L, "h = gclab.heap{event_ring = 16, boot = 'none'}\n"
                      "function churn(n) for i = 1, n do h:scavenge() end; collectgarbage(); "
                      "collectgarbage() end\n"
                      "churn(2000)\n"));

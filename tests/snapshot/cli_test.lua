@@ -44,7 +44,7 @@ local f = assert(io.open(script, "w"))
 f:write([[
 local gclab = require "gclab"
 local dir = ...
-local heap = gclab.heap()
+local heap = gclab.heap{boot = "none"} -- ids from 1: App is @3
 local app = heap:root(heap:alloc(100, 0, "App"))
 local n = 0
 local function add(k) for i = 1, k do n = n + 1; app[n] = heap:alloc(1, 0, "Listener") end end

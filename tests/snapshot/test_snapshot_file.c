@@ -23,6 +23,9 @@
 
 #include <cmocka.h>
 
+#include <zlib.h>
+
+#include "boot_heap.h"
 #include "snapshot_file.h"
 
 #ifndef FIXTURES
@@ -378,6 +381,49 @@ static void buffer_errors(void **state) {
   assert_string_equal(err, "mem: byte 53: 'nodes' before snapshot.meta");
 }
 
+/* The boot heap's snapshot (bindings/boot_heap.c): the built-in bytes read
+ * (configs/boot/README.md: 39,111 nodes, 177,683 edges), and damaged
+ * copies refused with one message naming the key and the file. */
+extern const unsigned char gclab_boot_node20[];
+extern const size_t gclab_boot_node20_len;
+
+static size_t gzip_text(const char *text, unsigned char *out, size_t cap) {
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  z.next_in = (unsigned char *)text;
+  z.avail_in = (uInt)strlen(text);
+  z.next_out = out;
+  z.avail_out = (uInt)cap;
+  assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+  size_t n = cap - z.avail_out;
+  deflateEnd(&z);
+  return n;
+}
+
+static void boot_snapshot(void **state) {
+  (void)state;
+  char err[512];
+  gc_snapshot *s = boot_heap_read(gclab_boot_node20, gclab_boot_node20_len, "b.gz", err, sizeof err);
+  assert_non_null(s);
+  assert_int_equal(gc_snapshot_node_count(s), 39111);
+  assert_int_equal(gc_snapshot_edge_count(s), 177683);
+  gc_snapshot_free(s);
+
+  assert_null(boot_heap_read(gclab_boot_node20, gclab_boot_node20_len / 2, "b.gz", err, sizeof err));
+  assert_string_equal(err, "boot: node20 (b.gz): gzip: the data is truncated");
+  assert_null(boot_heap_read((const unsigned char *)"not gzip", 8, "b.gz", err, sizeof err));
+  assert_string_equal(err, "boot: node20 (b.gz): gzip: incorrect header check");
+  unsigned char gz[256];
+  size_t n = gzip_text("{\"snapshot\": 1}", gz, sizeof gz);
+  assert_null(boot_heap_read(gz, n, "b.gz", err, sizeof err));
+  assert_non_null(strstr(err, "boot: node20 (b.gz): byte "));
+  n = gzip_text("{\"snapshot\": {\"meta\": ", gz, sizeof gz);
+  assert_null(boot_heap_read(gz, n, "b.gz", err, sizeof err));
+  assert_non_null(strstr(err, "boot: node20 (b.gz): byte "));
+  assert_non_null(strstr(err, "the file ends early"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(node_fixture_counts),
@@ -390,6 +436,7 @@ int main(void) {
       cmocka_unit_test(open_errors),
       cmocka_unit_test(malformed_corpus),
       cmocka_unit_test(buffer_errors),
+      cmocka_unit_test(boot_snapshot),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,85 @@
+-- The boot heap (config key boot, bindings/boot_heap.c, docs/configuration.md
+-- "The boot heap"): a heap starts from Node 20's own objects at a script's
+-- first line.  Node's numbers below were measured once with node v20.20.2
+-- on the development machine (configs/boot/README.md); tests never run node:
+--   v8.getHeapSpaceStatistics() at the first line: new_space 302224 bytes used;
+--   `let x; for (let i = 0; i < 3e5; i++) x = {a: x ? 1 : 0, b: null};` under
+--   --trace-gc-nvp: 1st Scavenge total_size_before=4074344
+--   total_size_after=3126168 new_space_survived=62992; the 2nd promotes 62952.
+local NODE_YOUNG_USED, NODE_SURVIVED = 302224, 62992
+
+local function total(sample)
+  return sample.new.size + sample.old.size + sample.large.size + sample.new_large.size
+end
+
+scenario("a default heap holds Node's boot objects, no GC ran", function(heap)
+  expect(heap.config.boot).to_be("node20")
+  local st = heap:stats()
+  expect(st.gcs).to_be(0)
+  expect(#heap:events()).to_be(0)
+  expect(st.new.size, "young bytes: Node's new space at the first line").to_be(NODE_YOUNG_USED)
+  -- the snapshot's 2920403 bytes of self size, less the young part, raised
+  -- where gclab's 24-byte header needs more
+  expect(st.old.size + st.large.size, "old generation").to_be_between(2900000, 3300000)
+  expect(st.large.objects, "Node's one large object (its 256 KiB space)").to_be(1)
+  expect(st.large.size).to_be(262160)
+  expect(st.old.objects + st.new.objects > 40000).to_be(true)
+  expect(st.allocated_bytes, "the boot objects are allocated bytes").to_be(total(st))
+  expect(gclab.heap{boot = "none"}:stats().total.objects, "boot = none: empty").to_be(0)
+end)
+
+scenario("the first Scavenge keeps what Node's keeps; the second promotes it", function(heap)
+  local x
+  for _ = 1, 300000 do local o = heap:alloc(2); if x then o[1] = 1 end; x = o end -- garbage only
+  local e1, e2 = heap:event(1), heap:event(2)
+  expect(e1.kind).to_be("Scavenge")
+  expect(e1.copied, "1st Scavenge: Node's new_space_survived").to_be(NODE_SURVIVED)
+  expect(e1.promoted).to_be(0)
+  expect(e2.promoted, "2nd Scavenge promotes them (Node: 62952)").to_be(NODE_SURVIVED)
+  expect(e1.allocated, "allocated since the heap began, boot included (V8's first nvp line too)")
+    .to_be(total(e1.before))
+  -- Node: 3.9 (4.0) -> 3.0 MB; gclab's sizes are a few percent larger
+  expect(total(e1.before), "before the 1st Scavenge (Node 4074344)").to_be_between(4074344, 4074344 * 108 // 100)
+  expect(total(e1.after), "after it (Node 3126168)").to_be_between(3126168, 3126168 * 108 // 100)
+  expect(heap:trace(1)).to_match("Scavenge 4%.0 %(%d+%.%d%) %-> 3%.1 ")
+end)
+
+scenario("boot objects are rooted: a full GC frees none of them", function(heap)
+  heap:scavenge()  -- the young garbage goes
+  local before = heap:stats()
+  local ev = heap:full_gc()
+  expect(ev.kind).to_be("Mark-Compact")
+  expect(ev.died, "objects a full GC found dead").to_be(0)
+  expect(heap:stats().total.objects).to_be(before.total.objects)
+  heap:verify()
+end)
+
+scenario("boot is a config key: tables, --set and profiles", function()
+  expect(gclab.config().boot).to_be("node20")
+  expect(gclab.config{boot = "none"}.boot).to_be("none")
+  local dir = SCENARIO_DIR .. "/../../../configs/"
+  expect(gclab.config(dir .. "tiny.yaml").boot).to_be("none")
+  expect(gclab.config(dir .. "classic.yaml").boot).to_be("none")
+  expect(gclab.config(dir .. "small.yaml").boot).to_be("none")
+  expect(gclab.config(dir .. "node20.yaml").boot).to_be("node20")
+  expect(function() gclab.heap{boot = "node18"} end).to_error("boot: found 'node18'")
+  expect(function() gclab.heap{boot = "node18"} end).to_error("expected one of node20, none")
+end)
+
+scenario("a boot heap that does not fit names the key and the file", function()
+  expect(function() gclab.heap{new_space = {semi_space = {initial = "256KiB"}}} end)
+    .to_error("gclab.heap: boot: node20 (configs/boot/node20-boot.heapsnapshot.gz): its 302224 bytes "
+      .. "of young objects do not fit new_space.semi_space.initial (262144 bytes); use boot: none")
+  expect(function() gclab.heap{old_space = {max_size = "4MiB"}} end)
+    .to_error("old objects need more than half of old_space.max_size (4194304 bytes)")
+  -- the same sizes without the boot heap are fine
+  local h = gclab.heap{old_space = {max_size = "4MiB"}, boot = "none"}
+  expect(h:stats().total.objects).to_be(0)
+end)
+
+scenario("heap_from_snapshot holds the snapshot only", function()
+  local snap = gclab.heap{boot = "none"}:snapshot()
+  local heap = gclab.heap_from_snapshot(snap)
+  expect(heap.config.boot).to_be("none")
+  expect(heap:stats().total.objects).to_be(0)
+end)
