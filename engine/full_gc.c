@@ -8,9 +8,9 @@
  *   sweep/evacuate: choose evacuation candidates (Mark-Compact only), sweep
  *     every other old page, evacuate the young survivors (all promoted by
  *     default, V8's --always-promote-young-mc; a new-space page at least
- *     page_promotion_pct live moves to old space whole; promotion never
- *     takes the old generation's committed pages past its maximum -- what
- *     does not fit stays young), evacuate the candidates, update every
+ *     page_promotion_pct live moves to old space whole; the others are
+ *     copied to fresh old pages, as V8's evacuator does, even past the
+ *     maximum: the check after the GC reports that), evacuate the candidates, update every
  *     reference, release the candidates;
  *   slide: evacuate the young survivors, then slide old space.
  * Finally the OLD_TO_NEW remembered sets are rebuilt from the surviving
@@ -67,6 +67,7 @@ static void evacuate_young(gc_heap *h, bool keep_black) {
   gc_event *ev = h->current_event;
   h->left_new_space.n = 0;
   h->left_new_space_lost = false;
+  old_space_free_lab(h); /* the first promoted survivor opens a fresh page */
   new_space_flip(h);
   int from = h->new_space.to ^ 1;
   for (page *p = h->new_space.semi[from].head, *next; p; p = next) {
@@ -81,17 +82,23 @@ static void evacuate_young(gc_heap *h, bool keep_black) {
       if (obj_color(obj_at(a)) == GC_BLACK) {
         if (UNLIKELY(h->nsites)) pretenuring_note_survivor(h, a, sz);
         bool promote = promote_in_full_gc(h, obj_at(a));
-        /* Promotion never grows the old generation past its maximum: what
-         * does not fit stays young (V8's fallback to a semi-space copy),
-         * so the limit is met within a page.  To-space always has room
-         * for From-space's survivors, copied in address order; only if it
-         * somehow had not would the GC go over the limit. */
-        addr_t to = promote ? old_space_alloc_within(h, sz, h->old_max) : new_space_copy_alloc(h, sz);
+        /* A promoted survivor goes to a fresh old page, never into a free
+         * block, and even past the maximum, as in V8 11.3: the full GC
+         * empties the old spaces' free lists before it evacuates
+         * (PagedSpaceBase::PrepareForMarkCompact: "Clear the free list
+         * before a full GC---it will be rebuilt afterward"; the sweeper
+         * refills them after evacuation), so the evacuator's compaction
+         * space takes new pages, and during a GC it expands past the limit
+         * ("Avoid OOM crash in the GC in order to invoke
+         * NearHeapLimitCallback after GC", PagedSpaceBase::RawRefillLabMain).
+         * The check after the GC (heap_check_after_gc) then finds the old
+         * generation over its maximum.  Only when no page can be reserved
+         * does a survivor stay young. */
+        addr_t to = promote ? old_space_alloc_fresh(h, sz) : new_space_copy_alloc(h, sz);
         bool in_old = promote && to;
         if (!to && promote) to = new_space_copy_alloc(h, sz);
         if (!to) {
-          to = old_space_alloc_within(h, sz, h->old_max);
-          if (!to) to = old_space_alloc(h, sz);
+          to = old_space_alloc(h, sz);
           in_old = true;
         }
         if (in_old) {

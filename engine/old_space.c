@@ -74,13 +74,14 @@ void old_space_free_lab(gc_heap *h) {
   o->lab_page = NULL;
 }
 
-/* A new LAB of at least `size` bytes: a free block, or a fresh page if
- * the old generation may still grow by one within max_committed. */
-static bool new_lab(gc_heap *h, uint64_t size, uint64_t max_committed) {
+/* A new LAB of at least `size` bytes: a free block (unless fresh_only),
+ * or a fresh page if the old generation may still grow by one within
+ * max_committed. */
+static bool new_lab(gc_heap *h, uint64_t size, uint64_t max_committed, bool fresh_only) {
   old_space *o = &h->old;
   old_space_free_lab(h);
   uint64_t got = 0;
-  addr_t a = free_list_take(h, size, &got);
+  addr_t a = fresh_only ? 0 : free_list_take(h, size, &got);
   if (a) {
     o->lab_page = page_of(h, a);
     o->lab_top = a;
@@ -99,10 +100,10 @@ static bool new_lab(gc_heap *h, uint64_t size, uint64_t max_committed) {
   return true;
 }
 
-addr_t old_space_alloc_within(gc_heap *h, uint64_t size, uint64_t max_committed) {
+static addr_t lab_alloc(gc_heap *h, uint64_t size, uint64_t max_committed, bool fresh_only) {
   old_space *o = &h->old;
   if (o->lab_top + size > o->lab_limit || !o->lab_top) {
-    if (!new_lab(h, size, max_committed)) return 0;
+    if (!new_lab(h, size, max_committed, fresh_only)) return 0;
   }
   addr_t a = o->lab_top;
   o->lab_top += size;
@@ -113,6 +114,15 @@ addr_t old_space_alloc_within(gc_heap *h, uint64_t size, uint64_t max_committed)
   o->objects++;
   return a;
 }
+
+addr_t old_space_alloc_within(gc_heap *h, uint64_t size, uint64_t max_committed) {
+  return lab_alloc(h, size, max_committed, false);
+}
+
+/* Bump in the LAB, whose next page is always a fresh one: the free lists
+ * are not used (the full GC's young evacuation, full_gc.c).  0 only when
+ * no page can be reserved. */
+addr_t old_space_alloc_fresh(gc_heap *h, uint64_t size) { return lab_alloc(h, size, UINT64_MAX, true); }
 
 /* Mechanism only: grows as far as the reservation allows.  The heap limit
  * is the policy's business (heap_controller.c), or the caller's
