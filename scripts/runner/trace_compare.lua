@@ -9,8 +9,9 @@
 --   mark_compacts  Mark-Compact count (with "(reduce)"), within +-1
 --   oom            out of memory in both or in neither; when in both, at
 --                  the same allocation within +-5%: the bytes allocated
---                  up to the last GC (Node: the sum of --trace-gc-nvp's
---                  `allocated=`, gclab: the sum of its events' `allocated`)
+--                  up to the last GC (Node: from --trace-gc-nvp's
+--                  total_size_before/after, M.parse_nvp; gclab: the sum
+--                  of its events' `allocated`)
 --   promoted       promoted bytes per GC (all promoted bytes / GCs) within
 --                  +-15% (Node: --trace-gc-nvp's `promoted=`)
 -- Node's --trace-gc line has no allocated or promoted bytes, so the last
@@ -102,15 +103,29 @@ local function read(path)
   return text
 end
 
--- Sums of `allocated=` and `promoted=` and the GC count of a --trace-gc-nvp log.
+-- The bytes allocated, the sum of `promoted=` and the GC count of a
+-- --trace-gc-nvp log.  Allocated: each GC's `total_size_before` minus the
+-- previous GC's `total_size_after` (0 before the first), summed.  That is
+-- V8's own formula for `allocated=` (GCTracer::PrintNVP:
+-- current_.start_object_size - previous_.end_object_size), taken between
+-- consecutive GCs: V8 11.3's tracer ends a full GC cycle only when its
+-- sweeping is done, and a Scavenge before then keeps the Mark-Compact as
+-- `previous_`, so its `allocated=` counts again everything since that
+-- Mark-Compact (leak-oom-32m.nvp: 5 Scavenges after each of two
+-- Mark-Compacts; summing `allocated=` counts 6.9 MB twice).
 function M.parse_nvp(text, name)
   local out = {gcs = 0, allocated = 0, promoted = 0, oom = text:find(OOM_TEXT, 1, true) ~= nil}
+  local after_prev = 0
   for line in text:gmatch("[^\n]+") do
     if line:match("^%[%d+:0x%x+%]%s+[%d%.]+ ms: pause=") then
-      local al, pr = line:match(" allocated=(%d+) promoted=(%d+) ")
-      if not al then error({usage = name .. ": a --trace-gc-nvp line without allocated=/promoted=: " .. line:sub(1, 80)}) end
+      local before, after = line:match(" total_size_before=(%d+) total_size_after=(%d+) ")
+      local pr = line:match(" promoted=(%d+) ")
+      if not before or not pr then
+        error({usage = name .. ": a --trace-gc-nvp line without total_size_before=/total_size_after=/promoted=: " .. line:sub(1, 80)})
+      end
       out.gcs = out.gcs + 1
-      out.allocated = out.allocated + tonumber(al)
+      out.allocated = out.allocated + (tonumber(before) - after_prev)
+      after_prev = tonumber(after)
       out.promoted = out.promoted + tonumber(pr)
     end
   end
