@@ -112,7 +112,7 @@ end
 -- sweeping is done, and a Scavenge before then keeps the Mark-Compact as
 -- `previous_`, so its `allocated=` counts again everything since that
 -- Mark-Compact (leak-oom-32m.nvp: 5 Scavenges after each of two
--- Mark-Compacts; summing `allocated=` counts 6.9 MB twice).
+-- Mark-Compacts; summing `allocated=` counts 6.6 MiB twice).
 function M.parse_nvp(text, name)
   local out = {gcs = 0, allocated = 0, promoted = 0, oom = text:find(OOM_TEXT, 1, true) ~= nil}
   local after_prev = 0
