@@ -211,6 +211,11 @@ static int h_newindex(lua_State *L) {
 }
 
 void lgc_slot_write(lua_State *L, lhandle *hd, lua_Integer i, int vidx, const char *what) {
+  lgc_slot_store(L, hd, i, vidx, what, false);
+}
+
+/* init: an initializing store (gc_slot_init_ref) for a handle value. */
+void lgc_slot_store(lua_State *L, lhandle *hd, lua_Integer i, int vidx, const char *what, bool init) {
   lheap *lh = hd->lh;
   if (i < 1 || i > (lua_Integer)UINT32_MAX) {
     slot_range_error(L, hd, i, what);
@@ -240,7 +245,8 @@ void lgc_slot_write(lua_State *L, lhandle *hd, lua_Integer i, int vidx, const ch
         luaL_error(L, "%s: bad value for slot %I: handle of object #%I belongs to heap %d, not "
                    "heap %d", what, i, (lua_Integer)val->id, (int)val->lh->serial,
                    (int)lh->serial);
-      st = gc_slot_set_ref(lh->heap, hd->h, slot, val->h);
+      st = init ? gc_slot_init_ref(lh->heap, hd->h, slot, val->h)
+                : gc_slot_set_ref(lh->heap, hd->h, slot, val->h);
       break;
     }
     /* fallthrough */

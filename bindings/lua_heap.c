@@ -387,6 +387,7 @@ const luaL_Reg lgc_heap_methods[] = {
     {"alloc", lgc_alloc},
     {"alloc_many", lgc_alloc_many},
     {"set_slots", lgc_set_slots},
+    {"init_slots", lgc_init_slots},
     {"root", lgc_root},
     {"unroot", lgc_unroot},
     {"scope", lgc_scope},

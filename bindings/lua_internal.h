@@ -215,6 +215,7 @@ lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh);
 /* Store the value at stack index vidx into slot i (1-based) of hd, through
  * the write barrier; errors say `what` ("slot write", "heap:set_slots"). */
 void lgc_slot_write(lua_State *L, lhandle *hd, lua_Integer i, int vidx, const char *what);
+void lgc_slot_store(lua_State *L, lhandle *hd, lua_Integer i, int vidx, const char *what, bool init);
 /* The handle userdata at idx, or NULL (inline: every metamethod starts here). */
 static inline lhandle *lgc_test_handle(lua_State *L, int idx) {
   lhandle *hd = (lhandle *)lua_touserdata(L, idx);
@@ -248,6 +249,7 @@ void lgc_weak_register(lua_State *L, int hmt, int pmt, int dud);
 int lgc_alloc(lua_State *L);
 int lgc_alloc_many(lua_State *L);
 int lgc_set_slots(lua_State *L);
+int lgc_init_slots(lua_State *L);
 int lgc_root(lua_State *L);
 int lgc_unroot(lua_State *L);
 

@@ -17,7 +17,8 @@
  *    events, scopes, on_gc deliveries; handles are weak, so objects not
  *    held by a scope or a root may die in a GC a later allocation of the
  *    batch runs), heap:set_slots(h, a, b, ...) is h[1] = a; h[2] = b; ...
- *    through the write barrier, stopping at the first error.
+ *    through the write barrier, stopping at the first error;
+ *    heap:init_slots is the same with initializing stores.
  */
 #include <stdlib.h>
 
@@ -186,7 +187,7 @@ int lgc_alloc_many(lua_State *L) {
 
 /* heap:set_slots(h, v1, v2, ...) or heap:set_slots(h, {v1, v2, ...}) -> h:
  * slot i = vi, as h[i] = vi does. */
-int lgc_set_slots(lua_State *L) {
+static int store_slots(lua_State *L, const char *what, bool init) {
   lheap *lh = lgc_check_heap(L, 1);
   lhandle *hd = lgc_check_handle(L, 2, lh);
   int top = lua_gettop(L);
@@ -194,12 +195,19 @@ int lgc_set_slots(lua_State *L) {
     lua_Integer n = (lua_Integer)lua_rawlen(L, 3);
     for (lua_Integer i = 1; i <= n; i++) {
       lua_rawgeti(L, 3, i);
-      lgc_slot_write(L, hd, i, 4, "heap:set_slots");
+      lgc_slot_store(L, hd, i, 4, what, init);
       lua_settop(L, 3);
     }
   } else {
-    for (int i = 3; i <= top; i++) lgc_slot_write(L, hd, i - 2, i, "heap:set_slots");
+    for (int i = 3; i <= top; i++) lgc_slot_store(L, hd, i - 2, i, what, init);
   }
   lua_settop(L, 2);
   return 1;
 }
+
+int lgc_set_slots(lua_State *L) { return store_slots(L, "heap:set_slots", false); }
+
+/* heap:init_slots(h, v1, ...) or heap:init_slots(h, {v1, ...}) -> h: as
+ * set_slots, but initializing stores (a literal's fields): no marking
+ * barrier while h is young and white (gc_slot_init_ref). */
+int lgc_init_slots(lua_State *L) { return store_slots(L, "heap:init_slots", true); }

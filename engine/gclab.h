@@ -384,6 +384,10 @@ gc_status gc_slot_load(gc_heap *heap, gc_handle h, uint32_t index, gc_handle dst
 /* Stores go through the write barrier (generational and, while marking, the
  * marking barrier). */
 gc_status gc_slot_set_ref(gc_heap *heap, gc_handle h, uint32_t index, gc_handle value);
+/* An initializing store (a literal's field, V8's barrier-free store into a
+ * just-allocated young object): no marking barrier while h is young and
+ * white; otherwise exactly gc_slot_set_ref.  Added in issue 16. */
+gc_status gc_slot_init_ref(gc_heap *heap, gc_handle h, uint32_t index, gc_handle value);
 gc_status gc_slot_set_smi(gc_heap *heap, gc_handle h, uint32_t index, int64_t value);
 gc_status gc_slot_clear(gc_heap *heap, gc_handle h, uint32_t index);
 

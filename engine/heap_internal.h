@@ -461,6 +461,7 @@ void new_space_flip(gc_heap *h);                    /* swap semispaces, reset to
 void new_space_seal(gc_heap *h);                    /* filler from top to page end */
 /* During a scavenge: the same bump, in the new To-space. */
 static inline addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) { return new_space_alloc(h, size); }
+void new_space_grow_if_due(gc_heap *h);
 void new_space_after_scavenge(gc_heap *h, uint64_t survived_bytes);
 bool new_space_resize(gc_heap *h, uint64_t capacity);
 void new_space_reduce_size(gc_heap *h, bool reduce_memory);

@@ -203,6 +203,30 @@ gc_status gc_slot_set_ref(gc_heap *h, gc_handle hd, uint32_t index, gc_handle va
   return store(h, hd, index, (tagged)e->addr);
 }
 
+/* An initializing store: what V8's optimized code does for a literal's
+ * fields.  V8 elides the write barrier of a store into an object just
+ * allocated in the young generation (MemoryLowering::ComputeWriteBarrierKind,
+ * src/compiler/memory-lowering.cc: kNoWriteBarrier for a young allocation
+ * of the same group), so the stored value is not marked by it.  Here: no
+ * marking barrier while the holder is young and white (a white holder is
+ * scanned when marking reaches it, so no black -> white edge appears; the
+ * generational barrier has nothing to record for a young holder).  Any
+ * other holder gets gc_slot_set_ref's store, barrier and all. */
+gc_status gc_slot_init_ref(gc_heap *h, gc_handle hd, uint32_t index, gc_handle value) {
+  gc_status st;
+  hentry *e = handle_lookup(h, value, true, &st);
+  if (!e) return heap_fail_arg(h, st, "value");
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "slot store: not allowed during a GC");
+  obj *o;
+  st = slot_target(h, hd, index, &o);
+  if (st != GC_OK) return st;
+  if (!(page_of(h, (addr_t)o)->flags & PAGE_YOUNG) || obj_color(o) != GC_WHITE)
+    return store(h, hd, index, (tagged)e->addr);
+  o->slots[index] = (tagged)e->addr;
+  h->stores++;
+  return GC_OK;
+}
+
 gc_status gc_slot_set_smi(gc_heap *h, gc_handle hd, uint32_t index, int64_t value) {
   if (value < GC_SMI_MIN || value > GC_SMI_MAX)
     return heap_fail(h, GC_EINVAL,

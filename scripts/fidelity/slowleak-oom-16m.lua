@@ -9,7 +9,11 @@
 --     if (i % 2 === 0) keep.push({ a: null, b: null });
 --   }
 --
--- {a, b} is heap:alloc(2) (40 bytes); `t` is rooted (a local), `keep` a
+-- {a, b} is heap:alloc(2) (40 bytes); the local `t` is a heap:scope around
+-- each iteration, not a rooted holder object: a stack slot has no
+-- write barrier, so while marking runs the temporaries are not marked by
+-- being stored in it (a holder's marking barrier kept them all), and a
+-- literal's field is an initializing store (heap:init_slots); `keep` a
 -- JSArray (lib/jsarray.lualib).  Node ends with "Reached heap limit"; the
 -- replay records oom = true when gclab ends the same way.
 
@@ -22,20 +26,32 @@ local CONFIG = {"../../configs/node20.yaml", old_space = {max_size = "16MiB"}}
 scenario("slow leak: 4 temporaries per iteration, every 2nd keeps one, out of memory under 16 MiB",
   {config = CONFIG, differs = {}}, function(heap)
     local keep = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
-    local t = heap:root(heap:alloc(1, 0, "Local"))
-    local alloc = heap.alloc
+    local alloc, scope = heap.alloc, heap.scope
     local site_t, site_k = heap:site("{a: t, b: null}"), heap:site("{a: null, b: null}")
+    -- the local `t` lives on the stack: a scope roots the chain while the
+    -- iteration runs, with no heap slot (no write barrier) holding it
+    local function temps()
+      local t = nil
+      for _ = 1, 4 do
+        local o = alloc(heap, 2, 0, "Temp", site_t)
+        heap:init_slots(o, t) -- a literal's field: no write barrier
+        t = o
+      end
+    end
+    -- The scopes' handles are released when Lua collects their userdata, and
+    -- a released handle's index is reused: the order in which the collectors
+    -- visit rooted handles would follow Lua's collector, which depends on
+    -- what ran before in the same Lua state.  So Lua's collector runs only
+    -- here, every 4096 iterations, where the heap's state alone decides.
+    collectgarbage("stop")
     local ok, err = pcall(function()
       for i = 0, 1e8 do
-        t[1] = nil
-        for _ = 1, 4 do
-          local o = alloc(heap, 2, 0, "Temp", site_t)
-          o[1] = t[1]
-          t[1] = o
-        end
+        if i % 4096 == 0 then collectgarbage("collect") end
+        scope(heap, temps)
         if i % 2 == 0 then J.push(keep, alloc(heap, 2, 0, "Leak", site_k)) end
       end
     end)
+    collectgarbage("restart")
     expect(ok, "the leak ends").to_be(false)
     expect(err, "with").to_contain(gclab.OOM_MESSAGE)
     expect(keep.length, "keep.length").to_be_between(150000, 400000)

@@ -181,3 +181,33 @@ scenario("identity holds across many handles, collections and cache sweeps", fun
   end
   expect(heap:stats().handles, "engine handles after sweeps").to_be_less_than(2 * N)
 end)
+
+-- heap:init_slots (issue 16): a literal's fields, stored as V8's optimized
+-- code stores them into a just-allocated young object, with no write
+-- barrier (MemoryLowering::ComputeWriteBarrierKind).  While marking, a
+-- plain store greys its white value; an initializing store into a young
+-- white object does not, and one into any other object is a plain store.
+scenario("init_slots stores like set_slots, without the marking barrier into a young white object", function(heap)
+  local holder = heap:root(heap:alloc(2, 0, "Holder"))
+  heap:full_gc() -- holder is old now
+  expect(holder.space).to_be("old")
+  heap:incremental_start()
+  local fresh = heap:root(heap:alloc(2, 0, "Fresh"))
+  expect(fresh.young).to_be(true)
+  expect(fresh.color).to_be("white")
+  local a, b, c = heap:root(heap:alloc(0, 0, "A")), heap:root(heap:alloc(0, 0, "B")), heap:root(heap:alloc(0, 0, "C"))
+  expect(heap:init_slots(fresh, a, 3)).to_be(fresh)
+  expect(fresh[1]).to_be(a)
+  expect(fresh[2]).to_be(3)
+  expect(a.color, "initializing store into a young white object: no barrier").to_be("white")
+  heap:set_slots(fresh, b)
+  expect(b.color, "a plain store greys its white value").to_be("grey")
+  heap:init_slots(holder, {c, nil})
+  expect(holder[1]).to_be(c)
+  expect(holder[2]).to_be_nil()
+  expect(c.color, "into an old object: a plain store, barrier and all").to_be("grey")
+  expect(function() heap:init_slots(fresh, 1, 2, 3) end).to_error("heap:init_slots: slot index 3 out of range for object #")
+  heap:incremental_finish()
+  expect(a.alive, "rooted: marked at the pause").to_be(true)
+  expect(fresh[1], "slots before the bad one are stored").to_be(1)
+end)
