@@ -13,8 +13,8 @@
  *
  * The model (the rules of snapshot_replay.c, with three differences):
  *  - objects: every node that is neither synthetic nor native (native
- *    nodes are C++ objects outside V8's heap); size = self size rounded up
- *    to 8 and raised to what its slots need; slots = its edges that retain
+ *    nodes are C++ objects outside V8's heap); size as snapshot_replay.c gives it
+ *    (snap_object_size); slots = its edges that retain
  *    (not weak, not shortcut, to an object);
  *  - roots: what synthetic and native nodes point at through a non-weak
  *    edge (V8's root lists and the embedder's handles), each rooted once,
@@ -49,6 +49,7 @@
 
 #include "boot_heap.h"
 #include "snapshot_file.h"
+#include "snapshot_replay.h"
 
 /* Node v20.20.2, x64, at a script's first line (docs/fidelity.md, "Boot
  * heap"): v8.getHeapSpaceStatistics() new_space space_used_size, and the
@@ -179,12 +180,8 @@ static bool model_build(boot_model *m, gc_snapshot *s) {
     m->first[k] = nt;
     for (uint32_t e = nd->first_edge; e < nd->first_edge + nd->edge_count; e++)
       if (retains(&edges[e], nodes)) m->target[nt++] = obj[edges[e].to] - 1;
-    uint64_t size = (nd->self_size + 7) & ~(uint64_t)7, need = gc_default_size(nt - m->first[k]);
-    if (size < need) size = need;
-    if (size > GC_OBJ_MAX_SIZE - 8) { /* never in a Node heap; keep what fits */
-      size = GC_OBJ_MAX_SIZE - 8;
-      nt = m->first[k] + (uint32_t)((size - GC_OBJ_HEADER_SIZE) / 8);
-    }
+    uint64_t size = snap_object_size(nd, nt - m->first[k], NULL);
+    nt = m->first[k] + snap_slots_fitting(size, nt - m->first[k]); /* never fewer in a Node heap */
     m->size[k] = (uint32_t)size;
   }
   m->first[m->nobj] = nt;

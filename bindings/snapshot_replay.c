@@ -31,12 +31,16 @@ static bool retains(const gc_snap_edge *e, const gc_snap_node *nodes) {
          nodes[e->to].type != GC_SNODE_SYNTHETIC;
 }
 
-static uint64_t object_size(const gc_snap_node *n, uint32_t nslots, bool *resized) {
+uint64_t snap_object_size(const gc_snap_node *n, uint32_t nslots, bool *resized) {
   uint64_t need = gc_default_size(nslots), size = (n->self_size + 7) & ~(uint64_t)7;
-  *resized = size < need;
+  if (resized) *resized = size < need;
   if (size < need) size = need;
   if (size > GC_OBJ_MAX_SIZE - 8) size = GC_OBJ_MAX_SIZE - 8;
   return size;
+}
+
+uint32_t snap_slots_fitting(uint64_t size, uint32_t nslots) {
+  return gc_default_size(nslots) > size ? (uint32_t)((size - GC_OBJ_HEADER_SIZE) / 8) : nslots;
 }
 
 static gc_status failed(gc_heap *heap, gc_status st, uint64_t id, const char *what, char *err,
@@ -72,11 +76,10 @@ gc_status snap_replay(gc_heap *heap, const gc_snapshot *s, snap_replay_info *inf
     for (uint32_t e = n->first_edge; e < n->first_edge + n->edge_count; e++)
       nslots += retains(&edges[e], nodes);
     bool resized;
-    uint64_t size = object_size(n, nslots, &resized);
-    if (gc_default_size(nslots) > size) { /* more slots than the largest object holds */
-      nslots = (uint32_t)((size - GC_OBJ_HEADER_SIZE) / 8);
-      out.slots_dropped++;
-    }
+    uint64_t size = snap_object_size(n, nslots, &resized);
+    uint32_t fitting = snap_slots_fitting(size, nslots);
+    out.slots_dropped += fitting < nslots; /* more slots than the largest object holds */
+    nslots = fitting;
     st = gc_alloc(heap, nslots, size, gc_snapshot_class_name(s, (uint32_t)i), &h[i]);
     if (st != GC_OK) {
       failed(heap, st, n->id, "allocating", err, errlen);

@@ -185,46 +185,42 @@ gc_status gc_slot_handle(gc_heap *h, gc_handle hd, uint32_t index, gc_handle *ou
   return GC_OK;
 }
 
-static inline gc_status store(gc_heap *h, gc_handle hd, uint32_t index, tagged v) {
+/* A store through the write barrier; an initializing store (init) skips
+ * it while the holder is young and white: what V8's optimized code does
+ * for a literal's fields.  V8 elides the write barrier of a store into an
+ * object just allocated in the young generation
+ * (MemoryLowering::ComputeWriteBarrierKind, src/compiler/memory-lowering.cc:
+ * kNoWriteBarrier for a young allocation of the same group), so the stored
+ * value is not marked by it.  A white holder is scanned when marking
+ * reaches it, so no black -> white edge appears, and the generational
+ * barrier has nothing to record for a young holder; any other holder gets
+ * the barrier. */
+static inline gc_status store(gc_heap *h, gc_handle hd, uint32_t index, tagged v, bool init) {
   obj *o;
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "slot store: not allowed during a GC");
   gc_status st = slot_target(h, hd, index, &o);
   if (st != GC_OK) return st;
   o->slots[index] = v;
-  write_barrier(h, (addr_t)o, &o->slots[index], v);
+  if (!init || !(page_of(h, (addr_t)o)->flags & PAGE_YOUNG) || obj_color(o) != GC_WHITE)
+    write_barrier(h, (addr_t)o, &o->slots[index], v);
   h->stores++;
   return GC_OK;
 }
 
-gc_status gc_slot_set_ref(gc_heap *h, gc_handle hd, uint32_t index, gc_handle value) {
+static gc_status store_ref(gc_heap *h, gc_handle hd, uint32_t index, gc_handle value, bool init) {
   gc_status st;
   hentry *e = handle_lookup(h, value, true, &st);
   if (!e) return heap_fail_arg(h, st, "value"); /* the failing handle is the value */
-  return store(h, hd, index, (tagged)e->addr);
+  return store(h, hd, index, (tagged)e->addr, init);
 }
 
-/* An initializing store: what V8's optimized code does for a literal's
- * fields.  V8 elides the write barrier of a store into an object just
- * allocated in the young generation (MemoryLowering::ComputeWriteBarrierKind,
- * src/compiler/memory-lowering.cc: kNoWriteBarrier for a young allocation
- * of the same group), so the stored value is not marked by it.  Here: no
- * marking barrier while the holder is young and white (a white holder is
- * scanned when marking reaches it, so no black -> white edge appears; the
- * generational barrier has nothing to record for a young holder).  Any
- * other holder gets gc_slot_set_ref's store, barrier and all. */
+gc_status gc_slot_set_ref(gc_heap *h, gc_handle hd, uint32_t index, gc_handle value) {
+  return store_ref(h, hd, index, value, false);
+}
+
+/* An initializing store (store's comment). */
 gc_status gc_slot_init_ref(gc_heap *h, gc_handle hd, uint32_t index, gc_handle value) {
-  gc_status st;
-  hentry *e = handle_lookup(h, value, true, &st);
-  if (!e) return heap_fail_arg(h, st, "value");
-  if (h->in_gc) return heap_fail(h, GC_ESTATE, "slot store: not allowed during a GC");
-  obj *o;
-  st = slot_target(h, hd, index, &o);
-  if (st != GC_OK) return st;
-  if (!(page_of(h, (addr_t)o)->flags & PAGE_YOUNG) || obj_color(o) != GC_WHITE)
-    return store(h, hd, index, (tagged)e->addr);
-  o->slots[index] = (tagged)e->addr;
-  h->stores++;
-  return GC_OK;
+  return store_ref(h, hd, index, value, true);
 }
 
 gc_status gc_slot_set_smi(gc_heap *h, gc_handle hd, uint32_t index, int64_t value) {
@@ -232,7 +228,7 @@ gc_status gc_slot_set_smi(gc_heap *h, gc_handle hd, uint32_t index, int64_t valu
     return heap_fail(h, GC_EINVAL,
                      "value: expected a small integer (%d..%d), got %lld", GC_SMI_MIN, GC_SMI_MAX,
                      (long long)value);
-  return store(h, hd, index, smi_tag((int32_t)value));
+  return store(h, hd, index, smi_tag((int32_t)value), false);
 }
 
-gc_status gc_slot_clear(gc_heap *h, gc_handle hd, uint32_t index) { return store(h, hd, index, 0); }
+gc_status gc_slot_clear(gc_heap *h, gc_handle hd, uint32_t index) { return store(h, hd, index, 0, false); }
