@@ -80,6 +80,8 @@ void cfg_quote(const char *text, size_t len, char *buf, size_t buflen);
 /* Copy user text for use inside a key path: printable ASCII kept, other
  * bytes as '?', cut after CFG_QUOTE_MAX characters with "...". */
 void cfg_printable(const char *text, size_t len, char *buf, size_t buflen);
+/* Length of the section part of a path ("a.b.c" -> 3), 0 at top level. */
+size_t cfg_section_len(const char *path);
 /* "a, b, c": the names of the keys of section `parent` (-1 = top level). */
 void cfg_list_children(int parent, char *buf, size_t buflen);
 

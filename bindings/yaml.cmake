@@ -4,6 +4,7 @@ pkg_check_modules(YAML REQUIRED IMPORTED_TARGET yaml-0.1)
 
 add_library(gclab_config STATIC
   ${CMAKE_CURRENT_LIST_DIR}/config_schema.c
+  ${CMAKE_CURRENT_LIST_DIR}/config_suggest.c
   ${CMAKE_CURRENT_LIST_DIR}/config_origins.c
   ${CMAKE_CURRENT_LIST_DIR}/config_yaml.c
   ${CMAKE_CURRENT_LIST_DIR}/config_set.c
