@@ -79,6 +79,9 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   }
 
   heap_count_work(h, GC_BASE_COST_NS);
+  /* V8's Heap::GarbageCollectionPrologueInSafepoint: every GC, a
+   * Mark-Compact too, first decides whether new space grows. */
+  if (!reduce_memory) new_space_grow_if_due(h);
   if (kind == GC_KIND_SCAVENGE) scavenge(h);
   else mark_sweep_or_compact(h, kind, strategy, reduce_memory);
 

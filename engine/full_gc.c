@@ -177,6 +177,11 @@ void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, boo
   new_space_seal(h);
   h->new_space.age_mark = h->new_space.top;
   h->new_space.size_at_age_mark = h->new_space.size;
+  /* The young survivors count toward new space's growth as a Scavenge's
+   * do: V8 11.3's Evacuator::Finalize adds the bytes it promoted, copied
+   * and moved with whole pages (young large objects among them) to
+   * survived_since_last_expansion_ (Heap::IncrementYoungSurvivorsCounter). */
+  h->new_space.survived_since_growth += ev->promoted_bytes + ev->copied_bytes;
   h->left_new_space.n = 0;
   rebuild_remembered_sets(h);
   h->old.live = h->old.size;

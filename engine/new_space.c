@@ -9,10 +9,11 @@
  * To-space from its start.  The age mark is To-space's top after a scavenge:
  * everything below it survived one.
  *
- * Capacity grows by the growth factor at the start of a scavenge when the
- * bytes that survived the scavenges before it since the last growth exceed
- * the capacity (V8's ShouldResizeNewSpace in the GC prologue), up to
- * semi_space_max; memory-reducing GCs and GCs
+ * Capacity grows by the growth factor at the start of a GC (a Scavenge or
+ * a full GC that does not reduce memory) when the young bytes that
+ * survived the GCs before it since the last growth exceed the capacity
+ * (V8's ShouldResizeNewSpace in the GC prologue), up to semi_space_max;
+ * memory-reducing GCs and GCs
  * after a time of low allocation throughput shrink it back towards
  * max(initial, 2 x live) (V8's Heap::ReduceNewSpaceSize, NewSpace::Shrink).
  */
@@ -141,13 +142,18 @@ void new_space_reduce_size(gc_heap *h, bool reduce_memory) {
 }
 
 /* V8's Heap::ShouldResizeNewSpace and ExpandNewSpaceSize, called from
- * Heap::GarbageCollectionPrologueInSafepoint: at the START of a Scavenge,
- * grow when the bytes that survived the Scavenges before this one since the
- * last growth (survived_since_last_expansion_, added to after each GC by
- * Heap::UpdateSurvivalStatistics) exceed the capacity.  This Scavenge's own
+ * Heap::GarbageCollectionPrologueInSafepoint: at the START of every GC --
+ * a Scavenge or a Mark-Compact; heap_collect skips it for a memory-reducing
+ * one, where ShouldResizeNewSpace returns kShrink before it looks -- grow
+ * when the young bytes that survived the GCs before this one since the
+ * last growth (survived_since_last_expansion_: a Scavenge's copied and
+ * promoted bytes, ScavengerCollector::CollectGarbage; a full GC's
+ * evacuated ones, Evacuator::Finalize) exceed the capacity.  This GC's own
  * survivors count only at the next one: Node 20 with a 1 MiB semispace
  * grows at its 3rd Scavenge (806,504 + 958,144 bytes survived its first
- * two: scripts/fidelity/node20/grow-1e6-semi4.nvp), not at its 2nd. */
+ * two: scripts/fidelity/node20/grow-1e6-semi4.nvp), not at its 2nd; and
+ * slowleak-oom-16m grows from 8 to 16 MiB at its 22nd GC, a Mark-Compact
+ * after five others whose promoted bytes made up the 8 MiB. */
 void new_space_grow_if_due(gc_heap *h) {
   new_space *n = &h->new_space;
   const gc_config *c = &h->cfg;

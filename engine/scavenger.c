@@ -224,7 +224,6 @@ static void process(gc_heap *h, page_cursor *scan) {
 void scavenge(gc_heap *h) {
   gc_event *ev = h->current_event;
   uint64_t young_objects_before = h->new_space.objects + h->nlo.objects;
-  new_space_grow_if_due(h);
   new_space_flip(h);
   page_cursor scan = page_walk(h, h->new_space.semi[h->new_space.to].head);
   h->promoted_to_scan.n = 0;

@@ -25,7 +25,7 @@ static bool error_has(gc_heap *h, const char *needle) { return strstr(gc_heap_er
  * page), then a large object the old generation cannot take: the full GC
  * and the last-resort GCs cannot help, and the heap runs out of memory.
  * The last-resort GCs reduce memory; 2 x the young survivors (24000 bytes)
- * is more than new space's 16 KiB, and must not make it grow. */
+ * is more than new space's 16 KiB, and must not make them grow it. */
 static void test_last_resort_gc_never_grows_new_space(void **state) {
   (void)state;
   gc_config c = limit_config();
@@ -48,14 +48,22 @@ static void test_last_resort_gc_never_grows_new_space(void **state) {
   gc_handle huge;
   assert_int_equal(gc_alloc_old(h, 0, 140u << 10, "Huge", &huge), GC_EOOM); /* old: its pages must fit */
   assert_true(error_has(h, GC_OOM_RETRY_MESSAGE)); /* the allocation still fails after every GC */
+  /* The light-retry full GCs before them are ordinary Mark-Compacts, and
+   * may grow new space from the young bytes that survived (V8 11.3 does,
+   * Heap::GarbageCollectionPrologueInSafepoint); a last-resort one reduces
+   * memory and never grows it (ShouldResizeNewSpace: kShrink). */
   size_t last_resorts = 0;
+  uint64_t before = capacity;
   for (size_t i = ev0; i < gc_event_count(h); i++) {
     const gc_event *ev = gc_event_get(h, i);
-    if (ev->reason == GC_REASON_LAST_RESORT) last_resorts++;
-    assert_true(ev->semi_space_capacity <= capacity);
+    if (ev->reason == GC_REASON_LAST_RESORT) {
+      last_resorts++;
+      assert_true(ev->semi_space_capacity <= before);
+    }
+    before = ev->semi_space_capacity;
   }
   assert_int_equal(last_resorts, c.old_space.last_resort_gcs);
-  assert_int_equal(stats_of(h).semi_space_capacity, capacity);
+  assert_true(stats_of(h).semi_space_capacity <= before);
   OK(h, gc_verify(h));
   gc_heap_free(h);
 }

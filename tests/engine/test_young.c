@@ -291,6 +291,75 @@ static void test_semispace_growth(void **state) {
   gc_heap_free(h);
 }
 
+/* Issue 16: V8 11.3 decides new space's growth at the start of every GC,
+ * a Mark-Compact too (Heap::GarbageCollectionPrologueInSafepoint), and a
+ * Mark-Compact's young survivors count toward it as a Scavenge's do
+ * (Evacuator::Finalize -> Heap::IncrementYoungSurvivorsCounter).  Each
+ * full GC here promotes 300 x 40 = 12,000 young bytes: after two of them
+ * 24,000 bytes have survived, more than the 16 KiB capacity, so the third
+ * grows new space at its start -- with no Scavenge in between. */
+static void test_full_gc_survivors_grow_new_space(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.incremental.enabled = false;
+  gc_heap *h = new_heap(&c);
+  uint64_t capacity[3];
+  for (int gc = 0; gc < 3; gc++) {
+    for (int i = 0; i < 300; i++) rooted(h, 2, "Young");
+    OK(h, gc_full_gc(h));
+    const gc_event *ev = gc_event_get(h, gc_event_count(h) - 1);
+    assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+    assert_int_equal(ev->promoted_bytes, 12000);
+    capacity[gc] = ev->semi_space_capacity;
+  }
+  assert_int_equal(gc_event_count(h), 3); /* no Scavenge ran */
+  assert_int_equal(capacity[0], 16384);
+  assert_int_equal(capacity[1], 16384); /* 12,000 bytes survived before it */
+  assert_int_equal(capacity[2], 32768); /* 24,000 > 16,384 before it */
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+/* A memory-reducing GC neither grows new space nor uses up the bytes that
+ * survived: V8 11.3's Heap::ShouldResizeNewSpace returns kShrink when
+ * ShouldReduceMemory(), before it looks at (and resets)
+ * survived_since_last_expansion_, so the next ordinary GC grows. */
+static void test_memory_reducing_gc_never_grows_new_space(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.incremental.enabled = false;
+  c.old_space.max_size = 64u << 20;
+  gc_heap *h = new_heap(&c);
+  /* 11 MiB of old large objects: the memory reducer starts after a full GC
+   * that leaves at least 10 MB more committed than at its last run. */
+  for (int i = 0; i < 11; i++) {
+    gc_handle lo;
+    OK(h, gc_alloc_old(h, 0, 1u << 20, "Old", &lo));
+    OK(h, gc_root(h, lo));
+  }
+  for (int gc = 0; gc < 2; gc++) {
+    for (int i = 0; i < 300; i++) rooted(h, 2, "Young");
+    OK(h, gc_full_gc(h)); /* 12,000 bytes promoted each */
+  }
+  gc_heap_stats st;
+  gc_stats(h, &st);
+  assert_int_equal(st.semi_space_capacity, 16384); /* 24,000 survived since */
+  size_t n = gc_event_count(h);
+  OK(h, gc_idle(h, 8200)); /* the memory reducer's timer: 8000 ms, then 500 */
+  assert_int_equal(gc_event_count(h), n + 1);
+  const gc_event *ev = gc_event_get(h, n);
+  assert_int_equal(ev->reason, GC_REASON_MEMORY_REDUCER);
+  assert_true(ev->reduce_memory);
+  assert_int_equal(ev->semi_space_capacity, 16384);
+  OK(h, gc_full_gc(h)); /* an ordinary one: 24,000 > 16,384 */
+  ev = gc_event_get(h, gc_event_count(h) - 1);
+  assert_false(ev->reduce_memory);
+  assert_int_equal(ev->semi_space_capacity, 32768);
+  gc_heap_free(h);
+}
+
 static void test_allocation_failure_scavenges(void **state) {
   (void)state;
   gc_heap *h = small_heap();
@@ -551,6 +620,8 @@ int main(void) {
       cmocka_unit_test(test_promoted_object_pointing_young_is_remembered),
       cmocka_unit_test(test_overwritten_old_to_new_slot_lets_young_die),
       cmocka_unit_test(test_semispace_growth),
+      cmocka_unit_test(test_full_gc_survivors_grow_new_space),
+      cmocka_unit_test(test_memory_reducing_gc_never_grows_new_space),
       cmocka_unit_test(test_allocation_failure_scavenges),
       cmocka_unit_test(test_handles_follow_and_scopes_root),
       cmocka_unit_test(test_bad_arguments),
