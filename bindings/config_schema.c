@@ -96,6 +96,8 @@ const cfg_key cfg_keys[] = {
     {"event_ring", CK_UINT, FIELD(event_ring), NULL},
     SECTION("event_loop"),
     {"event_loop.exit_idle_ms", CK_UINT, FIELD(event_loop.exit_idle_ms), NULL},
+    SECTION("allocation_sites"),
+    {"allocation_sites.optimize_us", CK_UINT, FIELD(allocation_sites.optimize_us), NULL},
     {"heapsnapshot_near_heap_limit", CK_UINT, FIELD(heapsnapshot_near_heap_limit), NULL},
     {"boot", CK_ENUM, FIELD(boot), boot_names},
     {"seed", CK_UINT, FIELD(seed), NULL},

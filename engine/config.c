@@ -66,6 +66,13 @@ void gc_config_default(gc_config *c) {
   c->cost.sweep_ns_per_kb = 100;
 
   c->event_ring = 4096; /* about 1.7 MiB of events and totals */
+  /* TurboFan's concurrent (OSR) recompile of a deoptimized function:
+   * node --trace-opt reports 1.6-2.1 ms for scripts/fidelity/node20/grow.js
+   * on the 2-core development machine, time in which its baseline loop
+   * runs about 65,000 iterations (29 ns each); the virtual clock charges
+   * that loop 60 ns an iteration (cost.*), so the same iterations take
+   * 3.9 ms of it (docs/fidelity.md, *Allocation-site pretenuring*). */
+  c->allocation_sites.optimize_us = 4000;
   c->seed = 1;
 }
 

@@ -147,6 +147,15 @@ typedef struct gc_config {
   struct {
     uint32_t exit_idle_ms;
   } event_loop;
+  /* Allocation sites' code (V8's tiers): after a site is made, and after
+   * each GC that deoptimizes the code depending on it, the site's code runs
+   * unoptimized for this many virtual microseconds -- young objects with
+   * mementos, whatever the site's decision -- then optimized: no mementos,
+   * old space once tenured (V8: TurboFan's concurrent compile).  0: always
+   * optimized but for mementos while undecided (pretenuring.c). */
+  struct {
+    uint32_t optimize_us;
+  } allocation_sites;
 
   /* Node's --heapsnapshot-near-heap-limit: write up to this many
    * .heapsnapshot files when the old generation nears its limit (0 = off).

@@ -51,7 +51,8 @@ gc_status gc_site_new(gc_heap *h, const char *name, gc_site *out) {
     name = buf;
   }
   site_rec *s = &h->sites[h->nsites];
-  *s = (site_rec){.name = names_intern(h, name), .decision = GC_SITE_UNDECIDED};
+  *s = (site_rec){.name = names_intern(h, name), .decision = GC_SITE_UNDECIDED,
+                  .unoptimized_until = heap_vclock(h) + (uint64_t)h->cfg.allocation_sites.optimize_us * 1000};
   *out = (gc_site)++h->nsites;
   return GC_OK;
 }
@@ -88,23 +89,33 @@ void pretenuring_note_survivor(gc_heap *h, addr_t a, uint64_t size) {
 void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, uint64_t old_before,
                           uint64_t old_after) {
   if (!h->nsites) return;
-  bool maximum_size = capacity_before >= h->cfg.new_space.semi_space_max;
+  uint64_t max = h->cfg.new_space.semi_space_max;
+  bool maximum_size = capacity_before >= max;
+  bool deopt_maybe_tenured = sites_deopt_maybe_tenured(capacity_before, h->new_space.capacity, max);
   bool reset = ev->kind != GC_KIND_SCAVENGE && sites_reset_after_full_gc(old_before, old_after);
+  uint64_t reoptimized_at = heap_vclock(h) + (uint64_t)h->cfg.allocation_sites.optimize_us * 1000;
   ev->mementos_created = h->mementos_created;
   ev->mementos_found = h->mementos_found;
   for (size_t i = 0; i < h->nsites; i++) {
     site_rec *s = &h->sites[i];
     gc_pretenure_decision d = site_decide(s->decision, s->created, s->found, maximum_size);
+    /* V8 deoptimizes the site's dependent code when it tenures it
+     * (AllocationSite::MakePretenureDecision), when new space has just
+     * reached its maximum and the site may tenure, and when it resets it. */
+    bool deopt = (d == GC_SITE_MAYBE_TENURE && deopt_maybe_tenured);
     if (d == GC_SITE_TENURE && s->decision != GC_SITE_TENURE) {
       s->tenured++;
       ev->sites_tenured++;
+      deopt = true;
     }
     s->decision = d;
     if (reset && s->decision == GC_SITE_TENURE) {
       s->decision = GC_SITE_UNDECIDED;
       s->reset++;
       ev->sites_reset++;
+      deopt = true;
     }
+    if (deopt) s->unoptimized_until = reoptimized_at;
     s->created = s->found = 0;
   }
   h->mementos_created = h->mementos_found = 0;

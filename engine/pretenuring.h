@@ -14,6 +14,9 @@ typedef struct site_rec {
   gc_pretenure_decision decision;
   uint64_t created, found;         /* mementos, since the last GC */
   uint32_t tenured, reset;
+  /* The site's code runs unoptimized until this virtual time (ns): young
+   * objects with mementos whatever the decision (promotion.h). */
+  uint64_t unoptimized_until;
 } site_rec;
 /* An allocation memento: 16 bytes right behind a young object allocated at
  * a site, shaped as a filler (page walks skip it) whose second word is

@@ -43,6 +43,13 @@
  *    every tenured site goes back to undecided (sites_reset_after_full_gc:
  *    Heap::EvaluateOldSpaceLocalPretenuring ->
  *    ResetAllAllocationSitesDependentCode(kOld), V8's deoptimisation).
+ *    Mementos and old-space allocation follow the site's code tier
+ *    (site_unoptimized): unoptimized code, for allocation_sites.optimize_us
+ *    after the site is made and after each GC that deoptimizes it (a
+ *    tenure decision, a reset, new space just at its maximum for a
+ *    maybe-tenure site: sites_deopt_maybe_tenured), allocates young with a
+ *    memento whatever the decision; optimized code allocates no mementos,
+ *    and in old space once the site is tenured.
  *  - Promotion is a wish, not a must: a promotion that finds no room falls
  *    back to a copy within new space (V8's order: copy -> promote -> copy),
  *    and a full GC never promotes past the old generation's maximum.
@@ -102,23 +109,37 @@ static inline uint32_t young_gcs_before_pretenuring(const gc_heap *h) {
 #define PRETENURE_RATIO_PCT 85u           /* AllocationSite::kPretenureRatio = 0.85 */
 #define OLD_SURVIVAL_RATE_LOW_PCT 10u     /* kOldSurvivalRateLowThreshold */
 
-/* Does an object allocated at `site` (gc_site, 1-based) go straight to old
- * space?  Only once the site is tenured. */
+/* Is the code allocating at `site` (gc_site, 1-based) unoptimized now?
+ * V8's interpreter and baseline code allocate a literal through
+ * CreateShallowObjectLiteral (builtins-constructor-gen.cc): always in new
+ * space, always with a memento.  TurboFan's code is compiled against the
+ * site's decision (JSCreateLowering: DependOnPretenureMode) and allocates
+ * no mementos.  A site's code is unoptimized for
+ * allocation_sites.optimize_us after the site is made and after every GC
+ * that deoptimizes it (pretenuring_after_gc). */
+static inline bool site_unoptimized(const gc_heap *h, gc_site site) {
+  return heap_vclock(h) < h->sites[site - 1].unoptimized_until;
+}
+
+/* Does an object allocated at `site` go straight to old space?  Once the
+ * site is tenured and its code optimized again. */
 static inline bool site_allocates_old(const gc_heap *h, gc_site site) {
-  return site != GC_NO_SITE && h->sites[site - 1].decision == GC_SITE_TENURE;
+  return site != GC_NO_SITE && h->sites[site - 1].decision == GC_SITE_TENURE && !site_unoptimized(h, site);
 }
 
 /* Does a young object of `site` get an allocation memento?  While the
- * site's decision is open (undecided, maybe tenure).  V8 creates mementos
- * in the interpreter's and baseline code's literal allocation
- * (CreateShallowObjectLiteral); optimized code is compiled against the
- * site's decision (JSCreateLowering: DependOnPretenureMode) and allocates
- * without them, so a hot site stops giving feedback once decided, until a
- * reset deoptimizes it. */
+ * site's code is unoptimized, whatever its decision. */
 static inline bool site_wants_memento(const gc_heap *h, gc_site site) {
-  if (site == GC_NO_SITE) return false;
-  gc_pretenure_decision d = h->sites[site - 1].decision;
-  return d == GC_SITE_UNDECIDED || d == GC_SITE_MAYBE_TENURE;
+  return site != GC_NO_SITE && site_unoptimized(h, site);
+}
+
+/* PretenuringHandler::DeoptMaybeTenuredAllocationSites: the GC that left
+ * new space at its maximum capacity for the first time since it was below
+ * (V8: IsAtMaximumCapacity() && !MaximumSizeMinorGC()) deoptimizes every
+ * maybe-tenure site, so that its next Scavenge, at the maximum, gets fresh
+ * feedback to decide on. */
+static inline bool sites_deopt_maybe_tenured(uint64_t capacity_before, uint64_t capacity_after, uint64_t max) {
+  return capacity_after >= max && capacity_before < max;
 }
 
 /* V8's DigestPretenuringFeedback + MakePretenureDecision for one site after

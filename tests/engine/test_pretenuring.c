@@ -3,8 +3,12 @@
  * V8's decision (engine/promotion.h: >= 100 created, found/created >= 0.85,
  * tenure only at the maximum semispace, else maybe tenure; below 0.85
  * don't tenure), old-space allocation of a tenured site, and the reset
- * after a full GC that finds < 10% of the old generation alive.  The
- * expected numbers follow from the counts allocated here. */
+ * after a full GC that finds < 10% of the old generation alive; and the
+ * site's code tiers (allocation_sites.optimize_us): mementos only while
+ * its code is unoptimized -- after the site is made and after each GC that
+ * deoptimizes it -- and old-space allocation only once a tenured site's
+ * code is optimized again.  The expected numbers follow from the counts
+ * allocated here. */
 #include "test_util.h"
 
 #define OBJ 40u  /* 2 slots */
@@ -35,10 +39,32 @@ static void alloc_n(gc_heap *h, gc_site site, gc_handle head, int n, bool keep) 
   if (prev) OK(h, gc_handle_release(h, prev));
 }
 
+/* Let the virtual clock pass the window in which a site's code runs
+ * unoptimized (allocation_sites.optimize_us, 4 ms by default): 1 ms more
+ * of idle time.  New space is never 80% full here, so no Scavenge task. */
+static void past_window(gc_heap *h) {
+  uint64_t ms = gc_heap_config(h)->allocation_sites.optimize_us / 1000 + 1;
+  size_t gcs = gc_event_count(h);
+  OK(h, gc_idle(h, ms));
+  assert_int_equal(gc_event_count(h), gcs);
+}
+
 static gc_site_info site_of(gc_heap *h, gc_site s) {
   gc_site_info i;
   OK(h, gc_site_get(h, s, &i));
   return i;
+}
+
+/* Site "A" with `n` of its objects kept from a rooted *head, after one
+ * Scavenge that decided `want`. */
+static gc_site site_after_scavenge(gc_heap *h, int n, gc_handle *head, gc_pretenure_decision want) {
+  gc_site a;
+  OK(h, gc_site_new(h, "A", &a));
+  *head = rooted(h, 1, "Head");
+  alloc_n(h, a, *head, n, true);
+  OK(h, gc_scavenge(h));
+  assert_int_equal(site_of(h, a).decision, want);
+  return a;
 }
 
 static void test_survivors_tenure_the_site_at_the_maximum(void **state) {
@@ -63,12 +89,18 @@ static void test_survivors_tenure_the_site_at_the_maximum(void **state) {
   assert_string_equal(gc_pretenure_decision_name(si.decision), "tenure");
   assert_int_equal(si.tenured, 1);
   assert_int_equal(si.mementos_created, 0); /* counts are per GC cycle */
-  /* tenured: the next object of the site is allocated in old space, with
-   * no memento */
+  /* tenuring deoptimized the site's code: until it is optimized again its
+   * objects are young, with mementos (V8's baseline code) */
   gc_handle x;
   OK(h, gc_alloc_at(h, a, 2, 0, "Node", &x));
+  assert_int_equal(info_of(h, x).space, GC_SPACE_NEW);
+  assert_int_equal(site_of(h, a).mementos_created, 1);
+  OK(h, gc_handle_release(h, x));
+  /* optimized again: the next object goes to old space, with no memento */
+  past_window(h);
+  OK(h, gc_alloc_at(h, a, 2, 0, "Node", &x));
   assert_int_equal(info_of(h, x).space, GC_SPACE_OLD);
-  assert_int_equal(site_of(h, a).mementos_created, 0);
+  assert_int_equal(site_of(h, a).mementos_created, 1);
   OK(h, gc_verify(h));
   gc_heap_free(h);
 }
@@ -106,10 +138,17 @@ static void test_dying_objects_dont_tenure_and_too_few_stay_undecided(void **sta
   assert_int_equal(ev->mementos_found, 99);
   assert_int_equal(site_of(h, dies).decision, GC_SITE_DONT_TENURE);
   assert_int_equal(site_of(h, few).decision, GC_SITE_UNDECIDED);
-  /* decided don't-tenure: no more mementos (optimized code) */
+  /* don't tenure deoptimizes nothing: the code made with the sites is
+   * still unoptimized (mementos), and once optimized gives no feedback */
   alloc_n(h, dies, head, 10, false);
-  assert_int_equal(site_of(h, dies).mementos_created, 0);
+  assert_true(site_of(h, dies).mementos_created > 0); /* where one fits on the object's page */
+  uint64_t created = site_of(h, dies).mementos_created;
+  past_window(h);
+  alloc_n(h, dies, head, 10, false);
+  alloc_n(h, few, head, 10, false);
+  assert_int_equal(site_of(h, dies).mementos_created, created);
   assert_int_equal(site_of(h, few).mementos_created, 0);
+  assert_int_equal(site_of(h, dies).decision, GC_SITE_DONT_TENURE);
   gc_heap_free(h);
 }
 
@@ -133,13 +172,11 @@ static void test_ratio_threshold(void **state) {
 static void test_full_gc_resets_when_the_old_generation_dies(void **state) {
   (void)state;
   gc_heap *h = max_heap();
-  gc_site a;
-  OK(h, gc_site_new(h, "A", &a));
-  gc_handle head = rooted(h, 1, "Head");
-  alloc_n(h, a, head, 200, true);
-  OK(h, gc_scavenge(h));
-  assert_int_equal(site_of(h, a).decision, GC_SITE_TENURE);
-  /* 2000 tenured objects in old space, then all of it dropped */
+  gc_handle head;
+  gc_site a = site_after_scavenge(h, 200, &head, GC_SITE_TENURE);
+  /* 2000 tenured objects in old space (once the code is optimized again),
+   * then all of it dropped */
+  past_window(h);
   alloc_n(h, a, head, 2000, true);
   OK(h, gc_slot_clear(h, head, 0));
   OK(h, gc_mark_compact(h, GC_COMPACT_EVACUATE));
@@ -153,6 +190,38 @@ static void test_full_gc_resets_when_the_old_generation_dies(void **state) {
   OK(h, gc_alloc_at(h, a, 2, 0, "Node", &x));
   assert_int_equal(info_of(h, x).space, GC_SPACE_NEW);
   assert_int_equal(site_of(h, a).mementos_created, 1);
+  gc_heap_free(h);
+}
+
+/* V8's DeoptMaybeTenuredAllocationSites: the GC after which new space is
+ * at its maximum for the first time deoptimizes a maybe-tenure site, whose
+ * optimized code had stopped giving feedback; the next Scavenge, at the
+ * maximum, then tenures it. */
+static void test_maximum_reached_deoptimizes_maybe_tenure(void **state) {
+  (void)state;
+  gc_heap *h = small_heap(); /* 16 KiB of a 64 KiB maximum */
+  uint64_t max = gc_heap_config(h)->new_space.semi_space_max;
+  gc_handle head;
+  gc_site a = site_after_scavenge(h, 150, &head, GC_SITE_MAYBE_TENURE);
+  past_window(h);
+  /* optimized: survivors, no mementos, until new space reaches its maximum */
+  int rounds = 0;
+  while (last_event(h)->semi_space_capacity < max) {
+    assert_true(++rounds < 5000);
+    alloc_n(h, a, head, 20, true);
+    if (last_event(h)->semi_space_capacity < max) assert_int_equal(site_of(h, a).mementos_created, 0);
+  }
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->sites_tenured, 0);
+  assert_int_equal(site_of(h, a).decision, GC_SITE_MAYBE_TENURE);
+  /* that GC deoptimized the site: mementos again, and the next Scavenge,
+   * at the maximum, tenures it */
+  alloc_n(h, a, head, 150, true);
+  assert_true(site_of(h, a).mementos_created >= 100);
+  OK(h, gc_scavenge(h));
+  assert_int_equal(last_event(h)->sites_tenured, 1);
+  assert_int_equal(site_of(h, a).decision, GC_SITE_TENURE);
+  OK(h, gc_verify(h));
   gc_heap_free(h);
 }
 
@@ -178,6 +247,7 @@ int main(void) {
       cmocka_unit_test(test_dying_objects_dont_tenure_and_too_few_stay_undecided),
       cmocka_unit_test(test_ratio_threshold),
       cmocka_unit_test(test_full_gc_resets_when_the_old_generation_dies),
+      cmocka_unit_test(test_maximum_reached_deoptimizes_maybe_tenure),
       cmocka_unit_test(test_bad_site),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,7 @@
 -- never grow (initial = maximum), so every Scavenge is at the maximum.
 local TINY = {config = {"../../../configs/tiny.yaml", new_space = {semi_space = {initial = "16KiB", max = "16KiB"}}}}
 
-scenario("a site whose objects survive is tenured; its objects then go old", TINY, function(heap)
+scenario("a site whose objects survive is tenured; its objects then go old once its code is optimized", TINY, function(heap)
   local site = heap:site("{next, v}")
   expect(site).to_be(1)
   expect(heap:site_info(site)).to_equal({name = "{next, v}", decision = "undecided", tenured = 0, reset = 0,
@@ -22,8 +22,15 @@ scenario("a site whose objects survive is tenured; its objects then go old", TIN
   expect(ev.sites_tenured).to_be(1)
   expect(ev.sites_reset).to_be(0)
   expect(heap:site_info(site).decision).to_be("tenure")
+  -- the decision deoptimized the site's code: young with a memento until
+  -- it is optimized again (allocation_sites.optimize_us), then old
   local o = heap:alloc(2, 0, "Node", site)
+  expect(o.space).to_be("new")
+  expect(heap:site_info(site).mementos_created).to_be(1)
+  heap:idle(heap.config.allocation_sites.optimize_us // 1000 + 1)
+  o = heap:alloc(2, 0, "Node", site)
   expect(o.space).to_be("old")
+  expect(heap:site_info(site).mementos_created).to_be(1)
 end)
 
 scenario("objects that die: don't tenure", TINY, function(heap)
