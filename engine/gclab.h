@@ -152,7 +152,7 @@ typedef struct gc_config {
    * unoptimized for this many virtual microseconds -- young objects with
    * mementos, whatever the site's decision -- then optimized: no mementos,
    * old space once tenured (V8: TurboFan's concurrent compile).  0: always
-   * optimized but for mementos while undecided (pretenuring.c). */
+   * optimized -- no mementos, so no site is ever tenured (pretenuring.c). */
   struct {
     uint32_t optimize_us;
   } allocation_sites;
