@@ -87,6 +87,7 @@ const cfg_key cfg_keys[] = {
     {"incremental.young_step", CK_SIZE, FIELD(incremental.young_step), NULL},
     {"incremental.old_step", CK_SIZE, FIELD(incremental.old_step), NULL},
     {"incremental.step_budget", CK_SIZE, FIELD(incremental.step_budget), NULL},
+    {"incremental.concurrent_markers", CK_UINT, FIELD(incremental.concurrent_markers), NULL},
     SECTION("cost"),
     {"cost.alloc_ns", CK_UINT, FIELD(cost.alloc_ns), NULL},
     {"cost.store_ns", CK_UINT, FIELD(cost.store_ns), NULL},

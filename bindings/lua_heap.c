@@ -386,6 +386,7 @@ static int m_set_old_max(lua_State *L) {
 const luaL_Reg lgc_heap_methods[] = {
     {"alloc", lgc_alloc},
     {"alloc_many", lgc_alloc_many},
+    {"alloc_old", lgc_alloc_old},
     {"set_slots", lgc_set_slots},
     {"init_slots", lgc_init_slots},
     {"root", lgc_root},

@@ -247,6 +247,7 @@ int lgc_weak_method(lua_State *L, lhandle *hd, const char *name);
 void lgc_weak_register(lua_State *L, int hmt, int pmt, int dud);
 /* lua_objects.c: heap methods */
 int lgc_alloc(lua_State *L);
+int lgc_alloc_old(lua_State *L);
 int lgc_alloc_many(lua_State *L);
 int lgc_set_slots(lua_State *L);
 int lgc_init_slots(lua_State *L);

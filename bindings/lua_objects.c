@@ -1,6 +1,6 @@
 /*
  * lua_objects.c -- the heap methods that make and hold objects, the hot
- * ones of the front door: heap:alloc, heap:root, heap:unroot, and their
+ * ones of the front door: heap:alloc (and heap:alloc_old), heap:root, heap:unroot, and their
  * batch forms heap:alloc_many and heap:set_slots for scripts that
  * naturally do several at once (each crossing from Lua into C costs about
  * as much as the work it does, docs/benchmarks.md, so one call doing n
@@ -31,6 +31,7 @@ typedef struct lgc_alloc_spec {
   uint64_t bytes; /* 0: gc_default_size */
   const char *name;
   gc_site site; /* GC_NO_SITE, or a site of heap:site (allocation-site pretenuring) */
+  bool old;     /* heap:alloc_old: straight into the old generation (gc_alloc_old) */
 } lgc_alloc_spec;
 
 /* Arguments slots[, bytes[, name[, site]]] at stack index `idx` (heap:alloc,
@@ -52,6 +53,7 @@ static void alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
     out->name = luaL_optstring(L, idx + 2, NULL);
   }
   out->site = GC_NO_SITE;
+  out->old = false;
   if (!lua_isnoneornil(L, idx + 3)) {
     lua_Integer s = luaL_checkinteger(L, idx + 3);
     luaL_argcheck(L, s >= 1 && (size_t)s <= gc_site_count(lgc_check_heap(L, 1)->heap), idx + 3,
@@ -66,7 +68,8 @@ static void alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
 static void alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *sp,
                        const char *what) {
   lhandle *hd = lgc_new_handle(L, lh, hmt);
-  gc_status st = gc_alloc_at(lh->heap, sp->site, sp->slots, sp->bytes, sp->name, &hd->h);
+  gc_status st = sp->old ? gc_alloc_old(lh->heap, sp->slots, sp->bytes, sp->name, &hd->h)
+                         : gc_alloc_at(lh->heap, sp->site, sp->slots, sp->bytes, sp->name, &hd->h);
   if (st != GC_OK) {
     hd->h = GC_NO_HANDLE;
     int ud = lua_gettop(L);
@@ -102,6 +105,20 @@ int lgc_alloc(lua_State *L) {
   alloc_args(L, 2, &sp);
   lua_getiuservalue(L, 1, UV_HANDLE_MT); /* stays below the result: returned is the top */
   alloc_push(L, lh, lua_gettop(L), &sp, "heap:alloc");
+  return 1;
+}
+
+/* heap:alloc_old(slots[, bytes[, name]]): V8's AllocationType::kOld, as
+ * its runtime allocates an object next to an old one (a Map's rehashed
+ * table, OrderedHashTable::Rehash). */
+int lgc_alloc_old(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  luaL_argcheck(L, lua_isnoneornil(L, 5), 5, "heap:alloc_old takes no allocation site");
+  lgc_alloc_spec sp;
+  alloc_args(L, 2, &sp);
+  sp.old = true;
+  lua_getiuservalue(L, 1, UV_HANDLE_MT);
+  alloc_push(L, lh, lua_gettop(L), &sp, "heap:alloc_old");
   return 1;
 }
 

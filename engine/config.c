@@ -55,6 +55,7 @@ void gc_config_default(gc_config *c) {
   c->incremental.young_step = 64 * KiB;      /* allocation observer steps */
   c->incremental.old_step = 256 * KiB;
   c->incremental.step_budget = 64 * KiB;
+  c->incremental.concurrent_markers = 1;
 
   /* Virtual clock.  Chosen so that a scavenge of 1 MiB of survivors costs
    * about 1 ms and marking runs at about 1 GB/s, the magnitudes Node 20's
@@ -191,6 +192,9 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
     return fail(err, len, "incremental.old_step: expected a positive size, got 0");
   if (c->incremental.step_budget == 0)
     return fail(err, len, "incremental.step_budget: expected a positive size, got 0");
+  if (c->incremental.concurrent_markers > 64)
+    return fail(err, len, "incremental.concurrent_markers: expected 0..64, got %u",
+                (unsigned)c->incremental.concurrent_markers);
   if (c->incremental.activation_size > om)
     return fail(err, len,
                 "incremental.activation_size: expected at most old_space.max_size (%s), "

@@ -300,6 +300,7 @@ struct gc_heap {
   gc_marking_state marking;
   addr_vec worklist;
   uint64_t marking_started_ns;
+  uint64_t marking_mutator_ns;     /* heap_mutator_ns at the last allocation step */
   uint32_t marking_steps;
   uint64_t marking_step_bytes;     /* marked by steps this cycle */
   uint64_t marking_largest_step;
@@ -595,6 +596,7 @@ void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]);
 
 /* incremental.c */
 void incremental_maybe_start(gc_heap *h);   /* after a scavenge */
+uint64_t incremental_allocation_step_budget(gc_heap *h); /* bytes an allocation step marks */
 void incremental_on_alloc(gc_heap *h, bool young, uint64_t size);
 void incremental_after_scavenge(gc_heap *h);/* fix the worklist */
 gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done);

@@ -15,7 +15,9 @@
  * incremental.activation_size; after each scavenge, start when the room
  * left before the old-generation limit is at most the new-space capacity
  * (soft trigger) or the limit is reached (hard trigger); a step every
- * young_step bytes of young and old_step bytes of old allocation.
+ * young_step bytes of young and old_step bytes of old allocation, marking
+ * step_budget bytes or what the concurrent markers (concurrent_markers)
+ * marked since the last step, the larger.
  *
  * A scavenge in the middle of marking moves young objects: their copies
  * keep their colour, and the worklist is rewritten to follow them (entries
@@ -29,6 +31,7 @@ static void start(gc_heap *h) {
   h->marking = GC_MARKING_MARKING;
   heap_update_fast_alloc(h);
   h->marking_started_ns = heap_vclock(h);
+  h->marking_mutator_ns = heap_mutator_ns(h);
   h->marking_steps = 0;
   h->marking_step_bytes = 0;
   h->marking_largest_step = 0;
@@ -77,6 +80,27 @@ gc_status gc_incremental_finish(gc_heap *h) {
   if (h->marking == GC_MARKING_IDLE)
     return heap_fail(h, GC_ESTATE, "incremental_finish: no marking in progress");
   return collect_garbage(h, GC_REQUEST_OLD, GC_REASON_FINALIZE_MARKING, NULL);
+}
+
+/* V8 11.3 marks mostly on background threads (ConcurrentMarking) while
+ * the program runs; the allocation observer's step on the main thread
+ * (IncrementalMarking::AdvanceOnAllocation -> Step) marks only what the
+ * schedule asks for beyond what the concurrent markers have already done
+ * (bytes_marked_concurrently_ counts against scheduled_bytes_to_mark_).
+ * gclab's markers run on the virtual clock: each marks at
+ * cost.mark_ns_per_kb through the mutator time since the last step, and
+ * the step marks that, or step_budget (the schedule) if that is more.
+ * Marking therefore keeps pace with a program that allocates slowly and
+ * finishes -- and the next allocation finalizes it, "via stack guard" --
+ * before the old generation reaches its limit, as Node's does. */
+uint64_t incremental_allocation_step_budget(gc_heap *h) {
+  const gc_config *c = &h->cfg;
+  uint64_t now = heap_mutator_ns(h);
+  uint64_t elapsed = now - h->marking_mutator_ns;
+  h->marking_mutator_ns = now;
+  if (!c->incremental.concurrent_markers || !c->cost.mark_ns_per_kb) return c->incremental.step_budget;
+  uint64_t concurrent = elapsed * c->incremental.concurrent_markers / c->cost.mark_ns_per_kb * 1024;
+  return concurrent > c->incremental.step_budget ? concurrent : c->incremental.step_budget;
 }
 
 void incremental_maybe_start(gc_heap *h) {

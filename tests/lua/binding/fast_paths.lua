@@ -211,3 +211,29 @@ scenario("init_slots stores like set_slots, without the marking barrier into a y
   expect(a.alive, "rooted: marked at the pause").to_be(true)
   expect(fresh[1], "slots before the bad one are stored").to_be(1)
 end)
+
+-- heap:alloc_old (issue 16): V8's AllocationType::kOld from a script, as
+-- V8's runtime allocates a Map's rehashed table next to an old one
+-- (OrderedHashTable::Rehash).  Straight into old space (above the
+-- large-object threshold: old large-object space), no Scavenge; black
+-- while marking; bad arguments name heap:alloc_old.
+scenario("alloc_old allocates in the old generation, never young", function(heap)
+  local before = #heap:events()
+  local o = heap:root(heap:alloc_old(2, 0, "Table"))
+  expect(o.space).to_be("old")
+  expect(o.size).to_be(gclab.default_size(2))
+  local big = heap:root(heap:alloc_old(1, 512 * 1024, "BigTable"))
+  expect(big.space, "above the threshold: old large-object space").to_be("large")
+  expect(#heap:events(), "no GC for a fresh heap's old allocation").to_be(before)
+  local young = heap:root(heap:alloc(1, 0, "Young"))
+  o[1] = young
+  heap:scavenge()
+  expect(o.space, "not moved by a Scavenge").to_be("old")
+  expect(heap:event().promoted, "nothing old is counted as promoted").to_be(0)
+  heap:incremental_start()
+  local during = heap:root(heap:alloc_old(0, 0, "During"))
+  expect(during.color, "black allocation while marking").to_be("black")
+  heap:incremental_finish()
+  expect(function() heap:alloc_old(-1) end).to_error("bad argument #1 to 'alloc_old'")
+  expect(function() heap:alloc_old(1, 0, "X", heap:site("s")) end).to_error("takes no allocation site")
+end)
