@@ -101,7 +101,13 @@ void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, ui
     gc_pretenure_decision d = site_decide(s->decision, s->created, s->found, maximum_size);
     /* V8 deoptimizes the site's dependent code when it tenures it
      * (AllocationSite::MakePretenureDecision), when new space has just
-     * reached its maximum and the site may tenure, and when it resets it. */
+     * reached its maximum and the site may tenure, and when it resets it.
+     * Only installed optimized code depends on the site
+     * (DependentCode::DeoptimizeDependencyGroups marks what
+     * CompilationDependencies::Commit registered): while the site's code
+     * is still unoptimized the GC deoptimizes nothing, and the window ends
+     * when the compile already under way is installed, compiled against
+     * the decision as it then stands. */
     bool deopt = (d == GC_SITE_MAYBE_TENURE && deopt_maybe_tenured);
     if (d == GC_SITE_TENURE && s->decision != GC_SITE_TENURE) {
       s->tenured++;
@@ -115,7 +121,7 @@ void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, ui
       ev->sites_reset++;
       deopt = true;
     }
-    if (deopt) s->unoptimized_until = reoptimized_at;
+    if (deopt && !site_unoptimized(h, (gc_site)(i + 1))) s->unoptimized_until = reoptimized_at;
     s->created = s->found = 0;
   }
   h->mementos_created = h->mementos_found = 0;

@@ -116,7 +116,8 @@ static inline uint32_t young_gcs_before_pretenuring(const gc_heap *h) {
  * site's decision (JSCreateLowering: DependOnPretenureMode) and allocates
  * no mementos.  A site's code is unoptimized for
  * allocation_sites.optimize_us after the site is made and after every GC
- * that deoptimizes it (pretenuring_after_gc). */
+ * that deoptimizes it (pretenuring_after_gc) -- a GC that falls inside the
+ * window deoptimizes nothing and does not start it again. */
 static inline bool site_unoptimized(const gc_heap *h, gc_site site) {
   return heap_vclock(h) < h->sites[site - 1].unoptimized_until;
 }

@@ -89,8 +89,9 @@ static void test_survivors_tenure_the_site_at_the_maximum(void **state) {
   assert_string_equal(gc_pretenure_decision_name(si.decision), "tenure");
   assert_int_equal(si.tenured, 1);
   assert_int_equal(si.mementos_created, 0); /* counts are per GC cycle */
-  /* tenuring deoptimized the site's code: until it is optimized again its
-   * objects are young, with mementos (V8's baseline code) */
+  /* the site's code is still unoptimized (the window from the site's
+   * making runs on): its objects are young, with mementos (V8's baseline
+   * code) */
   gc_handle x;
   OK(h, gc_alloc_at(h, a, 2, 0, "Node", &x));
   assert_int_equal(info_of(h, x).space, GC_SPACE_NEW);
@@ -225,6 +226,37 @@ static void test_maximum_reached_deoptimizes_maybe_tenure(void **state) {
   gc_heap_free(h);
 }
 
+/* A tenure decision that falls while the site's code is still unoptimized
+ * deoptimizes nothing (V8: only installed code registered a dependency on
+ * the site): the window does not start again; the code is optimized when
+ * the window from the site's making ends, against the decision. */
+static void test_decision_during_the_window_deoptimizes_nothing(void **state) {
+  (void)state;
+  gc_heap *h = max_heap();
+  uint64_t window_ms = gc_heap_config(h)->allocation_sites.optimize_us / 1000;
+  assert_true(window_ms >= 2);
+  gc_site a;
+  OK(h, gc_site_new(h, "A", &a));
+  gc_handle head = rooted(h, 1, "Head");
+  alloc_n(h, a, head, 200, true);
+  size_t gcs = gc_event_count(h);
+  OK(h, gc_idle(h, window_ms / 2));
+  assert_int_equal(gc_event_count(h), gcs);
+  OK(h, gc_scavenge(h));
+  assert_int_equal(last_event(h)->sites_tenured, 1);
+  /* window_ms / 2 + 1 later the window from the site's making is over,
+   * one restarted at the decision would not be */
+  OK(h, gc_idle(h, window_ms - window_ms / 2 + 1));
+  assert_int_equal(gc_event_count(h), gcs + 1);
+  gc_handle x;
+  OK(h, gc_alloc_at(h, a, 2, 0, "Node", &x));
+  assert_int_equal(info_of(h, x).space, GC_SPACE_OLD);
+  assert_int_equal(site_of(h, a).mementos_created, 0);
+  OK(h, gc_handle_release(h, x));
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
 static void test_bad_site(void **state) {
   (void)state;
   gc_heap *h = small_heap();
@@ -248,6 +280,7 @@ int main(void) {
       cmocka_unit_test(test_ratio_threshold),
       cmocka_unit_test(test_full_gc_resets_when_the_old_generation_dies),
       cmocka_unit_test(test_maximum_reached_deoptimizes_maybe_tenure),
+      cmocka_unit_test(test_decision_during_the_window_deoptimizes_nothing),
       cmocka_unit_test(test_bad_site),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
