@@ -84,6 +84,7 @@ static gc_status alloc_large(gc_heap *h, uint64_t size, bool young, addr_t *out)
    * allocated even if promoting it will not fit, and the GC that promotes
    * it ends in "Reached heap limit" (heap_check_after_gc). */
   uint64_t need = young ? 0 : pages;
+  if (!young) incremental_maybe_start(h);
   if (heap_large_alloc_needs_gc(h, need)) {
     gc_status st = young ? collect_for_young(h, GC_REASON_ALLOCATION_FAILURE, size)
                          : collect_garbage(h, GC_REQUEST_OLD, GC_REASON_ALLOCATION_FAILURE, NULL);
@@ -102,6 +103,7 @@ static gc_status alloc_large(gc_heap *h, uint64_t size, bool young, addr_t *out)
  * path runs `light_retries` GCs first (a pretenured allocation: 2; none
  * when the caller's own GCs failed to make room in new space). */
 static gc_status alloc_old(gc_heap *h, uint64_t size, addr_t *out, uint32_t light_retries) {
+  incremental_maybe_start(h);
   gc_status st = heap_reserve_old(h, size, size, light_retries);
   if (st != GC_OK) return st;
   *out = old_space_alloc(h, size);

@@ -61,6 +61,11 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.compaction = strategy;
   heap_sample(h, ev.before);
   uint64_t capacity_before = h->new_space.capacity;
+  /* V8's start_young_generation_size (Heap::PerformGarbageCollection):
+   * NewSpaceSize() -- SemiSpaceNewSpace::Size(), page-end fillers
+   * included -- plus the young large objects; the survival statistics
+   * divide by it. */
+  uint64_t young_extent = new_space_allocated_extent(h) + h->nlo.size;
   ev.holes_before = h->old.free.bytes;
   ev.allocated = heap_allocated_since_gc(h);
   uint64_t t0 = heap_vclock(h);
@@ -111,8 +116,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   }
   pretenuring_after_gc(h, &ev, capacity_before, ev.before[GC_SPACE_OLD].size + ev.before[GC_SPACE_LARGE].size,
                        ev.after[GC_SPACE_OLD].size + ev.after[GC_SPACE_LARGE].size);
-  heap_shrink_initial_old_limit(h, ev.promoted_bytes + ev.copied_bytes,
-                                ev.before[GC_SPACE_NEW].size + ev.before[GC_SPACE_NEW_LARGE].size);
+  heap_shrink_initial_old_limit(h, ev.promoted_bytes + ev.copied_bytes, young_extent);
   ev.semi_space_capacity = h->new_space.capacity;
   ev.old_limit = h->old_limit;
   h->allocated_at_gc = h->allocated_total;

@@ -7,9 +7,11 @@
  *  - Scavenge task (src/heap/scavenge-job.cc): posted when new space is
  *    at least v8_flags.scavenge_task_trigger = 80% of its capacity; runs a
  *    Scavenge, reason "task".
- *  - Incremental marking task (src/heap/incremental-marking-job.cc): marks
- *    in steps while the program waits, and when marking is complete
- *    finalizes it: a Mark-Compact "finalize incremental marking via task".
+ *  - Incremental marking task (src/heap/incremental-marking-job.cc):
+ *    posted at the soft limit (incremental.c), it starts marking if the
+ *    limit is still near; then it marks in steps while the program waits,
+ *    and when marking is complete finalizes it: a Mark-Compact "finalize
+ *    incremental marking via task".
  *  - The memory reducer (src/heap/memory-reducer.cc), a state machine:
  *    DONE -> WAIT after a Mark-Compact that left committed old-generation
  *    memory at least max(1.1 x, +10 MB) over its size at the last run
@@ -79,6 +81,7 @@ static gc_status run_tasks(gc_heap *h) {
     gc_status st = collect_garbage(h, GC_REQUEST_YOUNG_EXPLICIT, GC_REASON_TASK, NULL);
     if (st != GC_OK) return st;
   }
+  incremental_run_start_task(h);
   if (h->marking != GC_MARKING_IDLE) {
     bool done = h->marking == GC_MARKING_COMPLETE;
     while (!done) {

@@ -300,6 +300,9 @@ struct gc_heap {
   gc_marking_state marking;
   addr_vec worklist;
   uint64_t marking_started_ns;
+  /* V8's IncrementalMarkingJob::ScheduleTask: the soft trigger posted a
+   * task that starts marking when the event loop runs it (gc_idle). */
+  bool marking_task_pending;
   uint64_t marking_mutator_ns;     /* heap_mutator_ns at the last allocation step */
   uint32_t marking_steps;
   uint64_t marking_step_bytes;     /* marked by steps this cycle */
@@ -460,6 +463,7 @@ static inline addr_t new_space_alloc(gc_heap *h, uint64_t size) {
 }
 void new_space_flip(gc_heap *h);                    /* swap semispaces, reset top */
 void new_space_seal(gc_heap *h);                    /* filler from top to page end */
+uint64_t new_space_allocated_extent(const gc_heap *h); /* V8's SemiSpaceNewSpace::Size() */
 /* During a scavenge: the same bump, in the new To-space. */
 static inline addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) { return new_space_alloc(h, size); }
 void new_space_grow_if_due(gc_heap *h);
@@ -595,7 +599,8 @@ gc_status heap_reserve_old(gc_heap *h, uint64_t need, uint64_t request, uint32_t
 void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]);
 
 /* incremental.c */
-void incremental_maybe_start(gc_heap *h);   /* after a scavenge */
+void incremental_maybe_start(gc_heap *h);   /* after a scavenge, before an old allocation */
+void incremental_run_start_task(gc_heap *h); /* the event loop runs the posted start task */
 uint64_t incremental_allocation_step_budget(gc_heap *h); /* bytes an allocation step marks */
 void incremental_on_alloc(gc_heap *h, bool young, uint64_t size);
 void incremental_after_scavenge(gc_heap *h);/* fix the worklist */

@@ -12,9 +12,11 @@
  * into a slot, and objects allocated in old space are black.
  *
  * Schedule (allocator.c and collector.c call in): never while the old generation is below
- * incremental.activation_size; after each scavenge, start when the room
- * left before the old-generation limit is at most the new-space capacity
- * (soft trigger) or the limit is reached (hard trigger); a step every
+ * incremental.activation_size; after each scavenge and before each old
+ * allocation of the program, start when the old-generation limit is
+ * reached (hard trigger); when the room left before it is at most the
+ * new-space capacity (soft trigger), post a task that starts marking when
+ * the event loop runs it (event_loop.c); a step every
  * young_step bytes of young and old_step bytes of old allocation, marking
  * step_budget bytes or what the concurrent markers (concurrent_markers)
  * marked since the last step, the larger.
@@ -103,13 +105,42 @@ uint64_t incremental_allocation_step_budget(gc_heap *h) {
   return concurrent > c->incremental.step_budget ? concurrent : c->incremental.step_budget;
 }
 
-void incremental_maybe_start(gc_heap *h) {
+/* V8 11.3's Heap::StartIncrementalMarkingIfAllocationLimitIsReached, asked
+ * after every Scavenge (Heap::CollectGarbage) and before the program's old
+ * allocations (PagedSpace::RawRefillLabMain, OldLargeObjectSpace::
+ * AllocateRaw), with Heap::IncrementalMarkingLimitReached's answer:
+ *  - hard limit, no room left before the old-generation limit: marking
+ *    starts now ("allocation limit");
+ *  - soft limit, room for at most one new space's capacity: only a task is
+ *    posted (IncrementalMarkingJob::ScheduleTask), and it runs when the
+ *    event loop does (gc_idle, event_loop.c) -- a program that never
+ *    yields reaches the hard limit first;
+ *  - below incremental.activation_size: never. */
+/* May marking start (on, idle, past the activation size)?  *room: what
+ * is left before the old-generation limit. */
+static bool may_start(const gc_heap *h, uint64_t *room) {
   const gc_config *c = &h->cfg;
-  if (!c->incremental.enabled || h->marking != GC_MARKING_IDLE) return;
+  if (!c->incremental.enabled || h->marking != GC_MARKING_IDLE) return false;
   uint64_t size = old_gen_size(h);
-  if (size < c->incremental.activation_size) return;
-  uint64_t room = h->old_limit > size ? h->old_limit - size : 0;
-  if (room <= h->new_space.capacity) start(h);
+  if (size < c->incremental.activation_size) return false;
+  *room = h->old_limit > size ? h->old_limit - size : 0;
+  return true;
+}
+
+void incremental_maybe_start(gc_heap *h) {
+  uint64_t room;
+  if (!may_start(h, &room)) return;
+  if (room == 0) start(h);
+  else if (room <= h->new_space.capacity) h->marking_task_pending = true;
+}
+
+/* IncrementalMarkingJob::Task (V8 11.3): when the event loop runs it,
+ * marking starts if the limit is still near (soft or hard). */
+void incremental_run_start_task(gc_heap *h) {
+  if (!h->marking_task_pending) return;
+  h->marking_task_pending = false;
+  uint64_t room;
+  if (may_start(h, &room) && room <= h->new_space.capacity) start(h);
 }
 
 /* Worklist entries in From-space follow their copies or are dropped. */

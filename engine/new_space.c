@@ -53,6 +53,21 @@ static inline void sync_top(gc_heap *h) {
 
 void new_space_seal(gc_heap *h) { sync_top(h); }
 
+/* V8 11.3's SemiSpaceNewSpace::Size(): To-space's allocated extent --
+ * every page before the allocation page counted whole (its objects and
+ * the filler that closed it), plus the allocation page up to top.  Not
+ * the sum of the objects: a page closed early because the next object
+ * (an elements backing store up to 128 KiB) did not fit counts its rest
+ * too.  Heap::PerformGarbageCollection takes it (with the young large
+ * objects) as the young size its survival statistics divide by. */
+uint64_t new_space_allocated_extent(const gc_heap *h) {
+  const new_space *n = &h->new_space;
+  if (!n->alloc_page) return 0;
+  uint64_t bytes = n->top - n->alloc_page->start;
+  for (const page *p = n->semi[n->to].head; p && p != n->alloc_page; p = p->next) bytes += p->size;
+  return bytes;
+}
+
 /* new_space_alloc (heap_internal.h) when the current page is full:
  * close it with a filler and move on to the next. */
 addr_t new_space_alloc_slow(gc_heap *h, uint64_t size) {

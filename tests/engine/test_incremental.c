@@ -440,6 +440,7 @@ static void test_scavenge_during_marking(void **state) {
 typedef struct sched_log {
   uint32_t scavenges;
   uint32_t started_at;   /* scavenge number after which marking started */
+  uint32_t soft_only;    /* scavenges that left the soft limit reached, not the hard one */
   bool bad_start;        /* started where the rule says it must not */
   bool missed_start;     /* the rule said start, marking stayed idle */
   uint64_t capacity, activation;
@@ -453,18 +454,24 @@ static void on_gc_schedule(gc_heap *h, const gc_event *ev, void *ud) {
   gc_stats(h, &s);
   uint64_t size = s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
   bool soft = size >= l->activation && s.old_limit <= size + s.semi_space_capacity;
+  bool hard = size >= l->activation && s.old_limit <= size;
   bool marking = gc_marking(h) != GC_MARKING_IDLE;
   if (!l->started_at && marking) {
     l->started_at = l->scavenges;
-    if (!soft) l->bad_start = true;
-  } else if (!l->started_at && soft) {
+    if (!hard) l->bad_start = true;
+  } else if (!l->started_at && hard) {
     l->missed_start = true;
+  } else if (!l->started_at && soft) {
+    l->soft_only++;
   }
 }
 
-/* Marking starts after the scavenge at which the room left before the
- * old-generation limit falls to the new-space capacity (never below the
- * activation size); allocation drives steps; the first allocation after
+/* V8 11.3's Heap::StartIncrementalMarkingIfAllocationLimitIsReached after
+ * a scavenge: at the soft limit (room before the old-generation limit at
+ * most the new-space capacity) it only posts a task, which a program that
+ * never yields does not run; marking starts after the scavenge at which
+ * the limit itself is reached (the hard limit; never below the activation
+ * size); allocation drives steps; the first allocation after
  * the worklist empties finalizes ("finalize incremental marking via stack
  * guard"), recording the steps and the largest one. */
 static void test_schedule_soft_trigger_and_finalize(void **state) {
@@ -474,9 +481,9 @@ static void test_schedule_soft_trigger_and_finalize(void **state) {
   c.new_space.semi_space_max = c.new_space.semi_space_initial; /* fixed capacity */
   c.old_space.initial_limit = 192u << 10;
   c.incremental.activation_size = 64u << 10;
-  c.incremental.step_budget = 16384; /* marks 4x faster than the program allocates */
+  c.incremental.step_budget = 128u << 10; /* marks 32x faster than the program allocates: done within a semispace */
   gc_heap *h = new_heap(&c);
-  sched_log log = {0, 0, false, false, c.new_space.semi_space_initial, c.incremental.activation_size};
+  sched_log log = {0, 0, 0, false, false, c.new_space.semi_space_initial, c.incremental.activation_size};
   gc_on_gc(h, on_gc_schedule, &log);
   gc_handle holder = rooted(h, 1, "Holder");
   gc_handle first = GC_NO_HANDLE;
@@ -504,6 +511,7 @@ static void test_schedule_soft_trigger_and_finalize(void **state) {
   gc_on_gc(h, NULL, NULL);
   assert_non_null(fin);
   assert_true(log.started_at > 0);
+  assert_true(log.soft_only > 0); /* the soft limit came first and did not start it */
   assert_false(log.bad_start);
   assert_false(log.missed_start);
   assert_true(saw_marking);
@@ -517,6 +525,50 @@ static void test_schedule_soft_trigger_and_finalize(void **state) {
   assert_true(fin->largest_step < c.incremental.step_budget + 64); /* one object over at most */
   assert_true(fin->marked_bytes >= fin->incremental_marked);
   assert_int_equal(gc_marking(h), GC_MARKING_IDLE);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+/* The soft limit's task (V8's IncrementalMarkingJob, posted by
+ * Heap::StartIncrementalMarkingIfAllocationLimitIsReached): a scavenge
+ * that leaves the room before the limit at most the new-space capacity,
+ * but some, does not start marking; when the event loop runs (gc_idle)
+ * the task starts it, and the idle time marks it to the end: a
+ * Mark-Compact "finalize incremental marking via task". */
+static void test_soft_limit_task_starts_marking_when_idle(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.new_space.semi_space_max = c.new_space.semi_space_initial;
+  c.old_space.initial_limit = 192u << 10;
+  c.incremental.activation_size = 64u << 10;
+  gc_heap *h = new_heap(&c);
+  sched_log log = {0, 0, 0, false, false, c.new_space.semi_space_initial, c.incremental.activation_size};
+  gc_on_gc(h, on_gc_schedule, &log);
+  gc_handle holder = rooted(h, 1, "Holder");
+  gc_handle first = GC_NO_HANDLE;
+  for (int i = 0; i < 200000 && !log.soft_only; i++) {
+    gc_handle x = alloc_obj(h, 2, "Node"); /* a growing live list */
+    if (first) {
+      OK(h, gc_slot_set_ref(h, x, 0, first));
+      OK(h, gc_handle_release(h, first));
+    }
+    OK(h, gc_slot_set_ref(h, holder, 0, x));
+    first = x;
+  }
+  gc_on_gc(h, NULL, NULL);
+  assert_true(log.soft_only > 0);
+  assert_int_equal(log.started_at, 0);
+  assert_int_equal(gc_marking(h), GC_MARKING_IDLE); /* only the task is posted */
+  size_t before = gc_event_count(h);
+  OK(h, gc_idle(h, 1));
+  assert_true(gc_event_count(h) > before);
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+  assert_string_equal(gc_reason_name(ev->reason), "finalize incremental marking via task");
+  assert_true(ev->incremental);
+  assert_int_equal(gc_marking(h), GC_MARKING_IDLE);
+  OK(h, gc_handle_release(h, first));
   OK(h, gc_verify(h));
   gc_heap_free(h);
 }
@@ -649,6 +701,7 @@ int main(void) {
       cmocka_unit_test(test_random_mutation_vs_oracle),
       cmocka_unit_test(test_scavenge_during_marking),
       cmocka_unit_test(test_schedule_soft_trigger_and_finalize),
+      cmocka_unit_test(test_soft_limit_task_starts_marking_when_idle),
       cmocka_unit_test(test_concurrent_markers),
       cmocka_unit_test(test_bad_input),
   };
