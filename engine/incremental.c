@@ -105,17 +105,6 @@ uint64_t incremental_allocation_step_budget(gc_heap *h) {
   return concurrent > c->incremental.step_budget ? concurrent : c->incremental.step_budget;
 }
 
-/* V8 11.3's Heap::StartIncrementalMarkingIfAllocationLimitIsReached, asked
- * after every Scavenge (Heap::CollectGarbage) and before the program's old
- * allocations (PagedSpace::RawRefillLabMain, OldLargeObjectSpace::
- * AllocateRaw), with Heap::IncrementalMarkingLimitReached's answer:
- *  - hard limit, no room left before the old-generation limit: marking
- *    starts now ("allocation limit");
- *  - soft limit, room for at most one new space's capacity: only a task is
- *    posted (IncrementalMarkingJob::ScheduleTask), and it runs when the
- *    event loop does (gc_idle, event_loop.c) -- a program that never
- *    yields reaches the hard limit first;
- *  - below incremental.activation_size: never. */
 /* May marking start (on, idle, past the activation size)?  *room: what
  * is left before the old-generation limit. */
 static bool may_start(const gc_heap *h, uint64_t *room) {
@@ -127,6 +116,17 @@ static bool may_start(const gc_heap *h, uint64_t *room) {
   return true;
 }
 
+/* V8 11.3's Heap::StartIncrementalMarkingIfAllocationLimitIsReached, asked
+ * after every Scavenge (Heap::CollectGarbage) and before the program's old
+ * allocations (PagedSpace::RawRefillLabMain, OldLargeObjectSpace::
+ * AllocateRaw), with Heap::IncrementalMarkingLimitReached's answer:
+ *  - hard limit, no room left before the old-generation limit: marking
+ *    starts now ("allocation limit");
+ *  - soft limit, room for at most one new space's capacity: only a task is
+ *    posted (IncrementalMarkingJob::ScheduleTask), and it runs when the
+ *    event loop does (gc_idle, event_loop.c) -- a program that never
+ *    yields reaches the hard limit first;
+ *  - below incremental.activation_size: never. */
 void incremental_maybe_start(gc_heap *h) {
   uint64_t room;
   if (!may_start(h, &room)) return;
