@@ -1,10 +1,10 @@
 /*
  * lua_objects.c -- the heap methods that make and hold objects, the hot
- * ones of the front door: heap:alloc (and heap:alloc_old), heap:root, heap:unroot, and their
- * batch forms heap:alloc_many and heap:set_slots for scripts that
- * naturally do several at once (each crossing from Lua into C costs about
- * as much as the work it does, docs/benchmarks.md, so one call doing n
- * things is cheaper than n calls).
+ * ones of the front door: heap:alloc (and heap:alloc_old), heap:root,
+ * heap:unroot, and their batch forms heap:alloc_many and heap:set_slots
+ * for scripts that naturally do several at once (each crossing from Lua
+ * into C costs about as much as the work it does, docs/benchmarks.md, so
+ * one call doing n things is cheaper than n calls).
  *
  * Invariants
  *  - Lua code never runs inside an engine call: the GCs an allocation ran

@@ -37,6 +37,13 @@ const char *gc_pretenure_decision_name(gc_pretenure_decision d) {
   return "?";
 }
 
+/* When the site's code, deoptimized or new now, is optimized again:
+ * allocation_sites.optimize_us of virtual time from now (promotion.h's
+ * site_unoptimized). */
+static uint64_t unoptimized_window_end(const gc_heap *h) {
+  return heap_vclock(h) + (uint64_t)h->cfg.allocation_sites.optimize_us * 1000;
+}
+
 gc_status gc_site_new(gc_heap *h, const char *name, gc_site *out) {
   if (!h) return GC_EINVAL;
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
@@ -52,7 +59,7 @@ gc_status gc_site_new(gc_heap *h, const char *name, gc_site *out) {
   }
   site_rec *s = &h->sites[h->nsites];
   *s = (site_rec){.name = names_intern(h, name), .decision = GC_SITE_UNDECIDED,
-                  .unoptimized_until = heap_vclock(h) + (uint64_t)h->cfg.allocation_sites.optimize_us * 1000};
+                  .unoptimized_until = unoptimized_window_end(h)};
   *out = (gc_site)++h->nsites;
   return GC_OK;
 }
@@ -93,7 +100,7 @@ void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, ui
   bool maximum_size = capacity_before >= max;
   bool deopt_maybe_tenured = sites_deopt_maybe_tenured(capacity_before, h->new_space.capacity, max);
   bool reset = ev->kind != GC_KIND_SCAVENGE && sites_reset_after_full_gc(old_before, old_after);
-  uint64_t reoptimized_at = heap_vclock(h) + (uint64_t)h->cfg.allocation_sites.optimize_us * 1000;
+  uint64_t reoptimized_at = unoptimized_window_end(h);
   ev->mementos_created = h->mementos_created;
   ev->mementos_found = h->mementos_found;
   for (size_t i = 0; i < h->nsites; i++) {
