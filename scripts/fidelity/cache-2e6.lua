@@ -16,7 +16,12 @@
 -- twice it; initial capacity 4); a delete() that leaves fewer than a
 -- quarter live shrinks it (Shrink: capacity / 2, never below 4).  Past 128
 -- KiB the table is a large object.  The Map itself is a rooted holder
--- whose slot 1 is the table.
+-- whose slot 1 is the table.  The new table is allocated where
+-- OrderedHashTable::Rehash allocates it: young while the table it
+-- replaces is young, old (heap:alloc_old) once that one is old
+-- (Heap::InYoungGeneration(*table) ? kYoung : kOld).  An old table that
+-- died keeps the entries stored in it alive through its old-to-new slots
+-- until a Mark-Compact, in V8 and here.
 --
 -- Node's process runs V8's pending tasks when the script ends (grow-1e6.trace's
 -- last line is such a GC): event_loop.exit_idle_ms = 1 does that here, where
@@ -38,7 +43,9 @@ scenario("cache: a Map keeping the newest 50000 of 2e6 values, rehashed as delet
     local function value_slot(e) return 3 + capacity // 2 + 3 * e + 2 end  -- 1-based: header, buckets, (key, value, chain)
     local function rehash(new_cap, keep)
       if keep then heap:root(keep) end
-      local t = alloc(heap, slots(new_cap), 0, "OrderedHashMap")
+      local sp = table_.space
+      local t = (sp == "old" or sp == "large") and heap:alloc_old(slots(new_cap), 0, "OrderedHashMap")
+        or alloc(heap, slots(new_cap), 0, "OrderedHashMap")
       if keep then heap:unroot(keep) end
       local old_cap, n = capacity, 0
       for e = first, used - 1 do
