@@ -145,10 +145,12 @@ void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, boo
   if (h->marking == GC_MARKING_IDLE) {
     marker_start(h);
   } else {
-    /* Finish the incremental cycle: roots may have changed since it began. */
+    /* Finish the incremental cycle: roots may have changed since it began,
+     * and the concurrent markers' share (incremental.c) is marked here. */
     ev->incremental = true;
     marker_mark_roots(h);
   }
+  h->worklist_held = 0;
   marker_drain(h, UINT64_MAX);
   h->marking = GC_MARKING_IDLE;
   weak_after_marking(h);

@@ -299,6 +299,8 @@ struct gc_heap {
   /* marking */
   gc_marking_state marking;
   addr_vec worklist;
+  size_t worklist_held;            /* bottom entries the concurrent markers hold
+                                    * (incremental.c): steps drain above them */
   uint64_t marking_started_ns;
   /* V8's IncrementalMarkingJob::ScheduleTask: the soft trigger posted a
    * task that starts marking when the event loop runs it (gc_idle). */

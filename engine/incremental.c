@@ -21,6 +21,20 @@
  * step_budget bytes or what the concurrent markers (concurrent_markers)
  * marked since the last step, the larger.
  *
+ * The concurrent markers' share: when the schedule starts marking with
+ * concurrent markers configured, the markers take the roots' work (V8 11.3
+ * publishes it at StartMarking and ConcurrentMarking's job takes it), so
+ * the grey roots at the bottom of the worklist (worklist_held entries) are
+ * left to them, and the steps drain only what lies above: what the write
+ * barrier and the scavenger greyed since, and what that reaches.  The
+ * cycle is complete once that is drained (IncrementalMarking::
+ * ShouldFinalize asks the main thread's worklist and the shared pool, not
+ * the markers' own work), and the atomic pause marks the rest: Node's nvp
+ * shows such Mark-Compacts with incremental_steps_count=1 and the marking
+ * in the pause (mark.full_closure_parallel).  A step the program asks for
+ * (gc_incremental_step) and marking it starts itself (gc_incremental_start)
+ * leave nothing to the markers.
+ *
  * A scavenge in the middle of marking moves young objects: their copies
  * keep their colour, and the worklist is rewritten to follow them (entries
  * whose object died are dropped).
@@ -39,6 +53,13 @@ static void start(gc_heap *h) {
   h->marking_largest_step = 0;
   h->young_alloc = h->old_alloc = 0;
   marker_start(h);
+}
+
+/* A start by the schedule: with concurrent markers, the roots' work is
+ * theirs (above). */
+static void start_concurrent(gc_heap *h) {
+  start(h);
+  if (h->cfg.incremental.concurrent_markers) h->worklist_held = h->worklist.n;
 }
 
 gc_status gc_incremental_start(gc_heap *h) {
@@ -61,7 +82,7 @@ gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done) {
   h->marking_steps++;
   h->marking_step_bytes += marked;
   if (marked > h->marking_largest_step) h->marking_largest_step = marked;
-  if (h->worklist.n == 0) h->marking = GC_MARKING_COMPLETE;
+  if (h->worklist.n <= h->worklist_held) h->marking = GC_MARKING_COMPLETE;
   if (done) *done = h->marking == GC_MARKING_COMPLETE;
   if (h->verify_each_gc) return heap_verify(h, true);
   return GC_OK;
@@ -74,6 +95,7 @@ gc_status gc_incremental_step(gc_heap *h, uint64_t budget, bool *done) {
   if (budget == 0 || budget > (1ull << 62))
     return heap_fail(h, GC_EINVAL, "budget: expected a positive number of bytes up to 2^62, got %s",
                      SIZE_TEXT(budget));
+  h->worklist_held = 0; /* the program marks the markers' share too */
   return incremental_step_internal(h, budget, done);
 }
 
@@ -130,7 +152,7 @@ static bool may_start(const gc_heap *h, uint64_t *room) {
 void incremental_maybe_start(gc_heap *h) {
   uint64_t room;
   if (!may_start(h, &room)) return;
-  if (room == 0) start(h);
+  if (room == 0) start_concurrent(h);
   else if (room <= h->new_space.capacity) h->marking_task_pending = true;
 }
 
@@ -140,13 +162,15 @@ void incremental_run_start_task(gc_heap *h) {
   if (!h->marking_task_pending) return;
   h->marking_task_pending = false;
   uint64_t room;
-  if (may_start(h, &room) && room <= h->new_space.capacity) start(h);
+  if (may_start(h, &room) && room <= h->new_space.capacity) start_concurrent(h);
 }
 
-/* Worklist entries in From-space follow their copies or are dropped. */
+/* Worklist entries in From-space follow their copies or are dropped; the
+ * markers' share keeps the entries of it that are left. */
 void incremental_after_scavenge(gc_heap *h) {
-  size_t j = 0;
+  size_t j = 0, held = 0;
   for (size_t i = 0; i < h->worklist.n; i++) {
+    if (i == h->worklist_held) held = j;
     addr_t a = h->worklist.v[i];
     page *p = page_of(h, a);
     if (p->flags & PAGE_FROM) {
@@ -157,6 +181,8 @@ void incremental_after_scavenge(gc_heap *h) {
     }
     h->worklist.v[j++] = a;
   }
+  if (h->worklist_held >= h->worklist.n) held = j;
   h->worklist.n = j;
-  if (h->marking == GC_MARKING_COMPLETE && j) h->marking = GC_MARKING_MARKING;
+  h->worklist_held = held;
+  if (h->marking == GC_MARKING_COMPLETE && j > held) h->marking = GC_MARKING_MARKING;
 }

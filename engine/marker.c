@@ -27,6 +27,7 @@ void marker_mark_roots(gc_heap *h) { handles_visit_roots(h, root_grey, NULL); }
 
 void marker_start(gc_heap *h) {
   h->worklist.n = 0;
+  h->worklist_held = 0;
   h->marked_bytes = 0;
   for (page *p = h->old.pages.head; p; p = p->next) p->live_bytes = 0;
   for (page *p = h->lo.pages.head; p; p = p->next) p->live_bytes = 0;
@@ -37,13 +38,14 @@ void marker_start(gc_heap *h) {
 }
 
 /* Pop grey objects, grey their white children, blacken them, until the
- * worklist is empty or `budget` bytes were marked.  Returns bytes marked. */
+ * worklist is empty down to the concurrent markers' share (worklist_held,
+ * incremental.c) or `budget` bytes were marked.  Returns bytes marked. */
 uint64_t marker_drain(gc_heap *h, uint64_t budget) {
   uint64_t done = 0;
   /* Live bytes are added a page at a time: consecutive objects mostly
    * share a page, and the page descriptor stays untouched meanwhile. */
   uint64_t unit = UINT64_MAX, pending = 0;
-  while (h->worklist.n && done < budget) {
+  while (h->worklist.n > h->worklist_held && done < budget) {
     addr_t a = h->worklist.v[--h->worklist.n];
     obj *o = obj_at(a);
     uint32_t n = obj_nslots(o);
