@@ -1,0 +1,212 @@
+/*
+ * engine_calls.h -- what each engine file offers the others: its internal
+ * functions, grouped by the file that defines them, with the fast paths
+ * that are inline here (new_space_alloc, names_intern, the write
+ * barrier's inline half).  The structures they work on are heap_internal.h's,
+ * which includes this header at its end; engine files include
+ * heap_internal.h.
+ */
+#ifndef GCLAB_ENGINE_CALLS_H
+#define GCLAB_ENGINE_CALLS_H
+
+#include "heap_internal.h"
+
+/* pages.c */
+bool pages_init(gc_heap *h);
+void pages_destroy(gc_heap *h);
+page *page_take(gc_heap *h, uint32_t units, gc_space space, uint32_t flags);
+void page_release(gc_heap *h, page *p);
+void page_list_append(page_list *l, page *p);
+void page_list_remove(page_list *l, page *p);
+void page_list_insert_sorted(page_list *l, page *p);
+
+/* slot_set.c */
+bool slot_set_insert(gc_heap *h, page *p, addr_t slot);
+void slot_set_remove(page *p, addr_t slot);
+void slot_set_remove_range(page *p, addr_t from, addr_t to);
+bool slot_set_contains(const page *p, addr_t slot);
+void slot_set_free(page *p);
+size_t slot_set_count(const page *p);
+/* Visit each recorded slot; fn returns false to clear the bit. */
+typedef bool (*slot_fn)(gc_heap *h, page *p, addr_t slot, void *ud);
+void slot_set_iterate(gc_heap *h, page *p, slot_fn fn, void *ud);
+
+/* util.c: interned object names */
+uint32_t names_intern_slow(gc_heap *h, const char *s);
+/* The id of name `s` (NULL: "Object"), interning it; 0 on out-of-memory.
+ * Inline for the common case, the same name as the last call. */
+static inline uint32_t names_intern(gc_heap *h, const char *s) {
+  if (!s) return 0; /* "Object" is interned first, at heap creation */
+  if ((uintptr_t)s == h->names.last && strcmp(h->names.v[h->names.last_id], s) == 0)
+    return h->names.last_id;
+  return names_intern_slow(h, s);
+}
+const char *names_get(const gc_heap *h, uint32_t id);
+
+void names_free(gc_heap *h);
+
+/* new_space.c */
+bool new_space_init(gc_heap *h);
+addr_t new_space_alloc_slow(gc_heap *h, uint64_t size); /* next page, or 0 when full */
+/* Bump allocation in To-space; 0 when full.  Inline: the mutator's and the
+ * scavenger's hottest path. */
+static inline addr_t new_space_alloc(gc_heap *h, uint64_t size) {
+  addr_t a = h->new_space.top;
+  if (LIKELY(a + size <= h->new_space.limit)) {
+    h->new_space.top = a + size;
+    return a;
+  }
+  return new_space_alloc_slow(h, size);
+}
+void new_space_flip(gc_heap *h);                    /* swap semispaces, reset top */
+void new_space_seal(gc_heap *h);                    /* filler from top to page end */
+uint64_t new_space_allocated_extent(const gc_heap *h); /* V8's SemiSpaceNewSpace::Size() */
+/* During a scavenge: the same bump, in the new To-space. */
+static inline addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) { return new_space_alloc(h, size); }
+void new_space_grow_if_due(gc_heap *h);
+void new_space_after_scavenge(gc_heap *h, uint64_t survived_bytes);
+bool new_space_resize(gc_heap *h, uint64_t capacity);
+void new_space_reduce_size(gc_heap *h, bool reduce_memory);
+
+/* old_space.c */
+addr_t old_space_alloc(gc_heap *h, uint64_t size); /* 0 when no room */
+void old_space_free_lab(gc_heap *h);
+void free_list_add(gc_heap *h, addr_t a, uint64_t size);
+void free_list_clear(gc_heap *h);
+void old_space_release_page(gc_heap *h, page *p); /* the free lists were cleared */
+uint64_t old_gen_size(const gc_heap *h); /* old + large object bytes */
+/* What the old generation holds against its maximum: old-space pages and
+ * old large-object pages (V8's OldGenerationCapacity). */
+uint64_t old_gen_committed(const gc_heap *h);
+/* old_space_alloc that takes a fresh page only while old_gen_committed
+ * stays within max_committed; 0 otherwise. */
+addr_t old_space_alloc_within(gc_heap *h, uint64_t size, uint64_t max_committed);
+/* old_space_alloc on fresh pages only, never a free block; past any limit. */
+addr_t old_space_alloc_fresh(gc_heap *h, uint64_t size);
+uint64_t page_largest_free(const gc_heap *h, const page *p);
+
+/* large_object_space.c */
+addr_t lo_alloc(gc_heap *h, uint64_t size, bool young);
+uint32_t lo_promote_young_survivors(gc_heap *h, bool by_marking);
+void lo_release(gc_heap *h, lo_space *s, page *p);
+
+/* objects.c */
+void obj_init(gc_heap *h, addr_t a, uint64_t size, uint32_t nslots, uint32_t name, uint32_t color);
+void record_old_to_new(gc_heap *h, addr_t holder, addr_t slot);
+void object_info_fill(const gc_heap *h, addr_t a, gc_object_info *info);
+
+/* the write barrier: the inline half here, marking_barrier_slow in marker.c */
+void marking_barrier_slow(gc_heap *h, addr_t value);
+static inline void write_barrier(gc_heap *h, addr_t holder, tagged *slot, tagged v) {
+  if (!is_ptr(v)) return;
+  const page *hp = page_of(h, holder);
+  const page *vp = page_of(h, (addr_t)v);
+  if (UNLIKELY(!(hp->flags & PAGE_YOUNG) && (vp->flags & PAGE_YOUNG)))
+    record_old_to_new(h, holder, (addr_t)slot);
+  /* On until the atomic pause: a "complete" cycle whose worklist is empty
+   * must still see stores, or the pause would free what they link in. */
+  if (UNLIKELY(h->marking != GC_MARKING_IDLE) && obj_color(obj_at((addr_t)v)) == GC_WHITE)
+    marking_barrier_slow(h, (addr_t)v);
+}
+
+/* scavenger.c: the young-generation collector, the mechanism */
+void scavenge(gc_heap *h);
+/* Evacuate a young object (forward if already copied); returns its new address. */
+addr_t scavenge_evacuate(gc_heap *h, addr_t a);
+
+/* marker.c */
+void marker_start(gc_heap *h);          /* clear worklist, grey the roots */
+bool marker_push_grey(gc_heap *h, addr_t a); /* white -> grey and push */
+uint64_t marker_drain(gc_heap *h, uint64_t budget); /* returns bytes marked */
+void marker_mark_roots(gc_heap *h);
+
+/* full_gc.c: the stop-the-world old-generation collector, Mark-Sweep or
+ * Mark-Compact (kind), the mechanism; collector.c decides when. */
+void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, bool reduce_memory);
+
+/* sweeper.c */
+uint64_t sweep_page(gc_heap *h, page *p);
+void sweep_old_space(gc_heap *h);
+void sweep_large_objects(gc_heap *h);
+
+/* compactor.c */
+uint32_t compact_select_candidates(gc_heap *h, bool reduce_memory);
+void compact_evacuate_candidates(gc_heap *h);
+void compact_release_candidates(gc_heap *h);
+void compact_slide(gc_heap *h);
+void update_all_references(gc_heap *h); /* after objects moved */
+void update_young_references(gc_heap *h); /* after only young objects moved */
+
+/* handles.c: what the collectors need (the API's inline fast paths are in
+ * handles.h) */
+void handles_free_all(gc_heap *h);
+void handles_mark_dead_after_marking(gc_heap *h);
+void handles_update_after_scavenge(gc_heap *h);
+void handles_update_after_full(gc_heap *h);
+void handles_visit_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud);
+
+/* allocator.c */
+uint64_t heap_fast_alloc_max(const gc_heap *h); /* what fast_alloc_max should be */
+static inline void heap_update_fast_alloc(gc_heap *h) { h->fast_alloc_max = heap_fast_alloc_max(h); }
+
+/* collector.c */
+/* What a collection is asked for (V8's space argument of CollectGarbage);
+ * select_collector turns it into a kind. */
+typedef enum gc_request {
+  GC_REQUEST_OLD,              /* old space, large objects, gc_full_gc: a full GC */
+  GC_REQUEST_YOUNG_ALLOCATION, /* new space is full, or a stress scavenge */
+  GC_REQUEST_YOUNG_EXPLICIT,   /* gc_scavenge: a Scavenge unless it might not succeed */
+  GC_REQUEST_YOUNG_FORCED      /* a Scavenge whatever */
+} gc_request;
+/* Choose the collection for `request` and run it; *ran (if not NULL) says
+ * which kind ran. */
+gc_status collect_garbage(gc_heap *h, gc_request request, gc_reason reason, gc_kind *ran);
+/* Run one collection of `kind` and record its event: the only place where
+ * objects move or die. */
+gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *collector_reason,
+                       gc_compaction strategy, bool reduce_memory);
+/* Charge `ns` of counted GC work to the virtual clock. */
+static inline void heap_count_work(gc_heap *h, uint64_t ns) { h->gc_ns_total += ns; }
+
+/* heap_controller.c */
+uint64_t heap_initial_old_limit(const gc_config *c);
+void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked); /* after a full GC */
+/* After every GC: record its young survival (`survived` of `young_before`
+ * bytes) and, while the initial limit is not configured, lower it. */
+void heap_shrink_initial_old_limit(gc_heap *h, uint64_t survived, uint64_t young_before);
+/* event_loop.c: the memory reducer hears of every full GC (V8's
+ * MemoryReducer::NotifyMarkCompact); committed = the old generation's. */
+void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before);
+/* After a full GC of `gc_ns` (pause + marking steps) that ended at virtual
+ * time `end_ns`: was it the last of old_space.ineffective_mark_compacts
+ * consecutive ineffective ones (the heap is then out of memory)? */
+bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns);
+bool heap_old_limit_reached(const gc_heap *h);
+bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages);
+/* After a GC an allocation caused (after_full: a full GC): is the old
+ * generation over its maximum?  Near-limit callback, else GC_EOOM "Reached
+ * heap limit" naming the failed allocation's size, `request`. */
+gc_status heap_check_after_gc(gc_heap *h, uint64_t request, bool after_full);
+/* An allocation needs `need` bytes of the old generation: make them fit
+ * under the maximum -- `light_retries` full GCs, the near-limit callback,
+ * the last-resort GCs -- else GC_EOOM "CALL_AND_RETRY_LAST". */
+gc_status heap_reserve_old(gc_heap *h, uint64_t need, uint64_t request, uint32_t light_retries);
+
+/* stats.c */
+void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]);
+
+/* incremental.c */
+void incremental_maybe_start(gc_heap *h);   /* after a scavenge, before an old allocation */
+void incremental_run_start_task(gc_heap *h); /* the event loop runs the posted start task */
+uint64_t incremental_allocation_step_budget(gc_heap *h); /* bytes an allocation step marks */
+void incremental_on_alloc(gc_heap *h, bool young, uint64_t size);
+void incremental_after_scavenge(gc_heap *h);/* fix the worklist */
+gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done);
+
+/* verify.c */
+gc_status heap_verify(gc_heap *h, bool during_marking);
+/* tracer.c: keep event `ev` (in the ring, with its running totals). */
+gc_status tracer_record(gc_heap *h, const gc_event *ev);
+gc_status heap_check_intact(gc_heap *h); /* GC_ECORRUPT once the heap is known broken */
+
+#endif
