@@ -39,7 +39,7 @@ static int64_t entry_alloc(gc_heap *h) {
   return idx;
 }
 
-/* handle_new (heap_internal.h) when no released entry is free to reuse. */
+/* handle_new (handles.h) when no released entry is free to reuse. */
 gc_handle handle_new_slow(gc_heap *h, addr_t a) {
   int64_t idx = entry_alloc(h);
   if (idx < 0) return GC_NO_HANDLE;
@@ -58,7 +58,7 @@ static void entry_free(gc_heap *h, uint32_t idx) {
   h->live_handles--;
 }
 
-/* handle_lookup (heap_internal.h) for everything but a live handle: the
+/* handle_lookup (handles.h) for everything but a live handle: the
  * checks in full and the messages. */
 hentry *handle_lookup_slow(gc_heap *h, gc_handle hd, bool need_live, gc_status *st) {
   uint32_t idx = (uint32_t)(hd & 0xffffffffu) - 1, gen = (uint32_t)(hd >> 32);
@@ -172,7 +172,7 @@ gc_status gc_scope_close(gc_heap *h, gc_scope s) {
   return GC_OK;
 }
 
-/* handle_scope_add (heap_internal.h) when a scope is open. */
+/* handle_scope_add (handles.h) when a scope is open. */
 bool handle_scope_add_slow(gc_heap *h, gc_handle hd) {
   uint32_t idx = (uint32_t)(hd & 0xffffffffu) - 1;
   if (!u32_vec_push(&h->scope_stack, idx)) return false;

@@ -7,7 +7,7 @@
  * allocation (or gc_incremental_finish) runs the atomic pause, a full GC
  * of the configured kind (old_space.full_gc) that re-scans the roots,
  * drains what is left, then sweeps or compacts.  While marking, the
- * Dijkstra insertion barrier (barrier in heap_internal.h, slow path in
+ * Dijkstra insertion barrier (barrier in engine_calls.h, slow path in
  * marker.c) greys every white object stored
  * into a slot, and objects allocated in old space are black.
  *

@@ -68,7 +68,7 @@ uint64_t new_space_allocated_extent(const gc_heap *h) {
   return bytes;
 }
 
-/* new_space_alloc (heap_internal.h) when the current page is full:
+/* new_space_alloc (engine_calls.h) when the current page is full:
  * close it with a filler and move on to the next. */
 addr_t new_space_alloc_slow(gc_heap *h, uint64_t size) {
   new_space *n = &h->new_space;

@@ -1,7 +1,7 @@
 /*
  * objects.c -- the object and slot API: a new object's header and empty
  * slots, object info, slot reads and loads, and slot stores through the
- * write barrier (its inline half is in heap_internal.h, its marking half in
+ * write barrier (its inline half is in engine_calls.h, its marking half in
  * marker.c).
  *
  * Invariants: every store of the program goes through store() and so

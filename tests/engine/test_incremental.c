@@ -466,6 +466,26 @@ static void on_gc_schedule(gc_heap *h, const gc_event *ev, void *ud) {
   }
 }
 
+/* A small heap whose schedule starts marking early: a fixed semispace, a
+ * 192 KiB initial old-generation limit, marking from 64 KiB on. */
+static void early_marking_config(gc_config *c) {
+  small_config(c);
+  c->new_space.semi_space_max = c->new_space.semi_space_initial; /* fixed capacity */
+  c->old_space.initial_limit = 192u << 10;
+  c->incremental.activation_size = 64u << 10;
+}
+
+/* `x` becomes the head of the list `holder` keeps, before `first` (the
+ * previous head, whose handle is released); returns x, the new first. */
+static gc_handle list_push(gc_heap *h, gc_handle holder, gc_handle first, gc_handle x) {
+  if (first) {
+    OK(h, gc_slot_set_ref(h, x, 0, first));
+    OK(h, gc_handle_release(h, first));
+  }
+  OK(h, gc_slot_set_ref(h, holder, 0, x));
+  return x;
+}
+
 /* V8 11.3's Heap::StartIncrementalMarkingIfAllocationLimitIsReached after
  * a scavenge: at the soft limit (room before the old-generation limit at
  * most the new-space capacity) it only posts a task, which a program that
@@ -477,10 +497,7 @@ static void on_gc_schedule(gc_heap *h, const gc_event *ev, void *ud) {
 static void test_schedule_soft_trigger_and_finalize(void **state) {
   (void)state;
   gc_config c;
-  small_config(&c);
-  c.new_space.semi_space_max = c.new_space.semi_space_initial; /* fixed capacity */
-  c.old_space.initial_limit = 192u << 10;
-  c.incremental.activation_size = 64u << 10;
+  early_marking_config(&c);
   c.incremental.step_budget = 128u << 10; /* marks 32x faster than the program allocates: done within a semispace */
   gc_heap *h = new_heap(&c);
   sched_log log = {0, 0, 0, false, false, c.new_space.semi_space_initial, c.incremental.activation_size};
@@ -494,13 +511,7 @@ static void test_schedule_soft_trigger_and_finalize(void **state) {
     gc_marking_state before = gc_marking(h);
     ev_before = gc_event_count(h);
     for (int j = 0; j < 9; j++) OK(h, gc_handle_release(h, alloc_obj(h, 2, "Garbage")));
-    gc_handle x = alloc_obj(h, 2, "Node"); /* a growing live list: 10% survive */
-    if (first) {
-      OK(h, gc_slot_set_ref(h, x, 0, first));
-      OK(h, gc_handle_release(h, first));
-    }
-    OK(h, gc_slot_set_ref(h, holder, 0, x));
-    first = x;
+    first = list_push(h, holder, first, alloc_obj(h, 2, "Node")); /* a growing live list: 10% survive */
     /* The step that empties the worklist finalizes at once: the program
      * never sees a complete, unfinalized cycle. */
     assert_int_not_equal(gc_marking(h), GC_MARKING_COMPLETE);
@@ -538,23 +549,14 @@ static void test_schedule_soft_trigger_and_finalize(void **state) {
 static void test_soft_limit_task_starts_marking_when_idle(void **state) {
   (void)state;
   gc_config c;
-  small_config(&c);
-  c.new_space.semi_space_max = c.new_space.semi_space_initial;
-  c.old_space.initial_limit = 192u << 10;
-  c.incremental.activation_size = 64u << 10;
+  early_marking_config(&c);
   gc_heap *h = new_heap(&c);
   sched_log log = {0, 0, 0, false, false, c.new_space.semi_space_initial, c.incremental.activation_size};
   gc_on_gc(h, on_gc_schedule, &log);
   gc_handle holder = rooted(h, 1, "Holder");
   gc_handle first = GC_NO_HANDLE;
   for (int i = 0; i < 200000 && !log.soft_only; i++) {
-    gc_handle x = alloc_obj(h, 2, "Node"); /* a growing live list */
-    if (first) {
-      OK(h, gc_slot_set_ref(h, x, 0, first));
-      OK(h, gc_handle_release(h, first));
-    }
-    OK(h, gc_slot_set_ref(h, holder, 0, x));
-    first = x;
+    first = list_push(h, holder, first, alloc_obj(h, 2, "Node")); /* a growing live list */
   }
   gc_on_gc(h, NULL, NULL);
   assert_true(log.soft_only > 0);
@@ -654,16 +656,10 @@ static held_run run_until_marking_finalized(gc_heap *h, bool store_while_marking
     bool marking = gc_marking(h) != GC_MARKING_IDLE;
     for (int j = 0; j < 9; j++) OK(h, gc_handle_release(h, alloc_obj(h, 2, "Garbage")));
     gc_handle x = alloc_obj(h, 2, "Node"); /* a growing live list: 10% survive */
-    if (gc_marking(h) != GC_MARKING_IDLE && !store_while_marking) {
+    if (gc_marking(h) != GC_MARKING_IDLE && !store_while_marking)
       OK(h, gc_handle_release(h, x)); /* no store once marking has started */
-    } else {
-      if (r.first) {
-        OK(h, gc_slot_set_ref(h, x, 0, r.first));
-        OK(h, gc_handle_release(h, r.first));
-      }
-      OK(h, gc_slot_set_ref(h, holder, 0, x));
-      r.first = x;
-    }
+    else
+      r.first = list_push(h, holder, r.first, x);
     for (size_t k = ev_before; k < gc_event_count(h) && !r.fin; k++) {
       const gc_event *ev = gc_event_get(h, k);
       if (ev->kind != GC_KIND_SCAVENGE) r.fin = ev;
@@ -676,10 +672,7 @@ static held_run run_until_marking_finalized(gc_heap *h, bool store_while_marking
 
 static gc_heap *limit_started_heap(uint32_t markers) {
   gc_config c;
-  small_config(&c);
-  c.new_space.semi_space_max = c.new_space.semi_space_initial;
-  c.old_space.initial_limit = 192u << 10;
-  c.incremental.activation_size = 64u << 10;
+  early_marking_config(&c);
   c.incremental.concurrent_markers = markers;
   return new_heap(&c);
 }

@@ -291,6 +291,24 @@ static void test_semispace_growth(void **state) {
   gc_heap_free(h);
 }
 
+/* small_config without incremental marking: the full GCs below are the
+ * ones the tests ask for. */
+static gc_heap *no_marking_heap(uint64_t old_max) {
+  gc_config c;
+  small_config(&c);
+  c.incremental.enabled = false;
+  if (old_max) c.old_space.max_size = old_max;
+  return new_heap(&c);
+}
+
+/* 300 rooted young objects (12,000 bytes), then a full GC that promotes
+ * them; returns its event. */
+static const gc_event *young_survivors_then_full_gc(gc_heap *h) {
+  for (int i = 0; i < 300; i++) rooted(h, 2, "Young");
+  OK(h, gc_full_gc(h));
+  return gc_event_get(h, gc_event_count(h) - 1);
+}
+
 /* Issue 16: V8 11.3 decides new space's growth at the start of every GC,
  * a Mark-Compact too (Heap::GarbageCollectionPrologueInSafepoint), and a
  * Mark-Compact's young survivors count toward it as a Scavenge's do
@@ -300,15 +318,10 @@ static void test_semispace_growth(void **state) {
  * grows new space at its start -- with no Scavenge in between. */
 static void test_full_gc_survivors_grow_new_space(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  c.incremental.enabled = false;
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = no_marking_heap(0);
   uint64_t capacity[3];
   for (int gc = 0; gc < 3; gc++) {
-    for (int i = 0; i < 300; i++) rooted(h, 2, "Young");
-    OK(h, gc_full_gc(h));
-    const gc_event *ev = gc_event_get(h, gc_event_count(h) - 1);
+    const gc_event *ev = young_survivors_then_full_gc(h);
     assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
     assert_int_equal(ev->promoted_bytes, 12000);
     capacity[gc] = ev->semi_space_capacity;
@@ -327,11 +340,7 @@ static void test_full_gc_survivors_grow_new_space(void **state) {
  * survived_since_last_expansion_, so the next ordinary GC grows. */
 static void test_memory_reducing_gc_never_grows_new_space(void **state) {
   (void)state;
-  gc_config c;
-  small_config(&c);
-  c.incremental.enabled = false;
-  c.old_space.max_size = 64u << 20;
-  gc_heap *h = new_heap(&c);
+  gc_heap *h = no_marking_heap(64u << 20);
   /* 11 MiB of old large objects: the memory reducer starts after a full GC
    * that leaves at least 10 MB more committed than at its last run. */
   for (int i = 0; i < 11; i++) {
@@ -339,10 +348,7 @@ static void test_memory_reducing_gc_never_grows_new_space(void **state) {
     OK(h, gc_alloc_old(h, 0, 1u << 20, "Old", &lo));
     OK(h, gc_root(h, lo));
   }
-  for (int gc = 0; gc < 2; gc++) {
-    for (int i = 0; i < 300; i++) rooted(h, 2, "Young");
-    OK(h, gc_full_gc(h)); /* 12,000 bytes promoted each */
-  }
+  for (int gc = 0; gc < 2; gc++) young_survivors_then_full_gc(h); /* 12,000 bytes promoted each */
   gc_heap_stats st;
   gc_stats(h, &st);
   assert_int_equal(st.semi_space_capacity, 16384); /* 24,000 survived since */
