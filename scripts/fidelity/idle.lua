@@ -30,13 +30,13 @@ scenario("idle: 40 requests keep their 20000-object chains, then 12 s idle",
     local tmp = Local.new(heap)   -- the local `tmp`
     local site = heap:site("{id: i, next: tmp}")
     for _ = 1, 40 do
-      tmp:set(nil)
       for i = 0, 19999 do
         local o = heap:alloc(2, 0, "Request", site)
         o[2] = tmp:get()
         tmp:set(o)
         if i % 100 == 0 then J.push(sessions, o) end
       end
+      tmp:set(nil)   -- handle() returns: its local `tmp` is gone
       heap:idle(0)   -- setImmediate: the event loop turns; V8's pending tasks run
     end
     local idle_gcs = heap:idle(12000)   -- setTimeout(..., 12000)
