@@ -11,14 +11,6 @@
  */
 #include "test_util.h"
 
-static gc_heap_stats stats_of(gc_heap *h) {
-  gc_heap_stats s;
-  gc_stats(h, &s);
-  return s;
-}
-
-static bool error_has(gc_heap *h, const char *needle) { return strstr(gc_heap_error(h), needle) != NULL; }
-
 /* ------------------------------------------------------------- defect 1 */
 
 /* Young survivors that stay young through full GCs (no promotion by age or

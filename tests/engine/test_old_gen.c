@@ -2,29 +2,15 @@
  * test_old_gen.c -- issue 3: the old generation.  Mark-Sweep keeps exactly
  * the reachable set; sweeping leaves holes; a fragmentation failure
  * compacts or fails as configured; slide and evacuate; references follow
- * moved objects; large objects never move; heap limits, out-of-memory and
- * the near-heap-limit callback; the verifier passes after every GC and
- * catches corrupted heaps; bad input.
+ * moved objects; large objects never move; bad input.  (The limits and
+ * out of memory are test_heap_limit.c's, the verifier's own checks
+ * test_verifier.c's.)
  *
- * Every heap verifies itself after every GC (new_heap turns it on).  Some
- * tests include heap_internal.h, only to corrupt a heap on purpose.
+ * Every heap verifies itself after every GC (new_heap turns it on).
  */
 #include "test_graph.h"
-#include "heap_internal.h"
-#include "handles.h"
 
 /* ---------------------------------------------------------------- helpers */
-
-/* The engine's address of a handle's object (test-only, for corruption). */
-static addr_t addr_of(gc_heap *h, gc_handle x) {
-  return h->handles[(uint32_t)(x & 0xffffffffu) - 1].addr;
-}
-
-static gc_handle alloc_sized(gc_heap *h, uint32_t slots, uint64_t bytes, const char *name) {
-  gc_handle x;
-  OK(h, gc_alloc(h, slots, bytes, name, &x));
-  return x;
-}
 
 /* An object allocated old (gc_alloc_old): above the threshold, V8's
  * OldLargeObjectSpace, whose allocation needs the object's own pages to fit
@@ -34,18 +20,6 @@ static gc_handle alloc_old_sized(gc_heap *h, uint32_t slots, uint64_t bytes, con
   gc_handle x;
   OK(h, gc_alloc_old(h, slots, bytes, name, &x));
   return x;
-}
-
-static uint64_t old_gen_bytes(gc_heap *h) {
-  gc_heap_stats s;
-  gc_stats(h, &s);
-  return s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
-}
-
-static gc_heap_stats stats_of(gc_heap *h) {
-  gc_heap_stats s;
-  gc_stats(h, &s);
-  return s;
 }
 
 /* Old-space pages, in address order; the caller frees. */
@@ -63,17 +37,6 @@ static bool has_page(const gc_page_info *v, size_t n, uint32_t index) {
   for (size_t i = 0; i < n; i++)
     if (v[i].index == index) return true;
   return false;
-}
-
-static bool error_has(gc_heap *h, const char *needle) { return strstr(gc_heap_error(h), needle) != NULL; }
-
-static size_t count_events(gc_heap *h, size_t from, gc_kind kind, gc_reason reason) {
-  size_t n = 0;
-  for (size_t i = from; i < gc_event_count(h); i++) {
-    const gc_event *e = gc_event_get(h, i);
-    if (e->kind == kind && e->reason == reason) n++;
-  }
-  return n;
 }
 
 /* --------------------------------------------------- Mark-Sweep: shapes */
@@ -265,17 +228,6 @@ static void test_random_graphs_vs_oracle(void **state) {
 }
 
 /* ------------------------------------------------------ sweep and holes */
-
-/* Promote n objects of `size` bytes into old space, rooted; fills v. */
-static void fill_old(gc_heap *h, gc_handle *v, uint32_t n, uint64_t size) {
-  for (uint32_t i = 0; i < n; i++) {
-    v[i] = alloc_sized(h, 1, size, "Filler");
-    OK(h, gc_root(h, v[i]));
-  }
-  OK(h, gc_scavenge(h)); /* age 1: due for promotion whatever the policy */
-  OK(h, gc_mark_sweep(h));
-  for (uint32_t i = 0; i < n; i++) assert_int_equal(info_of(h, v[i]).space, GC_SPACE_OLD);
-}
 
 /* The article's second picture: after Mark-Sweep the survivors stay where
  * they were and the dead leave holes between them. */
@@ -765,80 +717,6 @@ static void test_full_gc_and_young_objects(void **state) {
   gc_heap_free(h);
 }
 
-/* ----------------------------------------------------- limits and policy */
-
-/* After a full GC the allocation limit follows V8's rule:
- * min(max(size x F, size + min_step) + new-space capacity, (size + max)/2)
- * with F in [min_factor, max_factor] (max scaled to 1.3 below 256 MiB). */
-static void test_limit_grows_by_v8_rule(void **state) {
-  (void)state;
-  gc_config c;
-  small_config(&c);
-  c.old_space.min_growing_step = 64u << 10;
-  gc_heap *h = new_heap(&c);
-  gc_handle v[300];
-  fill_old(h, v, 300, 1000);
-  for (int round = 0; round < 3; round++) {
-    OK(h, gc_mark_sweep(h));
-    gc_heap_stats s = stats_of(h);
-    uint64_t size = s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
-    uint64_t half = (size + s.old_max) / 2;
-    uint64_t lo = size + c.old_space.min_growing_step + s.semi_space_capacity;
-    uint64_t grown = (uint64_t)((double)size * 1.3);
-    uint64_t hi = (grown > size + c.old_space.min_growing_step ? grown : size + c.old_space.min_growing_step) +
-                  s.semi_space_capacity;
-    if (lo > half) lo = half;
-    if (hi > half) hi = half;
-    assert_true(s.old_limit >= lo);
-    assert_true(s.old_limit <= hi);
-    assert_int_equal(last_event(h)->old_limit, s.old_limit);
-    for (int i = round * 100; i < round * 100 + 100; i++) OK(h, gc_unroot(h, v[i]));
-  }
-  gc_heap_free(h);
-}
-
-/* The policy's reasons, V8's strings: the old generation at its limit runs
- * a full GC on the next young allocation failure; old space that cannot
- * absorb new space's worst case runs one instead of a scavenge. */
-static void test_policy_reasons(void **state) {
-  (void)state;
-  gc_config c;
-  small_config(&c);
-  c.old_space.initial_limit = 64u << 10;
-  c.incremental.enabled = false;
-  gc_heap *h = new_heap(&c);
-  gc_handle holder = rooted(h, 1, "Holder");
-  gc_handle first = GC_NO_HANDLE;
-  size_t e = 0;
-  while (count_events(h, 0, GC_KIND_MARK_COMPACT, GC_REASON_ALLOCATION_FAILURE) == 0) {
-    gc_handle x = alloc_obj(h, 2, "Node");
-    if (first) {
-      OK(h, gc_slot_set_ref(h, x, 0, first));
-      OK(h, gc_handle_release(h, first));
-    }
-    OK(h, gc_slot_set_ref(h, holder, 0, x));
-    first = x;
-    assert_true(++e < 100000);
-  }
-  const gc_event *ev = last_event(h);
-  assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
-  assert_string_equal(gc_reason_name(ev->reason), "allocation failure");
-  assert_true(ev->before[GC_SPACE_OLD].size >= 64u << 10);
-  /* Every scavenge before it ran with the old generation under its limit. */
-  for (size_t i = 0; i + 1 < gc_event_count(h); i++)
-    assert_true(gc_event_get(h, i)->before[GC_SPACE_OLD].size < (64u << 10));
-  /* Old space cannot absorb a worst-case promotion: a requested scavenge
-   * becomes a full GC. */
-  OK(h, gc_set_old_max(h, stats_of(h).space[GC_SPACE_OLD].size + 1000));
-  for (int i = 0; i < 100; i++) (void)rooted(h, 2, "Young");
-  OK(h, gc_scavenge(h));
-  ev = last_event(h);
-  assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
-  assert_string_equal(ev->collector_reason, "scavenge might not succeed");
-  assert_string_equal(gc_reason_name(GC_REASON_LAST_RESORT), "last resort");
-  gc_heap_free(h);
-}
-
 /* ---------------------------------------------------------- large objects */
 
 /* gc_alloc_old (issue 16, the boot heap): straight into the old
@@ -935,188 +813,6 @@ static void test_large_objects_never_move(void **state) {
   gc_heap_free(h);
 }
 
-/* ------------------------------------------------------- heap limit, OOM */
-
-/* Allocate rooted 40-byte objects until the heap says no. */
-static uint32_t fill_until_oom(gc_heap *h, gc_handle *v, uint32_t cap) {
-  for (uint32_t i = 0; i < cap; i++) {
-    gc_status st = gc_alloc(h, 2, 0, "Leak", &v[i]);
-    if (st == GC_EOOM) return i;
-    OK(h, st);
-    OK(h, gc_root(h, v[i]));
-  }
-  fail_msg("no out-of-memory after %u objects", cap);
-  return cap;
-}
-
-static void test_oom_at_the_maximum(void **state) {
-  (void)state;
-  gc_config c = limit_config();
-  gc_heap *h = new_heap(&c);
-  enum { CAP = 20000 };
-  gc_handle *v = calloc(CAP, sizeof *v);
-  size_t ev0 = gc_event_count(h);
-  uint32_t n = fill_until_oom(h, v, CAP);
-  assert_non_null(strstr(gc_heap_error(h), GC_OOM_MESSAGE));
-  gc_heap_stats s = stats_of(h);
-  uint64_t old = s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
-  /* The limit is hit at the maximum: the last full GC promoted every young
-   * survivor to fresh pages, past the maximum as V8's evacuator does, so
-   * the old generation's pages are over it, by at most new space's
-   * capacity and a page (the check after that GC failed). */
-  uint64_t over = s.semi_space_capacity + c.page_size;
-  uint64_t committed = s.space[GC_SPACE_OLD].committed + s.space[GC_SPACE_LARGE].committed;
-  assert_true(old + c.page_size > c.old_space.max_size);
-  assert_true(old <= c.old_space.max_size + over);
-  assert_true(committed > c.old_space.max_size);
-  assert_true(committed <= c.old_space.max_size + over);
-  /* The GC that left the old generation over its maximum was the last:
-   * no last-resort GC (V8's Heap::CollectGarbage fails at once, "Reached
-   * heap limit"). */
-  assert_true(count_events(h, ev0, GC_KIND_MARK_COMPACT, GC_REASON_LAST_RESORT) == 0);
-  /* The heap is consistent and the objects are all there. */
-  OK(h, gc_verify(h));
-  assert_int_equal(s.total.objects, n);
-  for (uint32_t i = 0; i < n; i += 97) assert_true(info_of(h, v[i]).alive);
-  /* Without freeing anything, the heap stays full: at most what is left
-   * of new space can still be allocated before the next OOM. */
-  gc_handle x;
-  uint32_t more = fill_until_oom(h, v + n, CAP - n);
-  assert_true(more * 40 <= stats_of(h).semi_space_capacity);
-  assert_true(error_has(h, GC_OOM_MESSAGE));
-  OK(h, gc_verify(h));
-  n += more;
-  /* ...and freeing objects lets allocation succeed again: three of four,
-   * so that what stays live and what is allocated next fit in the old
-   * generation (a full GC promotes every young survivor, as V8's). */
-  for (uint32_t i = 0; i < n; i++)
-    if (i % 4) OK(h, gc_unroot(h, v[i]));
-  for (uint32_t i = 0; i < n / 4; i++) {
-    OK(h, gc_alloc(h, 2, 0, "Again", &x));
-    OK(h, gc_root(h, x));
-  }
-  OK(h, gc_verify(h));
-  free(v);
-  gc_heap_free(h);
-}
-
-typedef struct near_limit_log {
-  uint32_t calls;
-  uint64_t seen_current, seen_initial, raise_to;
-} near_limit_log;
-
-static uint64_t raise_limit(void *ud, uint64_t current, uint64_t initial) {
-  near_limit_log *l = ud;
-  l->calls++;
-  l->seen_current = current;
-  l->seen_initial = initial;
-  return l->calls == 1 ? l->raise_to : current;
-}
-
-/* The near-heap-limit callback raises the maximum: the allocation that
- * would have failed succeeds, and the heap goes on to the new limit. */
-static void test_near_heap_limit_callback(void **state) {
-  (void)state;
-  gc_config c = limit_config();
-  gc_heap *h = new_heap(&c);
-  near_limit_log log = {0, 0, 0, 2 * c.old_space.max_size};
-  gc_on_near_heap_limit(h, raise_limit, &log);
-  enum { CAP = 40000 };
-  gc_handle *v = calloc(CAP, sizeof *v);
-  uint32_t n = fill_until_oom(h, v, CAP);
-  assert_true(log.calls >= 1);
-  assert_int_equal(log.seen_initial, c.old_space.max_size);
-  assert_int_equal(stats_of(h).old_max, 2 * c.old_space.max_size);
-  uint64_t old = old_gen_bytes(h);
-  /* It got past the first limit by far, and stopped near the second (past
-   * it by at most the young survivors its last full GC promoted). */
-  assert_true(old > c.old_space.max_size + c.old_space.max_size / 2);
-  assert_true(old <= 2 * c.old_space.max_size + stats_of(h).semi_space_capacity + c.page_size);
-  assert_true(old + c.page_size > 2 * c.old_space.max_size);
-  assert_true(n > 0);
-  OK(h, gc_verify(h));
-  free(v);
-  gc_heap_free(h);
-}
-
-/* --------------------------------------------------------------- verifier */
-
-/* gc_verify must fail with `needle` in its message, and pass again once
- * the word at `w` is restored. */
-static void expect_corrupt(gc_heap *h, uint64_t *w, uint64_t bad, const char *needle) {
-  uint64_t saved = *w;
-  *w = bad;
-  gc_status st = gc_verify(h);
-  if (st != GC_ECORRUPT || !error_has(h, needle))
-    fail_msg("expected a corrupt heap saying \"%s\", got %s: %s", needle, gc_status_name(st), gc_heap_error(h));
-  *w = saved;
-  OK(h, gc_verify(h));
-}
-
-/* Each corruption is caught, with a message that says what is wrong. */
-static void test_verifier_catches_corruption(void **state) {
-  (void)state;
-  gc_heap *h = small_heap();
-  enum { N = 60 };
-  gc_handle v[N];
-  fill_old(h, v, N, 200);
-  for (uint32_t i = 0; i < N; i += 3) OK(h, gc_unroot(h, v[i]));
-  OK(h, gc_mark_sweep(h)); /* holes on the free lists */
-  gc_handle young = rooted(h, 1, "Young");
-  OK(h, gc_slot_set_ref(h, v[1], 0, young)); /* an old->new slot */
-  OK(h, gc_slot_set_ref(h, v[2], 0, v[4]));  /* an old->old slot */
-  OK(h, gc_verify(h));
-  obj *o = obj_at(addr_of(h, v[1]));
-  obj *o2 = obj_at(addr_of(h, v[2]));
-
-  /* Headers. */
-  expect_corrupt(h, &o->w0, o->w0 + (1ull << 32) * 200, "too small for"); /* slots beyond size */
-  expect_corrupt(h, &o->w0, (o->w0 & ~0xffffffffull) | 0x10000, "bad block size");
-  expect_corrupt(h, &o->w0, (uint64_t)addr_of(h, v[4]) | 1, "forwarding header");
-  expect_corrupt(h, &o->id, 0, "bad id");
-  expect_corrupt(h, &o->meta, o->meta | ((uint64_t)GC_BLACK << 40), "outside marking");
-  /* Slots: into the middle of an object, into nowhere, into a dead object. */
-  expect_corrupt(h, &o2->slots[0], (uint64_t)addr_of(h, v[4]) + 8, "not to a live object");
-  expect_corrupt(h, &o2->slots[0], (uint64_t)h->base + h->reserved - 4096, "not to a live object");
-  /* The remembered set: the old->new slot's bit is cleared. */
-  page *p1 = page_of(h, (addr_t)o);
-  slot_set_remove(p1, (addr_t)&o->slots[0]);
-  assert_int_equal(gc_verify(h), GC_ECORRUPT);
-  assert_true(error_has(h, "remembered set"));
-  slot_set_insert(h, p1, (addr_t)&o->slots[0]);
-  OK(h, gc_verify(h));
-  /* Page and space counters. */
-  expect_corrupt(h, &p1->used_bytes, p1->used_bytes + 8, "counters");
-  expect_corrupt(h, &h->old.size, h->old.size - 200, "old space counters");
-  /* Free lists: a wrong byte count, a block in the wrong class, a link
-   * into an object, a cycle. */
-  int k = -1;
-  for (int c = 0; c < FREE_CLASSES && k < 0; c++)
-    if (h->old.free.head[c]) k = c;
-  assert_true(k >= 0);
-  addr_t fb = h->old.free.head[k];
-  expect_corrupt(h, &h->old.free.bytes, h->old.free.bytes + 8, "free lists hold");
-  expect_corrupt(h, (uint64_t *)&h->old.free.head[k + 1], (uint64_t)fb, "not a free block of its class");
-  expect_corrupt(h, (uint64_t *)fb + 1, (uint64_t)addr_of(h, v[1]), "not a free block");
-  expect_corrupt(h, (uint64_t *)fb + 1, (uint64_t)fb, "cycle");
-  expect_corrupt(h, (uint64_t *)&h->old.free.head[k], (uint64_t)addr_of(h, v[1]), "free");
-  /* A handle that no longer points at its object. */
-  hentry *e = &h->handles[(uint32_t)(v[5] & 0xffffffffu) - 1];
-  expect_corrupt(h, (uint64_t *)&e->addr, (uint64_t)addr_of(h, v[7]), "does not point to it");
-  /* Outside marking the worklist must be empty. */
-  OK(h, gc_incremental_start(h));
-  OK(h, gc_verify(h));
-  /* During marking: a grey object that is not on the worklist. */
-  obj *w = obj_at(addr_of(h, young));
-  if (obj_color(w) == GC_WHITE) expect_corrupt(h, &w->meta, w->meta | ((uint64_t)GC_GREY << 40), "grey objects");
-  size_t wn = h->worklist.n;
-  assert_true(wn > 0);
-  expect_corrupt(h, (uint64_t *)&h->worklist.v[wn - 1], (uint64_t)addr_of(h, v[1]) + 8, "worklist entry");
-  OK(h, gc_incremental_finish(h));
-  OK(h, gc_verify(h));
-  gc_heap_free(h);
-}
-
 /* ------------------------------------------------------------- bad input */
 
 static void on_gc_try_collect(gc_heap *h, const gc_event *ev, void *ud) {
@@ -1204,13 +900,8 @@ int main(void) {
       cmocka_unit_test_prestate(test_references_follow, &slide),
       cmocka_unit_test(test_evacuate_ascending_live_quota),
       cmocka_unit_test(test_full_gc_and_young_objects),
-      cmocka_unit_test(test_limit_grows_by_v8_rule),
-      cmocka_unit_test(test_policy_reasons),
       cmocka_unit_test(test_alloc_old),
       cmocka_unit_test(test_large_objects_never_move),
-      cmocka_unit_test(test_oom_at_the_maximum),
-      cmocka_unit_test(test_near_heap_limit_callback),
-      cmocka_unit_test(test_verifier_catches_corruption),
       cmocka_unit_test(test_bad_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,6 +4,7 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -88,6 +89,49 @@ static inline const gc_event *last_event(gc_heap *h) {
   size_t n = gc_event_count(h);
   assert_true(n > 0);
   return gc_event_get(h, n - 1);
+}
+
+/* An object of `bytes` bytes (at least its slots' size). */
+static inline gc_handle alloc_sized(gc_heap *h, uint32_t slots, uint64_t bytes, const char *name) {
+  gc_handle x;
+  OK(h, gc_alloc(h, slots, bytes, name, &x));
+  return x;
+}
+
+static inline gc_heap_stats stats_of(gc_heap *h) {
+  gc_heap_stats s;
+  gc_stats(h, &s);
+  return s;
+}
+
+/* Old space and old large objects: the old generation's bytes. */
+static inline uint64_t old_gen_bytes(gc_heap *h) {
+  gc_heap_stats s = stats_of(h);
+  return s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
+}
+
+/* Does the heap's last error message contain `needle`? */
+static inline bool error_has(gc_heap *h, const char *needle) { return strstr(gc_heap_error(h), needle) != NULL; }
+
+/* GCs of `kind` for `reason` among the events from index `from` on. */
+static inline size_t count_events(gc_heap *h, size_t from, gc_kind kind, gc_reason reason) {
+  size_t n = 0;
+  for (size_t i = from; i < gc_event_count(h); i++) {
+    const gc_event *e = gc_event_get(h, i);
+    if (e->kind == kind && e->reason == reason) n++;
+  }
+  return n;
+}
+
+/* Promote n objects of `size` bytes into old space, rooted; fills v. */
+static inline void fill_old(gc_heap *h, gc_handle *v, uint32_t n, uint64_t size) {
+  for (uint32_t i = 0; i < n; i++) {
+    v[i] = alloc_sized(h, 1, size, "Filler");
+    OK(h, gc_root(h, v[i]));
+  }
+  OK(h, gc_scavenge(h)); /* age 1: due for promotion whatever the policy */
+  OK(h, gc_mark_sweep(h));
+  for (uint32_t i = 0; i < n; i++) assert_int_equal(info_of(h, v[i]).space, GC_SPACE_OLD);
 }
 
 #endif

@@ -1,0 +1,201 @@
+/*
+ * test_heap_limit.c -- the old generation's limits: the allocation limit
+ * after a full GC (V8's growing rule), the collector's reasons at the
+ * limit (allocation failure, "scavenge might not succeed"), out of memory
+ * at the maximum and what the heap can do after it, and the
+ * near-heap-limit callback that raises the maximum.  (The lowering of the
+ * initial limit before the first full GC is test_limits.c's.)
+ *
+ * Every heap verifies itself after every GC (new_heap turns it on).
+ */
+#include <stdlib.h>
+
+#include "test_util.h"
+
+/* ----------------------------------------------------- limits and policy */
+
+/* After a full GC the allocation limit follows V8's rule:
+ * min(max(size x F, size + min_step) + new-space capacity, (size + max)/2)
+ * with F in [min_factor, max_factor] (max scaled to 1.3 below 256 MiB). */
+static void test_limit_grows_by_v8_rule(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.old_space.min_growing_step = 64u << 10;
+  gc_heap *h = new_heap(&c);
+  gc_handle v[300];
+  fill_old(h, v, 300, 1000);
+  for (int round = 0; round < 3; round++) {
+    OK(h, gc_mark_sweep(h));
+    gc_heap_stats s = stats_of(h);
+    uint64_t size = s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
+    uint64_t half = (size + s.old_max) / 2;
+    uint64_t lo = size + c.old_space.min_growing_step + s.semi_space_capacity;
+    uint64_t grown = (uint64_t)((double)size * 1.3);
+    uint64_t hi = (grown > size + c.old_space.min_growing_step ? grown : size + c.old_space.min_growing_step) +
+                  s.semi_space_capacity;
+    if (lo > half) lo = half;
+    if (hi > half) hi = half;
+    assert_true(s.old_limit >= lo);
+    assert_true(s.old_limit <= hi);
+    assert_int_equal(last_event(h)->old_limit, s.old_limit);
+    for (int i = round * 100; i < round * 100 + 100; i++) OK(h, gc_unroot(h, v[i]));
+  }
+  gc_heap_free(h);
+}
+
+/* The policy's reasons, V8's strings: the old generation at its limit runs
+ * a full GC on the next young allocation failure; old space that cannot
+ * absorb new space's worst case runs one instead of a scavenge. */
+static void test_policy_reasons(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.old_space.initial_limit = 64u << 10;
+  c.incremental.enabled = false;
+  gc_heap *h = new_heap(&c);
+  gc_handle holder = rooted(h, 1, "Holder");
+  gc_handle first = GC_NO_HANDLE;
+  size_t e = 0;
+  while (count_events(h, 0, GC_KIND_MARK_COMPACT, GC_REASON_ALLOCATION_FAILURE) == 0) {
+    gc_handle x = alloc_obj(h, 2, "Node");
+    if (first) {
+      OK(h, gc_slot_set_ref(h, x, 0, first));
+      OK(h, gc_handle_release(h, first));
+    }
+    OK(h, gc_slot_set_ref(h, holder, 0, x));
+    first = x;
+    assert_true(++e < 100000);
+  }
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+  assert_string_equal(gc_reason_name(ev->reason), "allocation failure");
+  assert_true(ev->before[GC_SPACE_OLD].size >= 64u << 10);
+  /* Every scavenge before it ran with the old generation under its limit. */
+  for (size_t i = 0; i + 1 < gc_event_count(h); i++)
+    assert_true(gc_event_get(h, i)->before[GC_SPACE_OLD].size < (64u << 10));
+  /* Old space cannot absorb a worst-case promotion: a requested scavenge
+   * becomes a full GC. */
+  OK(h, gc_set_old_max(h, stats_of(h).space[GC_SPACE_OLD].size + 1000));
+  for (int i = 0; i < 100; i++) (void)rooted(h, 2, "Young");
+  OK(h, gc_scavenge(h));
+  ev = last_event(h);
+  assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+  assert_string_equal(ev->collector_reason, "scavenge might not succeed");
+  assert_string_equal(gc_reason_name(GC_REASON_LAST_RESORT), "last resort");
+  gc_heap_free(h);
+}
+
+/* ------------------------------------------------------- heap limit, OOM */
+
+/* Allocate rooted 40-byte objects until the heap says no. */
+static uint32_t fill_until_oom(gc_heap *h, gc_handle *v, uint32_t cap) {
+  for (uint32_t i = 0; i < cap; i++) {
+    gc_status st = gc_alloc(h, 2, 0, "Leak", &v[i]);
+    if (st == GC_EOOM) return i;
+    OK(h, st);
+    OK(h, gc_root(h, v[i]));
+  }
+  fail_msg("no out-of-memory after %u objects", cap);
+  return cap;
+}
+
+static void test_oom_at_the_maximum(void **state) {
+  (void)state;
+  gc_config c = limit_config();
+  gc_heap *h = new_heap(&c);
+  enum { CAP = 20000 };
+  gc_handle *v = calloc(CAP, sizeof *v);
+  size_t ev0 = gc_event_count(h);
+  uint32_t n = fill_until_oom(h, v, CAP);
+  assert_non_null(strstr(gc_heap_error(h), GC_OOM_MESSAGE));
+  gc_heap_stats s = stats_of(h);
+  uint64_t old = s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
+  /* The limit is hit at the maximum: the last full GC promoted every young
+   * survivor to fresh pages, past the maximum as V8's evacuator does, so
+   * the old generation's pages are over it, by at most new space's
+   * capacity and a page (the check after that GC failed). */
+  uint64_t over = s.semi_space_capacity + c.page_size;
+  uint64_t committed = s.space[GC_SPACE_OLD].committed + s.space[GC_SPACE_LARGE].committed;
+  assert_true(old + c.page_size > c.old_space.max_size);
+  assert_true(old <= c.old_space.max_size + over);
+  assert_true(committed > c.old_space.max_size);
+  assert_true(committed <= c.old_space.max_size + over);
+  /* The GC that left the old generation over its maximum was the last:
+   * no last-resort GC (V8's Heap::CollectGarbage fails at once, "Reached
+   * heap limit"). */
+  assert_true(count_events(h, ev0, GC_KIND_MARK_COMPACT, GC_REASON_LAST_RESORT) == 0);
+  /* The heap is consistent and the objects are all there. */
+  OK(h, gc_verify(h));
+  assert_int_equal(s.total.objects, n);
+  for (uint32_t i = 0; i < n; i += 97) assert_true(info_of(h, v[i]).alive);
+  /* Without freeing anything, the heap stays full: at most what is left
+   * of new space can still be allocated before the next OOM. */
+  gc_handle x;
+  uint32_t more = fill_until_oom(h, v + n, CAP - n);
+  assert_true(more * 40 <= stats_of(h).semi_space_capacity);
+  assert_true(error_has(h, GC_OOM_MESSAGE));
+  OK(h, gc_verify(h));
+  n += more;
+  /* ...and freeing objects lets allocation succeed again: three of four,
+   * so that what stays live and what is allocated next fit in the old
+   * generation (a full GC promotes every young survivor, as V8's). */
+  for (uint32_t i = 0; i < n; i++)
+    if (i % 4) OK(h, gc_unroot(h, v[i]));
+  for (uint32_t i = 0; i < n / 4; i++) {
+    OK(h, gc_alloc(h, 2, 0, "Again", &x));
+    OK(h, gc_root(h, x));
+  }
+  OK(h, gc_verify(h));
+  free(v);
+  gc_heap_free(h);
+}
+
+typedef struct near_limit_log {
+  uint32_t calls;
+  uint64_t seen_current, seen_initial, raise_to;
+} near_limit_log;
+
+static uint64_t raise_limit(void *ud, uint64_t current, uint64_t initial) {
+  near_limit_log *l = ud;
+  l->calls++;
+  l->seen_current = current;
+  l->seen_initial = initial;
+  return l->calls == 1 ? l->raise_to : current;
+}
+
+/* The near-heap-limit callback raises the maximum: the allocation that
+ * would have failed succeeds, and the heap goes on to the new limit. */
+static void test_near_heap_limit_callback(void **state) {
+  (void)state;
+  gc_config c = limit_config();
+  gc_heap *h = new_heap(&c);
+  near_limit_log log = {0, 0, 0, 2 * c.old_space.max_size};
+  gc_on_near_heap_limit(h, raise_limit, &log);
+  enum { CAP = 40000 };
+  gc_handle *v = calloc(CAP, sizeof *v);
+  uint32_t n = fill_until_oom(h, v, CAP);
+  assert_true(log.calls >= 1);
+  assert_int_equal(log.seen_initial, c.old_space.max_size);
+  assert_int_equal(stats_of(h).old_max, 2 * c.old_space.max_size);
+  uint64_t old = old_gen_bytes(h);
+  /* It got past the first limit by far, and stopped near the second (past
+   * it by at most the young survivors its last full GC promoted). */
+  assert_true(old > c.old_space.max_size + c.old_space.max_size / 2);
+  assert_true(old <= 2 * c.old_space.max_size + stats_of(h).semi_space_capacity + c.page_size);
+  assert_true(old + c.page_size > 2 * c.old_space.max_size);
+  assert_true(n > 0);
+  OK(h, gc_verify(h));
+  free(v);
+  gc_heap_free(h);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_limit_grows_by_v8_rule),
+      cmocka_unit_test(test_policy_reasons),
+      cmocka_unit_test(test_oom_at_the_maximum),
+      cmocka_unit_test(test_near_heap_limit_callback),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
