@@ -303,6 +303,8 @@ struct gc_heap {
   addr_vec worklist;
   size_t worklist_held;            /* bottom entries the concurrent markers hold
                                     * (incremental.c): steps drain above them */
+  bool marking_shared;             /* a step hands what it leaves to the
+                                    * markers (V8's ShareWork; incremental.c) */
   uint64_t marking_started_ns;
   /* V8's IncrementalMarkingJob::ScheduleTask: the soft trigger posted a
    * task that starts marking when the event loop runs it (gc_idle). */

@@ -31,9 +31,12 @@
  * ShouldFinalize asks the main thread's worklist and the shared pool, not
  * the markers' own work), and the atomic pause marks the rest: Node's nvp
  * shows such Mark-Compacts with incremental_steps_count=1 and the marking
- * in the pause (mark.full_closure_parallel).  A step the program asks for
- * (gc_incremental_step) and marking it starts itself (gc_incremental_start)
- * leave nothing to the markers.
+ * in the pause (mark.full_closure_parallel).  A step that leaves work
+ * hands it to the markers too (V8's Step ends with ShareWork, which
+ * publishes the main thread's worklist to the pool the markers take from),
+ * so the cycle can complete at the next step.  A step the program asks
+ * for (gc_incremental_step) and marking it starts itself
+ * (gc_incremental_start) leave nothing to the markers.
  *
  * A scavenge in the middle of marking moves young objects: their copies
  * keep their colour, and the worklist is rewritten to follow them (entries
@@ -52,6 +55,7 @@ static void start(gc_heap *h) {
   h->marking_step_bytes = 0;
   h->marking_largest_step = 0;
   h->young_alloc = h->old_alloc = 0;
+  h->marking_shared = false;
   marker_start(h);
 }
 
@@ -59,7 +63,10 @@ static void start(gc_heap *h) {
  * theirs (above). */
 static void start_concurrent(gc_heap *h) {
   start(h);
-  if (h->cfg.incremental.concurrent_markers) h->worklist_held = h->worklist.n;
+  if (h->cfg.incremental.concurrent_markers) {
+    h->worklist_held = h->worklist.n;
+    h->marking_shared = true;
+  }
 }
 
 gc_status gc_incremental_start(gc_heap *h) {
@@ -75,6 +82,14 @@ gc_status gc_incremental_start(gc_heap *h) {
   return GC_OK;
 }
 
+/* The end of a step that left work (V8 11.3's IncrementalMarking::Step ->
+ * MarkingWorklists::Local::ShareWork): in a cycle shared with concurrent
+ * markers, what is left goes to them, and the next step drains only what
+ * is greyed after it. */
+static void share_leftover(gc_heap *h) {
+  if (h->marking_shared) h->worklist_held = h->worklist.n;
+}
+
 gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done) {
   gc_status intact = heap_check_intact(h);
   if (intact != GC_OK) return intact;
@@ -83,6 +98,7 @@ gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done) {
   h->marking_step_bytes += marked;
   if (marked > h->marking_largest_step) h->marking_largest_step = marked;
   if (h->worklist.n <= h->worklist_held) h->marking = GC_MARKING_COMPLETE;
+  else share_leftover(h);
   if (done) *done = h->marking == GC_MARKING_COMPLETE;
   if (h->verify_each_gc) return heap_verify(h, true);
   return GC_OK;
@@ -96,6 +112,7 @@ gc_status gc_incremental_step(gc_heap *h, uint64_t budget, bool *done) {
     return heap_fail(h, GC_EINVAL, "budget: expected a positive number of bytes up to 2^62, got %s",
                      SIZE_TEXT(budget));
   h->worklist_held = 0; /* the program marks the markers' share too */
+  h->marking_shared = false;
   return incremental_step_internal(h, budget, done);
 }
 

@@ -20,18 +20,17 @@
 -- Mark-Compact that finishes it is the trace's last line.
 -- event_loop.exit_idle_ms = 1 does that here.
 
-local Local = dofile(SCENARIO_DIR .. "/lib/local.lualib")
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 
 scenario("big arrays: 12 rounds of 100000 pushes, elements past the large-object threshold",
   {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local var = Local.new(heap)   -- the variable `arr`
+    local var = heap:root(heap:alloc(1, 0, "Local"))   -- the variable `arr`
     local alloc = heap.alloc
     local site = heap:site("{a: i, b: null}")
     local arr
     for _ = 1, 12 do
       arr = J.new(heap, alloc(heap, 1, 0, "JSArray"))
-      var:set(arr.holder)
+      var[1] = arr.holder
       for _ = 1, 100000 do J.push(arr, alloc(heap, 2, 0, "Elem", site)) end
     end
     expect(arr.length).to_be(100000)
@@ -40,5 +39,5 @@ scenario("big arrays: 12 rounds of 100000 pushes, elements past the large-object
     -- The script ends: `arr` is a local of the module's function, dead once
     -- it returns, before Node's event loop runs V8's pending tasks
     -- (event_loop.exit_idle_ms, run after this function).
-    var:set(nil)
+    var[1] = nil
   end)
