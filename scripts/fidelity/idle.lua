@@ -21,22 +21,21 @@
 -- heap:idle(0) after each request, heap:idle(12000) at the end
 -- (docs/lua-api.md, *The event loop*).
 
-local Local = dofile(SCENARIO_DIR .. "/lib/local.lualib")
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 
 scenario("idle: 40 requests keep their 20000-object chains, then 12 s idle",
   {config = "../../configs/node20.yaml", differs = {}}, function(heap)
     local sessions = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
-    local tmp = Local.new(heap)   -- the local `tmp`
+    local tmp = heap:root(heap:alloc(1, 0, "Local"))   -- the local `tmp`
     local site = heap:site("{id: i, next: tmp}")
     for _ = 1, 40 do
       for i = 0, 19999 do
         local o = heap:alloc(2, 0, "Request", site)
-        o[2] = tmp:get()
-        tmp:set(o)
+        o[2] = tmp[1]
+        tmp[1] = o
         if i % 100 == 0 then J.push(sessions, o) end
       end
-      tmp:set(nil)   -- handle() returns: its local `tmp` is gone
+      tmp[1] = nil   -- handle() returns: its local `tmp` is gone
       heap:idle(0)   -- setImmediate: the event loop turns; V8's pending tasks run
     end
     local idle_gcs = heap:idle(12000)   -- setTimeout(..., 12000)

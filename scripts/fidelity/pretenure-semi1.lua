@@ -9,31 +9,32 @@
 --   }
 --
 -- Both literals are heap:alloc(2) (40 bytes), each with its allocation
--- site (heap:site).  `head` is a local (lib/local.lualib: the object it
--- holds is a root, as on V8's stack, so marking greys it at its start and
--- the marking barrier has nothing to add when the next object points at
--- it); the ring is a rooted 64-slot FixedArray.  Site A's objects all
--- survive, site B's die after 16 iterations.  V8 tenures site A after its
--- first Scavenge at the maximum semispace (1 MiB here): its Scavenges then
--- copy only site B's last few objects (nvp: promoted=0).  Incremental
--- marking starts after the 35th GC, as `--trace-incremental-marking`
--- shows in Node, and ends within 0-2 Scavenges (docs/fidelity.md).
-
-local Local = dofile(SCENARIO_DIR .. "/lib/local.lualib")
+-- site (heap:site).  `head` is slot 1 of a rooted holder, which stands for
+-- the stack slot of the local: V8 does not scan the stack when marking
+-- starts (IncrementalMarking::MarkRoots skips it), and gclab's markers
+-- leave the holder's slot to the pause, so in both the list's head is
+-- white until the program's next `{next: head}` store greys it (the
+-- marking barrier).  The ring is a rooted 64-slot FixedArray.  Site A's
+-- objects all survive, site B's die after 16 iterations.  V8 tenures site
+-- A after its first Scavenge at the maximum semispace (1 MiB here): its
+-- Scavenges then copy only site B's last few objects (nvp: promoted=0).
+-- Incremental marking starts after the 35th GC, as
+-- `--trace-incremental-marking` shows in Node, and ends within 0-2
+-- Scavenges (docs/fidelity.md).
 
 local N = 400000
 local CONFIG = {"../../configs/node20.yaml", new_space = {semi_space = {max = "1MiB"}}}
 
 scenario("pretenure: a site whose objects all survive next to one whose objects die",
   {config = CONFIG, differs = {}}, function(heap)
-    local head = Local.new(heap)
+    local head = heap:root(heap:alloc(1, 0, "Head"))   -- the local `head`
     local ring = heap:root(heap:alloc(64, 0, "FixedArray"))
     local site_a, site_b = heap:site("A: {next: head, v: null}"), heap:site("B: {next: null, v: null}")
     local alloc = heap.alloc
     for i = 0, N - 1 do
       local o = alloc(heap, 2, 0, "Node", site_a)
-      o[1] = head:get()
-      head:set(o)
+      o[1] = head[1]
+      head[1] = o
       for j = 0, 3 do ring[((i * 4 + j) & 63) + 1] = alloc(heap, 2, 0, "Temp", site_b) end
     end
     -- Scavenges, and one Mark-Compact as in Node: site B's objects die, so
@@ -55,9 +56,10 @@ scenario("pretenure: a site whose objects all survive next to one whose objects 
     -- Where marking runs: six runs of `node --trace-gc
     -- --trace-incremental-marking --max-semi-space-size=1 pretenure.js
     -- 400000` all start it after their 35th GC and finish it ("Stopping")
-    -- 0 to 2 Scavenges later: the concurrent markers follow the list from
-    -- `head`, a root, and the main thread's steps drain only the ring's
-    -- temporaries that the marking barrier greys.
+    -- 0 to 2 Scavenges later: the barrier greys the list's head, the
+    -- main thread's first step marks some of the list and hands the rest
+    -- to the concurrent markers (V8's ShareWork), and the next step finds
+    -- only the ring's temporaries to drain.
     local started_after, during = 0, 0
     for _, ev in ipairs(events) do
       if ev.start_us < mc.marking_start_us then started_after = ev.seq
@@ -65,6 +67,7 @@ scenario("pretenure: a site whose objects all survive next to one whose objects 
     end
     expect(started_after, "GCs before marking starts").to_be(35)
     expect(during, "Scavenges while marking").to_be_at_most(2)
+    expect(mc.steps, "steps (the first hands the list over)").to_be_at_least(2)
     local st = heap:stats()
     expect(st.old.objects + st.new.objects, "live objects").to_be_at_least(N)
     record("gcs", #events)
