@@ -115,10 +115,11 @@ void scavenge(gc_heap *h);
 addr_t scavenge_evacuate(gc_heap *h, addr_t a);
 
 /* marker.c */
-void marker_start(gc_heap *h);          /* clear worklist, grey the roots */
+void marker_start(gc_heap *h);          /* a new cycle: clear the worklist and live bytes */
 bool marker_push_grey(gc_heap *h, addr_t a); /* white -> grey and push */
 uint64_t marker_drain(gc_heap *h, uint64_t budget); /* returns bytes marked */
-void marker_mark_roots(gc_heap *h);
+void marker_mark_roots(gc_heap *h);        /* grey every root */
+void marker_mark_persistent_roots(gc_heap *h); /* grey gc_root's roots, not scopes' */
 
 /* full_gc.c: the stop-the-world old-generation collector, Mark-Sweep or
  * Mark-Compact (kind), the mechanism; collector.c decides when. */
@@ -144,6 +145,9 @@ void handles_mark_dead_after_marking(gc_heap *h);
 void handles_update_after_scavenge(gc_heap *h);
 void handles_update_after_full(gc_heap *h);
 void handles_visit_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud);
+/* Only the gc_root roots, not what scopes hold (V8: not the stack and the
+ * main thread's handles). */
+void handles_visit_persistent_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud);
 
 /* allocator.c */
 uint64_t heap_fast_alloc_max(const gc_heap *h); /* what fast_alloc_max should be */

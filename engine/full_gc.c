@@ -144,6 +144,7 @@ void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, boo
 
   if (h->marking == GC_MARKING_IDLE) {
     marker_start(h);
+    marker_mark_roots(h);
   } else {
     /* Finish the incremental cycle: roots may have changed since it began,
      * and the concurrent markers' share (incremental.c) is marked here. */

@@ -187,6 +187,13 @@ void handles_visit_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), vo
   }
 }
 
+void handles_visit_persistent_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud) {
+  for (uint32_t i = 0; i < h->nhandles; i++) {
+    hentry *e = &h->handles[i];
+    if (e->state == H_LIVE && e->roots) fn(h, &e->addr, ud);
+  }
+}
+
 /* After a scavenge: follow copies, and mark dead what was left behind. */
 void handles_update_after_scavenge(gc_heap *h) {
   for (uint32_t i = 0; i < h->nhandles; i++) {

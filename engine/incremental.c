@@ -2,14 +2,16 @@
  * incremental.c -- incremental marking: the mark phase cut into steps that
  * interleave with the program, and V8's schedule for them.
  *
- * Start: the roots turn grey.  Step: drain the worklist for a budget of
- * bytes.  When the worklist is empty the cycle is complete; the next
- * allocation (or gc_incremental_finish) runs the atomic pause, a full GC
- * of the configured kind (old_space.full_gc) that re-scans the roots,
+ * Start: the roots the program keeps with gc_root turn grey; what scopes
+ * hold does not (V8 scans neither the stack nor the main thread's handles
+ * when marking starts).  Step: drain the worklist for a budget of bytes.
+ * When the worklist is empty the cycle is complete; the next allocation
+ * (or gc_incremental_finish) runs the atomic pause, a full GC of the
+ * configured kind (old_space.full_gc) that scans every root, scopes too,
  * drains what is left, then sweeps or compacts.  While marking, the
  * Dijkstra insertion barrier (barrier in engine_calls.h, slow path in
- * marker.c) greys every white object stored
- * into a slot, and objects allocated in old space are black.
+ * marker.c) greys every white object stored into a slot, and objects
+ * allocated in old space are black.
  *
  * Schedule (allocator.c and collector.c call in): never while the old generation is below
  * incremental.activation_size; after each scavenge and before each old
@@ -57,6 +59,11 @@ static void start(gc_heap *h) {
   h->young_alloc = h->old_alloc = 0;
   h->marking_shared = false;
   marker_start(h);
+  /* V8's IncrementalMarking::MarkRoots skips the stack and the main
+   * thread's handles (SkipRoot::kStack, kMainThreadHandles): what scopes
+   * hold stays white until a store greys it or the pause, which scans
+   * every root, marks it. */
+  marker_mark_persistent_roots(h);
 }
 
 /* A start by the schedule: with concurrent markers, the roots' work is

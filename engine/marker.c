@@ -25,6 +25,8 @@ static void root_grey(gc_heap *h, addr_t *slot, void *ud) {
 
 void marker_mark_roots(gc_heap *h) { handles_visit_roots(h, root_grey, NULL); }
 
+void marker_mark_persistent_roots(gc_heap *h) { handles_visit_persistent_roots(h, root_grey, NULL); }
+
 void marker_start(gc_heap *h) {
   h->worklist.n = 0;
   h->worklist_held = 0;
@@ -34,7 +36,6 @@ void marker_start(gc_heap *h) {
   for (page *p = h->nlo.pages.head; p; p = p->next) p->live_bytes = 0;
   for (page *p = h->new_space.semi[h->new_space.to].head; p; p = p->next) p->live_bytes = 0;
   ephemeron_marking_reset(h);
-  marker_mark_roots(h);
 }
 
 /* Pop grey objects, grey their white children, blacken them, until the

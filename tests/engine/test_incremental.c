@@ -756,6 +756,38 @@ static void test_a_step_shares_what_it_leaves(void **state) {
   gc_heap_free(h);
 }
 
+/* V8's IncrementalMarking::MarkRoots skips the stack and the main thread's
+ * handles (SkipRoot::kStack, kMainThreadHandles): at the start only the
+ * persistent roots (gc_root) turn grey; what a scope holds stays white
+ * until the program stores it into the heap (the marking barrier greys it)
+ * or the atomic pause, which scans every root. */
+static void test_marking_start_leaves_scopes_to_the_pause(void **state) {
+  (void)state;
+  gc_heap *h = manual_heap();
+  gc_handle held = rooted(h, 1, "Held");
+  gc_scope sc;
+  OK(h, gc_scope_open(h, &sc));
+  gc_handle scoped = alloc_obj(h, 1, "Scoped");
+  gc_handle stored = alloc_obj(h, 0, "Stored");
+  OK(h, gc_slot_set_ref(h, scoped, 0, stored));
+  OK(h, gc_mark_sweep(h)); /* all three old, white after the GC */
+  OK(h, gc_incremental_start(h));
+  assert_int_equal(color_of(h, held), GC_GREY);
+  assert_int_equal(color_of(h, scoped), GC_WHITE);
+  assert_int_equal(color_of(h, stored), GC_WHITE);
+  /* A store greys what it stores; the scope's own object stays white. */
+  OK(h, gc_slot_set_ref(h, held, 0, stored));
+  assert_int_equal(color_of(h, stored), GC_GREY);
+  step_until_done(h, 4096);
+  assert_int_equal(color_of(h, scoped), GC_WHITE);
+  /* The pause marks what the scope holds: nothing of it dies. */
+  OK(h, gc_incremental_finish(h));
+  assert_true(info_of(h, scoped).alive);
+  assert_true(info_of(h, stored).alive);
+  OK(h, gc_scope_close(h, sc));
+  gc_heap_free(h);
+}
+
 /* -------------------------------------------------------------- bad input */
 
 static void on_gc_try_marking(gc_heap *h, const gc_event *ev, void *ud) {
@@ -833,6 +865,7 @@ int main(void) {
       cmocka_unit_test(test_concurrent_markers),
       cmocka_unit_test(test_concurrent_markers_hold_the_roots_work),
       cmocka_unit_test(test_a_step_shares_what_it_leaves),
+      cmocka_unit_test(test_marking_start_leaves_scopes_to_the_pause),
       cmocka_unit_test(test_bad_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
