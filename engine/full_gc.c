@@ -142,15 +142,12 @@ void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, boo
   new_space_seal(h);
   old_space_free_lab(h);
 
-  if (h->marking == GC_MARKING_IDLE) {
-    marker_start(h);
-    marker_mark_roots(h);
-  } else {
-    /* Finish the incremental cycle: roots may have changed since it began,
-     * and the concurrent markers' share (incremental.c) is marked here. */
-    ev->incremental = true;
-    marker_mark_roots(h);
-  }
+  /* Every root, scopes too; finishing an incremental cycle, again: roots
+   * may have changed since it began, and the concurrent markers' share
+   * (incremental.c) is marked here. */
+  if (h->marking == GC_MARKING_IDLE) marker_start(h);
+  else ev->incremental = true;
+  marker_mark_roots(h);
   h->worklist_held = 0;
   marker_drain(h, UINT64_MAX);
   h->marking = GC_MARKING_IDLE;

@@ -194,7 +194,6 @@ void incremental_run_start_task(gc_heap *h) {
 void incremental_after_scavenge(gc_heap *h) {
   size_t j = 0, held = 0;
   for (size_t i = 0; i < h->worklist.n; i++) {
-    if (i == h->worklist_held) held = j;
     addr_t a = h->worklist.v[i];
     page *p = page_of(h, a);
     if (p->flags & PAGE_FROM) {
@@ -204,8 +203,8 @@ void incremental_after_scavenge(gc_heap *h) {
       continue;
     }
     h->worklist.v[j++] = a;
+    if (i < h->worklist_held) held = j;
   }
-  if (h->worklist_held >= h->worklist.n) held = j;
   h->worklist.n = j;
   h->worklist_held = held;
   if (h->marking == GC_MARKING_COMPLETE && j > held) h->marking = GC_MARKING_MARKING;

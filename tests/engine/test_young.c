@@ -306,7 +306,7 @@ static gc_heap *no_marking_heap(uint64_t old_max) {
 static const gc_event *young_survivors_then_full_gc(gc_heap *h) {
   for (int i = 0; i < 300; i++) rooted(h, 2, "Young");
   OK(h, gc_full_gc(h));
-  return gc_event_get(h, gc_event_count(h) - 1);
+  return last_event(h);
 }
 
 /* Issue 16: V8 11.3 decides new space's growth at the start of every GC,
