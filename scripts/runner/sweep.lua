@@ -83,6 +83,11 @@ function M.format_number(n, with_unit)
 end
 
 -- "a..b*f" or "a..b+s" -> list of value strings; errors as {usage = msg}.
+-- The k-th value is computed from a (a + k*s, a * f^k), not accumulated, so
+-- a decimal step reaches its end (1.0..2.0+0.1 ends at 2); the end is kept
+-- when it is within a millionth of a step of a value.  Bounds must be
+-- exact: integers beyond 2^53 only as Lua integers (up to 2^63 - 1).
+local MAX_RANGE_VALUES = 100000
 local function expand_range(item)
   local a, b, op, step = item:match("^(.-)%.%.(.-)([%*%+])(.+)$")
   if not a then
@@ -93,15 +98,43 @@ local function expand_range(item)
   local with_unit = a:match("%a") ~= nil
   local x, y, st = M.parse_number(a), M.parse_number(b), M.parse_number(step)
   if not (x and y and st) then error({usage = "range '" .. item .. "': bounds and step must be numbers or sizes"}) end
-  if (op == "*" and st <= 1) or (op == "+" and st <= 0) or y < x then
+  for _, v in ipairs({x, y, st}) do
+    if math.type(v) == "float" and (v ~= v or math.abs(v) >= 2 ^ 53) then
+      error({usage = "range '" .. item .. "': " .. tostring(v) .. " is too large for a range"
+        .. " (at most 2^63 - 1 for integers, 2^53 for decimals); list the values instead"})
+    end
+  end
+  if (op == "*" and (st <= 1 or x <= 0)) or (op == "+" and st <= 0) or y < x then
     error({usage = "range '" .. item .. "' does not advance from " .. a .. " to " .. b})
   end
   local out = {}
-  while x <= y do
-    out[#out + 1] = M.format_number(x, with_unit)
-    if #out > 100000 then error({usage = "range '" .. item .. "' has more than 100000 values"}) end
-    x = op == "*" and x * st or x + st
-    x = math.tointeger(x) or x
+  if op == "+" then
+    local n
+    if math.type(x) == "integer" and math.type(y) == "integer" and math.type(st) == "integer" then
+      n = (y - x) // st -- exact; bounds are not negative, so y - x does not wrap
+    else
+      n = math.floor((y - x) / st + 1e-6)
+    end
+    if n >= MAX_RANGE_VALUES then error({usage = "range '" .. item .. "' has more than " .. MAX_RANGE_VALUES .. " values"}) end
+    for k = 0, n do
+      local v = x + k * st
+      if math.type(v) == "float" then v = math.tointeger(v) or tonumber(string.format("%.12g", v)) end
+      out[#out + 1] = M.format_number(v, with_unit)
+    end
+    return out
+  end
+  local v = x
+  while true do
+    out[#out + 1] = M.format_number(v, with_unit)
+    if #out > MAX_RANGE_VALUES then error({usage = "range '" .. item .. "' has more than " .. MAX_RANGE_VALUES .. " values"}) end
+    -- stop when the next value would pass the end (integers: exactly, and
+    -- before v * st could wrap; decimals: within a millionth)
+    if math.type(v) == "integer" and math.type(st) == "integer" then
+      if v > y // st then break end
+    elseif v * st > y * (1 + 1e-6) then break end
+    local nv = v * st
+    if math.type(nv) == "float" then nv = math.tointeger(nv) or tonumber(string.format("%.12g", nv)) end
+    v = nv
   end
   return out
 end
@@ -150,7 +183,14 @@ local function parse_args(argv)
     local keep = true -- passed on to child processes
     if a:sub(1, 1) ~= "-" then o.paths[#o.paths + 1] = a
     elseif a == "-h" or a == "--help" then o.help = true
-    elseif a == "--vary" then o.varies[#o.varies + 1] = M.parse_vary(value(a))
+    elseif a == "--vary" then
+      local v = M.parse_vary(value(a))
+      for _, seen in ipairs(o.varies) do
+        if seen.key == v.key then
+          error({usage = v.key .. " is varied twice (--vary " .. v.key .. "=...): give all its values in one --vary"})
+        end
+      end
+      o.varies[#o.varies + 1] = v
     elseif a == "--config" then o.config = value(a)
     elseif a == "--set" then
       local s = value(a)

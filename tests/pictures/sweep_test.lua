@@ -36,6 +36,26 @@ H.check(#sweep.combinations({{key = "a", values = {1, 2, 3}}, {key = "b", values
   "combinations: the product")
 H.check(sweep.combinations({{key = "a", values = {1, 2}}, {key = "b", values = {"x", "y"}}})[2][2] == "y",
   "combinations: the last key varies fastest")
+-- each value from the start, not accumulated: a decimal step reaches its end
+v = sweep.parse_vary("k=1.0..2.0+0.1")
+H.check(table.concat(v.values, ",") == "1,1.1,1.2,1.3,1.4,1.5,1.6,1.7,1.8,1.9,2", "decimal step keeps the end",
+  table.concat(v.values, ","))
+v = sweep.parse_vary("k=0.01..0.99+0.07")
+H.check(#v.values == 15 and v.values[15] == "0.99", "decimal step: 15 values ending at 0.99", table.concat(v.values, ","))
+v = sweep.parse_vary("k=1..10*1.5")
+H.check(table.concat(v.values, ",") == "1,1.5,2.25,3.375,5.0625,7.59375", "decimal factor", table.concat(v.values, ","))
+-- near the top of Lua's integers: no wrap-around
+v = sweep.parse_vary("k=1..9223372036854775807*2")
+H.check(#v.values == 63 and v.values[63] == "4611686018427387904", "factor up to 2^62, no wrap", #v.values)
+v = sweep.parse_vary("k=9223372036854775800..9223372036854775807+3")
+H.check(table.concat(v.values, ",") == "9223372036854775800,9223372036854775803,9223372036854775806",
+  "step near 2^63", table.concat(v.values, ","))
+for bad, says in pairs({["k=0..4*2"] = "does not advance", ["k=18446744073709551615..18446744073709551615+1"] = "too large",
+    ["k=1..200000+1"] = "more than 100000"}) do
+  local ok, err = pcall(sweep.parse_vary, bad)
+  H.check(not ok and type(err) == "table" and tostring(err.usage):find(says, 1, true), bad .. ": " .. says,
+    type(err) == "table" and err.usage or err)
+end
 for _, bad in ipairs({"k=1MiB..64MiB", "k=64MiB..1MiB*2", "k=1..5*1", "k=", "novalue", "k=1,,2"}) do
   local ok, err = pcall(sweep.parse_vary, bad)
   H.check(not ok and type(err) == "table" and err.usage, "bad --vary rejected: " .. bad)
@@ -145,6 +165,8 @@ out, code = H.run("sweep --vary k=1..2 " .. WORKLOAD)
 H.check(code == 2 and H.has(out, "needs a step"), "a range without a step", out)
 out, code = H.run("sweep " .. WORKLOAD)
 H.check(code == 2 and H.has(out, "nothing to vary"), "nothing to vary", out)
+out, code = H.run("sweep --vary page_size=4KiB,8KiB --vary page_size=16KiB " .. WORKLOAD)
+H.check(code == 2 and H.has(out, "page_size is varied twice"), "the same key varied twice", out)
 out, code = H.run("sweep --vary no.such.key=1 " .. WORKLOAD)
 H.check(code == 2 and H.has(out, "no.such.key"), "an unknown key is named", out)
 
