@@ -54,7 +54,10 @@ int gclab_cli_flags_extract(const char *prog, int *argc, char **argv, int stop_a
     char *a = argv[i];
     int idx = stop ? -1 : cfg_flag_index(a);
     if (!stop && (strcmp(a, "--") == 0 || (stop_at_operand && a[0] != '-'))) stop = true;
-    if (idx >= 0 && keep_trace && (idx == trace || idx == trace_nvp) && strncmp(a + 2, "no", 2) != 0) {
+    /* --trace-gc[-nvp] stays for gclab run; a negated one or one with a
+     * value (an error: a boolean flag) goes through the flag parser */
+    if (idx >= 0 && keep_trace && (idx == trace || idx == trace_nvp) && strncmp(a + 2, "no", 2) != 0 &&
+        !strchr(a, '=')) {
       argv[w++] = idx == trace ? "--trace-gc" : "--trace-gc-nvp";
     } else if (idx >= 0) {
       words[nwords++] = a;

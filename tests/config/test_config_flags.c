@@ -319,6 +319,17 @@ static void test_extract_from_argv(void **state) {
   assert_string_equal(errs, "gclab run: unknown option '--max-old-spac-size=3' (did you mean the "
                             "heap flag --max-old-space-size?)\n");
   free(errs);
+
+  /* a value on the runner's --trace-gc is an error, as on every boolean
+   * flag, not a trace turned on */
+  char *valued[] = {"--trace-gc=false", "scripts", NULL};
+  argc = 2;
+  e = tmpfile();
+  assert_int_equal(gclab_cli_flags_extract("gclab run", &argc, valued, 0, 1, &fl, e), 2);
+  errs = drain(e);
+  assert_string_equal(errs, "gclab run: '--trace-gc=false': found a value for a boolean flag, expected "
+                            "--trace-gc or --no-trace-gc\n");
+  free(errs);
 }
 
 /* docs/configuration.md's flag table names every flag gclab takes. */
