@@ -8,6 +8,32 @@ local scenario = require "gclab.runner.scenario"
 
 local M = {}
 
+-- A --matrix file is data: its chunk runs in a coroutine of its own, with
+-- no globals and within these bounds, so a file that loops or grows
+-- without end is an error naming it, not a hung run.
+local MATRIX_MAX_INSTRUCTIONS = 10000000
+local MATRIX_MAX_KB = 64 * 1024
+local HOOK_EVERY = 1000
+
+local function run_matrix_chunk(chunk, path)
+  local co = coroutine.create(chunk)
+  local used, start_kb = 0, collectgarbage("count")
+  debug.sethook(co, function()
+    used = used + HOOK_EVERY
+    if used > MATRIX_MAX_INSTRUCTIONS then
+      error(path .. ": still running after " .. MATRIX_MAX_INSTRUCTIONS ..
+        " instructions (a --matrix file returns a list; does it loop?)", 0)
+    end
+    if collectgarbage("count") - start_kb > MATRIX_MAX_KB then
+      error(path .. ": uses more than " .. MATRIX_MAX_KB // 1024 .. " MiB (a --matrix file returns a list)", 0)
+    end
+  end, "", HOOK_EVERY)
+  local ok, list = coroutine.resume(co)
+  if not ok then return false, list end
+  if coroutine.status(co) ~= "dead" then return false, path .. ": yielded instead of returning a list" end
+  return true, list
+end
+
 -- A --matrix file: a Lua chunk (run with no globals) returning a list of
 -- configurations {name = N, config = PATH-or-TABLE, set = {"K=V", ...}}.
 -- Config paths are relative to the matrix file.  Returns the list or nil,
@@ -15,10 +41,22 @@ local M = {}
 local function load_matrix(path)
   local chunk, err = loadfile(path, "t", {})
   if not chunk then return nil, err end
-  local ok, list = pcall(chunk)
+  local ok, list = run_matrix_chunk(chunk, path)
   if not ok then return nil, tostring(list) end
   if type(list) ~= "table" or #list == 0 then
     return nil, path .. ": must return a non-empty list of configurations"
+  end
+  -- a list: keys 1..n and nothing else (an entry after a hole, or under a
+  -- name, would be skipped without a word)
+  local n = #list
+  for k in pairs(list) do
+    if math.type(k) ~= "integer" or k < 1 or k > n then
+      return nil, path .. ": the list has an entry at key " .. expect_mod.repr(k) ..
+        " outside 1.." .. n .. " (a hole, or a named key): list the configurations one after another"
+    end
+  end
+  for i = 1, n do
+    if list[i] == nil then return nil, path .. ": configuration " .. i .. " is nil (a hole in the list)" end
   end
   local out = {}
   for i, e in ipairs(list) do

@@ -303,6 +303,10 @@ bad_matrix("return {{name = 'a', confg = 'x.yaml'}}", "unknown key 'confg' (know
 bad_matrix("return {{name = 'a b'}}", "name must be a plain word")
 bad_matrix("return {{name = 'a', config = 'no-such.yaml'}}", "configuration a (no-such.yaml)")
 bad_matrix("return {{name = 'a', set = {'nope.key=1'}}}", "nope.key")
+bad_matrix("return {{name = 'a'}, {name = 'b'}, nil, {name = 'c'}}", "configuration 3 is nil (a hole in the list)")
+bad_matrix("return {{name = 'a'}, x = {name = 'b'}}", "an entry at key \"x\" outside 1..1")
+bad_matrix("while true do end", "still running after 10000000 instructions")
+bad_matrix("local t = {} for i = 1, 1e9 do t[i] = i end return t", "uses more than 64 MiB")
 bad_matrix("this is not Lua", "bad-matrix.lua:1:")
 
 out, code = run("run " .. F .. "records.lua")
