@@ -85,6 +85,19 @@ static void unknown_key_error(lua_State *L, const walk *w, const char *key) {
   luaL_error(L, "%s: %s: found an unknown key", w->what, key);
 }
 
+/* The string at `idx`, which must hold no NUL byte: C reads a string up to
+ * its first NUL, so "tiny.yaml\0junk" would load tiny.yaml and
+ * "4KiB\0junk" read as 4KiB without a word.  `what`: the key or role, for
+ * the message (as a YAML file's "found a NUL byte"). */
+static const char *checked_text(lua_State *L, int idx, const walk *w, const char *what) {
+  size_t len;
+  const char *s = lua_tolstring(L, idx, &len);
+  if (s && strlen(s) != len)
+    luaL_error(L, "%s: %s: found a NUL byte at position %d of the string, expected text", w->what,
+               what, (int)strlen(s) + 1);
+  return s;
+}
+
 /* The text a YAML file would hold for the number at `vi`, pushed; or an
  * error for a number no key accepts (NaN, infinities, beyond 64 bits). */
 static void push_number_text(lua_State *L, int vi, const walk *w, const char *key) {
@@ -146,7 +159,7 @@ static void flatten(lua_State *L, int tidx, int acc, const char *prefix, walk *w
       luaL_error(L, "%s: config keys must be strings, got %s (list entries 1..n are layers)",
                  w->what, shown);
     }
-    const char *k = lua_tostring(L, -2);
+    const char *k = checked_text(L, -2, w, *prefix ? prefix : "a config key");
     const char *key = *prefix ? lua_pushfstring(L, "%s.%s", prefix, k) : lua_pushstring(L, k);
     int keyi = lua_gettop(L);
     int vi = keyi - 1;
@@ -157,7 +170,11 @@ static void flatten(lua_State *L, int tidx, int acc, const char *prefix, walk *w
       if (!is_section(key)) unknown_key_error(L, w, key);
       flatten(L, lua_absindex(L, vi), acc, key, w, 0);
       break;
-    case LUA_TSTRING: lua_pushvalue(L, vi); lua_setfield(L, acc, key); break;
+    case LUA_TSTRING:
+      checked_text(L, vi, w, key);
+      lua_pushvalue(L, vi);
+      lua_setfield(L, acc, key);
+      break;
     case LUA_TBOOLEAN:
       lua_pushstring(L, lua_toboolean(L, vi) ? "true" : "false");
       lua_setfield(L, acc, key);
@@ -225,7 +242,7 @@ static void apply_layer_at(lua_State *L, int idx, gc_config *cfg, walk *w, int d
 #ifdef GCLAB_HAVE_CONFIG
   char err[512] = "";
   if (t == LUA_TSTRING) {
-    const char *path = lua_tostring(L, idx);
+    const char *path = checked_text(L, idx, w, "the config file path");
     if (gclab_config_load_file(path, cfg, err, sizeof err) != 0)
       luaL_error(L, "%s: %s", w->what, *err ? err : path);
     return;
@@ -286,8 +303,10 @@ static void apply_set_list(lua_State *L, int listidx, gc_config *cfg, const char
   lua_Integer n = (lua_Integer)lua_rawlen(L, listidx);
   for (lua_Integer i = 1; i <= n; i++) {
     lua_rawgeti(L, listidx, i);
-    const char *s = lua_tostring(L, -1);
-    if (!s) luaL_error(L, "%s: set[%I] must be a \"key=value\" string", what, i);
+    if (lua_type(L, -1) != LUA_TSTRING && lua_type(L, -1) != LUA_TNUMBER)
+      luaL_error(L, "%s: set[%I] must be a \"key=value\" string", what, i);
+    walk w = {what, 0, 0};
+    const char *s = checked_text(L, -1, &w, "a set entry");
 #ifdef GCLAB_HAVE_CONFIG
     char err[512] = "";
     if (gclab_config_set_novalidate(cfg, s, err, sizeof err) != 0)

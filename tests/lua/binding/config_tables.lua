@@ -84,6 +84,18 @@ scenario("numbers no key accepts are explained", function()
   expect(gclab.heap({seed = 8.0}).config.seed).to_be(8)
 end)
 
+scenario("a NUL byte in a config string is an error, not the end of the string", function()
+  -- C would read "tiny.yaml\0junk" as tiny.yaml, "4KiB\0junk" as 4KiB
+  expect(heap_error("../../../configs/tiny.yaml\0junk"))
+    .to_contain("the config file path: found a NUL byte at position 27 of the string")
+  expect(heap_error({page_size = "4KiB\0junk"})).to_contain("page_size: found a NUL byte at position 5")
+  expect(heap_error({flags = "--max-old-space-size=64\0 --bogus"})).to_contain("flags: found a NUL byte")
+  expect(heap_error({["page_size\0x"] = "8KiB"})).to_contain("a config key: found a NUL byte")
+  local ok, err = pcall(gclab.defaults, {set = {"page_size=4KiB\0x"}})
+  expect(ok).to_be(false)
+  expect(err).to_contain("a set entry: found a NUL byte at position 15")
+end)
+
 scenario("non-string config keys are shown", function()
   expect(heap_error({[true] = 1})).to_contain("config keys must be strings, got boolean key true")
   expect(heap_error({new_space = {[2.5] = 1}}))
