@@ -172,6 +172,12 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
                 "old_space.compaction.quota: expected at most old_space.max_size (%s), "
                 "got %s",
                 SIZE_TEXT(om), SIZE_TEXT(c->old_space.evacuation_quota));
+  /* Unlike the quota, the step may exceed the maximum (V8's 8 MB step
+   * with --max-old-space-size=4: the limit is capped at the maximum
+   * anyway); bounded so that old generation + step cannot wrap. */
+  if (c->old_space.min_growing_step > 64 * GiB)
+    return fail(err, len, "old_space.growing.min_step: expected at most 64GiB, got %s",
+                SIZE_TEXT(c->old_space.min_growing_step));
   if (c->old_space.ineffective_mark_compacts > 100)
     return fail(err, len, "old_space.ineffective_mark_compacts: expected 0..100, got %u",
                 (unsigned)c->old_space.ineffective_mark_compacts);
