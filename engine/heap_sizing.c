@@ -62,7 +62,9 @@ static uint64_t pow2_up(uint64_t v) {
  * 16 GB rounded to the nearest GB (--huge-max-old-generation-size, on in
  * Node 20). */
 static uint64_t max_old_generation(uint64_t physical) {
-  return (physical + 512 * MiB) / GiB >= 16 ? 2 * HEAP_TRAIT_MAX : HEAP_TRAIT_MAX;
+  /* V8's (physical + 512 MB) / GB >= 16, written so that it cannot wrap
+   * for a physical memory near 2^64 */
+  return physical >= 16 * GiB - 512 * MiB ? 2 * HEAP_TRAIT_MAX : HEAP_TRAIT_MAX;
 }
 
 uint64_t gc_node_young_from_old(uint64_t old_generation) {

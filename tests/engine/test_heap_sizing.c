@@ -139,6 +139,15 @@ static void test_formula_machine_sizes(void **state) {
   s = size(machine(15872 * MiB - 1));
   assert_int_equal(s.old_max, 2048 * MiB);
   assert_int_equal(s.semi_max, 16 * MiB);
+  s = size(machine(15872 * MiB));
+  assert_int_equal(s.old_max, 4096 * MiB);
+
+  /* No wrap-around near 2^64 (physical + 512 MB overflowed to a few
+   * hundred MB: the 2 GiB maximum). */
+  s = size(machine(UINT64_MAX));
+  assert_int_equal(s.old_max, 4096 * MiB);
+  s = size(machine(UINT64_MAX - 256 * MiB));
+  assert_int_equal(s.old_max, 4096 * MiB);
 
   /* A machine whose old generation is not a multiple of 128 semispaces:
    * 600 MiB -> old 300 MiB, semi 300/128 rounded up to a 256 KiB page =
