@@ -77,6 +77,13 @@ void cfg_field_set(int k, gc_config *cfg, uint64_t v);
  * after CFG_QUOTE_MAX characters. */
 void cfg_quote(const char *text, size_t len, char *buf, size_t buflen);
 
+/* A file path as messages show it: itself, or, when longer than
+ * CFG_PATH_SHOWN_MAX, its first 40 characters, "..." and its end (written
+ * into buf, which needs CFG_PATH_SHOWN_MAX + 1 bytes), so that the line,
+ * column and reason after it fit the message. */
+#define CFG_PATH_SHOWN_MAX 160
+const char *cfg_path_shown(const char *path, char *buf, size_t buflen);
+
 /* Copy user text for use inside a key path: printable ASCII kept, other
  * bytes as '?', cut after CFG_QUOTE_MAX characters with "...". */
 void cfg_printable(const char *text, size_t len, char *buf, size_t buflen);

@@ -203,6 +203,14 @@ static uint64_t width_max(size_t width) {
 
 /* -------------------------------------------------------------- quoting */
 
+const char *cfg_path_shown(const char *path, char *buf, size_t buflen) {
+  size_t n = strlen(path);
+  if (n <= CFG_PATH_SHOWN_MAX || buflen < CFG_PATH_SHOWN_MAX + 1) return path;
+  const size_t head = 40, tail = CFG_PATH_SHOWN_MAX - head - 3;
+  snprintf(buf, buflen, "%.*s...%s", (int)head, path, path + n - tail);
+  return buf;
+}
+
 void cfg_quote(const char *text, size_t len, char *buf, size_t buflen) {
   size_t o = 0, shown = 0;
   if (!buflen) return;

@@ -373,7 +373,8 @@ int cfg_load_text(const char *name, const char *text, size_t len, gc_config *cfg
                   cfg_origins *o, char *err, size_t errlen) {
   loader L;
   memset(&L, 0, sizeof L);
-  L.name = name ? name : "<string>";
+  char shown[CFG_PATH_SHOWN_MAX + 1];
+  L.name = name ? cfg_path_shown(name, shown, sizeof shown) : "<string>";
   L.text = text;
   L.len = len;
   L.orig = o;
@@ -423,8 +424,10 @@ int cfg_load_text(const char *name, const char *text, size_t len, gc_config *cfg
   return rc;
 }
 
-char *cfg_read_file(const char *path, size_t *len, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
+char *cfg_read_file(const char *file, size_t *len, char *err, size_t errlen) {
+  char shown[CFG_PATH_SHOWN_MAX + 1];
+  const char *path = cfg_path_shown(file, shown, sizeof shown); /* for messages */
+  FILE *f = fopen(file, "rb");
   if (!f) {
     cfg_errf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
     return NULL;

@@ -151,6 +151,20 @@ static void test_unreadable(void **state) {
   assert_contains(errs, "cannot read");
   free(out);
   free(errs);
+
+  /* A path longer than a message: its middle is left out, so the reason
+   * (and, for a parse error, FILE:LINE:COLUMN) still fits. */
+  char path[4200];
+  memset(path, 'a', sizeof path - 1);
+  path[0] = '/', path[sizeof path - 1] = '\0';
+  assert_int_equal(gclab_config_load_file(path, &c, err, sizeof err), -1);
+  assert_starts_with(err, "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...aaaa");
+  assert_contains(err, ": cannot read: File name too long");
+  assert_true(strlen(err) < 250);
+  static const char text[] = "page_size: 3KiB\n";
+  memcpy(path + sizeof path - 10, ".yaml", 6);
+  assert_int_equal(gclab_config_load_string(text, sizeof text - 1, path, &c, err, sizeof err), -1);
+  assert_contains(err, "aaaa.yaml:1:12: page_size: expected a power of two");
 }
 
 /* A bomb far larger than the shipped one: still refused at its first anchor. */
