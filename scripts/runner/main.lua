@@ -324,6 +324,10 @@ local function prepare(argv)
     if kind and kind ~= "directory" then
       return nil, fail_setup("--record: " .. o.record .. " exists and is not a directory")
     end
+    -- made now, so that a directory that cannot be made is a usage error
+    -- before any scenario runs, not a failure of every scenario
+    local mok, merr = baseline.mkdir_p(o.record)
+    if not mok then return nil, fail_setup("--record: cannot make the directory " .. o.record .. ": " .. tostring(merr)) end
     session = baseline.session("record", o.record)
   elseif o.check then
     if sys.kind(o.check) ~= "directory" then

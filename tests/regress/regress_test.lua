@@ -143,6 +143,9 @@ out, code = run("run --tolerance promoted=5% " .. F .. "garbage.lua")
 check(code == 2 and has(out, "--tolerance needs --check"), "tolerance: needs --check", out)
 out, code = run("run --record " .. q(W .. "g") .. " --check " .. q(W .. "g") .. " " .. F .. "garbage.lua")
 check(code == 2, "--record and --check together exit 2", out)
+out, code = run("run --record /dev/null/x " .. F .. "garbage.lua")
+check(code == 2 and has(out, "--record: cannot make the directory /dev/null/x") and not has(out, "recorded"),
+  "--record: a directory that cannot be made exits 2 before any scenario", out)
 
 -- ----------------------------------------------- missing and corrupt baselines
 
