@@ -51,7 +51,10 @@ void cfg_follow_derived(gc_config *cfg, const cfg_origins *o) {
     cfg->new_space.semi_space_max = round_up(cfg->new_space.semi_space_max, ps);
   if (page_ok && !init_set && cfg->new_space.semi_space_initial % ps)
     cfg->new_space.semi_space_initial = round_up(cfg->new_space.semi_space_initial, ps);
-  if (!init_set && cfg->new_space.semi_space_initial > cfg->new_space.semi_space_max)
+  /* ...following only a maximum that is valid itself: else validation
+   * would report the initial size, which the user did not write */
+  bool max_ok = page_ok && cfg->new_space.semi_space_max >= ps && cfg->new_space.semi_space_max % ps == 0;
+  if (!init_set && max_ok && cfg->new_space.semi_space_initial > cfg->new_space.semi_space_max)
     cfg->new_space.semi_space_initial = cfg->new_space.semi_space_max;
   if (init_set && !max_set && cfg->new_space.semi_space_max < cfg->new_space.semi_space_initial)
     cfg->new_space.semi_space_max = cfg->new_space.semi_space_initial;

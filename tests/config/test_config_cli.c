@@ -128,6 +128,13 @@ static void test_validated_once_at_the_end(void **state) {
                            "old_space.max_size (2MiB)");
   free(out);
   free(errs);
+  /* an invalid maximum is reported as itself: the initial size, which
+   * follows a valid maximum down, does not follow it */
+  assert_int_equal(run_config(&out, &errs, "--set", "new_space.semi_space.max=300KiB", NULL), 2);
+  assert_starts_with(errs, "--set new_space.semi_space.max: expected a multiple of page_size "
+                           "(256KiB), got 300KiB");
+  free(out);
+  free(errs);
 }
 
 static void test_usage_errors(void **state) {
