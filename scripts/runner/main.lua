@@ -103,6 +103,16 @@ local function parse_args(argv)
     end
     return n
   end
+  -- a decimal number of seconds, 0 to 1e9 (no exponent, no hex: 1e-400
+  -- would read as 0, which means "none")
+  local function seconds(name, v, zero)
+    local n = (v:match("^%d+$") or v:match("^%d*%.%d+$") or v:match("^%d+%.$")) and tonumber(v)
+    if not n or n > 1e9 then
+      error({usage = "option " .. name .. " expects a decimal number of seconds from 0 (" .. zero ..
+        ") to 1e9, got '" .. v .. "'"})
+    end
+    return n
+  end
   local only_paths = false
   while i <= #argv do
     local a = argv[i]
@@ -131,20 +141,8 @@ local function parse_args(argv)
         o.pattern = value(name, inline)
         local perr = M.check_pattern(o.pattern)
         if perr then error({usage = "--filter-pattern '" .. o.pattern .. "': " .. perr}) end
-      elseif name == "--timeout" then
-        local t = value(name, inline)
-        o.timeout = tonumber(t)
-        if not t:match("^%s*[%d.]") or not o.timeout or o.timeout ~= o.timeout or o.timeout < 0
-          or o.timeout > 1e9 then
-          error({usage = "option --timeout expects a number of seconds (0: no limit), got '" .. t .. "'"})
-        end
-      elseif name == "--progress" then
-        local t = value(name, inline)
-        o.progress = tonumber(t)
-        if not t:match("^%s*[%d.]") or not o.progress or o.progress ~= o.progress or o.progress < 0
-          or o.progress > 1e9 then
-          error({usage = "option --progress expects a number of seconds (0: off), got '" .. t .. "'"})
-        end
+      elseif name == "--timeout" then o.timeout = seconds(name, value(name, inline), "no limit")
+      elseif name == "--progress" then o.progress = seconds(name, value(name, inline), "off")
       elseif name == "--list" then o.list = true
       elseif name == "--trace-gc" then o.trace = true
       elseif name == "--trace-gc-nvp" then o.trace_nvp = true

@@ -104,7 +104,7 @@ check(has_line(out, "ok 1 - " .. F .. "progress.lua: busy"), "--progress: the TA
 out, code = run("run --progress 0 " .. F .. "progress.lua")
 check(code == 0 and not has(out, "still running"), "--progress 0: no progress lines", out)
 out, code = run("run --progress -1 " .. F .. "progress.lua")
-check(code == 2 and has(out, "option --progress expects a number of seconds"), "--progress -1 refused", out)
+check(code == 2 and has(out, "option --progress expects a decimal number of seconds"), "--progress -1 refused", out)
 
 -- issue 10 item 7: --timeout fails the scenario by name and goes on, also
 -- when the scenario catches the error or loops in a coroutine
@@ -116,9 +116,9 @@ check(has_line(out, "not ok 2 - " .. F .. "timeout.lua: swallows the timeout"), 
   out)
 check(has_line(out, "not ok 3 - " .. F .. "timeout.lua: loops in an old coroutine"), "--timeout: in a coroutine", out)
 check(has_line(out, "ok 4 - " .. F .. "timeout.lua: runs after the timeouts"), "--timeout: run goes on", out)
-for _, t in ipairs({"-1", "x", "nan", "inf"}) do
+for _, t in ipairs({"-1", "x", "nan", "inf", "1e-400", "0x1p3", "1e10", "2e9"}) do
   out, code = run("run --timeout " .. t .. " " .. F .. "pass")
-  check(code == 2 and has(out, "option --timeout expects a number of seconds"), "--timeout " .. t .. " refused", out)
+  check(code == 2 and has(out, "option --timeout expects a decimal number of seconds from 0 (no limit) to 1e9"), "--timeout " .. t .. " refused", out)
 end
 -- --filter is plain text: pattern characters are only characters (this
 -- pattern used to backtrack for minutes), and a malformed pattern is no
