@@ -16,6 +16,7 @@
 #include "snapshot_internal.h"
 
 #define SNAP_MAX_COUNT ((size_t)UINT32_MAX - 1)
+#define SNAP_MAX_TOTAL_SIZE (1ull << 53) /* bytes: all self sizes together */
 
 struct gc_snapshot_builder {
   gc_snap_node *nodes;
@@ -251,6 +252,17 @@ static gc_status check(gc_snapshot_builder *b) {
   if (at != b->nedges)
     return fail(b, GC_EINVAL, "snapshot: node edge counts sum to %llu but %zu edges were added",
                 (unsigned long long)at, b->nedges);
+  /* Sizes: the total (and so every sum and difference of self sizes the
+   * analyses make, in 64 bits signed) at most 2^53 bytes. */
+  uint64_t total = 0;
+  for (size_t i = 0; i < b->nnodes; i++) {
+    uint64_t sz = b->nodes[i].self_size;
+    if (sz > SNAP_MAX_TOTAL_SIZE - total)
+      return fail(b, GC_EINVAL,
+                  "snapshot: node %zu: self_size %llu takes the snapshot's total beyond 2^53 bytes",
+                  i, (unsigned long long)sz);
+    total += sz;
+  }
   for (size_t i = 0; i < b->nedges; i++) {
     const gc_snap_edge *e = &b->edges[i];
     if (e->type >= GC_SEDGE_TYPE_COUNT)
@@ -267,19 +279,26 @@ static gc_status check(gc_snapshot_builder *b) {
   return GC_OK;
 }
 
-static bool build_id_table(gc_snapshot *s) {
+/* The id -> node table.  Ids are unique (DevTools and diffs match objects
+ * by id): a second node with an id is an error.  GC_OK, GC_ENOMEM, or
+ * GC_EINVAL with *dup and *first set. */
+static gc_status build_id_table(gc_snapshot *s, size_t *dup, size_t *first) {
   size_t cap = 16;
   while (cap < s->nnodes * 2) cap *= 2;
   s->id_table = calloc(cap, sizeof *s->id_table);
-  if (!s->id_table) return false;
+  if (!s->id_table) return GC_ENOMEM;
   s->id_cap = cap;
   for (size_t i = 0; i < s->nnodes; i++) {
     size_t j = snap_hash64(s->nodes[i].id) & (cap - 1);
     while (s->id_table[j] && s->nodes[s->id_table[j] - 1].id != s->nodes[i].id)
       j = (j + 1) & (cap - 1);
-    if (!s->id_table[j]) s->id_table[j] = (uint32_t)i + 1; /* first wins */
+    if (s->id_table[j]) {
+      *dup = i, *first = s->id_table[j] - 1;
+      return GC_EINVAL;
+    }
+    s->id_table[j] = (uint32_t)i + 1;
   }
-  return true;
+  return GC_OK;
 }
 
 gc_status gc_snapshot_finish(gc_snapshot_builder *b, gc_snapshot **out, char *err,
@@ -311,7 +330,12 @@ gc_status gc_snapshot_finish(gc_snapshot_builder *b, gc_snapshot **out, char *er
       if (e) s->edges = e;
     }
     for (size_t i = 0; i < s->nnodes; i++) s->total_size += s->nodes[i].self_size;
-    if (!build_id_table(s)) st = fail(b, GC_ENOMEM, "snapshot: out of memory indexing ids");
+    size_t dup = 0, first = 0;
+    gc_status ids = build_id_table(s, &dup, &first);
+    if (ids == GC_ENOMEM) st = fail(b, GC_ENOMEM, "snapshot: out of memory indexing ids");
+    if (ids == GC_EINVAL)
+      st = fail(b, GC_EINVAL, "snapshot: node %zu: id %llu is node %zu's too (ids are unique)", dup,
+                (unsigned long long)s->nodes[dup].id, first);
   }
   if (st != GC_OK) {
     if (err && errlen) snprintf(err, errlen, "%s", b->error);
