@@ -297,8 +297,14 @@ static int value_start(reader *r, bool container, bool is_array, ctx *child) {
     return 1;
   }
   case C_META_FIELDS:
-  case C_META_TYPELIST:
-    return container ? FAIL("meta: a field or type name is not a string") : 1;
+  case C_META_TYPELIST: {
+    /* a null or a number here would be skipped, and every later name
+     * would take the wrong position */
+    bool list_fields = c == C_META_FIELDS;
+    int at = list_fields ? r->nfields[r->meta_list] : r->ntypes[r->meta_list];
+    return FAIL("meta.%s_%s: element %d is not a string", r->meta_list ? "edge" : "node",
+                list_fields ? "fields" : "types", at);
+  }
   case C_NODES:
   case C_EDGES:
     return FAIL("%s: element %llu is not an unsigned integer", c == C_NODES ? "nodes" : "edges",
@@ -385,6 +391,7 @@ static int cb_key(void *ud, const unsigned char *k, size_t n) {
   if (n >= sizeof r->key) n = sizeof r->key - 1; /* no key we act on is this long */
   memcpy(r->key, k, n);
   r->key[n] = '\0';
+  if (memchr(k, '\0', n)) r->key[0] = '\x01'; /* "nodes\u0000x" is not "nodes": a key we skip */
   return 1;
 }
 

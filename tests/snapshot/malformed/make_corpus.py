@@ -73,6 +73,15 @@ cases = {
     'nodes-before-snapshot': b'{' + base[base.index(b'"nodes"'):base.index(b'"edges"')] +
         base[1:base.index(b'"nodes"')] + base[base.index(b'"edges"'):],
     'deep-unclosed': b'{"trace_tree":' + b'[' * 10000,
+    # a null or number in a meta list would shift every later name
+    'node-type-name-null': sub(b'[["hidden","array"', b'[[null,"array"'),
+    'node-field-number': sub(b'"node_fields":["type","name"', b'"node_fields":["type",7'),
+    # "nodes\u0000x" is not "nodes"
+    'key-with-nul': sub(b'"nodes":[', b'"nodes\\u0000x":['),
+    # self sizes past 2^53 in all (sums and diffs must fit 64 bits signed)
+    'self-size-past-2-53': sub(b',3,4,7,40,', b',3,4,7,9007199254740993,'),
+    # ids are unique: node 4 takes node 3's id 7
+    'duplicate-id': sub(b',3,5,9,40,', b',3,5,7,40,'),
 }
 
 gz_cases = {
