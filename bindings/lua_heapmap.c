@@ -554,8 +554,8 @@ int lgc_heap_map(lua_State *L) {
 
   lua_getfield(L, 2, "file");
   if (!lua_isnil(L, -1)) {
-    const char *path = lua_tostring(L, -1);
-    if (!path || lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "heap:map: file must be a path");
+    if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "heap:map: file must be a path");
+    const char *path = lgc_check_path(L, -1, "heap:map: file");
     size_t len;
     const char *text = lua_tolstring(L, svg, &len);
     const char *err = lgc_write_file(L, path, text, len);

@@ -75,6 +75,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -253,6 +254,17 @@ int lgc_set_slots(lua_State *L);
 int lgc_init_slots(lua_State *L);
 int lgc_root(lua_State *L);
 int lgc_unroot(lua_State *L);
+
+/* A file path argument: a string with no NUL byte (C would open the file
+ * named by the part before it).  Raises "WHAT: ..." otherwise. */
+static inline const char *lgc_check_path(lua_State *L, int idx, const char *what) {
+  size_t len;
+  const char *path = luaL_checklstring(L, idx, &len);
+  if (strlen(path) != len)
+    luaL_error(L, "%s: the path has a NUL byte at position %d (a file name cannot hold one)", what,
+               (int)strlen(path) + 1);
+  return path;
+}
 
 /* lua_snapshot.c */
 void lgc_open_snapshot(lua_State *L, int mod); /* metatable; gclab.find_leaks */

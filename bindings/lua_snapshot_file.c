@@ -19,7 +19,7 @@
 
 /* gclab.read_snapshot(path) -> snapshot */
 int lgc_read_snapshot(lua_State *L) {
-  const char *path = luaL_checkstring(L, 1);
+  const char *path = lgc_check_path(L, 1, "gclab.read_snapshot");
   char err[512];
   gc_snapshot *s = snapfile_read(path, err, sizeof err);
   if (!s) return luaL_error(L, "gclab.read_snapshot: %s", err);
@@ -30,7 +30,7 @@ int lgc_read_snapshot(lua_State *L) {
 /* snap:write(path) -> snap */
 int lgc_snapshot_write(lua_State *L) {
   gc_snapshot *s = lgc_check_snapshot(L, 1);
-  const char *path = luaL_checkstring(L, 2);
+  const char *path = lgc_check_path(L, 2, "snap:write");
   char err[512];
   if (!snapfile_write(path, s, err, sizeof err)) return luaL_error(L, "snap:write: %s", err);
   lua_settop(L, 1);

@@ -31,6 +31,7 @@
 #include <libxml/chvalid.h>
 #include <libxml/xmlstring.h>
 
+#include "lua_internal.h"
 #include "lua_xml.h"
 
 #define XML_MT "gclab.xml_writer"
@@ -297,7 +298,7 @@ const char *lgc_write_file(lua_State *L, const char *path, const char *data, siz
 /* write(path) -> true | nil, message */
 static int xml_write(lua_State *L) {
   lgc_xml *x = (lgc_xml *)luaL_checkudata(L, 1, XML_MT);
-  const char *path = luaL_checkstring(L, 2);
+  const char *path = lgc_check_path(L, 2, "write");
   if (!x->w) return luaL_error(L, "write: the writer is closed");
   lgc_xml_finish(L, x);
   const char *err = lgc_write_file(L, path, (const char *)xmlBufferContent(x->buf),

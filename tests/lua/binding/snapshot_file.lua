@@ -106,4 +106,8 @@ scenario("file errors name the file, the byte and what was wrong", function()
     .to_error("snap:write: /nonexistent-dir/x.heapsnapshot: cannot create")
   expect(function() snap:write() end).to_error("bad argument #1")
   expect(function() gclab.heap_from_snapshot({}) end).to_error("gclab snapshot expected")
+  -- a NUL byte ends a C file name: "x\0y" would open x
+  expect(function() gclab.read_snapshot(FIXTURES .. "/tiny.heapsnapshot\0.gz") end)
+    .to_error("gclab.read_snapshot: the path has a NUL byte at position " .. #FIXTURES + 19)
+  expect(function() snap:write("/tmp/x\0y") end).to_error("snap:write: the path has a NUL byte at position 7")
 end)
