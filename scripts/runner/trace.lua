@@ -47,8 +47,34 @@ docs: docs/pictures.md]]
 
 local MB = 1024 * 1024
 
+-- A number as V8 prints it in a trace line: decimal digits, at most one
+-- point, at most 15 digits (so that it is exact and finite); nil if not.
+local function decimal(text)
+  if #text > 16 or not (text:match("^%d+$") or text:match("^%d+%.%d+$")) then return nil end
+  return tonumber(text)
+end
+M.decimal = decimal -- also trace_compare's, for --trace-gc-nvp fields
+
+-- A file's whole text, or an error {usage = "PATH: reason"} (a directory
+-- opens on Linux and fails at the read).
+function M.read_file(path)
+  local f, err = io.open(path, "rb")
+  if not f then error({usage = err}) end
+  local text, rerr = f:read("a")
+  f:close()
+  if not text then error({usage = path .. ": cannot read: " .. tostring(rerr)}) end
+  return text
+end
+
+local GC_LINE = "^%[%d+:0x%x+%]%s+(%S+) ms: (.*)$"
+local GC_KINDS = {"Scavenge", "Mark-Compact", "Mark-Sweep", "Mark-sweep", "Minor Mark-Compact", "Minor Mark-Sweep"}
+
 -- Parse a --trace-gc log.  Returns {events = {...}, lines = {...},
--- skipped = n} or nil, message.
+-- skipped = n} or nil, message.  Lines that are not GC lines (the
+-- program's own output, --trace-incremental-marking lines, Node's
+-- out-of-memory report) are skipped and counted; a line that starts as a
+-- GC line (a GC kind after "ms: ") but does not parse -- cut short, a
+-- number that is not one -- is an error naming its line.
 function M.parse(text, name)
   local out = {events = {}, lines = {}, skipped = 0}
   local n = 0
@@ -57,6 +83,12 @@ function M.parse(text, name)
     local t, kind, b, bc, a, ac, pause, rest = line:match(
       "^%[%d+:0x%x+%]%s+([%d%.]+) ms: (.-) ([%d%.]+) %(([%d%.]+)%) %-> ([%d%.]+) %(([%d%.]+)%) MB, ([%d%.]+) / [%d%.]+ ms%s*(.*)$")
     if t then
+      for _, v in ipairs({t, b, bc, a, ac, pause}) do
+        if not decimal(v) then
+          return nil, string.format("%s:%d: '%s' is not a number as V8 writes one (digits, one point, " ..
+            "at most 15 digits): %s", name, n, #v > 30 and v:sub(1, 30) .. "..." or v, line:sub(1, 120))
+        end
+      end
       local steps = rest:match("^%(%+ [%d%.]+ ms in (%d+) steps")
       local reason = rest:match("current mu = [%d%.]+%)%s*(.-);?%s*$") or ""
       local base = kind:gsub(" %(.*%)$", "")
@@ -66,6 +98,13 @@ function M.parse(text, name)
         pause_ms = tonumber(pause), steps = steps and tonumber(steps) or 0, reason = reason}
       out.lines[#out.lines + 1] = line
     elseif line ~= "" then
+      local _, after = line:match(GC_LINE)
+      for _, k in ipairs(GC_KINDS) do
+        if after and after:sub(1, #k + 1) == k .. " " then
+          return nil, string.format("%s:%d: a %s line that does not parse (cut short? a bad number?): %s",
+            name, n, k, line:sub(1, 120))
+        end
+      end
       out.skipped = out.skipped + 1
     end
   end
@@ -229,10 +268,7 @@ function M.main(argv)
   local ok, status = pcall(function()
     local o = parse_args(argv)
     if o.help then io.stdout:write(M.USAGE, "\n"); return 0 end
-    local f, err = io.open(o.file, "rb")
-    if not f then error({usage = err}) end
-    local text = f:read("a")
-    f:close()
+    local text = M.read_file(o.file)
     local trace, perr = M.parse(text, o.file)
     if not trace then error({usage = perr}) end
     local cmp = #o.compare > 0 and run_compare(o) or nil

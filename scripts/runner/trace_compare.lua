@@ -95,13 +95,7 @@ local function parse_args(argv)
   return o
 end
 
-local function read(path)
-  local f, err = io.open(path, "rb")
-  if not f then error({usage = err}) end
-  local text = f:read("a")
-  f:close()
-  return text
-end
+local read = trace.read_file
 
 -- The bytes allocated, the sum of `promoted=` and the GC count of a
 -- --trace-gc-nvp log.  Allocated: each GC's `total_size_before` minus the
@@ -115,18 +109,27 @@ end
 -- Mark-Compacts; summing `allocated=` counts 6.6 MiB twice).
 function M.parse_nvp(text, name)
   local out = {gcs = 0, allocated = 0, promoted = 0, oom = text:find(OOM_TEXT, 1, true) ~= nil}
-  local after_prev = 0
-  for line in text:gmatch("[^\n]+") do
-    if line:match("^%[%d+:0x%x+%]%s+[%d%.]+ ms: pause=") then
-      local before, after = line:match(" total_size_before=(%d+) total_size_after=(%d+) ")
-      local pr = line:match(" promoted=(%d+) ")
-      if not before or not pr then
-        error({usage = name .. ": a --trace-gc-nvp line without total_size_before=/total_size_after=/promoted=: " .. line:sub(1, 80)})
+  local after_prev, n = 0, 0
+  for line in (text .. "\n"):gmatch("([^\n]*)\n") do
+    n = n + 1
+    if line:match("^%[%d+:0x%x+%]%s+%S+ ms: pause=") then
+      local v = {}
+      for _, field in ipairs({"total_size_before", "total_size_after", "promoted"}) do
+        if select(2, line:gsub(" " .. field .. "=", "")) > 1 then
+          error({usage = string.format("%s:%d: %s= appears twice in one line", name, n, field)})
+        end
+        local raw = line:match(" " .. field .. "=(%S*)")
+        v[field] = raw and raw:match("^%d+$") and trace.decimal(raw)
+        if not v[field] then
+          error({usage = string.format("%s:%d: %s", name, n, raw
+            and (field .. "=" .. raw:sub(1, 30) .. " is not a byte count (digits, at most 15)")
+            or ("a --trace-gc-nvp line without " .. field .. "="))})
+        end
       end
       out.gcs = out.gcs + 1
-      out.allocated = out.allocated + (tonumber(before) - after_prev)
-      after_prev = tonumber(after)
-      out.promoted = out.promoted + tonumber(pr)
+      out.allocated = out.allocated + (v.total_size_before - after_prev)
+      after_prev = v.total_size_after
+      out.promoted = out.promoted + v.promoted
     end
   end
   if out.gcs == 0 then error({usage = name .. ": no --trace-gc-nvp lines found (expected '... ms: pause=...')"}) end
@@ -220,7 +223,16 @@ function M.main(argv)
       local f = io.open(guess, "rb")
       if f then f:close(); nvp_path = guess end
     end
-    if nvp_path then node.nvp = M.parse_nvp(read(nvp_path), nvp_path) end
+    if nvp_path then
+      node.nvp = M.parse_nvp(read(nvp_path), nvp_path)
+      -- two runs of one program differ by a GC or two (the committed
+      -- references: at most 1); far more means two different programs
+      local a, b = node.nvp.gcs, #node.events
+      if math.abs(a - b) > math.max(2, b // 4) then
+        error({usage = string.format("%s has %d GCs and %s %d: not logs of the same program?", nvp_path, a,
+          o.trace, b)})
+      end
+    end
     local run = trace.run_compare({compare = {o.scenario}, filter = o.filter, config = o.config, sets = o.sets})
     local lines = {}
     for i, e in ipairs(run.raw) do lines[i] = e.trace end

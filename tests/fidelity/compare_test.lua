@@ -20,11 +20,14 @@ check(out:match("\n +1  Scavenge +5%.0 %-> +4%.0 MB  allocation failure +| Scave
 check(has(out, "node:  " .. F .. "three.trace (3 GCs)"), "header names the trace", out)
 
 out, code = run("trace compare " .. F .. "ten.trace " .. REPLAY .. " --nvp " .. F .. "three.nvp")
+check(code == 2 and has(out, "three.nvp has 3 GCs and " .. F .. "ten.trace 10: not logs of the same program?"),
+  "an nvp log of another program: exit 2", out)
+out, code = run("trace compare " .. F .. "ten.trace " .. REPLAY)
 check(code == 1, "ten vs garbage: exit 1", out)
 check(out:match("\nscavenges +10 +3 +%+%-10%% +FAIL\n"), "10 against 3 fails", out)
 check(out:match("\n +10  Scavenge .- | \n"), "side by side: Node's 10th GC has no gclab partner", out)
 
-out, code = run("trace compare " .. F .. "ten.trace " .. REPLAY .. " --nvp " .. F .. "three.nvp --known-failures scavenges")
+out, code = run("trace compare " .. F .. "ten.trace " .. REPLAY .. " --known-failures scavenges")
 check(code == 0, "--known-failures scavenges: exit 0", out)
 check(has(out, "FAIL (known)"), "the known failure is marked", out)
 
@@ -32,8 +35,10 @@ out, code = run("trace compare " .. F .. "three.trace " .. REPLAY .. " --known-f
 check(code == 1, "a listed measure that passes: exit 1", out)
 check(has(out, "pass (listed as a known failure)"), "... and says so", out)
 
-out, code = run("trace compare " .. F .. "ten.trace " .. REPLAY)
+out, code = run("trace compare " .. F .. "alone.trace " .. REPLAY)
 check(code == 1 and out:match("\npromoted +no nvp log"), "no nvp log: promoted fails", out)
+out, code = run("trace compare " .. F .. "three.trace " .. REPLAY .. " --nvp " .. F .. "none.nvp")
+check(code == 2 and has(out, "none.nvp"), "a missing --nvp file: exit 2 naming it", out)
 
 out, code = run("trace compare " .. F .. "three.trace " .. REPLAY .. " --known-failures speed")
 check(code == 2 and has(out, "--known-failures: unknown measure 'speed'"), "unknown measure: exit 2", out)
@@ -45,6 +50,34 @@ out, code = run("trace compare " .. F .. "empty.trace " .. REPLAY)
 check(code == 2 and has(out, "no --trace-gc lines found"), "no GC lines: exit 2", out)
 out, code = run("trace compare " .. F .. "three.trace " .. REPLAY .. " --nvp " .. F .. "three.trace")
 check(code == 2 and has(out, "no --trace-gc-nvp lines found"), "--nvp of a plain trace: exit 2", out)
+-- damaged logs: the line and what is wrong, exit 2 (never a Lua error)
+local tmp = os.tmpname()
+local function damaged(trace_text, nvp_text)
+  local f = assert(io.open(tmp .. ".trace", "wb")); f:write(trace_text); f:close()
+  os.remove(tmp .. ".nvp")
+  if nvp_text then f = assert(io.open(tmp .. ".nvp", "wb")); f:write(nvp_text); f:close() end
+  return run("trace compare " .. tmp .. ".trace " .. REPLAY)
+end
+local three = assert(io.open(root .. "/" .. F .. "three.trace")):read("a")
+local three_nvp = assert(io.open(root .. "/" .. F .. "three.nvp")):read("a")
+out, code = damaged((three:gsub("5%.0 %(6%.0%)", "5.0.1 (6.0)", 1)))
+check(code == 2 and has(out, ".trace:1: '5.0.1' is not a number as V8 writes one"), "a bad number: line named", out)
+out, code = damaged(three .. "[1:0x1]     13 ms: Scavenge 5.0 (6.0) -> 4.0 (6.")
+check(code == 2 and has(out, ".trace:" .. select(2, three:gsub("\n", "")) + 1 .. ": a Scavenge line that does not parse"),
+  "a line cut short: line named", out)
+out, code = damaged(three, (three_nvp:gsub(" promoted=0 ", " promoted=" .. ("9"):rep(40) .. " ", 1)))
+check(code == 2 and has(out, ".nvp:1: promoted=999999999999999999999999999999 is not a byte count"),
+  "an nvp number beyond 15 digits (it read as inf and passed)", out)
+out, code = damaged(three, (three_nvp:gsub(" promoted=0 ", " ", 1)))
+check(code == 2 and has(out, ".nvp:1: a --trace-gc-nvp line without promoted="), "an nvp field missing: line named", out)
+out, code = damaged(three, (three_nvp:gsub(" promoted=0 ", " promoted=0 promoted=7 ", 1)))
+check(code == 2 and has(out, ".nvp:1: promoted= appears twice"), "an nvp field twice", out)
+os.remove(tmp .. ".trace"); os.remove(tmp .. ".nvp"); os.remove(tmp)
+out, code = run("trace compare " .. F .. " " .. REPLAY)
+check(code == 2 and has(out, "cannot read: Is a directory"), "a directory as the trace: exit 2", out)
+out, code = run("trace plot " .. F)
+check(code == 2 and has(out, "cannot read: Is a directory"), "trace plot of a directory: exit 2", out)
+
 out, code = run("trace compare --help")
 check(code == 0 and has(out, "usage: gclab trace compare NODE_TRACE SCENARIO.lua"), "--help", out)
 
