@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config_flags.h"
 #include "config_internal.h"
 
 size_t cfg_distance(const char *a, size_t alen, const char *b, size_t blen) {
@@ -55,8 +56,8 @@ void cfg_list_children(int parent, char *buf, size_t buflen) {
 
 void cfg_unknown_key(int parent, const char *name, size_t len, char *buf, size_t buflen) {
   char q[CFG_QUOTE_MAX * 4 + 8], list[512], hint[160] = "";
-  int best = -1;
   size_t bestd = SIZE_MAX;
+  const char *best_name = NULL;
   cfg_list_children(parent, list, sizeof list);
   for (size_t k = 0; k < cfg_nkeys; k++) {
     if (cfg_parent((int)k) != parent) continue;
@@ -65,7 +66,16 @@ void cfg_unknown_key(int parent, const char *name, size_t len, char *buf, size_t
     size_t d = cfg_distance(name, len, n, nl);
     if (d > tolerance(len) && (has_prefix(n, nl, name, len) || has_prefix(name, len, n, nl)))
       d = tolerance(len); /* "growth" for "growth_factor" */
-    if (d < bestd) bestd = d, best = (int)k;
+    if (d < bestd) bestd = d, best_name = n;
+  }
+  /* At the top level, the Node keys (flags, physical_memory,
+   * node_options_env: config_node.c) are keys too. */
+  for (size_t i = 0; parent < 0 && cfg_node_key_name(i); i++) {
+    const char *n = cfg_node_key_name(i);
+    size_t used = strlen(list);
+    snprintf(list + used, sizeof list - used, ", %s", n);
+    size_t d = cfg_distance(name, len, n, strlen(n));
+    if (d < bestd) bestd = d, best_name = n;
   }
   cfg_quote(name, len, q, sizeof q);
   if (memchr(name, '.', len)) {
@@ -80,8 +90,8 @@ void cfg_unknown_key(int parent, const char *name, size_t len, char *buf, size_t
   } else if (len == 2 && memcmp(name, "<<", 2) == 0) {
     snprintf(hint, sizeof hint, " (YAML merge keys are not supported)");
   }
-  if (!hint[0] && best >= 0 && bestd <= tolerance(len))
-    snprintf(hint, sizeof hint, " (did you mean '%s'?)", cfg_name(best));
+  if (!hint[0] && best_name && bestd <= tolerance(len))
+    snprintf(hint, sizeof hint, " (did you mean '%s'?)", best_name);
   if (!hint[0]) {
     /* The key exists, but in another section. */
     for (size_t k = 0; k < cfg_nkeys; k++) {

@@ -35,6 +35,7 @@ typedef struct loader {
   yaml_mark_t seen_at[CFG_KEYS_MAX];
   cfg_node_layer node; /* flags, physical_memory, node_options_env: applied at the end */
   bool node_seen[3];
+  yaml_mark_t node_seen_at[3];
   char *err;
   size_t errlen;
 } loader;
@@ -298,12 +299,15 @@ static int parse_mapping(loader *L, int section, const char *path) {
     if (which >= 0) {
       bool again = L->node_seen[which];
       if (again) {
-        snprintf(msg, sizeof msg, "found the key '%.*s' a second time, expected each key once",
-                 (int)len, name);
+        snprintf(msg, sizeof msg,
+                 "found the key '%.*s' a second time (first at line %zu, column %zu), expected "
+                 "each key once",
+                 (int)len, name, L->node_seen_at[which].line + 1, L->node_seen_at[which].column + 1);
         rc = fail_at(L, at, kpath, msg);
       }
       yaml_event_delete(&ev);
       L->node_seen[which] = true;
+      L->node_seen_at[which] = at;
       if (rc || parse_node_value(L, which, kpath)) return -1;
       continue;
     }
