@@ -235,7 +235,11 @@ int cfg_flags_parse_one(cfg_flags *f, const char *arg, bool from_env, char *err,
       cfg_errf(err, errlen, "%s: %s", q, msg);
       return -1;
     }
-    if (n == 0) return bad_value(d, arg, err, errlen);
+    if (n == 0) {
+      cfg_quote(arg, strlen(arg), q, sizeof q);
+      cfg_errf(err, errlen, "%s: found 0 bytes, expected a size above 0, e.g. --physical-memory=512MiB", q);
+      return -1;
+    }
     f->in.physical_memory = n;
     return 0;
   case F_INTERVAL:

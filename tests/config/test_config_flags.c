@@ -258,7 +258,7 @@ static void test_physical_memory(void **state) {
   assert_int_equal(gclab_config_set(&c, "physical_memory=2GiB", err, sizeof err), 0);
   assert_int_equal(c.old_space.max_size, 1024 * MiB);
   assert_int_equal(gclab_config_set(&c, "physical_memory=0", err, sizeof err), -1);
-  assert_starts_with(err, "--set physical_memory: '--physical-memory=0': found '0'");
+  assert_starts_with(err, "--set physical_memory: '--physical-memory=0': found 0 bytes, expected a size above 0");
 }
 
 static void test_cli_reports(void **state) {
