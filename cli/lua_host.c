@@ -55,15 +55,22 @@ static int sys_listdir(lua_State *L) {
   return 1;
 }
 
-/* kind(path) -> "file" | "directory" | "other" | nil */
+/* kind(path) -> "file" | "directory" | "special file" | nil, message, missing
+ * (missing: true when nothing is there; false when stat failed otherwise,
+ * e.g. a symbolic link loop or a directory that cannot be searched) */
 static int sys_kind(lua_State *L) {
   const char *path = luaL_checkstring(L, 1);
   struct stat st;
   if (stat(path, &st) != 0) {
+    int e = errno;
     luaL_pushfail(L);
-    return 1;
+    lua_pushfstring(L, "%s: %s", path, strerror(e));
+    lua_pushboolean(L, e == ENOENT || e == ENOTDIR);
+    return 3;
   }
-  lua_pushstring(L, S_ISDIR(st.st_mode) ? "directory" : S_ISREG(st.st_mode) ? "file" : "other");
+  lua_pushstring(L, S_ISDIR(st.st_mode)   ? "directory"
+                    : S_ISREG(st.st_mode) ? "file"
+                                          : "special file");
   return 1;
 }
 

@@ -160,7 +160,10 @@ end
 -- "[NAME]" starts a section that applies to configuration NAME only.
 -- Returns a list of {config = NAME | nil, ...tolerance} or nil, message.
 function M.read_tolerances(path)
-  if sys.kind(path) ~= "file" then return {} end
+  local kind, kerr, missing = sys.kind(path)
+  if not kind and missing then return {} end -- no tolerances file: none
+  if not kind then return nil, kerr end
+  if kind ~= "file" then return nil, path .. " is a " .. kind .. ", not a file" end
   local text, err = read_file(path)
   if not text then return nil, err end
   local out, section, lineno = {}, nil, 0
@@ -452,10 +455,13 @@ function Session:scenario(config_name, file_key, slug, log_text, title)
     return nil
   end
   -- check
-  local kind = sys.kind(path)
+  local kind, kerr, missing = sys.kind(path)
   if kind and kind ~= "file" then
     c.corrupt = c.corrupt + 1
-    return {"corrupt baseline: " .. path .. " is a " .. kind .. ", not a file"}, true
+    return {"corrupt baseline: " .. path .. " is a " .. kind .. ", not a regular file"}, true
+  elseif not kind and not missing then
+    c.corrupt = c.corrupt + 1
+    return {"cannot read the baseline: " .. tostring(kerr)}, true
   elseif not kind then
     c.missing = c.missing + 1
     return {"no baseline " .. path .. " (record it: gclab run --record " .. self.dir .. " ...)"}, true

@@ -328,7 +328,10 @@ local function prepare(argv)
     if not mok then return nil, fail_setup("--record: cannot make the directory " .. o.record .. ": " .. tostring(merr)) end
     session = baseline.session("record", o.record)
   elseif o.check then
-    if sys.kind(o.check) ~= "directory" then
+    local kind = sys.kind(o.check)
+    if kind and kind ~= "directory" then
+      return nil, fail_setup("--check: " .. o.check .. " is a " .. kind .. ", not a baseline directory")
+    elseif not kind then
       return nil, fail_setup("--check: no baseline directory " .. o.check ..
         " (record the baselines first: gclab run --record " .. o.check .. " ...)")
     end

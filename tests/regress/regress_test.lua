@@ -193,11 +193,30 @@ write(every, "\0\1\2binary")
 check_every("binary baseline", every .. ":1: a NUL byte")
 os.remove(every)
 sh("mkdir " .. q(every))
-check_every("a directory instead of a baseline", every .. " is a directory, not a file")
+check_every("a directory instead of a baseline", every .. " is a directory, not a regular file")
 sh("rmdir " .. q(every))
+-- (not through check_every: its rewrite of the baseline would block on a FIFO)
+local function check_special(what, make, expect_text)
+  os.remove(every)
+  sh(make)
+  local o, c = run("run --check " .. q(R) .. " --filter 'every kind' " .. F .. "records.lua")
+  check(c == 1 and clean(o) and has(o, expect_text), what, o)
+  os.remove(every)
+end
+check_special("a FIFO instead of a baseline (not opened: it would block)", "mkfifo " .. q(every),
+  every .. " is a special file, not a regular file")
+check_special("a symbolic link loop: unreadable, not missing", "ln -s " .. q(every) .. " " .. q(every),
+  "cannot read the baseline: " .. every .. ": Too many levels of symbolic links")
 write(every, good)
 out, code = run("run --check " .. q(W .. "nowhere") .. " " .. F .. "records.lua")
 check(code == 2 and has(out, "no baseline directory " .. W .. "nowhere"), "missing baseline directory exits 2", out)
+out, code = run("run --check " .. q(every) .. " " .. F .. "records.lua")
+check(code == 2 and has(out, "--check: " .. every .. " is a file, not a baseline directory"), "--check FILE exits 2", out)
+sh("mkdir " .. q(R .. "/tolerances"))
+out, code = run("run --check " .. q(R) .. " " .. F .. "records.lua")
+check(code == 2 and has(out, "tolerances: " .. R .. "/tolerances is a directory, not a file"),
+  "a tolerances directory is an error, not no tolerances", out)
+sh("rmdir " .. q(R .. "/tolerances"))
 
 -- Random damage (deterministic): never a crash, always a verdict.
 local seed = 12345
