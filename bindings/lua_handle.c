@@ -37,7 +37,7 @@ lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh) {
     luaL_argerror(L, idx,
                   lua_pushfstring(L, "handle of object #%I belongs to heap %d, not heap %d",
                                   (lua_Integer)hd->id, (int)hd->lh->serial, (int)lh->serial));
-  if (!hd->lh->heap) luaL_error(L, "heap %d is closed", (int)hd->lh->serial);
+  if (!lgc_heap_open(hd->lh)) lgc_heap_closed_error(L, hd->lh);
   return hd;
 }
 
@@ -74,7 +74,7 @@ int lgc_dead_error(lua_State *L, lhandle *hd, const char *what) {
 static lhandle *self_handle(lua_State *L) {
   lhandle *hd = lgc_test_handle(L, 1);
   if (!hd) luaL_typeerror(L, 1, "gclab handle");
-  if (!hd->lh->heap) luaL_error(L, "heap %d is closed", (int)hd->lh->serial);
+  if (!lgc_heap_open(hd->lh)) lgc_heap_closed_error(L, hd->lh);
   return hd;
 }
 
@@ -182,8 +182,8 @@ static int slot_read(lua_State *L, lhandle *hd, lua_Integer i) {
 static int h_index(lua_State *L) {
   lhandle *hd = lgc_test_handle(L, 1);
   /* The hot path: an integer key on a handle of an open heap. */
-  if (hd && hd->lh->heap && lua_isinteger(L, 2)) return slot_read(L, hd, lua_tointeger(L, 2));
-  if (hd && !hd->lh->heap && closed_heap_field(L, hd)) return 1;
+  if (hd && lgc_heap_open(hd->lh) && lua_isinteger(L, 2)) return slot_read(L, hd, lua_tointeger(L, 2));
+  if (hd && !lgc_heap_open(hd->lh) && closed_heap_field(L, hd)) return 1;
   hd = self_handle(L);
   int isnum = 0;
   lua_Integer i = lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isnum) : 0;
@@ -285,7 +285,7 @@ static int h_len(lua_State *L) {
 static int h_tostring(lua_State *L) {
   lhandle *hd = lgc_test_handle(L, 1);
   if (!hd) return luaL_typeerror(L, 1, "gclab handle");
-  if (!hd->lh->heap) {
+  if (!lgc_heap_open(hd->lh)) {
     lua_pushfstring(L, "gclab.handle #%I (heap %d closed)", (lua_Integer)hd->id,
                     (int)hd->lh->serial);
     return 1;

@@ -442,7 +442,7 @@ int lgc_heap_property(lua_State *L) {
   bool marking = strcmp(k, "marking") == 0, config = strcmp(k, "config") == 0;
   if (!marking && !config)
     return luaL_error(L, "heap has no method or field '%s'", k);
-  if (!lh->heap) return luaL_error(L, "heap %d is closed", (int)lh->serial);
+  if (!lgc_heap_open(lh)) return lgc_heap_closed_error(L, lh);
   if (marking) {
     lua_pushstring(L, gc_marking_state_name(gc_marking(lh->heap)));
     return 1;
@@ -461,12 +461,7 @@ int lgc_heap_property(lua_State *L) {
 /* Free the engine heap of the heap userdata at `idx` (idempotent). */
 static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
   if (!lh->heap) return;
-  lgc_lheap_free_engine(lh);
-  luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);
-  lh->cache_ref = LUA_NOREF;
-  luaL_unref(L, LUA_REGISTRYINDEX, lh->keep_ref);
-  lh->keep_ref = LUA_NOREF;
-  lh->keep_n = 0;
+  lgc_heap_release(L, lh);
   lua_pushnil(L);
   lua_setiuservalue(L, idx, UV_ROOTED);
   lua_pushnil(L);
@@ -476,16 +471,28 @@ static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
 /* heap:close() and __close (`local heap <close> = gclab.heap()`). */
 int lgc_heap_close(lua_State *L) {
   lheap *lh = lgc_check_heap_any(L, 1);
-  if (lh->heap) lgc_refuse_in_callback(L, lh, "close");
+  if (lgc_heap_open(lh)) lgc_refuse_in_callback(L, lh, "close");
+  if (lgc_in_finalizer(L, lh)) {
+    lgc_defer_close(L, lh, 1); /* a call on this heap may be running under the finalizer */
+    return 0;
+  }
   free_engine_heap(L, 1, lh);
   return 0;
 }
 
-/* __gc: free the engine heap (the lheap stays until the state closes). */
+/* __gc: the heap value is gone, so the heap is closed.  This runs inside
+ * whatever call allocated Lua memory -- a call on one of this heap's
+ * handles among them (h[1] making a new handle), still using the engine
+ * heap -- so the engine heap is freed at the next safe point
+ * (lgc_close_pending); at the state's close, at once. */
 int lgc_heap_gc(lua_State *L) {
   lheapbox *box = (lheapbox *)lua_touserdata(L, 1);
   if (!box || lua_rawlen(L, 1) != sizeof *box || box->tag != LHEAP_TAG || !box->lh) return 0;
   lheap *lh = box->lh;
+  if (lgc_in_finalizer(L, lh)) {
+    lgc_defer_close(L, lh, 1);
+    return 0;
+  }
   lh->in_callback = false;
   free_engine_heap(L, 1, lh);
   return 0;
@@ -493,7 +500,7 @@ int lgc_heap_gc(lua_State *L) {
 
 int lgc_heap_tostring(lua_State *L) {
   lheap *lh = lgc_check_heap_any(L, 1);
-  if (!lh->heap) {
+  if (!lgc_heap_open(lh)) {
     lua_pushfstring(L, "gclab.heap %d (closed)", (int)lh->serial);
     return 1;
   }

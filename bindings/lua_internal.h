@@ -134,7 +134,17 @@ typedef struct lheap {
   lua_Integer keep_n;
   uint32_t near_limit_snapshots; /* written for heapsnapshot_near_heap_limit (lua_snapshot_file.c) */
   bool near_limit_pending;       /* the limit was neared: write one after the engine call */
+  /* Closed for Lua, engine heap not freed yet: a close asked for inside a
+   * finalizer (the heap's own __gc, or heap:close() in a __gc), which may
+   * run inside any call that allocates Lua memory -- a call on this heap
+   * among them, still using its engine heap.  Freed at the next safe
+   * point (lgc_close_pending). */
+  bool close_pending;
+  struct ldefaults *defaults; /* the module's block (lua_module.c) */
 } lheap;
+
+/* Whether Lua may use lh: its engine heap exists and no close is pending. */
+static inline bool lgc_heap_open(const lheap *lh) { return lh->heap && !lh->close_pending; }
 
 #define LHANDLE_TAG 0x676c61622e68646cull /* "glab.hdl" */
 #define LHEAP_TAG 0x676c61622e686570ull   /* "glab.hep" */
@@ -158,7 +168,7 @@ lheap *lgc_check_heap_slow(lua_State *L, int idx);
 static inline lheap *lgc_check_heap(lua_State *L, int idx) {
   lheapbox *box = (lheapbox *)lua_touserdata(L, idx);
   if (box && lua_rawlen(L, idx) == sizeof *box && box->tag == LHEAP_TAG && box->lh &&
-      box->lh->heap)
+      lgc_heap_open(box->lh))
     return box->lh;
   return lgc_check_heap_slow(L, idx);
 }
@@ -174,6 +184,19 @@ typedef struct ldefaults {
 
 /* lua_module.c */
 lheap *lgc_check_heap_any(lua_State *L, int idx);    /* open or closed */
+/* Closing a heap (lheap's close_pending).  lgc_in_finalizer: running a
+ * __gc finalizer (Lua's lua_gc answers -1 there) while the state is not
+ * closing.  lgc_defer_close: mark lh closed for Lua and keep its lheap
+ * (the state userdata, uservalue UV_STATE of the heap at boxidx) alive
+ * until lgc_close_pending frees it: at a binding call's start, outside
+ * finalizers, for every pending heap not inside its own callback.
+ * lgc_heap_closed_error: that, then "heap N is closed".
+ * lgc_heap_release: free lh's engine heap and its registry entries. */
+bool lgc_in_finalizer(lua_State *L, const lheap *lh);
+void lgc_defer_close(lua_State *L, lheap *lh, int boxidx);
+void lgc_close_pending(lua_State *L, struct ldefaults *d);
+int lgc_heap_closed_error(lua_State *L, lheap *lh);
+void lgc_heap_release(lua_State *L, lheap *lh);
 /* Free lh's engine heap and malloc'd arrays and unlink it from the open
  * list (idempotent; no Lua calls). */
 void lgc_lheap_free_engine(lheap *lh);

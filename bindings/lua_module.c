@@ -34,8 +34,64 @@ lheap *lgc_check_heap_any(lua_State *L, int idx) {
 
 lheap *lgc_check_heap_slow(lua_State *L, int idx) {
   lheap *lh = lgc_check_heap_any(L, idx);
-  if (!lh || !lh->heap) luaL_error(L, "heap %d is closed", lh ? (int)lh->serial : 0);
+  if (!lgc_heap_open(lh)) lgc_heap_closed_error(L, lh);
   return lh;
+}
+
+/* ------------------------------------------------------ deferred closes */
+
+#define PENDING_KEY "gclab.close_pending" /* registry: lightuserdata lheap -> its state */
+
+bool lgc_in_finalizer(lua_State *L, const lheap *lh) {
+  return lua_gc(L, LUA_GCISRUNNING) < 0 && !(lh->defaults && lh->defaults->closing);
+}
+
+void lgc_defer_close(lua_State *L, lheap *lh, int boxidx) {
+  if (!lh->heap || lh->close_pending) return;
+  boxidx = lua_absindex(L, boxidx);
+  lh->close_pending = true;
+  if (lua_getfield(L, LUA_REGISTRYINDEX, PENDING_KEY) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, LUA_REGISTRYINDEX, PENDING_KEY);
+  }
+  lua_pushlightuserdata(L, lh);
+  lua_getiuservalue(L, boxidx, UV_STATE);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+void lgc_heap_release(lua_State *L, lheap *lh) {
+  if (!lh->heap) return;
+  if (lh->close_pending && lua_getfield(L, LUA_REGISTRYINDEX, PENDING_KEY) == LUA_TTABLE) {
+    lua_pushlightuserdata(L, lh); /* the lheap need not be kept any longer */
+    lua_pushnil(L);
+    lua_rawset(L, -3);
+  }
+  if (lh->close_pending) lua_pop(L, 1);
+  lgc_lheap_free_engine(lh);
+  luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);
+  lh->cache_ref = LUA_NOREF;
+  luaL_unref(L, LUA_REGISTRYINDEX, lh->keep_ref);
+  lh->keep_ref = LUA_NOREF;
+  lh->keep_n = 0;
+}
+
+void lgc_close_pending(lua_State *L, ldefaults *d) {
+  if (!d || lua_gc(L, LUA_GCISRUNNING) < 0) return;
+  bool any = false;
+  for (lheap *lh = d->open; lh; lh = lh->next) any |= lh->close_pending && !lh->in_callback;
+  if (!any) return;
+  for (lheap *lh = d->open, *next; lh; lh = next) {
+    next = lh->next; /* releasing unlinks lh */
+    if (lh->close_pending && !lh->in_callback) lgc_heap_release(L, lh);
+  }
+}
+
+int lgc_heap_closed_error(lua_State *L, lheap *lh) {
+  lgc_close_pending(L, lh->defaults);
+  return luaL_error(L, "heap %d is closed", (int)lh->serial);
 }
 
 void lgc_lheap_free_engine(lheap *lh) {
@@ -126,6 +182,7 @@ static void push_heap_metatable(lua_State *L, int hidx) {
 static int l_heap_new(lua_State *L) {
   ldefaults *d = (ldefaults *)lua_touserdata(L, UP_DEFAULTS);
   if (d->closing) return luaL_error(L, "gclab.heap: the Lua state is closing");
+  lgc_close_pending(L, d); /* a safe point: free heaps closed inside finalizers */
   gc_config cfg;
   lgc_build_config(L, 1, &cfg, "gclab.heap");
 
@@ -145,6 +202,7 @@ static int l_heap_new(lua_State *L) {
   lh->keep_ref = LUA_NOREF;
   lh->sweep_at = 4096;
   lh->serial = ++d->serial;
+  lh->defaults = d;
   box->lh = lh;
 
   /* The identity cache: object id -> handle userdata, weak values. */

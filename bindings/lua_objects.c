@@ -196,7 +196,7 @@ int lgc_alloc_many(lua_State *L) {
     alloc_push(L, lh, hmt, &sp, "heap:alloc_many");
     lua_rawseti(L, list, i);
     lua_settop(L, hmt);
-    if (!lh->heap) return luaL_error(L, "heap %d is closed", (int)lh->serial); /* by a callback */
+    if (!lgc_heap_open(lh)) return lgc_heap_closed_error(L, lh); /* by a callback or a finalizer */
   }
   lua_settop(L, list);
   return 1;

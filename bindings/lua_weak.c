@@ -222,6 +222,7 @@ static lua_Integer run_cleanup(lua_State *L, lheap *lh) {
     if (cst != LUA_OK) lua_error(L);
     lua_settop(L, top);
     n++;
+    if (!lgc_heap_open(lh)) break; /* the callback closed the heap: no more cleanups */
     deliver(L, lh, 1);
   }
   return n;

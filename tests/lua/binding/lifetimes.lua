@@ -118,3 +118,45 @@ scenario("the runner hook sees every GC, also those caused inside on_gc", TINY, 
   expect(#hooked).to_be(err)
   for i, seq in ipairs(hooked) do expect(seq, "hook call " .. i).to_be(i) end
 end)
+
+-- A heap closed inside a finalizer: a __gc runs inside whatever call
+-- allocated Lua memory, maybe a call still using that very heap, so the
+-- close takes effect for Lua at once and frees the engine heap at the
+-- next safe point (docs/lua-api.md, "Ownership and lifetimes").  Both
+-- used to read freed memory (ASan) or a null heap (SIGSEGV).
+scenario("heap:close() in a __gc finalizer during that heap's own calls", TINY, function()
+  local h2 = gclab.heap({boot = "none"})
+  setmetatable({}, {__gc = function() h2:close() end})
+  local ok, err = pcall(function()
+    for _ = 1, 1000000 do h2:alloc(2) end
+  end)
+  expect(ok, "the allocation loop ends when the finalizer has closed the heap").to_be(false)
+  expect(err).to_contain("heap " .. h2.serial .. " is closed")
+  expect(function() h2:full_gc() end).to_error("is closed")
+  h2:close() -- idempotent
+end)
+
+scenario("a heap value dropped while its handles are being read", TINY, function()
+  for _ = 1, 20 do
+    local h2 = gclab.heap({boot = "none"})
+    local first = h2:root(h2:alloc(2))
+    local cur = first
+    for _ = 1, 300 do local n = h2:alloc(2); cur[1] = n; cur = n end
+    h2 = nil -- luacheck: ignore (dropped on purpose)
+    local ok, err = pcall(function()
+      local c = first
+      for _ = 1, 300 do c = c[1]; local _ = {} end -- each read makes a handle: Lua's GC runs
+    end)
+    expect(ok or tostring(err):find("is closed", 1, true) ~= nil, tostring(err)).to_be(true)
+  end
+end)
+
+scenario("heap:close() in a FinalizationRegistry cleanup callback", TINY, function()
+  local h2 = gclab.heap({boot = "none"})
+  local reg = h2:root(h2:finalization_registry(function() h2:close() end))
+  reg:register(h2:alloc(0), 1)
+  reg:register(h2:alloc(0), 2)
+  h2:full_gc()
+  expect(h2:run_cleanup(), "cleanups run before the first callback closed the heap").to_be(1)
+  expect(function() h2:alloc(1) end).to_error("is closed")
+end)
