@@ -12,6 +12,7 @@
  */
 #include "heap_internal.h"
 #include "handles.h"
+#include "weak.h"
 
 void obj_init(gc_heap *h, addr_t a, uint64_t size, uint32_t nslots, uint32_t name, uint32_t color) {
   obj *o = obj_at(a);
@@ -195,11 +196,22 @@ gc_status gc_slot_handle(gc_heap *h, gc_handle hd, uint32_t index, gc_handle *ou
  * reaches it, so no black -> white edge appears, and the generational
  * barrier has nothing to record for a young holder; any other holder gets
  * the barrier. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static gc_status internal_slots_error(gc_heap *h, const obj *o) {
+  return heap_fail(h, GC_EINVAL,
+                   "object #%llu (%s): its slots belong to the engine and change only "
+                   "through its operations",
+                   (unsigned long long)o->id, weak_kind_name(obj_weak_kind(o)));
+}
+
 static inline gc_status store(gc_heap *h, gc_handle hd, uint32_t index, tagged v, bool init) {
   obj *o;
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "slot store: not allowed during a GC");
   gc_status st = slot_target(h, hd, index, &o);
   if (st != GC_OK) return st;
+  if (UNLIKELY(obj_slots_internal(o))) return internal_slots_error(h, o);
   o->slots[index] = v;
   if (!init || !(page_of(h, (addr_t)o)->flags & PAGE_YOUNG) || obj_color(o) != GC_WHITE)
     write_barrier(h, (addr_t)o, &o->slots[index], v);

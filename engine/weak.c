@@ -72,7 +72,7 @@ static uint64_t weak_cost(const gc_heap *h, uint64_t slots) {
 }
 void weak_charge(gc_heap *h, uint64_t slots) { heap_count_work(h, weak_cost(h, slots)); }
 
-static const char *kind_name(weak_kind k) {
+const char *weak_kind_name(weak_kind k) {
   static const char *const n[] = {"ordinary object", "WeakRef", "EphemeronHashTable", "WeakMap",
                                   "WeakSet", "WeakCell", "FinalizationRegistry"};
   return (unsigned)k < sizeof n / sizeof *n ? n[k] : "?";
@@ -108,8 +108,8 @@ gc_status weak_check_kind(gc_heap *h, gc_handle hd, weak_kind want, const char *
   bool ok = k == want || (want == WK_WEAK_MAP && k == WK_WEAK_SET);
   if (!ok)
     return heap_fail(h, GC_EINVAL, "%s: expected a %s, got object #%llu (%s, a %s)", what,
-                     kind_name(want), (unsigned long long)o->id, names_get(h, META_NAME(o->meta)),
-                     kind_name(k));
+                     weak_kind_name(want), (unsigned long long)o->id, names_get(h, META_NAME(o->meta)),
+                     weak_kind_name(k));
   *out = e->addr;
   return GC_OK;
 }
@@ -138,7 +138,7 @@ gc_status gc_slot_set_weak(gc_heap *h, gc_handle hd, uint32_t index, gc_handle t
                      names_get(h, META_NAME(o->meta)), index);
   if (obj_is_holder(o) && obj_weak_kind(o) != WK_PLAIN)
     return heap_fail(h, GC_EINVAL, "object #%llu is a %s: its weak slots are its own",
-                     (unsigned long long)o->id, kind_name(obj_weak_kind(o)));
+                     (unsigned long long)o->id, weak_kind_name(obj_weak_kind(o)));
   if (!weak_add_holder(h, e->addr, WK_PLAIN))
     return heap_fail(h, GC_ENOMEM, "out of process memory for the weak holder list");
   o->slots[index] = weak_make(t->addr);

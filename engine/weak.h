@@ -63,6 +63,14 @@ static inline weak_kind obj_weak_kind(const obj *o) {
   return (weak_kind)((o->meta & META_KIND_MASK) >> META_KIND_SHIFT);
 }
 static inline bool obj_is_holder(const obj *o) { return (o->meta & META_F_WEAK_HOLDER) != 0; }
+/* A WeakRef, EphemeronHashTable, WeakMap, WeakSet, WeakCell or
+ * FinalizationRegistry: its slots are the engine's, changed only by its
+ * own operations (a store through the slot API would break its
+ * invariants: a table's count, a cell's list links). */
+static inline bool obj_slots_internal(const obj *o) {
+  return obj_is_holder(o) && obj_weak_kind(o) != WK_PLAIN;
+}
+const char *weak_kind_name(weak_kind k); /* "WeakMap", ...; "ordinary object" for WK_PLAIN */
 
 /* weak-tagged slots */
 static inline bool is_weak(tagged t) { return gc_tagged_is_weak(t); }

@@ -610,6 +610,40 @@ static void finalization_unregister(void **state) {
   gc_heap_free(h);
 }
 
+/* The slots of a WeakMap, its table, a registry and its cells belong to
+ * the engine: a store through the slot API is refused (it broke their
+ * invariants -- a table's count, a cell's links -- and later calls
+ * dereferenced null or looped).  Reads stay allowed; a WK_PLAIN holder
+ * (an object given weak slots) stays writable. */
+static void internal_slots_refuse_stores(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  gc_handle m, r = registry(h);
+  OK(h, gc_weak_map_new(h, false, &m));
+  gc_handle t = alloc_obj(h, 0, "Target"), held_h = alloc_obj(h, 0, "Held");
+  gc_value held = smi_value(1);
+  OK(h, gc_finreg_register(h, r, t, &held, GC_NO_HANDLE));
+  gc_handle table;
+  OK(h, gc_slot_handle(h, m, 0, &table));
+  const gc_handle internal[] = {m, table, r};
+  for (size_t i = 0; i < sizeof internal / sizeof *internal; i++) {
+    assert_int_equal(gc_slot_clear(h, internal[i], 0), GC_EINVAL);
+    assert_non_null(strstr(gc_heap_error(h), "its slots belong to the engine"));
+    assert_int_equal(gc_slot_set_smi(h, internal[i], 0, -5), GC_EINVAL);
+    assert_int_equal(gc_slot_set_ref(h, internal[i], 0, held_h), GC_EINVAL);
+  }
+  gc_slot_value v;
+  OK(h, gc_slot_get(h, m, 0, &v)); /* reads are fine */
+  assert_int_equal(v.kind, GC_SLOT_REF);
+  gc_handle plain = alloc_obj(h, 2, "Plain");
+  OK(h, gc_slot_set_weak(h, plain, 0, t));
+  OK(h, gc_slot_set_ref(h, plain, 1, held_h)); /* an ordinary object with a weak slot */
+  OK(h, gc_weak_map_set(h, m, t, &held)); /* the map still works */
+  OK(h, gc_verify(h));
+  gc_handle_release(h, table);
+  gc_heap_free(h);
+}
+
 /* Out of memory: the last-resort GCs queue cells like any GC; after OOM
  * the heap is consistent and the cleanup still runs. */
 static void finalization_under_oom(void **state) {
@@ -677,6 +711,7 @@ int main(void) {
       cmocka_unit_test(finalization_held_value_strong),
       cmocka_unit_test(finalization_unregister),
       cmocka_unit_test(finalization_under_oom),
+      cmocka_unit_test(internal_slots_refuse_stores),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -138,3 +138,17 @@ scenario("event tables carry the weak counts", function(heap)
   expect(ev.ephemerons_removed).to_be(0)
   expect(ev.cells_queued).to_be(0)
 end)
+
+scenario("the slots of weak objects are the engine's: h[i] = v on them is an error", TINY, function(heap)
+  local wm = heap:root(heap:weak_map())
+  local key = heap:root(heap:alloc(0))
+  wm:set(key, 1)
+  expect(function() wm[1] = nil end).to_error("its slots belong to the engine")
+  local tb = wm[1] -- reading is fine
+  expect(function() tb[1] = -5 end).to_error("(EphemeronHashTable): its slots belong to the engine")
+  local reg = heap:root(heap:finalization_registry(function() end))
+  reg:register(heap:alloc(0), 1)
+  expect(function() reg[2] = key end).to_error("(FinalizationRegistry): its slots belong to the engine")
+  expect(wm:count()).to_be(1) -- unharmed
+  expect(wm:get(key)).to_be(1)
+end)
