@@ -35,8 +35,21 @@ static void gen_check(json_ctx *c, yajl_gen_status st) {
   }
 }
 
+typedef struct json_key {
+  const char *s;
+  size_t n; /* a key may hold NUL bytes (JSON's \u0000) */
+} json_key;
+
 static int cmp_keys(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
+  const json_key *x = a, *y = b;
+  int c = memcmp(x->s, y->s, x->n < y->n ? x->n : y->n);
+  return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+static void json_fail(json_ctx *c, const char *fmt, const char *detail) {
+  yajl_gen_free(c->g);
+  c->g = NULL;
+  luaL_error(c->L, fmt, detail);
 }
 
 static void encode(json_ctx *c, int idx, int depth) {
@@ -86,8 +99,19 @@ static void encode(json_ctx *c, int idx, int depth) {
   if (!empty) lua_pop(L, 2);
   if (empty || lua_rawgeti(L, idx, 1) != LUA_TNIL) {
     if (!empty) lua_pop(L, 1);
-    gen_check(c, yajl_gen_array_open(c->g));
     lua_Integer n = (lua_Integer)lua_rawlen(L, idx);
+    /* a list: keys 1..n and nothing else (JSON has no form for a table
+     * that is both; the other keys were dropped without a word) */
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+      lua_pop(L, 1);
+      if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 || lua_tointeger(L, -1) > n) {
+        const char *shown = luaL_tolstring(L, -1, NULL); /* 1.5, true, x, table: 0x... */
+        json_fail(c, "gclab.json_encode: a table with list entries and the key %s has no JSON "
+                     "form (a list has keys 1..n only, an object string keys only)", shown);
+      }
+    }
+    gen_check(c, yajl_gen_array_open(c->g));
     for (lua_Integer i = 1; i <= n; i++) {
       lua_rawgeti(L, idx, i);
       encode(c, -1, depth + 1);
@@ -108,18 +132,20 @@ static void encode(json_ctx *c, int idx, int depth) {
     }
     n++;
   }
-  const char **keys = (const char **)lua_newuserdatauv(L, n * sizeof *keys, 0);
+  json_key *keys = (json_key *)lua_newuserdatauv(L, n * sizeof *keys, 0);
   size_t k = 0;
   lua_pushnil(L);
   while (lua_next(L, idx)) {
     lua_pop(L, 1);
-    keys[k++] = lua_tostring(L, -1);
+    keys[k].s = lua_tolstring(L, -1, &keys[k].n); /* anchored in the table */
+    k++;
   }
   qsort(keys, n, sizeof *keys, cmp_keys);
   gen_check(c, yajl_gen_map_open(c->g));
   for (size_t i = 0; i < n; i++) {
-    gen_check(c, yajl_gen_string(c->g, (const unsigned char *)keys[i], strlen(keys[i])));
-    lua_getfield(L, idx, keys[i]);
+    gen_check(c, yajl_gen_string(c->g, (const unsigned char *)keys[i].s, keys[i].n));
+    lua_pushlstring(L, keys[i].s, keys[i].n);
+    lua_rawget(L, idx);
     encode(c, -1, depth + 1);
     lua_pop(L, 1);
   }

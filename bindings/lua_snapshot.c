@@ -27,6 +27,7 @@
 typedef struct lsnap {
   uint64_t tag; /* LSNAP_TAG */
   gc_snapshot *s; /* NULL once freed */
+  uint32_t heap_serial; /* the heap heap:snapshot took it of; 0: read from a file */
 } lsnap;
 
 /* ------------------------------------------------------------ the userdata */
@@ -35,6 +36,7 @@ void lgc_push_snapshot(lua_State *L, gc_snapshot *s, const char *what) {
   lsnap *u = (lsnap *)lua_newuserdatauv(L, sizeof *u, 0);
   u->tag = LSNAP_TAG;
   u->s = s;
+  u->heap_serial = 0;
   luaL_setmetatable(L, SNAP_MT);
   if (gc_snapshot_analyze(s) != GC_OK)
     luaL_error(L, "%s: out of process memory analysing the snapshot", what);
@@ -117,7 +119,16 @@ static void push_node(lua_State *L, const gc_snapshot *s, uint32_t v) {
  * GC_SNAP_NONE when the snapshot has no such node. */
 static uint32_t node_arg(lua_State *L, const gc_snapshot *s, int idx, const char *what) {
   lhandle *hd = lgc_test_handle(L, idx);
-  if (hd) return gc_snapshot_find_id(s, gc_snap_id_of_object(hd->id));
+  if (hd) {
+    /* ids are per heap: another heap's object #N is not this one's */
+    const lsnap *u = test_snapshot(L, 1);
+    if (u && u->heap_serial && hd->lh->serial != u->heap_serial)
+      luaL_argerror(L, idx, lua_pushfstring(L, "%s: the handle of object #%I belongs to heap %d, the "
+                                               "snapshot is of heap %d",
+                                            what, (lua_Integer)hd->id, (int)hd->lh->serial,
+                                            (int)u->heap_serial));
+    return gc_snapshot_find_id(s, gc_snap_id_of_object(hd->id));
+  }
   int isnum = 0;
   lua_Integer id = 0;
   if (lua_type(L, idx) == LUA_TTABLE) {
@@ -329,6 +340,7 @@ int lgc_heap_snapshot(lua_State *L) {
   gc_status st = gc_snapshot_take(lh->heap, &s);
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:snapshot");
   lgc_push_snapshot(L, s, "heap:snapshot");
+  test_snapshot(L, -1)->heap_serial = lh->serial;
   return 1;
 }
 

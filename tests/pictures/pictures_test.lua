@@ -174,6 +174,12 @@ local cyc = {}
 cyc.self = cyc
 H.check(errmsg(gclab.json_encode, cyc):find("nested deeper", 1, true), "json_encode: a cycle")
 H.check(errmsg(gclab.json_encode, {f = print}):find("function has no JSON form", 1, true), "json_encode: a function")
+-- a table that is both a list and an object is refused (its other keys were dropped)
+H.check(errmsg(gclab.json_encode, {1, 2, x = 3}):find("list entries and the key x has no JSON form", 1, true),
+  "json_encode: a list with another key")
+H.check(errmsg(gclab.json_encode, {1, [1.5] = 2}):find("the key 1.5", 1, true), "json_encode: a fractional key")
+H.check(gclab.json_encode({["a\0b"] = 1, a = 0}) == '{"a":0,"a\\u0000b":1}', "json_encode: a key holding NUL",
+  gclab.json_encode({["a\0b"] = 1, a = 0}))
 H.check(gclab.csv_row({"a,b", 'q"q', 3, true}) == '"a,b","q""q","3","true"', "csv_row: RFC 4180 quoting",
   gclab.csv_row({"a,b", 'q"q', 3, true}))
 

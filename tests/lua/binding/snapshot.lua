@@ -175,3 +175,18 @@ scenario("snapshot arguments are checked", TINY, function(heap)
   expect(function() closed:snapshot() end).to_error("is closed")
   expect(snap:node(1).name).to_be("")           -- outlives nothing it needs
 end)
+
+scenario("a handle of another heap is refused by snap:node, retainers and path", TINY, function(heap)
+  local mine = heap:root(heap:alloc(1, 0, "Mine"))
+  local other = gclab.heap({boot = "none"})
+  local theirs = other:root(other:alloc(1, 0, "Theirs"))
+  local snap = heap:snapshot()
+  -- object ids are per heap: theirs.id may be an object of this heap too
+  for _, m in ipairs({"node", "retainers", "path"}) do
+    expect(function() snap[m](snap, theirs) end)
+      .to_error("snapshot:" .. m .. ": the handle of object #" .. theirs.id .. " belongs to heap " ..
+        other.serial .. ", the snapshot is of heap " .. heap.serial)
+  end
+  expect(snap:node(mine).name).to_be("Mine")
+  other:close()
+end)
