@@ -12,7 +12,7 @@
  * mementos_created, mementos_found}. */
 int lgc_heap_site(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
-  const char *name = luaL_optstring(L, 2, NULL);
+  const char *name = lgc_check_cstring(L, 2, "heap:site", "name", true);
   gc_site s;
   if (gc_site_new(lh->heap, name, &s) != GC_OK)
     return luaL_error(L, "heap:site: %s", gc_heap_error(lh->heap));

@@ -278,15 +278,23 @@ int lgc_init_slots(lua_State *L);
 int lgc_root(lua_State *L);
 int lgc_unroot(lua_State *L);
 
-/* A file path argument: a string with no NUL byte (C would open the file
- * named by the part before it).  Raises "WHAT: ..." otherwise. */
-static inline const char *lgc_check_path(lua_State *L, int idx, const char *what) {
+/* A string argument the engine or libc takes as a C string: it must hold
+ * no NUL byte (C would read the part before it: a file named by it, a
+ * type name cut short).  Raises "WHAT: the KIND has a NUL byte at
+ * position N (...)" otherwise; NULL for nil when `optional`. */
+static inline const char *lgc_check_cstring(lua_State *L, int idx, const char *what, const char *kind,
+                                            bool optional) {
+  if (optional && lua_isnoneornil(L, idx)) return NULL;
   size_t len;
-  const char *path = luaL_checklstring(L, idx, &len);
-  if (strlen(path) != len)
-    luaL_error(L, "%s: the path has a NUL byte at position %d (a file name cannot hold one)", what,
-               (int)strlen(path) + 1);
-  return path;
+  const char *s = luaL_checklstring(L, idx, &len);
+  if (strlen(s) != len)
+    luaL_error(L, "%s: the %s has a NUL byte at position %d (a C string cannot hold one)", what, kind,
+               (int)strlen(s) + 1);
+  return s;
+}
+/* A file path argument (lgc_check_cstring). */
+static inline const char *lgc_check_path(lua_State *L, int idx, const char *what) {
+  return lgc_check_cstring(L, idx, what, "path", false);
 }
 
 /* lua_snapshot.c */

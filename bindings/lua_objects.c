@@ -50,7 +50,7 @@ static void alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
     lua_Integer bytes = luaL_optinteger(L, idx + 1, 0);
     luaL_argcheck(L, bytes >= 0, idx + 1, "byte size must not be negative");
     out->bytes = (uint64_t)bytes;
-    out->name = luaL_optstring(L, idx + 2, NULL);
+    out->name = lgc_check_cstring(L, idx + 2, "heap:alloc", "type name", true);
   }
   out->site = GC_NO_SITE;
   out->old = false;
