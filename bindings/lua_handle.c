@@ -35,8 +35,12 @@ lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh) {
   }
   if (lh && hd->lh != lh)
     luaL_argerror(L, idx,
-                  lua_pushfstring(L, "handle of object #%I belongs to heap %d, not heap %d",
-                                  (lua_Integer)hd->id, (int)hd->lh->serial, (int)lh->serial));
+                  hd->lh->serial == lh->serial
+                      ? lua_pushfstring(L, "handle of object #%I belongs to another heap %d (heap "
+                                           "numbers restart with each scenario), not this one",
+                                        (lua_Integer)hd->id, (int)lh->serial)
+                      : lua_pushfstring(L, "handle of object #%I belongs to heap %d, not heap %d",
+                                        (lua_Integer)hd->id, (int)hd->lh->serial, (int)lh->serial));
   if (!lgc_heap_open(hd->lh)) lgc_heap_closed_error(L, hd->lh);
   return hd;
 }

@@ -27,7 +27,8 @@
 typedef struct lsnap {
   uint64_t tag; /* LSNAP_TAG */
   gc_snapshot *s; /* NULL once freed */
-  uint32_t heap_serial; /* the heap heap:snapshot took it of; 0: read from a file */
+  const lheap *heap;     /* the heap heap:snapshot took it of (compared, never read); NULL: a file's */
+  uint32_t heap_serial;  /* its number, for messages */
 } lsnap;
 
 /* ------------------------------------------------------------ the userdata */
@@ -36,6 +37,7 @@ void lgc_push_snapshot(lua_State *L, gc_snapshot *s, const char *what) {
   lsnap *u = (lsnap *)lua_newuserdatauv(L, sizeof *u, 0);
   u->tag = LSNAP_TAG;
   u->s = s;
+  u->heap = NULL;
   u->heap_serial = 0;
   luaL_setmetatable(L, SNAP_MT);
   if (gc_snapshot_analyze(s) != GC_OK)
@@ -122,11 +124,12 @@ static uint32_t node_arg(lua_State *L, const gc_snapshot *s, int idx, const char
   if (hd) {
     /* ids are per heap: another heap's object #N is not this one's */
     const lsnap *u = test_snapshot(L, 1);
-    if (u && u->heap_serial && hd->lh->serial != u->heap_serial)
-      luaL_argerror(L, idx, lua_pushfstring(L, "%s: the handle of object #%I belongs to heap %d, the "
+    if (u && u->heap && hd->lh != u->heap)
+      luaL_argerror(L, idx, lua_pushfstring(L, "%s: the handle of object #%I belongs to %sheap %d, the "
                                                "snapshot is of heap %d",
-                                            what, (lua_Integer)hd->id, (int)hd->lh->serial,
-                                            (int)u->heap_serial));
+                                            what, (lua_Integer)hd->id,
+                                            hd->lh->serial == u->heap_serial ? "another " : "",
+                                            (int)hd->lh->serial, (int)u->heap_serial));
     return gc_snapshot_find_id(s, gc_snap_id_of_object(hd->id));
   }
   int isnum = 0;
@@ -340,7 +343,9 @@ int lgc_heap_snapshot(lua_State *L) {
   gc_status st = gc_snapshot_take(lh->heap, &s);
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:snapshot");
   lgc_push_snapshot(L, s, "heap:snapshot");
-  test_snapshot(L, -1)->heap_serial = lh->serial;
+  lsnap *u = test_snapshot(L, -1);
+  u->heap = lh;
+  u->heap_serial = lh->serial;
   return 1;
 }
 

@@ -217,3 +217,12 @@ scenario("a type or site name holding a NUL byte is an error, not a name cut sho
   expect(function() heap:site("A\0B") end).to_error("heap:site: the name has a NUL byte at position 2")
   expect(heap:alloc(0, nil, "FooBar").name).to_be("FooBar")
 end)
+
+-- heap numbers restart with each scenario: a handle kept from an earlier
+-- scenario's heap 1 is not "of heap 1, not heap 1"
+local stashed
+scenario("keeps a handle past its scenario", function(heap) stashed = heap:alloc(1) end)
+scenario("a handle of an earlier scenario's heap says so", function(heap)
+  expect(function() heap:root(stashed) end)
+    .to_error("belongs to another heap 1 (heap numbers restart with each scenario), not this one")
+end)
