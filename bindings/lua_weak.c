@@ -274,12 +274,21 @@ static int h_set_weak(lua_State *L) {
   lhandle *hd = self(L);
   lheap *lh = hd->lh;
   lua_Integer i = luaL_checkinteger(L, 2);
-  if (i < 1 || i > (lua_Integer)UINT32_MAX) return luaL_argerror(L, 2, "slot index out of range");
+  /* the checks h[i] = v makes, with its words: 1-based, the object named */
+  const gc_obj *o = gc_view(lh->heap, hd->h);
+  if (!o) return lgc_dead_error(L, hd, "h:set_weak");
+  uint32_t n = gc_obj_nslots(o);
+  if (i < 1 || i > (lua_Integer)n) {
+    const char *name = gc_name_string(lh->heap, gc_obj_name(o));
+    return luaL_error(L, "h:set_weak: slot index %I out of range for object #%I (%s) with %d slot%s", i,
+                      (lua_Integer)hd->id, name ? name : "?", (int)n, n == 1 ? "" : "s");
+  }
   gc_status st;
   if (lua_isnoneornil(L, 3)) {
     st = gc_slot_clear(lh->heap, hd->h, (uint32_t)(i - 1));
   } else {
     lhandle *t = check_object(L, 3, lh);
+    if (!gc_view(lh->heap, t->h)) return lgc_dead_error(L, t, "h:set_weak: target");
     st = gc_slot_set_weak(lh->heap, hd->h, (uint32_t)(i - 1), t->h);
   }
   if (st != GC_OK) return fail(L, lh, 0, st, "h:set_weak");

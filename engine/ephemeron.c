@@ -161,7 +161,7 @@ static gc_status map_args(gc_heap *h, gc_handle map, gc_handle key, const char *
   gc_status st = weak_check_kind(h, map, WK_WEAK_MAP, what, w);
   if (st != GC_OK) return st;
   hentry *e = handle_lookup(h, key, true, &st);
-  if (!e) return heap_fail(h, st, "key: %s", gc_heap_error(h));
+  if (!e) return heap_fail_arg(h, st, "key");
   *k = e->addr;
   return GC_OK;
 }
@@ -183,7 +183,7 @@ gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_val
     v = smi_tag((int32_t)value->smi);
   } else if (value->kind == GC_SLOT_REF) {
     hentry *e = handle_lookup(h, value->ref, true, &st);
-    if (!e) return heap_fail(h, st, "value: %s", gc_heap_error(h));
+    if (!e) return heap_fail_arg(h, st, "value");
     v = (tagged)e->addr;
   } else if (value->kind != GC_SLOT_EMPTY) {
     return heap_fail(h, GC_EINVAL, "value: expected empty, a small integer or an object");

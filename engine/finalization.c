@@ -149,12 +149,12 @@ gc_status gc_finreg_register(gc_heap *h, gc_handle reg, gc_handle target, const 
   gc_status st = weak_check_kind(h, reg, WK_REGISTRY, "register", &r);
   if (st != GC_OK) return st;
   addr_t t = live_addr(h, target);
-  if (!t) return heap_fail(h, GC_EINVAL, "target: %s", gc_heap_error(h));
+  if (!t) return heap_fail_arg(h, GC_EINVAL, "target");
   gc_value none = {GC_SLOT_EMPTY, 0, GC_NO_HANDLE};
   if (!held) held = &none;
   if (held->kind == GC_SLOT_REF) {
     addr_t v = live_addr(h, held->ref);
-    if (!v) return heap_fail(h, GC_EINVAL, "held value: %s", gc_heap_error(h));
+    if (!v) return heap_fail_arg(h, GC_EINVAL, "held value");
     if (v == t) return heap_fail(h, GC_EINVAL, "held value: must not be the target itself (V8: TypeError)");
   } else if (held->kind == GC_SLOT_SMI && (held->smi < GC_SMI_MIN || held->smi > GC_SMI_MAX)) {
     return heap_fail(h, GC_EINVAL, "held value: expected a small integer (%d..%d), got %lld", GC_SMI_MIN,
@@ -163,7 +163,7 @@ gc_status gc_finreg_register(gc_heap *h, gc_handle reg, gc_handle target, const 
     return heap_fail(h, GC_EINVAL, "held value: expected empty, a small integer or an object");
   }
   if (token != GC_NO_HANDLE && !live_addr(h, token))
-    return heap_fail(h, GC_EINVAL, "unregister token: %s", gc_heap_error(h));
+    return heap_fail_arg(h, GC_EINVAL, "unregister token");
   /* The cell's slots in order; the weak ones are strong while it is made,
    * so that everything lives through the GC the allocation may run. */
   gc_handle init[CELL_SLOTS] = {target, held->kind == GC_SLOT_REF ? held->ref : GC_NO_HANDLE, token, reg};
@@ -198,7 +198,7 @@ gc_status gc_finreg_unregister(gc_heap *h, gc_handle reg, gc_handle token, bool 
   gc_status st = weak_check_kind(h, reg, WK_REGISTRY, "unregister", &r);
   if (st != GC_OK) return st;
   addr_t k = live_addr(h, token);
-  if (!k) return heap_fail(h, GC_EINVAL, "unregister token: %s", gc_heap_error(h));
+  if (!k) return heap_fail_arg(h, GC_EINVAL, "unregister token");
   bool any = false;
   static const uint32_t lists[] = {REG_ACTIVE, REG_CLEARED};
   for (int l = 0; l < 2; l++)

@@ -130,7 +130,7 @@ gc_status gc_slot_set_weak(gc_heap *h, gc_handle hd, uint32_t index, gc_handle t
   hentry *e = handle_lookup(h, hd, true, &st);
   if (!e) return st;
   hentry *t = handle_lookup(h, target, true, &st);
-  if (!t) return heap_fail(h, st, "target: %s", gc_heap_error(h));
+  if (!t) return heap_fail_arg(h, st, "target");
   obj *o = obj_at(e->addr);
   if (index >= obj_nslots(o))
     return heap_fail(h, GC_EINVAL, "index: expected 0..%u for object #%llu (%s), got %u",

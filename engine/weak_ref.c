@@ -62,7 +62,7 @@ gc_status gc_weak_ref_new(gc_heap *h, gc_handle target, gc_handle *out) {
   gc_status st;
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "weak_ref: not allowed during a GC");
-  if (!handle_lookup(h, target, true, &st)) return heap_fail(h, st, "target: %s", gc_heap_error(h));
+  if (!handle_lookup(h, target, true, &st)) return heap_fail_arg(h, st, "target");
   gc_handle r;
   st = weak_alloc(h, 1, 0, "WeakRef", &target, 1, &r); /* the target lives through it */
   if (st != GC_OK) return st;
@@ -70,7 +70,7 @@ gc_status gc_weak_ref_new(gc_heap *h, gc_handle target, gc_handle *out) {
   hentry *t = handle_lookup(h, target, true, &st);
   if (!t) {
     gc_handle_release(h, r);
-    return heap_fail(h, st, "target: %s", gc_heap_error(h));
+    return heap_fail_arg(h, st, "target");
   }
   if (!weak_add_holder(h, ra, WK_WEAK_REF)) {
     gc_handle_release(h, r);
