@@ -425,7 +425,16 @@ int lgc_heap_map(lua_State *L) {
   memset(&w, 0, sizeof w);
   w.m = m;
   lua_getfield(L, 2, "color");
-  w.by = (color_by)luaL_checkoption(L, -1, "space", color_by_names);
+  w.by = BY_SPACE;
+  if (!lua_isnil(L, -1)) {
+    const char *c = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    int k = 0;
+    while (color_by_names[k] && !(c && strcmp(c, color_by_names[k]) == 0)) k++;
+    if (!color_by_names[k])
+      return luaL_error(L, "heap:map: color must be space, age, mark, name or live, got %s",
+                        c ? lua_pushfstring(L, "'%s'", c) : luaL_typename(L, -1));
+    w.by = (color_by)k;
+  }
   m->color_by = color_by_names[w.by];
   lua_getfield(L, 2, "title"); /* 5 */
   if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)

@@ -8,6 +8,7 @@
  */
 #define _POSIX_C_SOURCE 200809L /* localtime_r, getpid */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,7 +49,10 @@ static void set_count(lua_State *L, const char *k, uint64_t v) {
 int lgc_heap_from_snapshot(lua_State *L) {
   gc_snapshot *s = lgc_check_snapshot(L, 1);
   int heapidx = 2; /* a heap given: lgc_check_heap checks it */
-  if (lua_type(L, 2) != LUA_TUSERDATA) {
+  int t2 = lua_type(L, 2);
+  if (t2 != LUA_TUSERDATA && t2 != LUA_TNONE && t2 != LUA_TNIL && t2 != LUA_TTABLE && t2 != LUA_TSTRING)
+    return luaL_typeerror(L, 2, "a config (table or YAML path) or a gclab heap");
+  if (t2 != LUA_TUSERDATA) {
     /* gclab.heap(cfg), from the loaded module. */
     lua_settop(L, 2);
     luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
@@ -66,7 +70,13 @@ int lgc_heap_from_snapshot(lua_State *L) {
     lua_pushliteral(L, "none");
     lua_setfield(L, -2, "boot");
     lua_rawseti(L, -2, ++n);
-    lua_call(L, 1, 1);
+    /* its errors are ours, said at our caller's line */
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) {
+      const char *msg = lua_tostring(L, -1);
+      if (!msg) return lua_error(L);
+      if (strncmp(msg, "gclab.heap: ", 12) == 0) msg += 12;
+      return luaL_error(L, "gclab.heap_from_snapshot: %s", msg);
+    }
     heapidx = lua_gettop(L);
   }
   lheap *lh = lgc_check_heap(L, heapidx);

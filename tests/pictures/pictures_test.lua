@@ -95,8 +95,8 @@ write(f4, s4)
 local nmv = tonumber(xpath(f4, "count(//" .. E("g") .. "[@class='page']//" .. E("rect") .. "[contains(@class,' mv')])"))
 H.check(moved > 0 and nmv == moved, "since: each moved object marked", nmv .. " vs " .. moved)
 -- errors
-H.check(errmsg(heap.map, heap, {color = "bogus"}):find("invalid option 'bogus'", 1, true), "bad color named",
-  errmsg(heap.map, heap, {color = "bogus"}))
+H.check(errmsg(heap.map, heap, {color = "bogus"}):find("heap:map: color must be space, age, mark, name or live, got 'bogus'", 1, true),
+  "bad color named (it said 'bad argument #-2')", errmsg(heap.map, heap, {color = "bogus"}))
 H.check(errmsg(heap.map, heap, {colour = "age"}):find("unknown option 'colour'", 1, true), "unknown option named")
 H.check(errmsg(heap.map, heap, {since = heap2:layout()}):find("another heap", 1, true), "a layout of another heap")
 H.check(errmsg(heap.map, heap, {since = 5}):find("since must be a layout", 1, true), "since must be a layout")
