@@ -156,7 +156,7 @@ end
 
 function M.record_entries(key, value, is_handle)
   local out = {}
-  local function add(k, v, seen)
+  local function add(k, v, seen, depth)
     local t = type(v)
     if t == "nil" then out[#out + 1] = {key = k, type = "nil", value = ""}
     elseif t == "boolean" then out[#out + 1] = {key = k, type = "boolean", value = tostring(v)}
@@ -165,6 +165,9 @@ function M.record_entries(key, value, is_handle)
     elseif is_handle(v) then out[#out + 1] = {key = k, type = "handle", value = tostring(v)}
     elseif t == "table" and getmetatable(v) == nil then
       if seen[v] then error("record: the table under '" .. k .. "' contains itself", 0) end
+      if depth >= 100 then
+        error("record: the table under '" .. k:sub(1, 60) .. "...' is nested deeper than 100 levels", 0)
+      end
       seen[v] = true
       local keys = {}
       for kk in pairs(v) do
@@ -176,14 +179,14 @@ function M.record_entries(key, value, is_handle)
       end
       table.sort(keys, key_less)
       if #keys == 0 then out[#out + 1] = {key = k, type = "table", value = "{}"} end
-      for _, kk in ipairs(keys) do add(k .. "." .. tostring(kk), v[kk], seen) end
+      for _, kk in ipairs(keys) do add(k .. "." .. tostring(kk), v[kk], seen, depth + 1) end
       seen[v] = nil
     else
       error("record: cannot log a " .. t .. " value (under '" .. k .. "'): only nil, booleans, " ..
         "numbers, strings, handles and plain tables of them", 0)
     end
   end
-  add(key, value, {})
+  add(key, value, {}, 0)
   return out
 end
 

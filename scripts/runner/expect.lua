@@ -75,16 +75,24 @@ local function repr(v, depth, seen)
 end
 M.repr = repr
 
-local function deep_equal(a, b, seen)
+-- Tables nested deeper than this are an error, not minutes of recursion
+-- ending in "stack overflow".
+local MAX_DEPTH = 1000
+
+local function deep_equal(a, b, seen, depth)
   if a == b then return true end
   if type(a) ~= "table" or type(b) ~= "table" then
     return type(a) == "number" and type(b) == "number" and a == b
+  end
+  depth = (depth or 0) + 1
+  if depth > MAX_DEPTH then
+    error("expect: to_equal: tables nested deeper than " .. MAX_DEPTH .. " levels", 0)
   end
   seen = seen or {}
   if seen[a] == b then return true end
   seen[a] = b
   for k, v in pairs(a) do
-    if not deep_equal(v, b[k], seen) then return false end
+    if not deep_equal(v, b[k], seen, depth) then return false end
   end
   for k in pairs(b) do
     if a[k] == nil then return false end
@@ -136,7 +144,9 @@ function matchers.to_be(self, x)
 end
 
 function matchers.to_equal(self, x)
-  check(self, "to_equal", deep_equal(self.actual, x),
+  local ok, equal = pcall(deep_equal, self.actual, x)
+  if not ok then raise(tostring(equal)) end -- at the scenario's line
+  check(self, "to_equal", equal,
     {ev((self.negated and "not " or "") .. repr(x)), av(repr(self.actual))})
 end
 
@@ -184,6 +194,9 @@ function matchers.to_be_close_to(self, x, tolerance)
 end
 
 function matchers.to_be_a(self, kind)
+  if type(kind) ~= "string" then
+    raise("to_be_a: expected a type name (\"number\", \"handle\", ...), got " .. repr(kind))
+  end
   local t = type(self.actual)
   local ok, gclab = pcall(require, "gclab")
   if ok and gclab.is_handle(self.actual) then t = "handle"
@@ -248,6 +261,9 @@ end
 local Expectation = {}
 
 local function new(actual, label, negated)
+  if label ~= nil and type(label) ~= "string" then
+    raise("expect: the label (2nd argument) must be a string, got " .. repr(label))
+  end
   local self = {actual = actual, label = label, negated = negated}
   return setmetatable(self, Expectation)
 end
@@ -265,7 +281,12 @@ Expectation.__index = function(self, k)
     raise("expect: no matcher '" .. tostring(k) .. "' (matchers: " .. table.concat(names, ", ") ..
       "; negate with .never)")
   end
-  return function(...) return m(self, ...) end
+  return function(first, ...)
+    if rawequal(first, self) then -- expect(x):to_be(y) passes the expectation as y
+      raise("expect(...):" .. k .. "(...): call a matcher with a dot, expect(x)." .. k .. "(y)")
+    end
+    return m(self, first, ...)
+  end
 end
 
 -- expect.fail(message): fail the scenario with a message.

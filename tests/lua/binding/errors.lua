@@ -226,3 +226,18 @@ scenario("a handle of an earlier scenario's heap says so", function(heap)
   expect(function() heap:root(stashed) end)
     .to_error("belongs to another heap 1 (heap numbers restart with each scenario), not this one")
 end)
+
+-- expect misuse is named, not a Lua error inside the runner
+scenario("expect's own misuse says what was wrong", function()
+  local function err(f) local ok, e = pcall(f); expect(ok).to_be(false); return tostring(e) end
+  expect(err(function() expect(1).to_be_a(nil) end)).to_contain("to_be_a: expected a type name")
+  expect(err(function() expect(1, {}).to_be(1) end))
+    .to_contain("expect: the label (2nd argument) must be a string, got {}")
+  expect(err(function() expect(1):to_be(1) end))
+    .to_contain("expect(...):to_be(...): call a matcher with a dot, expect(x).to_be(y)")
+  local a, b = {}, {}
+  local ca, cb = a, b
+  for _ = 1, 2000 do ca.n = {}; ca = ca.n; cb.n = {}; cb = cb.n end
+  expect(err(function() expect(a).to_equal(b) end)).to_contain("to_equal: tables nested deeper than 1000 levels")
+  expect(err(function() record("deep", a) end)).to_contain("is nested deeper than 100 levels")
+end)
