@@ -115,6 +115,8 @@ struct ldefaults;
 
 typedef struct lheap {
   gc_heap *heap;      /* NULL once closed */
+  gc_heap *open;      /* heap while Lua may use it, else NULL: closed or close_pending
+                       * (one load on the hot paths, lgc_heap_open) */
   struct lheap *next, **pprev; /* in ldefaults.open while heap != NULL */
   /* The identity cache (lua_identity.c has its layout and invariants). */
   lissued *issued;    /* engine handles made and not yet released */
@@ -144,7 +146,7 @@ typedef struct lheap {
 } lheap;
 
 /* Whether Lua may use lh: its engine heap exists and no close is pending. */
-static inline bool lgc_heap_open(const lheap *lh) { return lh->heap && !lh->close_pending; }
+static inline bool lgc_heap_open(const lheap *lh) { return lh->open != NULL; }
 
 #define LHANDLE_TAG 0x676c61622e68646cull /* "glab.hdl" */
 #define LHEAP_TAG 0x676c61622e686570ull   /* "glab.hep" */

@@ -50,6 +50,7 @@ void lgc_defer_close(lua_State *L, lheap *lh, int boxidx) {
   if (!lh->heap || lh->close_pending) return;
   boxidx = lua_absindex(L, boxidx);
   lh->close_pending = true;
+  lh->open = NULL;
   if (lua_getfield(L, LUA_REGISTRYINDEX, PENDING_KEY) != LUA_TTABLE) {
     lua_pop(L, 1);
     lua_newtable(L);
@@ -95,6 +96,7 @@ int lgc_heap_closed_error(lua_State *L, lheap *lh) {
 }
 
 void lgc_lheap_free_engine(lheap *lh) {
+  lh->open = NULL;
   if (lh->heap) {
     gc_heap *h = lh->heap;
     lh->heap = NULL;
@@ -246,6 +248,7 @@ static int l_heap_new(lua_State *L) {
     lh->cache_ref = lh->keep_ref = LUA_NOREF;
     return luaL_error(L, "gclab.heap: %s", *err ? err : gc_status_name(st));
   }
+  lh->open = lh->heap;
   lh->next = d->open;
   if (d->open) d->open->pprev = &lh->next;
   lh->pprev = &d->open;
