@@ -154,6 +154,10 @@ local function micro()
   local set = {}
   -- a table whose __index is a C function doing almost nothing (rawequal)
   local proxy = setmetatable({}, {__index = rawequal})
+  -- a table whose __index is another table holding the slots: no C call
+  -- at all (a handle that mirrored its slots in a Lua table could be no
+  -- cheaper than this)
+  local mirror = setmetatable({}, {__index = {tv, false}})
   local n = OPS_N
   local ops = {
     {"heap:alloc(2)", "{false, false}", 1.3,
@@ -184,6 +188,9 @@ local function micro()
     -- the floor: what crossing into C costs with no work at all
     {"floor: empty C __index", "t[1]", nil,
       function() for _ = 1, n do local _ = proxy[1] end end,
+      function() for _ = 1, n do local _ = t[1] end end},
+    {"floor: table __index (mirror)", "t[1]", nil,
+      function() for _ = 1, n do local _ = mirror[1] end end,
       function() for _ = 1, n do local _ = t[1] end end},
   }
   print(string.format("per operation (%d each, median of %d interleaved rounds; loop included in both):",
