@@ -471,7 +471,7 @@ static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
 /* heap:close() and __close (`local heap <close> = gclab.heap()`). */
 int lgc_heap_close(lua_State *L) {
   lheap *lh = lgc_check_heap_any(L, 1);
-  if (lgc_heap_open(lh)) lgc_refuse_in_callback(L, lh, "close");
+  if (lh->heap) lgc_refuse_in_callback(L, lh, "close"); /* also when a close is pending */
   if (lgc_in_finalizer(L, lh)) {
     lgc_defer_close(L, lh, 1); /* a call on this heap may be running under the finalizer */
     return 0;
