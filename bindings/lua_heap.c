@@ -1,7 +1,7 @@
 /*
  * lua_heap.c -- heap methods: collections, incremental marking,
  * inspection, and the delivery of GC events to Lua (allocation and roots:
- * lua_objects.c; scopes: lua_scope.c).
+ * lua_objects.c; scopes: lua_scope.c; closing: lua_heap_close.c).
  *
  * Invariants
  *  - Lua code never runs while an engine call is in progress.  The engine's
@@ -458,45 +458,6 @@ int lgc_heap_property(lua_State *L) {
   return 1;
 }
 
-/* Free the engine heap of the heap userdata at `idx` (idempotent). */
-static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
-  if (!lh->heap) return;
-  lgc_heap_release(L, lh);
-  lua_pushnil(L);
-  lua_setiuservalue(L, idx, UV_ROOTED);
-  lua_pushnil(L);
-  lua_setiuservalue(L, idx, UV_ONGC);
-}
-
-/* heap:close() and __close (`local heap <close> = gclab.heap()`). */
-int lgc_heap_close(lua_State *L) {
-  lheap *lh = lgc_check_heap_any(L, 1);
-  if (lh->heap) lgc_refuse_in_callback(L, lh, "close"); /* also when a close is pending */
-  if (lgc_in_finalizer(L, lh)) {
-    lgc_defer_close(L, lh, 1); /* a call on this heap may be running under the finalizer */
-    return 0;
-  }
-  free_engine_heap(L, 1, lh);
-  return 0;
-}
-
-/* __gc: the heap value is gone, so the heap is closed.  This runs inside
- * whatever call allocated Lua memory -- a call on one of this heap's
- * handles among them (h[1] making a new handle), still using the engine
- * heap -- so the engine heap is freed at the next safe point
- * (lgc_close_pending); at the state's close, at once. */
-int lgc_heap_gc(lua_State *L) {
-  lheapbox *box = (lheapbox *)lua_touserdata(L, 1);
-  if (!box || lua_rawlen(L, 1) != sizeof *box || box->tag != LHEAP_TAG || !box->lh) return 0;
-  lheap *lh = box->lh;
-  if (lgc_in_finalizer(L, lh)) {
-    lgc_defer_close(L, lh, 1);
-    return 0;
-  }
-  lh->in_callback = false;
-  free_engine_heap(L, 1, lh);
-  return 0;
-}
 
 int lgc_heap_tostring(lua_State *L) {
   lheap *lh = lgc_check_heap_any(L, 1);

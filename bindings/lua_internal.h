@@ -186,25 +186,29 @@ typedef struct ldefaults {
 
 /* lua_module.c */
 lheap *lgc_check_heap_any(lua_State *L, int idx);    /* open or closed */
-/* Closing a heap (lheap's close_pending).  lgc_in_finalizer: running a
- * __gc finalizer (Lua's lua_gc answers -1 there) while the state is not
- * closing.  lgc_defer_close: mark lh closed for Lua and keep its lheap
- * (the state userdata, uservalue UV_STATE of the heap at boxidx) alive
- * until lgc_close_pending frees it: at a binding call's start, outside
- * finalizers, for every pending heap not inside its own callback.
- * lgc_heap_closed_error: that, then "heap N is closed".
- * lgc_heap_release: free lh's engine heap and its registry entries. */
+int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what);
+/* Errors when called from an on_gc callback (a GC is being reported). */
+void lgc_refuse_in_callback(lua_State *L, lheap *lh, const char *what);
+
+/* lua_heap_close.c: closing heaps (lheap's close_pending).
+ * lgc_heap_close: heap:close() and __close; lgc_heap_gc: the heap value's
+ * __gc.  lgc_in_finalizer: running a __gc finalizer (Lua's lua_gc answers
+ * -1 there) while the state is not closing.  lgc_defer_close: mark lh
+ * closed for Lua and keep its lheap (the state userdata, uservalue
+ * UV_STATE of the heap at boxidx) alive until lgc_close_pending frees it:
+ * at a binding call's start, outside finalizers, for every pending heap
+ * not inside its own callback.  lgc_heap_closed_error: that, then "heap N
+ * is closed".  lgc_heap_release: free lh's engine heap and its registry
+ * entries.  lgc_lheap_free_engine: free lh's engine heap and malloc'd
+ * arrays and unlink it from the open list (idempotent; no Lua calls). */
+int lgc_heap_close(lua_State *L);
+int lgc_heap_gc(lua_State *L);
 bool lgc_in_finalizer(lua_State *L, const lheap *lh);
 void lgc_defer_close(lua_State *L, lheap *lh, int boxidx);
 void lgc_close_pending(lua_State *L, struct ldefaults *d);
 int lgc_heap_closed_error(lua_State *L, lheap *lh);
 void lgc_heap_release(lua_State *L, lheap *lh);
-/* Free lh's engine heap and malloc'd arrays and unlink it from the open
- * list (idempotent; no Lua calls). */
 void lgc_lheap_free_engine(lheap *lh);
-int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what);
-/* Errors when called from an on_gc callback (a GC is being reported). */
-void lgc_refuse_in_callback(lua_State *L, lheap *lh, const char *what);
 
 /* lua_heap_v8.c: heap:site, heap:site_info, heap:idle */
 int lgc_heap_site(lua_State *L);
@@ -253,8 +257,6 @@ int lgc_dead_error(lua_State *L, lhandle *hd, const char *what);
 /* lua_heap.c */
 extern const luaL_Reg lgc_heap_methods[];
 int lgc_heap_property(lua_State *L); /* upvalue 4: the heap */
-int lgc_heap_gc(lua_State *L);
-int lgc_heap_close(lua_State *L);
 int lgc_heap_tostring(lua_State *L);
 void lgc_deliver(lua_State *L, int heapidx, lheap *lh); /* raises a callback's error */
 int lgc_deliver_status(lua_State *L, int heapidx, lheap *lh); /* leaves it on top */
