@@ -163,6 +163,13 @@ static void flatten(lua_State *L, int tidx, int acc, const char *prefix, walk *w
     const char *key = *prefix ? lua_pushfstring(L, "%s.%s", prefix, k) : lua_pushstring(L, k);
     int keyi = lua_gettop(L);
     int vi = keyi - 1;
+    /* one key reached twice -- dotted and nested, {["a.b"] = 1, a = {b = 2}}
+     * -- would take whichever lua_next visits last: an order that changes
+     * from run to run */
+    if (lua_type(L, vi) != LUA_TTABLE && lua_getfield(L, acc, key) != LUA_TNIL)
+      luaL_error(L, "%s: %s: given twice (as a dotted key and nested), expected each key once",
+                 w->what, key);
+    lua_settop(L, keyi);
     switch (lua_type(L, vi)) {
     case LUA_TTABLE:
       if (is_leaf_key(key))

@@ -96,6 +96,12 @@ scenario("a NUL byte in a config string is an error, not the end of the string",
   expect(err).to_contain("a set entry: found a NUL byte at position 15")
 end)
 
+scenario("a key given both dotted and nested is an error, not a value that varies by run", function()
+  -- lua_next's order changes from run to run: the last one visited won
+  expect(heap_error({["new_space.semi_space.max"] = "1MiB", new_space = {semi_space = {max = "8MiB"}}}))
+    .to_contain("new_space.semi_space.max: given twice (as a dotted key and nested)")
+end)
+
 scenario("non-string config keys are shown", function()
   expect(heap_error({[true] = 1})).to_contain("config keys must be strings, got boolean key true")
   expect(heap_error({new_space = {[2.5] = 1}}))
