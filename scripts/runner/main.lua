@@ -95,6 +95,12 @@ local function parse_args(argv)
     if v == nil then error({usage = "option " .. name .. " needs a value"}) end
     return v
   end
+  -- a path: not empty ("--record $DIR" with DIR unset wrote into /)
+  local function path(name, inline)
+    local v = value(name, inline)
+    if v == "" then error({usage = "option " .. name .. " needs a path, got an empty string"}) end
+    return v
+  end
   -- a whole number from 0 to max, in decimal digits
   local function count(name, v, max)
     local n = v:match("^%d+$") and #v <= 10 and math.tointeger(tonumber(v))
@@ -124,10 +130,10 @@ local function parse_args(argv)
       local name, inline = a:match("^(%-%-[%w-]+)=(.*)$")
       name = name or a
       if name == "-h" or name == "--help" then o.help = true
-      elseif name == "--config" then o.configs[#o.configs + 1] = {config = value(name, inline)}
-      elseif name == "--matrix" then o.configs[#o.configs + 1] = {matrix = value(name, inline)}
-      elseif name == "--record" then o.record = value(name, inline)
-      elseif name == "--check" then o.check = value(name, inline)
+      elseif name == "--config" then o.configs[#o.configs + 1] = {config = path(name, inline)}
+      elseif name == "--matrix" then o.configs[#o.configs + 1] = {matrix = path(name, inline)}
+      elseif name == "--record" then o.record = path(name, inline)
+      elseif name == "--check" then o.check = path(name, inline)
       elseif name == "--tolerance" then
         local t, terr = baseline.parse_tolerance(value(name, inline))
         if not t then error({usage = "--tolerance: " .. terr}) end
@@ -149,8 +155,8 @@ local function parse_args(argv)
       elseif name == "--verify" then o.verify = true
       elseif name == "--stress" then o.stress = count(name, value(name, inline), 4294967295)
       elseif name == "--seed" then o.seed = value(name, inline) -- checked as the config's seed
-      elseif name == "--junit" then o.junit = value(name, inline)
-      elseif name == "--report" then o.report = value(name, inline)
+      elseif name == "--junit" then o.junit = path(name, inline)
+      elseif name == "--report" then o.report = path(name, inline)
       else error({usage = "unknown option '" .. a .. "'"}) end
       if inline and (name == "--list" or name == "--verify" or name == "--trace-gc"
         or name == "--trace-gc-nvp" or name == "--help") then
@@ -313,6 +319,25 @@ local function prepare(argv)
     end
     c.seed = gclab.config().seed
     c.seed_text = unsigned_text(c.seed)
+  end
+
+  -- --report DIR and --junit FILE: checked now, so that a place they
+  -- cannot be written is a usage error before the run, not after it
+  if o.report then
+    local kind = sys.kind(o.report)
+    if kind and kind ~= "directory" then
+      return nil, fail_setup("--report: " .. o.report .. " exists and is not a directory")
+    end
+    local mok, merr = baseline.mkdir_p(o.report)
+    if not mok then return nil, fail_setup("--report: cannot make the directory " .. o.report .. ": " .. tostring(merr)) end
+  end
+  if o.junit then
+    local kind = sys.kind(o.junit)
+    local parent = scenario.dirname(o.junit)
+    if kind == "directory" then return nil, fail_setup("--junit: " .. o.junit .. " is a directory") end
+    if parent ~= "" and sys.kind(parent) ~= "directory" then
+      return nil, fail_setup("--junit: no directory " .. parent .. " for " .. o.junit)
+    end
   end
 
   -- --record DIR / --check DIR

@@ -224,4 +224,16 @@ check(code == 0 and has(out, "max: 4MiB"), "config dispatch", out)
 out, code = run("lua " .. F .. "../runner_test.lua")
 check(code == 1, "lua: a failing script exits 1", out)
 
+-- output paths: an empty one (an unset shell variable) and one that cannot
+-- be written are usage errors before any scenario runs ("--record ''"
+-- wrote into /, "--report FILE" failed only after the whole run)
+for _, c in ipairs({{"--record ''", "option --record needs a path"}, {"--report ''", "option --report needs a path"},
+    {"--config ''", "option --config needs a path"},
+    {"--report " .. F .. "pass/one.lua", "--report: " .. F .. "pass/one.lua exists and is not a directory"},
+    {"--junit " .. F, "--junit: " .. F .. " is a directory"},
+    {"--junit /nonexistent-dir/j.xml", "--junit: no directory /nonexistent-dir for"}}) do
+  out, code = run("run " .. c[1] .. " " .. F .. "pass")
+  check(code == 2 and has(out, c[2]) and not has(out, "1.."), c[1] .. ": exit 2 before the run", out)
+end
+
 H.finish()
