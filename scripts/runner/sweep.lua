@@ -319,7 +319,9 @@ end
 local function serialize(v)
   local t = type(v)
   if t == "string" then return string.format("%q", v) end
-  if t == "number" then return math.type(v) == "integer" and string.format("%d", v) or string.format("%.17g", v) end
+  -- %q writes a float as a hex float: exact, and read back as a float
+  -- (%.17g wrote 1.0 as "1", an integer: -j N printed 1 where -j 1 printed 1.0)
+  if t == "number" then return math.type(v) == "integer" and string.format("%d", v) or string.format("%q", v) end
   if t == "boolean" or t == "nil" then return tostring(v) end
   local parts, keys = {}, {}
   for k in pairs(v) do keys[#keys + 1] = k end

@@ -124,6 +124,15 @@ local md2, c2 = H.run("sweep -j 2 " .. cli)
 local md3 = H.run("sweep " .. cli)
 H.check(c1 == 0 and c2 == 0, "sweep exits 0", md1)
 H.check(md1 == md2, "-j 2 prints what -j 1 prints", md2)
+-- a float metric that is a whole number (utilization 1.0 with no GC pause)
+-- crosses the child processes as a float (it came back as the integer 1)
+local ones = {}
+for _, j in ipairs({"1", "2"}) do
+  ones[j] = H.run("sweep -j " .. j .. " --format csv --vary new_space.semi_space.max=4MiB,8MiB " ..
+    "--filter 'no GC' tests/pictures/no_gc.lua")
+end
+H.check(ones["1"] == ones["2"] and ones["1"]:find('"1.0"', 1, true) ~= nil, "-j 2: a float stays a float",
+  ones["1"] .. "\n" .. ones["2"])
 H.check(md1 == md3, "byte-identical reruns")
 local n = 0
 for _ in md1:gmatch("\n| %d") do n = n + 1 end
