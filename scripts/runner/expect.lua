@@ -44,11 +44,18 @@ local function repr(v, depth, seen)
     for k in pairs(v) do
       if not (math.type(k) == "integer" and k >= 1 and k <= n) then keys[#keys + 1] = k end
     end
+    -- a total order, the same every run (pairs' order is not): other keys
+    -- (tables, booleans) by what they show
+    local shown = {}
+    for _, k in ipairs(keys) do
+      local tk = type(k)
+      if tk ~= "string" and tk ~= "number" then shown[k] = repr(k, depth + 1, {}) end
+    end
     table.sort(keys, function(a, b)
       local ta, tb = type(a), type(b)
       if ta ~= tb then return ta < tb end
       if ta == "string" or ta == "number" then return a < b end
-      return false
+      return shown[a] < shown[b]
     end)
     local parts = {}
     for i = 1, n do parts[#parts + 1] = repr(v[i], depth + 1, seen) end

@@ -62,10 +62,9 @@ local function load_matrix(path)
   for i, e in ipairs(list) do
     local where = path .. ": configuration " .. i
     if type(e) ~= "table" then return nil, where .. ": a table expected, got " .. type(e) end
-    for k in pairs(e) do
-      if k ~= "name" and k ~= "config" and k ~= "set" then
-        return nil, where .. ": unknown key '" .. tostring(k) .. "' (known: name, config, set)"
-      end
+    local unknown, nunknown = scenario.unknown_keys(e, {name = true, config = true, set = true})
+    if unknown then
+      return nil, where .. ": unknown key" .. (nunknown > 1 and "s " or " ") .. unknown .. " (known: name, config, set)"
     end
     if type(e.name) ~= "string" or not e.name:match("^[%w_.%-]+$") or e.name:match("^%.+$") then
       return nil, where .. ": name must be a plain word (letters, digits, _ . -), got " ..

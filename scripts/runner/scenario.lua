@@ -20,6 +20,18 @@ function M.join(dir, name)
   return dir .. "/" .. name
 end
 
+-- The keys of table t that `known` (a set) lacks, as "'a', 'b'" in sorted
+-- order (pairs' order changes from run to run; messages must not), or nil.
+function M.unknown_keys(t, known)
+  local out = {}
+  for k in pairs(t) do
+    if not known[k] then out[#out + 1] = "'" .. tostring(k) .. "'" end
+  end
+  if #out == 0 then return nil end
+  table.sort(out)
+  return table.concat(out, ", "), #out
+end
+
 function M.dirname(path)
   return path:match("^(.*)/[^/]*$") or "."
 end
@@ -142,11 +154,10 @@ function M.load_file(path, ctx)
     if type(opts) ~= "table" then error("bad argument #2 to 'scenario' (options table expected)", 2) end
     if type(fn) ~= "function" then error("bad argument #" .. (b == nil and 2 or 3) ..
       " to 'scenario' (function expected, got " .. type(fn) .. ")", 2) end
-    for k in pairs(opts) do
-      if k ~= "config" and k ~= "skip" and k ~= "differs" and k ~= "fails_on" then
-        error("scenario '" .. name .. "': unknown option '" .. tostring(k) ..
-          "' (known: config, skip, differs, fails_on)", 2)
-      end
+    local unknown, nunknown = M.unknown_keys(opts, {config = true, skip = true, differs = true, fails_on = true})
+    if unknown then
+      error("scenario '" .. name .. "': unknown option" .. (nunknown > 1 and "s " or " ") .. unknown ..
+        " (known: config, skip, differs, fails_on)", 2)
     end
     local skip = opts.skip
     if skip ~= nil and type(skip) ~= "string" and type(skip) ~= "boolean" then

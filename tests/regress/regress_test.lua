@@ -322,6 +322,7 @@ end
 bad_matrix("return 5", "must return a non-empty list of configurations")
 bad_matrix("return {{name = 'a'}, {name = 'a'}}", "configuration name 'a' is used twice")
 bad_matrix("return {{name = 'a', confg = 'x.yaml'}}", "unknown key 'confg' (known: name, config, set)")
+bad_matrix("return {{name = 'a', zeta = 1, beta = 2, kappa = 3}}", "unknown keys 'beta', 'kappa', 'zeta' (known")
 bad_matrix("return {{name = 'a b'}}", "name must be a plain word")
 bad_matrix("return {{name = 'a', config = 'no-such.yaml'}}", "configuration a (no-such.yaml)")
 bad_matrix("return {{name = 'a', set = {'nope.key=1'}}}", "nope.key")
@@ -335,6 +336,9 @@ out, code = run("run " .. F .. "records.lua")
 check(code == 0, "record() checks its arguments (record refuses functions)", out)
 write(W .. "bad-opts.lua", "scenario('x', {differs = 5}, function() end)\n")
 out, code = run("run " .. q(W .. "bad-opts.lua"))
+write(W .. "many-opts.lua", "scenario('x', {zeta = 1, alpha = 2, kappa = 3}, function() end)\n")
+local many, mcode = run("run " .. q(W .. "many-opts.lua"))
+check(mcode == 1 and has(many, "unknown options 'alpha', 'kappa', 'zeta'"), "unknown scenario options: all, sorted", many)
 check(code == 1 and has(out, "differs must be a configuration name or a list of them"), "differs: checked", out)
 
 -- ----------------------------------------------- --trace-gc-nvp
