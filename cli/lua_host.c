@@ -360,12 +360,36 @@ static int script_flags(lua_State *L, const gclab_cli_flags *fl) {
 }
 #endif
 
+static const char lua_usage[] =
+    "usage: gclab lua [HEAP-FLAG]... SCRIPT [ARGS...]\n"
+    "\n"
+    "Run the Lua 5.4 script SCRIPT (- reads standard input) with the module\n"
+    "gclab preloaded (require \"gclab\"); ARGS are in the global arg, as lua5.4\n"
+    "puts them.  HEAP-FLAG: Node's heap flags (--max-old-space-size=64, ...),\n"
+    "the base of every gclab.heap() the script makes (docs/configuration.md).\n"
+    "\n"
+    "exit status: 0 ok, 1 the script raised an error, 2 usage error;\n"
+    "os.exit(N) passes N through.  docs: docs/lua-api.md\n";
+
 int gclab_host_script(int argc, char **argv) {
+  if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+    fputs(lua_usage, stdout);
+    return 0;
+  }
 #ifdef GCLAB_HAVE_CONFIG
   gclab_cli_flags fl;
   int frc = gclab_cli_flags_extract("gclab lua", &argc, argv, 1, 0, &fl, stderr);
   if (frc) return frc;
 #endif
+  if (argc >= 1 && argv[0][0] == '-' && argv[0][1]) { /* not a heap flag, not a script */
+    fprintf(stderr, "gclab lua: unknown option '%s' (before SCRIPT only heap flags: "
+                    "docs/configuration.md)\nTry 'gclab lua --help'.\n",
+            argv[0]);
+#ifdef GCLAB_HAVE_CONFIG
+    gclab_cli_flags_free(&fl);
+#endif
+    return 2;
+  }
   lua_State *L = argc < 1 ? NULL : gclab_host_new();
   if (!L) {
     fputs(argc < 1 ? "gclab lua: expected a script: gclab lua [HEAP-FLAG]... SCRIPT [ARGS...]\n"

@@ -92,6 +92,9 @@ static int parse(int argc, char **argv, int want_files, opts *o) {
         o->id = n;
         o->have_id = true;
       }
+    } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      fputs(usage, stdout);
+      return -1; /* done: exit 0 */
     } else if (a[0] == '-' && a[1]) {
       return usage_error("unknown option '%s'", a);
     } else {
@@ -489,6 +492,7 @@ int gclab_snapshot_main(int argc, char **argv) {
     if (strcmp(argv[0], cmds[i].name) != 0) continue;
     opts o;
     int rc = parse(argc - 1, argv + 1, cmds[i].files, &o);
+    if (rc < 0) return 0; /* --help */
     if (rc) return rc;
     if (cmds[i].run != cmd_path && (o.name || o.have_id))
       return usage_error("%s takes no --name or --id", cmds[i].name);

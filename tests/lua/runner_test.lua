@@ -236,4 +236,13 @@ for _, c in ipairs({{"--record ''", "option --record needs a path"}, {"--report 
   check(code == 2 and has(out, c[2]) and not has(out, "1.."), c[1] .. ": exit 2 before the run", out)
 end
 
+-- every subcommand answers --help on stdout with exit 0; gclab lua takes
+-- only heap flags before its script
+for _, c in ipairs({"lua --help", "lua -h", "snapshot summary --help", "snapshot diff -h"}) do
+  out, code = run(c)
+  check(code == 0 and has(out, "usage: gclab"), c .. ": usage, exit 0", out)
+end
+out, code = run("lua --bogus " .. F .. "pass/one.lua")
+check(code == 2 and has(out, "gclab lua: unknown option '--bogus'"), "lua --bogus: exit 2", out)
+
 H.finish()
