@@ -14,6 +14,7 @@
  * Exit status: 0 ok, 1 a file could not be read or what was asked for is
  * not in it, 2 usage error.  docs/leaks.md documents the command.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +62,8 @@ static int usage_error(const char *fmt, const char *arg) {
 }
 
 static bool parse_count(const char *s, uint64_t *out) {
-  if (!s || !*s) return false;
+  /* decimal digits only: strtoull alone also takes " 9", "+9" and "-9" */
+  if (!s || !isdigit((unsigned char)s[0])) return false;
   char *end;
   errno = 0;
   unsigned long long v = strtoull(s, &end, 10);

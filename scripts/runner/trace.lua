@@ -119,7 +119,7 @@ local function parse_args(argv)
   local o = {sets = {}, compare = {}}
   if argv[1] ~= "plot" then
     if argv[1] == "-h" or argv[1] == "--help" then o.help = true; return o end
-    error({usage = argv[1] and ("unknown subcommand '" .. argv[1] .. "' (known: plot, compare)") or "expected: plot FILE"})
+    error({usage = argv[1] and ("unknown subcommand '" .. argv[1] .. "' (known: plot, compare)") or "expected a subcommand: plot FILE or compare NODE_TRACE SCENARIO.lua"})
   end
   local i = 2
   local function value(name)
