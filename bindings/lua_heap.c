@@ -84,6 +84,18 @@ void lgc_deliver(lua_State *L, int heapidx, lheap *lh) {
   if (lgc_deliver_status(L, heapidx, lh) != LUA_OK) lua_error(L); /* as raised */
 }
 
+void lgc_save_error(const lheap *lh, char *buf, size_t len) {
+  const char *m = lh->heap ? gc_heap_error(lh->heap) : NULL;
+  snprintf(buf, len, "%s", m ? m : "");
+}
+
+int lgc_deliver_then_fail(lua_State *L, int heapidx, lheap *lh, gc_status st, const char *what) {
+  char msg[LGC_ERROR_MAX];
+  lgc_save_error(lh, msg, sizeof msg);
+  lgc_deliver(L, heapidx, lh);
+  return lgc_status_error_msg(L, st, msg, what);
+}
+
 void lgc_refuse_in_callback(lua_State *L, lheap *lh, const char *what) {
   if (lh->in_callback)
     luaL_error(L, "heap:%s: not allowed inside an on_gc callback (a GC is being reported)", what);
@@ -102,10 +114,7 @@ static void push_event_at(lua_State *L, lheap *lh, size_t index) {
 
 static int finish_gc(lua_State *L, lheap *lh, gc_status st, const char *what) {
   size_t n = gc_event_count(lh->heap);
-  if (st != GC_OK) {
-    lgc_deliver(L, 1, lh);
-    return lgc_status_error(L, lh, st, what);
-  }
+  if (st != GC_OK) return lgc_deliver_then_fail(L, 1, lh, st, what);
   if (n > 0)
     push_event_at(L, lh, n - 1);
   else
@@ -182,8 +191,8 @@ static int m_incremental_start(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   lgc_refuse_in_callback(L, lh, "incremental_start");
   gc_status st = gc_incremental_start(lh->heap);
+  if (st != GC_OK) return lgc_deliver_then_fail(L, 1, lh, st, "heap:incremental_start");
   lgc_deliver(L, 1, lh);
-  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:incremental_start");
   return 0;
 }
 
@@ -195,8 +204,8 @@ static int m_incremental_step(lua_State *L) {
   luaL_argcheck(L, budget > 0, 2, "step budget must be a positive number of bytes");
   bool done = false;
   gc_status st = gc_incremental_step(lh->heap, (uint64_t)budget, &done);
+  if (st != GC_OK) return lgc_deliver_then_fail(L, 1, lh, st, "heap:incremental_step");
   lgc_deliver(L, 1, lh);
-  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:incremental_step");
   lua_pushboolean(L, done);
   return 1;
 }

@@ -52,10 +52,7 @@ int lgc_heap_idle(lua_State *L) {
                 "milliseconds: a whole number from 0 to 2^40 expected");
   size_t n0 = gc_event_count(lh->heap);
   gc_status st = gc_idle(lh->heap, (uint64_t)ms);
-  if (st != GC_OK) {
-    lgc_deliver(L, 1, lh);
-    return lgc_status_error(L, lh, st, "heap:idle");
-  }
+  if (st != GC_OK) return lgc_deliver_then_fail(L, 1, lh, st, "heap:idle");
   size_t n = gc_event_count(lh->heap);
   lua_createtable(L, (int)(n - n0), 0);
   for (size_t i = n0; i < n; i++) {

@@ -187,6 +187,8 @@ typedef struct ldefaults {
 /* lua_module.c */
 lheap *lgc_check_heap_any(lua_State *L, int idx);    /* open or closed */
 int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what);
+/* The same with the engine's message given (saved before callbacks ran). */
+int lgc_status_error_msg(lua_State *L, gc_status st, const char *msg, const char *what);
 /* Errors when called from an on_gc callback (a GC is being reported). */
 void lgc_refuse_in_callback(lua_State *L, lheap *lh, const char *what);
 
@@ -259,6 +261,13 @@ extern const luaL_Reg lgc_heap_methods[];
 int lgc_heap_property(lua_State *L); /* upvalue 4: the heap */
 int lgc_heap_tostring(lua_State *L);
 void lgc_deliver(lua_State *L, int heapidx, lheap *lh); /* raises a callback's error */
+/* A call failed after running GCs: deliver them (callbacks run), then
+ * raise the call's error.  The engine's message is saved first -- any
+ * heap call a callback makes, even h.alive, overwrites it (an out of
+ * memory read as a stale "is dead"). */
+#define LGC_ERROR_MAX 1024
+void lgc_save_error(const lheap *lh, char *buf, size_t len);
+int lgc_deliver_then_fail(lua_State *L, int heapidx, lheap *lh, gc_status st, const char *what);
 int lgc_deliver_status(lua_State *L, int heapidx, lheap *lh); /* leaves it on top */
 /* lua_scope.c */
 int lgc_scope(lua_State *L); /* heap:scope */

@@ -64,7 +64,10 @@ static const char *strip_engine_prefix(const char *msg, const char *what) {
 }
 
 int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what) {
-  const char *msg = (lh && lh->heap) ? gc_heap_error(lh->heap) : "";
+  return lgc_status_error_msg(L, st, (lh && lh->heap) ? gc_heap_error(lh->heap) : "", what);
+}
+
+int lgc_status_error_msg(lua_State *L, gc_status st, const char *msg, const char *what) {
   if (!msg || !*msg) msg = gc_status_name(st);
   msg = strip_engine_prefix(msg, what);
   if (st == GC_ECORRUPT && strncmp(msg, "verify: ", 8) == 0)

@@ -72,14 +72,13 @@ static void alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *s
                          : gc_alloc_at(lh->heap, sp->site, sp->slots, sp->bytes, sp->name, &hd->h);
   if (st != GC_OK) {
     hd->h = GC_NO_HANDLE;
+    char msg[LGC_ERROR_MAX];
+    lgc_save_error(lh, msg, sizeof msg);
     int ud = lua_gettop(L);
     lgc_deliver(L, 1, lh); /* the last-resort GCs ran; report them first */
     lua_settop(L, ud);
-    if (st == GC_EINVAL) {
-      const char *msg = gc_heap_error(lh->heap);
-      luaL_error(L, "%s: %s", what, (msg && *msg) ? msg : "invalid argument");
-    }
-    lgc_status_error(L, lh, st, what);
+    if (st == GC_EINVAL) luaL_error(L, "%s: %s", what, *msg ? msg : "invalid argument");
+    lgc_status_error_msg(L, st, msg, what);
     return;
   }
   /* A fresh object is alive: its view gives the id without a full info. */

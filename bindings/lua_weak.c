@@ -56,10 +56,11 @@ static void deliver(lua_State *L, lheap *lh, int heapidx) {
 }
 
 static int fail(lua_State *L, lheap *lh, int heapidx, gc_status st, const char *what) {
+  char msg[LGC_ERROR_MAX]; /* before the callbacks: their heap calls overwrite it */
+  lgc_save_error(lh, msg, sizeof msg);
   deliver(L, lh, heapidx);
-  if (st == GC_EINVAL || st == GC_EDEAD)
-    return luaL_error(L, "%s: %s", what, gc_heap_error(lh->heap));
-  return lgc_status_error(L, lh, st, what);
+  if (st == GC_EINVAL || st == GC_EDEAD) return luaL_error(L, "%s: %s", what, msg);
+  return lgc_status_error_msg(L, st, msg, what);
 }
 
 /* Push the handle metatable of the heap of the heap or handle userdata at
@@ -139,13 +140,25 @@ static lhandle *check_object(lua_State *L, int idx, lheap *lh) { return lgc_chec
 
 /* ------------------------------------------------------- heap methods */
 
+/* Deliver the GCs the call ran with the new object at the top of the
+ * stack rooted meanwhile (as heap:alloc does): callbacks may allocate,
+ * and so collect, and it must come back alive. */
+static void deliver_keeping_new(lua_State *L, lheap *lh) {
+  if (!lh->gc_pending) return;
+  int top = lua_gettop(L);
+  lhandle *hd = lgc_test_handle(L, top);
+  bool rooted = hd && gc_root(lh->heap, hd->h) == GC_OK;
+  int st = lgc_deliver_status(L, 1, lh);
+  if (rooted && lh->heap) gc_unroot(lh->heap, hd->h);
+  if (st != LUA_OK) lua_error(L);
+  lua_settop(L, top);
+}
+
 static int new_object(lua_State *L, lheap *lh, gc_status st, gc_handle eh, const char *what) {
   if (st != GC_OK) return fail(L, lh, 1, st, what);
   remember_heap(L, lh, 1);
   push_engine_handle(L, lh, 1, eh);
-  int top = lua_gettop(L);
-  deliver(L, lh, 1);
-  lua_settop(L, top);
+  deliver_keeping_new(L, lh);
   return 1;
 }
 
@@ -196,7 +209,7 @@ static int m_finalization_registry(lua_State *L) {
   lua_pushvalue(L, 2);
   lua_rawseti(L, -2, (lua_Integer)hd->id);
   lua_pop(L, 1);
-  deliver(L, lh, 1);
+  deliver_keeping_new(L, lh);
   return 1;
 }
 

@@ -87,14 +87,17 @@ void ephemeron_remove_entry(gc_heap *h, addr_t table, uint32_t ks) {
   add_count(o, 1, +1);
 }
 
-/* A new empty table; init[] (a key and value being stored) live through
- * the allocation in its counter slots, which are then reset. */
+/* A new empty table; init[] (the map, the key and the value being stored)
+ * live through the allocation in its first slots, which are then reset. */
 static gc_status table_alloc(gc_heap *h, uint32_t cap, const gc_handle *init, uint32_t ninit,
                              gc_handle *out) {
   gc_status st = weak_alloc(h, EPH_PREFIX + 2 * cap, 0, "EphemeronHashTable", init, ninit, out);
   if (st != GC_OK) return st;
   gc_status lst;
   addr_t a = handle_lookup(h, *out, true, &lst)->addr;
+  /* `init` only kept those objects alive through the allocation: empty
+   * the slots it filled (the counts, then entries) */
+  for (uint32_t i = 2; i < ninit; i++) obj_at(a)->slots[i] = 0;
   obj_at(a)->slots[0] = smi_tag(0);
   obj_at(a)->slots[1] = smi_tag(0);
   if (!weak_add_holder(h, a, WK_TABLE)) {
@@ -204,9 +207,11 @@ gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_val
     if (ncap > (MAX_SLOTS - EPH_PREFIX) / 2 || ncap > (1u << 29))
       return heap_fail(h, GC_EINVAL, "weak_map set: the table cannot grow past %llu entries",
                        (unsigned long long)elements);
-    /* The value is an address: keep it across the allocation as a handle's. */
-    gc_handle keep[2] = {key, value->ref};
-    st = table_grow(h, map, (uint32_t)ncap, keep, value->kind == GC_SLOT_REF ? 2 : 1);
+    /* Keep them across the allocation: the value is only an address, and
+     * the map itself may have nothing else holding it (its caller's
+     * reference, as V8's stack holds the JSWeakMap during Set). */
+    gc_handle keep[3] = {key, map, value->ref};
+    st = table_grow(h, map, (uint32_t)ncap, keep, value->kind == GC_SLOT_REF ? 3 : 2);
     if (st != GC_OK) return st;
     w = addr_of(h, map);
     k = addr_of(h, key);

@@ -249,3 +249,21 @@ scenario("failure messages list keys in one order", function()
   expect(ok).to_be(false)
   expect(tostring(e)).to_contain("actual: {[true] = 4, [{1}] = 1, [{2}] = 2}")
 end)
+
+scenario("an out of memory stays the error when on_gc reads a dead handle", {config = "../../../configs/tiny.yaml"},
+    function(heap)
+  local dead = heap:alloc(0) -- dies at the first GC
+  heap:on_gc(function() local _ = dead.alive end) -- a heap call: it overwrote the heap's message
+  local holder = heap:root(heap:alloc(1))
+  heap:set_old_max(64 * 1024)
+  for _ = 1, 100000 do
+    local ok, o = pcall(heap.alloc, heap, 1, 200)
+    if not ok then
+      expect(tostring(o)).to_contain(gclab.OOM_MESSAGE)
+      return
+    end
+    o[1] = holder[1]
+    holder[1] = o
+  end
+  expect.fail("no out of memory")
+end)

@@ -168,3 +168,28 @@ scenario("h:set_weak's errors read as h[i] = v's: 1-based, the object named, the
   expect(function() heap:weak_ref(dead) end)
     .to_error("heap:weak_ref: target: object #" .. dead.id .. " (Dead) is dead: collected by GC #1")
 end)
+
+-- found by a random-program fuzzer (issue 16's last stop)
+scenario("map:set keeps the map alive through its table's growth", TINY, function(heap)
+  local map = heap:weak_map() -- held by nothing but this handle
+  local keys = {}
+  for i = 1, 3 do keys[i] = heap:root(heap:alloc(0)); map:set(keys[i], i) end
+  local k = heap:root(heap:alloc(0))
+  heap:set_stress(1) -- the new table's allocation scavenges first (it crashed: the map died there)
+  map:set(k, 4)
+  expect(map.alive).to_be(true)
+  expect(map:count()).to_be(4)
+  expect(map:get(k)).to_be(4)
+end)
+
+scenario("weak constructors return live objects while on_gc allocates", TINY, function(heap)
+  heap:set_stress(1)
+  heap:on_gc(function() heap:alloc(1) end)
+  local target = heap:root(heap:alloc(1))
+  for name, make in pairs({weak_map = function() return heap:weak_map() end,
+      weak_set = function() return heap:weak_set() end,
+      weak_ref = function() return heap:weak_ref(target) end,
+      finalization_registry = function() return heap:finalization_registry(function() end) end}) do
+    expect(make().alive, name .. " returns a live object").to_be(true)
+  end
+end)
