@@ -84,6 +84,16 @@ void lgc_deliver(lua_State *L, int heapidx, lheap *lh) {
   if (lgc_deliver_status(L, heapidx, lh) != LUA_OK) lua_error(L); /* as raised */
 }
 
+void lgc_deliver_keeping(lua_State *L, lheap *lh, lhandle *hd) {
+  if (!lh->gc_pending) return;
+  int top = lua_gettop(L);
+  bool rooted = hd && gc_root(lh->heap, hd->h) == GC_OK;
+  int st = lgc_deliver_status(L, 1, lh);
+  if (rooted && lh->heap) gc_unroot(lh->heap, hd->h);
+  if (st != LUA_OK) lua_error(L);
+  lua_settop(L, top);
+}
+
 void lgc_save_error(const lheap *lh, char *buf, size_t len) {
   const char *m = lh->heap ? gc_heap_error(lh->heap) : NULL;
   snprintf(buf, len, "%s", m ? m : "");

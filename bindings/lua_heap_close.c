@@ -44,12 +44,14 @@ void lgc_defer_close(lua_State *L, lheap *lh, int boxidx) {
 
 void lgc_heap_release(lua_State *L, lheap *lh) {
   if (!lh->heap) return;
-  if (lh->close_pending && lua_getfield(L, LUA_REGISTRYINDEX, PENDING_KEY) == LUA_TTABLE) {
-    lua_pushlightuserdata(L, lh); /* the lheap need not be kept any longer */
-    lua_pushnil(L);
-    lua_rawset(L, -3);
+  if (lh->close_pending) { /* the lheap need not be kept any longer */
+    if (lua_getfield(L, LUA_REGISTRYINDEX, PENDING_KEY) == LUA_TTABLE) {
+      lua_pushlightuserdata(L, lh);
+      lua_pushnil(L);
+      lua_rawset(L, -3);
+    }
+    lua_pop(L, 1);
   }
-  if (lh->close_pending) lua_pop(L, 1);
   lgc_lheap_free_engine(lh);
   luaL_unref(L, LUA_REGISTRYINDEX, lh->cache_ref);
   lh->cache_ref = LUA_NOREF;
@@ -60,9 +62,6 @@ void lgc_heap_release(lua_State *L, lheap *lh) {
 
 void lgc_close_pending(lua_State *L, ldefaults *d) {
   if (!d || lua_gc(L, LUA_GCISRUNNING) < 0) return;
-  bool any = false;
-  for (lheap *lh = d->open; lh; lh = lh->next) any |= lh->close_pending && !lh->in_callback;
-  if (!any) return;
   for (lheap *lh = d->open, *next; lh; lh = next) {
     next = lh->next; /* releasing unlinks lh */
     if (lh->close_pending && !lh->in_callback) lgc_heap_release(L, lh);

@@ -261,6 +261,10 @@ extern const luaL_Reg lgc_heap_methods[];
 int lgc_heap_property(lua_State *L); /* upvalue 4: the heap */
 int lgc_heap_tostring(lua_State *L);
 void lgc_deliver(lua_State *L, int heapidx, lheap *lh); /* raises a callback's error */
+/* lgc_deliver (heap userdata at 1) for a call that made object hd: hd
+ * stays rooted while callbacks run -- they may allocate, and so collect --
+ * so that it is returned alive. */
+void lgc_deliver_keeping(lua_State *L, lheap *lh, lhandle *hd);
 /* A call failed after running GCs: deliver them (callbacks run), then
  * raise the call's error.  The engine's message is saved first -- any
  * heap call a callback makes, even h.alive, overwrites it (an out of

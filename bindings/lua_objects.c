@@ -86,16 +86,7 @@ static void alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *s
   if (view) hd->id = gc_obj_id(view);
   lgc_issue(L, lh, hd);
   lgc_scope_keep(L, lh);
-  if (lh->gc_pending) {
-    /* Callbacks may allocate, and so collect: the new object stays rooted
-     * until they are done, whatever they do. */
-    int ud = lua_gettop(L);
-    bool rooted = gc_root(lh->heap, hd->h) == GC_OK;
-    int st2 = lgc_deliver_status(L, 1, lh);
-    if (rooted && lh->heap) gc_unroot(lh->heap, hd->h);
-    if (st2 != LUA_OK) lua_error(L);
-    lua_settop(L, ud);
-  }
+  if (lh->gc_pending) lgc_deliver_keeping(L, lh, hd); /* no call on the common path */
 }
 
 int lgc_alloc(lua_State *L) {

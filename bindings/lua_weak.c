@@ -140,25 +140,10 @@ static lhandle *check_object(lua_State *L, int idx, lheap *lh) { return lgc_chec
 
 /* ------------------------------------------------------- heap methods */
 
-/* Deliver the GCs the call ran with the new object at the top of the
- * stack rooted meanwhile (as heap:alloc does): callbacks may allocate,
- * and so collect, and it must come back alive. */
-static void deliver_keeping_new(lua_State *L, lheap *lh) {
-  if (!lh->gc_pending) return;
-  int top = lua_gettop(L);
-  lhandle *hd = lgc_test_handle(L, top);
-  bool rooted = hd && gc_root(lh->heap, hd->h) == GC_OK;
-  int st = lgc_deliver_status(L, 1, lh);
-  if (rooted && lh->heap) gc_unroot(lh->heap, hd->h);
-  if (st != LUA_OK) lua_error(L);
-  lua_settop(L, top);
-}
-
 static int new_object(lua_State *L, lheap *lh, gc_status st, gc_handle eh, const char *what) {
   if (st != GC_OK) return fail(L, lh, 1, st, what);
   remember_heap(L, lh, 1);
-  push_engine_handle(L, lh, 1, eh);
-  deliver_keeping_new(L, lh);
+  lgc_deliver_keeping(L, lh, push_engine_handle(L, lh, 1, eh));
   return 1;
 }
 
@@ -209,7 +194,7 @@ static int m_finalization_registry(lua_State *L) {
   lua_pushvalue(L, 2);
   lua_rawseti(L, -2, (lua_Integer)hd->id);
   lua_pop(L, 1);
-  deliver_keeping_new(L, lh);
+  lgc_deliver_keeping(L, lh, hd);
   return 1;
 }
 

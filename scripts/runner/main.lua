@@ -321,16 +321,18 @@ local function prepare(argv)
     c.seed_text = unsigned_text(c.seed)
   end
 
-  -- --report DIR and --junit FILE: checked now, so that a place they
-  -- cannot be written is a usage error before the run, not after it
-  if o.report then
-    local kind = sys.kind(o.report)
-    if kind and kind ~= "directory" then
-      return nil, fail_setup("--report: " .. o.report .. " exists and is not a directory")
-    end
-    local mok, merr = baseline.mkdir_p(o.report)
-    if not mok then return nil, fail_setup("--report: cannot make the directory " .. o.report .. ": " .. tostring(merr)) end
+  -- Output directories (--report, --record) and --junit's file are made
+  -- or checked now, so that a place they cannot be written is a usage
+  -- error before any scenario runs, not after the run or a failure of
+  -- every scenario.
+  local function make_dir(option, dir)
+    local kind = sys.kind(dir)
+    if kind and kind ~= "directory" then return option .. ": " .. dir .. " exists and is not a directory" end
+    local mok, merr = baseline.mkdir_p(dir)
+    if not mok then return option .. ": cannot make the directory " .. dir .. ": " .. tostring(merr) end
   end
+  local derr = (o.report and make_dir("--report", o.report)) or (o.record and make_dir("--record", o.record))
+  if derr then return nil, fail_setup(derr) end
   if o.junit then
     local kind = sys.kind(o.junit)
     local parent = scenario.dirname(o.junit)
@@ -343,15 +345,7 @@ local function prepare(argv)
   -- --record DIR / --check DIR
   local session
   if o.record then
-    local kind = sys.kind(o.record)
-    if kind and kind ~= "directory" then
-      return nil, fail_setup("--record: " .. o.record .. " exists and is not a directory")
-    end
-    -- made now, so that a directory that cannot be made is a usage error
-    -- before any scenario runs, not a failure of every scenario
-    local mok, merr = baseline.mkdir_p(o.record)
-    if not mok then return nil, fail_setup("--record: cannot make the directory " .. o.record .. ": " .. tostring(merr)) end
-    session = baseline.session("record", o.record)
+    session = baseline.session("record", o.record) -- its directory is made above
   elseif o.check then
     local kind = sys.kind(o.check)
     if kind and kind ~= "directory" then
