@@ -30,6 +30,7 @@ local scenario = require "gclab.runner.scenario"
 local matrix = require "gclab.runner.matrix"
 local verdict = require "gclab.runner.verdict"
 local guard = require "gclab.runner.guard"
+local command = require "gclab.runner.command"
 
 local M = {}
 
@@ -91,9 +92,7 @@ local function parse_args(argv)
   local function value(name, inline)
     if inline then return inline end
     i = i + 1
-    local v = argv[i]
-    if v == nil then error({usage = "option " .. name .. " needs a value"}) end
-    return v
+    return command.value(argv, i, name)
   end
   -- a path: not empty ("--record $DIR" with DIR unset wrote into /)
   local function path(name, inline)
@@ -275,7 +274,8 @@ end
 
 -- Usage error: a message on stderr, exit status 2.
 local function fail_setup(msg, usage)
-  stderr("gclab run: " .. msg .. (usage and "\nTry 'gclab run --help'." or ""))
+  if usage then return command.usage("run", msg) end
+  stderr("gclab run: " .. msg)
   return 2
 end
 

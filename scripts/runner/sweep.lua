@@ -20,6 +20,7 @@ local sys = require "gclab.runner.sys"
 local runner = require "gclab.runner"
 local scenario = require "gclab.runner.scenario"
 local chart = require "gclab.runner.chart"
+local command = require "gclab.runner.command"
 
 local M = {}
 
@@ -175,8 +176,7 @@ local function parse_args(argv)
   local i = 1
   local function value(name)
     i = i + 1
-    if argv[i] == nil then error({usage = "option " .. name .. " needs a value"}) end
-    return argv[i]
+    return command.value(argv, i, name)
   end
   while i <= #argv do
     local a = argv[i]
@@ -519,8 +519,6 @@ end
 
 -- ------------------------------------------------------------ main
 
-local function stderr(msg) io.stderr:write(msg, "\n") end
-
 -- Files, combinations and the rows of the combinations this process owns
 -- (all of them, in N processes with -j N).  Returns rows, exit status
 -- (0 or 1) and the run; raises {usage = msg} on a usage error.
@@ -555,7 +553,7 @@ function M.run(o)
 end
 
 function M.main(argv)
-  local ok, status = pcall(function()
+  return command.main("sweep", function()
     local o = parse_args(argv)
     if o.help then io.stdout:write(M.USAGE, "\n"); return 0 end
     local rows, st, run = M.run(o)
@@ -580,12 +578,6 @@ function M.main(argv)
     end
     return st
   end)
-  if ok then return status end
-  if type(status) == "table" and status.usage then
-    stderr("gclab sweep: " .. status.usage .. "\nTry 'gclab sweep --help'.")
-    return 2
-  end
-  error(status, 0)
 end
 
 return M

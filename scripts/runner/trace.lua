@@ -19,6 +19,7 @@ local gclab = require "gclab"
 local chart = require "gclab.runner.chart"
 local scenario = require "gclab.runner.scenario"
 local runner = require "gclab.runner"
+local command = require "gclab.runner.command"
 local html_report = require "gclab.runner.html_report"
 
 local M = {}
@@ -124,8 +125,7 @@ local function parse_args(argv)
   local i = 2
   local function value(name)
     i = i + 1
-    if argv[i] == nil then error({usage = "option " .. name .. " needs a value"}) end
-    return argv[i]
+    return command.value(argv, i, name)
   end
   local in_compare = false
   while i <= #argv do
@@ -265,7 +265,7 @@ end
 
 function M.main(argv)
   if argv[1] == "compare" then return require("gclab.runner.trace_compare").main(argv) end
-  local ok, status = pcall(function()
+  return command.main("trace", function()
     local o = parse_args(argv)
     if o.help then io.stdout:write(M.USAGE, "\n"); return 0 end
     local text = M.read_file(o.file)
@@ -292,12 +292,6 @@ function M.main(argv)
     end
     return 0
   end)
-  if ok then return status end
-  if type(status) == "table" and status.usage then
-    io.stderr:write("gclab trace: ", status.usage, "\nTry 'gclab trace --help'.\n")
-    return 2
-  end
-  error(status, 0)
 end
 
 return M

@@ -26,6 +26,7 @@
 -- state, and a change either way fails it), 1 otherwise, 2 on usage errors.
 
 local trace = require "gclab.runner.trace"
+local command = require "gclab.runner.command"
 
 local M = {}
 
@@ -65,8 +66,7 @@ local function parse_args(argv)
   local i = 2   -- argv[1] is "compare"
   local function value(name)
     i = i + 1
-    if argv[i] == nil then error({usage = "option " .. name .. " needs a value"}) end
-    return argv[i]
+    return command.value(argv, i, name)
   end
   while i <= #argv do
     local a = argv[i]
@@ -207,7 +207,7 @@ function M.report(out, o, node, gclab, rows)
 end
 
 function M.main(argv)
-  local ok, status = pcall(function()
+  return command.main("trace compare", function()
     local o = parse_args(argv)
     if o.help then io.stdout:write(M.USAGE, "\n"); return 0 end
     local text = read(o.trace)
@@ -256,12 +256,6 @@ function M.main(argv)
     end
     return agree and 0 or 1
   end)
-  if ok then return status end
-  if type(status) == "table" and status.usage then
-    io.stderr:write("gclab trace compare: ", status.usage, "\nTry 'gclab trace compare --help'.\n")
-    return 2
-  end
-  error(status, 0)
 end
 
 return M

@@ -1,0 +1,34 @@
+-- command.lua -- what the command lines of the runner's subcommands share
+-- (gclab run, sweep, trace plot, trace compare): an option's value, and a
+-- usage error ({usage = msg}) made its message and exit status 2.
+--
+--   command.value(argv, i, name)  argv[i], the value of option `name`
+--   command.usage(name, msg)      "gclab NAME: MSG" and the --help hint on
+--                                 stderr; returns 2
+--   command.main(name, body)      body()'s exit status, or a usage error's
+
+local M = {}
+
+-- argv[i], the value given after option `name`; a usage error when none is.
+function M.value(argv, i, name)
+  local v = argv[i]
+  if v == nil then error({usage = "option " .. name .. " needs a value"}) end
+  return v
+end
+
+-- A usage error of `gclab NAME`: its message and the --help hint on stderr.
+function M.usage(name, msg)
+  io.stderr:write("gclab " .. name .. ": " .. msg .. "\nTry 'gclab " .. name .. " --help'.\n")
+  return 2
+end
+
+-- Runs body() and returns its exit status; a usage error it raises is
+-- printed (M.usage) and gives 2, any other error is raised again.
+function M.main(name, body)
+  local ok, status = pcall(body)
+  if ok then return status end
+  if type(status) == "table" and status.usage then return M.usage(name, status.usage) end
+  error(status, 0)
+end
+
+return M
