@@ -93,16 +93,24 @@ static void str_list(writer *w, const char *const *names, size_t n) {
   yajl_gen_array_close(w->g);
 }
 
-static void type_list(writer *w, const char *(*name)(size_t), size_t n) {
-  yajl_gen_array_open(w->g);
-  for (size_t i = 0; i < n; i++) str(w, name(i));
-  yajl_gen_array_close(w->g);
-}
-
-/* A field list and its types, as V8's meta has them. */
+/* A field list, as V8's meta has it. */
 static void field_meta(writer *w, const char *fields_key, const char *const *fields, size_t n) {
   str(w, fields_key);
   str_list(w, fields, n);
+}
+
+/* A record's field types, as V8's meta has them: the list of the type
+ * field's values (the engine's `ntypes` type names), then the other fields'
+ * types. */
+static void types_meta(writer *w, const char *types_key, const char *(*name)(size_t),
+                       size_t ntypes, const char *const *rest, size_t nrest) {
+  str(w, types_key);
+  yajl_gen_array_open(w->g);
+  yajl_gen_array_open(w->g);
+  for (size_t i = 0; i < ntypes; i++) str(w, name(i));
+  yajl_gen_array_close(w->g);
+  for (size_t i = 0; i < nrest; i++) str(w, rest[i]);
+  yajl_gen_array_close(w->g);
 }
 
 static void write_meta(writer *w) {
@@ -120,17 +128,9 @@ static void write_meta(writer *w) {
   str(w, "meta");
   yajl_gen_map_open(g);
   field_meta(w, "node_fields", node_fields, 7);
-  str(w, "node_types");
-  yajl_gen_array_open(g);
-  type_list(w, node_type_name, GC_SNODE_TYPE_COUNT);
-  for (size_t i = 0; i < 6; i++) str(w, node_types_rest[i]);
-  yajl_gen_array_close(g);
+  types_meta(w, "node_types", node_type_name, GC_SNODE_TYPE_COUNT, node_types_rest, 6);
   field_meta(w, "edge_fields", edge_fields, 3);
-  str(w, "edge_types");
-  yajl_gen_array_open(g);
-  type_list(w, edge_type_name, GC_SEDGE_TYPE_COUNT);
-  for (size_t i = 0; i < 2; i++) str(w, edge_types_rest[i]);
-  yajl_gen_array_close(g);
+  types_meta(w, "edge_types", edge_type_name, GC_SEDGE_TYPE_COUNT, edge_types_rest, 2);
   field_meta(w, "trace_function_info_fields", tfi, 6);
   field_meta(w, "trace_node_fields", tn, 5);
   field_meta(w, "sample_fields", sf, 2);
