@@ -1,7 +1,9 @@
 -- harness.lua -- what the command-level Lua tests share (runner_test.lua,
--- tests/regress/regress_test.lua): run the gclab binary from a directory,
--- count checks, print failures with the output that explains them, and
--- finish with the `N checks, N failed` line and the exit status.
+-- tests/regress/regress_test.lua, tests/pictures, tests/snapshot/cli_test.lua,
+-- ...): run the gclab binary or a shell command from a directory, make a
+-- scratch directory, count checks, print failures with the output that
+-- explains them, and finish with the `N checks, N failed` line and the exit
+-- status.
 --   local H = dofile(REPO_ROOT .. "/tests/lua/harness.lua").new(BINARY, REPO_ROOT)
 local M = {}
 
@@ -25,6 +27,23 @@ function M.new(bin, root)
     local out = f:read("a")
     local _, _, code = f:close()
     return out, code
+  end
+
+  -- Run the shell command `cmd` in the repository root.  Returns its output
+  -- (stdout and stderr, without the last newline) and the exit status.
+  function H.sh(cmd)
+    local f = assert(io.popen("cd " .. M.quote(root) .. " && " .. cmd .. " 2>&1"))
+    local out = f:read("a"):gsub("\n$", "")
+    local _, _, code = f:close()
+    return out, code
+  end
+
+  -- A new empty directory, named like os.tmpname(); the test removes it.
+  function H.tmpdir()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute("mkdir -p " .. M.quote(dir)))
+    return dir
   end
 
   function H.check(cond, what, out)

@@ -8,15 +8,8 @@ local gclab = require "gclab"
 local trace = require "gclab.runner.trace"
 local q = H.quote
 
-local tmp = os.tmpname()
-os.remove(tmp)
-assert(os.execute("mkdir -p " .. q(tmp)))
-local function sh(cmd)
-  local f = assert(io.popen("cd " .. q(root) .. " && " .. cmd .. " 2>&1"))
-  local out = f:read("a"):gsub("\n$", "")
-  local _, _, code = f:close()
-  return out, code
-end
+local tmp = H.tmpdir()
+local sh = H.sh
 local function write(path, text)
   local f = assert(io.open(path, "wb"))
   f:write(text)

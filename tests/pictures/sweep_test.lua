@@ -16,15 +16,8 @@ local function args(extra)
   return a
 end
 local function shell(a) local t = {} for i, x in ipairs(a) do t[i] = q(x) end return table.concat(t, " ") end
-local function sh(cmd)
-  local f = assert(io.popen("cd " .. q(root) .. " && " .. cmd .. " 2>&1"))
-  local out = f:read("a"):gsub("\n$", "")
-  local _, _, code = f:close()
-  return out, code
-end
-local tmp = os.tmpname()
-os.remove(tmp)
-assert(os.execute("mkdir -p " .. q(tmp)))
+local sh = H.sh
+local tmp = H.tmpdir()
 
 -- ---------------------------------------------------------- values
 local v = sweep.parse_vary("k=1MiB..64MiB*2")

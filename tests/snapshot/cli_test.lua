@@ -36,9 +36,7 @@ out, code = run("snapshot path " .. NODE .. " --id 50485 --json")
 check(code == 0 and out:match('"edge_type": "property",%s*"edge": "gclabLeak"'), "path --id --json", out)
 
 -- gclab's own snapshots: diff and leaks.
-local dir = os.tmpname()
-os.remove(dir)
-os.execute("mkdir " .. q(dir))
+local dir = H.tmpdir()
 local script = dir .. "/make.lua"
 local f = assert(io.open(script, "w"))
 f:write([[
