@@ -7,6 +7,7 @@
  *   gclab snapshot summary|path|diff|leaks FILES...   .heapsnapshot analysis
  *   gclab sweep --vary K=V1,V2 ... FILES   what-if sweeps of heap parameters
  *   gclab trace plot FILE [--compare ...]  plot a node --trace-gc log
+ *   gclab trace compare NODE_TRACE SCENARIO.lua   Node vs gclab, four measures
  *   gclab --help | --version
  *
  * Exit status: 0 success; 1 a scenario or script failed; 2 usage or
@@ -42,6 +43,9 @@ static const char usage[] =
     "                                  values; a table of GC metrics and a chart\n"
     "  trace plot FILE [--compare SCENARIOS]\n"
     "                                  plot a node --trace-gc log as SVG/HTML\n"
+    "  trace compare NODE_TRACE SCENARIO.lua [OPTIONS]\n"
+    "                                  a node --trace-gc log and gclab's replay side\n"
+    "                                  by side, four fidelity measures (pass/fail)\n"
     "  help                            this text\n"
     "\n"
     "HEAP-FLAG: Node's heap flags as Node spells them (--max-old-space-size=64,\n"

@@ -50,6 +50,10 @@ options:
                      (paths relative to it); added to the run like --config
   --set KEY=VALUE    override one config key (after the profile and the
                      scenario's own config), e.g. --set new_space.promotion.age=2
+  HEAP-FLAG          Node's heap flags as Node spells them, anywhere among the
+                     options (--max-old-space-size=32, --max-semi-space-size=1,
+                     ...): one layer before every --set; --gc-interval=N is
+                     --stress N (docs/configuration.md)
   --filter TEXT      run only scenarios whose title "FILE: NAME" contains TEXT
                      (plain text)
   --filter-pattern P run only scenarios whose title matches the Lua pattern P
