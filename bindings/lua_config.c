@@ -506,6 +506,7 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   lua_createtable(L, 0, 1);
   f_int(L, "optimize_us", c->allocation_sites.optimize_us);
   lua_setfield(L, -2, "allocation_sites");
+  f_int(L, "heapsnapshot_near_heap_limit", c->heapsnapshot_near_heap_limit);
   f_str(L, "boot", c->boot == GC_BOOT_NONE ? "none" : "node20");
 
   f_int(L, "seed", c->seed);

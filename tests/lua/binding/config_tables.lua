@@ -131,6 +131,30 @@ scenario("heap.config follows set_old_max: gclab.heap(heap.config) is equal", fu
   copy:close()
 end)
 
+scenario("heap.config has every key of the schema (configs/node20.yaml writes each out)", function(heap)
+  local f = assert(io.open(SCENARIO_DIR .. "/../../../configs/node20.yaml"))
+  local path, n = {}, 0
+  for line in f:lines() do
+    local indent, key, rest = line:match("^( *)([%w_]+):%s*(.-)%s*$")
+    if key then
+      local depth = #indent // 2 + 1
+      path[depth] = key
+      for i = depth + 1, #path do path[i] = nil end
+      if rest ~= "" and rest:sub(1, 1) ~= "#" then
+        local v = heap.config
+        for _, k in ipairs(path) do v = type(v) == "table" and v[k] or nil end
+        expect(v ~= nil, table.concat(path, ".") .. " in heap.config").to_be(true)
+        n = n + 1
+      end
+    end
+  end
+  f:close()
+  expect(n).to_be_at_least(40)
+  local h2 = gclab.heap{boot = "none", heapsnapshot_near_heap_limit = 3}
+  expect(h2.config.heapsnapshot_near_heap_limit).to_be(3)
+  expect(gclab.heap(h2.config).config).to_equal(h2.config)
+end)
+
 scenario("one vocabulary for large objects: h.space matches heap:objects", {config = "../../../configs/tiny.yaml"}, function(heap)
   local threshold = heap.config.large_object.threshold
   local big = heap:root(heap:alloc(0, threshold + 8, "Big"))
