@@ -38,7 +38,7 @@ options:
   --vary KEY=VALUES  a configuration key to vary (repeatable)
   --config FILE      base heap profile (YAML) below the scenarios' own
   --set KEY=VALUE    a fixed override (after the scenario's own config)
-  --filter PATTERN   only scenarios whose "FILE: NAME" contains PATTERN
+  --filter TEXT      only scenarios whose "FILE: NAME" contains TEXT
   --format F         markdown (default), csv or json
   --chart FILE       also write an SVG chart of --metric against the first
                      --vary key (one line per other combination and scenario)

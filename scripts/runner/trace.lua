@@ -38,7 +38,7 @@ options:
   --compare FILES     also run these gclab scenarios (the first one that
                       passes --filter) and show its GCs on the virtual clock
                       beside Node's, its pauses outlined over Node's
-  --filter PATTERN    with --compare: which scenario ("FILE: NAME" contains it)
+  --filter TEXT       with --compare: which scenario ("FILE: NAME" contains TEXT)
   --config FILE       with --compare: heap profile (default: the built-in,
                       node20)
   --set KEY=VALUE     with --compare: override a config key

@@ -46,7 +46,7 @@ options:
   --nvp FILE              Node's --trace-gc-nvp log of the same workload (for
                           allocated and promoted bytes); default: NODE_TRACE
                           with .trace replaced by .nvp, if it exists
-  --filter PATTERN        which scenario ("FILE: NAME" contains it)
+  --filter TEXT           which scenario ("FILE: NAME" contains TEXT)
   --config FILE           heap profile (default: what the scenario pins)
   --set KEY=VALUE         override a config key
   --known-failures LIST   comma-separated measures expected to fail; exit 0
