@@ -40,7 +40,7 @@ typedef enum {
 typedef enum {
   S_MAX_OLD, S_MAX_SEMI, S_MIN_SEMI, S_GROWTH, S_INITIAL_OLD, S_MAX_HEAP, S_NEW_SPACE,
   S_INCREMENTAL, S_STRESS_COMPACTION, S_GC_INTERVAL, S_ALWAYS_PROMOTE, S_TRACE_GC,
-  S_TRACE_GC_NVP, S_PHYSICAL, S_NODE_OPTIONS_ENV, S_NO_EFFECT
+  S_TRACE_GC_NVP, S_PHYSICAL, S_NODE_OPTIONS_ENV, S_HEAPSNAPSHOT, S_NO_EFFECT
 } flag_slot;
 
 static const struct flag_def {
@@ -73,6 +73,7 @@ static const struct flag_def {
     {"--parallel-scavenge", F_BOOL, S_NO_EFFECT, false, "gclab scavenges on one thread"},
     {"--parallel-marking", F_BOOL, S_NO_EFFECT, false, "gclab marks on one thread"},
     {"--concurrent-sweeping", F_BOOL, S_NO_EFFECT, false, "gclab sweeps on the main thread"},
+    {"--heapsnapshot-near-heap-limit", F_UINT, S_HEAPSNAPSHOT, true, NULL}, /* Node's own */
     {"--physical-memory", F_SIZE, S_PHYSICAL, false, NULL},
     {"--node-options-env", F_BOOL, S_NODE_OPTIONS_ENV, false, NULL},
 };
@@ -82,7 +83,7 @@ static const struct flag_def {
 void cfg_flags_init(cfg_flags *f) {
   memset(f, 0, sizeof *f);
   f->incremental = f->always_promote = -1;
-  f->growth_factor = -1;
+  f->growth_factor = f->heapsnapshots = -1;
 }
 
 /* ------------------------------------------------------------ spelling */
@@ -252,7 +253,10 @@ int cfg_flags_parse_one(cfg_flags *f, const char *arg, bool from_env, char *err,
     return 0;
   case F_UINT:
     if (!whole(v, UINT32_MAX, &n)) return bad_value(d, arg, err, errlen);
-    f->growth_factor = (int64_t)n;
+    if (d->slot == S_HEAPSNAPSHOT)
+      f->heapsnapshots = (int64_t)n;
+    else
+      f->growth_factor = (int64_t)n;
     return 0;
   default:
     if (!whole(v, (1ull << 40) - 1, &n)) return bad_value(d, arg, err, errlen);
@@ -408,6 +412,9 @@ int cfg_flags_apply(const cfg_flags *f, gc_config *cfg, const bool *explicit_key
   if (f->growth_factor >= 0)
     put(&work, "new_space.semi_space.growth_factor", (uint64_t)f->growth_factor, explicit_keys,
         o, where);
+  if (f->heapsnapshots >= 0)
+    put(&work, "heapsnapshot_near_heap_limit", (uint64_t)f->heapsnapshots, explicit_keys, o,
+        where);
   if (f->incremental >= 0)
     put(&work, "incremental.enabled", (uint64_t)f->incremental, explicit_keys, o, where);
   if (f->always_promote >= 0)

@@ -21,6 +21,7 @@ typedef struct cfg_flags {
   int incremental;           /* --[no-]incremental-marking: 1, 0, or -1 not given */
   int always_promote;        /* --[no-]always-promote-young-mc */
   int64_t growth_factor;     /* --semi-space-growth-factor, -1 not given */
+  int64_t heapsnapshots;     /* --heapsnapshot-near-heap-limit, -1 not given */
   uint64_t new_space_kb;     /* --max-new-space-size (V8 3.x) */
   bool new_space_set;
   uint64_t gc_interval;      /* --gc-interval: allocations between GCs, 0 = off */

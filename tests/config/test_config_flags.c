@@ -66,6 +66,10 @@ static void test_spelling(void **state) {
   assert_int_equal(a.new_space.semi_space_max, 1 * MiB);
   assert_int_equal(flags(&a, "--stress-compaction"), 0);
   assert_int_equal(a.new_space.semi_space_max, 1 * MiB);
+  /* Node's own flag (node --heapsnapshot_near_heap_limit=1 takes the
+   * underscores too) */
+  assert_int_equal(flags(&a, "--heapsnapshot_near_heap_limit=3"), 0);
+  assert_int_equal(a.heapsnapshot_near_heap_limit, 3);
 
   /* The article's --max-new-space-size, in KiB, as V8 3.x read it: half for
    * each semispace, at least one 1 MiB page, a power of two. */
@@ -100,6 +104,8 @@ static void test_errors_name_the_flag(void **state) {
        "--no-incremental-marking"},
       {"--no-max-old-space-size=1", "did you mean --max-old-space-size?"},
       {"--max-old-space-size=-5", "found '-5', expected a whole number of MiB"},
+      {"--heapsnapshot-near-heap-limit=-1", "found '-1', expected a whole number"},
+      {"--heapsnapshot-near-heap-limit", "'--heapsnapshot-near-heap-limit': found no value"},
       {"--max-heap-size=100 --max-old-space-size=64 --max-semi-space-size=1",
        "--max-heap-size cannot be combined with both"},
       {"--physical-memory=lots", "'--physical-memory=lots': found 'lots'"},
@@ -159,6 +165,13 @@ static void test_node_options_env(void **state) {
                    0);
   assert_int_equal(parse(out).old_space.max_size, 32 * MiB);
   free(out), free(errs);
+  /* Node takes its --heapsnapshot-near-heap-limit there (NODE_OPTIONS=
+   * --heapsnapshot-near-heap-limit=1 node -e 1 runs) */
+  setenv("NODE_OPTIONS", "--heapsnapshot-near-heap-limit=2", 1);
+  assert_int_equal(run_config(&out, &errs, "--node-options-env", NULL), 0);
+  assert_int_equal(parse(out).heapsnapshot_near_heap_limit, 2);
+  free(out), free(errs);
+  setenv("NODE_OPTIONS", "--max-old-space-size=64 \"--max-semi-space-size=2\"", 1);
   /* the config key asks too */
   const char *yaml = "node_options_env: true\n";
   gc_config_default(&c);
