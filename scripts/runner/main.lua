@@ -49,7 +49,8 @@ options:
                      {{name = N, config = FILE, set = {"K=V", ...}}, ...}
                      (paths relative to it); added to the run like --config
   --set KEY=VALUE    override one config key (after the profile and the
-                     scenario's own config), e.g. --set new_space.promotion.age=2
+                     scenario's own config),
+                     e.g. --set new_space.promotion.age=2
   HEAP-FLAG          Node's heap flags as Node spells them, anywhere among the
                      options (--max-old-space-size=32, --max-semi-space-size=1,
                      ...): one layer before every --set; --gc-interval=N is
@@ -59,11 +60,13 @@ options:
   --filter-pattern P run only scenarios whose title matches the Lua pattern P
                      (at most 2 repetitions * + - ?); with --filter, both
   --list             list the scenarios (after --filter) without running them
-  --trace-gc         print one line per GC in V8's --trace-gc format ("# " lines)
+  --trace-gc         print one line per GC in V8's --trace-gc format
+                     ("# " lines)
   --trace-gc-nvp     the same in V8's --trace-gc-nvp name=value format
   --verify           verify the heap after every GC and incremental step,
                      and at the end of every scenario
-  --stress N         run a scavenge every N allocations (V8's --stress-scavenge)
+  --stress N         run a scavenge every N allocations
+                     (V8's --stress-scavenge)
   --seed N           seed for math.random and the heap (printed at start);
                      the same values as the config's seed key
   --timeout SECONDS  fail a scenario that runs longer than SECONDS (wall

@@ -45,7 +45,8 @@ options:
   --metric NAME      the chart's metric (default scavenges; see the columns)
   -j N               run in N processes
   --only N           run only combination N (1-based)
-  --shard K/N        run only the combinations i with i % N == K % N (1 <= K <= N)
+  --shard K/N        run only the combinations i with i % N == K % N
+                     (1 <= K <= N)
   --emit-ctest FILE  write a CTest file with one test per combination
                      (include() it from a CMakeLists.txt, or ctest -S)
   --junit FILE       also write the rows as a JUnit matrix (one testcase each)

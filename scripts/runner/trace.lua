@@ -26,7 +26,8 @@ local M = {}
 
 M.USAGE = [[
 usage: gclab trace plot FILE [OPTIONS]
-       gclab trace compare NODE_TRACE SCENARIO.lua [OPTIONS]  (see --help there)
+       gclab trace compare NODE_TRACE SCENARIO.lua [OPTIONS]
+                                      (see --help there)
 
 Plot a `node --trace-gc` log (Node 20's format): one bar per GC on Node's
 clock (height: pause; colour: kind), heap size before and after each GC,
@@ -38,7 +39,8 @@ options:
   --compare FILES     also run these gclab scenarios (the first one that
                       passes --filter) and show its GCs on the virtual clock
                       beside Node's, its pauses outlined over Node's
-  --filter TEXT       with --compare: which scenario ("FILE: NAME" contains TEXT)
+  --filter TEXT       with --compare: which scenario ("FILE: NAME"
+                      contains TEXT)
   --config FILE       with --compare: heap profile (default: the built-in,
                       node20)
   --set KEY=VALUE     with --compare: override a config key
