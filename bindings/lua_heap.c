@@ -450,8 +450,8 @@ int lgc_heap_property(lua_State *L) {
   if (!k)
     return luaL_error(L, "heap index: expected a method or field name, got %s",
                       luaL_typename(L, 2));
-  if (strcmp(k, "closed") == 0) {
-    lua_pushboolean(L, lh->heap == NULL);
+  if (strcmp(k, "closed") == 0) { /* also while the engine heap waits for a safe point */
+    lua_pushboolean(L, !lgc_heap_open(lh));
     return 1;
   }
   if (strcmp(k, "serial") == 0) {

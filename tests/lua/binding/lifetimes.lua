@@ -160,3 +160,18 @@ scenario("heap:close() in a FinalizationRegistry cleanup callback", TINY, functi
   expect(h2:run_cleanup(), "cleanups run before the first callback closed the heap").to_be(1)
   expect(function() h2:alloc(1) end).to_error("is closed")
 end)
+
+-- A close deferred to the next safe point is a close for Lua at once:
+-- heap.closed said false until then, so the runner, which ends the job of
+-- every heap that is not closed, failed the scenario ("ending the job:
+-- heap 2 is closed").  This scenario leaves the heap untouched after the
+-- finalizer for that reason.
+scenario("heap.closed is true as soon as a finalizer closed the heap", TINY, function()
+  local h2 = gclab.heap({boot = "none"})
+  h2:root(h2:alloc(1))
+  setmetatable({}, {__gc = function() h2:close() end})
+  collectgarbage()
+  collectgarbage()
+  expect(h2.closed, "closed by the finalizer, engine heap not yet freed").to_be(true)
+  expect(tostring(h2)).to_contain("(closed)")
+end)
