@@ -111,11 +111,15 @@ static void free_engine_heap(lua_State *L, int idx, lheap *lh) {
 /* heap:close() and __close (`local heap <close> = gclab.heap()`). */
 int lgc_heap_close(lua_State *L) {
   lheap *lh = lgc_check_heap_any(L, 1);
-  if (lh->heap) lgc_refuse_in_callback(L, lh, "close"); /* also when a close is pending */
+  /* In a finalizer, before the on_gc check: a finalizer runs whenever Lua
+   * allocates, also while on_gc runs, and an error raised in it is only a
+   * warning -- the close would be lost.  Deferred, it waits for the
+   * callback to end (lgc_close_pending skips heaps inside one). */
   if (lgc_in_finalizer(L, lh)) {
     lgc_defer_close(L, lh, 1); /* a call on this heap may be running under the finalizer */
     return 0;
   }
+  if (lh->heap) lgc_refuse_in_callback(L, lh, "close"); /* also when a close is pending */
   free_engine_heap(L, 1, lh);
   return 0;
 }

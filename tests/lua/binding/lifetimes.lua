@@ -175,3 +175,25 @@ scenario("heap.closed is true as soon as a finalizer closed the heap", TINY, fun
   expect(h2.closed, "closed by the finalizer, engine heap not yet freed").to_be(true)
   expect(tostring(h2)).to_contain("(closed)")
 end)
+
+-- heap:close() in a __gc that runs while the heap's on_gc runs (a finalizer
+-- runs inside any call that allocates Lua memory) was refused like a close
+-- from on_gc itself, and the error, raised inside a finalizer, became a
+-- mere warning: the heap stayed open.  It is deferred like any close in a
+-- finalizer, until the callback has returned.
+scenario("heap:close() in a __gc that runs inside on_gc closes the heap", TINY, function()
+  local h2 = gclab.heap({boot = "none"})
+  local calls = 0
+  h2:on_gc(function()
+    calls = calls + 1
+    if calls == 1 then
+      setmetatable({}, {__gc = function() h2:close() end})
+      collectgarbage()
+      expect(h2.closed, "closed by the finalizer inside on_gc").to_be(true)
+    end
+  end)
+  h2:scavenge()
+  expect(calls).to_be(1)
+  expect(h2.closed).to_be(true)
+  expect(function() h2:alloc(1) end).to_error("heap 2 is closed")
+end)
