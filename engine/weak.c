@@ -106,10 +106,13 @@ gc_status weak_check_kind(gc_heap *h, gc_handle hd, weak_kind want, const char *
   obj *o = obj_at(e->addr);
   weak_kind k = obj_is_holder(o) ? obj_weak_kind(o) : WK_PLAIN;
   bool ok = k == want || (want == WK_WEAK_MAP && k == WK_WEAK_SET);
-  if (!ok)
-    return heap_fail(h, GC_EINVAL, "%s: expected a %s, got object #%llu (%s, a %s)", what,
-                     weak_kind_name(want), (unsigned long long)o->id, names_get(h, META_NAME(o->meta)),
-                     weak_kind_name(k));
+  if (!ok) {
+    const char *got = weak_kind_name(k); /* "an ordinary object", "an EphemeronHashTable" */
+    return heap_fail(h, GC_EINVAL, "%s: expected a %s%s, got object #%llu (%s, %s %s)", what,
+                     weak_kind_name(want), want == WK_WEAK_MAP ? " or WeakSet" : "",
+                     (unsigned long long)o->id, names_get(h, META_NAME(o->meta)),
+                     (got[0] == 'o' || got[0] == 'E') ? "an" : "a", got);
+  }
   *out = e->addr;
   return GC_OK;
 }

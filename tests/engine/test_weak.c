@@ -244,6 +244,16 @@ static void weak_ref_kept_during_job(void **state) {
   gc_handle plain = rooted(h, 0, "Plain");
   assert_int_equal(gc_weak_ref_deref(h, plain, &d), GC_EINVAL);
   assert_non_null(strstr(gc_heap_error(h), "expected a WeakRef"));
+  /* The message names every kind the call takes, with the right article
+   * (it said "expected a WeakMap" to a WeakSet's caller, and "a ordinary
+   * object"). */
+  uint64_t n;
+  assert_int_equal(gc_weak_map_size(h, plain, &n), GC_EINVAL);
+  assert_non_null(strstr(gc_heap_error(h), "expected a WeakMap or WeakSet, got object #"));
+  assert_non_null(strstr(gc_heap_error(h), "(Plain, an ordinary object)"));
+  assert_int_equal(gc_weak_ref_deref(h, ref, &d), GC_OK);
+  assert_int_equal(gc_weak_map_size(h, ref, &n), GC_EINVAL);
+  assert_non_null(strstr(gc_heap_error(h), "(WeakRef, a WeakRef)"));
   gc_heap_free(h);
 }
 
