@@ -11,7 +11,8 @@
 -- heap's on_gc, inside a __gc finalizer -- also one running inside its own
 -- on_gc --, inside its FinalizationRegistry cleanup, inside a scope and a
 -- coroutine, by <close>; a close inside its own on_gc is refused), stores
--- into weak objects' internal slots, wrong argument types and counts,
+-- into weak objects' internal slots, weak methods on the wrong kind of
+-- object, methods on the wrong self, wrong argument types and counts,
 -- errors raised inside on_gc, scope bodies and cleanup callbacks, a yield
 -- in a scope body, and running out of memory.  Each misuse must raise an
 -- error holding the stable part of its message.  At the end some programs
@@ -23,8 +24,9 @@
 -- every GC and every misuse step.  CTest runs the directory under --verify,
 -- so every GC is verified too.
 --
--- Bounded in CI: SEEDS seeds of STEPS steps (about 10 s).  Longer on
--- demand: GCLAB_MISUSE=N runs N seeds (1..N) of 4 x STEPS steps, e.g.
+-- Bounded in CI: SEEDS seeds of STEPS steps (about 3 s; 10 s under ASan).
+-- Longer on demand: GCLAB_MISUSE=N runs N seeds (1..N) of 4 x STEPS steps,
+-- e.g.
 --   GCLAB_MISUSE=100 ./build/gclab run --verify tests/lua/fuzz/random_misuse.lua
 -- Seeds are fixed: a failure names its seed and reproduces.
 local TINY = "../../../configs/tiny.yaml"
@@ -464,15 +466,21 @@ for seed = 1, seeds do
     end
 
     function misuse.weak_internals()
-      local w = #maps > 0 and math.random(2) == 1 and pick(maps) or (#regs > 0 and pick(regs)) or
-                (#refs > 0 and pick(refs).ref)
+      local kinds = {}
+      if #maps > 0 then kinds[#kinds + 1] = pick(maps) end
+      if #regs > 0 then kinds[#kinds + 1] = pick(regs) end
+      if #refs > 0 then kinds[#kinds + 1] = pick(refs).ref end
+      local w = #kinds > 0 and pick(kinds)
       if not (w and w.alive) then return end
       local k = live_ordinary() or w
-      local r = math.random(4)
+      local r = math.random(5)
       if r == 1 then refuses("a store into " .. w.name, "belong to the engine", function() w[1] = k end)
       elseif r == 2 then refuses("a store into " .. w.name, "belong to the engine", function() w[1] = nil end)
       elseif r == 3 then
         refuses("heap:set_slots into " .. w.name, "belong to the engine", function() heap:set_slots(w, 1) end)
+      elseif r == 4 then -- a method of w's kind called on an ordinary object
+        local f = (w.name == "WeakRef" and w.deref) or (w.name == "FinalizationRegistry" and w.cells) or w.count
+        if k ~= w then refuses("a " .. w.name .. " method on an ordinary object", "an ordinary object", function() return f(k) end) end
       else
         local inner = w[1] -- a table or a cell (a WeakRef's target is ordinary)
         if type(inner) == "userdata" and (inner.name == "EphemeronHashTable" or inner.name == "WeakCell") then
@@ -496,7 +504,7 @@ for seed = 1, seeds do
       weak_ref = function(v) return heap:weak_ref(v) end,
     }
     function misuse.arguments()
-      local r = math.random(16)
+      local r = math.random(18)
       local o = live_ordinary()
       local m = #maps > 0 and pick(maps)
       local reg = #regs > 0 and pick(regs)
@@ -555,6 +563,12 @@ for seed = 1, seeds do
       elseif r == 15 and reg and reg.alive and o then
         refuses("a held value that is the target", "must not be the target itself", function() reg:register(o, o) end)
         refuses("a held value that is a table", "registry:register (held value)", function() reg:register(o, {}) end)
+      elseif r == 16 and o and not nroots[o] then
+        refuses("heap:unroot of an object never rooted", "was not rooted", function() heap:unroot(o) end)
+      elseif r == 17 and o then -- a heap method called on a handle, a handle method on a heap
+        local alloc, set_weak = heap.alloc, o.set_weak
+        refuses("a heap method on a handle", "gclab heap expected", function() return alloc(o, 1) end)
+        refuses("a handle method on a heap", "gclab handle expected", function() return set_weak(heap, 1, o) end)
       else
         local c = math.random(5)
         if c == 1 then
