@@ -498,9 +498,9 @@ for seed = 1, seeds do
                         {{}, "expected a handle, an integer or nil"}, {true, "expected a handle, an integer or nil"}}
     local NOT_HANDLES = {false, 42, "x", {}, 1.5, NAN}
     local TAKES_HANDLE = {
-      root = function(v) return heap:root(v) end,
-      unroot = function(v) return heap:unroot(v) end,
-      weak_ref = function(v) return heap:weak_ref(v) end,
+      root = function(...) return heap:root(...) end,
+      unroot = function(...) return heap:unroot(...) end,
+      weak_ref = function(...) return heap:weak_ref(...) end,
     }
     function misuse.arguments()
       local r = math.random(18)
@@ -544,14 +544,17 @@ for seed = 1, seeds do
         end
       elseif r == 12 then
         local which = pick({"root", "unroot", "weak_ref"})
-        local v = NOT_HANDLES[math.random(#NOT_HANDLES)]
-        if v == false then v = nil end
-        refuses(which .. "'s argument", "bad argument #1 to '" .. which .. "'", function() return TAKES_HANDLE[which](v) end)
+        local v = NOT_HANDLES[math.random(#NOT_HANDLES)] -- false: no argument at all
+        local msg = refuses(which .. "'s argument", "bad argument #1 to '" .. which .. "'", function()
+          return TAKES_HANDLE[which](table.unpack({v}, 1, v == false and 0 or 1))
+        end)
+        expect(msg).to_contain(v == false and "got no value" or "gclab handle expected")
       elseif r == 13 then
         local v = pick({42, "x", {}})
         refuses("scope's function", "bad argument #1 to 'scope'", function() return heap:scope(v) end)
         refuses("finalization_registry's function", "bad argument #1 to 'finalization_registry'",
           function() return heap:finalization_registry(v) end)
+        refuses("finalization_registry without a function", "got no value", function() return heap:finalization_registry() end)
       elseif r == 14 and m and m.alive then
         if m.name == "WeakMap" and o then
           local bad = pick(BAD_VALUES)
@@ -559,6 +562,7 @@ for seed = 1, seeds do
         end
         local k = pick({42, "x", {}})
         refuses("a key that is no handle", "gclab handle expected", function() return m:has(k) end)
+        refuses("a lookup without a key", "got no value", function() return m:delete() end)
       elseif r == 15 and reg and reg.alive and o then
         refuses("a held value that is the target", "must not be the target itself", function() reg:register(o, o) end)
         refuses("a held value that is a table", "registry:register (held value)", function() reg:register(o, {}) end)
