@@ -356,6 +356,10 @@ int lgc_heap_handle(lua_State *L) {
   int isnum = 0;
   lua_Integer id;
   if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_getfield(L, 2, "id");
+    int node = lua_isinteger(L, -1);
+    lua_pop(L, 1);
+    luaL_argcheck(L, node, 2, "heap:handle: a node table needs an integer id");
     lua_getfield(L, 2, "object_id");
     id = lua_tointegerx(L, -1, &isnum);
     lua_pop(L, 1);
@@ -364,7 +368,8 @@ int lgc_heap_handle(lua_State *L) {
     id = lua_tointegerx(L, 2, &isnum);
     if (!isnum || lua_type(L, 2) != LUA_TNUMBER)
       return luaL_argerror(L, 2, lua_pushfstring(L, "heap:handle: expected an object id or a snapshot node, got %s",
-                                                 luaL_typename(L, 2)));
+                                                 lgc_test_handle(L, 2) ? "a handle (h.id is its id)"
+                                                                       : luaL_typename(L, 2)));
   }
   luaL_argcheck(L, id > 0, 2, "heap:handle: an object id is a positive integer");
   if (lgc_identity_push(L, lh, (uint64_t)id)) {

@@ -160,6 +160,8 @@ scenario("heap:handle reaches a live object by id, nil when dead", TINY, functio
   expect(heap:handle(snap:node(1))).to_be_nil() -- the root is no object
   expect(function() heap:handle("x") end).to_error("bad argument #1 to 'handle'")
   expect(function() heap:handle(0) end).to_error("an object id is a positive integer")
+  expect(function() heap:handle({}) end).to_error("a node table needs an integer id") -- as snap:node
+  expect(function() heap:handle(keep) end).to_error("got a handle (h.id is its id)")
 end)
 
 scenario("snapshot arguments are checked", TINY, function(heap)
