@@ -78,6 +78,12 @@ const char *weak_kind_name(weak_kind k) {
   return (unsigned)k < sizeof n / sizeof *n ? n[k] : "?";
 }
 
+const char *weak_kind_with_article(weak_kind k) {
+  static const char *const n[] = {"an ordinary object", "a WeakRef", "an EphemeronHashTable",
+                                  "a WeakMap", "a WeakSet", "a WeakCell", "a FinalizationRegistry"};
+  return (unsigned)k < sizeof n / sizeof *n ? n[k] : "?";
+}
+
 gc_status weak_alloc(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *name, const gc_handle *init,
                      uint32_t ninit, gc_handle *out) {
   if (ninit == 0) return gc_alloc(h, nslots, bytes, name, out);
@@ -106,13 +112,11 @@ gc_status weak_check_kind(gc_heap *h, gc_handle hd, weak_kind want, const char *
   obj *o = obj_at(e->addr);
   weak_kind k = obj_is_holder(o) ? obj_weak_kind(o) : WK_PLAIN;
   bool ok = k == want || (want == WK_WEAK_MAP && k == WK_WEAK_SET);
-  if (!ok) {
-    const char *got = weak_kind_name(k); /* "an ordinary object", "an EphemeronHashTable" */
-    return heap_fail(h, GC_EINVAL, "%s: expected a %s%s, got object #%llu (%s, %s %s)", what,
-                     weak_kind_name(want), want == WK_WEAK_MAP ? " or WeakSet" : "",
+  if (!ok)
+    return heap_fail(h, GC_EINVAL, "%s: expected %s%s, got object #%llu (%s, %s)", what,
+                     weak_kind_with_article(want), want == WK_WEAK_MAP ? " or WeakSet" : "",
                      (unsigned long long)o->id, names_get(h, META_NAME(o->meta)),
-                     (got[0] == 'o' || got[0] == 'E') ? "an" : "a", got);
-  }
+                     weak_kind_with_article(k));
   *out = e->addr;
   return GC_OK;
 }
@@ -140,8 +144,8 @@ gc_status gc_slot_set_weak(gc_heap *h, gc_handle hd, uint32_t index, gc_handle t
                      obj_nslots(o) ? obj_nslots(o) - 1 : 0, (unsigned long long)o->id,
                      names_get(h, META_NAME(o->meta)), index);
   if (obj_is_holder(o) && obj_weak_kind(o) != WK_PLAIN)
-    return heap_fail(h, GC_EINVAL, "object #%llu is a %s: its weak slots are its own",
-                     (unsigned long long)o->id, weak_kind_name(obj_weak_kind(o)));
+    return heap_fail(h, GC_EINVAL, "object #%llu is %s: its weak slots are its own",
+                     (unsigned long long)o->id, weak_kind_with_article(obj_weak_kind(o)));
   if (!weak_add_holder(h, e->addr, WK_PLAIN))
     return heap_fail(h, GC_ENOMEM, "out of process memory for the weak holder list");
   o->slots[index] = weak_make(t->addr);

@@ -71,6 +71,7 @@ static inline bool obj_slots_internal(const obj *o) {
   return obj_is_holder(o) && obj_weak_kind(o) != WK_PLAIN;
 }
 const char *weak_kind_name(weak_kind k); /* "WeakMap", ...; "ordinary object" for WK_PLAIN */
+const char *weak_kind_with_article(weak_kind k); /* "a WeakMap", ...; "an ordinary object" */
 
 /* weak-tagged slots */
 static inline bool is_weak(tagged t) { return gc_tagged_is_weak(t); }
