@@ -55,10 +55,6 @@ static int fail(loader *L, size_t line, size_t column, const char *path, const c
   return -1;
 }
 
-static int fail_at(loader *L, yaml_mark_t m, const char *path, const char *what) {
-  return fail(L, m.line + 1, m.column + 1, path, "%s", what);
-}
-
 /* Line and column (1-based, columns in characters) of a byte offset. */
 static void position(const char *t, size_t len, size_t off, size_t *line, size_t *col) {
   *line = 1, *col = 1;
@@ -69,6 +65,22 @@ static void position(const char *t, size_t len, size_t off, size_t *line, size_t
       (*col)++;
     }
   }
+}
+
+/* A libyaml mark as 1-based line and column.  At the end of a file whose
+ * last line has no newline libyaml's mark is on the line after it, which
+ * the file does not have: say the end of the last line instead. */
+static void mark_position(const loader *L, yaml_mark_t m, size_t *line, size_t *col) {
+  size_t end_line, end_col;
+  position(L->text, L->len, L->len, &end_line, &end_col);
+  *line = m.line + 1, *col = m.column + 1;
+  if (*line > end_line || (*line == end_line && *col > end_col)) *line = end_line, *col = end_col;
+}
+
+static int fail_at(loader *L, yaml_mark_t m, const char *path, const char *what) {
+  size_t line, col;
+  mark_position(L, m, &line, &col);
+  return fail(L, line, col, path, "%s", what);
 }
 
 /* The byte at a libyaml mark (0-based line and column in characters). */
@@ -116,7 +128,9 @@ static int syntax_error(loader *L, const char *path) {
              p->context_mark.line + 1, p->context_mark.column + 1);
   const char *hint = char_at(L, p->problem_mark) == '\t' ? "; YAML indents with spaces, not tabs"
                                                           : "";
-  return fail(L, p->problem_mark.line + 1, p->problem_mark.column + 1, path,
+  size_t line, col;
+  mark_position(L, p->problem_mark, &line, &col);
+  return fail(L, line, col, path,
               "found invalid YAML: %s%s%s", p->problem ? p->problem : "syntax error", ctx, hint);
 }
 
