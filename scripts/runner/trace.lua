@@ -71,13 +71,17 @@ end
 
 local GC_LINE = "^%[%d+:0x%x+%]%s+(%S+) ms: (.*)$"
 local GC_KINDS = {"Scavenge", "Mark-Compact", "Mark-Sweep", "Mark-sweep", "Minor Mark-Compact", "Minor Mark-Sweep"}
+local KNOWN_KIND = {}
+for _, k in ipairs(GC_KINDS) do KNOWN_KIND[k] = true end
 
 -- Parse a --trace-gc log.  Returns {events = {...}, lines = {...},
 -- skipped = n} or nil, message.  Lines that are not GC lines (the
 -- program's own output, --trace-incremental-marking lines, Node's
 -- out-of-memory report) are skipped and counted; a line that starts as a
 -- GC line (a GC kind after "ms: ") but does not parse -- cut short, a
--- number that is not one -- is an error naming its line.
+-- number that is not one -- is an error naming its line, and so is a line
+-- of a GC line's shape whose kind (without " (reduce)") is not one of
+-- GC_KINDS: no measure would count it.
 function M.parse(text, name)
   local out = {events = {}, lines = {}, skipped = 0}
   local n = 0
@@ -92,9 +96,13 @@ function M.parse(text, name)
             "at most 15 digits): %s", name, n, #v > 30 and v:sub(1, 30) .. "..." or v, line:sub(1, 120))
         end
       end
+      local base = kind:gsub(" %(.*%)$", "")
+      if not KNOWN_KIND[base] then
+        return nil, string.format("%s:%d: '%s' is not a GC kind V8 writes (%s): %s", name, n,
+          #base > 30 and base:sub(1, 30) .. "..." or base, table.concat(GC_KINDS, ", "), line:sub(1, 120))
+      end
       local steps = rest:match("^%(%+ [%d%.]+ ms in (%d+) steps")
       local reason = rest:match("current mu = [%d%.]+%)%s*(.-);?%s*$") or ""
-      local base = kind:gsub(" %(.*%)$", "")
       out.events[#out.events + 1] = {line = n, start_ms = tonumber(t), kind = base, label = kind,
         before = {total = math.floor(tonumber(b) * MB)}, after = {total = math.floor(tonumber(a) * MB)},
         committed_before = math.floor(tonumber(bc) * MB), committed_after = math.floor(tonumber(ac) * MB),

@@ -65,6 +65,11 @@ check(code == 2 and has(out, ".trace:1: '5.0.1' is not a number as V8 writes one
 out, code = damaged(three .. "[1:0x1]     13 ms: Scavenge 5.0 (6.0) -> 4.0 (6.")
 check(code == 2 and has(out, ".trace:" .. select(2, three:gsub("\n", "")) + 1 .. ": a Scavenge line that does not parse"),
   "a line cut short: line named", out)
+out, code = damaged((three:gsub("Scavenge", "Scaveng\xe9", 1)))
+check(code == 2 and has(out, ".trace:1: 'Scaveng\xe9' is not a GC kind V8 writes (Scavenge, Mark-Compact, "),
+  "a damaged GC kind: line named (it read as an event no measure counts)", out)
+out, code = damaged((three:gsub("Scavenge", "", 1)))
+check(code == 2 and has(out, ".trace:1: '' is not a GC kind V8 writes"), "no GC kind: line named", out)
 out, code = damaged(three, (three_nvp:gsub(" promoted=0 ", " promoted=" .. ("9"):rep(40) .. " ", 1)))
 check(code == 2 and has(out, ".nvp:1: promoted=999999999999999999999999999999 is not a byte count"),
   "an nvp number beyond 15 digits (it read as inf and passed)", out)
