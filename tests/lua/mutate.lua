@@ -39,8 +39,10 @@ end
 
 local function pick(list) return list[math.random(#list)] end
 local function cut(text, s, e, with) return text:sub(1, s - 1) .. with .. text:sub(e + 1) end
-local function show(s) return (#s > 24 and s:sub(1, 24) .. "..." or s):gsub("[^%g ]", function(ch)
-  return string.format("\\x%02x", ch:byte()) end) end
+local function show(s)
+  return ((#s > 24 and s:sub(1, 24) .. "..." or s):gsub("[^%g ]", function(ch)
+    return string.format("\\x%02x", ch:byte()) end))
+end
 
 -- Every operation takes (text, opts) and returns the new text and what it
 -- did.  Span operations fall back to a byte flip on a text without spans.
@@ -97,7 +99,7 @@ function ops.huge(t, o)
   local j = kind == 1 and what:rep(n) or kind == 2 and ("a"):rep(n) or ("9"):rep(n)
   local at = math.random(#t + 1)
   return cut(t, at, at - 1, j), string.format("insert %d x '%s' at byte %d", n,
-    kind == 1 and what or kind == 2 and "a" or "9", at - 1)
+    show(kind == 1 and what or kind == 2 and "a" or "9"), at - 1)
 end
 
 M.TEXT_OPS = {"truncate", "flip", "delete_line", "duplicate_line", "swap_lines", "delete_token",
@@ -132,10 +134,11 @@ function M.write(path, text)
   f:close()
 end
 
--- How many seeds: the CTest argument, or GCLAB_READER_FUZZ=N for a long run.
-function M.seeds(default)
-  local long = tonumber(os.getenv("GCLAB_READER_FUZZ") or "")
-  return long and math.max(1, math.floor(long)) or default
+function M.equal(a, b)
+  if type(a) ~= "table" or type(b) ~= "table" then return a == b end
+  for k, v in pairs(a) do if not M.equal(v, b[k]) then return false end end
+  for k in pairs(b) do if a[k] == nil then return false end end
+  return true
 end
 
 -- Counting checks and reporting, as tests/lua/harness.lua does for the
@@ -167,6 +170,19 @@ function M.checker(name)
     os.exit(C.failures == 0 and 0 or 1)
   end
   return C
+end
+
+-- A test's arguments, GCLAB-BINARY REPO-ROOT SCRATCH-DIR SEEDS SECONDS, as
+-- a checker with bin, root, scratch, seeds (GCLAB_READER_FUZZ=N for a long
+-- run instead), bound (seconds a read may take) and H (harness.lua's).
+function M.start(name, argv)
+  local T = M.checker(name)
+  T.bin, T.root, T.scratch = argv[1], argv[2], argv[3]
+  local long = tonumber(os.getenv("GCLAB_READER_FUZZ") or "")
+  T.seeds = long and math.max(1, math.floor(long)) or tonumber(argv[4]) or 4
+  T.bound = tonumber(argv[5]) or 2
+  T.H = dofile(T.root .. "/tests/lua/harness.lua").new(T.bin, T.root)
+  return T
 end
 
 return M
