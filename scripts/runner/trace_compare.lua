@@ -136,6 +136,18 @@ function M.parse_nvp(text, name)
   return out
 end
 
+-- Node's --trace-gc log as compare reads it: trace.parse's events (or nil,
+-- message) and oom, whether it ran out of memory.  Node's out-of-memory
+-- report repeats the last GCs' lines after "<--- Last few GCs --->": each
+-- GC counts once.
+function M.parse_node(text, name)
+  local cut = text:find("<--- Last few GCs --->", 1, true)
+  local node, perr = trace.parse(cut and text:sub(1, cut - 1) or text, name)
+  if not node then return nil, perr end
+  node.oom = text:find(OOM_TEXT, 1, true) ~= nil
+  return node
+end
+
 local function count(events, kind)
   local n = 0
   for _, e in ipairs(events) do if e.kind == kind then n = n + 1 end end
@@ -210,13 +222,8 @@ function M.main(argv)
   return command.main("trace compare", function()
     local o = parse_args(argv)
     if o.help then io.stdout:write(M.USAGE, "\n"); return 0 end
-    local text = read(o.trace)
-    -- Node's out-of-memory report repeats the last GCs' lines after
-    -- "<--- Last few GCs --->": count each GC once.
-    local cut = text:find("<--- Last few GCs --->", 1, true)
-    local node, perr = trace.parse(cut and text:sub(1, cut - 1) or text, o.trace)
+    local node, perr = M.parse_node(read(o.trace), o.trace)
     if not node then error({usage = perr}) end
-    node.oom = text:find(OOM_TEXT, 1, true) ~= nil
     local nvp_path = o.nvp
     if not nvp_path and o.trace:match("%.trace$") then
       local guess = o.trace:gsub("%.trace$", ".nvp")
