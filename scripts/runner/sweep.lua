@@ -172,6 +172,13 @@ end
 
 -- ------------------------------------------------------------ options
 
+-- A whole number in decimal digits (not 1e3, 0x10 or 1.0), below 2^31; nil if not.
+local function whole(v)
+  local n = v and v:match("^%d+$") and #v <= 10 and math.tointeger(tonumber(v))
+  if n and n < 2 ^ 31 then return n end
+  return nil
+end
+
 local function parse_args(argv)
   local o = {varies = {}, sets = {}, paths = {}, format = "markdown", metric = "scavenges", jobs = 1, raw = {}}
   local i = 1
@@ -209,17 +216,21 @@ local function parse_args(argv)
     elseif a == "--junit" then o.junit = value(a); keep = false
     elseif a == "-j" or a:match("^%-j%d+$") then
       local v = a == "-j" and value(a) or a:sub(3)
-      o.jobs = math.tointeger(tonumber(v))
+      o.jobs = whole(v)
       if not o.jobs or o.jobs < 1 then error({usage = "-j expects a positive integer, got '" .. v .. "'"}) end
       keep = false
     elseif a == "--only" then
-      o.only = math.tointeger(tonumber(value(a)))
-      if not o.only or o.only < 1 then error({usage = "--only expects a combination number >= 1"}) end
+      local v = value(a)
+      o.only = whole(v)
+      if not o.only or o.only < 1 then error({usage = "--only expects a combination number >= 1, got '" .. v .. "'"}) end
       keep = false
     elseif a == "--shard" then
-      local k, n = value(a):match("^(%d+)/(%d+)$")
-      k, n = math.tointeger(tonumber(k)), math.tointeger(tonumber(n))
-      if not k or n < 1 or k < 1 or k > n then error({usage = "--shard expects K/N with 1 <= K <= N"}) end
+      local v = value(a)
+      local k, n = v:match("^(%d+)/(%d+)$")
+      k, n = whole(k), whole(n)
+      if not (k and n) or n < 1 or k < 1 or k > n then
+        error({usage = "--shard expects K/N with 1 <= K <= N, got '" .. v .. "'"})
+      end
       o.shard = {k, n}
       keep = false
     else error({usage = "unknown option '" .. a .. "'"}) end
@@ -343,9 +354,11 @@ local function quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
 local function run_parallel(run)
   local exe = assert(sys.realpath("/proc/self/exe"))
   local procs = {}
-  for k = 1, run.o.jobs do
+  -- no more processes than combinations: each shard owns one at least
+  local jobs = math.min(run.o.jobs, #run.combos)
+  for k = 1, jobs do
     local tmp = os.tmpname()
-    local args = {quote(exe), "sweep", "--format", "rows", "--shard", k .. "/" .. run.o.jobs}
+    local args = {quote(exe), "sweep", "--format", "rows", "--shard", k .. "/" .. jobs}
     for _, a in ipairs(run.o.raw) do args[#args + 1] = quote(a) end
     for _, p in ipairs(run.o.paths) do args[#args + 1] = quote(p) end
     local cmd = table.concat(args, " ") .. " > " .. quote(tmp) .. " 2>&1"
@@ -363,7 +376,7 @@ local function run_parallel(run)
     local ok, shard_rows = false, nil
     if chunk and code ~= 2 then ok, shard_rows = pcall(chunk) end
     if not ok or type(shard_rows) ~= "table" then
-      error({usage = "shard " .. k .. "/" .. run.o.jobs .. " failed (exit " .. tostring(code) .. "): " .. text})
+      error({usage = "shard " .. k .. "/" .. jobs .. " failed (exit " .. tostring(code) .. "): " .. text})
     end
     if code ~= 0 then status = 1 end
     for _, r in ipairs(shard_rows) do rows[#rows + 1] = r end

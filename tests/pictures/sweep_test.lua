@@ -171,6 +171,19 @@ out, code = H.run("sweep --vary page_size=4KiB,8KiB --vary page_size=16KiB " .. 
 H.check(code == 2 and H.has(out, "page_size is varied twice"), "the same key varied twice", out)
 out, code = H.run("sweep --vary no.such.key=1 " .. WORKLOAD)
 H.check(code == 2 and H.has(out, "no.such.key"), "an unknown key is named", out)
+-- counts in decimal digits: a value that is not one (or too large for an
+-- integer) is a usage error naming it, never a Lua error
+for _, bad in ipairs({"--shard 1/99999999999999999999", "--shard 99999999999999999999/1", "--only 1e0",
+  "-j 1e1", "-j 0x2", "--only 99999999999999999999"}) do
+  out, code = H.run("sweep --vary seed=1,2 " .. bad .. " " .. WORKLOAD)
+  H.check(code == 2 and H.has(out, "gclab sweep: ") and H.has(out, bad:match("%S+$") .. "'")
+    and not H.has(out, "traceback"), "sweep " .. bad .. ": a usage error naming the value", out)
+end
+-- -j larger than the number of combinations starts one process per
+-- combination, not -j of them (3000 processes took 13 s, each with a
+-- temporary file in /tmp; two take a fraction of a second)
+out, code = H.run("sweep -j 3000 --vary seed=1,2 " .. WORKLOAD, "timeout 8 ")
+H.check(code == 0 and select(2, out:gsub("\n| %d |", "")) == 2, "-j 3000 on two combinations", out)
 
 os.execute("rm -rf " .. q(tmp))
 H.finish()
