@@ -29,7 +29,10 @@ function M.bytes(n)
   local units = {"B", "KiB", "MiB", "GiB", "TiB"}
   local u, scale = 1, 1
   while u < #units and n >= scale * 1024 do scale = scale * 1024; u = u + 1 end
-  if u == 1 then return string.format("%d B", n) end
+  if u == 1 then
+    if n == math.floor(n) then return string.format("%d B", math.floor(n)) end
+    return num(n) .. " B" -- an axis tick between whole bytes (an axis of zeros goes 0..1 B)
+  end
   local t = math.floor(n * 10 / scale + 0.5)
   if t % 10 == 0 then return string.format("%d %s", t // 10, units[u]) end
   return string.format("%d.%d %s", t // 10, t % 10, units[u])

@@ -171,6 +171,17 @@ out, code = H.run("sweep --vary page_size=4KiB,8KiB --vary page_size=16KiB " .. 
 H.check(code == 2 and H.has(out, "page_size is varied twice"), "the same key varied twice", out)
 out, code = H.run("sweep --vary no.such.key=1 " .. WORKLOAD)
 H.check(code == 2 and H.has(out, "no.such.key"), "an unknown key is named", out)
+-- a chart of a byte metric that is 0 in every row (its axis goes 0..1 B)
+local idle = tmp .. "/idle.lua"
+local f = assert(io.open(idle, "w"))
+f:write('scenario("idle", function(heap) heap:alloc(1) end)\n')
+f:close()
+out, code = H.run("sweep --vary seed=1,2 --metric promoted_bytes --chart " .. q(tmp .. "/zero.svg") .. " " .. q(idle))
+H.check(code == 0 and select(2, sh("xmllint --noout " .. q(tmp .. "/zero.svg"))) == 0,
+  "--chart: a byte metric that is 0 everywhere", out)
+out, code = H.run("trace plot tests/fidelity/fixtures/three.trace --compare " .. q(idle) .. " -o " .. q(tmp .. "/z.html"))
+H.check(code == 0, "trace plot --compare: a scenario without a GC", out)
+
 -- counts in decimal digits: a value that is not one (or too large for an
 -- integer) is a usage error naming it, never a Lua error
 for _, bad in ipairs({"--shard 1/99999999999999999999", "--shard 99999999999999999999/1", "--only 1e0",
