@@ -354,9 +354,15 @@ static int script_flags(lua_State *L, const gclab_cli_flags *fl) {
     lua_pushinteger(L, (lua_Integer)fl->gc_interval);
     lua_setfield(L, -2, "stress");
   }
-  int rc = pcall_report(L, 1, 0, "gclab lua");
+  /* a refusal is the command line's: its message, without a traceback */
+  int rc = lua_pcall(L, 1, 0, 0);
+  if (rc != LUA_OK) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "gclab lua: %s\n", msg ? msg : "the heap flags were refused");
+    lua_pop(L, 1);
+  }
   lua_pop(L, 1);
-  return rc < 0 ? -1 : 0;
+  return rc != LUA_OK ? -1 : 0;
 }
 #endif
 

@@ -120,5 +120,9 @@ H.check(code == 0 and H.has_line(out, "default\t" .. 32 * MiB .. "\t" .. 16 * Mi
 out, code = H.run("lua --max-old-spce-size=32 " .. script)
 H.check(code == 2 and H.has(out, "did you mean the heap flag --max-old-space-size?"),
   "gclab lua: a misspelt flag is a usage error", out)
+-- flags each valid that the configuration refuses: the message, no traceback
+out, code = H.run("lua --semi-space-growth-factor=0 " .. script)
+H.check(code == 2 and H.has(out, "gclab lua: ") and H.has(out, "growth_factor: expected 1..16, got 0")
+  and not H.has(out, "traceback"), "gclab lua: flags the configuration refuses: its message alone", out)
 
 H.finish()
