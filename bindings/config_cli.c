@@ -121,7 +121,8 @@ static int run(int nfiles, const char **files, int nflags, const char **flags, i
   if (rc == 0) rc = cfg_validate_with_origins(&cfg, o, msg, sizeof msg);
   free(o);
   if (rc) {
-    fprintf(err, "%s\n", msg);
+    /* which program says it, as every other message of the command does */
+    fprintf(err, "gclab config: %s\n", msg);
     return 2;
   }
   char *yaml = gclab_config_to_yaml(&cfg);

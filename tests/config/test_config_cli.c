@@ -108,14 +108,16 @@ static void test_validated_once_at_the_end(void **state) {
                               "--set", "new_space.semi_space.max=16MiB", NULL),
                    2);
   assert_string_equal(out, "");
-  assert_starts_with(errs, "--set new_space.semi_space.max: expected at least "
+  assert_starts_with(errs, "gclab config: "
+                           "--set new_space.semi_space.max: expected at least "
                            "new_space.semi_space.initial (32MiB), got 16MiB\n");
   free(out);
   free(errs);
   assert_int_equal(run_config(&out, &errs, "--config", CONFIGS "/tiny.yaml", "--set",
                               "page_size=64KiB", NULL),
                    2);
-  assert_starts_with(errs, "--set page_size: new_space.semi_space.initial: expected a multiple "
+  assert_starts_with(errs, "gclab config: "
+                           "--set page_size: new_space.semi_space.initial: expected a multiple "
                            "of page_size (64KiB)");
   free(out);
   free(errs);
@@ -124,14 +126,16 @@ static void test_validated_once_at_the_end(void **state) {
                               "old_space.max_size=2MiB", "--set", "incremental.activation_size=3MiB",
                               NULL),
                    2);
-  assert_starts_with(errs, "--set incremental.activation_size: expected at most "
+  assert_starts_with(errs, "gclab config: "
+                           "--set incremental.activation_size: expected at most "
                            "old_space.max_size (2MiB)");
   free(out);
   free(errs);
   /* an invalid maximum is reported as itself: the initial size, which
    * follows a valid maximum down, does not follow it */
   assert_int_equal(run_config(&out, &errs, "--set", "new_space.semi_space.max=300KiB", NULL), 2);
-  assert_starts_with(errs, "--set new_space.semi_space.max: expected a multiple of page_size "
+  assert_starts_with(errs, "gclab config: "
+                           "--set new_space.semi_space.max: expected a multiple of page_size "
                            "(256KiB), got 300KiB");
   free(out);
   free(errs);

@@ -180,12 +180,12 @@ static void test_node_options_env(void **state) {
   /* what Node 20 refuses in NODE_OPTIONS, gclab refuses with Node's words */
   setenv("NODE_OPTIONS", "--expose-gc --min-semi-space-size=64", 1);
   assert_int_equal(run_config(&out, &errs, "--node-options-env", NULL), 2);
-  assert_string_equal(errs,
-                      "NODE_OPTIONS: --min-semi-space-size= is not allowed in NODE_OPTIONS\n");
+  assert_string_equal(errs, "gclab config: NODE_OPTIONS: --min-semi-space-size= is not allowed in "
+                            "NODE_OPTIONS\n");
   free(out), free(errs);
   setenv("NODE_OPTIONS", "--stress-compaction", 1);
   assert_int_equal(run_config(&out, &errs, "--node-options-env", NULL), 2);
-  assert_string_equal(errs, "NODE_OPTIONS: --stress-compaction is not allowed in NODE_OPTIONS\n");
+  assert_string_equal(errs, "gclab config: NODE_OPTIONS: --stress-compaction is not allowed in NODE_OPTIONS\n");
   free(out), free(errs);
   unsetenv("NODE_OPTIONS");
 }
