@@ -62,7 +62,7 @@ static const char usage[] =
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fputs(usage, stderr);
+    fprintf(stderr, "gclab: expected a command\n\n%s", usage);
     return 2;
   }
   const char *cmd = argv[1];

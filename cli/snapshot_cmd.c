@@ -481,9 +481,10 @@ static int cmd_leaks(const opts *o) {
 }
 
 int gclab_snapshot_main(int argc, char **argv) {
-  if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-    fputs(usage, argc < 1 ? stderr : stdout);
-    return argc < 1 ? 2 : 0;
+  if (argc < 1) return usage_error("%s", "expected a command: summary, path, diff or leaks");
+  if (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+    fputs(usage, stdout);
+    return 0;
   }
   static const struct {
     const char *name;
