@@ -80,9 +80,16 @@ static int parse(int argc, char **argv, int want_files, opts *o) {
     const char *a = argv[i];
     if (strcmp(a, "--json") == 0) {
       o->json = true;
-    } else if (strcmp(a, "--top") == 0 || strcmp(a, "--id") == 0 || strcmp(a, "--name") == 0) {
-      if (i + 1 >= argc) return usage_error("%s needs a value", a);
-      const char *v = argv[++i];
+    } else if (strcmp(a, "--top") == 0 || strcmp(a, "--id") == 0 || strcmp(a, "--name") == 0 ||
+               strncmp(a, "--top=", 6) == 0 || strncmp(a, "--id=", 5) == 0 || strncmp(a, "--name=", 7) == 0) {
+      const char *v = strchr(a, '='); /* --top=N as --top N */
+      if (v) {
+        v++;
+      } else if (i + 1 >= argc) {
+        return usage_error("%s needs a value", a);
+      } else {
+        v = argv[++i];
+      }
       uint64_t n;
       if (a[2] == 'n') {
         o->name = v;

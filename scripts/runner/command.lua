@@ -3,6 +3,7 @@
 -- usage error ({usage = msg}) made its message and exit status 2.
 --
 --   command.value(argv, i, name)  argv[i], the value of option `name`
+--   command.inline_values(argv, takes)  "--opt=VALUE" as "--opt" "VALUE"
 --   command.usage(name, msg)      "gclab NAME: MSG" and the --help hint on
 --                                 stderr; returns 2
 --   command.main(name, body)      body()'s exit status, or a usage error's
@@ -14,6 +15,29 @@ function M.value(argv, i, name)
   local v = argv[i]
   if v == nil then error({usage = "option " .. name .. " needs a value"}) end
   return v
+end
+
+-- argv with each "--opt=VALUE" of an option in `takes` (a set of the
+-- names that take a value) made the two words "--opt" "VALUE", as gclab
+-- run and gclab config read them.  A word that is an option's value is
+-- left alone ("--set --filter=x" sets "--filter=x").
+function M.inline_values(argv, takes)
+  local out, i = {}, 1
+  while i <= #argv do
+    local a = argv[i]
+    local name, v = a:match("^(%-%-[%w-]+)=(.*)$")
+    if name and takes[name] then
+      out[#out + 1], out[#out + 2] = name, v
+    else
+      out[#out + 1] = a
+      if takes[a] and argv[i + 1] ~= nil then
+        out[#out + 1] = argv[i + 1]
+        i = i + 1
+      end
+    end
+    i = i + 1
+  end
+  return out
 end
 
 -- A usage error of `gclab NAME`: its message and the --help hint on stderr.

@@ -179,7 +179,12 @@ local function whole(v)
   return nil
 end
 
+local TAKES = {["--vary"] = true, ["--config"] = true, ["--set"] = true, ["--filter"] = true, ["--format"] = true,
+  ["--chart"] = true, ["--metric"] = true, ["--only"] = true, ["--shard"] = true, ["--emit-ctest"] = true,
+  ["--junit"] = true, ["-j"] = true}
+
 local function parse_args(argv)
+  argv = command.inline_values(argv, TAKES)
   local o = {varies = {}, sets = {}, paths = {}, format = "markdown", metric = "scavenges", jobs = 1, raw = {}}
   local i = 1
   local function value(name)

@@ -126,7 +126,10 @@ function M.parse(text, name)
   return out
 end
 
+local TAKES = {["-o"] = true, ["--compare"] = true, ["--filter"] = true, ["--config"] = true, ["--set"] = true}
+
 local function parse_args(argv)
+  argv = command.inline_values(argv, TAKES)
   local o = {sets = {}, compare = {}}
   if argv[1] ~= "plot" then
     if argv[1] == "-h" or argv[1] == "--help" then o.help = true; return o end

@@ -61,7 +61,11 @@ local KNOWN = {scavenges = true, mark_compacts = true, oom = true, promoted = tr
 local MB = 1024 * 1024
 local OOM_TEXT = "JavaScript heap out of memory"
 
+local TAKES = {["--nvp"] = true, ["--filter"] = true, ["--config"] = true, ["--set"] = true,
+  ["--known-failures"] = true}
+
 local function parse_args(argv)
+  argv = command.inline_values(argv, TAKES)
   local o = {sets = {}, known = {}, files = {}}
   local i = 2   -- argv[1] is "compare"
   local function value(name)

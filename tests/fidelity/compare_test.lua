@@ -29,6 +29,8 @@ check(out:match("\n +10  Scavenge .- | \n"), "side by side: Node's 10th GC has n
 
 out, code = run("trace compare " .. F .. "ten.trace " .. REPLAY .. " --known-failures scavenges")
 check(code == 0, "--known-failures scavenges: exit 0", out)
+local out2, code2 = run("trace compare --known-failures=scavenges --filter= " .. F .. "ten.trace " .. REPLAY)
+check(code2 == 0 and out2 == out, "--known-failures=scavenges --filter=: the --opt=VALUE forms", out2)
 check(has(out, "FAIL (known)"), "the known failure is marked", out)
 
 out, code = run("trace compare " .. F .. "three.trace " .. REPLAY .. " --known-failures scavenges,oom")

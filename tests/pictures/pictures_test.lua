@@ -223,6 +223,10 @@ H.check(trace.parse("hello\n", "x") == nil, "trace: a file with no GC lines is r
 local plot = tmp .. "/plot.html"
 out, code = H.run("trace plot " .. q(fx) .. " --compare scripts/fidelity/leak-oom-32m.lua -o " .. q(plot))
 H.check(code == 0 and wellformed(plot), "trace plot --compare: a well-formed page", out)
+local plot2 = tmp .. "/plot2.html"
+out, code = H.run("trace plot " .. q(fx) .. " --compare=scripts/fidelity/leak-oom-32m.lua --filter= -o " .. q(plot2))
+H.check(code == 0 and select(2, H.sh("cmp " .. q(plot) .. " " .. q(plot2))) == 0,
+  "trace plot --compare=FILE --filter=: the --opt=VALUE forms", out)
 H.check(xpath(plot, "count(//" .. E("svg") .. ")") == "2", "trace plot --compare: two timelines")
 H.check(xpath(plot, "count(//" .. E("g") .. "[@class='overlay']/" .. E("rect") .. ")") ~= "0",
   "trace plot --compare: gclab's pauses over Node's")

@@ -171,6 +171,14 @@ out, code = H.run("sweep --vary page_size=4KiB,8KiB --vary page_size=16KiB " .. 
 H.check(code == 2 and H.has(out, "page_size is varied twice"), "the same key varied twice", out)
 out, code = H.run("sweep --vary no.such.key=1 " .. WORKLOAD)
 H.check(code == 2 and H.has(out, "no.such.key"), "an unknown key is named", out)
+-- --opt=VALUE as in gclab run; a value that looks like one stays a value
+local csv1 = H.run("sweep --vary seed=1,2 --format csv --filter 'request' " .. WORKLOAD)
+out, code = H.run("sweep --vary=seed=1,2 --format=csv --filter=request " .. WORKLOAD)
+H.check(code == 0 and out == csv1, "--vary=, --format=, --filter=: the --opt=VALUE forms", out)
+out, code = H.run("sweep --vary seed=1,2 --filter --format=csv " .. WORKLOAD)
+H.check(code == 0 and H.has(out, "| seed |") and not H.has(out, "request loop"),
+  "--filter --format=csv: the filter is '--format=csv' (no row, markdown)", out)
+
 -- a chart of a byte metric that is 0 in every row (its axis goes 0..1 B)
 local idle = tmp .. "/idle.lua"
 local f = assert(io.open(idle, "w"))

@@ -17,6 +17,8 @@ check(out:match("\nLeakHolder +1 +96 +[%d.]+%% +61600 "), "summary: LeakHolder r
 check(out:match("\nLeakItem +100 +4000 +[%d.]+%% +60000 "), "summary: LeakItem row", out)
 out, code = run("snapshot summary " .. NODE .. " --top 3")
 check(code == 0 and has(out, "more classes; --top 0 shows all"), "summary --top 3", out)
+local out2, code2 = run("snapshot summary --top=3 " .. NODE)
+check(code2 == 0 and out2 == out, "summary --top=3 is --top 3", out2)
 local rows = 0
 for line in out:gmatch("[^\n]+") do if line:match("%%$") and not line:match("^class ") then rows = rows + 1 end end
 check(rows == 3, "summary --top 3: three rows", out)
