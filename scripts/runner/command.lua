@@ -7,6 +7,11 @@
 --   command.usage(name, msg)      "gclab NAME: MSG" and the --help hint on
 --                                 stderr; returns 2
 --   command.main(name, body)      body()'s exit status, or a usage error's
+--   command.output_file_error(option, path)  why an output file cannot be
+--                                 written there, or nil (checked before a run)
+
+local sys = require "gclab.runner.sys"
+local scenario = require "gclab.runner.scenario"
 
 local M = {}
 
@@ -38,6 +43,17 @@ function M.inline_values(argv, takes)
     i = i + 1
   end
   return out
+end
+
+-- Why the output file `path` of `option` cannot be written -- it is a
+-- directory, or its directory does not exist -- as a message; nil if it
+-- can.  Checked before a run, so that a long run is not lost at its end.
+function M.output_file_error(option, path)
+  if sys.kind(path) == "directory" then return option .. ": " .. path .. " is a directory" end
+  local parent = scenario.dirname(path)
+  if parent ~= "" and sys.kind(parent) ~= "directory" then
+    return option .. ": no directory " .. parent .. " for " .. path
+  end
 end
 
 -- A usage error of `gclab NAME`: its message and the --help hint on stderr.

@@ -340,14 +340,8 @@ local function prepare(argv)
   end
   local derr = (o.report and make_dir("--report", o.report)) or (o.record and make_dir("--record", o.record))
   if derr then return nil, fail_setup(derr) end
-  if o.junit then
-    local kind = sys.kind(o.junit)
-    local parent = scenario.dirname(o.junit)
-    if kind == "directory" then return nil, fail_setup("--junit: " .. o.junit .. " is a directory") end
-    if parent ~= "" and sys.kind(parent) ~= "directory" then
-      return nil, fail_setup("--junit: no directory " .. parent .. " for " .. o.junit)
-    end
-  end
+  local jerr = o.junit and command.output_file_error("--junit", o.junit)
+  if jerr then return nil, fail_setup(jerr) end
 
   -- --record DIR / --check DIR
   local session

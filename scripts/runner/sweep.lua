@@ -575,6 +575,9 @@ function M.main(argv)
   return command.main("sweep", function()
     local o = parse_args(argv)
     if o.help then io.stdout:write(M.USAGE, "\n"); return 0 end
+    local oerr = (o.chart and command.output_file_error("--chart", o.chart)) or
+                 (o.junit and command.output_file_error("--junit", o.junit))
+    if oerr then error({usage = oerr}) end
     local rows, st, run = M.run(o)
     if o.ctest then
       local eok, eerr = emit_ctest(run, o.ctest)

@@ -35,7 +35,7 @@ and the lines themselves.
 
 options:
   -o FILE             write to FILE (.html: a page; .svg: the timeline only);
-                      default: the page on stdout
+                      default (or -o -): the page on stdout
   --compare FILES     also run these gclab scenarios (the first one that
                       passes --filter) and show its GCs on the virtual clock
                       beside Node's, its pauses outlined over Node's
@@ -281,6 +281,9 @@ function M.main(argv)
   return command.main("trace", function()
     local o = parse_args(argv)
     if o.help then io.stdout:write(M.USAGE, "\n"); return 0 end
+    if o.out == "-" then o.out = nil end -- the page on stdout, as without -o
+    local oerr = o.out and command.output_file_error("-o", o.out)
+    if oerr then error({usage = oerr}) end
     local text = M.read_file(o.file)
     local trace, perr = M.parse(text, o.file)
     if not trace then error({usage = perr}) end

@@ -221,6 +221,10 @@ for _, e in ipairs(t.events) do if e.kind == "Mark-Compact" then steps = e.steps
 H.check(steps == 11, "trace: incremental steps of the first Mark-Compact", tostring(steps))
 H.check(trace.parse("hello\n", "x") == nil, "trace: a file with no GC lines is refused")
 local plot = tmp .. "/plot.html"
+local dash = H.run("trace plot " .. q(fx) .. " -o -")
+H.check(dash == H.run("trace plot " .. q(fx)) and dash:find("<html", 1, true), "trace plot -o -: the page on stdout")
+out, code = H.run("trace plot " .. q(fx) .. " -o " .. q(tmp .. "/no/such/dir/p.html"))
+H.check(code == 2 and out:find("-o: no directory", 1, true), "trace plot -o into a missing directory: refused", out)
 out, code = H.run("trace plot " .. q(fx) .. " --compare scripts/fidelity/leak-oom-32m.lua -o " .. q(plot))
 H.check(code == 0 and wellformed(plot), "trace plot --compare: a well-formed page", out)
 local plot2 = tmp .. "/plot2.html"

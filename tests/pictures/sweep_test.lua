@@ -116,6 +116,13 @@ local md1, c1 = H.run("sweep " .. cli)
 local md2, c2 = H.run("sweep -j 2 " .. cli)
 local md3 = H.run("sweep " .. cli)
 H.check(c1 == 0 and c2 == 0, "sweep exits 0", md1)
+-- where --chart or --junit cannot be written is a usage error before the
+-- run, not after it (no table printed)
+for _, opt in ipairs({"--chart", "--junit"}) do
+  local o, c = H.run("sweep " .. opt .. " " .. q(tmp .. "/no/such/dir/f") .. " " .. cli)
+  H.check(c == 2 and not o:find("|", 1, true) and o:find(opt .. ": no directory", 1, true),
+    "sweep " .. opt .. " into a missing directory: refused before the run", o)
+end
 H.check(md1 == md2, "-j 2 prints what -j 1 prints", md2)
 -- a float metric that is a whole number (utilization 1.0 with no GC pause)
 -- crosses the child processes as a float (it came back as the integer 1)
