@@ -23,10 +23,32 @@ local function is_callable(v)
   return type(mt) == "table" and mt.__call ~= nil
 end
 
+-- A byte of 0x80 and above that is not part of a printable UTF-8
+-- character (a lone or cut-short sequence, an overlong one, a surrogate,
+-- a C1 control U+0080..U+009F) as \xHH; %q leaves those bytes as they are.
+local function utf8_or_hex(seq)
+  local out, i = {}, 1
+  while i <= #seq do
+    local b = seq:byte(i)
+    local n = b >= 0xf0 and 4 or b >= 0xe0 and 3 or b >= 0xc0 and 2 or 1
+    local ch = seq:sub(i, i + n - 1)
+    if n > 1 and #ch == n and utf8.len(ch) == 1 and utf8.codepoint(ch) > 0x9f then
+      out[#out + 1] = ch
+      i = i + n
+    else
+      out[#out + 1] = string.format("\\x%02x", b)
+      i = i + 1
+    end
+  end
+  return table.concat(out)
+end
+
 local function repr(v, depth, seen)
   depth = depth or 0
   local t = type(v)
-  if t == "string" then return string.format("%q", v):gsub("\\\n", "\\n") end
+  if t == "string" then
+    return (string.format("%q", v):gsub("\\\n", "\\n"):gsub("[\128-\255][\128-\191]*", utf8_or_hex))
+  end
   if t == "number" then
     if math.type(v) == "float" and v == math.floor(v) and v == v and math.abs(v) < 2^53 then
       return string.format("%.1f", v)

@@ -21,6 +21,7 @@ local scenario = require "gclab.runner.scenario"
 local runner = require "gclab.runner"
 local command = require "gclab.runner.command"
 local html_report = require "gclab.runner.html_report"
+local repr = require("gclab.runner.expect").repr
 
 local M = {}
 
@@ -69,6 +70,15 @@ function M.read_file(path)
   return text
 end
 
+-- A piece of a log in a message: its first `max` bytes (120 by default,
+-- "..." after the quote when cut), quoted by expect's repr so that a NUL,
+-- a control byte or invalid UTF-8 shows as an escape, not raw.
+local function shown(s, max)
+  max = max or 120
+  return repr(s:sub(1, max)) .. (#s > max and "..." or "")
+end
+M.shown = shown
+
 local GC_LINE = "^%[%d+:0x%x+%]%s+(%S+) ms: (.*)$"
 local GC_KINDS = {"Scavenge", "Mark-Compact", "Mark-Sweep", "Mark-sweep", "Minor Mark-Compact", "Minor Mark-Sweep"}
 local KNOWN_KIND = {}
@@ -93,13 +103,13 @@ function M.parse(text, name)
       for _, v in ipairs({t, b, bc, a, ac, pause}) do
         if not decimal(v) then
           return nil, string.format("%s:%d: '%s' is not a number as V8 writes one (digits, one point, " ..
-            "at most 15 digits): %s", name, n, #v > 30 and v:sub(1, 30) .. "..." or v, line:sub(1, 120))
+            "at most 15 digits): %s", name, n, #v > 30 and v:sub(1, 30) .. "..." or v, shown(line))
         end
       end
       local base = kind:gsub(" %(.*%)$", "")
       if not KNOWN_KIND[base] then
-        return nil, string.format("%s:%d: '%s' is not a GC kind V8 writes (%s): %s", name, n,
-          #base > 30 and base:sub(1, 30) .. "..." or base, table.concat(GC_KINDS, ", "), line:sub(1, 120))
+        return nil, string.format("%s:%d: %s is not a GC kind V8 writes (%s): %s", name, n,
+          shown(base, 30), table.concat(GC_KINDS, ", "), shown(line))
       end
       local steps = rest:match("^%(%+ [%d%.]+ ms in (%d+) steps")
       local reason = rest:match("current mu = [%d%.]+%)%s*(.-);?%s*$") or ""
@@ -113,7 +123,7 @@ function M.parse(text, name)
       for _, k in ipairs(GC_KINDS) do
         if after and after:sub(1, #k + 1) == k .. " " then
           return nil, string.format("%s:%d: a %s line that does not parse (cut short? a bad number?): %s",
-            name, n, k, line:sub(1, 120))
+            name, n, k, shown(line))
         end
       end
       out.skipped = out.skipped + 1

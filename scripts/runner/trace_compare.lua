@@ -126,7 +126,7 @@ function M.parse_nvp(text, name)
         v[field] = raw and raw:match("^%d+$") and trace.decimal(raw)
         if not v[field] then
           error({usage = string.format("%s:%d: %s", name, n, raw
-            and (field .. "=" .. raw:sub(1, 30) .. " is not a byte count (digits, at most 15)")
+            and (field .. "=" .. trace.shown(raw, 30) .. " is not a byte count (digits, at most 15)")
             or ("a --trace-gc-nvp line without " .. field .. "="))})
         end
       end

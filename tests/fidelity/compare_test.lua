@@ -67,13 +67,23 @@ check(code == 2 and has(out, ".trace:1: '5.0.1' is not a number as V8 writes one
 out, code = damaged(three .. "[1:0x1]     13 ms: Scavenge 5.0 (6.0) -> 4.0 (6.")
 check(code == 2 and has(out, ".trace:" .. select(2, three:gsub("\n", "")) + 1 .. ": a Scavenge line that does not parse"),
   "a line cut short: line named", out)
+-- the line is shown quoted, cut at 120 bytes: a NUL, control bytes and
+-- invalid UTF-8 as escapes, never raw on the terminal
+local cut_line = "[1:0x1]     13 ms: Scavenge 5.0 (6.0) -> 4.0 (6."
+out, code = damaged(three .. cut_line)
+check(code == 2 and has(out, ": a Scavenge line that does not parse (cut short? a bad number?): \"" .. cut_line .. "\"\n"),
+  "a line cut short: the line quoted", out)
+out, code = damaged(three .. cut_line .. "\0\27[2J\r\xff\xc3(" .. ("x"):rep(200))
+check(code == 2 and has(out, ": \"" .. cut_line .. "\\0\\27[2J\\13\\xff\\xc3(" .. ("x"):rep(120 - #cut_line - 9)
+  .. "\"...\n") and not out:find("[%z\1-\9\11-\31\127\128-\255]"),
+  "a line with a NUL, control bytes and invalid UTF-8: escaped, cut at 120 bytes", out)
 out, code = damaged((three:gsub("Scavenge", "Scaveng\xe9", 1)))
-check(code == 2 and has(out, ".trace:1: 'Scaveng\xe9' is not a GC kind V8 writes (Scavenge, Mark-Compact, "),
+check(code == 2 and has(out, ".trace:1: \"Scaveng\\xe9\" is not a GC kind V8 writes (Scavenge, Mark-Compact, "),
   "a damaged GC kind: line named (it read as an event no measure counts)", out)
 out, code = damaged((three:gsub("Scavenge", "", 1)))
-check(code == 2 and has(out, ".trace:1: '' is not a GC kind V8 writes"), "no GC kind: line named", out)
+check(code == 2 and has(out, ".trace:1: \"\" is not a GC kind V8 writes"), "no GC kind: line named", out)
 out, code = damaged(three, (three_nvp:gsub(" promoted=0 ", " promoted=" .. ("9"):rep(40) .. " ", 1)))
-check(code == 2 and has(out, ".nvp:1: promoted=999999999999999999999999999999 is not a byte count"),
+check(code == 2 and has(out, ".nvp:1: promoted=\"999999999999999999999999999999\"... is not a byte count"),
   "an nvp number beyond 15 digits (it read as inf and passed)", out)
 out, code = damaged(three, (three_nvp:gsub(" promoted=0 ", " ", 1)))
 check(code == 2 and has(out, ".nvp:1: a --trace-gc-nvp line without promoted="), "an nvp field missing: line named", out)

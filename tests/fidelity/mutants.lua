@@ -7,7 +7,8 @@
 -- trace_compare.parse_nvp).  Each mutant is either accepted -- events
 -- with a known GC kind, sizes and times that are numbers, lines inside
 -- the file -- or refused with "FILE:LINE: what" (the line inside the
--- file), or with "FILE: no ... lines found" when no line is a GC line;
+-- file, what it shows of the line quoted: no raw control bytes), or with
+-- "FILE: no ... lines found" when no line is a GC line;
 -- never a Lua error of another shape, within a time bound; and afterwards
 -- the valid logs read as before.  A few refusals also go through `gclab
 -- trace compare` (exit 2, the same message).
@@ -45,7 +46,8 @@ end
 local function located(msg, name, text)
   local q = name:gsub("%p", "%%%0")
   local l, what = msg:match("^" .. q .. ":(%d+): (.+)$")
-  if l then return tonumber(l) >= 1 and tonumber(l) <= lines(text) and #what > 0 end
+  -- (what shows of the line is quoted: no raw control bytes)
+  if l then return tonumber(l) >= 1 and tonumber(l) <= lines(text) and #what > 0 and not what:find("[%z\1-\31\127]") end
   return msg:match("^" .. q .. ": no %-%-trace%-gc[%-nvp]* lines found") ~= nil
 end
 
