@@ -104,6 +104,14 @@ local function repr(v, depth, seen)
 end
 M.repr = repr
 
+-- A piece of an input in an error message (a damaged log line, a bad
+-- tolerance): its first `max` bytes (120 by default) as repr quotes them,
+-- "..." after the quote when cut.
+function M.shown(s, max)
+  max = max or 120
+  return repr(s:sub(1, max)) .. (#s > max and "..." or "")
+end
+
 -- Tables nested deeper than this are an error, not minutes of recursion
 -- ending in "stack overflow".
 local MAX_DEPTH = 1000

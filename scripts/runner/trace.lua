@@ -21,7 +21,7 @@ local scenario = require "gclab.runner.scenario"
 local runner = require "gclab.runner"
 local command = require "gclab.runner.command"
 local html_report = require "gclab.runner.html_report"
-local repr = require("gclab.runner.expect").repr
+local shown = require("gclab.runner.expect").shown
 
 local M = {}
 
@@ -69,15 +69,6 @@ function M.read_file(path)
   if not text then error({usage = path .. ": cannot read: " .. tostring(rerr)}) end
   return text
 end
-
--- A piece of a log in a message: its first `max` bytes (120 by default,
--- "..." after the quote when cut), quoted by expect's repr so that a NUL,
--- a control byte or invalid UTF-8 shows as an escape, not raw.
-local function shown(s, max)
-  max = max or 120
-  return repr(s:sub(1, max)) .. (#s > max and "..." or "")
-end
-M.shown = shown
 
 local GC_LINE = "^%[%d+:0x%x+%]%s+(%S+) ms: (.*)$"
 local GC_KINDS = {"Scavenge", "Mark-Compact", "Mark-Sweep", "Mark-sweep", "Minor Mark-Compact", "Minor Mark-Sweep"}

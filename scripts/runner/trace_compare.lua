@@ -27,6 +27,7 @@
 
 local trace = require "gclab.runner.trace"
 local command = require "gclab.runner.command"
+local expect = require "gclab.runner.expect"
 
 local M = {}
 
@@ -126,7 +127,7 @@ function M.parse_nvp(text, name)
         v[field] = raw and raw:match("^%d+$") and trace.decimal(raw)
         if not v[field] then
           error({usage = string.format("%s:%d: %s", name, n, raw
-            and (field .. "=" .. trace.shown(raw, 30) .. " is not a byte count (digits, at most 15)")
+            and (field .. "=" .. expect.shown(raw, 30) .. " is not a byte count (digits, at most 15)")
             or ("a --trace-gc-nvp line without " .. field .. "="))})
         end
       end
