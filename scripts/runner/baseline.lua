@@ -146,7 +146,7 @@ function M.parse_tolerance(s)
   if not name then
     return nil, "expected FIELD=TOLERANCE (e.g. promoted=5% or pause_us=100), got " .. shown(s)
   end
-  local t = {text = name .. "=" .. spec, glob = name}
+  local t = {text = name .. "=" .. spec, glob = (name:gsub("%*+", "*"))}
   local pct = spec:match("^(.*)%%$")
   local n = tonumber(pct or spec)
   if not n or n < 0 or n ~= n or n == math.huge then
@@ -161,7 +161,8 @@ end
 -- Not through a Lua pattern: one of 200 '*' raised "pattern too complex"
 -- in the middle of --check, and a few '*' between letters backtrack
 -- exponentially on a long record key.  This backtracks to the last '*'
--- only: at most #name * #glob steps.
+-- only, and parse_tolerance made each run of '*' one: at most #name * #name
+-- steps, whatever the glob.
 local function glob_match(name, glob)
   local n, g, star, mark = 1, 1, nil, 0
   while n <= #name do
