@@ -219,6 +219,14 @@ local REQUIRED = {
   record = {"n", "gcs", "key", "type", "value"},
   ["end"] = {"status", "gcs", "records"},
 }
+-- A name or value of the log in a message: as the log writes it (bare
+-- when one plain token, else quoted with control bytes escaped), at most
+-- 60 bytes of it ("..." after it when cut).
+local function shown(s)
+  if #s > 60 then return encode(s:sub(1, 60)) .. "..." end
+  return encode(s)
+end
+
 local UNESCAPE = {['"'] = '"', ["\\"] = "\\", n = "\n", r = "\r", t = "\t"}
 
 -- Split "word k=v k=v" into word and an ordered list of {k, v}; nil, msg.
@@ -241,14 +249,14 @@ local function split(line)
       local i = pos + 1
       while true do
         local c = line:sub(i, i)
-        if c == "" then return nil, "unterminated string for '" .. key .. "'" end
+        if c == "" then return nil, "unterminated string for '" .. shown(key) .. "'" end
         if c == '"' then break end
         if c == "\\" then
           local e = line:sub(i + 1, i + 1)
           if UNESCAPE[e] then buf[#buf + 1] = UNESCAPE[e]; i = i + 2
           elseif e == "x" and line:sub(i + 2, i + 3):match("^%x%x$") then
             buf[#buf + 1] = string.char(tonumber(line:sub(i + 2, i + 3), 16)); i = i + 4
-          else return nil, "bad escape in the value of '" .. key .. "'" end
+          else return nil, "bad escape in the value of '" .. shown(key) .. "'" end
         else
           buf[#buf + 1] = c; i = i + 1
         end
@@ -257,7 +265,7 @@ local function split(line)
       pos = i + 1
     else
       value, pos = line:match("^([^%s\"]*)()", pos)
-      if value == "" then return nil, "empty value for '" .. key .. "' (write \"\")" end
+      if value == "" then return nil, "empty value for '" .. shown(key) .. "' (write \"\")" end
     end
     pairs_[#pairs_ + 1] = {key, value}
   end
@@ -285,7 +293,7 @@ function M.parse(text, name)
       if lineno == 1 and line:match("^# gclab event log") then
         local v = line:match("^# gclab event log (%d+)")
         if v and tonumber(v) > M.VERSION then
-          return bad("event log format " .. v .. " is newer than this gclab reads (" .. M.VERSION .. ")")
+          return bad("event log format " .. shown(v) .. " is newer than this gclab reads (" .. M.VERSION .. ")")
         end
       end
       goto continue
@@ -295,25 +303,25 @@ function M.parse(text, name)
       if not word then return bad(kv) end
       local allowed = LINE_KEYS[word]
       if word ~= "gc" and not allowed then
-        return bad("unknown line '" .. word .. "' (expected scenario, gc, record or end)")
+        return bad("unknown line '" .. shown(word) .. "' (expected scenario, gc, record or end)")
       end
-      if log.finish then return bad("'" .. word .. "' after the end line") end
+      if log.finish then return bad("'" .. shown(word) .. "' after the end line") end
       if word ~= "scenario" and not log.header then return bad("expected the scenario line first") end
       local t = {}
       for _, p in ipairs(kv) do
         local k, v = p[1], p[2]
-        if t[k] ~= nil then return bad("'" .. k .. "' given twice") end
+        if t[k] ~= nil then return bad("'" .. shown(k) .. "' given twice") end
         if word == "gc" then
           local f = GC_FIELD[k]
-          if not f then return bad("unknown GC field '" .. k .. "'") end
+          if not f then return bad("unknown GC field '" .. shown(k) .. "'") end
           if f.kind == "int" and not is_int(v) then
-            return bad("GC field '" .. k .. "' is not an integer: " .. encode(v))
+            return bad("GC field '" .. k .. "' is not an integer: " .. shown(v))
           end
           if f.kind == "bool" and v ~= "true" and v ~= "false" then
-            return bad("GC field '" .. k .. "' is not true or false: " .. encode(v))
+            return bad("GC field '" .. k .. "' is not true or false: " .. shown(v))
           end
         elseif not allowed[k] then
-          return bad("unknown field '" .. k .. "' in the " .. word .. " line")
+          return bad("unknown field '" .. shown(k) .. "' in the " .. word .. " line")
         end
         t[k] = v
       end
@@ -325,21 +333,21 @@ function M.parse(text, name)
         log.header = t
       elseif word == "gc" then
         if tonumber(t.n) ~= #log.gcs + 1 then
-          return bad("GC n=" .. t.n .. " out of order (expected n=" .. (#log.gcs + 1) .. ")")
+          return bad("GC n=" .. shown(t.n) .. " out of order (expected n=" .. (#log.gcs + 1) .. ")")
         end
         log.gcs[#log.gcs + 1] = t
       elseif word == "record" then
         if not is_int(t.n) or tonumber(t.n) ~= #log.records + 1 then
-          return bad("record n=" .. t.n .. " out of order (expected n=" .. (#log.records + 1) .. ")")
+          return bad("record n=" .. shown(t.n) .. " out of order (expected n=" .. (#log.records + 1) .. ")")
         end
-        if not is_int(t.gcs) then return bad("record gcs is not an integer: " .. encode(t.gcs)) end
+        if not is_int(t.gcs) then return bad("record gcs is not an integer: " .. shown(t.gcs)) end
         log.records[#log.records + 1] = t
       else
         if not is_int(t.gcs) or tonumber(t.gcs) ~= #log.gcs then
-          return bad("end says gcs=" .. t.gcs .. " but the log has " .. #log.gcs .. " gc lines")
+          return bad("end says gcs=" .. shown(t.gcs) .. " but the log has " .. #log.gcs .. " gc lines")
         end
         if not is_int(t.records) or tonumber(t.records) ~= #log.records then
-          return bad("end says records=" .. t.records .. " but the log has " .. #log.records ..
+          return bad("end says records=" .. shown(t.records) .. " but the log has " .. #log.records ..
             " record lines")
         end
         log.finish = t

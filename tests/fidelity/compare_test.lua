@@ -71,7 +71,8 @@ check(code == 2 and has(out, ".trace:" .. select(2, three:gsub("\n", "")) + 1 ..
 -- invalid UTF-8 as escapes, never raw on the terminal
 local cut_line = "[1:0x1]     13 ms: Scavenge 5.0 (6.0) -> 4.0 (6."
 out, code = damaged(three .. cut_line)
-check(code == 2 and has(out, ": a Scavenge line that does not parse (cut short? a bad number?): \"" .. cut_line .. "\"\n"),
+check(code == 2
+  and has(out, ": a Scavenge line that does not parse (cut short? a bad number?): \"" .. cut_line .. "\"\n"),
   "a line cut short: the line quoted", out)
 out, code = damaged(three .. cut_line .. "\0\27[2J\r\xff\xc3(" .. ("x"):rep(200))
 check(code == 2 and has(out, ": \"" .. cut_line .. "\\0\\27[2J\\13\\xff\\xc3(" .. ("x"):rep(120 - #cut_line - 9)
