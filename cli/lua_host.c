@@ -254,19 +254,28 @@ static int traceback(lua_State *L) {
 }
 
 /* Call the function below `nargs` arguments on the stack; report an error
- * on stderr.  Returns the number of results left on the stack or -1. */
-static int pcall_report(lua_State *L, int nargs, int nres, const char *prog) {
+ * on stderr, with a traceback or (with_traceback false: a refusal of the
+ * command line's input) the message alone.  Returns the number of results
+ * left on the stack or -1. */
+static int pcall_report_as(lua_State *L, int nargs, int nres, const char *prog, bool with_traceback) {
   int base = lua_gettop(L) - nargs;
-  lua_pushcfunction(L, traceback);
-  lua_insert(L, base);
-  int st = lua_pcall(L, nargs, nres, base);
-  lua_remove(L, base);
+  if (with_traceback) {
+    lua_pushcfunction(L, traceback);
+    lua_insert(L, base);
+  }
+  int st = lua_pcall(L, nargs, nres, with_traceback ? base : 0);
+  if (with_traceback) lua_remove(L, base);
   if (st != LUA_OK) {
-    fprintf(stderr, "%s: %s\n", prog, lua_tostring(L, -1));
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "%s: %s\n", prog, msg ? msg : "(error object is not a string)");
     lua_pop(L, 1);
     return -1;
   }
   return nres;
+}
+
+static int pcall_report(lua_State *L, int nargs, int nres, const char *prog) {
+  return pcall_report_as(L, nargs, nres, prog, true);
 }
 
 /* require(module).main(pre..., args...) -> exit status (run, sweep, trace). */
@@ -355,14 +364,9 @@ static int script_flags(lua_State *L, const gclab_cli_flags *fl) {
     lua_setfield(L, -2, "stress");
   }
   /* a refusal is the command line's: its message, without a traceback */
-  int rc = lua_pcall(L, 1, 0, 0);
-  if (rc != LUA_OK) {
-    const char *msg = lua_tostring(L, -1);
-    fprintf(stderr, "gclab lua: %s\n", msg ? msg : "the heap flags were refused");
-    lua_pop(L, 1);
-  }
-  lua_pop(L, 1);
-  return rc != LUA_OK ? -1 : 0;
+  int rc = pcall_report_as(L, 1, 0, "gclab lua", false);
+  lua_pop(L, 1); /* the module */
+  return rc < 0 ? -1 : 0;
 }
 #endif
 
