@@ -21,13 +21,15 @@ lhandle *lgc_new_handle(lua_State *L, lheap *lh, int hmt) {
   hd->id = 0;
   hd->lh = lh;
   hd->nroots = 0;
+  hd->root_slot = 0;
+  hd->root_queued = false;
   lua_pushvalue(L, hmt);
   lua_setmetatable(L, -2);
   return hd;
 }
 
-/* A handle argument of heap `lh` (lh NULL: of any open heap). */
-lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh) {
+/* lgc_check_handle's errors and its lh NULL case. */
+lhandle *lgc_check_handle_slow(lua_State *L, int idx, lheap *lh) {
   lhandle *hd = lgc_test_handle(L, idx);
   if (!hd) {
     luaL_typeerror(L, idx, "gclab handle");

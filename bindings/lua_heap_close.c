@@ -93,7 +93,7 @@ void lgc_lheap_free_engine(lheap *lh) {
   lh->scope_keep = NULL;
   free(lh->root_free);
   lh->root_free = NULL;
-  lh->nroot_free = lh->root_len = 0;
+  lh->nroot_free = lh->root_len = lh->nroot_pending = 0;
   lh->scopes = NULL;
   lh->nscopes = lh->scopes_cap = 0;
 }

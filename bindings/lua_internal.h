@@ -34,8 +34,13 @@
  *  - Rooted handles are kept strongly (heap uservalue UV_ROOTED, an array:
  *    rooted[hd->root_slot] = userdata while its nroots > 0) so their engine
  *    handle, which holds the root, stays.  The count lives in the userdata;
- *    the array is touched only when it goes 0 -> 1 or 1 -> 0, and freed
- *    slots are reused (lh->root_free), so it stays an array, not a hash.
+ *    a handle takes a slot when it goes 0 -> 1 and keeps it when it goes
+ *    back to 0: the slot is only queued (lh->root_pending) and released in
+ *    a batch later, unless the handle was rooted again meanwhile, so a
+ *    root/unroot pair touches no table.  Freed slots are reused
+ *    (lh->root_free), so it stays an array, not a hash.  An unrooted handle
+ *    is thus kept a little longer (at most LGC_ROOT_PENDING_MAX of them):
+ *    the engine object is unrooted at once, only the userdata waits.
  *  - Objects allocated in an open scope are rooted by the engine scope (an
  *    engine handle released while its scope is open stays a root until
  *    the scope closes: gc_handle_release).  The binding also keeps their
@@ -106,6 +111,9 @@
 #define DV_ON_HEAP 3  /* runner hook: fn(heap) when a heap is created */
 #define DEFAULTS_NUV 3
 
+/* Slots of UV_ROOTED queued for release before a batch releases them. */
+#define LGC_ROOT_PENDING_MAX 64
+
 typedef struct lissued {
   gc_handle h;
   uint64_t id;
@@ -129,6 +137,8 @@ typedef struct lheap {
   size_t delivered;   /* events already delivered */
   uint32_t *root_free; /* free slots of UV_ROOTED, a stack (malloc'd, cap root_len) */
   uint32_t nroot_free, root_len; /* root_len: slots 1..root_len used so far */
+  uint32_t root_pending[LGC_ROOT_PENDING_MAX]; /* slots whose handle went back to 0 roots */
+  uint32_t nroot_pending;
   gc_scope *scopes;   /* open engine scopes, innermost last (malloc'd) */
   lua_Integer *scope_keep; /* keep_n when each scope opened */
   size_t nscopes, scopes_cap;
@@ -157,7 +167,8 @@ typedef struct lhandle {
   uint64_t id;
   lheap *lh;
   lua_Integer nroots; /* heap:root calls not yet undone (UV_ROOTED holds it while > 0) */
-  uint32_t root_slot; /* its index in UV_ROOTED while nroots > 0 */
+  uint32_t root_slot; /* its index in UV_ROOTED, 0 if none (kept while queued in root_pending) */
+  bool root_queued;   /* its slot is in lh->root_pending */
 } lhandle;
 
 typedef struct lheapbox { /* the heap userdata */
@@ -243,7 +254,7 @@ void lgc_identity_free(lheap *lh); /* the C arrays; no Lua calls */
 /* The handle of object `id`, which slot `slot` of `from` (the handle
  * userdata at stack index `fromidx`) references. */
 void lgc_push_handle_for(lua_State *L, int fromidx, lhandle *from, uint32_t slot, uint64_t id);
-lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh);
+lhandle *lgc_check_handle_slow(lua_State *L, int idx, lheap *lh);
 /* Store the value at stack index vidx into slot i (1-based) of hd, through
  * the write barrier; errors say `what` ("slot write", "heap:set_slots"). */
 void lgc_slot_write(lua_State *L, lhandle *hd, lua_Integer i, int vidx, const char *what);
@@ -255,6 +266,13 @@ static inline lhandle *lgc_test_handle(lua_State *L, int idx) {
   return NULL;
 }
 int lgc_dead_error(lua_State *L, lhandle *hd, const char *what);
+/* A handle argument of heap `lh` (lh NULL: of any open heap), or an error
+ * (inline: the hot methods start here; a handle of an open lh is open). */
+static inline lhandle *lgc_check_handle(lua_State *L, int idx, lheap *lh) {
+  lhandle *hd = lgc_test_handle(L, idx);
+  if (hd && lh && hd->lh == lh) return hd;
+  return lgc_check_handle_slow(L, idx, lh);
+}
 
 /* lua_heap.c */
 extern const luaL_Reg lgc_heap_methods[];

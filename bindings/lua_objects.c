@@ -11,7 +11,9 @@
  *    are delivered after it (lgc_deliver_status), with the new object
  *    rooted meanwhile.
  *  - A handle's root count is hd->nroots; the heap's rooted array
- *    (UV_ROOTED) holds the userdata while it is positive.
+ *    (UV_ROOTED) holds the userdata while it is positive, and a little
+ *    after: a slot whose count went back to 0 is queued (root_pending)
+ *    and released LGC_ROOT_PENDING_MAX at a time (lua_internal.h).
  *  - A batch means exactly what the equivalent sequence of single calls
  *    means: heap:alloc_many(n, ...) is n heap:alloc(...) calls (same ids,
  *    events, scopes, on_gc deliveries; handles are weak, so objects not
@@ -128,13 +130,32 @@ static uint32_t root_slot_take(lheap *lh) {
   return lh->root_len = n;
 }
 
+/* Release the queued slots of handles still at 0 roots (the rooted array
+ * at the top of the stack): their userdata is no longer kept. */
+static void root_flush(lua_State *L, lheap *lh) {
+  for (uint32_t i = 0; i < lh->nroot_pending; i++) {
+    uint32_t k = lh->root_pending[i];
+    lua_rawgeti(L, -1, k);
+    lhandle *hd = lgc_test_handle(L, -1); /* each queued slot holds its handle */
+    lua_pop(L, 1);
+    if (!hd) continue;
+    hd->root_queued = false;
+    if (hd->nroots > 0) continue; /* rooted again: keeps its slot */
+    hd->root_slot = 0;
+    lua_pushnil(L);
+    lua_rawseti(L, -2, k);
+    lh->root_free[lh->nroot_free++] = k;
+  }
+  lh->nroot_pending = 0;
+}
+
 int lgc_root(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   lhandle *hd = lgc_check_handle(L, 2, lh);
   gc_status st = gc_root(lh->heap, hd->h);
   if (st == GC_EDEAD) return lgc_dead_error(L, hd, "heap:root");
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:root");
-  if (hd->nroots == 0) { /* first root: keep the userdata (and so its engine handle) */
+  if (hd->root_slot == 0) { /* first root: keep the userdata (and so its engine handle) */
     uint32_t k = root_slot_take(lh);
     if (!k) {
       gc_unroot(lh->heap, hd->h);
@@ -145,8 +166,8 @@ int lgc_root(lua_State *L) {
     lua_pushvalue(L, 2);
     lua_rawseti(L, -2, k);
   }
-  hd->nroots++;
-  lua_settop(L, 2);
+  hd->nroots++; /* a slot queued for release stays: root_flush sees the count */
+  if (lua_gettop(L) != 2) lua_settop(L, 2);
   return 1;
 }
 
@@ -158,11 +179,13 @@ int lgc_unroot(lua_State *L) {
                                                (lua_Integer)hd->id));
   gc_status st = gc_unroot(lh->heap, hd->h);
   if (st != GC_OK && st != GC_EDEAD) return lgc_status_error(L, lh, st, "heap:unroot");
-  if (--hd->nroots == 0) {
-    lua_getiuservalue(L, 1, UV_ROOTED);
-    lua_pushnil(L);
-    lua_rawseti(L, -2, hd->root_slot);
-    lh->root_free[lh->nroot_free++] = hd->root_slot;
+  if (--hd->nroots == 0 && !hd->root_queued) { /* queue its slot: released in a batch */
+    if (lh->nroot_pending == LGC_ROOT_PENDING_MAX) {
+      lua_getiuservalue(L, 1, UV_ROOTED);
+      root_flush(L, lh);
+    }
+    hd->root_queued = true;
+    lh->root_pending[lh->nroot_pending++] = hd->root_slot;
   }
   return 0;
 }

@@ -83,6 +83,31 @@ scenario("root counts: n roots need n unroots, then unroot is refused", TINY, fu
   expect(o.alive).to_be(false)
 end)
 
+scenario("unroot queues the rooted slot for a batch release; rooting again meanwhile keeps it", TINY, function(heap)
+  local hs = {}
+  for i = 1, 200 do hs[i] = heap:root(heap:alloc(1, 0, "R")) end
+  for i = 1, 200 do heap:unroot(hs[i]) end -- queued, released 64 at a time
+  heap:root(hs[200]) -- still queued
+  heap:root(hs[1])   -- released already: takes a slot again
+  heap:root(hs[1])
+  heap:unroot(hs[1])
+  for _ = 1, 150 do heap:unroot(heap:root(heap:alloc(0))) end -- batches with hs[200] queued
+  local ids = {hs[1].id, hs[200].id}
+  hs = nil -- luacheck: ignore
+  for _ = 1, 3 do collectgarbage() end
+  for _ = 1, 9000 do heap:alloc(0) end -- handles enough for a release sweep
+  heap:scavenge()
+  heap:scavenge()
+  local live = 0
+  for _, info in ipairs(heap:objects()) do if info.name == "R" then live = live + 1 end end
+  expect(live, "the two objects rooted again").to_be(2)
+  for _, id in ipairs(ids) do
+    local h = heap:handle(id) -- the same userdata, with its root count
+    heap:unroot(h)
+    expect(function() heap:unroot(h) end).to_error("was not rooted with heap:root")
+  end
+end)
+
 scenario("a rooted handle's userdata survives Lua's collector (and its root with it)", TINY, function(heap)
   local id
   do
