@@ -94,7 +94,17 @@ static void alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *s
 int lgc_alloc(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   lgc_alloc_spec sp;
-  alloc_args(L, 2, &sp);
+  lua_Integer n;
+  if (lua_gettop(L) == 2 && lua_isinteger(L, 2) && (n = lua_tointeger(L, 2)) >= 0 &&
+      n <= (lua_Integer)GC_MAX_SLOTS) { /* the common call, heap:alloc(slots) */
+    sp.slots = (uint32_t)n;
+    sp.bytes = 0;
+    sp.name = NULL;
+    sp.site = GC_NO_SITE;
+    sp.old = false;
+  } else {
+    alloc_args(L, 2, &sp);
+  }
   lua_getiuservalue(L, 1, UV_HANDLE_MT); /* stays below the result: returned is the top */
   alloc_push(L, lh, lua_gettop(L), &sp, "heap:alloc");
   return 1;
