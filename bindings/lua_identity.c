@@ -6,13 +6,21 @@
  * Layout (per heap, in its lheap)
  *  - issued[0..nissued-1]: every engine handle the binding made and has not
  *    released, with its object id.
- *  - The Lua table cache_ref (weak values) maps object id -> userdata.
+ *  - The Lua table cache_ref (weak values) maps object id -> userdata, and
+ *    0 (no object's id) -> the sweep's canary, a table placed by each sweep
+ *    that the next collection clearing the cache clears too.
  *
  * Invariants
  *  - An issued entry whose id maps to no userdata, or to a userdata holding
  *    another engine handle, is stale: the userdata was collected.  A sweep
  *    releases the stale entries' engine handles; it runs when the list has
- *    doubled since the last one (amortised O(1) per handle).
+ *    doubled since the last one (amortised O(1) per handle), and only if a
+ *    Lua collection cleared the cache since the last one (the canary is
+ *    gone): otherwise it would release nothing, and only read the hash
+ *    node and the userdata header of every entry, out of the caches when
+ *    a large scope keeps them alive (binary-trees with scopes, depth 16:
+ *    about 0.89x the time; docs/benchmarks.md).  The list then grows by a
+ *    quarter before the canary is looked at again.
  *  - Tried and dropped (docs/benchmarks.md, "The Lua front door"): a weak
  *    array indexed through a C hash id -> slot.  It ran fewer instructions
  *    per allocation, but at binary-trees depth 16 its two extra random
@@ -26,6 +34,16 @@
 /* Release the engine handles whose userdata the Lua collector cleared from
  * the identity cache (the cache at the top of the stack). */
 static void sweep(lua_State *L, lheap *lh) {
+  /* The canary (cache[0], a table nothing else holds; ids start at 1) is
+   * cleared by every collection that clears the cache: while it is there,
+   * no entry was cleared since the last sweep, and a sweep would release
+   * nothing -- it would only read every entry's hash node and userdata. */
+  if (lua_rawgeti(L, -1, 0) == LUA_TTABLE) {
+    lua_pop(L, 1);
+    lh->sweep_at = lh->nissued + lh->nissued / 4;
+    return;
+  }
+  lua_pop(L, 1);
   size_t w = 0;
   for (size_t i = 0; i < lh->nissued; i++) {
     lissued e = lh->issued[i];
@@ -40,6 +58,8 @@ static void sweep(lua_State *L, lheap *lh) {
   }
   lh->nissued = w;
   lh->sweep_at = w * 2 > 4096 ? w * 2 : 4096;
+  lua_newtable(L);
+  lua_rawseti(L, -2, 0);
 }
 
 void lgc_issue(lua_State *L, lheap *lh, lhandle *hd) {

@@ -108,6 +108,19 @@ scenario("unroot queues the rooted slot for a batch release; rooting again meanw
   end
 end)
 
+scenario("engine handles of collected userdata are released after sweeps that waited for a Lua collection", function(heap)
+  local boot = heap:stats().handles -- the boot heap's
+  for _ = 1, 5000 do heap:alloc(0) end -- a first sweep: it places the canary
+  collectgarbage("stop")
+  for _ = 1, 30000 do heap:alloc(0) end -- sweeps find the canary: nothing to release, none done
+  local waited = heap:stats().handles
+  expect(waited >= boot + 30000, "handles while Lua did not collect").to_be(true)
+  collectgarbage("restart")
+  collectgarbage()
+  for _ = 1, 40000 do heap:alloc(0) end -- a sweep releases them
+  expect(heap:stats().handles < waited - 15000, "handles after a collection and a sweep").to_be(true)
+end)
+
 scenario("a rooted handle's userdata survives Lua's collector (and its root with it)", TINY, function(heap)
   local id
   do
