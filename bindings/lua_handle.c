@@ -22,7 +22,6 @@ lhandle *lgc_new_handle(lua_State *L, lheap *lh, int hmt) {
   hd->lh = lh;
   hd->nroots = 0;
   hd->root_slot = 0;
-  hd->root_queued = false;
   lua_pushvalue(L, hmt);
   lua_setmetatable(L, -2);
   return hd;

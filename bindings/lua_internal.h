@@ -29,15 +29,17 @@
  *    weak-valued table id -> userdata, registry ref cache_ref:
  *    lua_identity.c) tells which userdata still live: its sweep releases
  *    the engine handles whose userdata the Lua collector has cleared, when
- *    the list has doubled since the last sweep (amortised O(1) per handle).
+ *    the list has doubled since the last sweep (amortised O(1) per handle)
+ *    and a Lua collection has cleared the cache since (its canary).
  *  - Identity: one userdata per object id while it lives (the cache).
  *  - Rooted handles are kept strongly (heap uservalue UV_ROOTED, an array:
  *    rooted[hd->root_slot] = userdata while its nroots > 0) so their engine
  *    handle, which holds the root, stays.  The count lives in the userdata;
  *    a handle takes a slot when it goes 0 -> 1 and keeps it when it goes
  *    back to 0: the slot is only queued (lh->root_pending) and released in
- *    a batch later, unless the handle was rooted again meanwhile, so a
- *    root/unroot pair touches no table.  Freed slots are reused
+ *    a batch later or taken over by the next handle that needs a slot,
+ *    unless the handle was rooted again meanwhile, so a root/unroot pair
+ *    touches no table.  Freed slots are reused
  *    (lh->root_free), so it stays an array, not a hash.  An unrooted handle
  *    is thus kept a little longer (at most LGC_ROOT_PENDING_MAX of them):
  *    the engine object is unrooted at once, only the userdata waits.
@@ -166,10 +168,11 @@ typedef struct lhandle {
   gc_handle h;  /* GC_NO_HANDLE until the engine handed one out */
   uint64_t id;
   lheap *lh;
-  lua_Integer nroots; /* heap:root calls not yet undone (UV_ROOTED holds it while > 0) */
-  uint32_t root_slot; /* its index in UV_ROOTED, 0 if none (kept while queued in root_pending) */
-  bool root_queued;   /* its slot is in lh->root_pending */
-} lhandle;
+  uint32_t nroots;    /* heap:root calls not yet undone (UV_ROOTED holds it while > 0) */
+  uint32_t root_slot; /* its index in UV_ROOTED, 0 if none (kept while queued in root_pending),
+                       * | LGC_ROOT_QUEUED while queued there */
+} lhandle; /* 40 bytes: a Lua block of 72, two cache lines */
+#define LGC_ROOT_QUEUED 0x80000000u
 
 typedef struct lheapbox { /* the heap userdata */
   uint64_t tag; /* LHEAP_TAG */

@@ -13,7 +13,8 @@
  *  - A handle's root count is hd->nroots; the heap's rooted array
  *    (UV_ROOTED) holds the userdata while it is positive, and a little
  *    after: a slot whose count went back to 0 is queued (root_pending)
- *    and released LGC_ROOT_PENDING_MAX at a time (lua_internal.h).
+ *    and released LGC_ROOT_PENDING_MAX at a time, or taken over by a
+ *    handle rooted for the first time (lua_internal.h).
  *  - A batch means exactly what the equivalent sequence of single calls
  *    means: heap:alloc_many(n, ...) is n heap:alloc(...) calls (same ids,
  *    events, scopes, on_gc deliveries; handles are weak, so objects not
@@ -129,7 +130,7 @@ int lgc_alloc_old(lua_State *L) {
 /* A free slot of the heap's rooted array (0: out of memory). */
 static uint32_t root_slot_take(lheap *lh) {
   if (lh->nroot_free) return lh->root_free[--lh->nroot_free];
-  if (lh->root_len == UINT32_MAX) return 0;
+  if (lh->root_len == LGC_ROOT_QUEUED - 1) return 0;
   uint32_t n = lh->root_len + 1; /* the free stack can hold every slot */
   if ((n & (n - 1)) == 0 || !lh->root_free) {
     uint32_t cap = n < 16 ? 16 : 2 * n;
@@ -140,18 +141,26 @@ static uint32_t root_slot_take(lheap *lh) {
   return lh->root_len = n;
 }
 
+/* Queued slot k of the rooted array (at the top of the stack) leaves the
+ * queue: true if its handle is still at 0 roots, which then gives the slot
+ * up (its userdata is no longer kept once the slot is cleared or reused). */
+static bool dequeue_slot(lua_State *L, uint32_t k) {
+  lua_rawgeti(L, -1, k);
+  lhandle *hd = lgc_test_handle(L, -1); /* each queued slot holds its handle */
+  lua_pop(L, 1);
+  if (!hd) return false;
+  hd->root_slot &= ~LGC_ROOT_QUEUED;
+  if (hd->nroots > 0) return false; /* rooted again: keeps its slot */
+  hd->root_slot = 0;
+  return true;
+}
+
 /* Release the queued slots of handles still at 0 roots (the rooted array
- * at the top of the stack): their userdata is no longer kept. */
+ * at the top of the stack). */
 static void root_flush(lua_State *L, lheap *lh) {
   for (uint32_t i = 0; i < lh->nroot_pending; i++) {
     uint32_t k = lh->root_pending[i];
-    lua_rawgeti(L, -1, k);
-    lhandle *hd = lgc_test_handle(L, -1); /* each queued slot holds its handle */
-    lua_pop(L, 1);
-    if (!hd) continue;
-    hd->root_queued = false;
-    if (hd->nroots > 0) continue; /* rooted again: keeps its slot */
-    hd->root_slot = 0;
+    if (!dequeue_slot(L, k)) continue;
     lua_pushnil(L);
     lua_rawseti(L, -2, k);
     lh->root_free[lh->nroot_free++] = k;
@@ -159,20 +168,37 @@ static void root_flush(lua_State *L, lheap *lh) {
   lh->nroot_pending = 0;
 }
 
+/* A queued slot whose handle is still at 0 roots, taken from it (the
+ * rooted array at the top of the stack), or 0: one store into the array
+ * then replaces its handle, where releasing it and taking a free slot
+ * made two (a tree built with root/unroot per node roots a new handle
+ * about as often as it unroots one). */
+static uint32_t root_slot_steal(lua_State *L, lheap *lh) {
+  while (lh->nroot_pending) {
+    uint32_t k = lh->root_pending[--lh->nroot_pending];
+    if (dequeue_slot(L, k)) return k;
+  }
+  return 0;
+}
+
 int lgc_root(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   lhandle *hd = lgc_check_handle(L, 2, lh);
+  if (hd->nroots == UINT32_MAX)
+    return luaL_error(L, "heap:root: object #%I is rooted %I times already", (lua_Integer)hd->id,
+                      (lua_Integer)hd->nroots);
   gc_status st = gc_root(lh->heap, hd->h);
   if (st == GC_EDEAD) return lgc_dead_error(L, hd, "heap:root");
   if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:root");
   if (hd->root_slot == 0) { /* first root: keep the userdata (and so its engine handle) */
-    uint32_t k = root_slot_take(lh);
+    lua_getiuservalue(L, 1, UV_ROOTED);
+    uint32_t k = root_slot_steal(L, lh);
+    if (!k) k = root_slot_take(lh);
     if (!k) {
       gc_unroot(lh->heap, hd->h);
       return luaL_error(L, "heap:root: out of process memory");
     }
     hd->root_slot = k;
-    lua_getiuservalue(L, 1, UV_ROOTED);
     lua_pushvalue(L, 2);
     lua_rawseti(L, -2, k);
   }
@@ -184,18 +210,18 @@ int lgc_root(lua_State *L) {
 int lgc_unroot(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   lhandle *hd = lgc_check_handle(L, 2, lh);
-  if (hd->nroots <= 0)
+  if (hd->nroots == 0)
     return luaL_argerror(L, 2, lua_pushfstring(L, "object #%I was not rooted with heap:root",
                                                (lua_Integer)hd->id));
   gc_status st = gc_unroot(lh->heap, hd->h);
   if (st != GC_OK && st != GC_EDEAD) return lgc_status_error(L, lh, st, "heap:unroot");
-  if (--hd->nroots == 0 && !hd->root_queued) { /* queue its slot: released in a batch */
+  if (--hd->nroots == 0 && !(hd->root_slot & LGC_ROOT_QUEUED)) { /* queue its slot for a batch */
     if (lh->nroot_pending == LGC_ROOT_PENDING_MAX) {
       lua_getiuservalue(L, 1, UV_ROOTED);
       root_flush(L, lh);
     }
-    hd->root_queued = true;
     lh->root_pending[lh->nroot_pending++] = hd->root_slot;
+    hd->root_slot |= LGC_ROOT_QUEUED;
   }
   return 0;
 }
