@@ -38,25 +38,23 @@ typedef struct lgc_alloc_spec {
 } lgc_alloc_spec;
 
 /* Arguments slots[, bytes[, name[, site]]] at stack index `idx` (heap:alloc,
- * heap:alloc_many). */
-static void alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
-  int isint;
-  lua_Integer slots = lua_tointegerx(L, idx, &isint);
-  if (!isint || lua_type(L, idx) != LUA_TNUMBER) slots = luaL_checkinteger(L, idx);
+ * heap:alloc_old, heap:alloc_many); inline, as heap:alloc(slots) is the
+ * hottest call of the binding. */
+static inline void alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
+  lua_Integer slots = lua_isinteger(L, idx) ? lua_tointeger(L, idx) : luaL_checkinteger(L, idx);
   if (slots < 0 || slots > (lua_Integer)GC_MAX_SLOTS)
     luaL_argerror(L, idx, lua_pushfstring(L, "slot count must be 0..%I (gclab.MAX_SLOTS), "
                                              "got %I", (lua_Integer)GC_MAX_SLOTS, slots));
   out->slots = (uint32_t)slots;
   out->bytes = 0;
   out->name = NULL;
-  if (lua_gettop(L) > idx) {
-    lua_Integer bytes = luaL_optinteger(L, idx + 1, 0);
-    luaL_argcheck(L, bytes >= 0, idx + 1, "byte size must not be negative");
-    out->bytes = (uint64_t)bytes;
-    out->name = lgc_check_cstring(L, idx + 2, "heap:alloc", "type name", true);
-  }
   out->site = GC_NO_SITE;
   out->old = false;
+  if (lua_gettop(L) == idx) return; /* the common call: the slot count alone */
+  lua_Integer bytes = luaL_optinteger(L, idx + 1, 0);
+  luaL_argcheck(L, bytes >= 0, idx + 1, "byte size must not be negative");
+  out->bytes = (uint64_t)bytes;
+  out->name = lgc_check_cstring(L, idx + 2, "heap:alloc", "type name", true);
   if (!lua_isnoneornil(L, idx + 3)) {
     lua_Integer s = luaL_checkinteger(L, idx + 3);
     luaL_argcheck(L, s >= 1 && (size_t)s <= gc_site_count(lgc_check_heap(L, 1)->heap), idx + 3,
@@ -95,17 +93,7 @@ static void alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *s
 int lgc_alloc(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   lgc_alloc_spec sp;
-  lua_Integer n;
-  if (lua_gettop(L) == 2 && lua_isinteger(L, 2) && (n = lua_tointeger(L, 2)) >= 0 &&
-      n <= (lua_Integer)GC_MAX_SLOTS) { /* the common call, heap:alloc(slots) */
-    sp.slots = (uint32_t)n;
-    sp.bytes = 0;
-    sp.name = NULL;
-    sp.site = GC_NO_SITE;
-    sp.old = false;
-  } else {
-    alloc_args(L, 2, &sp);
-  }
+  alloc_args(L, 2, &sp);
   lua_getiuservalue(L, 1, UV_HANDLE_MT); /* stays below the result: returned is the top */
   alloc_push(L, lh, lua_gettop(L), &sp, "heap:alloc");
   return 1;
