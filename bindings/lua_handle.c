@@ -94,52 +94,68 @@ static int slot_range_error(lua_State *L, lhandle *hd, lua_Integer i, const char
 
 /* ------------------------------------------------------------ properties */
 
-static int push_property(lua_State *L, lhandle *hd, const char *k) {
+/* A handle's fields (docs/lua-api.md, *Handles*), in the order of the
+ * switch in push_property; matched by length, then bytes. */
+enum { F_ALIVE, F_ID, F_NAME, F_SPACE, F_YOUNG, F_AGE, F_SIZE, F_SLOTS, F_ADDRESS, F_PAGE,
+       F_COLOR, F_ROOTED, F_INFO, F_COUNT };
+static const struct {
+  const char *name;
+  size_t len;
+} fields[F_COUNT] = {
+    {"alive", 5}, {"id", 2},    {"name", 4},    {"space", 5}, {"young", 5},
+    {"age", 3},   {"size", 4},  {"slots", 5},   {"address", 7}, {"page", 4},
+    {"color", 5}, {"rooted", 6}, {"info", 4},
+};
+
+/* The field named k (len bytes), or -1. */
+static int field_of(const char *k, size_t len) {
+  for (int f = 0; f < F_COUNT; f++)
+    if (fields[f].len == len && fields[f].name[0] == k[0] && memcmp(fields[f].name, k, len) == 0)
+      return f;
+  return -1;
+}
+
+static int push_property(lua_State *L, lhandle *hd, const char *k, size_t len) {
   lheap *lh = hd->lh;
-  if (k[0] == 'a' && strcmp(k, "alive") == 0) { /* the most read field: no full info */
+  int f = field_of(k, len);
+  if (f == F_ALIVE) { /* the most read field: no full info */
     lua_pushboolean(L, gc_view(lh->heap, hd->h) != NULL);
     return 1;
   }
-  if (k[0] == 'i' && strcmp(k, "id") == 0) {
+  if (f == F_ID) {
     lua_pushinteger(L, (lua_Integer)hd->id);
     return 1;
   }
+  if (f < 0 && strlen(k) == len && lgc_weak_method(L, hd, k)) return 1;
+  if (f < 0)
+    return luaL_error(L,
+                      "handle has no field '%s'%s (fields: alive id name space young age size "
+                      "slots address page color rooted info)",
+                      k, strlen(k) == len ? "" : " followed by a NUL byte");
   gc_object_info oi;
   gc_status st = gc_object_info_get(lh->heap, hd->h, &oi);
-  bool alive = st == GC_OK && oi.alive;
-  if (strcmp(k, "name") == 0) {
+  if (f == F_NAME) {
     if (st == GC_OK && oi.name)
       lua_pushstring(L, oi.name);
     else
       lua_pushnil(L);
     return 1;
   }
-  static const char *const fields[] = {"space", "young", "age",     "size",   "slots", "address",
-                                       "page",  "color", "rooted", "info",   NULL};
-  int f = -1;
-  for (int i = 0; fields[i]; i++)
-    if (strcmp(k, fields[i]) == 0) f = i;
-  if (f < 0 && lgc_weak_method(L, hd, k)) return 1;
-  if (f < 0)
-    return luaL_error(L,
-                      "handle has no field '%s' (fields: alive id name space young age size "
-                      "slots address page color rooted info)",
-                      k);
-  if (!alive) {
+  if (st != GC_OK || !oi.alive) {
     char what[64];
     snprintf(what, sizeof what, "h.%s", k);
     return lgc_dead_error(L, hd, what);
   }
   switch (f) {
-  case 0: lua_pushstring(L, gc_space_name(oi.space)); break;
-  case 1: lua_pushboolean(L, oi.space == GC_SPACE_NEW || oi.space == GC_SPACE_NEW_LARGE); break;
-  case 2: lua_pushinteger(L, (lua_Integer)oi.age); break;
-  case 3: lua_pushinteger(L, (lua_Integer)oi.size); break;
-  case 4: lua_pushinteger(L, (lua_Integer)oi.nslots); break;
-  case 5: lua_pushinteger(L, (lua_Integer)oi.address); break;
-  case 6: lua_pushinteger(L, (lua_Integer)oi.page); break;
-  case 7: lua_pushstring(L, gc_color_name(oi.color)); break;
-  case 8: lua_pushboolean(L, oi.rooted); break;
+  case F_SPACE: lua_pushstring(L, gc_space_name(oi.space)); break;
+  case F_YOUNG: lua_pushboolean(L, oi.space == GC_SPACE_NEW || oi.space == GC_SPACE_NEW_LARGE); break;
+  case F_AGE: lua_pushinteger(L, (lua_Integer)oi.age); break;
+  case F_SIZE: lua_pushinteger(L, (lua_Integer)oi.size); break;
+  case F_SLOTS: lua_pushinteger(L, (lua_Integer)oi.nslots); break;
+  case F_ADDRESS: lua_pushinteger(L, (lua_Integer)oi.address); break;
+  case F_PAGE: lua_pushinteger(L, (lua_Integer)oi.page); break;
+  case F_COLOR: lua_pushstring(L, gc_color_name(oi.color)); break;
+  case F_ROOTED: lua_pushboolean(L, oi.rooted); break;
   default: lgc_push_object_info(L, &oi); break;
   }
   return 1;
@@ -193,7 +209,11 @@ static int h_index(lua_State *L) {
   int isnum = 0;
   lua_Integer i = lua_type(L, 2) == LUA_TNUMBER ? lua_tointegerx(L, 2, &isnum) : 0;
   if (isnum) return slot_read(L, hd, i);
-  if (lua_type(L, 2) == LUA_TSTRING) return push_property(L, hd, lua_tostring(L, 2));
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    size_t len;
+    const char *k = lua_tolstring(L, 2, &len);
+    return push_property(L, hd, k, len);
+  }
   return luaL_error(L, "handle index: expected a slot number (an integer) or a field name, got %s",
                     lua_type(L, 2) == LUA_TNUMBER ? lua_tostring(L, 2) : luaL_typename(L, 2));
 }
