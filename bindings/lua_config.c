@@ -361,13 +361,14 @@ int lgc_defaults(lua_State *L) {
   lua_pushnil(L);
   while (lua_next(L, 1)) {
     lua_pop(L, 1);
-    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    size_t len = 0;
+    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
     bool ok = false;
-    for (int i = 0; k && known[i]; i++) ok = ok || strcmp(k, known[i]) == 0;
+    for (int i = 0; k && strlen(k) == len && known[i]; i++) ok = ok || strcmp(k, known[i]) == 0;
     if (!ok)
       return luaL_argerror(L, 1, lua_pushfstring(L, "unknown option %s (known: config, set, "
                                                     "verify, stress, on_event, on_heap)",
-                                                 k ? lua_pushfstring(L, "'%s'", k)
+                                                 k ? lua_pushfstring(L, "'%s'%s", k, lgc_nul_note(k, len))
                                                    : show_key(L, lua_gettop(L))));
   }
   lua_getfield(L, 1, "config"); /* 2 */

@@ -131,7 +131,7 @@ static int push_property(lua_State *L, lhandle *hd, const char *k, size_t len) {
     return luaL_error(L,
                       "handle has no field '%s'%s (fields: alive id name space young age size "
                       "slots address page color rooted info)",
-                      k, strlen(k) == len ? "" : " followed by a NUL byte");
+                      k, lgc_nul_note(k, len));
   gc_object_info oi;
   gc_status st = gc_object_info_get(lh->heap, hd->h, &oi);
   if (f == F_NAME) {
@@ -166,13 +166,14 @@ static int push_property(lua_State *L, lhandle *hd, const char *k, size_t len) {
 /* The fields a handle of a closed heap still answers (docs/lua-api.md):
  * alive (false), id, name (nil: the heap's names are gone).  1 if pushed. */
 static int closed_heap_field(lua_State *L, lhandle *hd) {
-  const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
-  if (!k) return 0;
-  if (strcmp(k, "alive") == 0)
+  size_t len;
+  const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : NULL;
+  int f = k ? field_of(k, len) : -1;
+  if (f == F_ALIVE)
     lua_pushboolean(L, 0);
-  else if (strcmp(k, "id") == 0)
+  else if (f == F_ID)
     lua_pushinteger(L, (lua_Integer)hd->id);
-  else if (strcmp(k, "name") == 0)
+  else if (f == F_NAME)
     lua_pushnil(L);
   else
     return 0;

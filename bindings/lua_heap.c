@@ -446,10 +446,12 @@ const luaL_Reg lgc_heap_methods[] = {
 /* __index of a heap's method table: the fields.  Upvalue 4 is the heap. */
 int lgc_heap_property(lua_State *L) {
   lheap *lh = lgc_check_heap_any(L, lua_upvalueindex(LGC_NUP + 1));
-  const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : NULL;
+  size_t len;
+  const char *k = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : NULL;
   if (!k)
     return luaL_error(L, "heap index: expected a method or field name, got %s",
                       luaL_typename(L, 2));
+  if (strlen(k) != len) return luaL_error(L, "heap has no method or field '%s'%s", k, lgc_nul_note(k, len));
   if (strcmp(k, "closed") == 0) { /* also while the engine heap waits for a safe point */
     lua_pushboolean(L, !lgc_heap_open(lh));
     return 1;

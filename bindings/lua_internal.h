@@ -330,6 +330,12 @@ static inline const char *lgc_check_cstring(lua_State *L, int idx, const char *w
                (int)strlen(s) + 1);
   return s;
 }
+/* A field or option name (a Lua string of len bytes) matches no C name
+ * when it holds a NUL byte; this is what an "unknown name" error adds
+ * after the quoted name, which C prints up to the NUL. */
+static inline const char *lgc_nul_note(const char *s, size_t len) {
+  return strlen(s) == len ? "" : " followed by a NUL byte";
+}
 /* A file path argument (lgc_check_cstring). */
 static inline const char *lgc_check_path(lua_State *L, int idx, const char *what) {
   return lgc_check_cstring(L, idx, what, "path", false);

@@ -318,7 +318,9 @@ static const luaL_Reg lgc_snapshot_methods[] = {
 static int s_index(lua_State *L) {
   gc_snapshot *s = lgc_check_snapshot(L, 1);
   if (lua_type(L, 2) == LUA_TSTRING) {
-    const char *k = lua_tostring(L, 2);
+    size_t len;
+    const char *k = lua_tolstring(L, 2, &len);
+    if (strlen(k) != len) return luaL_error(L, "snapshot has no method or field '%s'%s", k, lgc_nul_note(k, len));
     if (lua_getfield(L, lua_upvalueindex(1), k) != LUA_TNIL) return 1;
     if (strcmp(k, "nodes") == 0) return lua_pushinteger(L, (lua_Integer)gc_snapshot_node_count(s)), 1;
     if (strcmp(k, "edges") == 0) return lua_pushinteger(L, (lua_Integer)gc_snapshot_edge_count(s)), 1;
