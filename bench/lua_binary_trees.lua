@@ -158,6 +158,12 @@ local function micro()
   -- at all (a handle that mirrored its slots in a Lua table could be no
   -- cheaper than this)
   local mirror = setmetatable({}, {__index = {tv, false}})
+  -- stores into an empty table whose __newindex is a C function doing
+  -- almost nothing: what a store that reaches C costs before any work
+  local sink = setmetatable({}, {__newindex = rawequal})
+  -- an object whose method is a C function doing almost nothing: what a
+  -- method call such as heap:root(o) costs before any work
+  local obj = {f = rawequal}
   local n = OPS_N
   local ops = {
     {"heap:alloc(2)", "{false, false}", 1.3,
@@ -192,6 +198,12 @@ local function micro()
     {"floor: table __index (mirror)", "t[1]", nil,
       function() for _ = 1, n do local _ = mirror[1] end end,
       function() for _ = 1, n do local _ = t[1] end end},
+    {"floor: empty C __newindex", "t[2] = x", nil,
+      function() for _ = 1, n do sink[2] = tv end end,
+      function() for _ = 1, n do t[2] = tv end end},
+    {"floor: two empty C methods", "s[x] = true; s[x] = nil", nil,
+      function() for _ = 1, n do obj:f(tv); obj:f(tv) end end,
+      function() for _ = 1, n do set[tv] = true; set[tv] = nil end end},
   }
   print(string.format("per operation (%d each, median of %d interleaved rounds; loop included in both):",
     n, ROUNDS))
