@@ -208,8 +208,14 @@ local function short(e)
 end
 
 function M.report(out, o, node, gclab, rows)
-  out:write(string.format("node:  %s (%d GCs%s)\ngclab: %s (%s, %d GCs%s)\n\n", o.trace, #node.events,
-    node.oom and ", out of memory" or "", gclab.title, gclab.status, #gclab.events,
+  out:write(string.format("node:  %s (%d GCs%s)\n", o.trace, #node.events, node.oom and ", out of memory" or ""))
+  -- which log the byte measures come from: a second run's (docs/fidelity.md)
+  if node.nvp then
+    out:write(string.format("nvp:   %s (%d GCs: the oom and promoted bytes)\n", node.nvp_path, node.nvp.gcs))
+  else
+    out:write("nvp:   none (the oom and promoted bytes need --nvp FILE)\n")
+  end
+  out:write(string.format("gclab: %s (%s, %d GCs%s)\n\n", gclab.title, gclab.status, #gclab.events,
     gclab.oom and ", out of memory" or ""))
   out:write(string.format("%4s  %-68s | %s\n", "#", "node --trace-gc", "gclab"))
   for i = 1, math.max(#node.events, #gclab.events) do
@@ -236,7 +242,7 @@ function M.main(argv)
       if f then f:close(); nvp_path = guess end
     end
     if nvp_path then
-      node.nvp = M.parse_nvp(read(nvp_path), nvp_path)
+      node.nvp, node.nvp_path = M.parse_nvp(read(nvp_path), nvp_path), nvp_path
       -- two runs of one program differ by a GC or two (the committed
       -- references: at most 1); far more means two different programs
       local a, b = node.nvp.gcs, #node.events

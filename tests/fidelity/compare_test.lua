@@ -18,6 +18,7 @@ check(out:match("\npromoted +0 KB/GC +0 KB/GC +%+%-15%% +pass\n"), "promoted row
 check(out:match("\n +1  Scavenge +5%.0 %-> +4%.0 MB  allocation failure +| Scavenge +1%.0 %-> +0%.0 MB  allocation failure"),
   "side by side: GC 1", out)
 check(has(out, "node:  " .. F .. "three.trace (3 GCs)"), "header names the trace", out)
+check(has(out, "\nnvp:   " .. F .. "three.nvp (3 GCs: the oom and promoted bytes)\n"), "header names the nvp log found", out)
 
 out, code = run("trace compare " .. F .. "ten.trace " .. REPLAY .. " --nvp " .. F .. "three.nvp")
 check(code == 2 and has(out, "three.nvp has 3 GCs and " .. F .. "ten.trace 10: not logs of the same program?"),
@@ -39,6 +40,7 @@ check(has(out, "pass (listed as a known failure)"), "... and says so", out)
 
 out, code = run("trace compare " .. F .. "alone.trace " .. REPLAY)
 check(code == 1 and out:match("\npromoted +no nvp log"), "no nvp log: promoted fails", out)
+check(has(out, "\nnvp:   none (the oom and promoted bytes need --nvp FILE)\n"), "no nvp log: the header says so", out)
 out, code = run("trace compare " .. F .. "three.trace " .. REPLAY .. " --nvp " .. F .. "none.nvp")
 check(code == 2 and has(out, "none.nvp"), "a missing --nvp file: exit 2 naming it", out)
 
