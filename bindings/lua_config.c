@@ -92,7 +92,7 @@ static void unknown_key_error(lua_State *L, const walk *w, const char *key) {
 static const char *checked_text(lua_State *L, int idx, const walk *w, const char *what) {
   size_t len;
   const char *s = lua_tolstring(L, idx, &len);
-  if (s && strlen(s) != len)
+  if (s && lgc_has_nul(s, len))
     luaL_error(L, "%s: %s: found a NUL byte at position %d of the string, expected text", w->what,
                what, (int)strlen(s) + 1);
   return s;
@@ -363,8 +363,8 @@ int lgc_defaults(lua_State *L) {
     lua_pop(L, 1);
     size_t len = 0;
     const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
-    bool ok = false;
-    for (int i = 0; k && strlen(k) == len && known[i]; i++) ok = ok || strcmp(k, known[i]) == 0;
+    bool ok = false, named = k && !lgc_has_nul(k, len);
+    for (int i = 0; named && known[i] && !ok; i++) ok = strcmp(k, known[i]) == 0;
     if (!ok)
       return luaL_argerror(L, 1, lua_pushfstring(L, "unknown option %s (known: config, set, "
                                                     "verify, stress, on_event, on_heap)",

@@ -102,9 +102,11 @@ static const struct {
   const char *name;
   size_t len;
 } fields[F_COUNT] = {
-    {"alive", 5}, {"id", 2},    {"name", 4},    {"space", 5}, {"young", 5},
-    {"age", 3},   {"size", 4},  {"slots", 5},   {"address", 7}, {"page", 4},
-    {"color", 5}, {"rooted", 6}, {"info", 4},
+#define FIELD(s) {s, sizeof s - 1}
+    FIELD("alive"), FIELD("id"),    FIELD("name"),    FIELD("space"), FIELD("young"),
+    FIELD("age"),   FIELD("size"),  FIELD("slots"),   FIELD("address"), FIELD("page"),
+    FIELD("color"), FIELD("rooted"), FIELD("info"),
+#undef FIELD
 };
 
 /* The field named k (len bytes), or -1. */
@@ -126,7 +128,7 @@ static int push_property(lua_State *L, lhandle *hd, const char *k, size_t len) {
     lua_pushinteger(L, (lua_Integer)hd->id);
     return 1;
   }
-  if (f < 0 && strlen(k) == len && lgc_weak_method(L, hd, k)) return 1;
+  if (f < 0 && !lgc_has_nul(k, len) && lgc_weak_method(L, hd, k)) return 1;
   if (f < 0)
     return luaL_error(L,
                       "handle has no field '%s'%s (fields: alive id name space young age size "

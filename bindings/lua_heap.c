@@ -451,7 +451,7 @@ int lgc_heap_property(lua_State *L) {
   if (!k)
     return luaL_error(L, "heap index: expected a method or field name, got %s",
                       luaL_typename(L, 2));
-  if (strlen(k) != len) return luaL_error(L, "heap has no method or field '%s'%s", k, lgc_nul_note(k, len));
+  if (lgc_has_nul(k, len)) return luaL_error(L, "heap has no method or field '%s'%s", k, lgc_nul_note(k, len));
   if (strcmp(k, "closed") == 0) { /* also while the engine heap waits for a safe point */
     lua_pushboolean(L, !lgc_heap_open(lh));
     return 1;

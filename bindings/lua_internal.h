@@ -316,6 +316,9 @@ int lgc_init_slots(lua_State *L);
 int lgc_root(lua_State *L);
 int lgc_unroot(lua_State *L);
 
+/* Whether a Lua string of len bytes holds a NUL byte (C reads it only up
+ * to there). */
+static inline bool lgc_has_nul(const char *s, size_t len) { return strlen(s) != len; }
 /* A string argument the engine or libc takes as a C string: it must hold
  * no NUL byte (C would read the part before it: a file named by it, a
  * type name cut short).  Raises "WHAT: the KIND has a NUL byte at
@@ -325,7 +328,7 @@ static inline const char *lgc_check_cstring(lua_State *L, int idx, const char *w
   if (optional && lua_isnoneornil(L, idx)) return NULL;
   size_t len;
   const char *s = luaL_checklstring(L, idx, &len);
-  if (strlen(s) != len)
+  if (lgc_has_nul(s, len))
     luaL_error(L, "%s: the %s has a NUL byte at position %d (a C string cannot hold one)", what, kind,
                (int)strlen(s) + 1);
   return s;
@@ -334,7 +337,7 @@ static inline const char *lgc_check_cstring(lua_State *L, int idx, const char *w
  * when it holds a NUL byte; this is what an "unknown name" error adds
  * after the quoted name, which C prints up to the NUL. */
 static inline const char *lgc_nul_note(const char *s, size_t len) {
-  return strlen(s) == len ? "" : " followed by a NUL byte";
+  return lgc_has_nul(s, len) ? " followed by a NUL byte" : "";
 }
 /* A file path argument (lgc_check_cstring). */
 static inline const char *lgc_check_path(lua_State *L, int idx, const char *what) {

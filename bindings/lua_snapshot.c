@@ -320,7 +320,7 @@ static int s_index(lua_State *L) {
   if (lua_type(L, 2) == LUA_TSTRING) {
     size_t len;
     const char *k = lua_tolstring(L, 2, &len);
-    if (strlen(k) != len) return luaL_error(L, "snapshot has no method or field '%s'%s", k, lgc_nul_note(k, len));
+    if (lgc_has_nul(k, len)) return luaL_error(L, "snapshot has no method or field '%s'%s", k, lgc_nul_note(k, len));
     if (lua_getfield(L, lua_upvalueindex(1), k) != LUA_TNIL) return 1;
     if (strcmp(k, "nodes") == 0) return lua_pushinteger(L, (lua_Integer)gc_snapshot_node_count(s)), 1;
     if (strcmp(k, "edges") == 0) return lua_pushinteger(L, (lua_Integer)gc_snapshot_edge_count(s)), 1;
