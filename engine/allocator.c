@@ -111,6 +111,20 @@ static gc_status alloc_old(gc_heap *h, uint64_t size, addr_t *out, uint32_t ligh
   return GC_OK;
 }
 
+/* The program's own old allocation (a tenured site's object,
+ * gc_alloc_old): past the old-generation limit with marking unable to
+ * start, a full GC first (heap_old_alloc_needs_gc), then the heap limit's
+ * check as after every GC an allocation causes. */
+static gc_status alloc_tenured(gc_heap *h, uint64_t size, addr_t *out) {
+  incremental_maybe_start(h);
+  if (heap_old_alloc_needs_gc(h)) {
+    gc_status st = collect_garbage(h, GC_REQUEST_OLD, GC_REASON_ALLOCATION_FAILURE, NULL);
+    if (st == GC_OK) st = heap_check_after_gc(h, size, true);
+    if (st != GC_OK) return st;
+  }
+  return alloc_old(h, size, out, 2);
+}
+
 /* An object just allocated in old space: counted, and black while marking
  * (black allocation). */
 static void old_allocated(gc_heap *h, addr_t a, uint64_t size, uint32_t *color) {
@@ -217,7 +231,7 @@ static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, bool large_
     return GC_OK;
   }
   bool in_old = tenured;
-  st = tenured ? alloc_old(h, size, out, 2) : alloc_young(h, size, out, &in_old);
+  st = tenured ? alloc_tenured(h, size, out) : alloc_young(h, size, out, &in_old);
   if (st != GC_OK) return st;
   if (in_old) {
     old_allocated(h, *out, size, color);

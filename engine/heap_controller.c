@@ -173,6 +173,20 @@ bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns) 
 /* Has the old generation reached its soft limit (the next GC is full)? */
 bool heap_old_limit_reached(const gc_heap *h) { return old_gen_size(h) >= h->old_limit; }
 
+/* Must a full GC run before the program's own regular old allocation (a
+ * tenured site's object, gc_alloc_old)?  V8 11.3's Heap::
+ * ShouldExpandOldGenerationOnSlowAllocation lets the old generation grow
+ * past its limit only while incremental marking runs or can start; when
+ * it is stopped and cannot start (IncrementalMarkingLimitReached returns
+ * kNoLimit: marking disabled, or the old generation below the activation
+ * threshold) the allocation fails, and the retry path collects ("allocation
+ * failure; GC in old space requested").  Asked after
+ * incremental_maybe_start, which starts marking at the limit whenever it
+ * may. */
+bool heap_old_alloc_needs_gc(const gc_heap *h) {
+  return h->marking == GC_MARKING_IDLE && heap_old_limit_reached(h);
+}
+
 /* Must a GC run before a large object is allocated?  When the old
  * generation's pages, the young large objects' and `pages` (the new
  * object's size rounded up to pages for an old one, 0 for a young one:

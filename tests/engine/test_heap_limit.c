@@ -86,6 +86,51 @@ static void test_policy_reasons(void **state) {
   gc_heap_free(h);
 }
 
+/* The program's own old allocations (gc_alloc_old; a tenured site's
+ * objects) at the limit with marking unable to start: V8's
+ * ShouldExpandOldGenerationOnSlowAllocation refuses to grow the old
+ * generation, so a full GC runs first ("allocation failure; GC in old
+ * space requested"), not only at the maximum.  `activation`: incremental
+ * marking on, but the limit lies below its activation size; else off.
+ * (Node 20 with --no-incremental-marking collects batch.js's pretenured
+ * lists so, at its limit, far below its 4 GiB maximum:
+ * scripts/fidelity/node20/batch-10-noinc.trace.) */
+static void check_old_alloc_at_limit(bool activation) {
+  gc_config c;
+  small_config(&c);
+  c.old_space.initial_limit = 64u << 10;
+  if (activation) c.incremental.activation_size = 1u << 20;
+  else c.incremental.enabled = false;
+  gc_heap *h = new_heap(&c);
+  gc_handle x;
+  for (int i = 0; i < 40000; i++) { /* 1.6 MB of garbage through a 4 MiB heap */
+    OK(h, gc_alloc_old(h, 2, 0, "Garbage", &x));
+    OK(h, gc_handle_release(h, x));
+  }
+  size_t n = gc_event_count(h);
+  assert_true(n >= 4);
+  for (size_t i = 0; i < n; i++) {
+    const gc_event *ev = gc_event_get(h, i);
+    assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+    assert_string_equal(gc_reason_name(ev->reason), "allocation failure");
+    assert_string_equal(ev->collector_reason, "GC in old space requested");
+    /* at the limit (the first: 64 KiB), never let run on to the maximum */
+    assert_true(ev->before[GC_SPACE_OLD].size >= (i ? gc_event_get(h, i - 1)->old_limit : 64u << 10));
+    assert_true(ev->before[GC_SPACE_OLD].size < (i ? gc_event_get(h, i - 1)->old_limit : 64u << 10) + 64);
+  }
+  gc_heap_free(h);
+}
+
+static void test_old_alloc_at_limit_without_marking(void **state) {
+  (void)state;
+  check_old_alloc_at_limit(false);
+}
+
+static void test_old_alloc_at_limit_below_activation(void **state) {
+  (void)state;
+  check_old_alloc_at_limit(true);
+}
+
 /* ------------------------------------------------------- heap limit, OOM */
 
 /* Allocate rooted 40-byte objects until the heap says no. */
@@ -194,6 +239,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_limit_grows_by_v8_rule),
       cmocka_unit_test(test_policy_reasons),
+      cmocka_unit_test(test_old_alloc_at_limit_without_marking),
+      cmocka_unit_test(test_old_alloc_at_limit_below_activation),
       cmocka_unit_test(test_oom_at_the_maximum),
       cmocka_unit_test(test_near_heap_limit_callback),
   };

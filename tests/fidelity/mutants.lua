@@ -1,7 +1,7 @@
 -- mutants.lua -- the runner's readers of Node's GC logs on damaged files:
 -- seeded mutations (tests/lua/mutate.lua: truncation, lines and tokens
 -- deleted, doubled, swapped or retyped, bytes flipped, junk, NUL, huge
--- numbers, very long lines) of every committed scripts/fidelity/node20/
+-- numbers, very long lines) of every reference workload's scripts/fidelity/node20/
 -- *.trace and *.nvp, read in one process by what `gclab trace compare`
 -- reads them with (trace_compare.parse_node, trace.parse underneath, and
 -- trace_compare.parse_nvp).  Each mutant is either accepted -- events
@@ -23,7 +23,7 @@ local PER_FILE, CLI_CASES = 6, 3
 local DIR = root .. "/scripts/fidelity/node20/"
 local REPLAY = root .. "/tests/fidelity/fixtures/garbage.lua"
 local WORKLOADS = {"bt-14", "grow-1e6", "grow-1e6-semi4", "leak-oom-32m", "idle", "pretenure-semi1",
-  "cache-2e6", "slowleak-oom-16m", "bigarrays-12", "midlife-3e6"}
+  "cache-2e6", "slowleak-oom-16m", "bigarrays-12", "midlife-3e6", "batch-10"}
 local KINDS = {Scavenge = true, ["Mark-Compact"] = true, ["Mark-Sweep"] = true, ["Mark-sweep"] = true,
   ["Minor Mark-Compact"] = true, ["Minor Mark-Sweep"] = true}
 
