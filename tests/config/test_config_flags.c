@@ -280,6 +280,9 @@ static void test_cli_reports(void **state) {
   assert_int_equal(run_config(&out, &errs, "--expose_gc", "--no-concurrent-marking", NULL), 0);
   assert_contains(errs, "gclab config: --expose-gc: accepted, no effect in gclab");
   assert_contains(errs, "gclab config: --no-concurrent-marking: accepted, no effect in gclab");
+  /* it names the key gclab's marker model is, and leaves it on */
+  assert_contains(errs, "incremental.concurrent_markers");
+  assert_contains(out, "concurrent_markers: 1");
   free(out), free(errs);
   assert_int_equal(run_config(&out, &errs, "--max-semi-spac-size=2", NULL), 2);
   assert_starts_with(errs, "gclab config: unknown option '--max-semi-spac-size=2' (did you mean "
