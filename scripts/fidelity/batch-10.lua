@@ -22,7 +22,7 @@
 -- first of them) is one draw: 15 and 3.  Where its first Mark-Compact
 -- comes depends on how far the initial old-generation limit has shrunk
 -- (from the Scavenges' survival rates) and on when the site's code is
--- re-optimized; docs/fidelity.md, *A held-out workload*.  The claims below
+-- re-optimized; docs/fidelity.md, *Held-out workloads*.  The claims below
 -- are what every one of the twenty runs shows.
 --
 -- Node runs V8's pending tasks when the script ends, as the other replays
