@@ -85,7 +85,7 @@ static gc_status alloc_large(gc_heap *h, uint64_t size, bool young, addr_t *out)
    * it ends in "Reached heap limit" (heap_check_after_gc). */
   uint64_t need = young ? 0 : pages;
   if (!young) incremental_maybe_start(h);
-  if (heap_large_alloc_needs_gc(h, need)) {
+  if (heap_large_alloc_needs_gc(h, need, young)) {
     gc_status st = young ? collect_for_young(h, GC_REASON_ALLOCATION_FAILURE, size)
                          : collect_garbage(h, GC_REQUEST_OLD, GC_REASON_ALLOCATION_FAILURE, NULL);
     if (st == GC_OK && !young) st = heap_check_after_gc(h, size, true);

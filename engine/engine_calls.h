@@ -186,7 +186,7 @@ void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before);
  * consecutive ineffective ones (the heap is then out of memory)? */
 bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns);
 bool heap_old_limit_reached(const gc_heap *h);
-bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages);
+bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages, bool young);
 bool heap_old_alloc_needs_gc(const gc_heap *h);
 /* After a GC an allocation caused (after_full: a full GC): is the old
  * generation over its maximum?  Near-limit callback, else GC_EOOM "Reached

@@ -190,10 +190,17 @@ bool heap_old_alloc_needs_gc(const gc_heap *h) {
 /* Must a GC run before a large object is allocated?  When the old
  * generation's pages, the young large objects' and `pages` (the new
  * object's size rounded up to pages for an old one, 0 for a young one:
- * allocator.c's alloc_large) would pass the maximum, or the soft limit is
- * reached. */
-bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages) {
-  return old_gen_committed(h) + h->nlo.committed + pages > h->old_max || heap_old_limit_reached(h);
+ * allocator.c's alloc_large) would pass the maximum; for an old one also
+ * when the allocation limit is reached (V8 11.3's OldLargeObjectSpace::
+ * AllocateRaw asks CanExpandOldGeneration and ShouldExpandOldGeneration-
+ * OnSlowAllocation).  A young one never asks the limit: V8's
+ * NewLargeObjectSpace::AllocateRaw asks only whether the young large
+ * objects already there could be promoted (CanExpandOldGeneration(
+ * SizeOfObjects())), so a program that allocates young large objects
+ * while marking runs is not stopped by a GC at each of them. */
+bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages, bool young) {
+  if (old_gen_committed(h) + h->nlo.committed + pages > h->old_max) return true;
+  return !young && heap_old_limit_reached(h);
 }
 
 /* Young bytes that a full GC left in new space because promoting them would
