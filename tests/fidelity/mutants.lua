@@ -1,10 +1,10 @@
 -- mutants.lua -- the runner's readers of Node's GC logs on damaged files:
 -- seeded mutations (tests/lua/mutate.lua: truncation, lines and tokens
 -- deleted, doubled, swapped or retyped, bytes flipped, junk, NUL, huge
--- numbers, very long lines) of every reference workload's scripts/fidelity/node20/
--- *.trace and *.nvp, read in one process by what `gclab trace compare`
--- reads them with (trace_compare.parse_node, trace.parse underneath, and
--- trace_compare.parse_nvp).  Each mutant is either accepted -- events
+-- numbers, very long lines) of every reference workload's
+-- scripts/fidelity/node20/*.trace and *.nvp, read in one process by what
+-- `gclab trace compare` reads them with (trace_compare.parse_node,
+-- trace.parse underneath, and trace_compare.parse_nvp).  Each mutant is either accepted -- events
 -- with a known GC kind, sizes and times that are numbers, lines inside
 -- the file -- or refused with "FILE:LINE: what" (the line inside the
 -- file, what it shows of the line quoted: no raw control bytes), or with
