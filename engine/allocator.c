@@ -71,9 +71,10 @@ static bool young_large_space_full(const gc_heap *h, uint64_t size) {
  * AllocationType::kOld above kMaxRegularHeapObjectSize).  A full GC first
  * when heap_large_alloc_needs_gc says so (the first of V8's two light-retry
  * GCs when the object does not fit), then the heap limit after it, then the
- * rest of V8's retry path if the object's pages still do not fit. */
+ * rest of V8's retry path if the object still does not fit.  Its pages are
+ * whole page units, but it counts against the maximum by its bytes
+ * (old_gen_capacity), as V8's large pages are sized to their object. */
 static gc_status alloc_large(gc_heap *h, uint64_t size, bool young, addr_t *out) {
-  uint64_t pages = (size + h->cfg.page_size - 1) & ~(h->cfg.page_size - 1);
   if (young && young_large_space_full(h, size)) {
     gc_status st = collect_for_young(h, GC_REASON_ALLOCATION_FAILURE, size);
     if (st != GC_OK) return st;
@@ -83,13 +84,13 @@ static gc_status alloc_large(gc_heap *h, uint64_t size, bool young, addr_t *out)
    * young large objects already there (SizeOfObjects()): a young one is
    * allocated even if promoting it will not fit, and the GC that promotes
    * it ends in "Reached heap limit" (heap_check_after_gc). */
-  uint64_t need = young ? 0 : pages;
+  uint64_t need = young ? h->nlo.size : size;
   if (!young) incremental_maybe_start(h);
   if (heap_large_alloc_needs_gc(h, need, young)) {
     gc_status st = young ? collect_for_young(h, GC_REASON_ALLOCATION_FAILURE, size)
                          : collect_garbage(h, GC_REQUEST_OLD, GC_REASON_ALLOCATION_FAILURE, NULL);
     if (st == GC_OK && !young) st = heap_check_after_gc(h, size, true);
-    if (st == GC_OK) st = heap_reserve_old(h, h->nlo.committed + need, size, 1);
+    if (st == GC_OK) st = heap_reserve_old(h, young ? h->nlo.size : size, size, 1);
     if (st != GC_OK) return st;
   }
   addr_t a = lo_alloc(h, size, young);

@@ -75,10 +75,16 @@ void free_list_add(gc_heap *h, addr_t a, uint64_t size);
 void free_list_clear(gc_heap *h);
 void old_space_release_page(gc_heap *h, page *p); /* the free lists were cleared */
 uint64_t old_gen_size(const gc_heap *h); /* old + large object bytes */
-/* What the old generation holds against its maximum: old-space pages and
- * old large-object pages (V8's OldGenerationCapacity). */
+/* The old generation's committed memory: old-space pages and old
+ * large-object pages (V8's CommittedOldGenerationMemory; the memory
+ * reducer's measure). */
 uint64_t old_gen_committed(const gc_heap *h);
-/* old_space_alloc that takes a fresh page only while old_gen_committed
+/* What the old generation holds against its maximum: old-space pages, and
+ * the old large objects' bytes, not their pages (V8's
+ * OldGenerationCapacity: PagedSpace::Capacity() of each paged space plus
+ * the large-object spaces' SizeOfObjects()). */
+uint64_t old_gen_capacity(const gc_heap *h);
+/* old_space_alloc that takes a fresh page only while old_gen_capacity
  * stays within max_committed; 0 otherwise. */
 addr_t old_space_alloc_within(gc_heap *h, uint64_t size, uint64_t max_committed);
 /* old_space_alloc on fresh pages only, never a free block; past any limit. */
@@ -186,7 +192,7 @@ void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before);
  * consecutive ineffective ones (the heap is then out of memory)? */
 bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns);
 bool heap_old_limit_reached(const gc_heap *h);
-bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages, bool young);
+bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t need, bool young);
 bool heap_old_alloc_needs_gc(const gc_heap *h);
 /* After a GC an allocation caused (after_full: a full GC): is the old
  * generation over its maximum?  Near-limit callback, else GC_EOOM "Reached

@@ -188,9 +188,11 @@ bool heap_old_alloc_needs_gc(const gc_heap *h) {
 }
 
 /* Must a GC run before a large object is allocated?  When the old
- * generation's pages, the young large objects' and `pages` (the new
- * object's size rounded up to pages for an old one, 0 for a young one:
- * allocator.c's alloc_large) would pass the maximum; for an old one also
+ * generation's capacity (old_gen_capacity) and `need` would pass the
+ * maximum -- for an old one its own size (V8: CanExpandOldGeneration(
+ * object_size)), for a young one the young large objects already there
+ * (CanExpandOldGeneration(SizeOfObjects())): allocator.c's alloc_large;
+ * for an old one also
  * when the allocation limit is reached (V8 11.3's OldLargeObjectSpace::
  * AllocateRaw asks CanExpandOldGeneration and ShouldExpandOldGeneration-
  * OnSlowAllocation).  A young one never asks the limit: V8's
@@ -198,8 +200,8 @@ bool heap_old_alloc_needs_gc(const gc_heap *h) {
  * objects already there could be promoted (CanExpandOldGeneration(
  * SizeOfObjects())), so a program that allocates young large objects
  * while marking runs is not stopped by a GC at each of them. */
-bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t pages, bool young) {
-  if (old_gen_committed(h) + h->nlo.committed + pages > h->old_max) return true;
+bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t need, bool young) {
+  if (old_gen_capacity(h) + need > h->old_max) return true;
   return !young && heap_old_limit_reached(h);
 }
 
@@ -211,12 +213,13 @@ static uint64_t young_left_behind(const gc_heap *h) {
   return h->cfg.old_space.always_promote_young ? h->new_space.size + h->nlo.size : 0;
 }
 
-/* The heap limit: the old generation's committed pages (V8's
- * OldGenerationCapacity: holes count, so fragmentation can exhaust it) plus
+/* The heap limit: the old generation's capacity (old_gen_capacity, V8's
+ * OldGenerationCapacity: old-space pages, holes counted, so fragmentation
+ * can exhaust it, and the large objects' bytes) plus
  * `need` more bytes, plus after a full GC (after_full) the young survivors
  * it could not promote -- do they pass the maximum? */
 static bool over_max(const gc_heap *h, uint64_t need, bool after_full) {
-  return old_gen_committed(h) + need + (after_full ? young_left_behind(h) : 0) > h->old_max;
+  return old_gen_capacity(h) + need + (after_full ? young_left_behind(h) : 0) > h->old_max;
 }
 
 /* Out of memory with V8's `text`, naming `request`, the size of the

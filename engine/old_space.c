@@ -88,7 +88,7 @@ static bool new_lab(gc_heap *h, uint64_t size, uint64_t max_committed, bool fres
     o->lab_limit = a + got;
     return true;
   }
-  if (old_gen_committed(h) + h->cfg.page_size > max_committed) return false;
+  if (old_gen_capacity(h) + h->cfg.page_size > max_committed) return false;
   page *p = page_take(h, 1, GC_SPACE_OLD, 0);
   if (!p) return false;
   p->top = p->start + p->size;
@@ -147,6 +147,10 @@ uint64_t old_gen_size(const gc_heap *h) { return h->old.size + h->lo.size; }
 
 uint64_t old_gen_committed(const gc_heap *h) {
   return ((uint64_t)h->old.pages.count << h->page_shift) + h->lo.committed;
+}
+
+uint64_t old_gen_capacity(const gc_heap *h) {
+  return ((uint64_t)h->old.pages.count << h->page_shift) + h->lo.size;
 }
 
 /* The largest run of free bytes (adjacent fillers) on an old page. */

@@ -85,14 +85,14 @@ static inline bool promote_page_whole(const gc_heap *h, const page *p) {
   const gc_config *c = &h->cfg;
   return c->old_space.page_promotion_pct > 0 && p->live_bytes > 0 &&
          p->live_bytes * 100 >= (uint64_t)c->old_space.page_promotion_pct * c->page_size &&
-         old_gen_committed(h) + c->page_size <= h->old_max;
+         old_gen_capacity(h) + c->page_size <= h->old_max;
 }
 
 /* Could the old generation absorb every young object if all were promoted?
  * The worst case, new space's capacity plus the young large objects, on
  * top of the old generation's committed pages, must fit under the maximum. */
 static inline bool young_fits_in_old(const gc_heap *h) {
-  return old_gen_committed(h) + h->new_space.capacity + h->nlo.size <= h->old_max;
+  return old_gen_capacity(h) + h->new_space.capacity + h->nlo.size <= h->old_max;
 }
 
 /* How many young-allocation GCs may fail to make room in new space before
