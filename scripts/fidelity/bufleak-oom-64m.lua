@@ -17,7 +17,7 @@
 --
 -- Node repeats its ending here: five `--trace-gc` runs and three nvp runs
 -- all end in "Ineffective mark-compacts near heap limit", after 19 or 20
--- Scavenges and 15 to 19 Mark-Compacts, at 238 to 240 MB allocated (nvp).
+-- Scavenges and 13 to 17 Mark-Compacts, at 238.4 to 240.5 MB allocated (nvp).
 -- gclab ends the same way at 228 MB, with 23 Scavenges and 10
 -- Mark-Compacts (docs/fidelity.md, *Held-out workloads*).  This workload
 -- found that gclab counted a large object's whole page units against the
