@@ -74,6 +74,14 @@ static bool young_large_space_full(const gc_heap *h, uint64_t size) {
  * rest of V8's retry path if the object still does not fit.  Its pages are
  * whole page units, but it counts against the maximum by its bytes
  * (old_gen_capacity), as V8's large pages are sized to their object. */
+/* What a large object of `size` asks the old generation to absorb beyond
+ * its capacity: an old one its own bytes, a young one the young large
+ * objects already there (V8's CanExpandOldGeneration arguments).  Read
+ * again after a GC, which may have promoted the young ones. */
+static uint64_t large_alloc_need(const gc_heap *h, uint64_t size, bool young) {
+  return young ? h->nlo.size : size;
+}
+
 static gc_status alloc_large(gc_heap *h, uint64_t size, bool young, addr_t *out) {
   if (young && young_large_space_full(h, size)) {
     gc_status st = collect_for_young(h, GC_REASON_ALLOCATION_FAILURE, size);
@@ -84,13 +92,12 @@ static gc_status alloc_large(gc_heap *h, uint64_t size, bool young, addr_t *out)
    * young large objects already there (SizeOfObjects()): a young one is
    * allocated even if promoting it will not fit, and the GC that promotes
    * it ends in "Reached heap limit" (heap_check_after_gc). */
-  uint64_t need = young ? h->nlo.size : size;
   if (!young) incremental_maybe_start(h);
-  if (heap_large_alloc_needs_gc(h, need, young)) {
+  if (heap_large_alloc_needs_gc(h, large_alloc_need(h, size, young), young)) {
     gc_status st = young ? collect_for_young(h, GC_REASON_ALLOCATION_FAILURE, size)
                          : collect_garbage(h, GC_REQUEST_OLD, GC_REASON_ALLOCATION_FAILURE, NULL);
     if (st == GC_OK && !young) st = heap_check_after_gc(h, size, true);
-    if (st == GC_OK) st = heap_reserve_old(h, young ? h->nlo.size : size, size, 1);
+    if (st == GC_OK) st = heap_reserve_old(h, large_alloc_need(h, size, young), size, 1);
     if (st != GC_OK) return st;
   }
   addr_t a = lo_alloc(h, size, young);

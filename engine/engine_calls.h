@@ -85,8 +85,8 @@ uint64_t old_gen_committed(const gc_heap *h);
  * the large-object spaces' SizeOfObjects()). */
 uint64_t old_gen_capacity(const gc_heap *h);
 /* old_space_alloc that takes a fresh page only while old_gen_capacity
- * stays within max_committed; 0 otherwise. */
-addr_t old_space_alloc_within(gc_heap *h, uint64_t size, uint64_t max_committed);
+ * stays within max_capacity; 0 otherwise. */
+addr_t old_space_alloc_within(gc_heap *h, uint64_t size, uint64_t max_capacity);
 /* old_space_alloc on fresh pages only, never a free block; past any limit. */
 addr_t old_space_alloc_fresh(gc_heap *h, uint64_t size);
 uint64_t page_largest_free(const gc_heap *h, const page *p);

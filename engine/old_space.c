@@ -76,8 +76,8 @@ void old_space_free_lab(gc_heap *h) {
 
 /* A new LAB of at least `size` bytes: a free block (unless fresh_only),
  * or a fresh page if the old generation may still grow by one within
- * max_committed. */
-static bool new_lab(gc_heap *h, uint64_t size, uint64_t max_committed, bool fresh_only) {
+ * max_capacity. */
+static bool new_lab(gc_heap *h, uint64_t size, uint64_t max_capacity, bool fresh_only) {
   old_space *o = &h->old;
   old_space_free_lab(h);
   uint64_t got = 0;
@@ -88,7 +88,7 @@ static bool new_lab(gc_heap *h, uint64_t size, uint64_t max_committed, bool fres
     o->lab_limit = a + got;
     return true;
   }
-  if (old_gen_capacity(h) + h->cfg.page_size > max_committed) return false;
+  if (old_gen_capacity(h) + h->cfg.page_size > max_capacity) return false;
   page *p = page_take(h, 1, GC_SPACE_OLD, 0);
   if (!p) return false;
   p->top = p->start + p->size;
@@ -100,10 +100,10 @@ static bool new_lab(gc_heap *h, uint64_t size, uint64_t max_committed, bool fres
   return true;
 }
 
-static addr_t lab_alloc(gc_heap *h, uint64_t size, uint64_t max_committed, bool fresh_only) {
+static addr_t lab_alloc(gc_heap *h, uint64_t size, uint64_t max_capacity, bool fresh_only) {
   old_space *o = &h->old;
   if (o->lab_top + size > o->lab_limit || !o->lab_top) {
-    if (!new_lab(h, size, max_committed, fresh_only)) return 0;
+    if (!new_lab(h, size, max_capacity, fresh_only)) return 0;
   }
   addr_t a = o->lab_top;
   o->lab_top += size;
@@ -115,8 +115,8 @@ static addr_t lab_alloc(gc_heap *h, uint64_t size, uint64_t max_committed, bool 
   return a;
 }
 
-addr_t old_space_alloc_within(gc_heap *h, uint64_t size, uint64_t max_committed) {
-  return lab_alloc(h, size, max_committed, false);
+addr_t old_space_alloc_within(gc_heap *h, uint64_t size, uint64_t max_capacity) {
+  return lab_alloc(h, size, max_capacity, false);
 }
 
 /* Bump in the LAB, whose next page is always a fresh one: the free lists

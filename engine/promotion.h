@@ -90,7 +90,8 @@ static inline bool promote_page_whole(const gc_heap *h, const page *p) {
 
 /* Could the old generation absorb every young object if all were promoted?
  * The worst case, new space's capacity plus the young large objects, on
- * top of the old generation's committed pages, must fit under the maximum. */
+ * top of the old generation's capacity (old_gen_capacity), must fit under
+ * the maximum. */
 static inline bool young_fits_in_old(const gc_heap *h) {
   return old_gen_capacity(h) + h->new_space.capacity + h->nlo.size <= h->old_max;
 }
