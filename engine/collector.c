@@ -121,6 +121,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.old_limit = h->old_limit;
   h->allocated_at_gc = h->allocated_total;
   h->vclock_last_gc_end = heap_vclock(h);
+  if (kind != GC_KIND_SCAVENGE) heap_record_mc_utilisation(h, full_gc_ns, h->vclock_last_gc_end);
   gc_status st = tracer_record(h, &ev);
   h->current_event = NULL;
   h->in_gc = false;
@@ -143,7 +144,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   }
   /* Every full GC, the last-resort ones too (V8's RecomputeLimits runs
    * CheckIneffectiveMarkCompact after each Mark-Compact). */
-  if (kind != GC_KIND_SCAVENGE && heap_ineffective_mark_compact(h, full_gc_ns, h->vclock_last_gc_end))
+  if (kind != GC_KIND_SCAVENGE && heap_ineffective_mark_compact(h))
     return heap_fail(h, GC_EOOM, "%s (%u consecutive full GCs left the old generation at %s of %s)",
                      GC_OOM_INEFFECTIVE_MESSAGE, (unsigned)h->cfg.old_space.ineffective_mark_compacts,
                      SIZE_TEXT(old_gen_size(h)), SIZE_TEXT(h->old_max));

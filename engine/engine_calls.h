@@ -187,10 +187,16 @@ void heap_shrink_initial_old_limit(gc_heap *h, uint64_t survived, uint64_t young
 /* event_loop.c: the memory reducer hears of every full GC (V8's
  * MemoryReducer::NotifyMarkCompact); committed = the old generation's. */
 void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before);
-/* After a full GC of `gc_ns` (pause + marking steps) that ended at virtual
- * time `end_ns`: was it the last of old_space.ineffective_mark_compacts
- * consecutive ineffective ones (the heap is then out of memory)? */
-bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns);
+/* A full GC of `gc_ns` (pause + marking steps) ended at virtual time
+ * `end_ns`: record its mutator utilisation (before the event is recorded,
+ * whose trace line prints it). */
+void heap_record_mc_utilisation(gc_heap *h, uint64_t gc_ns, uint64_t end_ns);
+/* The average mark-compact mutator utilisation (1 before two full GCs). */
+double heap_mc_utilisation(const gc_heap *h);
+/* After a full GC (its utilisation recorded): was it the last of
+ * old_space.ineffective_mark_compacts consecutive ineffective ones (the
+ * heap is then out of memory)? */
+bool heap_ineffective_mark_compact(gc_heap *h);
 bool heap_old_limit_reached(const gc_heap *h);
 bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t need, bool young);
 bool heap_old_alloc_needs_gc(const gc_heap *h);

@@ -82,6 +82,7 @@ gc_status gc_heap_new(const gc_config *cfg, gc_heap **out, char *err, size_t err
   h->cfg = *cfg;
   h->next_id = 1;
   h->marking_barrier_on = true;
+  h->mc_mu_current = 1.0; /* V8's current_mark_compact_mutator_utilization_ */
   h->old_max = h->initial_old_max = cfg->old_space.max_size;
   h->old_limit = heap_initial_old_limit(cfg);
   h->old_limit_configured = cfg->old_space.initial_limit != 0 || !cfg->old_space.shrink_initial_limit;

@@ -126,11 +126,18 @@ static bool near_limit_raised(gc_heap *h) {
   return true;
 }
 
-/* V8's GCTracer::RecordMutatorUtilization and
- * AverageMarkCompactMutatorUtilization (gc-tracer.cc): the mark-compact
- * and mutator durations between mark-compacts, each averaged with the
- * previous average ((avg + new) / 2); utilisation = mutator / total. */
-static double average_mc_mutator_utilisation(gc_heap *h, uint64_t gc_ns, uint64_t end_ns) {
+/* V8's GCTracer::RecordMutatorUtilization (gc-tracer.cc): the
+ * mark-compact and mutator durations between two full GCs, each averaged
+ * with the previous average ((avg + new) / 2), and the current
+ * utilisation, mutator / total.  The first full GC only sets the previous
+ * end: before it there is no mutator duration to measure (V8 skips it, so
+ * Node's first Mark-Compact line shows mu 1.000). */
+void heap_record_mc_utilisation(gc_heap *h, uint64_t gc_ns, uint64_t end_ns) {
+  if (!h->mc_seen) {
+    h->mc_seen = true;
+    h->prev_mc_end_ns = end_ns;
+    return;
+  }
   double total = (double)(end_ns - h->prev_mc_end_ns);
   double mutator = total - (double)gc_ns;
   if (mutator < 0) mutator = 0;
@@ -141,7 +148,12 @@ static double average_mc_mutator_utilisation(gc_heap *h, uint64_t gc_ns, uint64_
     h->avg_mc_ns = (h->avg_mc_ns + (double)gc_ns) / 2;
     h->avg_mc_mutator_ns = (h->avg_mc_mutator_ns + mutator) / 2;
   }
+  h->mc_mu_current = total > 0 ? mutator / total : 0;
   h->prev_mc_end_ns = end_ns;
+}
+
+/* V8's AverageMarkCompactMutatorUtilization. */
+double heap_mc_utilisation(const gc_heap *h) {
   double avg_total = h->avg_mc_ns + h->avg_mc_mutator_ns;
   return avg_total > 0 ? h->avg_mc_mutator_ns / avg_total : 1.0;
 }
@@ -154,8 +166,8 @@ static double average_mc_mutator_utilisation(gc_heap *h, uint64_t gc_ns, uint64_
  * old_space.ineffective_mark_compacts, the near-heap-limit callback may
  * raise the maximum (the count restarts), else the heap is out of memory
  * ("Ineffective mark-compacts near heap limit"). */
-bool heap_ineffective_mark_compact(gc_heap *h, uint64_t gc_ns, uint64_t end_ns) {
-  double mu = average_mc_mutator_utilisation(h, gc_ns, end_ns);
+bool heap_ineffective_mark_compact(gc_heap *h) {
+  double mu = heap_mc_utilisation(h);
   uint32_t max = h->cfg.old_space.ineffective_mark_compacts;
   if (!max) return false;
   if (old_gen_size(h) * 10 < (uint64_t)8 * h->old_max || mu >= 0.4) {

@@ -317,9 +317,12 @@ struct gc_heap {
   uint64_t next_young_step, next_old_step; /* allocation counters */
   uint64_t young_alloc, old_alloc;
 
-  /* ineffective mark-compacts (heap_controller.c): V8's GCTracer averages */
+  /* mark-compact mutator utilisation (heap_controller.c, V8's GCTracer
+   * averages; read by the ineffective rule and the trace line) */
   double avg_mc_ns, avg_mc_mutator_ns;
+  double mc_mu_current;            /* of the last full GC; 1 before the second */
   uint64_t prev_mc_end_ns;
+  bool mc_seen;                    /* a full GC has ended (prev_mc_end_ns is set) */
   uint32_t ineffective_mcs;        /* consecutive */
 
   /* allocation sites (pretenuring.c); index = gc_site - 1 */

@@ -26,6 +26,8 @@ typedef struct ev_totals {
   uint64_t prev_end_us;  /* the previous GC's start + pause (0 for the first) */
   uint64_t prev_copied;  /* the previous GC's copied_bytes (0 for the first) */
   double survival_sum;   /* survival percentages of every scavenge so far */
+  double mu_average;     /* mark-compact mutator utilisation as of this GC */
+  double mu_current;     /* (heap_mc_utilisation, heap->mc_mu_current) */
   uint32_t scavenges;
 } ev_totals;
 
@@ -66,7 +68,7 @@ gc_status tracer_record(gc_heap *h, const gc_event *ev) {
     h->totals = t;
     h->cap_events = cap;
   }
-  ev_totals next = {0, 0, 0, 0.0, 0};
+  ev_totals next = {0, 0, 0, 0.0, 1.0, 1.0, 0};
   if (h->nevents) {
     size_t last = (h->nevents - 1) % ring;
     const gc_event *p = &h->events[last];
@@ -75,6 +77,8 @@ gc_status tracer_record(gc_heap *h, const gc_event *ev) {
     next.prev_copied = p->copied_bytes;
   }
   next.pauses_us += ev->pause_us;
+  next.mu_average = heap_mc_utilisation(h);
+  next.mu_current = h->mc_mu_current;
   if (ev->kind == GC_KIND_SCAVENGE) {
     next.survival_sum += pct(ev->promoted_bytes + ev->copied_bytes, young_before(ev));
     next.scavenges++;
@@ -93,18 +97,15 @@ static uint64_t ev_total(const gc_space_sample *s, bool committed) {
   return n;
 }
 
-/* Mutator utilisation: overall up to this event, and over the interval
- * since the previous GC. */
+/* The mutator utilisation a line prints: V8's mark-compact averages
+ * (GCTracer::AverageMarkCompactMutatorUtilization and
+ * CurrentMarkCompactMutatorUtilization), updated at full GCs only, so a
+ * Scavenge shows the last full GC's (1.000 before the second), as Node's
+ * lines do.  The same averages decide the ineffective-mark-compacts rule. */
 static void mutator_utilisation(const gc_heap *h, const gc_event *ev, double *avg, double *cur) {
   const ev_totals *t = totals_of(h, ev);
-  uint64_t pauses = t ? t->pauses_us : ev->pause_us;
-  uint64_t end = ev->start_us + ev->pause_us;
-  *avg = end ? 1.0 - (double)pauses / (double)end : 1.0;
-  uint64_t since = t ? t->prev_end_us : 0;
-  uint64_t span = end > since ? end - since : 0;
-  *cur = span ? 1.0 - (double)ev->pause_us / (double)span : 1.0;
-  if (*avg < 0) *avg = 0;
-  if (*cur < 0) *cur = 0;
+  *avg = t ? t->mu_average : 1.0;
+  *cur = t ? t->mu_current : 1.0;
 }
 
 /* Virtual milliseconds the marking of `bytes` costs (cost.mark_ns_per_kb). */
