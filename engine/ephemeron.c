@@ -7,8 +7,17 @@
  * weak slot (weak.h), a deleted entry's key is EPH_HOLE, an unused one is
  * empty.  Open addressing with linear probing on the key's object id (ids
  * never change, so a table needs no rehash when keys move, as V8's identity
- * hash).  A table grows by rehashing into a new one, which its WeakMap or
- * WeakSet wrapper then points to (V8's JSWeakCollection -> table).
+ * hash).  Its capacity follows V8's HashTable (hash-table-inl.h,
+ * objects.cc): a set first rehashes the table in place when more than a
+ * third of its entries are deleted ones (ObjectHashTableBase::Put), then,
+ * when the table has too little room (HasSufficientCapacityToAdd: half of
+ * the entries free after the add, at most half of the free ones deleted),
+ * rehashes it into a new one sized for the live entries plus one with 50%
+ * slack (EnsureCapacity, ComputeCapacity), which its WeakMap or WeakSet
+ * wrapper then points to (V8's JSWeakCollection -> table); a delete that
+ * leaves a quarter or less of the capacity used shrinks it (Shrink).  A new
+ * table of more than 256 entries replacing an old one is allocated old
+ * (kMinCapacityForPretenure), as V8 does.
  *
  * Marking (the fixpoint without a quadratic blow-up).  V8 iterates
  * ProcessEphemeronsUntilFixpoint and, after v8_flags.ephemeron_fixpoint_
@@ -87,11 +96,43 @@ void ephemeron_remove_entry(gc_heap *h, addr_t table, uint32_t ks) {
   add_count(o, 1, +1);
 }
 
-/* A new empty table; init[] (the map, the key and the value being stored)
- * live through the allocation in its first slots, which are then reset. */
-static gc_status table_alloc(gc_heap *h, uint32_t cap, const gc_handle *init, uint32_t ninit,
+/* V8's HashTable::ComputeCapacity: room for `at_least` entries with 50%
+ * slack, a power of two, at least kMinCapacity (4). */
+static uint64_t compute_capacity(uint64_t at_least) {
+  uint64_t raw = at_least + (at_least >> 1), cap = 4;
+  while (cap < raw) cap <<= 1;
+  return cap;
+}
+
+/* V8's HashTable::HasSufficientCapacityToAdd: after adding `n`, half of
+ * the capacity is still free and at most half of the free entries are
+ * deleted ones. */
+static bool has_room(uint64_t cap, uint64_t elements, uint64_t deleted, uint64_t n) {
+  uint64_t nof = elements + n;
+  return nof < cap && deleted <= (cap - nof) / 2 && nof + nof / 2 <= cap;
+}
+
+/* Is a new table replacing the one at `t` allocated old?  Above
+ * kMinCapacityForPretenure (256) entries when the table it replaces is
+ * old; `cap` is the replaced table's capacity when it grows
+ * (HashTable::EnsureCapacity), the new one's when it shrinks (Shrink). */
+static bool table_pretenured(const gc_heap *h, uint64_t cap, addr_t t) {
+  return cap > 256 && !is_young_addr(h, t);
+}
+
+/* A new empty table, young or `old`; init[] (the map, the key and the
+ * value being stored) live through the allocation: in a young table's
+ * first slots, which are then reset, or rooted for an old one. */
+static gc_status table_alloc(gc_heap *h, uint32_t cap, bool old, const gc_handle *init, uint32_t ninit,
                              gc_handle *out) {
-  gc_status st = weak_alloc(h, EPH_PREFIX + 2 * cap, 0, "EphemeronHashTable", init, ninit, out);
+  gc_status st;
+  if (old) {
+    for (uint32_t i = 0; i < ninit; i++) gc_root(h, init[i]); /* checked handles: cannot fail */
+    st = gc_alloc_old(h, EPH_PREFIX + 2 * cap, 0, "EphemeronHashTable", out);
+    for (uint32_t i = 0; i < ninit; i++) gc_unroot(h, init[i]);
+  } else {
+    st = weak_alloc(h, EPH_PREFIX + 2 * cap, 0, "EphemeronHashTable", init, ninit, out);
+  }
   if (st != GC_OK) return st;
   gc_status lst;
   addr_t a = handle_lookup(h, *out, true, &lst)->addr;
@@ -116,7 +157,7 @@ gc_status gc_weak_map_new(gc_heap *h, bool set, gc_handle *out) {
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "weak_map: not allowed during a GC");
   gc_handle t, w;
-  gc_status st = table_alloc(h, 4, NULL, 0, &t);
+  gc_status st = table_alloc(h, (uint32_t)compute_capacity(0), false, NULL, 0, &t);
   if (st != GC_OK) return st;
   st = weak_alloc(h, 1, 0, set ? "WeakSet" : "WeakMap", &t, 1, &w); /* slot 0: the table */
   if (st == GC_OK) {
@@ -131,10 +172,12 @@ gc_status gc_weak_map_new(gc_heap *h, bool set, gc_handle *out) {
   return st;
 }
 
-/* Rehash the table of `map` into a new one of `cap` entries. */
-static gc_status table_grow(gc_heap *h, gc_handle map, uint32_t cap, const gc_handle *keep, uint32_t nkeep) {
+/* Rehash the table of `map` into a new one of `cap` entries, allocated
+ * `old` or young. */
+static gc_status table_rehash_into(gc_heap *h, gc_handle map, uint32_t cap, bool old, const gc_handle *keep,
+                                   uint32_t nkeep) {
   gc_handle nt;
-  gc_status st = table_alloc(h, cap, keep, nkeep, &nt); /* may collect: addresses are read after */
+  gc_status st = table_alloc(h, cap, old, keep, nkeep, &nt); /* may collect: addresses are read after */
   if (st != GC_OK) return st;
   addr_t w = addr_of(h, map), n = addr_of(h, nt);
   addr_t t = (addr_t)obj_at(w)->slots[0];
@@ -155,6 +198,36 @@ static gc_status table_grow(gc_heap *h, gc_handle map, uint32_t cap, const gc_ha
   weak_set_strong(h, w, 0, (tagged)n);
   weak_charge(h, 2ull * ocap);
   gc_handle_release(h, nt);
+  return GC_OK;
+}
+
+/* Rehash table t in place, dropping its deleted entries (V8's
+ * HashTable::Rehash(cage_base), from ObjectHashTableBase::Put): no
+ * allocation in the heap; the entries are put back through the barriers,
+ * as any store into the table. */
+static gc_status table_rehash_in_place(gc_heap *h, addr_t t) {
+  obj *o = obj_at(t);
+  uint32_t cap = capacity_of(o), live = 0;
+  addr_t *pairs = malloc(2ull * (smi_untag(o->slots[0]) + 1) * sizeof *pairs);
+  if (!pairs) return heap_fail(h, GC_ENOMEM, "out of process memory to rehash a weak map's table");
+  for (uint32_t e = 0; e < cap; e++) {
+    tagged k = o->slots[key_slot(e)];
+    if (is_weak(k) && live < (uint32_t)smi_untag(o->slots[0])) {
+      pairs[2 * live] = weak_target(k);
+      pairs[2 * live + 1] = (addr_t)o->slots[key_slot(e) + 1];
+      live++;
+    }
+    o->slots[key_slot(e)] = o->slots[key_slot(e) + 1] = 0;
+  }
+  for (uint32_t i = 0; i < live; i++) {
+    int64_t ins = -1;
+    table_find(o, pairs[2 * i], &ins);
+    table_put(h, t, (uint32_t)ins, pairs[2 * i], (tagged)pairs[2 * i + 1]);
+  }
+  free(pairs);
+  o->slots[0] = smi_tag((int32_t)live);
+  o->slots[1] = smi_tag(0);
+  weak_charge(h, 2ull * cap);
   return GC_OK;
 }
 
@@ -201,9 +274,13 @@ gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_val
   }
   uint32_t cap = capacity_of(obj_at(t));
   uint64_t elements = (uint64_t)smi_untag(obj_at(t)->slots[0]), deleted = (uint64_t)smi_untag(obj_at(t)->slots[1]);
-  if ((elements + deleted + 1) * 4 > (uint64_t)cap * 3 || ins < 0) {
-    uint64_t ncap = 4;
-    while (ncap < (elements + 1) * 2) ncap *= 2;
+  if (deleted * 2 > elements) { /* more than a third of the used entries deleted */
+    if ((st = table_rehash_in_place(h, t)) != GC_OK) return st;
+    deleted = 0;
+    table_find(obj_at(t), k, &ins);
+  }
+  if (!has_room(cap, elements, deleted, 1) || ins < 0) {
+    uint64_t ncap = compute_capacity(elements + 1);
     if (ncap > (MAX_SLOTS - EPH_PREFIX) / 2 || ncap > (1u << 29))
       return heap_fail(h, GC_EINVAL, "weak_map set: the table cannot grow past %llu entries",
                        (unsigned long long)elements);
@@ -211,7 +288,8 @@ gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_val
      * the map itself may have nothing else holding it (its caller's
      * reference, as V8's stack holds the JSWeakMap during Set). */
     gc_handle keep[3] = {key, map, value->ref};
-    st = table_grow(h, map, (uint32_t)ncap, keep, value->kind == GC_SLOT_REF ? 3 : 2);
+    st = table_rehash_into(h, map, (uint32_t)ncap, table_pretenured(h, cap, t), keep,
+                           value->kind == GC_SLOT_REF ? 3 : 2);
     if (st != GC_OK) return st;
     w = addr_of(h, map);
     k = addr_of(h, key);
@@ -256,9 +334,19 @@ gc_status gc_weak_map_delete(gc_heap *h, gc_handle map, gc_handle key, bool *del
   if (st != GC_OK) return st;
   addr_t t = (addr_t)obj_at(w)->slots[0];
   int64_t e = table_find(obj_at(t), k, NULL);
-  if (e >= 0) ephemeron_remove_entry(h, t, key_slot((uint32_t)e));
   if (deleted) *deleted = e >= 0;
-  return GC_OK;
+  if (e < 0) return GC_OK;
+  ephemeron_remove_entry(h, t, key_slot((uint32_t)e));
+  /* V8's WeakMap.prototype.delete (WeakCollectionsBuiltinsAssembler::
+   * ShouldShrink, then HashTable::Shrink): a table with at least 16 entries
+   * left that fill at most a quarter of it is rehashed into one sized for
+   * them (ComputeCapacity). */
+  uint64_t cap = capacity_of(obj_at(t)), elements = (uint64_t)smi_untag(obj_at(t)->slots[0]);
+  if (elements < 16 || elements > cap / 4) return GC_OK;
+  uint64_t ncap = compute_capacity(elements);
+  if (ncap >= cap) return GC_OK;
+  gc_handle keep[1] = {map};
+  return table_rehash_into(h, map, (uint32_t)ncap, table_pretenured(h, ncap, t), keep, 1);
 }
 
 gc_status gc_weak_map_size(gc_heap *h, gc_handle map, uint64_t *out) {

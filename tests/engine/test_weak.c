@@ -513,6 +513,160 @@ static void weak_set_and_growth(void **state) {
   gc_heap_free(h);
 }
 
+/* The table behind a WeakMap (slot 0): its capacity, its counts (slots 0
+ * and 1: entries, deleted entries) and where it is. */
+static gc_object_info table_info(gc_heap *h, gc_handle m, uint64_t *cap, int64_t *elements, int64_t *deleted) {
+  gc_handle t;
+  OK(h, gc_slot_handle(h, m, 0, &t));
+  gc_object_info i = info_of(h, t);
+  *cap = (i.nslots - 2) / 2;
+  if (elements) *elements = slot(h, t, 0).smi;
+  if (deleted) *deleted = slot(h, t, 1).smi;
+  OK(h, gc_handle_release(h, t));
+  return i;
+}
+
+static uint64_t table_capacity(gc_heap *h, gc_handle m) {
+  uint64_t cap;
+  table_info(h, m, &cap, NULL, NULL);
+  return cap;
+}
+
+/* small_config with 4 MiB semispaces: no GC while a test fills a map. */
+static gc_heap *roomy_heap(void) {
+  gc_config c;
+  small_config(&c);
+  c.new_space.semi_space_initial = c.new_space.semi_space_max = 4u << 20;
+  return new_heap(&c);
+}
+
+/* A rooted WeakMap with n rooted keys (kept in keys[], which must hold n). */
+static gc_handle filled_map(gc_heap *h, uint32_t n, gc_handle *keys) {
+  gc_handle m;
+  OK(h, gc_weak_map_new(h, false, &m));
+  OK(h, gc_root(h, m));
+  for (uint32_t i = 0; i < n; i++) {
+    keys[i] = rooted(h, 0, "Key");
+    gc_value v = smi_value(i);
+    OK(h, gc_weak_map_set(h, m, keys[i], &v));
+  }
+  return m;
+}
+
+/* V8's HashTable::EnsureCapacity: a table grows when, after the add, less
+ * than half of it would be free (HasSufficientCapacityToAdd), into
+ * ComputeCapacity(entries): 50% slack rounded up to a power of two.  So 4
+ * -> 8 at the 4th entry, 8 -> 16 at the 6th, and 1024 -> 2048 at the 684th
+ * (683 + 341 fit in 1024, 684 + 342 do not). */
+static void weak_map_capacity_as_v8(void **state) {
+  (void)state;
+  gc_heap *h = roomy_heap();
+  gc_handle m;
+  OK(h, gc_weak_map_new(h, false, &m));
+  OK(h, gc_root(h, m));
+  assert_int_equal(table_capacity(h, m), 4);
+  static gc_handle keys[684];
+  const struct { uint32_t entries, cap; } want[] = {{3, 4}, {4, 8}, {5, 8}, {6, 16}, {683, 1024}, {684, 2048}};
+  uint32_t n = 0;
+  for (size_t w = 0; w < sizeof want / sizeof *want; w++) {
+    for (; n < want[w].entries; n++) {
+      keys[n] = rooted(h, 0, "Key");
+      OK(h, gc_weak_map_set(h, m, keys[n], NULL));
+    }
+    assert_int_equal(table_capacity(h, m), want[w].cap);
+  }
+  assert_int_equal(gc_event_count(h), 0);
+  gc_heap_free(h);
+}
+
+/* V8's ObjectHashTableBase::Put: a table with more than a third of its
+ * used entries deleted is rehashed in place before the add -- the same
+ * table, its deleted entries gone, nothing allocated. */
+static void weak_map_rehash_in_place(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  static gc_handle keys[100];
+  gc_handle m = filled_map(h, 100, keys);
+  gc_handle t0;
+  OK(h, gc_slot_handle(h, m, 0, &t0));
+  for (uint32_t i = 0; i < 60; i++) OK(h, gc_unroot(h, keys[i]));
+  OK(h, gc_full_gc(h));
+  uint64_t cap;
+  int64_t elements, deleted;
+  table_info(h, m, &cap, &elements, &deleted);
+  assert_int_equal(elements, 40);
+  assert_int_equal(deleted, 60);
+  gc_handle k = rooted(h, 0, "Key");
+  OK(h, gc_weak_map_set(h, m, k, NULL));
+  gc_object_info after = table_info(h, m, &cap, &elements, &deleted);
+  assert_int_equal(after.id, info_of(h, t0).id);
+  assert_int_equal(elements, 41);
+  assert_int_equal(deleted, 0);
+  for (uint32_t i = 60; i < 100; i++) {
+    bool found;
+    gc_slot_value v;
+    OK(h, gc_weak_map_get(h, m, keys[i], &found, &v, NULL));
+    assert_true(found);
+    assert_int_equal(v.smi, i);
+  }
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+static bool young_space(gc_space s) { return s == GC_SPACE_NEW || s == GC_SPACE_NEW_LARGE; }
+
+/* HashTable::EnsureCapacity's should_pretenure: the table that replaces
+ * an old one of more than 256 entries is allocated old; a young one's
+ * successor is young. */
+static void weak_map_grown_table_old_when_replacing_old(void **state) {
+  (void)state;
+  gc_heap *h = roomy_heap();
+  static gc_handle keys[700];
+  gc_handle m = filled_map(h, 300, keys); /* 300 entries: capacity 512 */
+  assert_int_equal(table_capacity(h, m), 512);
+  uint64_t cap;
+  assert_true(young_space(table_info(h, m, &cap, NULL, NULL).space));
+  for (uint32_t i = 300; i < 342; i++) {
+    keys[i] = rooted(h, 0, "Key");
+    OK(h, gc_weak_map_set(h, m, keys[i], NULL));
+  }
+  assert_int_equal(table_capacity(h, m), 1024); /* 342 + 171 > 512 */
+  assert_true(young_space(table_info(h, m, &cap, NULL, NULL).space)); /* replaced a young one */
+  promote(h);
+  assert_false(young_space(table_info(h, m, &cap, NULL, NULL).space));
+  for (uint32_t i = 342; i < 684; i++) {
+    keys[i] = rooted(h, 0, "Key");
+    OK(h, gc_weak_map_set(h, m, keys[i], NULL));
+  }
+  assert_int_equal(table_capacity(h, m), 2048);
+  assert_false(young_space(table_info(h, m, &cap, NULL, NULL).space)); /* replaced an old one */
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+/* WeakMap.prototype.delete shrinks a table left at most a quarter full
+ * with at least 16 entries to ComputeCapacity(entries): 100 entries
+ * (capacity 256) deleted down to 64 shrink it to 128, to 32 to 64; at 20
+ * it stays 64. */
+static void weak_map_delete_shrinks(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  static gc_handle keys[100];
+  gc_handle m = filled_map(h, 100, keys);
+  assert_int_equal(table_capacity(h, m), 256);
+  for (uint32_t i = 0; i < 80; i++) {
+    bool was;
+    OK(h, gc_weak_map_delete(h, m, keys[i], &was));
+    assert_true(was);
+    uint32_t left = 99 - i;
+    uint64_t want = left > 64 ? 256 : left > 32 ? 128 : 64;
+    assert_int_equal(table_capacity(h, m), want);
+  }
+  assert_int_equal(map_size(h, m), 20);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
 /* ------------------------------------------------- FinalizationRegistry */
 
 static gc_handle registry(gc_heap *h) {
@@ -717,6 +871,10 @@ int main(void) {
       cmocka_unit_test(ephemeron_pending_across_scavenge),
       cmocka_unit_test(ephemeron_barrier_needed),
       cmocka_unit_test(weak_set_and_growth),
+      cmocka_unit_test(weak_map_capacity_as_v8),
+      cmocka_unit_test(weak_map_rehash_in_place),
+      cmocka_unit_test(weak_map_grown_table_old_when_replacing_old),
+      cmocka_unit_test(weak_map_delete_shrinks),
       cmocka_unit_test(finalization_order_and_queue),
       cmocka_unit_test(finalization_held_value_strong),
       cmocka_unit_test(finalization_unregister),
