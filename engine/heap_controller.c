@@ -202,15 +202,19 @@ bool heap_old_alloc_needs_gc(const gc_heap *h) {
 /* Must a GC run before a large object is allocated?  When the old
  * generation's capacity (old_gen_capacity) plus `need` (allocator.c's
  * large_alloc_need) would pass the maximum; for an old one also when the
- * allocation limit is reached (V8 11.3's OldLargeObjectSpace::AllocateRaw
- * asks CanExpandOldGeneration and ShouldExpandOldGenerationOnSlowAllocation).
+ * allocation limit is reached and marking cannot start (V8 11.3's
+ * OldLargeObjectSpace::AllocateRaw asks CanExpandOldGeneration and
+ * ShouldExpandOldGenerationOnSlowAllocation, which lets the old generation
+ * grow past its limit while marking runs or can start: the rule of the
+ * program's other old allocations, heap_old_alloc_needs_gc, asked after
+ * allocator.c has started marking if it may).
  * A young one never asks the limit: V8's NewLargeObjectSpace::AllocateRaw
  * asks only whether the young large objects already there could be
  * promoted, so a program that allocates young large objects while marking
  * runs is not stopped by a GC at each of them. */
 bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t need, bool young) {
   if (old_gen_capacity(h) + need > h->old_max) return true;
-  return !young && heap_old_limit_reached(h);
+  return !young && heap_old_alloc_needs_gc(h);
 }
 
 /* Young bytes that a full GC left in new space because promoting them would

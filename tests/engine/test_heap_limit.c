@@ -158,6 +158,56 @@ static void test_young_large_object_at_limit_while_marking(void **state) {
   gc_heap_free(h);
 }
 
+/* An old large object at the limit while marking runs (or can start):
+ * allocated with no GC, as V8's OldLargeObjectSpace::AllocateRaw asks
+ * ShouldExpandOldGenerationOnSlowAllocation, which lets the old generation
+ * grow past its limit while marking runs -- the rule of the program's other
+ * old allocations.  (gclab asked only whether the limit was reached, and
+ * ran a full GC before every old large object past it: a WeakMap's grown
+ * table, allocated old, cost a Mark-Compact where Node's marking went on.)
+ * Below the activation size the GC runs, as for the other old
+ * allocations. */
+static void check_old_large_object_at_limit(bool can_mark) {
+  gc_config c;
+  small_config(&c);
+  c.old_space.initial_limit = 64u << 10;
+  c.old_space.shrink_initial_limit = false;
+  c.incremental.activation_size = can_mark ? 32u << 10 : 1u << 20;
+  gc_heap *h = new_heap(&c);
+  static gc_handle keep[4096];
+  uint32_t n = 0;
+  gc_heap_stats s = stats_of(h);
+  while (s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size < s.old_limit) {
+    OK(h, gc_alloc_old(h, 2, 0, "Old", &keep[n]));
+    OK(h, gc_root(h, keep[n++]));
+    s = stats_of(h);
+  }
+  size_t events = gc_event_count(h);
+  gc_handle x;
+  OK(h, gc_alloc_old(h, 300, 0, "Big", &x)); /* 2424 bytes: above the 2048-byte threshold */
+  assert_int_equal(info_of(h, x).space, GC_SPACE_LARGE);
+  if (can_mark) {
+    assert_int_equal(gc_event_count(h), events);
+    assert_int_equal(gc_marking(h), GC_MARKING_MARKING);
+  } else {
+    assert_int_equal(gc_event_count(h), events + 1);
+    const gc_event *ev = last_event(h);
+    assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+    assert_string_equal(ev->collector_reason, "GC in old space requested");
+  }
+  gc_heap_free(h);
+}
+
+static void test_old_large_object_at_limit_while_marking(void **state) {
+  (void)state;
+  check_old_large_object_at_limit(true);
+}
+
+static void test_old_large_object_at_limit_below_activation(void **state) {
+  (void)state;
+  check_old_large_object_at_limit(false);
+}
+
 /* ------------------------------------------------------- heap limit, OOM */
 
 /* Allocate rooted 40-byte objects until the heap says no. */
@@ -305,6 +355,8 @@ int main(void) {
       cmocka_unit_test(test_old_alloc_at_limit_without_marking),
       cmocka_unit_test(test_old_alloc_at_limit_below_activation),
       cmocka_unit_test(test_young_large_object_at_limit_while_marking),
+      cmocka_unit_test(test_old_large_object_at_limit_while_marking),
+      cmocka_unit_test(test_old_large_object_at_limit_below_activation),
       cmocka_unit_test(test_oom_at_the_maximum),
       cmocka_unit_test(test_large_objects_count_by_bytes),
       cmocka_unit_test(test_near_heap_limit_callback),
