@@ -107,9 +107,11 @@ typedef struct weak_state {
   size_t nrecs, cap_recs;
   eph_slot *map;
   size_t map_cap, map_used; /* map_cap: 0 or a power of two */
-  /* KeepDuringJob (weak_ref.c): rooted handles, and their object ids */
-  gc_handle *kept;
-  size_t nkept, cap_kept;
+  /* KeepDuringJob (weak_ref.c): V8's OrderedHashSet in the heap, held by
+   * a rooted handle (GC_NO_HANDLE while empty), its entries and capacity;
+   * and the kept objects' ids, an index off the heap for lookups */
+  gc_handle kept_table;
+  size_t nkept, kept_table_cap;
   uint64_t *kept_ids; /* open addressing, 0 = empty */
   size_t kept_cap;
   /* finalization (finalization.c) */

@@ -7,8 +7,12 @@
  * WeakRef and every deref that returns the target add the target to the
  * KeepDuringJob set, which holds it strongly until the current job ends
  * (gc_end_job, V8's ClearKeptObjects at the end of a microtask checkpoint).
- * The set is a list of rooted handles plus a set of object ids, so an
- * object is held once however often it is dereferenced.
+ * The set is V8's: an OrderedHashSet in the heap, which grows by doubling
+ * into a new table (its predecessor garbage) and is dropped whole at the
+ * end of the job, so a job that makes many WeakRefs holds their targets
+ * and its tables' bytes.  An index of object ids off the heap answers
+ * "kept already?", so an object is held once however often it is
+ * dereferenced.
  */
 #include <stdlib.h>
 
@@ -30,11 +34,63 @@ static void kept_insert(weak_state *ws, uint64_t id) {
   ws->kept_ids[i] = id;
 }
 
-/* Hold the object at `a` until the job ends. */
-static gc_status keep(gc_heap *h, addr_t a) {
+/* V8's KeepDuringJob table is an OrderedHashSet (Heap::KeepDuringJob):
+ * a FixedArray of 3 prefix slots (entries, deleted entries, buckets), then
+ * capacity / 2 buckets and capacity entries of two slots (key, chain).
+ * gclab fills the prefix and the keys; lookups use kept_ids. */
+#define KEPT_PREFIX 3
+#define KEPT_INITIAL_CAPACITY 4 /* OrderedHashSet::kInitialCapacity */
+static uint32_t kept_slots(size_t cap) { return (uint32_t)(KEPT_PREFIX + cap / 2 + 2 * cap); }
+static uint32_t kept_key_slot(size_t cap, size_t i) { return (uint32_t)(KEPT_PREFIX + cap / 2 + 2 * i); }
+
+static addr_t live_addr(gc_heap *h, gc_handle hd) {
+  gc_status st;
+  return handle_lookup(h, hd, true, &st)->addr;
+}
+
+/* The table full: its entries move to a new one of `cap` entries
+ * (OrderedHashTable::EnsureGrowable doubles the capacity; the set never
+ * deletes), allocated young while the table it replaces is young, else
+ * old (OrderedHashTable::Rehash), as the first one is young
+ * (Factory::NewOrderedHashSet).  The old table is garbage. */
+static gc_status kept_table_grow(gc_heap *h, weak_state *ws, size_t cap) {
+  if (kept_slots(cap) > MAX_SLOTS)
+    return heap_fail(h, GC_EINVAL, "weak_ref: the KeepDuringJob set cannot grow past %zu objects", ws->nkept);
+  bool old = ws->kept_table && !is_young_addr(h, live_addr(h, ws->kept_table));
+  gc_handle scoped;
+  gc_status st = old ? gc_alloc_old(h, kept_slots(cap), 0, "OrderedHashSet", &scoped)
+                     : gc_alloc(h, kept_slots(cap), 0, "OrderedHashSet", &scoped);
+  if (st != GC_OK) return st;
+  addr_t n = live_addr(h, scoped);
+  gc_handle own = handle_new(h, n);
+  if (!own) {
+    gc_handle_release(h, scoped);
+    return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
+  }
+  gc_root(h, own);
+  gc_handle_release(h, scoped);
+  obj *o = obj_at(n);
+  o->slots[0] = smi_tag((int32_t)ws->nkept);
+  o->slots[1] = smi_tag(0);
+  o->slots[2] = smi_tag((int32_t)(cap / 2));
+  if (ws->kept_table) {
+    addr_t t = live_addr(h, ws->kept_table);
+    for (size_t i = 0; i < ws->nkept; i++)
+      weak_set_strong(h, n, kept_key_slot(cap, i), obj_at(t)->slots[kept_key_slot(ws->kept_table_cap, i)]);
+    weak_charge(h, 2ull * ws->kept_table_cap);
+    gc_handle_release(h, ws->kept_table);
+  }
+  ws->kept_table = own;
+  ws->kept_table_cap = cap;
+  return GC_OK;
+}
+
+/* Hold the object of `target` until the job ends.  The handle keeps it
+ * alive while the table grows, as V8's Handle does. */
+static gc_status keep(gc_heap *h, gc_handle target) {
   weak_state *ws = weak_state_get(h);
   if (!ws) return heap_fail(h, GC_ENOMEM, "out of process memory for the KeepDuringJob set");
-  uint64_t id = obj_at(a)->id;
+  uint64_t id = obj_at(live_addr(h, target))->id;
   if (kept_has(ws, id)) return GC_OK;
   if ((ws->nkept + 1) * 2 > ws->kept_cap) {
     size_t cap = ws->kept_cap ? ws->kept_cap * 2 : 64;
@@ -47,13 +103,17 @@ static gc_status keep(gc_heap *h, addr_t a) {
       if (old[i]) kept_insert(ws, old[i]);
     free(old);
   }
-  gc_handle *v = array_make_room(ws->kept, &ws->cap_kept, ws->nkept, sizeof *v, 64);
-  if (!v) return heap_fail(h, GC_ENOMEM, "out of process memory for the KeepDuringJob set");
-  ws->kept = v;
-  gc_handle hd = handle_new(h, a);
-  if (!hd) return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
-  gc_root(h, hd);
-  ws->kept[ws->nkept++] = hd;
+  if (!ws->kept_table || ws->nkept >= ws->kept_table_cap) {
+    size_t cap = ws->kept_table ? ws->kept_table_cap * 2 : KEPT_INITIAL_CAPACITY;
+    gc_root(h, target);
+    gc_status st = kept_table_grow(h, ws, cap);
+    gc_unroot(h, target);
+    if (st != GC_OK) return st;
+  }
+  addr_t t = live_addr(h, ws->kept_table);
+  weak_set_strong(h, t, kept_key_slot(ws->kept_table_cap, ws->nkept), (tagged)live_addr(h, target));
+  ws->nkept++;
+  obj_at(t)->slots[0] = smi_tag((int32_t)ws->nkept);
   kept_insert(ws, id);
   return GC_OK;
 }
@@ -79,7 +139,9 @@ gc_status gc_weak_ref_new(gc_heap *h, gc_handle target, gc_handle *out) {
   obj_at(ra)->slots[0] = weak_make(t->addr);
   weak_store_barrier(h, ra, t->addr);
   h->stores++;
-  st = keep(h, t->addr);
+  gc_root(h, r); /* the set's growth may collect: the new WeakRef lives through it */
+  st = keep(h, target);
+  gc_unroot(h, r);
   if (st != GC_OK) {
     gc_handle_release(h, r);
     return st;
@@ -96,10 +158,13 @@ gc_status gc_weak_ref_deref(gc_heap *h, gc_handle ref, gc_handle *out) {
   *out = GC_NO_HANDLE;
   tagged t = obj_at(r)->slots[0];
   if (!is_weak(t)) return GC_OK;
-  st = keep(h, weak_target(t));
-  if (st != GC_OK) return st;
   gc_handle hd = handle_new(h, weak_target(t));
   if (!hd) return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
+  st = keep(h, hd);
+  if (st != GC_OK) {
+    gc_handle_release(h, hd);
+    return st;
+  }
   *out = hd;
   return GC_OK;
 }
@@ -108,15 +173,14 @@ gc_status gc_end_job(gc_heap *h) {
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "end_job: not allowed during a GC");
   weak_state *ws = h->weak;
   if (!ws) return GC_OK;
-  for (size_t i = 0; i < ws->nkept; i++) gc_handle_release(h, ws->kept[i]);
+  if (ws->kept_table) gc_handle_release(h, ws->kept_table); /* the set is garbage */
+  ws->kept_table = GC_NO_HANDLE;
   ws->nkept = 0;
+  ws->kept_table_cap = 0;
   if (ws->kept_cap) memset(ws->kept_ids, 0, ws->kept_cap * sizeof *ws->kept_ids);
   return GC_OK;
 }
 
 size_t gc_kept_count(const gc_heap *h) { return h->weak ? h->weak->nkept : 0; }
 
-void weak_ref_free(weak_state *ws) {
-  free(ws->kept);
-  free(ws->kept_ids);
-}
+void weak_ref_free(weak_state *ws) { free(ws->kept_ids); }

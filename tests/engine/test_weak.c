@@ -272,6 +272,78 @@ static uint64_t map_size(gc_heap *h, gc_handle m) {
   return n;
 }
 
+/* The live objects named `name`: how many, and the last one's size and
+ * space. */
+typedef struct named {
+  const char *name;
+  uint32_t count;
+  uint64_t size;
+  gc_space space;
+} named;
+
+static bool count_named(const gc_object_info *o, void *ud) {
+  named *n = ud;
+  if (strcmp(o->name, n->name) == 0) {
+    n->count++;
+    n->size = o->size;
+    n->space = o->space;
+  }
+  return true;
+}
+
+static named live_named(gc_heap *h, const char *name) {
+  OK(h, gc_full_gc(h)); /* only what is reachable */
+  named n = {name, 0, 0, GC_SPACE_NEW};
+  OK(h, gc_each_object(h, count_named, &n));
+  return n;
+}
+
+/* A new target and a WeakRef to it, the WeakRef in slot i of `refs`. */
+static void weak_ref_in(gc_heap *h, gc_handle refs, uint32_t i) {
+  gc_handle t = alloc_obj(h, 0, "Target"), r;
+  OK(h, gc_weak_ref_new(h, t, &r));
+  OK(h, gc_slot_set_ref(h, refs, i, r));
+  OK(h, gc_handle_release(h, r));
+  OK(h, gc_handle_release(h, t));
+}
+
+/* V8's KeepDuringJob set is an OrderedHashSet in the heap (Heap::
+ * KeepDuringJob): 4 entries at first, doubled when full into a new table
+ * (OrderedHashTable::EnsureGrowable), young while the one it replaces is
+ * young, else old (Rehash); dropped whole at the end of the job
+ * (ClearKeptObjects).  A table of capacity c is a FixedArray of 3 + c/2 +
+ * 2c slots. */
+static void keep_during_job_table_in_heap(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  gc_handle refs = rooted(h, 300, "Refs");
+  for (uint32_t i = 0; i < 5; i++) weak_ref_in(h, refs, i);
+  /* 5 targets: capacity 8, 3 + 4 + 16 slots; the first table is garbage */
+  named set = live_named(h, "OrderedHashSet");
+  assert_int_equal(set.count, 1);
+  assert_int_equal(set.size, gc_default_size(3 + 4 + 16));
+  assert_int_equal(live_named(h, "Target").count, 5);
+  /* now old (the full GCs promoted it): its successor is old too */
+  for (uint32_t i = 5; i < 300; i++) {
+    weak_ref_in(h, refs, i);
+    if (i == 8) { /* the 9th outgrew capacity 8 */
+      named grown = {"OrderedHashSet", 0, 0, GC_SPACE_NEW};
+      OK(h, gc_each_object(h, count_named, &grown));
+      assert_true(grown.space == GC_SPACE_OLD || grown.space == GC_SPACE_LARGE);
+    }
+  }
+  set = live_named(h, "OrderedHashSet");
+  assert_int_equal(set.count, 1);
+  assert_int_equal(set.size, gc_default_size(3 + 256 + 1024)); /* capacity 512 */
+  assert_int_equal(gc_kept_count(h), 300);
+  assert_int_equal(live_named(h, "Target").count, 300);
+  OK(h, gc_end_job(h));
+  assert_int_equal(live_named(h, "OrderedHashSet").count, 0);
+  assert_int_equal(live_named(h, "Target").count, 0);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
 static void ephemeron_value_lives_with_key(void **state) {
   (void)state;
   gc_heap *h = small_heap();
@@ -864,6 +936,7 @@ int main(void) {
       cmocka_unit_test(weak_slot_follows_slide),
       cmocka_unit_test(verifier_catches_bad_weak_slot),
       cmocka_unit_test(weak_ref_kept_during_job),
+      cmocka_unit_test(keep_during_job_table_in_heap),
       cmocka_unit_test(ephemeron_value_lives_with_key),
       cmocka_unit_test(ephemeron_in_scavenge),
       cmocka_unit_test(ephemeron_chain_100k),
