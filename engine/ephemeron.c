@@ -125,14 +125,8 @@ static bool table_pretenured(const gc_heap *h, uint64_t cap, addr_t t) {
  * first slots, which are then reset, or rooted for an old one. */
 static gc_status table_alloc(gc_heap *h, uint32_t cap, bool old, const gc_handle *init, uint32_t ninit,
                              gc_handle *out) {
-  gc_status st;
-  if (old) {
-    for (uint32_t i = 0; i < ninit; i++) gc_root(h, init[i]); /* checked handles: cannot fail */
-    st = gc_alloc_old(h, EPH_PREFIX + 2 * cap, 0, "EphemeronHashTable", out);
-    for (uint32_t i = 0; i < ninit; i++) gc_unroot(h, init[i]);
-  } else {
-    st = weak_alloc(h, EPH_PREFIX + 2 * cap, 0, "EphemeronHashTable", init, ninit, out);
-  }
+  gc_status st = old ? weak_alloc_old(h, EPH_PREFIX + 2 * cap, "EphemeronHashTable", init, ninit, out)
+                     : weak_alloc(h, EPH_PREFIX + 2 * cap, 0, "EphemeronHashTable", init, ninit, out);
   if (st != GC_OK) return st;
   gc_status lst;
   addr_t a = handle_lookup(h, *out, true, &lst)->addr;

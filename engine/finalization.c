@@ -164,11 +164,13 @@ gc_status gc_finreg_register(gc_heap *h, gc_handle reg, gc_handle target, const 
   }
   if (token != GC_NO_HANDLE && !live_addr(h, token))
     return heap_fail_arg(h, GC_EINVAL, "unregister token");
-  /* The cell's slots in order; the weak ones are strong while it is made,
-   * so that everything lives through the GC the allocation may run. */
-  gc_handle init[CELL_SLOTS] = {target, held->kind == GC_SLOT_REF ? held->ref : GC_NO_HANDLE, token, reg};
+  /* V8 allocates a WeakCell old ("new (Pretenured) WeakCell" in
+   * FinalizationRegistryRegister: its weakness is handled by full GCs
+   * only); everything it will refer to lives through the GC the
+   * allocation may run. */
+  gc_handle keep[] = {target, held->kind == GC_SLOT_REF ? held->ref : GC_NO_HANDLE, token, reg};
   gc_handle c;
-  st = weak_alloc(h, CELL_SLOTS, 0, "WeakCell", init, CELL_REGISTRY + 1, &c);
+  st = weak_alloc_old(h, CELL_SLOTS, "WeakCell", keep, sizeof keep / sizeof *keep, &c);
   if (st != GC_OK) return st;
   addr_t ca = live_addr(h, c);
   if (!weak_add_holder(h, ca, WK_CELL)) {

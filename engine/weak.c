@@ -104,6 +104,16 @@ gc_status weak_alloc(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *na
   return GC_OK;
 }
 
+gc_status weak_alloc_old(gc_heap *h, uint32_t nslots, const char *name, const gc_handle *keep, uint32_t nkeep,
+                         gc_handle *out) {
+  for (uint32_t i = 0; i < nkeep; i++)
+    if (keep[i]) gc_root(h, keep[i]); /* checked handles: cannot fail */
+  gc_status st = gc_alloc_old(h, nslots, 0, name, out);
+  for (uint32_t i = 0; i < nkeep; i++)
+    if (keep[i]) gc_unroot(h, keep[i]);
+  return st;
+}
+
 gc_status weak_check_kind(gc_heap *h, gc_handle hd, weak_kind want, const char *what, addr_t *out) {
   gc_status st;
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "%s: not allowed during a GC", what);

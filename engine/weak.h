@@ -139,6 +139,11 @@ static inline void weak_set_strong(gc_heap *h, addr_t holder, uint32_t i, tagged
  * new handle joins the innermost scope, as gc_alloc's. */
 gc_status weak_alloc(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *name, const gc_handle *init,
                      uint32_t ninit, gc_handle *out);
+/* gc_alloc_old (empty slots) whose keep[] objects (GC_NO_HANDLE entries
+ * skipped) stay alive, rooted, across the GC the allocation may run; the
+ * new handle joins the innermost scope, as gc_alloc's. */
+gc_status weak_alloc_old(gc_heap *h, uint32_t nslots, const char *name, const gc_handle *keep, uint32_t nkeep,
+                         gc_handle *out);
 gc_status weak_check_kind(gc_heap *h, gc_handle hd, weak_kind want, const char *what, addr_t *out);
 void weak_charge(gc_heap *h, uint64_t items); /* virtual time for weak work */
 

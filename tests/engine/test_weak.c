@@ -757,6 +757,34 @@ static int64_t next_held(gc_heap *h) {
   return held.smi;
 }
 
+/* V8 allocates a WeakCell old ("new (Pretenured) WeakCell" in
+ * FinalizationRegistryRegister), so a Scavenge never copies or promotes
+ * one; its young target survives Scavenges through the old cell's weak
+ * slot (weak references are strong in Scavenges) and dies at a full GC. */
+static void weak_cell_allocated_old(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  gc_handle r;
+  OK(h, gc_finreg_new(h, &r));
+  OK(h, gc_root(h, r));
+  gc_handle t = alloc_obj(h, 0, "Target");
+  gc_value held = smi_value(7);
+  size_t events = gc_event_count(h);
+  OK(h, gc_finreg_register(h, r, t, &held, GC_NO_HANDLE));
+  assert_int_equal(gc_event_count(h), events);
+  named cell = {"WeakCell", 0, 0, GC_SPACE_NEW};
+  OK(h, gc_each_object(h, count_named, &cell));
+  assert_int_equal(cell.count, 1);
+  assert_int_equal(cell.space, GC_SPACE_OLD);
+  OK(h, gc_scavenge(h));
+  assert_true(alive(h, t));
+  OK(h, gc_verify(h));
+  OK(h, gc_full_gc(h));
+  assert_false(alive(h, t));
+  assert_int_equal(next_held(h), 7);
+  gc_heap_free(h);
+}
+
 static void finalization_order_and_queue(void **state) {
   (void)state;
   gc_heap *h = small_heap();
@@ -949,6 +977,7 @@ int main(void) {
       cmocka_unit_test(weak_map_grown_table_old_when_replacing_old),
       cmocka_unit_test(weak_map_delete_shrinks),
       cmocka_unit_test(finalization_order_and_queue),
+      cmocka_unit_test(weak_cell_allocated_old),
       cmocka_unit_test(finalization_held_value_strong),
       cmocka_unit_test(finalization_unregister),
       cmocka_unit_test(finalization_under_oom),
