@@ -113,7 +113,7 @@ typedef struct weak_state {
   gc_handle kept_table;
   size_t nkept, kept_table_cap;
   uint64_t *kept_ids; /* open addressing, 0 = empty */
-  size_t kept_cap;
+  size_t kept_ids_cap;
   /* finalization (finalization.c) */
   addr_t dirty_head, dirty_tail; /* registries queued for cleanup, FIFO */
   gc_handle *reg_handles;        /* every registry's internal handle */

@@ -19,19 +19,34 @@
 #include "weak.h"
 
 static bool kept_has(const weak_state *ws, uint64_t id) {
-  if (!ws->kept_cap) return false;
-  size_t i = (size_t)(id * 0x9E3779B97F4A7C15ull >> 32) & (ws->kept_cap - 1);
+  if (!ws->kept_ids_cap) return false;
+  size_t i = (size_t)(id * 0x9E3779B97F4A7C15ull >> 32) & (ws->kept_ids_cap - 1);
   while (ws->kept_ids[i]) {
     if (ws->kept_ids[i] == id) return true;
-    i = (i + 1) & (ws->kept_cap - 1);
+    i = (i + 1) & (ws->kept_ids_cap - 1);
   }
   return false;
 }
 
 static void kept_insert(weak_state *ws, uint64_t id) {
-  size_t i = (size_t)(id * 0x9E3779B97F4A7C15ull >> 32) & (ws->kept_cap - 1);
-  while (ws->kept_ids[i]) i = (i + 1) & (ws->kept_cap - 1);
+  size_t i = (size_t)(id * 0x9E3779B97F4A7C15ull >> 32) & (ws->kept_ids_cap - 1);
+  while (ws->kept_ids[i]) i = (i + 1) & (ws->kept_ids_cap - 1);
   ws->kept_ids[i] = id;
+}
+
+/* Room in the id index for one more (at most half full). */
+static bool kept_ids_reserve(weak_state *ws) {
+  if ((ws->nkept + 1) * 2 <= ws->kept_ids_cap) return true;
+  size_t cap = ws->kept_ids_cap ? ws->kept_ids_cap * 2 : 64;
+  uint64_t *ids = calloc(cap, sizeof *ids), *old = ws->kept_ids;
+  if (!ids) return false;
+  size_t ocap = ws->kept_ids_cap;
+  ws->kept_ids = ids;
+  ws->kept_ids_cap = cap;
+  for (size_t i = 0; i < ocap; i++)
+    if (old[i]) kept_insert(ws, old[i]);
+  free(old);
+  return true;
 }
 
 /* V8's KeepDuringJob table is an OrderedHashSet (Heap::KeepDuringJob):
@@ -92,17 +107,7 @@ static gc_status keep(gc_heap *h, gc_handle target) {
   if (!ws) return heap_fail(h, GC_ENOMEM, "out of process memory for the KeepDuringJob set");
   uint64_t id = obj_at(live_addr(h, target))->id;
   if (kept_has(ws, id)) return GC_OK;
-  if ((ws->nkept + 1) * 2 > ws->kept_cap) {
-    size_t cap = ws->kept_cap ? ws->kept_cap * 2 : 64;
-    uint64_t *ids = calloc(cap, sizeof *ids), *old = ws->kept_ids;
-    if (!ids) return heap_fail(h, GC_ENOMEM, "out of process memory for the KeepDuringJob set");
-    size_t ocap = ws->kept_cap;
-    ws->kept_ids = ids;
-    ws->kept_cap = cap;
-    for (size_t i = 0; i < ocap; i++)
-      if (old[i]) kept_insert(ws, old[i]);
-    free(old);
-  }
+  if (!kept_ids_reserve(ws)) return heap_fail(h, GC_ENOMEM, "out of process memory for the KeepDuringJob set");
   if (!ws->kept_table || ws->nkept >= ws->kept_table_cap) {
     size_t cap = ws->kept_table ? ws->kept_table_cap * 2 : KEPT_INITIAL_CAPACITY;
     gc_root(h, target);
@@ -177,7 +182,7 @@ gc_status gc_end_job(gc_heap *h) {
   ws->kept_table = GC_NO_HANDLE;
   ws->nkept = 0;
   ws->kept_table_cap = 0;
-  if (ws->kept_cap) memset(ws->kept_ids, 0, ws->kept_cap * sizeof *ws->kept_ids);
+  if (ws->kept_ids_cap) memset(ws->kept_ids, 0, ws->kept_ids_cap * sizeof *ws->kept_ids);
   return GC_OK;
 }
 
