@@ -21,19 +21,6 @@
 #include "bench_util.h"
 #include "gclab_weak.h"
 
-static gc_heap *new_heap(void) {
-  gc_config c;
-  gc_config_default(&c);
-  c.incremental.enabled = false;
-  gc_heap *h = NULL;
-  char err[256];
-  if (gc_heap_new(&c, &h, err, sizeof err) != GC_OK) {
-    fprintf(stderr, "bench: %s\n", err);
-    exit(1);
-  }
-  return h;
-}
-
 /* k[i] -> v[i] -> k[i+1]: through a WeakMap (weak) or a slot (strong). */
 static void build(gc_heap *h, uint32_t n, bool weak) {
   gc_handle map = GC_NO_HANDLE, prev = GC_NO_HANDLE;
@@ -77,7 +64,7 @@ int main(int argc, char **argv) {
          "weak / strong");
   double prev = 0;
   for (uint32_t n = max / 100 ? max / 100 : 10; n <= max; n *= 10) {
-    gc_heap *hw = new_heap();
+    gc_heap *hw = bench_heap_no_incremental();
     build(hw, n, true);
     G(hw, gc_mark_sweep(hw)); /* promote everything: the timed GCs see an old heap */
     uint64_t entries_removed = 0;
@@ -88,7 +75,7 @@ int main(int argc, char **argv) {
       return 1;
     }
     gc_heap_free(hw);
-    gc_heap *hs = new_heap();
+    gc_heap *hs = bench_heap_no_incremental();
     build(hs, n, false);
     G(hs, gc_mark_sweep(hs));
     double s = full_gc_seconds(hs) * 1e9 / n;

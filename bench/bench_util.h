@@ -39,6 +39,21 @@ static inline void bench_die(gc_heap *h, const char *what, gc_status st) {
   exit(1);
 }
 
+/* A heap of the default configuration with incremental marking off (the
+ * timed GCs are whole); exits on failure. */
+static inline gc_heap *bench_heap_no_incremental(void) {
+  gc_config c;
+  gc_config_default(&c);
+  c.incremental.enabled = false;
+  gc_heap *h = NULL;
+  char err[256];
+  if (gc_heap_new(&c, &h, err, sizeof err) != GC_OK) {
+    fprintf(stderr, "bench: %s\n", err);
+    exit(1);
+  }
+  return h;
+}
+
 /* Run an engine call; on failure print it with the heap's message and exit. */
 #define G(h, call)                                 \
   do {                                             \
