@@ -102,6 +102,77 @@ void finalization_update(gc_heap *h, addr_t (*resolve)(gc_heap *, addr_t)) {
   if (ws->dirty_tail) ws->dirty_tail = resolve(h, ws->dirty_tail);
 }
 
+/* ------------------------------------------------- unregister tokens */
+
+/* Which cells were registered with a token: V8 keeps a key_map per
+ * registry (on its heap: a dictionary from the token's hash to a list
+ * linked through the cells' key_list_prev and key_list_next), so that
+ * unregister visits only the token's cells.  gclab's WeakCell has no room
+ * for those links within V8's 72 bytes, so the index is off the heap: one
+ * per heap, token object id -> cell handle (a handle follows the cell when
+ * it moves and reports it dead), open addressing with duplicates.
+ * Entries whose cell died, left its lists or lost its token are dropped
+ * when they are met or when the index is rebuilt. */
+typedef struct tok_entry {
+  uint64_t token; /* object id; 0 empty, TOK_DELETED a tombstone */
+  gc_handle cell;
+} tok_entry;
+#define TOK_DELETED UINT64_MAX
+
+static size_t tok_home(uint64_t id, size_t cap) { return (size_t)(id * 0x9E3779B97F4A7C15ull >> 32) & (cap - 1); }
+
+/* Is `cell` still in one of `reg`'s lists?  (A cell taken out has no
+ * links and heads neither list.) */
+static bool cell_linked(addr_t reg, addr_t cell) {
+  return ref_at(cell, CELL_PREV) || ref_at(reg, REG_ACTIVE) == cell || ref_at(reg, REG_CLEARED) == cell;
+}
+
+/* The cell of an entry, if it still stands for a registration with the
+ * token `id`: alive, in its registry's lists, its token that object. */
+static addr_t tok_cell(gc_heap *h, const tok_entry *t) {
+  hentry *e = handle_try(h, t->cell, true);
+  if (!e) return 0;
+  addr_t c = e->addr, reg = ref_at(c, CELL_REGISTRY);
+  tagged k = S(c, CELL_TOKEN);
+  if (!reg || !is_weak(k) || obj_at(weak_target(k))->id != t->token || !cell_linked(reg, c)) return 0;
+  return c;
+}
+
+static void tok_put(weak_state *ws, uint64_t token, gc_handle cell) {
+  size_t i = tok_home(token, ws->tok_cap);
+  while (ws->tok[i].token && ws->tok[i].token != TOK_DELETED) i = (i + 1) & (ws->tok_cap - 1);
+  if (!ws->tok[i].token) ws->tok_used++;
+  ws->tok[i] = (tok_entry){token, cell};
+}
+
+/* Room for one more entry: rebuilt at most half full, without the entries
+ * that no longer stand for a registration. */
+static bool tok_reserve(gc_heap *h, weak_state *ws) {
+  if ((ws->tok_used + 1) * 2 <= ws->tok_cap) return true;
+  size_t live = 0;
+  for (size_t i = 0; i < ws->tok_cap; i++) {
+    tok_entry *t = &ws->tok[i];
+    if (!t->token || t->token == TOK_DELETED) continue;
+    if (tok_cell(h, t)) live++;
+    else {
+      gc_handle_release(h, t->cell);
+      t->token = TOK_DELETED;
+    }
+  }
+  size_t cap = 64;
+  while (cap < (live + 1) * 4) cap *= 2;
+  tok_entry *old = ws->tok, *v = calloc(cap, sizeof *v);
+  if (!v) return false;
+  size_t ocap = ws->tok_cap;
+  ws->tok = v;
+  ws->tok_cap = cap;
+  ws->tok_used = 0;
+  for (size_t i = 0; i < ocap; i++)
+    if (old[i].token && old[i].token != TOK_DELETED) tok_put(ws, old[i].token, old[i].cell);
+  free(old);
+  return true;
+}
+
 /* ------------------------------------------------------------------ API */
 
 static addr_t live_addr(gc_heap *h, gc_handle hd) {
@@ -192,6 +263,17 @@ gc_status gc_finreg_register(gc_heap *h, gc_handle reg, gc_handle target, const 
   push_cell(h, r, REG_ACTIVE, ca);
   h->stores++;
   gc_handle_release(h, c);
+  if (token != GC_NO_HANDLE) {
+    weak_state *ws = h->weak;
+    gc_handle hc = handle_new(h, ca);
+    if (!hc || !tok_reserve(h, ws)) {
+      if (hc) gc_handle_release(h, hc);
+      unlink_cell(h, r, REG_ACTIVE, ca); /* not registered after all */
+      obj_at(ca)->slots[CELL_TARGET] = obj_at(ca)->slots[CELL_HOLDINGS] = obj_at(ca)->slots[CELL_TOKEN] = 0;
+      return heap_fail(h, GC_ENOMEM, "out of process memory for the unregister-token index");
+    }
+    tok_put(ws, obj_at(live_addr(h, token))->id, hc);
+  }
   return GC_OK;
 }
 
@@ -202,15 +284,23 @@ gc_status gc_finreg_unregister(gc_heap *h, gc_handle reg, gc_handle token, bool 
   addr_t k = live_addr(h, token);
   if (!k) return heap_fail_arg(h, GC_EINVAL, "unregister token");
   bool any = false;
-  static const uint32_t lists[] = {REG_ACTIVE, REG_CLEARED};
-  for (int l = 0; l < 2; l++)
-    for (addr_t c = ref_at(r, lists[l]), next; c; c = next) {
-      next = ref_at(c, CELL_NEXT);
-      if (S(c, CELL_TOKEN) != weak_make(k)) continue;
-      unlink_cell(h, r, lists[l], c);
+  weak_state *ws = h->weak;
+  uint64_t id = obj_at(k)->id;
+  for (size_t i = ws && ws->tok_cap ? tok_home(id, ws->tok_cap) : 0; ws && ws->tok_cap && ws->tok[i].token;
+       i = (i + 1) & (ws->tok_cap - 1)) {
+    tok_entry *t = &ws->tok[i];
+    if (t->token != id) continue;
+    addr_t c = tok_cell(h, t);
+    if (c && ref_at(c, CELL_REGISTRY) != r) continue; /* another registry's */
+    if (c) {
+      /* the list matters only when the cell heads one */
+      unlink_cell(h, r, ref_at(r, REG_CLEARED) == c ? REG_CLEARED : REG_ACTIVE, c);
       obj_at(c)->slots[CELL_TARGET] = obj_at(c)->slots[CELL_HOLDINGS] = obj_at(c)->slots[CELL_TOKEN] = 0;
       any = true;
     }
+    gc_handle_release(h, t->cell);
+    t->token = TOK_DELETED;
+  }
   if (removed) *removed = any;
   return GC_OK;
 }
@@ -320,4 +410,7 @@ gc_status finalization_verify(gc_heap *h, char *msg, size_t len) {
   return GC_OK;
 }
 
-void finalization_free(weak_state *ws) { free(ws->reg_handles); }
+void finalization_free(weak_state *ws) {
+  free(ws->reg_handles);
+  free(ws->tok);
+}

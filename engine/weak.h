@@ -118,6 +118,10 @@ typedef struct weak_state {
   addr_t dirty_head, dirty_tail; /* registries queued for cleanup, FIFO */
   gc_handle *reg_handles;        /* every registry's internal handle */
   size_t nreg, cap_reg, reg_sweep_at;
+  /* unregister tokens: token object id -> a handle of a cell registered
+   * with it (open addressing, duplicates kept; finalization.c) */
+  struct tok_entry *tok;
+  size_t tok_cap, tok_used; /* tok_used counts tombstones too */
   /* an end-of-marking check that failed (reported by the next verify) */
   char corrupt[256];
 } weak_state;

@@ -874,6 +874,65 @@ static void finalization_unregister(void **state) {
   gc_heap_free(h);
 }
 
+/* unregister finds a token's cells through an index (V8's key_map), not
+ * by walking the registry: the cells of one token in one registry, active
+ * or queued, go; another registry's cells with the same token stay; a
+ * cell whose cleanup already ran is not taken out twice; thousands of
+ * registrations and unregistrations (the index rebuilt many times) leave
+ * exactly the registrations that were not undone. */
+static void finalization_unregister_index(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  gc_handle r1 = registry(h), r2 = registry(h);
+  gc_handle tok = rooted(h, 0, "Token");
+  gc_handle kept = rooted(h, 0, "Target");
+  gc_value v = smi_value(1);
+  OK(h, gc_finreg_register(h, r1, kept, &v, tok));
+  OK(h, gc_finreg_register(h, r2, kept, &v, tok));
+  OK(h, gc_finreg_register(h, r1, alloc_obj(h, 0, "Target"), &v, tok)); /* dies: queued */
+  OK(h, gc_full_gc(h));
+  uint64_t active, queued;
+  OK(h, gc_finreg_counts(h, r1, &active, &queued));
+  assert_true(active == 1 && queued == 1);
+  bool removed;
+  OK(h, gc_finreg_unregister(h, r1, tok, &removed));
+  assert_true(removed);
+  OK(h, gc_finreg_counts(h, r1, &active, &queued));
+  assert_true(active == 0 && queued == 0);
+  OK(h, gc_finreg_counts(h, r2, &active, &queued));
+  assert_true(active == 1 && queued == 0); /* the other registry's cell stays */
+  /* a cell cleaned up already is not unlinked again */
+  gc_handle tok2 = rooted(h, 0, "Token");
+  OK(h, gc_finreg_register(h, r2, alloc_obj(h, 0, "Target"), &v, tok2));
+  OK(h, gc_full_gc(h));
+  assert_int_equal(next_held(h), 1);
+  OK(h, gc_finreg_unregister(h, r2, tok2, &removed));
+  assert_false(removed);
+  OK(h, gc_finreg_counts(h, r2, &active, &queued));
+  assert_true(active == 1 && queued == 0);
+  /* 3000 registrations, two of three undone at once, the rest later */
+  static gc_handle toks[3000];
+  for (uint32_t i = 0; i < 3000; i++) {
+    toks[i] = rooted(h, 0, "Token");
+    OK(h, gc_finreg_register(h, r1, toks[i], &v, toks[i]));
+    if (i % 3) {
+      OK(h, gc_finreg_unregister(h, r1, toks[i], &removed));
+      assert_true(removed);
+    }
+  }
+  OK(h, gc_full_gc(h));
+  OK(h, gc_finreg_counts(h, r1, &active, &queued));
+  assert_int_equal(active, 1000);
+  for (uint32_t i = 0; i < 3000; i += 3) {
+    OK(h, gc_finreg_unregister(h, r1, toks[i], &removed));
+    assert_true(removed);
+  }
+  OK(h, gc_finreg_counts(h, r1, &active, &queued));
+  assert_int_equal(active, 0);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
 /* The slots of a WeakMap, its table, a registry and its cells belong to
  * the engine: a store through the slot API is refused (it broke their
  * invariants -- a table's count, a cell's links -- and later calls
@@ -978,6 +1037,7 @@ int main(void) {
       cmocka_unit_test(weak_map_delete_shrinks),
       cmocka_unit_test(finalization_order_and_queue),
       cmocka_unit_test(weak_cell_allocated_old),
+      cmocka_unit_test(finalization_unregister_index),
       cmocka_unit_test(finalization_held_value_strong),
       cmocka_unit_test(finalization_unregister),
       cmocka_unit_test(finalization_under_oom),
