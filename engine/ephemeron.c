@@ -50,15 +50,12 @@
 
 static inline uint32_t capacity_of(const obj *t) { return (obj_nslots(t) - EPH_PREFIX) / 2; }
 static inline uint32_t key_slot(uint32_t e) { return EPH_PREFIX + 2 * e; }
-static inline uint32_t hash_id(uint64_t id, uint32_t cap) {
-  return (uint32_t)((id * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
-}
 
 /* The entry of `key` in table t, or -1; *ins gets the first unused or
  * deleted entry on its probe path (-1 if the table is full). */
 static int64_t table_find(const obj *t, addr_t key, int64_t *ins) {
   uint32_t cap = capacity_of(t);
-  uint32_t i = hash_id(obj_at(key)->id, cap);
+  uint32_t i = (uint32_t)weak_id_home(obj_at(key)->id, cap);
   int64_t first = -1;
   for (uint32_t n = 0; n < cap; n++, i = (i + 1) & (cap - 1)) {
     tagged k = t->slots[key_slot(i)];

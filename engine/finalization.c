@@ -119,8 +119,6 @@ typedef struct tok_entry {
 } tok_entry;
 #define TOK_DELETED UINT64_MAX
 
-static size_t tok_home(uint64_t id, size_t cap) { return (size_t)(id * 0x9E3779B97F4A7C15ull >> 32) & (cap - 1); }
-
 /* Is `cell` still in one of `reg`'s lists?  (A cell taken out has no
  * links and heads neither list.) */
 static bool cell_linked(addr_t reg, addr_t cell) {
@@ -139,7 +137,7 @@ static addr_t tok_cell(gc_heap *h, const tok_entry *t) {
 }
 
 static void tok_put(weak_state *ws, uint64_t token, gc_handle cell) {
-  size_t i = tok_home(token, ws->tok_cap);
+  size_t i = weak_id_home(token, ws->tok_cap);
   while (ws->tok[i].token && ws->tok[i].token != TOK_DELETED) i = (i + 1) & (ws->tok_cap - 1);
   if (!ws->tok[i].token) ws->tok_used++;
   ws->tok[i] = (tok_entry){token, cell};
@@ -284,9 +282,9 @@ gc_status gc_finreg_unregister(gc_heap *h, gc_handle reg, gc_handle token, bool 
   addr_t k = live_addr(h, token);
   if (!k) return heap_fail_arg(h, GC_EINVAL, "unregister token");
   bool any = false;
-  weak_state *ws = h->weak;
+  weak_state *ws = h->weak; /* made with the registry */
   uint64_t id = obj_at(k)->id;
-  for (size_t i = ws && ws->tok_cap ? tok_home(id, ws->tok_cap) : 0; ws && ws->tok_cap && ws->tok[i].token;
+  for (size_t i = ws->tok_cap ? weak_id_home(id, ws->tok_cap) : 0; ws->tok_cap && ws->tok[i].token;
        i = (i + 1) & (ws->tok_cap - 1)) {
     tok_entry *t = &ws->tok[i];
     if (t->token != id) continue;

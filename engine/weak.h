@@ -126,6 +126,14 @@ typedef struct weak_state {
   char corrupt[256];
 } weak_state;
 
+/* Where an object id starts its probe in an open-addressing index of
+ * `cap` (a power of two) entries: Fibonacci hashing, the product's upper
+ * half.  Ids never change, so the indexes need no rehash when objects
+ * move (the ephemeron tables, the KeepDuringJob ids, the token index). */
+static inline size_t weak_id_home(uint64_t id, size_t cap) {
+  return (size_t)(id * 0x9E3779B97F4A7C15ull >> 32) & (cap - 1);
+}
+
 /* weak.c */
 weak_state *weak_state_get(gc_heap *h); /* created on first use; NULL on ENOMEM */
 bool weak_add_holder(gc_heap *h, addr_t a, weak_kind kind);

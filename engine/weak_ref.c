@@ -20,7 +20,7 @@
 
 static bool kept_has(const weak_state *ws, uint64_t id) {
   if (!ws->kept_ids_cap) return false;
-  size_t i = (size_t)(id * 0x9E3779B97F4A7C15ull >> 32) & (ws->kept_ids_cap - 1);
+  size_t i = weak_id_home(id, ws->kept_ids_cap);
   while (ws->kept_ids[i]) {
     if (ws->kept_ids[i] == id) return true;
     i = (i + 1) & (ws->kept_ids_cap - 1);
@@ -29,7 +29,7 @@ static bool kept_has(const weak_state *ws, uint64_t id) {
 }
 
 static void kept_insert(weak_state *ws, uint64_t id) {
-  size_t i = (size_t)(id * 0x9E3779B97F4A7C15ull >> 32) & (ws->kept_ids_cap - 1);
+  size_t i = weak_id_home(id, ws->kept_ids_cap);
   while (ws->kept_ids[i]) i = (i + 1) & (ws->kept_ids_cap - 1);
   ws->kept_ids[i] = id;
 }
