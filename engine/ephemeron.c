@@ -139,11 +139,6 @@ static gc_status table_alloc(gc_heap *h, uint32_t cap, bool old, const gc_handle
   return GC_OK;
 }
 
-static addr_t addr_of(gc_heap *h, gc_handle hd) {
-  gc_status st;
-  return handle_lookup(h, hd, true, &st)->addr;
-}
-
 gc_status gc_weak_map_new(gc_heap *h, bool set, gc_handle *out) {
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "weak_map: not allowed during a GC");
@@ -152,7 +147,7 @@ gc_status gc_weak_map_new(gc_heap *h, bool set, gc_handle *out) {
   if (st != GC_OK) return st;
   st = weak_alloc(h, 1, 0, set ? "WeakSet" : "WeakMap", &t, 1, &w); /* slot 0: the table */
   if (st == GC_OK) {
-    addr_t wa = addr_of(h, w);
+    addr_t wa = weak_addr(h, w);
     if (!weak_add_holder(h, wa, set ? WK_WEAK_SET : WK_WEAK_MAP)) {
       gc_handle_release(h, w);
       st = heap_fail(h, GC_ENOMEM, "out of process memory for the weak holder list");
@@ -170,7 +165,7 @@ static gc_status table_rehash_into(gc_heap *h, gc_handle map, uint32_t cap, bool
   gc_handle nt;
   gc_status st = table_alloc(h, cap, old, keep, nkeep, &nt); /* may collect: addresses are read after */
   if (st != GC_OK) return st;
-  addr_t w = addr_of(h, map), n = addr_of(h, nt);
+  addr_t w = weak_addr(h, map), n = weak_addr(h, nt);
   addr_t t = (addr_t)obj_at(w)->slots[0];
   obj *o = obj_at(t);
   uint32_t ocap = capacity_of(o), live = 0;
@@ -282,9 +277,9 @@ gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_val
     st = table_rehash_into(h, map, (uint32_t)ncap, table_pretenured(h, cap, t), keep,
                            value->kind == GC_SLOT_REF ? 3 : 2);
     if (st != GC_OK) return st;
-    w = addr_of(h, map);
-    k = addr_of(h, key);
-    if (value->kind == GC_SLOT_REF) v = (tagged)addr_of(h, value->ref);
+    w = weak_addr(h, map);
+    k = weak_addr(h, key);
+    if (value->kind == GC_SLOT_REF) v = (tagged)weak_addr(h, value->ref);
     t = (addr_t)obj_at(w)->slots[0];
     table_find(obj_at(t), k, &ins);
   }

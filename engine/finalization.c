@@ -173,12 +173,6 @@ static bool tok_reserve(gc_heap *h, weak_state *ws) {
 
 /* ------------------------------------------------------------------ API */
 
-static addr_t live_addr(gc_heap *h, gc_handle hd) {
-  gc_status st;
-  hentry *e = handle_lookup(h, hd, true, &st);
-  return e ? e->addr : 0;
-}
-
 gc_status gc_finreg_new(gc_heap *h, gc_handle *out) {
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "finalization_registry: not allowed during a GC");
@@ -198,7 +192,7 @@ gc_status gc_finreg_new(gc_heap *h, gc_handle *out) {
   gc_handle r;
   gc_status st = gc_alloc(h, REG_SLOTS, gc_default_size(REG_SLOTS) + 8, "FinalizationRegistry", &r);
   if (st != GC_OK) return st;
-  addr_t a = live_addr(h, r);
+  addr_t a = weak_addr(h, r);
   gc_handle own = handle_new(h, a);
   if (!own || !weak_add_holder(h, a, WK_REGISTRY)) {
     if (own) gc_handle_release(h, own);
@@ -217,12 +211,12 @@ gc_status gc_finreg_register(gc_heap *h, gc_handle reg, gc_handle target, const 
   addr_t r;
   gc_status st = weak_check_kind(h, reg, WK_REGISTRY, "register", &r);
   if (st != GC_OK) return st;
-  addr_t t = live_addr(h, target);
+  addr_t t = weak_addr(h, target);
   if (!t) return heap_fail_arg(h, GC_EINVAL, "target");
   gc_value none = {GC_SLOT_EMPTY, 0, GC_NO_HANDLE};
   if (!held) held = &none;
   if (held->kind == GC_SLOT_REF) {
-    addr_t v = live_addr(h, held->ref);
+    addr_t v = weak_addr(h, held->ref);
     if (!v) return heap_fail_arg(h, GC_EINVAL, "held value");
     if (v == t) return heap_fail(h, GC_EINVAL, "held value: must not be the target itself (V8: TypeError)");
   } else if (held->kind == GC_SLOT_SMI && (held->smi < GC_SMI_MIN || held->smi > GC_SMI_MAX)) {
@@ -231,7 +225,7 @@ gc_status gc_finreg_register(gc_heap *h, gc_handle reg, gc_handle target, const 
   } else if (held->kind != GC_SLOT_SMI && held->kind != GC_SLOT_EMPTY) {
     return heap_fail(h, GC_EINVAL, "held value: expected empty, a small integer or an object");
   }
-  if (token != GC_NO_HANDLE && !live_addr(h, token))
+  if (token != GC_NO_HANDLE && !weak_addr(h, token))
     return heap_fail_arg(h, GC_EINVAL, "unregister token");
   /* V8 allocates a WeakCell old ("new (Pretenured) WeakCell" in
    * FinalizationRegistryRegister: its weakness is handled by full GCs
@@ -241,19 +235,19 @@ gc_status gc_finreg_register(gc_heap *h, gc_handle reg, gc_handle target, const 
   gc_handle c;
   st = weak_alloc_old(h, CELL_SLOTS, "WeakCell", keep, sizeof keep / sizeof *keep, &c);
   if (st != GC_OK) return st;
-  addr_t ca = live_addr(h, c);
+  addr_t ca = weak_addr(h, c);
   if (!weak_add_holder(h, ca, WK_CELL)) {
     gc_handle_release(h, c);
     return heap_fail(h, GC_ENOMEM, "out of process memory for the weak holder list");
   }
-  r = live_addr(h, reg);
-  t = live_addr(h, target);
+  r = weak_addr(h, reg);
+  t = weak_addr(h, target);
   obj_at(ca)->slots[CELL_TARGET] = weak_make(t);
   weak_store_barrier(h, ca, t);
-  if (held->kind == GC_SLOT_REF) set_ref(h, ca, CELL_HOLDINGS, live_addr(h, held->ref));
+  if (held->kind == GC_SLOT_REF) set_ref(h, ca, CELL_HOLDINGS, weak_addr(h, held->ref));
   else if (held->kind == GC_SLOT_SMI) obj_at(ca)->slots[CELL_HOLDINGS] = smi_tag((int32_t)held->smi);
   if (token != GC_NO_HANDLE) {
-    addr_t k = live_addr(h, token);
+    addr_t k = weak_addr(h, token);
     obj_at(ca)->slots[CELL_TOKEN] = weak_make(k);
     weak_store_barrier(h, ca, k);
   }
@@ -270,7 +264,7 @@ gc_status gc_finreg_register(gc_heap *h, gc_handle reg, gc_handle target, const 
       obj_at(ca)->slots[CELL_TARGET] = obj_at(ca)->slots[CELL_HOLDINGS] = obj_at(ca)->slots[CELL_TOKEN] = 0;
       return heap_fail(h, GC_ENOMEM, "out of process memory for the unregister-token index");
     }
-    tok_put(ws, obj_at(live_addr(h, token))->id, hc);
+    tok_put(ws, obj_at(weak_addr(h, token))->id, hc);
   }
   return GC_OK;
 }
@@ -279,7 +273,7 @@ gc_status gc_finreg_unregister(gc_heap *h, gc_handle reg, gc_handle token, bool 
   addr_t r;
   gc_status st = weak_check_kind(h, reg, WK_REGISTRY, "unregister", &r);
   if (st != GC_OK) return st;
-  addr_t k = live_addr(h, token);
+  addr_t k = weak_addr(h, token);
   if (!k) return heap_fail_arg(h, GC_EINVAL, "unregister token");
   bool any = false;
   weak_state *ws = h->weak; /* made with the registry */

@@ -134,6 +134,12 @@ static inline size_t weak_id_home(uint64_t id, size_t cap) {
   return (size_t)(id * 0x9E3779B97F4A7C15ull >> 32) & (cap - 1);
 }
 
+/* The address of handle hd's object; 0 unless hd is a live handle. */
+static inline addr_t weak_addr(gc_heap *h, gc_handle hd) {
+  hentry *e = handle_try(h, hd, true);
+  return e ? e->addr : 0;
+}
+
 /* weak.c */
 weak_state *weak_state_get(gc_heap *h); /* created on first use; NULL on ENOMEM */
 bool weak_add_holder(gc_heap *h, addr_t a, weak_kind kind);

@@ -58,11 +58,6 @@ static bool kept_ids_reserve(weak_state *ws) {
 static uint32_t kept_slots(size_t cap) { return (uint32_t)(KEPT_PREFIX + cap / 2 + 2 * cap); }
 static uint32_t kept_key_slot(size_t cap, size_t i) { return (uint32_t)(KEPT_PREFIX + cap / 2 + 2 * i); }
 
-static addr_t live_addr(gc_heap *h, gc_handle hd) {
-  gc_status st;
-  return handle_lookup(h, hd, true, &st)->addr;
-}
-
 /* The table full: its entries move to a new one of `cap` entries
  * (OrderedHashTable::EnsureGrowable doubles the capacity; the set never
  * deletes), allocated young while the table it replaces is young, else
@@ -71,12 +66,12 @@ static addr_t live_addr(gc_heap *h, gc_handle hd) {
 static gc_status kept_table_grow(gc_heap *h, weak_state *ws, size_t cap) {
   if (kept_slots(cap) > MAX_SLOTS)
     return heap_fail(h, GC_EINVAL, "weak_ref: the KeepDuringJob set cannot grow past %zu objects", ws->nkept);
-  bool old = ws->kept_table && !is_young_addr(h, live_addr(h, ws->kept_table));
+  bool old = ws->kept_table && !is_young_addr(h, weak_addr(h, ws->kept_table));
   gc_handle scoped;
   gc_status st = old ? gc_alloc_old(h, kept_slots(cap), 0, "OrderedHashSet", &scoped)
                      : gc_alloc(h, kept_slots(cap), 0, "OrderedHashSet", &scoped);
   if (st != GC_OK) return st;
-  addr_t n = live_addr(h, scoped);
+  addr_t n = weak_addr(h, scoped);
   gc_handle own = handle_new(h, n);
   if (!own) {
     gc_handle_release(h, scoped);
@@ -89,7 +84,7 @@ static gc_status kept_table_grow(gc_heap *h, weak_state *ws, size_t cap) {
   o->slots[1] = smi_tag(0);
   o->slots[2] = smi_tag((int32_t)(cap / 2));
   if (ws->kept_table) {
-    addr_t t = live_addr(h, ws->kept_table);
+    addr_t t = weak_addr(h, ws->kept_table);
     for (size_t i = 0; i < ws->nkept; i++)
       weak_set_strong(h, n, kept_key_slot(cap, i), obj_at(t)->slots[kept_key_slot(ws->kept_table_cap, i)]);
     weak_charge(h, 2ull * ws->kept_table_cap);
@@ -105,7 +100,7 @@ static gc_status kept_table_grow(gc_heap *h, weak_state *ws, size_t cap) {
 static gc_status keep(gc_heap *h, gc_handle target) {
   weak_state *ws = weak_state_get(h);
   if (!ws) return heap_fail(h, GC_ENOMEM, "out of process memory for the KeepDuringJob set");
-  uint64_t id = obj_at(live_addr(h, target))->id;
+  uint64_t id = obj_at(weak_addr(h, target))->id;
   if (kept_has(ws, id)) return GC_OK;
   if (!kept_ids_reserve(ws)) return heap_fail(h, GC_ENOMEM, "out of process memory for the KeepDuringJob set");
   if (!ws->kept_table || ws->nkept >= ws->kept_table_cap) {
@@ -115,8 +110,8 @@ static gc_status keep(gc_heap *h, gc_handle target) {
     gc_unroot(h, target);
     if (st != GC_OK) return st;
   }
-  addr_t t = live_addr(h, ws->kept_table);
-  weak_set_strong(h, t, kept_key_slot(ws->kept_table_cap, ws->nkept), (tagged)live_addr(h, target));
+  addr_t t = weak_addr(h, ws->kept_table);
+  weak_set_strong(h, t, kept_key_slot(ws->kept_table_cap, ws->nkept), (tagged)weak_addr(h, target));
   ws->nkept++;
   obj_at(t)->slots[0] = smi_tag((int32_t)ws->nkept);
   kept_insert(ws, id);
