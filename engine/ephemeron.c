@@ -7,8 +7,8 @@
  * weak slot (weak.h), a deleted entry's key is EPH_HOLE, an unused one is
  * empty.  Open addressing with linear probing on the key's object id (ids
  * never change, so a table needs no rehash when keys move, as V8's identity
- * hash).  Its capacity follows V8's HashTable (hash-table-inl.h,
- * objects.cc): a set first rehashes the table in place when more than a
+ * hash).  Its capacity follows V8's HashTable (hash_table.h:
+ * hash-table-inl.h, objects.cc): a set first rehashes the table in place when more than a
  * third of its entries are deleted ones (ObjectHashTableBase::Put), then,
  * when the table has too little room (HasSufficientCapacityToAdd: half of
  * the entries free after the add, at most half of the free ones deleted),
@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "hash_table.h"
 #include "weak.h"
 
 static inline uint32_t capacity_of(const obj *t) { return (obj_nslots(t) - EPH_PREFIX) / 2; }
@@ -93,30 +94,6 @@ void ephemeron_remove_entry(gc_heap *h, addr_t table, uint32_t ks) {
   add_count(o, 1, +1);
 }
 
-/* V8's HashTable::ComputeCapacity: room for `at_least` entries with 50%
- * slack, a power of two, at least kMinCapacity (4). */
-static uint64_t compute_capacity(uint64_t at_least) {
-  uint64_t raw = at_least + (at_least >> 1), cap = 4;
-  while (cap < raw) cap <<= 1;
-  return cap;
-}
-
-/* V8's HashTable::HasSufficientCapacityToAdd: after adding `n`, half of
- * the capacity is still free and at most half of the free entries are
- * deleted ones. */
-static bool has_room(uint64_t cap, uint64_t elements, uint64_t deleted, uint64_t n) {
-  uint64_t nof = elements + n;
-  return nof < cap && deleted <= (cap - nof) / 2 && nof + nof / 2 <= cap;
-}
-
-/* Is a new table replacing the one at `t` allocated old?  Above
- * kMinCapacityForPretenure (256) entries when the table it replaces is
- * old; `cap` is the replaced table's capacity when it grows
- * (HashTable::EnsureCapacity), the new one's when it shrinks (Shrink). */
-static bool table_pretenured(const gc_heap *h, uint64_t cap, addr_t t) {
-  return cap > 256 && !is_young_addr(h, t);
-}
-
 /* A new empty table, young or `old`; init[] (the map, the key and the
  * value being stored) live through the allocation: in a young table's
  * first slots, which are then reset, or rooted for an old one. */
@@ -143,7 +120,7 @@ gc_status gc_weak_map_new(gc_heap *h, bool set, gc_handle *out) {
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "weak_map: not allowed during a GC");
   gc_handle t, w;
-  gc_status st = table_alloc(h, (uint32_t)compute_capacity(0), false, NULL, 0, &t);
+  gc_status st = table_alloc(h, (uint32_t)hash_table_capacity(0), false, NULL, 0, &t);
   if (st != GC_OK) return st;
   st = weak_alloc(h, 1, 0, set ? "WeakSet" : "WeakMap", &t, 1, &w); /* slot 0: the table */
   if (st == GC_OK) {
@@ -265,8 +242,8 @@ gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_val
     deleted = 0;
     table_find(obj_at(t), k, &ins);
   }
-  if (!has_room(cap, elements, deleted, 1) || ins < 0) {
-    uint64_t ncap = compute_capacity(elements + 1);
+  if (!hash_table_has_room(cap, elements, deleted, 1) || ins < 0) {
+    uint64_t ncap = hash_table_capacity(elements + 1);
     if (ncap > (MAX_SLOTS - EPH_PREFIX) / 2 || ncap > (1u << 29))
       return heap_fail(h, GC_EINVAL, "weak_map set: the table cannot grow past %llu entries",
                        (unsigned long long)elements);
@@ -274,7 +251,7 @@ gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_val
      * the map itself may have nothing else holding it (its caller's
      * reference, as V8's stack holds the JSWeakMap during Set). */
     gc_handle keep[3] = {key, map, value->ref};
-    st = table_rehash_into(h, map, (uint32_t)ncap, table_pretenured(h, cap, t), keep,
+    st = table_rehash_into(h, map, (uint32_t)ncap, hash_table_pretenured(h, cap, t), keep,
                            value->kind == GC_SLOT_REF ? 3 : 2);
     if (st != GC_OK) return st;
     w = weak_addr(h, map);
@@ -329,10 +306,10 @@ gc_status gc_weak_map_delete(gc_heap *h, gc_handle map, gc_handle key, bool *del
    * them (ComputeCapacity). */
   uint64_t cap = capacity_of(obj_at(t)), elements = (uint64_t)smi_untag(obj_at(t)->slots[0]);
   if (elements < 16 || elements > cap / 4) return GC_OK;
-  uint64_t ncap = compute_capacity(elements);
+  uint64_t ncap = hash_table_capacity(elements);
   if (ncap >= cap) return GC_OK;
   gc_handle keep[1] = {map};
-  return table_rehash_into(h, map, (uint32_t)ncap, table_pretenured(h, ncap, t), keep, 1);
+  return table_rehash_into(h, map, (uint32_t)ncap, hash_table_pretenured(h, ncap, t), keep, 1);
 }
 
 gc_status gc_weak_map_size(gc_heap *h, gc_handle map, uint64_t *out) {

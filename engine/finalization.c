@@ -7,7 +7,8 @@
  * died, cleanup not yet run).  A cell ("WeakCell") holds its target and its
  * unregister token weakly, its held value strongly.  Registering puts the
  * cell at the head of active_cells (JSFinalizationRegistry::
- * RegisterWeakCellWithUnregisterToken).
+ * RegisterWeakCellWithUnregisterToken); a cell with a token is entered in
+ * the registry's key map (key_map.c), through which unregister finds it.
  *
  * In a GC (weak.c) a cell whose target died gets an empty target and flags
  * its registry; finalization_process then walks each flagged registry's
@@ -102,75 +103,6 @@ void finalization_update(gc_heap *h, addr_t (*resolve)(gc_heap *, addr_t)) {
   if (ws->dirty_tail) ws->dirty_tail = resolve(h, ws->dirty_tail);
 }
 
-/* ------------------------------------------------- unregister tokens */
-
-/* Which cells were registered with a token: V8 keeps a key_map per
- * registry (on its heap: a dictionary from the token's hash to a list
- * linked through the cells' key_list_prev and key_list_next), so that
- * unregister visits only the token's cells.  gclab's WeakCell has no room
- * for those links within V8's 72 bytes, so the index is off the heap: one
- * per heap, token object id -> cell handle (a handle follows the cell when
- * it moves and reports it dead), open addressing with duplicates.
- * Entries whose cell died, left its lists or lost its token are dropped
- * when they are met or when the index is rebuilt. */
-typedef struct tok_entry {
-  uint64_t token; /* object id; 0 empty, TOK_DELETED a tombstone */
-  gc_handle cell;
-} tok_entry;
-#define TOK_DELETED UINT64_MAX
-
-/* Is `cell` still in one of `reg`'s lists?  (A cell taken out has no
- * links and heads neither list.) */
-static bool cell_linked(addr_t reg, addr_t cell) {
-  return ref_at(cell, CELL_PREV) || ref_at(reg, REG_ACTIVE) == cell || ref_at(reg, REG_CLEARED) == cell;
-}
-
-/* The cell of an entry, if it still stands for a registration with the
- * token `id`: alive, in its registry's lists, its token that object. */
-static addr_t tok_cell(gc_heap *h, const tok_entry *t) {
-  hentry *e = handle_try(h, t->cell, true);
-  if (!e) return 0;
-  addr_t c = e->addr, reg = ref_at(c, CELL_REGISTRY);
-  tagged k = S(c, CELL_TOKEN);
-  if (!reg || !is_weak(k) || obj_at(weak_target(k))->id != t->token || !cell_linked(reg, c)) return 0;
-  return c;
-}
-
-static void tok_put(weak_state *ws, uint64_t token, gc_handle cell) {
-  size_t i = weak_id_home(token, ws->tok_cap);
-  while (ws->tok[i].token && ws->tok[i].token != TOK_DELETED) i = (i + 1) & (ws->tok_cap - 1);
-  if (!ws->tok[i].token) ws->tok_used++;
-  ws->tok[i] = (tok_entry){token, cell};
-}
-
-/* Room for one more entry: rebuilt at most half full, without the entries
- * that no longer stand for a registration. */
-static bool tok_reserve(gc_heap *h, weak_state *ws) {
-  if ((ws->tok_used + 1) * 2 <= ws->tok_cap) return true;
-  size_t live = 0;
-  for (size_t i = 0; i < ws->tok_cap; i++) {
-    tok_entry *t = &ws->tok[i];
-    if (!t->token || t->token == TOK_DELETED) continue;
-    if (tok_cell(h, t)) live++;
-    else {
-      gc_handle_release(h, t->cell);
-      t->token = TOK_DELETED;
-    }
-  }
-  size_t cap = 64;
-  while (cap < (live + 1) * 4) cap *= 2;
-  tok_entry *old = ws->tok, *v = calloc(cap, sizeof *v);
-  if (!v) return false;
-  size_t ocap = ws->tok_cap;
-  ws->tok = v;
-  ws->tok_cap = cap;
-  ws->tok_used = 0;
-  for (size_t i = 0; i < ocap; i++)
-    if (old[i].token && old[i].token != TOK_DELETED) tok_put(ws, old[i].token, old[i].cell);
-  free(old);
-  return true;
-}
-
 /* ------------------------------------------------------------------ API */
 
 gc_status gc_finreg_new(gc_heap *h, gc_handle *out) {
@@ -246,27 +178,37 @@ gc_status gc_finreg_register(gc_heap *h, gc_handle reg, gc_handle target, const 
   weak_store_barrier(h, ca, t);
   if (held->kind == GC_SLOT_REF) set_ref(h, ca, CELL_HOLDINGS, weak_addr(h, held->ref));
   else if (held->kind == GC_SLOT_SMI) obj_at(ca)->slots[CELL_HOLDINGS] = smi_tag((int32_t)held->smi);
-  if (token != GC_NO_HANDLE) {
-    addr_t k = weak_addr(h, token);
-    obj_at(ca)->slots[CELL_TOKEN] = weak_make(k);
-    weak_store_barrier(h, ca, k);
-  }
   set_ref(h, ca, CELL_REGISTRY, r);
   push_cell(h, r, REG_ACTIVE, ca);
   h->stores++;
-  gc_handle_release(h, c);
   if (token != GC_NO_HANDLE) {
-    weak_state *ws = h->weak;
-    gc_handle hc = handle_new(h, ca);
-    if (!hc || !tok_reserve(h, ws)) {
-      if (hc) gc_handle_release(h, hc);
-      unlink_cell(h, r, REG_ACTIVE, ca); /* not registered after all */
-      obj_at(ca)->slots[CELL_TARGET] = obj_at(ca)->slots[CELL_HOLDINGS] = obj_at(ca)->slots[CELL_TOKEN] = 0;
-      return heap_fail(h, GC_ENOMEM, "out of process memory for the unregister-token index");
+    /* then the token's entry (FinalizationRegistryRegister's runtime call
+     * RegisterWeakCellWithUnregisterToken); the target and the held value
+     * live through the GC it may run, as V8's handles hold them */
+    gc_root(h, target);
+    if (held->kind == GC_SLOT_REF) gc_root(h, held->ref);
+    st = key_map_add(h, reg, c, token);
+    gc_unroot(h, target);
+    if (held->kind == GC_SLOT_REF) gc_unroot(h, held->ref);
+    if (st != GC_OK) { /* not registered after all */
+      r = weak_addr(h, reg);
+      ca = weak_addr(h, c);
+      unlink_cell(h, r, REG_ACTIVE, ca);
+      obj_at(ca)->slots[CELL_TARGET] = obj_at(ca)->slots[CELL_HOLDINGS] = 0;
+      gc_handle_release(h, c);
+      return st;
     }
-    tok_put(ws, obj_at(weak_addr(h, token))->id, hc);
   }
+  gc_handle_release(h, c);
   return GC_OK;
+}
+
+/* An unregistered cell leaves its registry's lists (JSFinalizationRegistry::
+ * Unregister, kRemoveMatchedCellsFromRegistry) and keeps nothing. */
+static void drop_cell(gc_heap *h, addr_t reg, addr_t c) {
+  /* the list matters only when the cell heads one */
+  unlink_cell(h, reg, ref_at(reg, REG_CLEARED) == c ? REG_CLEARED : REG_ACTIVE, c);
+  obj_at(c)->slots[CELL_TARGET] = obj_at(c)->slots[CELL_HOLDINGS] = obj_at(c)->slots[CELL_TOKEN] = 0;
 }
 
 gc_status gc_finreg_unregister(gc_heap *h, gc_handle reg, gc_handle token, bool *removed) {
@@ -275,24 +217,7 @@ gc_status gc_finreg_unregister(gc_heap *h, gc_handle reg, gc_handle token, bool 
   if (st != GC_OK) return st;
   addr_t k = weak_addr(h, token);
   if (!k) return heap_fail_arg(h, GC_EINVAL, "unregister token");
-  bool any = false;
-  weak_state *ws = h->weak; /* made with the registry */
-  uint64_t id = obj_at(k)->id;
-  for (size_t i = ws->tok_cap ? weak_id_home(id, ws->tok_cap) : 0; ws->tok_cap && ws->tok[i].token;
-       i = (i + 1) & (ws->tok_cap - 1)) {
-    tok_entry *t = &ws->tok[i];
-    if (t->token != id) continue;
-    addr_t c = tok_cell(h, t);
-    if (c && ref_at(c, CELL_REGISTRY) != r) continue; /* another registry's */
-    if (c) {
-      /* the list matters only when the cell heads one */
-      unlink_cell(h, r, ref_at(r, REG_CLEARED) == c ? REG_CLEARED : REG_ACTIVE, c);
-      obj_at(c)->slots[CELL_TARGET] = obj_at(c)->slots[CELL_HOLDINGS] = obj_at(c)->slots[CELL_TOKEN] = 0;
-      any = true;
-    }
-    gc_handle_release(h, t->cell);
-    t->token = TOK_DELETED;
-  }
+  bool any = key_map_remove_token(h, r, k, drop_cell);
   if (removed) *removed = any;
   return GC_OK;
 }
@@ -332,6 +257,10 @@ gc_status gc_cleanup_next(gc_heap *h, bool *got, uint64_t *registry_id, gc_slot_
       return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
     unlink_cell(h, reg, REG_CLEARED, c);
     obj_at(c)->slots[CELL_HOLDINGS] = 0;
+    if (is_weak(S(c, CELL_TOKEN))) { /* PopClearedCellHoldings: out of the key map too */
+      key_map_remove_cell(h, reg, c, obj_at(weak_target(S(c, CELL_TOKEN)))->id);
+      obj_at(c)->slots[CELL_TOKEN] = 0;
+    }
     if (is_smi(v)) {
       held->kind = GC_SLOT_SMI;
       held->smi = smi_untag(v);
@@ -374,6 +303,7 @@ gc_status finalization_verify(gc_heap *h, char *msg, size_t len) {
         else if (l == 0 && !is_weak(S(c, CELL_TARGET))) bad = "has an active cell without a target";
         else if (l == 1 && S(c, CELL_TARGET) != 0) bad = "has a queued cell whose target is alive";
         else if (l == 1 && !sched) bad = "has queued cells but is not scheduled for cleanup";
+        else if (is_weak(S(c, CELL_TOKEN)) && !ref_at(reg, REG_KEY_MAP)) bad = "has a cell with a token but no key map";
         if (bad) {
           snprintf(msg, len, "FinalizationRegistry #%llu %s (cell #%llu)", (unsigned long long)obj_at(reg)->id, bad,
                    (unsigned long long)obj_at(c)->id);
@@ -381,6 +311,12 @@ gc_status finalization_verify(gc_heap *h, char *msg, size_t len) {
         }
       }
     }
+  }
+  for (size_t i = 0; i < ws->holders.n; i++) {
+    addr_t reg = ws->holders.v[i];
+    if (obj_weak_kind(obj_at(reg)) != WK_REGISTRY) continue;
+    gc_status st = key_map_verify(h, reg, msg, len);
+    if (st != GC_OK) return st;
   }
   for (addr_t r = ws->dirty_head; r; r = ref_at(r, REG_NEXT_DIRTY)) {
     hentry *e = handle_try(h, *reg_handle(r), true);
@@ -404,5 +340,4 @@ gc_status finalization_verify(gc_heap *h, char *msg, size_t len) {
 
 void finalization_free(weak_state *ws) {
   free(ws->reg_handles);
-  free(ws->tok);
 }

@@ -74,13 +74,15 @@ void weak_charge(gc_heap *h, uint64_t slots) { heap_count_work(h, weak_cost(h, s
 
 const char *weak_kind_name(weak_kind k) {
   static const char *const n[] = {"ordinary object", "WeakRef", "EphemeronHashTable", "WeakMap",
-                                  "WeakSet", "WeakCell", "FinalizationRegistry"};
+                                  "WeakSet", "WeakCell", "FinalizationRegistry",
+                                  "SimpleNumberDictionary"};
   return (unsigned)k < sizeof n / sizeof *n ? n[k] : "?";
 }
 
 const char *weak_kind_with_article(weak_kind k) {
   static const char *const n[] = {"an ordinary object", "a WeakRef", "an EphemeronHashTable",
-                                  "a WeakMap", "a WeakSet", "a WeakCell", "a FinalizationRegistry"};
+                                  "a WeakMap", "a WeakSet", "a WeakCell", "a FinalizationRegistry",
+                                  "a registry's key map"};
   return (unsigned)k < sizeof n / sizeof *n ? n[k] : "?";
 }
 
@@ -153,7 +155,7 @@ gc_status gc_slot_set_weak(gc_heap *h, gc_handle hd, uint32_t index, gc_handle t
     return heap_fail(h, GC_EINVAL, "index: expected 0..%u for object #%llu (%s), got %u",
                      obj_nslots(o) ? obj_nslots(o) - 1 : 0, (unsigned long long)o->id,
                      names_get(h, META_NAME(o->meta)), index);
-  if (obj_is_holder(o) && obj_weak_kind(o) != WK_PLAIN)
+  if (obj_slots_internal(o))
     return heap_fail(h, GC_EINVAL, "object #%llu is %s: its weak slots are its own",
                      (unsigned long long)o->id, weak_kind_with_article(obj_weak_kind(o)));
   if (!weak_add_holder(h, e->addr, WK_PLAIN))
@@ -187,6 +189,8 @@ static void process_holder(gc_heap *h, addr_t a, addr_t (*resolve)(gc_heap *, ad
       ephemeron_remove_entry(h, a, i);
       ev->ephemerons_removed++;
     } else {
+      if (k == WK_CELL && i == CELL_TOKEN) /* the token's entry goes too (ClearJSWeakRefs) */
+        key_map_remove_cell(h, (addr_t)o->slots[CELL_REGISTRY], a, obj_at(weak_target(t))->id);
       o->slots[i] = 0;
       if (k == WK_CELL && i == CELL_TARGET) {
         tagged reg = o->slots[CELL_REGISTRY]; /* strong, so already where it lives now */

@@ -56,19 +56,20 @@ typedef enum weak_kind {
   WK_WEAK_MAP = 3, /* JSWeakMap: slot 0 -> table */
   WK_WEAK_SET = 4, /* JSWeakSet: slot 0 -> table */
   WK_CELL = 5,     /* WeakCell: see finalization.c */
-  WK_REGISTRY = 6  /* JSFinalizationRegistry: see finalization.c */
+  WK_REGISTRY = 6, /* JSFinalizationRegistry: see finalization.c */
+  WK_KEY_MAP = 7   /* a registry's key map (key_map.c): not a holder, no weak slots */
 } weak_kind;
 
 static inline weak_kind obj_weak_kind(const obj *o) {
   return (weak_kind)((o->meta & META_KIND_MASK) >> META_KIND_SHIFT);
 }
 static inline bool obj_is_holder(const obj *o) { return (o->meta & META_F_WEAK_HOLDER) != 0; }
-/* A WeakRef, EphemeronHashTable, WeakMap, WeakSet, WeakCell or
- * FinalizationRegistry: its slots are the engine's, changed only by its
- * own operations (a store through the slot API would break its
- * invariants: a table's count, a cell's list links). */
+/* A WeakRef, EphemeronHashTable, WeakMap, WeakSet, WeakCell,
+ * FinalizationRegistry or a registry's key map: its slots are the
+ * engine's, changed only by its own operations (a store through the slot
+ * API would break its invariants: a table's count, a cell's list links). */
 static inline bool obj_slots_internal(const obj *o) {
-  return obj_is_holder(o) && obj_weak_kind(o) != WK_PLAIN;
+  return obj_is_holder(o) ? obj_weak_kind(o) != WK_PLAIN : obj_weak_kind(o) == WK_KEY_MAP;
 }
 const char *weak_kind_name(weak_kind k); /* "WeakMap", ...; "ordinary object" for WK_PLAIN */
 const char *weak_kind_with_article(weak_kind k); /* "a WeakMap", ...; "an ordinary object" */
@@ -86,8 +87,9 @@ static inline tagged weak_make(addr_t a) { return (tagged)a | GC_TAG_WEAK; }
 #define EPH_PREFIX 2u
 /* Cell layout */
 enum { CELL_TARGET = 0, CELL_HOLDINGS, CELL_TOKEN, CELL_REGISTRY, CELL_PREV, CELL_NEXT, CELL_SLOTS };
-/* Registry layout: its internal handle is in the payload after the slots. */
-enum { REG_ACTIVE = 0, REG_CLEARED, REG_FLAGS, REG_NEXT_DIRTY, REG_SLOTS };
+/* Registry layout: its internal handle is in the payload after the slots;
+ * REG_KEY_MAP is its key map (key_map.c), empty until a token is used. */
+enum { REG_ACTIVE = 0, REG_CLEARED, REG_FLAGS, REG_NEXT_DIRTY, REG_KEY_MAP, REG_SLOTS };
 #define REG_SCHEDULED 1
 
 /* ephemeron marking: pending (table, key, value) records by key */
@@ -118,10 +120,6 @@ typedef struct weak_state {
   addr_t dirty_head, dirty_tail; /* registries queued for cleanup, FIFO */
   gc_handle *reg_handles;        /* every registry's internal handle */
   size_t nreg, cap_reg, reg_sweep_at;
-  /* unregister tokens: token object id -> a handle of a cell registered
-   * with it (open addressing, duplicates kept; finalization.c) */
-  struct tok_entry *tok;
-  size_t tok_cap, tok_used; /* tok_used counts tombstones too */
   /* an end-of-marking check that failed (reported by the next verify) */
   char corrupt[256];
 } weak_state;
@@ -129,7 +127,7 @@ typedef struct weak_state {
 /* Where an object id starts its probe in an open-addressing index of
  * `cap` (a power of two) entries: Fibonacci hashing, the product's upper
  * half.  Ids never change, so the indexes need no rehash when objects
- * move (the ephemeron tables, the KeepDuringJob ids, the token index). */
+ * move (the ephemeron tables, the KeepDuringJob ids, the key maps). */
 static inline size_t weak_id_home(uint64_t id, size_t cap) {
   return (size_t)(id * 0x9E3779B97F4A7C15ull >> 32) & (cap - 1);
 }
@@ -190,6 +188,21 @@ void finalization_process(gc_heap *h); /* cells whose target was cleared -> clea
 void finalization_update(gc_heap *h, addr_t (*resolve)(gc_heap *, addr_t));
 gc_status finalization_verify(gc_heap *h, char *msg, size_t len);
 void finalization_free(weak_state *ws);
+
+/* key_map.c: a registry's key map, from its cells' tokens to the cells.
+ * A cell with a token is in its registry's map from its registration
+ * until it is unregistered, its cleanup is taken or its token dies. */
+/* Give the cell `cell` of `reg` its unregister token and enter it in
+ * reg's map; may allocate (and collect) to make room first. */
+gc_status key_map_add(gc_heap *h, gc_handle reg, gc_handle cell, gc_handle token);
+/* Each cell of `reg` registered with the token at `token` leaves the map
+ * and is passed to drop(); true if there was one. */
+bool key_map_remove_token(gc_heap *h, addr_t reg, addr_t token, void (*drop)(gc_heap *, addr_t reg, addr_t cell));
+/* The cell `cell` of `reg`, registered with the token whose object id is
+ * token_id, leaves the map (no allocation: also inside a GC). */
+void key_map_remove_cell(gc_heap *h, addr_t reg, addr_t cell, uint64_t token_id);
+/* The map of `reg` is consistent with its cells; a message if not. */
+gc_status key_map_verify(gc_heap *h, addr_t reg, char *msg, size_t len);
 
 /* ------------------------------------------------- the collectors' hooks */
 

@@ -933,6 +933,99 @@ static void finalization_unregister_index(void **state) {
   gc_heap_free(h);
 }
 
+/* A registry's key map (its slot 4; docs/weak.md), with its capacity, its
+ * counts (slots 0 and 1: entries, deleted entries) and its object. */
+#define REG_SLOT_KEY_MAP 4
+static gc_object_info key_map_info(gc_heap *h, gc_handle r, uint64_t *cap, int64_t *elements, int64_t *deleted) {
+  gc_handle m;
+  OK(h, gc_slot_handle(h, r, REG_SLOT_KEY_MAP, &m));
+  gc_object_info i = info_of(h, m);
+  *cap = (i.nslots - 2) / 2;
+  *elements = slot(h, m, 0).smi;
+  *deleted = slot(h, m, 1).smi;
+  OK(h, gc_handle_release(h, m));
+  return i;
+}
+
+static void register_token(gc_heap *h, gc_handle r, gc_handle target, gc_handle token) {
+  gc_value v = smi_value(7);
+  OK(h, gc_finreg_register(h, r, target, &v, token));
+}
+
+/* V8's JSFinalizationRegistry::key_map is a SimpleNumberDictionary in the
+ * heap: none until the first token (undefined), then New(1): capacity 4,
+ * V8's 40 + 16 * 4 bytes.  Dictionary::Add's EnsureCapacity rebuilds it
+ * into ComputeCapacity(entries + 1) when the add would leave less than
+ * half free or more than half of the free entries deleted; an unregister
+ * only marks its entry deleted (RemoveUnregisterToken), so a rebuild after
+ * deletions can keep the capacity.  A full GC that finds a token dead takes
+ * its entry out (ClearJSWeakRefs), and so does taking a cell's cleanup
+ * (PopClearedCellHoldings).  Past 256 entries an old map's successor is
+ * old.  (Each heap is verified after every GC: key_map_verify checks the
+ * counts and that every cell with a token has its entry.) */
+static void finalization_key_map_as_v8(void **state) {
+  (void)state;
+  gc_heap *h = roomy_heap();
+  gc_handle r = registry(h), kept = rooted(h, 0, "Target");
+  uint64_t cap;
+  int64_t n, del;
+  register_token(h, r, kept, GC_NO_HANDLE);
+  assert_int_equal(slot(h, r, REG_SLOT_KEY_MAP).kind, GC_SLOT_EMPTY); /* no token: no map */
+  gc_handle tok[300];
+  for (int i = 0; i < 3; i++) register_token(h, r, kept, tok[i] = rooted(h, 0, "Token"));
+  gc_object_info mi = key_map_info(h, r, &cap, &n, &del);
+  assert_true(cap == 4 && n == 3 && del == 0);
+  assert_string_equal(mi.name, "SimpleNumberDictionary");
+  assert_int_equal(mi.size, 40 + 16 * 4);
+  assert_int_equal(mi.space, GC_SPACE_NEW);
+  register_token(h, r, kept, tok[3] = rooted(h, 0, "Token")); /* 4 + 2 > 4 */
+  key_map_info(h, r, &cap, &n, &del);
+  assert_true(cap == 8 && n == 4 && del == 0);
+  bool removed;
+  OK(h, gc_finreg_unregister(h, r, tok[0], &removed));
+  OK(h, gc_finreg_unregister(h, r, tok[1], &removed));
+  key_map_info(h, r, &cap, &n, &del);
+  assert_true(cap == 8 && n == 2 && del == 2); /* deleted, not shrunk */
+  register_token(h, r, kept, tok[0]);
+  register_token(h, r, kept, tok[1]); /* 4 entries, 2 deleted: 2 <= (8 - 4) / 2 */
+  uint64_t id = key_map_info(h, r, &cap, &n, &del).id;
+  assert_true(cap == 8 && n == 4 && del == 2);
+  register_token(h, r, kept, tok[4] = rooted(h, 0, "Token")); /* 2 > (8 - 5) / 2: rebuilt */
+  mi = key_map_info(h, r, &cap, &n, &del);
+  assert_true(cap == 8 && n == 5 && del == 0 && mi.id != id);
+  /* a dead token's entry goes in a full GC; the cell stays registered */
+  register_token(h, r, kept, alloc_obj(h, 0, "Token"));
+  OK(h, gc_full_gc(h));
+  key_map_info(h, r, &cap, &n, &del);
+  assert_true(n == 5 && del == 1);
+  uint64_t active, queued;
+  OK(h, gc_finreg_counts(h, r, &active, &queued));
+  assert_int_equal(active, 7);
+  /* a dead target's cell keeps its entry until its cleanup is taken */
+  register_token(h, r, alloc_obj(h, 0, "Target"), tok[2]);
+  OK(h, gc_full_gc(h));
+  key_map_info(h, r, &cap, &n, &del);
+  assert_int_equal(n, 6);
+  assert_int_equal(next_held(h), 7);
+  key_map_info(h, r, &cap, &n, &del);
+  assert_int_equal(n, 5);
+  OK(h, gc_finreg_unregister(h, r, tok[2], &removed)); /* its other cell */
+  assert_true(removed);
+  /* 300 tokens: the map is old after a full GC, its successor too */
+  for (int i = 5; i < 300; i++) register_token(h, r, kept, tok[i] = rooted(h, 0, "Token"));
+  key_map_info(h, r, &cap, &n, &del);
+  assert_true(cap == 512 && n == 299); /* 172 + 86 > 256: 512 */
+  OK(h, gc_full_gc(h));
+  gc_space sp = key_map_info(h, r, &cap, &n, &del).space; /* past small_config's large-object threshold */
+  assert_true(sp == GC_SPACE_OLD || sp == GC_SPACE_LARGE);
+  for (int i = 0; i < 43; i++) register_token(h, r, kept, rooted(h, 0, "Token")); /* 342 + 171 > 512 */
+  mi = key_map_info(h, r, &cap, &n, &del);
+  assert_true(cap == 1024 && n == 342);
+  assert_true(mi.space == GC_SPACE_OLD || mi.space == GC_SPACE_LARGE);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
 /* The slots of a WeakMap, its table, a registry and its cells belong to
  * the engine: a store through the slot API is refused (it broke their
  * invariants -- a table's count, a cell's links -- and later calls
@@ -948,7 +1041,10 @@ static void internal_slots_refuse_stores(void **state) {
   OK(h, gc_finreg_register(h, r, t, &held, GC_NO_HANDLE));
   gc_handle table;
   OK(h, gc_slot_handle(h, m, 0, &table));
-  const gc_handle internal[] = {m, table, r};
+  gc_handle key_map;
+  OK(h, gc_finreg_register(h, r, alloc_obj(h, 0, "Target"), &held, t));
+  OK(h, gc_slot_handle(h, r, REG_SLOT_KEY_MAP, &key_map));
+  const gc_handle internal[] = {m, table, r, key_map};
   for (size_t i = 0; i < sizeof internal / sizeof *internal; i++) {
     assert_int_equal(gc_slot_clear(h, internal[i], 0), GC_EINVAL);
     assert_non_null(strstr(gc_heap_error(h), "its slots belong to the engine"));
@@ -962,8 +1058,10 @@ static void internal_slots_refuse_stores(void **state) {
   OK(h, gc_slot_set_weak(h, plain, 0, t));
   OK(h, gc_slot_set_ref(h, plain, 1, held_h)); /* an ordinary object with a weak slot */
   OK(h, gc_weak_map_set(h, m, t, &held)); /* the map still works */
+  assert_int_equal(gc_slot_set_weak(h, key_map, 2, t), GC_EINVAL);
   OK(h, gc_verify(h));
   gc_handle_release(h, table);
+  gc_handle_release(h, key_map);
   gc_heap_free(h);
 }
 
@@ -1038,6 +1136,7 @@ int main(void) {
       cmocka_unit_test(finalization_order_and_queue),
       cmocka_unit_test(weak_cell_allocated_old),
       cmocka_unit_test(finalization_unregister_index),
+      cmocka_unit_test(finalization_key_map_as_v8),
       cmocka_unit_test(finalization_held_value_strong),
       cmocka_unit_test(finalization_unregister),
       cmocka_unit_test(finalization_under_oom),
