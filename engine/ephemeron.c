@@ -3,7 +3,9 @@
  * and WeakSet) and ephemeron marking.
  *
  * A table is an object: slot 0 the number of entries, slot 1 the number of
- * deleted entries (Smis), then `capacity` pairs (key, value).  A key is a
+ * deleted entries (Smis: V8's count, the deletions since the table was
+ * made or rehashed -- an add that reuses a deleted entry leaves it), then
+ * `capacity` pairs (key, value).  A key is a
  * weak slot (weak.h), a deleted entry's key is EPH_HOLE, an unused one is
  * empty.  Open addressing with linear probing on the key's object id (ids
  * never change, so a table needs no rehash when keys move, as V8's identity
@@ -260,7 +262,9 @@ gc_status gc_weak_map_set(gc_heap *h, gc_handle map, gc_handle key, const gc_val
     t = (addr_t)obj_at(w)->slots[0];
     table_find(obj_at(t), k, &ins);
   }
-  if (obj_at(t)->slots[key_slot((uint32_t)ins)] == EPH_HOLE) add_count(obj_at(t), 1, -1);
+  /* a deleted entry reused stays counted as deleted: V8's AddEntry and
+   * HashTable::ElementAdded count the entries only, so the deleted count
+   * is the deletions since the table was made or rehashed */
   table_put(h, t, (uint32_t)ins, k, v);
   add_count(obj_at(t), 0, +1);
   return GC_OK;
