@@ -200,7 +200,10 @@ gc_status collect_garbage(gc_heap *h, gc_request request, gc_reason reason, gc_k
   const char *why;
   gc_kind kind = select_collector(h, request, &reason, &why);
   if (ran) *ran = kind;
-  return heap_collect(h, kind, reason, why, h->cfg.old_space.compaction, false);
+  /* a full GC that ends a memory-reducing cycle reduces memory too (V8
+   * keeps the flags its marking started with) */
+  bool reduce = kind != GC_KIND_SCAVENGE && h->marking != GC_MARKING_IDLE && h->marking_reduce_memory;
+  return heap_collect(h, kind, reason, why, h->cfg.old_space.compaction, reduce);
 }
 
 /* ------------------------------------------------------------ public calls */

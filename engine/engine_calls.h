@@ -215,6 +215,7 @@ void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]);
 /* incremental.c */
 void incremental_maybe_start(gc_heap *h);   /* after a scavenge, before an old allocation */
 void incremental_run_start_task(gc_heap *h); /* the event loop runs the posted start task */
+void incremental_start_reducing(gc_heap *h); /* the memory reducer starts a memory-reducing cycle */
 uint64_t incremental_allocation_step_budget(gc_heap *h); /* bytes an allocation step marks */
 void incremental_on_alloc(gc_heap *h, bool young, uint64_t size);
 void incremental_after_scavenge(gc_heap *h);/* fix the worklist */

@@ -17,10 +17,14 @@
  *    memory at least max(1.1 x, +10 MB) over its size at the last run
  *    (kCommittedMemoryFactor, kCommittedMemoryDelta); in WAIT a timer fires
  *    kLongDelayMs = 8000 ms later (or after any other Mark-Compact, 8000 ms
- *    after that one); at the timer, when the allocation rate since the last
- *    check is low (Heap::HasLowAllocationRate: under kLowAllocationThroughput
- *    = 1000 bytes/ms) and no marking runs, it starts a memory-reducing
- *    Mark-Compact ("memory reducer", reduce_memory) and goes to RUN, else
+ *    after that one); at the timer, when the allocation rate is low
+ *    (Heap::HasLowAllocationRate, over the tracer's most recent 5 s of
+ *    allocation samples: low_allocation_rate; under 1000 bytes/ms, the
+ *    kLowAllocationThroughput of earlier V8s) and no marking runs, it starts memory-reducing
+ *    incremental marking (StartIdleIncrementalMarking, reason kMemoryReducer;
+ *    the task steps it and finishes it: "finalize incremental marking via
+ *    task", reduce_memory; with incremental marking off, a Mark-Compact
+ *    "memory reducer" at once) and goes to RUN, else
  *    waits another 8000 ms; after its GC it waits kShortDelayMs = 500 ms
  *    for another if that one freed at least 1 MB of committed memory or was
  *    its first, up to kMaxNumberOfGCs = 3, else goes back to DONE.
@@ -40,6 +44,7 @@ enum { MR_DONE = 0, MR_WAIT, MR_RUN };
 #define MR_MAX_GCS 3u                             /* kMaxNumberOfGCs */
 #define MR_COMMITTED_DELTA (10ull << 20)          /* kCommittedMemoryDelta: 10 MB */
 #define MR_LOW_ALLOCATION_BYTES_PER_MS 1000u      /* Heap::kLowAllocationThroughput */
+#define MR_THROUGHPUT_WINDOW (5000 * MS)          /* GCTracer::kThroughputTimeFrameMs */
 
 static uint64_t old_committed(const gc_heap *h) { return old_gen_committed(h); }
 
@@ -70,8 +75,18 @@ void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before) {
       }
       break;
   }
-  h->mr_alloc_at_check = h->allocated_total;
-  h->mr_time_at_check = now;
+}
+
+/* Marking that runs, stepped by the incremental marking task while the
+ * program waits, then finished by it: "finalize incremental marking via
+ * task". */
+static gc_status finish_marking_by_task(gc_heap *h) {
+  bool done = h->marking == GC_MARKING_COMPLETE;
+  while (!done) {
+    gc_status st = incremental_step_internal(h, h->cfg.incremental.step_budget, &done);
+    if (st != GC_OK) return st;
+  }
+  return collect_garbage(h, GC_REQUEST_OLD, GC_REASON_FINALIZE_MARKING_TASK, NULL);
 }
 
 /* The pending tasks at the current time: a Scavenge task, then marking
@@ -82,25 +97,34 @@ static gc_status run_tasks(gc_heap *h) {
     if (st != GC_OK) return st;
   }
   incremental_run_start_task(h);
-  if (h->marking != GC_MARKING_IDLE) {
-    bool done = h->marking == GC_MARKING_COMPLETE;
-    while (!done) {
-      gc_status st = incremental_step_internal(h, h->cfg.incremental.step_budget, &done);
-      if (st != GC_OK) return st;
-    }
-    return collect_garbage(h, GC_REQUEST_OLD, GC_REASON_FINALIZE_MARKING_TASK, NULL);
-  }
+  if (h->marking != GC_MARKING_IDLE) return finish_marking_by_task(h);
   return GC_OK;
+}
+
+/* Is the allocation rate low at `now`?  The rate is V8's GCTracer::
+ * AverageSpeed over its allocation samples -- one taken at every GC, one
+ * the timer takes (MemoryReducer::TimerTask samples first) -- the most
+ * recent that cover at least kThroughputTimeFrameMs = 5000 ms of mutator
+ * time: the time since the last GC, then the intervals between the GCs
+ * before it, as far as the event ring reaches. */
+static bool low_allocation_rate(const gc_heap *h, uint64_t now) {
+  uint64_t bytes = h->allocated_total - h->allocated_at_gc;
+  uint64_t ns = now > h->vclock_last_gc_end ? now - h->vclock_last_gc_end : 0;
+  size_t ring = h->cfg.event_ring, kept = h->nevents < ring ? h->nevents : ring;
+  for (size_t k = 0; k + 1 < kept && ns < MR_THROUGHPUT_WINDOW; k++) {
+    const gc_event *ev = &h->events[(h->nevents - 1 - k) % ring];
+    const gc_event *prev = &h->events[(h->nevents - 2 - k) % ring];
+    uint64_t prev_end_us = prev->start_us + prev->pause_us;
+    bytes += ev->allocated;
+    ns += ev->start_us > prev_end_us ? (ev->start_us - prev_end_us) * 1000 : 0;
+  }
+  return bytes * MS < (uint64_t)MR_LOW_ALLOCATION_BYTES_PER_MS * (ns ? ns : 1);
 }
 
 /* The memory reducer's timer at the current time. */
 static gc_status memory_reducer_timer(gc_heap *h) {
   uint64_t now = heap_vclock(h);
-  uint64_t elapsed_ms = (now - h->mr_time_at_check) / MS;
-  uint64_t allocated = h->allocated_total - h->mr_alloc_at_check;
-  bool low_rate = allocated < (uint64_t)MR_LOW_ALLOCATION_BYTES_PER_MS * (elapsed_ms ? elapsed_ms : 1);
-  h->mr_alloc_at_check = h->allocated_total;
-  h->mr_time_at_check = now;
+  bool low_rate = low_allocation_rate(h, now);
   if (h->mr_started_gcs >= MR_MAX_GCS) {
     h->mr_state = MR_DONE;
     h->mr_committed_at_last_run = old_committed(h);
@@ -113,8 +137,14 @@ static gc_status memory_reducer_timer(gc_heap *h) {
   h->mr_state = MR_RUN;
   h->mr_started_gcs++;
   h->mr_collecting = true;
-  gc_status st = heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_MEMORY_REDUCER, "GC in old space requested",
-                              h->cfg.old_space.compaction, true);
+  gc_status st;
+  if (h->cfg.incremental.enabled) { /* StartIdleIncrementalMarking, finished by the task */
+    incremental_start_reducing(h);
+    st = finish_marking_by_task(h);
+  } else { /* no incremental marking: the GC at once */
+    st = heap_collect(h, GC_KIND_MARK_COMPACT, GC_REASON_MEMORY_REDUCER, "GC in old space requested",
+                      h->cfg.old_space.compaction, true);
+  }
   h->mr_collecting = false;
   return st;
 }

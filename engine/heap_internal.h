@@ -295,7 +295,6 @@ struct gc_heap {
   uint32_t mr_started_gcs;
   uint64_t mr_next_ns;             /* WAIT: when its timer fires */
   uint64_t mr_committed_at_last_run;
-  uint64_t mr_alloc_at_check, mr_time_at_check; /* the allocation-rate check */
   bool mr_collecting;              /* the memory reducer's own GC is running */
 
   /* marking */
@@ -309,6 +308,9 @@ struct gc_heap {
   /* V8's IncrementalMarkingJob::ScheduleTask: the soft trigger posted a
    * task that starts marking when the event loop runs it (gc_idle). */
   bool marking_task_pending;
+  /* the cycle reduces memory (V8's kReduceMemoryFootprint in
+   * current_gc_flags_, set when marking starts): the memory reducer's */
+  bool marking_reduce_memory;
   uint64_t marking_mutator_ns;     /* heap_mutator_ns at the last allocation step */
   uint32_t marking_steps;
   uint64_t marking_step_bytes;     /* marked by steps this cycle */

@@ -58,6 +58,7 @@ static void start(gc_heap *h) {
   h->marking_largest_step = 0;
   h->young_alloc = h->old_alloc = 0;
   h->marking_shared = false;
+  h->marking_reduce_memory = false;
   marker_start(h);
   /* V8's IncrementalMarking::MarkRoots skips the stack and the main
    * thread's handles (SkipRoot::kStack, kMainThreadHandles): what scopes
@@ -187,6 +188,14 @@ void incremental_run_start_task(gc_heap *h) {
   h->marking_task_pending = false;
   uint64_t room;
   if (may_start(h, &room) && room <= h->new_space.capacity) start_concurrent(h);
+}
+
+/* MemoryReducer::NotifyTimer (V8 11.3): Heap::StartIdleIncrementalMarking
+ * with reason kMemoryReducer -- an ordinary start, the cycle flagged to
+ * reduce memory (kReduceMemoryFootprint), which its Mark-Compact keeps. */
+void incremental_start_reducing(gc_heap *h) {
+  start_concurrent(h);
+  h->marking_reduce_memory = true;
 }
 
 /* Worklist entries in From-space follow their copies or are dropped; the
