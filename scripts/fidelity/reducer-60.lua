@@ -11,29 +11,25 @@
 --   }
 --
 -- Each burst is one event-loop turn: a list of 25000 {v, next} (40 bytes
--- each, at the literal's site; a scope holds the local `head`), every
+-- each, at the literal's site, lib/chain.lualib; a scope holds the local
+-- `head`), every
 -- third kept in `kept` (a JSArray, lib/jsarray.lualib); between turns
 -- heap:idle(0) (setImmediate: the loop turns, V8's pending tasks run);
 -- then 30 s idle, in which V8's memory reducer runs; then the process
 -- exits (event_loop.exit_idle_ms = 1).
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+local chain = dofile(SCENARIO_DIR .. "/lib/chain.lualib")
 local BURSTS, LIST = 60, 25000
 
 scenario("a burst of 60 lists, every third kept, then 30 s idle: the memory reducer",
   {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local kept = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
     local site = heap:site("{v: i, next: head}")
-    local alloc, init = heap.alloc, heap.init_slots
     collectgarbage("stop") -- the scopes' handles: as slowleak-oom-16m
     for n = 0, BURSTS - 1 do
       heap:scope(function()
-        local head = nil
-        for i = 0, LIST - 1 do
-          local o = alloc(heap, 2, 0, "Node", site)
-          init(heap, o, i, head)
-          head = o
-        end
+        local head = chain(heap, LIST, "Node", site)
         if n % 3 == 0 then J.push(kept, head) end
       end)
       collectgarbage("collect")

@@ -11,7 +11,8 @@
 --   }, 2);
 --
 -- Each request is one timer callback: a chain of 5000 {id, next} (40
--- bytes each, at the literal's site; a scope holds the local `tmp`), then
+-- bytes each, at the literal's site, lib/chain.lualib; a scope holds the
+-- local `tmp`), then
 -- a cached {id, body} whose body is a JSArray (32 bytes) over a
 -- FixedArray of 50 small integers, stored into the ring (an old FixedArray
 -- of 1000).  Between callbacks the event loop waits for the next tick of
@@ -19,6 +20,7 @@
 -- last request, 10 s idle, then the process exits (event_loop.exit_idle_ms
 -- = 1).
 
+local chain = dofile(SCENARIO_DIR .. "/lib/chain.lualib")
 local REQUESTS, CHAIN = 1500, 5000
 
 scenario("a server: a request every 2 ms, each 5000 short-lived objects and one cached result",
@@ -28,12 +30,7 @@ scenario("a server: a request every 2 ms, each 5000 short-lived objects and one 
     local site_res = heap:site("{id: served, body: ...}")
     local alloc, init = heap.alloc, heap.init_slots
     local function request(served)
-      local tmp = nil
-      for i = 0, CHAIN - 1 do
-        local o = alloc(heap, 2, 0, "Request", site_tmp)
-        init(heap, o, i, tmp)
-        tmp = o
-      end
+      chain(heap, CHAIN, "Request", site_tmp)
       local elements = alloc(heap, 50, 0, "FixedArray")
       for k = 1, 50 do elements[k] = CHAIN - 1 end
       local body = alloc(heap, 1, 0, "JSArray")
