@@ -28,6 +28,7 @@
 -- Node runs V8's pending tasks when the script ends, as the other replays
 -- model it (event_loop.exit_idle_ms = 1), with the last list dead by then.
 
+local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local ROUNDS, N = 10, 1000000
 local MiB = 1024 * 1024
 
@@ -88,10 +89,7 @@ scenario("batch: ten 40 MB lists built and dropped, the site pretenured, Mark-Co
     expect(freed_most, "Mark-Compacts that free 30 MB or more").to_be_at_least(1)
 
     -- Node's twenty runs: 11 to 17 Scavenges, 3 to 6 Mark-Compacts.
-    local scavenges, fulls = 0, 0
-    for _, ev in ipairs(events) do
-      if ev.kind == "Scavenge" then scavenges = scavenges + 1 else fulls = fulls + 1 end
-    end
+    local scavenges, fulls = count_gcs(events)
     expect(scavenges, "Scavenges (Node: 11 to 17)").to_be_between(11, 17)
     expect(fulls, "Mark-Compacts (Node: 3 to 6)").to_be_between(3, 6)
     record("scavenges", scavenges)

@@ -11,6 +11,7 @@
 -- chain, the value the one pointer; doubled into a new table when full --
 -- past 128 KiB a large object).
 
+local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local H = dofile(SCENARIO_DIR .. "/lib/ordered_hash.lualib")
 
 scenario("a Map that only grows: out of memory at a doubling of its table under 48 MiB",
@@ -36,10 +37,7 @@ scenario("a Map that only grows: out of memory at a doubling of its table under 
     expect(m.capacity, "the table's capacity").to_be(524288)
     expect(m.live, "the Map's size").to_be(524288)
     local events = heap:events()
-    local scavenges, fulls = 0, 0
-    for _, ev in ipairs(events) do
-      if ev.kind == "Scavenge" then scavenges = scavenges + 1 else fulls = fulls + 1 end
-    end
+    local scavenges, fulls = count_gcs(events)
     expect(scavenges, "Scavenges").to_be_between(6, 8)
     expect(fulls, "Mark-Compacts").to_be_between(5, 7)
     expect(events[#events].reason, "the last GC").to_be("last resort")

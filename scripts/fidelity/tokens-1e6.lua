@@ -23,6 +23,7 @@
 -- run's band (327 against 459 KB per GC), within Node's own spread (323
 -- to 459 KB over five nvp runs; docs/fidelity.md, *Held-out workloads*).
 
+local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local N = 1000000
 
@@ -44,10 +45,7 @@ scenario("a FinalizationRegistry with unregister tokens: nine of ten cells unreg
 
     -- Node (five --trace-gc runs): 15 Scavenges and 4 Mark-Compacts in
     -- every run (gclab: 15 and 5).
-    local scavenges, fulls = 0, 0
-    for _, ev in ipairs(heap:events()) do
-      if ev.kind == "Scavenge" then scavenges = scavenges + 1 else fulls = fulls + 1 end
-    end
+    local scavenges, fulls = count_gcs(heap:events())
     expect(scavenges, "Scavenges").to_be(15)
     expect(fulls, "Mark-Compacts").to_be_between(3, 5)
     record("gcs", #heap:events())
