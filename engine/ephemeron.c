@@ -5,12 +5,12 @@
  * A table is an object: slot 0 the number of entries, slot 1 the number of
  * deleted entries (Smis: V8's count, the deletions since the table was
  * made or rehashed -- an add that reuses a deleted entry leaves it), then
- * `capacity` pairs (key, value).  A key is a
- * weak slot (weak.h), a deleted entry's key is EPH_HOLE, an unused one is
- * empty.  Open addressing with linear probing on the key's object id (ids
- * never change, so a table needs no rehash when keys move, as V8's identity
- * hash).  Its capacity follows V8's HashTable (hash_table.h:
- * hash-table-inl.h, objects.cc): a set first rehashes the table in place when more than a
+ * `capacity` pairs (key, value).  A key is a weak slot (weak.h), a deleted
+ * entry's key is EPH_HOLE, an unused one is empty.  Open addressing with
+ * linear probing on the key's object id (ids never change, so a table
+ * needs no rehash when keys move, as V8's identity hash).  Its capacity
+ * follows V8's HashTable (hash_table.h: hash-table-inl.h, objects.cc): a
+ * set first rehashes the table in place when more than a
  * third of its entries are deleted ones (ObjectHashTableBase::Put), then,
  * when the table has too little room (HasSufficientCapacityToAdd: half of
  * the entries free after the add, at most half of the free ones deleted),

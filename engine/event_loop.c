@@ -20,12 +20,12 @@
  *    after that one); at the timer, when the allocation rate is low
  *    (Heap::HasLowAllocationRate, over the tracer's most recent 5 s of
  *    allocation samples: low_allocation_rate; under 1000 bytes/ms, the
- *    kLowAllocationThroughput of earlier V8s) and no marking runs, it starts memory-reducing
- *    incremental marking (StartIdleIncrementalMarking, reason kMemoryReducer;
- *    the task steps it and finishes it: "finalize incremental marking via
- *    task", reduce_memory; with incremental marking off, a Mark-Compact
- *    "memory reducer" at once) and goes to RUN, else
- *    waits another 8000 ms; after its GC it waits kShortDelayMs = 500 ms
+ *    kLowAllocationThroughput of earlier V8s) and no marking runs, it
+ *    starts memory-reducing incremental marking (StartIdleIncremental-
+ *    Marking, reason kMemoryReducer; the task steps it and finishes it:
+ *    "finalize incremental marking via task", reduce_memory; with
+ *    incremental marking off, a Mark-Compact "memory reducer" at once) and
+ *    goes to RUN, else waits another 8000 ms; after its GC it waits kShortDelayMs = 500 ms
  *    for another if that one freed at least 1 MB of committed memory or was
  *    its first, up to kMaxNumberOfGCs = 3, else goes back to DONE.
  *
