@@ -1,0 +1,65 @@
+-- Fidelity: WeakRefs across event-loop turns (node20/weakjobs.js, trace
+-- node20/weakjobs-50.trace, `node --trace-gc weakjobs.js`), a held-out
+-- workload written after gclab's model was fitted:
+--
+--   let refs = []; let turn = 0, alive = 0;
+--   function work() {
+--     for (const r of refs) if (r.deref() !== undefined) alive++;
+--     refs = [];
+--     for (let i = 0; i < 20000; i++) {
+--       const req = { id: i, body: null };
+--       if (i % 10 === 0) refs.push(new WeakRef(req));
+--     }
+--     if (++turn < 50) setImmediate(work); else console.log(alive);
+--   }
+--
+-- Each turn is one job: the previous turn's WeakRefs deref'd (ref:deref()
+-- keeps a live target to the job's end), a new `refs` (a JSArray,
+-- lib/jsarray.lualib, rooted as the module's variable), 20000 {id, body}
+-- at the literal's site and a WeakRef (heap:weak_ref) to every tenth --
+-- allocated outside any scope, as weakrefs-1e6 does: a scope would hold
+-- every request as a root, where JS's `req` holds only the last; then
+-- the job ends (heap:end_job: the KeepDuringJob set emptied) and the loop
+-- turns (heap:idle(0)).  Scavenges treat weak references as strong, so a
+-- target outlives its turn as long as its WeakRef does.
+
+local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
+local TURNS, REQUESTS = 50, 20000
+
+scenario("WeakRefs across 50 event-loop turns, each deref'ing the last turn's",
+  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local site = heap:site("{id: i, body: null}")
+    local alloc = heap.alloc
+    local refs, alive = nil, 0
+    for _ = 1, TURNS do
+      if refs then
+        for k = 1, refs.length do
+          if refs.elements[k]:deref() ~= nil then alive = alive + 1 end
+        end
+        heap:unroot(refs.holder)
+      end
+      refs = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
+      for i = 0, REQUESTS - 1 do
+        -- the local `req`: held by nothing once the next one is made (no
+        -- scope), rooted while its WeakRef is allocated
+        local req = alloc(heap, 2, 0, "Request", site)
+        if i % 10 == 0 then
+          heap:root(req)
+          J.push(refs, heap:weak_ref(req))
+          heap:unroot(req)
+        end
+      end
+      heap:end_job()
+      heap:idle(0)
+    end
+    -- Node (five --trace-gc and three --trace-gc-nvp runs): every deref
+    -- found its target (alive = 98000: Scavenges keep weak targets, and no
+    -- Mark-Compact ran); 25 or 26 Scavenges, no Mark-Compact.
+    expect(alive, "targets found by deref").to_be((TURNS - 1) * REQUESTS // 10)
+    local scavenges, fulls = count_gcs(heap:events())
+    expect(scavenges, "Scavenges").to_be_between(24, 27)
+    expect(fulls, "Mark-Compacts").to_be(0)
+    record("scavenges", scavenges)
+    heap:unroot(refs.holder)
+  end)
