@@ -16,21 +16,20 @@
 -- Each turn is one job: the previous turn's WeakRefs deref'd (ref:deref()
 -- keeps a live target to the job's end), a new `refs` (a JSArray,
 -- lib/jsarray.lualib, rooted as the module's variable), 20000 {id, body}
--- at the literal's site and a WeakRef (heap:weak_ref) to every tenth --
--- allocated outside any scope, as weakrefs-1e6 does: a scope would hold
--- every request as a root, where JS's `req` holds only the last; then
+-- at the literal's site and a WeakRef (heap:weak_ref) to every tenth
+-- (lib/requests.lualib: outside any scope, as weakrefs-1e6 allocates); then
 -- the job ends (heap:end_job: the KeepDuringJob set emptied) and the loop
 -- turns (heap:idle(0)).  Scavenges treat weak references as strong, so a
 -- target outlives its turn as long as its WeakRef does.
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
+local requests = dofile(SCENARIO_DIR .. "/lib/requests.lualib")
 local TURNS, REQUESTS = 50, 20000
 
 scenario("WeakRefs across 50 event-loop turns, each deref'ing the last turn's",
   {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local site = heap:site("{id: i, body: null}")
-    local alloc = heap.alloc
     local refs, alive = nil, 0
     for _ = 1, TURNS do
       if refs then
@@ -40,16 +39,7 @@ scenario("WeakRefs across 50 event-loop turns, each deref'ing the last turn's",
         heap:unroot(refs.holder)
       end
       refs = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
-      for i = 0, REQUESTS - 1 do
-        -- the local `req`: held by nothing once the next one is made (no
-        -- scope), rooted while its WeakRef is allocated
-        local req = alloc(heap, 2, 0, "Request", site)
-        if i % 10 == 0 then
-          heap:root(req)
-          J.push(refs, heap:weak_ref(req))
-          heap:unroot(req)
-        end
-      end
+      requests(heap, REQUESTS, site, 10, function(req) J.push(refs, heap:weak_ref(req)) end)
       heap:end_job()
       heap:idle(0)
     end
