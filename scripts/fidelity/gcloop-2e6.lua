@@ -23,19 +23,27 @@
 -- model it (event_loop.exit_idle_ms = 1).
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local N = 2000000
 local MiB = 1024 * 1024
 
+-- The loop: every `keep_every`-th object pushed onto `keep`, collect(heap)
+-- every `gc_every` iterations; returns `keep`.
+local function loop(heap, keep_every, gc_every, collect)
+  local keep = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
+  local site = heap:site("{a: i, b: null}")
+  local alloc = heap.alloc
+  for i = 0, N - 1 do
+    local o = alloc(heap, 2, 0, "Obj", site)
+    if i % keep_every == 0 then J.push(keep, o) end
+    if i % gc_every == gc_every - 1 then collect(heap) end
+  end
+  return keep
+end
+
 scenario("explicit gc() in a growing loop: ten Mark-Compacts, the semispace grows 1 -> 4 MiB between them",
   {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local keep = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
-    local site = heap:site("{a: i, b: null}")
-    local alloc = heap.alloc
-    for i = 0, N - 1 do
-      local o = alloc(heap, 2, 0, "Obj", site)
-      if i % 50 == 0 then J.push(keep, o) end
-      if i % 200000 == 199999 then heap:full_gc() end
-    end
+    local keep = loop(heap, 50, 200000, heap.full_gc)
 
     -- Every Mark-Compact is a gc() call's, none of them incremental; the
     -- semispace grows 1 -> 2 -> 4 MiB (Node: 5.2, 7.5, 12.5 MB committed).
@@ -59,6 +67,35 @@ scenario("explicit gc() in a growing loop: ten Mark-Compacts, the semispace grow
     expect(fulls, "Mark-Compacts: one per gc()").to_be(N // 200000)
     expect(caps, "semispace capacities (MiB)").to_equal({1, 2, 4})
     expect(scavenges, "Scavenges (Node: 36 to 38)").to_be_between(33, 41)
+    record("scavenges", scavenges)
+    heap:unroot(keep.holder)
+  end)
+
+-- Held out too (node20/minorgc.js, trace node20/minorgc-2e6.trace, `node
+-- --expose-gc --trace-gc minorgc.js`): the same pattern with
+-- gc({type: 'minor'}), heap:scavenge() (reason "testing"):
+--
+--   for (let i = 0; i < 2000000; i++) {
+--     const o = { a: i, b: null };
+--     if (i % 20 === 0) keep.push(o);
+--     if (i % 100000 === 99999) gc({ type: 'minor' });
+--   }
+scenario("gc({type: 'minor'}) in a growing loop: twenty forced Scavenges among the others",
+  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local keep = loop(heap, 20, 100000, heap.scavenge)
+    -- Node (five --trace-gc runs): 39 or 40 Scavenges, 20 of them
+    -- "testing" (one per call), the others "allocation failure"; then a
+    -- Mark-Compact at the end, its marking finished by a task.
+    local events = heap:events()
+    local testing = 0
+    for i, ev in ipairs(events) do
+      expect(ev.kind, "GC " .. i .. " kind").to_be("Scavenge")
+      if ev.reason == "testing" then testing = testing + 1
+      else expect(ev.reason, "GC " .. i .. " reason").to_be("allocation failure") end
+    end
+    expect(testing, "Scavenges from gc({type: 'minor'})").to_be(N // 100000)
+    local scavenges = count_gcs(events)
+    expect(scavenges, "Scavenges").to_be_between(36, 43)
     record("scavenges", scavenges)
     heap:unroot(keep.holder)
   end)
