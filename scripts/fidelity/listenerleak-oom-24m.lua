@@ -1,0 +1,46 @@
+-- Fidelity: a listener leak to out of memory (node20/listenerleak.js,
+-- trace node20/listenerleak-oom-24m.trace, `node --max-old-space-size=24
+-- --trace-gc listenerleak.js`), a held-out workload written after gclab's
+-- model was fitted:
+--
+--   const listeners = [];
+--   for (let i = 0; ; i++) {
+--     const req = { id: i, body: null };
+--     const cb = () => req.id;
+--     if (i % 2 === 0) listeners.push(cb);
+--   }
+--
+-- closures-1e6's objects (lib/closure.lualib: the block's Context, the
+-- request, the JSFunction), every second callback pushed
+-- onto `listeners` (a JSArray, lib/jsarray.lualib), until the heap runs
+-- out.
+
+local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+local closure = dofile(SCENARIO_DIR .. "/lib/closure.lualib")
+local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
+
+scenario("a listener leak: every second closure kept, out of memory under 24 MiB",
+  {config = {"../../configs/node20.yaml", old_space = {max_size = "24MiB"}}, differs = {}}, function(heap)
+    local listeners = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
+    local site = heap:site("{id: i, body: null}")
+    local ok, err = pcall(function()
+      for i = 0, 1e8 do
+        local cb = closure(heap, site)
+        if i % 2 == 0 then J.push(listeners, cb) end
+      end
+    end)
+    -- Node (five --trace-gc runs): 10 or 11 Scavenges, 2 or 3
+    -- Mark-Compacts (the last ones "scavenge might not succeed"), then
+    -- "Reached heap limit".
+    expect(ok, "the leak ends").to_be(false)
+    expect(err, "with").to_contain(gclab.OOM_MESSAGE)
+    local events = heap:events()
+    local scavenges, fulls = count_gcs(events)
+    expect(scavenges, "Scavenges").to_be_between(9, 12)
+    expect(fulls, "Mark-Compacts").to_be_between(2, 4)
+    expect(events[#events].collector_reason, "the last GC").to_be("scavenge might not succeed")
+    record("oom", true)
+    record("scavenges", scavenges)
+    record("mark_compacts", fulls)
+    record("listeners", listeners.length)
+  end)
