@@ -290,6 +290,8 @@ gc_status finalization_verify(gc_heap *h, char *msg, size_t len) {
   for (size_t i = 0; i < ws->holders.n; i++) {
     addr_t reg = ws->holders.v[i];
     if (obj_weak_kind(obj_at(reg)) != WK_REGISTRY) continue;
+    gc_status st = key_map_verify(h, reg, msg, len);
+    if (st != GC_OK) return st;
     bool sched = (smi_untag(S(reg, REG_FLAGS)) & REG_SCHEDULED) != 0;
     scheduled += sched;
     static const uint32_t lists[] = {REG_ACTIVE, REG_CLEARED};
@@ -303,7 +305,7 @@ gc_status finalization_verify(gc_heap *h, char *msg, size_t len) {
         else if (l == 0 && !is_weak(S(c, CELL_TARGET))) bad = "has an active cell without a target";
         else if (l == 1 && S(c, CELL_TARGET) != 0) bad = "has a queued cell whose target is alive";
         else if (l == 1 && !sched) bad = "has queued cells but is not scheduled for cleanup";
-        else if (is_weak(S(c, CELL_TOKEN)) && !ref_at(reg, REG_KEY_MAP)) bad = "has a cell with a token but no key map";
+        else if (is_weak(S(c, CELL_TOKEN)) && !key_map_holds(reg, c)) bad = "has a cell with a token but no key map entry";
         if (bad) {
           snprintf(msg, len, "FinalizationRegistry #%llu %s (cell #%llu)", (unsigned long long)obj_at(reg)->id, bad,
                    (unsigned long long)obj_at(c)->id);
@@ -311,12 +313,6 @@ gc_status finalization_verify(gc_heap *h, char *msg, size_t len) {
         }
       }
     }
-  }
-  for (size_t i = 0; i < ws->holders.n; i++) {
-    addr_t reg = ws->holders.v[i];
-    if (obj_weak_kind(obj_at(reg)) != WK_REGISTRY) continue;
-    gc_status st = key_map_verify(h, reg, msg, len);
-    if (st != GC_OK) return st;
   }
   for (addr_t r = ws->dirty_head; r; r = ref_at(r, REG_NEXT_DIRTY)) {
     hentry *e = handle_try(h, *reg_handle(r), true);

@@ -38,7 +38,8 @@
  * cleanup is taken (PopClearedCellHoldings -> RemoveCellFromUnregister-
  * TokenMap) and when a full GC finds its token dead (MarkCompactCollector::
  * ClearJSWeakRefs); so a cell is in its registry's map exactly while its
- * token slot is set (key_map_verify checks it).
+ * token slot is set (the verifier checks it: finalization_verify asks
+ * key_map_holds for each such cell).
  */
 #include <stdio.h>
 
@@ -164,41 +165,25 @@ bool key_map_remove_token(gc_heap *h, addr_t reg, addr_t token, void (*drop)(gc_
   return any;
 }
 
+/* The entry of `cell` under `key` in map m, or -1. */
+static int64_t find_cell(const obj *m, tagged key, addr_t cell) {
+  uint32_t mask = capacity_of(m) - 1, e = (uint32_t)smi_untag(key) & mask;
+  for (uint32_t n = 1; n <= mask + 1 && m->slots[key_slot(e)] != 0; e = (e + n++) & mask)
+    if (m->slots[key_slot(e)] == key && (addr_t)m->slots[key_slot(e) + 1] == cell) return e;
+  return -1;
+}
+
 void key_map_remove_cell(gc_heap *h, addr_t reg, addr_t cell, uint64_t token_id) {
   (void)h;
   addr_t m = map_of(reg);
-  if (!m) return;
-  obj *o = obj_at(m);
-  tagged key = token_key(token_id);
-  uint32_t mask = capacity_of(o) - 1, e = (uint32_t)smi_untag(key) & mask;
-  for (uint32_t n = 1; o->slots[key_slot(e)] != 0; e = (e + n++) & mask)
-    if (o->slots[key_slot(e)] == key && (addr_t)o->slots[key_slot(e) + 1] == cell) {
-      remove_entry(o, e);
-      return;
-    }
+  int64_t e = m ? find_cell(obj_at(m), token_key(token_id), cell) : -1;
+  if (e >= 0) remove_entry(obj_at(m), (uint32_t)e);
 }
 
-/* Is `cell` entered in map m under the hash of its token? */
-static bool entered(const obj *m, addr_t cell) {
-  tagged key = token_key(obj_at(cell_token(cell))->id);
-  uint32_t mask = capacity_of(m) - 1, e = (uint32_t)smi_untag(key) & mask;
-  for (uint32_t n = 1; n <= mask + 1 && m->slots[key_slot(e)] != 0; e = (e + n++) & mask)
-    if (m->slots[key_slot(e)] == key && (addr_t)m->slots[key_slot(e) + 1] == cell) return true;
-  return false;
-}
-
-gc_status key_map_verify(gc_heap *h, addr_t reg, char *msg, size_t len) {
-  (void)h;
-  addr_t m = map_of(reg);
+/* The map's own consistency: its kind and capacity, every entry a cell of
+ * `reg` under its token's hash, its counts. */
+static gc_status verify_map(addr_t reg, const obj *o, char *msg, size_t len) {
   unsigned long long rid = (unsigned long long)obj_at(reg)->id;
-  if (!m) {
-    if (S(reg, REG_KEY_MAP) != 0) {
-      snprintf(msg, len, "FinalizationRegistry #%llu has a key map slot that is not an object", rid);
-      return GC_ECORRUPT;
-    }
-    return GC_OK;
-  }
-  const obj *o = obj_at(m);
   uint32_t cap = capacity_of(o);
   uint64_t live = 0, deleted = 0;
   if (obj_is_holder(o) || obj_weak_kind(o) != WK_KEY_MAP || cap < 4 || (cap & (cap - 1))) {
@@ -231,13 +216,20 @@ gc_status key_map_verify(gc_heap *h, addr_t reg, char *msg, size_t len) {
              (unsigned long long)deleted);
     return GC_ECORRUPT;
   }
-  static const uint32_t lists[] = {REG_ACTIVE, REG_CLEARED};
-  for (int l = 0; l < 2; l++)
-    for (tagged c = S(reg, lists[l]); is_ptr(c); c = S((addr_t)c, CELL_NEXT))
-      if (is_weak(S((addr_t)c, CELL_TOKEN)) && !entered(o, (addr_t)c)) {
-        snprintf(msg, len, "FinalizationRegistry #%llu: cell #%llu has a token but no key map entry", rid,
-                 (unsigned long long)obj_at((addr_t)c)->id);
-        return GC_ECORRUPT;
-      }
   return GC_OK;
+}
+
+bool key_map_holds(addr_t reg, addr_t cell) {
+  addr_t m = map_of(reg);
+  return m && find_cell(obj_at(m), token_key(obj_at(cell_token(cell))->id), cell) >= 0;
+}
+
+gc_status key_map_verify(gc_heap *h, addr_t reg, char *msg, size_t len) {
+  (void)h;
+  addr_t m = map_of(reg);
+  if (m) return verify_map(reg, obj_at(m), msg, len);
+  if (S(reg, REG_KEY_MAP) == 0) return GC_OK;
+  snprintf(msg, len, "FinalizationRegistry #%llu has a key map slot that is not an object",
+           (unsigned long long)obj_at(reg)->id);
+  return GC_ECORRUPT;
 }

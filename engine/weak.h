@@ -201,7 +201,10 @@ bool key_map_remove_token(gc_heap *h, addr_t reg, addr_t token, void (*drop)(gc_
 /* The cell `cell` of `reg`, registered with the token whose object id is
  * token_id, leaves the map (no allocation: also inside a GC). */
 void key_map_remove_cell(gc_heap *h, addr_t reg, addr_t cell, uint64_t token_id);
-/* The map of `reg` is consistent with its cells; a message if not. */
+/* Is `cell` (which has a token) entered in reg's map? */
+bool key_map_holds(addr_t reg, addr_t cell);
+/* reg's map is consistent: its kind, capacity and counts, every entry a
+ * cell of reg under its token's hash; a message if not. */
 gc_status key_map_verify(gc_heap *h, addr_t reg, char *msg, size_t len);
 
 /* ------------------------------------------------- the collectors' hooks */
