@@ -170,6 +170,7 @@ static int l_heap_new(lua_State *L) {
     lh->cache_ref = lh->keep_ref = LUA_NOREF;
     return luaL_error(L, "gclab.heap: %s", *err ? err : gc_status_name(st));
   }
+  gc_program_start(lh->heap); /* the script's first line: after the boot heap */
   lh->open = lh->heap;
   lh->next = d->open;
   if (d->open) d->open->pprev = &lh->next;

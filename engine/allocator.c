@@ -49,7 +49,7 @@ static gc_status before_alloc(gc_heap *h, uint64_t size) {
       gc_status st = incremental_step_internal(h, incremental_allocation_step_budget(h), NULL);
       if (st != GC_OK) return st;
     }
-    if (h->marking == GC_MARKING_COMPLETE) {
+    if (incremental_stack_guard_taken(h)) {
       gc_status st = collect_garbage(h, GC_REQUEST_OLD, GC_REASON_FINALIZE_MARKING, NULL);
       if (st != GC_OK) return st;
     }

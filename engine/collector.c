@@ -161,13 +161,16 @@ static gc_kind configured_full_gc(const gc_heap *h) {
  * whatever asked); *why is the event's collector reason.
  *  - old space or large objects asked: a full GC;
  *  - a young-allocation failure (or a stress scavenge): a full GC when
- *    incremental marking is complete, or, unless marking is in progress,
- *    the old generation reached its limit (gclab asks here what V8 asks on
- *    its allocation path), then as an explicit request.  While marking,
- *    the limit alone never makes it a full GC: V8 Scavenges on and takes a
- *    Mark-Compact ("Incremental marking needs finalization") only for a
- *    cycle that needs finalization with the limit overshot by a large
- *    margin -- and gclab finalizes a complete cycle at once;
+ *    incremental marking is complete and the program takes the stack
+ *    guard's request at once (incremental.interrupt_ns 0), or, unless
+ *    marking is in progress, the old generation reached its limit (gclab
+ *    asks here what V8 asks on its allocation path), then as an explicit
+ *    request.  While marking, the limit alone never makes it a full GC: V8
+ *    Scavenges on and takes a Mark-Compact ("Incremental marking needs
+ *    finalization") only for a complete cycle with the limit overshot by a
+ *    large margin (heap_limit_overshot_by_large_margin) -- a complete cycle
+ *    whose stack-guard request the program has not taken yet
+ *    (incremental_stack_guard_taken);
  *  - an explicit scavenge (gc_scavenge): a full GC when a Scavenge might not
  *    succeed (young_fits_in_old, promotion.h), as in V8;
  *  - a forced scavenge: always a Scavenge. */
@@ -178,8 +181,14 @@ static gc_kind select_collector(const gc_heap *h, gc_request request, gc_reason 
       return configured_full_gc(h);
     case GC_REQUEST_YOUNG_ALLOCATION:
       if (h->marking == GC_MARKING_COMPLETE) {
-        *reason = GC_REASON_FINALIZE_MARKING;
-        return configured_full_gc(h);
+        if (!h->cfg.incremental.interrupt_ns) {
+          *reason = GC_REASON_FINALIZE_MARKING;
+          return configured_full_gc(h);
+        }
+        if (heap_limit_overshot_by_large_margin(h)) {
+          *why = "Incremental marking needs finalization";
+          return configured_full_gc(h);
+        }
       }
       if (h->marking != GC_MARKING_MARKING && heap_old_limit_reached(h)) return configured_full_gc(h);
       /* fall through */

@@ -56,6 +56,8 @@ void gc_config_default(gc_config *c) {
   c->incremental.old_step = 256 * KiB;
   c->incremental.step_budget = 64 * KiB;
   c->incremental.concurrent_markers = 1;
+  c->incremental.interrupt_ns = 0;           /* a program that calls functions: checks at once */
+  c->incremental.interrupt_optimize = 4;     /* a loop of builtins only: optimized (OSR) at its 4th check */
 
   /* Virtual clock.  Chosen so that a scavenge of 1 MiB of survivors costs
    * about 1 ms and marking runs at about 1 GB/s, the magnitudes Node 20's

@@ -198,6 +198,7 @@ double heap_mc_utilisation(const gc_heap *h);
  * heap is then out of memory)? */
 bool heap_ineffective_mark_compact(gc_heap *h);
 bool heap_old_limit_reached(const gc_heap *h);
+bool heap_limit_overshot_by_large_margin(const gc_heap *h);
 bool heap_large_alloc_needs_gc(const gc_heap *h, uint64_t need, bool young);
 bool heap_old_alloc_needs_gc(const gc_heap *h);
 /* After a GC an allocation caused (after_full: a full GC): is the old
@@ -217,6 +218,7 @@ void incremental_maybe_start(gc_heap *h);   /* after a scavenge, before an old a
 void incremental_run_start_task(gc_heap *h); /* the event loop runs the posted start task */
 void incremental_start_reducing(gc_heap *h); /* the memory reducer starts a memory-reducing cycle */
 uint64_t incremental_allocation_step_budget(gc_heap *h); /* bytes an allocation step marks */
+bool incremental_stack_guard_taken(gc_heap *h); /* a complete cycle: does the program finalize it now? */
 void incremental_on_alloc(gc_heap *h, bool young, uint64_t size);
 void incremental_after_scavenge(gc_heap *h);/* fix the worklist */
 gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done);

@@ -131,6 +131,8 @@ typedef struct gc_config {
     uint64_t young_step;       /* 64 KiB of young allocation per step */
     uint64_t old_step;         /* 256 KiB of old allocation per step */
     uint64_t step_budget;      /* 64 KiB: bytes of objects marked per step */
+    uint32_t interrupt_ns;     /* the program's interrupt checks, every this much mutator time (0: at each allocation) */
+    uint32_t interrupt_optimize; /* ... until this many have passed: then at each allocation (0: never) */
   } incremental;
 
   /* Virtual clock (deterministic stand-in for wall time in policy and in the
@@ -260,6 +262,13 @@ gc_status gc_alloc_old(gc_heap *heap, uint32_t nslots, uint64_t bytes, const cha
                        gc_handle *out);
 /* The size gc_alloc uses for bytes = 0. */
 uint64_t gc_default_size(uint32_t nslots);
+
+/* The program's first line runs now (after a boot heap is loaded): its
+ * interrupt checks (incremental.interrupt_ns, engine/incremental.c
+ * incremental_stack_guard_taken) count from here, as V8's bytecode budget
+ * counts from a script's start.  Without a call they count from the
+ * heap's creation. */
+void gc_program_start(gc_heap *heap);
 
 /* The program is idle for `ms` virtual milliseconds (Node's event loop
  * waiting): the tasks V8 runs then, in time order -- a Scavenge task when

@@ -185,6 +185,19 @@ bool heap_ineffective_mark_compact(gc_heap *h) {
 /* Has the old generation reached its soft limit (the next GC is full)? */
 bool heap_old_limit_reached(const gc_heap *h) { return old_gen_size(h) >= h->old_limit; }
 
+/* V8 11.3's Heap::AllocationLimitOvershotByLargeMargin: the old
+ * generation is past its limit by at least half the limit, or 32 MiB if
+ * that is more (kMarginForSmallHeaps), but never more than half the way
+ * from the limit to the maximum. */
+bool heap_limit_overshot_by_large_margin(const gc_heap *h) {
+  uint64_t size = old_gen_size(h);
+  if (size <= h->old_limit) return false;
+  uint64_t margin = h->old_limit / 2 > (32ull << 20) ? h->old_limit / 2 : (32ull << 20);
+  uint64_t half_way = h->old_max > h->old_limit ? (h->old_max - h->old_limit) / 2 : 0;
+  if (margin > half_way) margin = half_way;
+  return size - h->old_limit >= margin;
+}
+
 /* Must a full GC run before the program's own regular old allocation (a
  * tenured site's object, gc_alloc_old)?  V8 11.3's Heap::
  * ShouldExpandOldGenerationOnSlowAllocation lets the old generation grow

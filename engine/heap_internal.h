@@ -308,6 +308,9 @@ struct gc_heap {
   /* V8's IncrementalMarkingJob::ScheduleTask: the soft trigger posted a
    * task that starts marking when the event loop runs it (gc_idle). */
   bool marking_task_pending;
+  bool stack_guard_pending;        /* marking complete, finalization waits for the program's interrupt check */
+  uint64_t stack_guard_tick;       /* the interrupt period it was requested in */
+  uint64_t program_start_ns;       /* heap_mutator_ns at gc_program_start: interrupt periods count from it */
   /* the cycle reduces memory (V8's kReduceMemoryFootprint in
    * current_gc_flags_, set when marking starts): the memory reducer's */
   bool marking_reduce_memory;

@@ -6,7 +6,9 @@
  * hold does not (V8 scans neither the stack nor the main thread's handles
  * when marking starts).  Step: drain the worklist for a budget of bytes.
  * When the worklist is empty the cycle is complete; the next allocation
- * (or gc_incremental_finish) runs the atomic pause, a full GC of the
+ * (or, with incremental.interrupt_ns, the program's next interrupt check:
+ * incremental_stack_guard_taken), or gc_incremental_finish, runs the
+ * atomic pause, a full GC of the
  * configured kind (old_space.full_gc) that scans every root, scopes too,
  * drains what is left, then sweeps or compacts.  While marking, the
  * Dijkstra insertion barrier (barrier in engine_calls.h, slow path in
@@ -59,6 +61,7 @@ static void start(gc_heap *h) {
   h->young_alloc = h->old_alloc = 0;
   h->marking_shared = false;
   h->marking_reduce_memory = false;
+  h->stack_guard_pending = false;
   marker_start(h);
   /* V8's IncrementalMarking::MarkRoots skips the stack and the main
    * thread's handles (SkipRoot::kStack, kMainThreadHandles): what scopes
@@ -151,6 +154,56 @@ uint64_t incremental_allocation_step_budget(gc_heap *h) {
   uint64_t concurrent = elapsed * c->incremental.concurrent_markers / c->cost.mark_ns_per_kb * 1024;
   return concurrent > c->incremental.step_budget ? concurrent : c->incremental.step_budget;
 }
+
+/* Does the program take the stack guard's GC request now?  Asked before
+ * each allocation while marking runs.  V8 11.3: the allocation step
+ * that finds marking complete (IncrementalMarking::AdvanceOnAllocation ->
+ * IsMajorMarkingComplete, with no completion task due soon) requests a GC
+ * through the stack guard, and the program takes it at its next interrupt
+ * check (Heap::HandleGCRequest, "finalize incremental marking via stack
+ * guard"): on entry to a JavaScript function, at a call of some builtins
+ * (Array.prototype.push), on each back edge of an optimized loop, and in
+ * interpreted or baseline code when the function's
+ * bytecode budget runs out (--interrupt-budget, 66 KiB of bytecode;
+ * Runtime_BytecodeBudgetInterruptWithStackCheck).  A loop that calls no
+ * JavaScript -- only builtins such as `new Array(n)` and `.fill` -- so
+ * takes it up to a budget's worth of iterations later, and allocates on
+ * meanwhile (Scavenges included: select_collector).  gclab's program has no
+ * bytecode: its interrupt checks come once every incremental.interrupt_ns
+ * of its virtual time (heap_mutator_ns), counted from its first line
+ * (gc_program_start, after the boot heap);
+ * the request is taken at the first check after it, even if a store has
+ * greyed more since (V8's request stays until the GC runs; the pause marks
+ * what is left) -- and once the program is optimized (optimized, below),
+ * at once.  0: at the allocation that finds the cycle complete. */
+static uint64_t interrupt_period(const gc_heap *h) {
+  return (heap_mutator_ns(h) - h->program_start_ns) / h->cfg.incremental.interrupt_ns;
+}
+
+/* V8's TieringManager marks a hot function for optimization at an
+ * interrupt check, and a later one (OSR urgency) has its running loop
+ * compiled and entered, and optimized code checks at every back edge.
+ * `--trace-opt --trace-osr` on largechurn.js: 4,000 iterations (3.4
+ * budgets) run without OSR, 8,000 (6.9) with; gclab takes the fourth
+ * check (incremental.interrupt_optimize). */
+static bool optimized(const gc_heap *h) {
+  uint32_t after = h->cfg.incremental.interrupt_optimize;
+  return after && interrupt_period(h) >= after;
+}
+
+bool incremental_stack_guard_taken(gc_heap *h) {
+  if (h->marking == GC_MARKING_IDLE) return false;
+  if (!h->stack_guard_pending) {
+    if (h->marking != GC_MARKING_COMPLETE) return false;
+    if (!h->cfg.incremental.interrupt_ns || optimized(h)) return true;
+    h->stack_guard_pending = true;
+    h->stack_guard_tick = interrupt_period(h);
+    return false;
+  }
+  return interrupt_period(h) > h->stack_guard_tick;
+}
+
+void gc_program_start(gc_heap *h) { h->program_start_ns = heap_mutator_ns(h); }
 
 /* May marking start (on, idle, past the activation size)?  *room: what
  * is left before the old-generation limit. */

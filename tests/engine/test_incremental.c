@@ -793,6 +793,110 @@ static void on_gc_try_marking(gc_heap *h, const gc_event *ev, void *ud) {
   out[2] = gc_incremental_finish(h);
 }
 
+/* Allocate one garbage object (a scope opened and closed around it). */
+static void alloc_garbage(gc_heap *h) {
+  gc_scope sc;
+  OK(h, gc_scope_open(h, &sc));
+  (void)alloc_obj(h, 2, "Garbage");
+  OK(h, gc_scope_close(h, sc));
+}
+
+static uint64_t allocations(gc_heap *h) { return stats_of(h).objects_allocated; }
+
+/* V8 11.3: an allocation step that finds marking complete requests a GC
+ * through the stack guard, and a loop that calls no JavaScript takes it
+ * at its next interrupt check (its bytecode budget running out), Scavenging
+ * meanwhile when new space fills (SelectGarbageCollector: no large
+ * overshoot); once the loop is optimized it takes it at once.  gclab's
+ * checks come every incremental.interrupt_ns of mutator time, counted from
+ * gc_program_start; here every 100,000 allocations (alloc_ns each, no
+ * stores), so the Mark-Compact comes at the first allocation of the next
+ * period. */
+static void test_stack_guard_waits_for_the_interrupt_check(void **state) {
+  (void)state;
+  gc_config c = manual_config();
+  const uint64_t period = 100000;
+  c.incremental.interrupt_ns = (uint32_t)(period * c.cost.alloc_ns);
+  c.incremental.interrupt_optimize = 0; /* never optimized */
+  gc_heap *h = new_heap(&c);
+  for (int i = 0; i < 10; i++) alloc_garbage(h); /* before the program's first line */
+  gc_program_start(h);
+  uint64_t start = allocations(h);
+  OK(h, gc_root(h, alloc_obj(h, 4, "Kept")));
+  OK(h, gc_incremental_start(h));
+  while (gc_marking(h) == GC_MARKING_MARKING) alloc_garbage(h);
+  assert_int_equal(gc_marking(h), GC_MARKING_COMPLETE);
+  uint64_t complete = allocations(h) - start;
+  assert_true(complete < period / 2);
+  size_t before = gc_event_count(h);
+  uint64_t full_at = 0;
+  while (gc_marking(h) != GC_MARKING_IDLE) {
+    uint64_t n = allocations(h) - start; /* the clock at this allocation's check */
+    alloc_garbage(h);
+    if (gc_marking(h) == GC_MARKING_IDLE) full_at = n;
+    assert_true(n < 2 * period);
+  }
+  assert_int_equal(full_at, period); /* the first check of the next period */
+  size_t events = gc_event_count(h), scavenges = 0;
+  for (size_t i = before; i + 1 < events; i++) {
+    assert_int_equal(gc_event_get(h, i)->kind, GC_KIND_SCAVENGE); /* new space filled meanwhile */
+    scavenges++;
+  }
+  assert_true(scavenges > 10);
+  const gc_event *ev = gc_event_get(h, events - 1);
+  assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+  assert_int_equal(ev->reason, GC_REASON_FINALIZE_MARKING);
+  assert_true(ev->incremental);
+  gc_heap_free(h);
+
+  /* Optimized (interrupt_optimize periods passed): at once, as with
+   * interrupt_ns 0. */
+  c.incremental.interrupt_optimize = 1;
+  h = new_heap(&c);
+  gc_program_start(h);
+  while (allocations(h) < period) alloc_garbage(h);
+  OK(h, gc_incremental_start(h));
+  while (gc_marking(h) == GC_MARKING_MARKING) alloc_garbage(h);
+  assert_int_equal(gc_marking(h), GC_MARKING_IDLE); /* never seen complete */
+  ev = gc_event_get(h, gc_event_count(h) - 1);
+  assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+  assert_int_equal(ev->reason, GC_REASON_FINALIZE_MARKING);
+  gc_heap_free(h);
+}
+
+/* ... and while the request waits, a young allocation failure is a
+ * Mark-Compact only when the old generation is past its limit by a large
+ * margin (Heap::AllocationLimitOvershotByLargeMargin: half the limit or 32
+ * MiB, at most half the way to the maximum): "Incremental marking needs
+ * finalization". */
+static void test_stack_guard_waits_unless_overshot_by_a_large_margin(void **state) {
+  (void)state;
+  gc_config c = manual_config();
+  c.incremental.interrupt_ns = UINT32_MAX; /* the request waits throughout */
+  gc_heap *h = new_heap(&c);
+  gc_program_start(h);
+  OK(h, gc_incremental_start(h));
+  while (gc_marking(h) == GC_MARKING_MARKING) alloc_garbage(h);
+  assert_int_equal(gc_marking(h), GC_MARKING_COMPLETE);
+  gc_heap_stats st = stats_of(h);
+  uint64_t margin = (st.old_max - st.old_limit) / 2; /* below 32 MiB: the cap */
+  size_t before = gc_event_count(h);
+  while (old_gen_bytes(h) < st.old_limit + margin) { /* old garbage, black while marking */
+    gc_scope sc;
+    OK(h, gc_scope_open(h, &sc));
+    gc_handle x;
+    OK(h, gc_alloc_old(h, 126, 0, "Old", &x));
+    OK(h, gc_scope_close(h, sc));
+    assert_int_equal(gc_marking(h), GC_MARKING_COMPLETE);
+  }
+  while (gc_event_count(h) == before) alloc_garbage(h); /* until new space fills */
+  const gc_event *ev = gc_event_get(h, before);
+  assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+  assert_int_equal(ev->reason, GC_REASON_ALLOCATION_FAILURE);
+  assert_string_equal(ev->collector_reason, "Incremental marking needs finalization");
+  gc_heap_free(h);
+}
+
 static void test_bad_input(void **state) {
   (void)state;
   gc_heap *h = manual_heap();
@@ -861,6 +965,8 @@ int main(void) {
       cmocka_unit_test(test_concurrent_markers_hold_the_roots_work),
       cmocka_unit_test(test_a_step_shares_what_it_leaves),
       cmocka_unit_test(test_marking_start_leaves_scopes_to_the_pause),
+      cmocka_unit_test(test_stack_guard_waits_for_the_interrupt_check),
+      cmocka_unit_test(test_stack_guard_waits_unless_overshot_by_a_large_margin),
       cmocka_unit_test(test_bad_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

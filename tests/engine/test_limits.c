@@ -31,11 +31,7 @@ static const gc_event *garbage_until_gcs(gc_heap *h, size_t gcs) {
   return last_event(h);
 }
 
-static uint64_t old_limit(gc_heap *h) {
-  gc_heap_stats s;
-  gc_stats(h, &s);
-  return s.old_limit;
-}
+static uint64_t old_limit(gc_heap *h) { return stats_of(h).old_limit; }
 
 /* Nothing survives: the first Scavenge lowers the limit to the old
  * generation (empty) + min_step; the next would not lower it, which fixes

@@ -201,11 +201,7 @@ static void test_classic_promotion(void **state) {
   gc_heap_free(h);
 }
 
-static uint64_t remembered_slots(gc_heap *h) {
-  gc_heap_stats st;
-  gc_stats(h, &st);
-  return st.old_to_new_slots;
-}
+static uint64_t remembered_slots(gc_heap *h) { return stats_of(h).old_to_new_slots; }
 
 static void test_remembered_set_keeps_young_alive(void **state) {
   (void)state;
