@@ -150,6 +150,13 @@ static int format_weak_nvp(const gc_event *ev, char *buf, size_t len) {
                   "finalization_cells_queued=%llu", ev->ephemeron_ns / 1e6, refs, colls, c1, c2, c3);
 }
 
+/* The nvp line's gc= name: V8 11.3 prints "s" for a Scavenge and "mc" for
+ * a Mark-Compact (Node 20's --trace-gc-nvp logs in scripts/fidelity/node20);
+ * gclab's Mark-Sweep, which V8 no longer runs on its own, is "ms". */
+static const char *nvp_kind(gc_kind kind) {
+  return kind == GC_KIND_SCAVENGE ? "s" : kind == GC_KIND_MARK_COMPACT ? "mc" : "ms";
+}
+
 int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t len) {
   double avg, cur;
   mutator_utilisation(h, ev, &avg, &cur);
@@ -169,7 +176,7 @@ int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t 
       "nodes_died_in_new=%llu nodes_copied_in_new=%llu "
       "nodes_promoted=%llu promotion_ratio=%.1f%% average_survival_ratio=%.1f%% promotion_rate=%.1f%% "
       "semi_space_copy_rate=%.1f%% marked=%llu moved=%llu pages_released=%llu",
-      ev->start_us / 1000.0, ev->pause_us / 1000.0, mutator_ms, ev->kind == GC_KIND_SCAVENGE ? "s" : "ms",
+      ev->start_us / 1000.0, ev->pause_us / 1000.0, mutator_ms, nvp_kind(ev->kind),
       ev->reduce_memory ? 1 : 0, ev->incremental_steps, mark_ms(h, ev->incremental_marked),
       (unsigned long long)ev_total(ev->before, false), (unsigned long long)ev_total(ev->after, false),
       (unsigned long long)ev->holes_before, (unsigned long long)ev->holes_after,
