@@ -97,13 +97,13 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
     gc_event *ev = h->current_event;
     ev->promoted_bytes += size;
     ev->promoted_objects++;
-    if (h->marking != GC_MARKING_IDLE) {
-      /* Black allocation: what lands in old space during marking survives
-       * this cycle; grey it so that its children get marked too.  An
-       * object already black counts as live on its new page. */
-      if (obj_color(n) == GC_WHITE) marker_push_grey(h, to);
-      else if (obj_color(n) == GC_BLACK) page_of(h, to)->live_bytes += size;
-    }
+    /* While marking, the copy keeps the young object's colour, as V8's
+     * Scavenger::MigrateObject transfers it (IncrementalMarking::
+     * TransferColor; the promotion's target is allocated white, not
+     * black): a white one is live only if marking reaches it, as marking
+     * covers young objects too.  A black one counts as live on its new
+     * page. */
+    if (h->marking != GC_MARKING_IDLE && obj_color(n) == GC_BLACK) page_of(h, to)->live_bytes += size;
     if (!addr_vec_push(&h->promoted_to_scan, to)) scavenge_out_of_room();
   } else {
     count_copy(h, size);
