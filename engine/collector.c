@@ -162,7 +162,7 @@ static gc_kind configured_full_gc(const gc_heap *h) {
  *  - old space or large objects asked: a full GC;
  *  - a young-allocation failure (or a stress scavenge): a full GC when
  *    incremental marking is complete and the program takes the stack
- *    guard's request at once (incremental.interrupt_ns 0), or, unless
+ *    guard's request at once (incremental_checks_at_once), or, unless
  *    marking is in progress, the old generation reached its limit (gclab
  *    asks here what V8 asks on its allocation path), then as an explicit
  *    request.  While marking, the limit alone never makes it a full GC: V8
@@ -181,7 +181,7 @@ static gc_kind select_collector(const gc_heap *h, gc_request request, gc_reason 
       return configured_full_gc(h);
     case GC_REQUEST_YOUNG_ALLOCATION:
       if (h->marking == GC_MARKING_COMPLETE) {
-        if (!h->cfg.incremental.interrupt_ns) {
+        if (incremental_checks_at_once(h)) {
           *reason = GC_REASON_FINALIZE_MARKING;
           return configured_full_gc(h);
         }

@@ -219,6 +219,7 @@ void incremental_run_start_task(gc_heap *h); /* the event loop runs the posted s
 void incremental_start_reducing(gc_heap *h); /* the memory reducer starts a memory-reducing cycle */
 uint64_t incremental_allocation_step_budget(gc_heap *h); /* bytes an allocation step marks */
 bool incremental_stack_guard_taken(gc_heap *h); /* a complete cycle: does the program finalize it now? */
+bool incremental_checks_at_once(const gc_heap *h); /* the program's interrupt check at every allocation */
 void incremental_on_alloc(gc_heap *h, bool young, uint64_t size);
 void incremental_after_scavenge(gc_heap *h);/* fix the worklist */
 gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done);

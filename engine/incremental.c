@@ -191,11 +191,18 @@ static bool optimized(const gc_heap *h) {
   return after && interrupt_period(h) >= after;
 }
 
+/* Does the program check for interrupts at every allocation (no
+ * interrupt_ns, or its loop optimized)?  Then a complete cycle's request
+ * is taken where it is made. */
+bool incremental_checks_at_once(const gc_heap *h) {
+  return !h->cfg.incremental.interrupt_ns || optimized(h);
+}
+
 bool incremental_stack_guard_taken(gc_heap *h) {
   if (h->marking == GC_MARKING_IDLE) return false;
   if (!h->stack_guard_pending) {
     if (h->marking != GC_MARKING_COMPLETE) return false;
-    if (!h->cfg.incremental.interrupt_ns || optimized(h)) return true;
+    if (incremental_checks_at_once(h)) return true;
     h->stack_guard_pending = true;
     h->stack_guard_tick = interrupt_period(h);
     return false;
