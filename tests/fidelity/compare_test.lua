@@ -98,6 +98,40 @@ check(code == 2 and has(out, "cannot read: Is a directory"), "a directory as the
 out, code = run("trace plot " .. F)
 check(code == 2 and has(out, "cannot read: Is a directory"), "trace plot of a directory: exit 2", out)
 
+-- Node's other runs (spread.2.trace, spread.2.nvp next to spread.trace,
+-- spread.nvp): the first run has 10 Scavenges, the second 3, as garbage.lua
+out, code = run("trace compare " .. F .. "spread.trace " .. REPLAY)
+check(code == 0, "spread: gclab within a threshold of Node's second run: exit 0", out)
+check(has(out, "\nNode's runs: 2 --trace-gc, 2 --trace-gc-nvp (" .. F .. "spread.N); a measure passes within its "
+  .. "threshold of any run\n"), "spread: the runs are named", out)
+check(out:match("\nscavenges +10 +3 +%+%-10%% +3%-10 +pass %(first run: FAIL%)\n"),
+  "spread: scavenges row with the runs' band and the first run's verdict", out)
+check(out:match("\noom +no OOM +no OOM +same +no OOM +pass\n"), "spread: oom row", out)
+out, code = run("trace compare " .. F .. "spread.trace " .. REPLAY .. " --first-run-only")
+check(code == 1 and out:match("\nscavenges +10 +3 +%+%-10%% +FAIL\n") and not has(out, "Node's runs"),
+  "spread --first-run-only: the first run alone, exit 1", out)
+out, code = run("trace compare " .. F .. "spread.trace " .. REPLAY .. " --known-failures scavenges")
+check(code == 1 and has(out, "pass (first run: FAIL) (listed as a known failure)"),
+  "spread: --known-failures goes by the runs", out)
+-- a damaged or foreign second run: exit 2 naming it
+local sdir = os.tmpname()
+os.remove(sdir)
+assert(os.execute("mkdir " .. sdir))
+local function put(name, text) local f = assert(io.open(sdir .. "/" .. name, "wb")); f:write(text); f:close() end
+local ten = assert(io.open(root .. "/" .. F .. "ten.trace")):read("a")
+local ten_nvp = assert(io.open(root .. "/" .. F .. "ten.nvp")):read("a")
+put("w.trace", ten); put("w.nvp", ten_nvp); put("w.2.trace", "[1:0x1]     13 ms: Scavenge 5.0 (6.0) -> 4.0 (6.")
+out, code = run("trace compare " .. sdir .. "/w.trace " .. REPLAY)
+check(code == 2 and has(out, sdir .. "/w.2.trace:1: a Scavenge line that does not parse"),
+  "a damaged second trace: exit 2, file and line named", out)
+os.remove(sdir .. "/w.2.trace")
+put("w.2.nvp", (assert(io.open(root .. "/" .. F .. "three.nvp")):read("a")))
+out, code = run("trace compare " .. sdir .. "/w.trace " .. REPLAY)
+check(code == 2 and has(out, sdir .. "/w.2.nvp has 3 GCs and " .. sdir .. "/w.trace 10: not logs of the same program?"),
+  "a second nvp log of another program: exit 2", out)
+for _, n in ipairs({"w.trace", "w.nvp", "w.2.nvp"}) do os.remove(sdir .. "/" .. n) end
+os.remove(sdir)
+
 out, code = run("trace compare --help")
 check(code == 0 and has(out, "usage: gclab trace compare NODE_TRACE SCENARIO.lua"), "--help", out)
 
