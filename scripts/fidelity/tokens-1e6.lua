@@ -19,9 +19,10 @@
 -- This workload found gclab's unregister walking the registry's whole
 -- cell lists: it ran for 80 s; with an index off the heap under a second.
 -- The key map is in the heap now, as V8's (engine/key_map.c), and Node's
--- first six GCs are gclab's.  Promoted bytes stay outside the committed
--- run's band (327 against 459 KB per GC), within Node's own spread (323
--- to 459 KB over five nvp runs; docs/fidelity.md, *Held-out workloads*).
+-- first six GCs are gclab's.  Promoted bytes stay outside the first
+-- run's band (317 against 459 KB per GC), within Node's own spread (324
+-- to 459 KB over its three committed nvp runs; docs/fidelity.md,
+-- *Held-out workloads*).
 
 local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
@@ -43,10 +44,14 @@ scenario("a FinalizationRegistry with unregister tokens: nine of ten cells unreg
     expect(active, "cells still registered").to_be(N // 10)
     expect(queued, "cells queued").to_be(0)
 
-    -- Node (five --trace-gc runs): 15 Scavenges and 4 Mark-Compacts in
-    -- every run (gclab: 15 and 5).
+    -- Node: 15 Scavenges and 4 Mark-Compacts in the five --trace-gc runs
+    -- of issue 16 (node20/tokens-1e6.trace the first); 14, 14, 15, 14
+    -- and 4, 4, 4, 5 in the four committed later (tokens-1e6.2-.5.trace).
+    -- gclab: 16 and 5 since `open` grows by V8's rule (lib/jsarray.lualib;
+    -- 15 with the old one, one slot short): one more Scavenge than any
+    -- Node run, within the +-10% of docs/fidelity.md's measure.
     local scavenges, fulls = count_gcs(heap:events())
-    expect(scavenges, "Scavenges").to_be(15)
+    expect(scavenges, "Scavenges").to_be_between(14, 16)
     expect(fulls, "Mark-Compacts").to_be_between(3, 5)
     record("gcs", #heap:events())
     heap:unroot(open.holder)
