@@ -38,6 +38,10 @@ void cfg_follow_derived(gc_config *cfg, const cfg_origins *o) {
   if (!is_set(cfg, &def, o, "incremental.activation_size") && cfg->incremental.activation_size > om)
     cfg->incremental.activation_size = om;
 
+  /* V8's chunk header is a fact of its 256 KiB page: a page of another size
+   * has none unless page_header says so. */
+  if (!is_set(cfg, &def, o, "page_header") && ps != def.page_size) cfg->page_header = 0;
+
   /* kMaxRegularHeapObjectSize is half a page in V8 (128 KiB of 256 KiB). */
   if (page_ok && !is_set(cfg, &def, o, "large_object.threshold") &&
       cfg->large_object.threshold >= ps)

@@ -47,6 +47,7 @@ static const char *const boot_names[] = {"node20", "none", NULL};
 
 const cfg_key cfg_keys[] = {
     {"page_size", CK_SIZE, FIELD(page_size), NULL},
+    {"page_header", CK_SIZE, FIELD(page_header), NULL},
     SECTION("new_space"),
     SECTION("new_space.semi_space"),
     {"new_space.semi_space.initial", CK_SIZE, FIELD(new_space.semi_space_initial), NULL},

@@ -442,6 +442,7 @@ static void f_bool(lua_State *L, const char *k, bool v) {
 void lgc_push_config(lua_State *L, const gc_config *c) {
   lua_createtable(L, 0, 8);
   f_int(L, "page_size", c->page_size);
+  f_int(L, "page_header", c->page_header);
 
   lua_createtable(L, 0, 2); /* new_space */
   lua_createtable(L, 0, 3);

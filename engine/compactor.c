@@ -62,7 +62,7 @@ uint32_t compact_select_candidates(gc_heap *h, bool reduce_memory) {
     live += v[take].live;
   }
   /* Skip compaction when it would not free a single page. */
-  uint64_t pages_needed = (live + c->page_size - 1) / c->page_size;
+  uint64_t pages_needed = (live + page_area(h) - 1) / page_area(h);
   if (pages_needed >= take) take = 0;
   for (uint32_t i = 0; i < take; i++) v[i].p->flags |= PAGE_EVACUATE;
   free(v);

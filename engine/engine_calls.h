@@ -16,6 +16,10 @@ bool pages_init(gc_heap *h);
 void pages_destroy(gc_heap *h);
 page *page_take(gc_heap *h, uint32_t units, gc_space space, uint32_t flags);
 void page_release(gc_heap *h, page *p);
+/* The bytes a page commits: its units, header and all. */
+static inline uint64_t page_bytes(const gc_heap *h, const page *p) { return (uint64_t)p->units << h->page_shift; }
+/* The object bytes a regular (one-unit) page holds. */
+static inline uint64_t page_area(const gc_heap *h) { return h->cfg.page_size - h->cfg.page_header; }
 void page_list_append(page_list *l, page *p);
 void page_list_remove(page_list *l, page *p);
 void page_list_insert_sorted(page_list *l, page *p);

@@ -80,6 +80,12 @@ typedef enum gc_boot {
  */
 typedef struct gc_config {
   uint64_t page_size; /* 256 KiB (kPageSizeBits = 18); power of two, 4 KiB..64 MiB */
+  /* Bytes at the start of every page that hold no objects (V8: the chunk's
+   * header and marking bitmap, MemoryChunkLayout::ObjectStartOffsetInDataPage:
+   * 4,424 with 256 KiB pages on x64, so a page holds 257,720 bytes of
+   * objects).  A multiple of 8 below half the page; 0, the default: objects
+   * from a page's first byte. */
+  uint64_t page_header;
 
   struct {
     uint64_t semi_space_initial;  /* 1 MiB  (--min-semi-space-size) */

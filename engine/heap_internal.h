@@ -126,10 +126,11 @@ typedef struct slot_set {
 } slot_set;
 
 typedef struct page {
-  addr_t start;
-  uint64_t size;       /* bytes: page_size, or a multiple for a large page */
+  addr_t start;        /* the first object's address: the unit's + page_header */
+  uint64_t size;       /* object bytes: units x page_size - page_header */
   addr_t top;          /* end of the iterable area (== start + size in old space) */
   uint32_t unit;       /* first unit index == address / page_size */
+  uint32_t units;      /* page units: 1, or more for a large page */
   uint32_t flags;
   gc_space space;
   uint64_t live_bytes; /* from the last marking */

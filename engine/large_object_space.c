@@ -7,7 +7,7 @@
 #include "heap_internal.h"
 
 addr_t lo_alloc(gc_heap *h, uint64_t size, bool young) {
-  uint64_t units = (size + h->cfg.page_size - 1) >> h->page_shift;
+  uint64_t units = (size + h->cfg.page_header + h->cfg.page_size - 1) >> h->page_shift;
   if (units > h->units) return 0;
   page *p = page_take(h, (uint32_t)units, young ? GC_SPACE_NEW_LARGE : GC_SPACE_LARGE,
                       PAGE_LARGE | (young ? PAGE_YOUNG : 0));
@@ -19,7 +19,7 @@ addr_t lo_alloc(gc_heap *h, uint64_t size, bool young) {
   page_list_insert_sorted(&s->pages, p);
   s->size += size;
   s->objects++;
-  s->committed += p->size;
+  s->committed += page_bytes(h, p);
   return p->start;
 }
 
@@ -27,20 +27,20 @@ static void lo_promote_page(gc_heap *h, page *p) {
   page_list_remove(&h->nlo.pages, p);
   h->nlo.size -= p->used_bytes;
   h->nlo.objects--;
-  h->nlo.committed -= p->size;
+  h->nlo.committed -= page_bytes(h, p);
   p->flags &= ~(PAGE_YOUNG | PAGE_SURVIVOR);
   p->space = GC_SPACE_LARGE;
   page_list_insert_sorted(&h->lo.pages, p);
   h->lo.size += p->used_bytes;
   h->lo.objects++;
-  h->lo.committed += p->size;
+  h->lo.committed += page_bytes(h, p);
 }
 
 void lo_release(gc_heap *h, lo_space *s, page *p) {
   page_list_remove(&s->pages, p);
   s->size -= p->used_bytes;
   s->objects--;
-  s->committed -= p->size;
+  s->committed -= page_bytes(h, p);
   page_release(h, p);
 }
 

@@ -65,7 +65,7 @@ void pages_destroy(gc_heap *h) {
     for (uint32_t u = 0; u < h->units;) {
       page *p = h->page_table[u];
       if (p) {
-        u = p->unit + (uint32_t)(p->size >> h->page_shift);
+        u = p->unit + p->units;
         slot_set_free(p);
         free(p);
       } else {
@@ -100,10 +100,11 @@ page *page_take(gc_heap *h, uint32_t units, gc_space space, uint32_t flags) {
     free(p);
     return NULL;
   }
-  p->start = a;
-  p->size = size;
-  p->top = a;
+  p->start = a + h->cfg.page_header;
+  p->size = size - h->cfg.page_header;
+  p->top = p->start;
   p->unit = start;
+  p->units = units;
   p->flags = flags;
   p->space = space;
   for (uint32_t i = 0; i < units; i++) {
@@ -118,15 +119,17 @@ page *page_take(gc_heap *h, uint32_t units, gc_space space, uint32_t flags) {
 }
 
 void page_release(gc_heap *h, page *p) {
-  uint32_t units = (uint32_t)(p->size >> h->page_shift);
-  madvise((void *)p->start, p->size, MADV_DONTNEED);
-  mprotect((void *)p->start, p->size, PROT_NONE);
+  uint32_t units = p->units;
+  uint64_t bytes = page_bytes(h, p);
+  addr_t a = h->base + ((uint64_t)p->unit << h->page_shift);
+  madvise((void *)a, bytes, MADV_DONTNEED);
+  mprotect((void *)a, bytes, PROT_NONE);
   for (uint32_t i = 0; i < units; i++) {
     h->unit_used[p->unit + i] = 0;
     h->page_table[p->unit + i] = NULL;
   }
   if (p->unit < h->unit_hint) h->unit_hint = p->unit;
-  h->committed -= p->size;
+  h->committed -= bytes;
   slot_set_free(p);
   free(p);
 }

@@ -244,7 +244,7 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
       if (sz) check_live_bytes(&v, p, obj_color(obj_at(p->start)) == GC_BLACK ? sz : 0);
       lc[i]->size += sz;
       lc[i]->objects++;
-      lc[i]->committed += p->size;
+      lc[i]->committed += page_bytes(h, p);
     }
   if (v.st == GC_OK) {
     if (h->fast_alloc_max != heap_fast_alloc_max(h))

@@ -21,8 +21,8 @@
 -- probe of the loop saw the mementos stop anywhere between 24,000 and
 -- 85,000 iterations.  Fewer iterations per Scavenge then, new space grows
 -- a GC later and the heap runs out after three Mark-Compacts (61.0 MB
--- allocated, the first run's); more, and after two (46.3 MB, its third
--- nvp run's, as gclab's since `push` grows by V8's rule:
+-- allocated, the first run's, and gclab's); more, and after two (46.3 MB,
+-- its third nvp run's; gclab's while its pages held 1.7% more than V8's:
 -- docs/fidelity-notes.md, *Backing-store growth*).
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")

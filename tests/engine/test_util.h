@@ -25,6 +25,7 @@
 static inline void small_config(gc_config *c) {
   gc_config_default(c);
   c->page_size = 4096;
+  c->page_header = 0;
   c->new_space.semi_space_initial = 16384;
   c->new_space.semi_space_max = 65536;
   c->old_space.max_size = 4u << 20;

@@ -609,8 +609,60 @@ static void test_young_large_objects_share_new_space_capacity(void **state) {
   gc_heap_free(h);
 }
 
+/* page_header (V8's MemoryChunkLayout::ObjectStartOffsetInDataPage): the
+ * default 256 KiB pages hold objects after 4,424 bytes of header, so a 1 MiB
+ * semispace takes 1,030,880 bytes of objects -- node v20.20.2's
+ * v8.getHeapSpaceStatistics() in a fresh process: new space used +
+ * available = 1,030,880 (4,123,520 for 4 MiB).  257,720 = 6,443 x 40, so
+ * 25,772 objects of 40 bytes fill it and the next one Scavenges; an old
+ * page's first object is 4,424 bytes in, and a large object's pages hold
+ * the header too (committed: its units). */
+static void test_page_header_is_v8s(void **state) {
+  (void)state;
+  gc_config c;
+  gc_config_default(&c);
+  assert_int_equal(c.page_size, 256u << 10);
+  assert_int_equal(c.page_header, 4424);
+  assert_int_equal(c.new_space.semi_space_initial, 1u << 20);
+  gc_heap *h = new_heap(&c);
+  gc_scope sc;
+  OK(h, gc_scope_open(h, &sc));
+  uint32_t n = 0;
+  gc_heap_stats st;
+  for (;; n++) {
+    gc_stats(h, &st);
+    if (st.gcs) break;
+    (void)alloc_obj(h, 2, "Forty"); /* 24-byte header + 2 slots */
+  }
+  assert_int_equal(n, 25772 + 1); /* the 25,773rd ran the Scavenge first */
+  OK(h, gc_scope_close(h, sc));
+  gc_handle x;
+  OK(h, gc_alloc_old(h, 2, 0, "Old", &x));
+  gc_object_info oi = info_of(h, x);
+  assert_int_equal(oi.address % c.page_size, 4424);
+  gc_stats(h, &st);
+  uint64_t lo0 = st.space[GC_SPACE_LARGE].committed;
+  OK(h, gc_alloc_old(h, 0, 257720, "FitsOnePage", &x));
+  gc_stats(h, &st);
+  assert_int_equal(st.space[GC_SPACE_LARGE].committed - lo0, 256u << 10);
+  OK(h, gc_alloc_old(h, 0, 257728, "NeedsTwo", &x));
+  gc_stats(h, &st);
+  assert_int_equal(st.space[GC_SPACE_LARGE].committed - lo0, 3 * (256u << 10));
+  gc_heap_free(h);
+
+  /* a header of half a page or more, or not a multiple of 8: refused */
+  char err[256];
+  gc_config bad = c;
+  bad.page_header = 128u << 10;
+  assert_int_equal(gc_config_validate(&bad, err, sizeof err), GC_EINVAL);
+  assert_non_null(strstr(err, "page_header: expected a multiple of 8 below half of page_size (256KiB), got 128KiB"));
+  bad.page_header = 4420;
+  assert_int_equal(gc_config_validate(&bad, err, sizeof err), GC_EINVAL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_page_header_is_v8s),
       cmocka_unit_test(test_young_large_objects_share_new_space_capacity),
       cmocka_unit_test(test_reachable_survive_unreachable_die),
       cmocka_unit_test(test_cycles_die),
