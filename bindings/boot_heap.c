@@ -19,11 +19,10 @@
  *  - roots: what synthetic and native nodes point at through a non-weak
  *    edge (V8's root lists and the embedder's handles), each rooted once,
  *    by a handle only the bindings hold, so a scenario cannot drop it;
- *  - placement: Node's heap at the first line (v8.getHeapSpaceStatistics
- *    and --trace-gc-nvp, measured with node v20.20.2: BOOT_YOUNG_USED,
- *    BOOT_YOUNG_LIVE below) holds 302,224 bytes in new space, of which
- *    62,992 survive the first Scavenge.  The snapshot holds only live
- *    objects (taking it runs a full GC), and nothing in it says which were
+ *  - placement: Node's heap at the first line (measured with node
+ *    v20.20.2: BOOT_YOUNG_USED, BOOT_YOUNG_LIVE below) holds about 112,960
+ *    bytes in new space, of which 62,992 survive the first Scavenge.  The
+ *    snapshot holds only live objects (taking it runs a full GC), and nothing in it says which were
  *    young, so the rule is: the young live objects are the last objects in
  *    node order (V8's explorer adds them in heap-iteration order; the
  *    newest are last) of the kinds V8 allocates young at run time (JS
@@ -32,7 +31,8 @@
  *    bytes, until BOOT_YOUNG_LIVE bytes; everything else is old (old
  *    space, or large-object space above the threshold); and the young
  *    garbage is BOOT_YOUNG_USED - live bytes of unreferenced objects named
- *    "(boot garbage)", BOOT_GARBAGE_SIZE bytes each: what died during boot
+ *    "(boot garbage)", BOOT_GARBAGE_SIZE bytes each (the last one the
+ *    rest, below twice that): what died during boot
  *    has no shape left to copy, and a Scavenge never visits dead objects,
  *    so only their bytes matter (they fill new space as Node's do).
  * Replaying allocates no GC: the old part goes straight to old space
@@ -52,10 +52,17 @@
 #include "snapshot_replay.h"
 
 /* Node v20.20.2, x64, at a script's first line (docs/fidelity.md, "Boot
- * heap"): v8.getHeapSpaceStatistics() new_space space_used_size, and the
- * first Scavenge's new_space_survived under --trace-gc-nvp of a script that
- * makes only garbage. */
-#define BOOT_YOUNG_USED 302224u
+ * heap"; docs/fidelity-notes.md, "New space's room"):
+ *  - BOOT_YOUNG_USED: a 1 MiB semispace holds 1,030,880 bytes of objects;
+ *    a script whose first line reads process.memoryUsage() and then only
+ *    allocates 32-byte objects it keeps has 980,912 bytes survive its first
+ *    Scavenge, 62,992 of them Node's: 917,920 of its own, so 112,960 were
+ *    there at the first line.  (Until after issue 16 this was 302,224,
+ *    v8.getHeapSpaceStatistics() at the first line -- after require('v8'),
+ *    whose loading allocates.)
+ *  - BOOT_YOUNG_LIVE: the first Scavenge's new_space_survived under
+ *    --trace-gc-nvp of a script that makes only garbage. */
+#define BOOT_YOUNG_USED 112960u
 #define BOOT_YOUNG_LIVE 62992u
 #define BOOT_YOUNG_MAX 4096u    /* largest object the rule makes young */
 #define BOOT_GARBAGE_SIZE 64u   /* each "(boot garbage)" object */
@@ -195,7 +202,7 @@ static bool model_build(boot_model *m, gc_snapshot *s) {
   }
   for (uint32_t k = 0; k < m->nobj; k++)
     if (!m->young[k]) m->old_bytes += m->size[k];
-  m->garbage_bytes = (BOOT_YOUNG_USED - m->young_bytes) / BOOT_GARBAGE_SIZE * BOOT_GARBAGE_SIZE;
+  m->garbage_bytes = (BOOT_YOUNG_USED - m->young_bytes) & ~(uint64_t)7; /* whole words */
   free(obj);
   free(rooted);
   m->snap = s;
@@ -245,7 +252,9 @@ static char *size_text(uint64_t bytes, char *buf) {
 static gc_status check_fits(const gc_config *c, const boot_model *m, char *err, size_t errlen) {
   char a[32], b[32];
   uint64_t young = m->young_bytes + m->garbage_bytes;
-  if (young > c->new_space.semi_space_initial)
+  /* what the semispace's pages hold after their headers */
+  uint64_t room = c->new_space.semi_space_initial / c->page_size * (c->page_size - c->page_header);
+  if (young > room)
     return fail(GC_EINVAL, err, errlen,
                 "its %s of young objects do not fit new_space.semi_space.initial (%s); "
                 "use boot: none for a heap this small",
@@ -266,9 +275,13 @@ static gc_status alloc_all(gc_heap *heap, const boot_model *m, gc_handle *h, cha
                                : gc_alloc_old(heap, nslots, m->size[k], m->name[k], &h[k]);
     if (st != GC_OK) return fail(st, err, errlen, "allocating a %s: %s", m->name[k], gc_heap_error(heap));
   }
-  for (uint64_t b = 0; b < m->garbage_bytes; b += BOOT_GARBAGE_SIZE) {
+  /* BOOT_GARBAGE_SIZE bytes each, the last one with the rest (below twice
+   * that): the young bytes are Node's to the word */
+  for (uint64_t left = m->garbage_bytes; left >= gc_default_size(0);) {
+    uint64_t size = left >= 2 * BOOT_GARBAGE_SIZE ? BOOT_GARBAGE_SIZE : left;
+    left -= size;
     gc_handle g;
-    gc_status st = gc_alloc(heap, 0, BOOT_GARBAGE_SIZE, "(boot garbage)", &g);
+    gc_status st = gc_alloc(heap, 0, size, "(boot garbage)", &g);
     if (st != GC_OK) return fail(st, err, errlen, "allocating %s: %s", "(boot garbage)", gc_heap_error(heap));
     gc_handle_release(heap, g); /* the scope keeps it until the replay ends */
   }
