@@ -22,19 +22,20 @@
  *  - placement: Node's heap at the first line (measured with node
  *    v20.20.2: BOOT_YOUNG_USED, BOOT_YOUNG_LIVE below) holds about 112,960
  *    bytes in new space, of which 62,992 survive the first Scavenge.  The
- *    snapshot holds only live objects (taking it runs a full GC), and nothing in it says which were
- *    young, so the rule is: the young live objects are the last objects in
- *    node order (V8's explorer adds them in heap-iteration order; the
- *    newest are last) of the kinds V8 allocates young at run time (JS
- *    objects, closures, arrays, strings, numbers, symbols, regexps,
- *    bigints; not code, maps or system objects) of at most BOOT_YOUNG_MAX
+ *    snapshot holds only live objects (taking it runs a full GC), and
+ *    nothing in it says which were young, so the rule is: the young live
+ *    objects are the last objects in node order (V8's explorer adds them
+ *    in heap-iteration order; the newest are last) of the kinds V8
+ *    allocates young at run time (JS objects, closures, arrays, strings,
+ *    numbers, symbols, regexps, bigints; not code, maps or system
+ *    objects) of at most BOOT_YOUNG_MAX
  *    bytes, until BOOT_YOUNG_LIVE bytes; everything else is old (old
  *    space, or large-object space above the threshold); and the young
  *    garbage is BOOT_YOUNG_USED - live bytes of unreferenced objects named
  *    "(boot garbage)", BOOT_GARBAGE_SIZE bytes each (the last one the
- *    rest, below twice that): what died during boot
- *    has no shape left to copy, and a Scavenge never visits dead objects,
- *    so only their bytes matter (they fill new space as Node's do).
+ *    rest, below twice that): what died during boot has no shape left to
+ *    copy, and a Scavenge never visits dead objects, so only their bytes
+ *    matter (they fill new space as Node's do).
  * Replaying allocates no GC: the old part goes straight to old space
  * (gc_alloc_old) and the young part must fit the initial semispace,
  * checked first.  The model is immutable once built; the first heap builds

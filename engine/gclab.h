@@ -83,7 +83,7 @@ typedef struct gc_config {
   /* Bytes at the start of every page that hold no objects (V8: the chunk's
    * header and marking bitmap, MemoryChunkLayout::ObjectStartOffsetInDataPage:
    * 4,424 with 256 KiB pages on x64, so a page holds 257,720 bytes of
-   * objects).  A multiple of 8 below half the page; 0, the default: objects
+   * objects; the default).  A multiple of 8 below half the page; 0: objects
    * from a page's first byte. */
   uint64_t page_header;
 
