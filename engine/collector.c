@@ -163,9 +163,10 @@ static gc_kind configured_full_gc(const gc_heap *h) {
  *  - a young-allocation failure (or a stress scavenge): a full GC when
  *    incremental marking is complete and the program takes the stack
  *    guard's request at once (incremental_checks_at_once), or, unless
- *    marking is in progress, the old generation reached its limit (gclab
- *    asks here what V8 asks on its allocation path), then as an explicit
- *    request.  While marking, the limit alone never makes it a full GC: V8
+ *    marking is in progress, the old generation reached its limit (gclab's
+ *    own rule: V8 11.3 Scavenges here and starts marking after it; kept
+ *    until marking's duration is modelled, docs/fidelity-notes.md, "New
+ *    space's room"), then as an explicit request.  While marking, the limit alone never makes it a full GC: V8
  *    Scavenges on and takes a Mark-Compact ("Incremental marking needs
  *    finalization") only for a complete cycle with the limit overshot by a
  *    large margin (heap_limit_overshot_by_large_margin) -- a complete cycle

@@ -81,6 +81,11 @@ void pages_destroy(gc_heap *h) {
   h->base = 0;
 }
 
+/* The address of page unit `unit` (where a page's header begins). */
+static addr_t unit_address(const gc_heap *h, uint32_t unit) {
+  return h->base + ((uint64_t)unit << h->page_shift);
+}
+
 page *page_take(gc_heap *h, uint32_t units, gc_space space, uint32_t flags) {
   uint32_t u = h->unit_hint, run = 0, start = 0;
   for (; u < h->units; u++) {
@@ -95,7 +100,7 @@ page *page_take(gc_heap *h, uint32_t units, gc_space space, uint32_t flags) {
   page *p = calloc(1, sizeof *p);
   if (!p) return NULL;
   uint64_t size = (uint64_t)units << h->page_shift;
-  addr_t a = h->base + ((uint64_t)start << h->page_shift);
+  addr_t a = unit_address(h, start);
   if (mprotect((void *)a, size, PROT_READ | PROT_WRITE) != 0) {
     free(p);
     return NULL;
@@ -121,7 +126,7 @@ page *page_take(gc_heap *h, uint32_t units, gc_space space, uint32_t flags) {
 void page_release(gc_heap *h, page *p) {
   uint32_t units = p->units;
   uint64_t bytes = page_bytes(h, p);
-  addr_t a = h->base + ((uint64_t)p->unit << h->page_shift);
+  addr_t a = unit_address(h, p->unit);
   madvise((void *)a, bytes, MADV_DONTNEED);
   mprotect((void *)a, bytes, PROT_NONE);
   for (uint32_t i = 0; i < units; i++) {

@@ -334,15 +334,20 @@ function M.main(argv)
       local f = io.open(guess, "rb")
       if f then f:close(); nvp_path = guess end
     end
+    -- two runs of one program differ by a GC or two (the committed
+    -- references: at most 1); far more means two different programs.  An
+    -- nvp log must be near the first trace's count, or, for Node's other
+    -- runs, near some trace run's.
+    local function check_same_program(nvp, path, traces)
+      for _, t in ipairs(traces) do
+        if math.abs(nvp.gcs - #t.events) <= math.max(2, #t.events // 4) then return end
+      end
+      error({usage = string.format("%s has %d GCs and %s %d: not logs of the same program?", path, nvp.gcs,
+        o.trace, #node.events)})
+    end
     if nvp_path then
       node.nvp, node.nvp_path = M.parse_nvp(read(nvp_path), nvp_path), nvp_path
-      -- two runs of one program differ by a GC or two (the committed
-      -- references: at most 1); far more means two different programs
-      local a, b = node.nvp.gcs, #node.events
-      if math.abs(a - b) > math.max(2, b // 4) then
-        error({usage = string.format("%s has %d GCs and %s %d: not logs of the same program?", nvp_path, a,
-          o.trace, b)})
-      end
+      check_same_program(node.nvp, nvp_path, {node})
     end
     -- Node's other runs (M.sibling_runs), each checked as the first
     node.runs = {traces = {node}, nvps = {node.nvp}}
@@ -355,14 +360,7 @@ function M.main(argv)
       if nvp_path then
         for _, p in ipairs(M.sibling_runs(nvp_path)) do
           local n = M.parse_nvp(read(p), p)
-          local near = false   -- as the first: near some trace run's count
-          for _, t in ipairs(node.runs.traces) do
-            if math.abs(n.gcs - #t.events) <= math.max(2, #t.events // 4) then near = true end
-          end
-          if not near then
-            error({usage = string.format("%s has %d GCs and %s %d: not logs of the same program?", p, n.gcs,
-              o.trace, #node.events)})
-          end
+          check_same_program(n, p, node.runs.traces)
           node.runs.nvps[#node.runs.nvps + 1] = n
         end
       end
