@@ -16,9 +16,9 @@
  * allocated in old space are black.
  *
  * Schedule (allocator.c and collector.c call in): never while the old generation is below
- * incremental.activation_size; after each scavenge and before each old
- * allocation of the program, start when the old-generation limit is
- * reached (hard trigger); when the room left before it is at most the
+ * incremental.activation_size; after each scavenge, before each old
+ * allocation of the program and after each old large object, start when
+ * the old-generation limit is reached (hard trigger); when the room left before it is at most the
  * new-space capacity (soft trigger), post a task that starts marking when
  * the event loop runs it (event_loop.c); a step every
  * young_step bytes of young and old_step bytes of old allocation, marking
@@ -224,9 +224,10 @@ static bool may_start(const gc_heap *h, uint64_t *room) {
 }
 
 /* V8 11.3's Heap::StartIncrementalMarkingIfAllocationLimitIsReached, asked
- * after every Scavenge (Heap::CollectGarbage) and before the program's old
- * allocations (PagedSpace::RawRefillLabMain, OldLargeObjectSpace::
- * AllocateRaw), with Heap::IncrementalMarkingLimitReached's answer:
+ * after every Scavenge (Heap::CollectGarbage), before the program's old
+ * allocations (PagedSpace::RawRefillLabMain) and after an old large
+ * object's (OldLargeObjectSpace::AllocateRaw), with
+ * Heap::IncrementalMarkingLimitReached's answer:
  *  - hard limit, no room left before the old-generation limit: marking
  *    starts now ("allocation limit");
  *  - soft limit, room for at most one new space's capacity: only a task is
