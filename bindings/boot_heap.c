@@ -11,7 +11,7 @@
  * process's life: flat arrays of sizes, slot targets and roots, so that
  * filling each new heap is a loop over them.
  *
- * The model (the rules of snapshot_replay.c, with three differences):
+ * The model (the rules of snapshot_replay.c, with four differences):
  *  - objects: every node that is neither synthetic nor native (native
  *    nodes are C++ objects outside V8's heap); size as snapshot_replay.c gives it
  *    (snap_object_size); slots = its edges that retain
@@ -35,7 +35,13 @@
  *    "(boot garbage)", BOOT_GARBAGE_SIZE bytes each (the last one the
  *    rest, below twice that): what died during boot has no shape left to
  *    copy, and a Scavenge never visits dead objects, so only their bytes
- *    matter (they fill new space as Node's do).
+ *    matter (they fill new space as Node's do);
+ *  - bytes: the old live objects are brought to Node's bytes
+ *    (old_to_node_bytes: BOOT_LIVE - BOOT_YOUNG_LIVE, what a full GC of
+ *    Node's heap leaves besides the young live ones), and the old
+ *    generation is filled to Node's at the first line with unreferenced
+ *    old "(boot garbage)" objects (BOOT_FIRST_LINE_USED - BOOT_YOUNG_USED
+ *    - the live old bytes), which the first full GC frees.
  * Replaying allocates no GC: the old part goes straight to old space
  * (gc_alloc_old) and the young part must fit the initial semispace,
  * checked first.  The model is immutable once built; the first heap builds
@@ -65,6 +71,15 @@
  *    --trace-gc-nvp of a script that makes only garbage. */
 #define BOOT_YOUNG_USED 112960u
 #define BOOT_YOUNG_LIVE 62992u
+/* Node's whole heap at the first line and what a full GC leaves of it: a
+ * script `const u = process.memoryUsage().heapUsed; gc(); const v =
+ * process.memoryUsage().heapUsed;` under --expose-gc reads u = 3,154,960
+ * and v = 2,648,128 (the same in five runs).  BOOT_LIVE is v; the old
+ * generation at the first line is u - BOOT_YOUNG_USED, of which BOOT_LIVE -
+ * BOOT_YOUNG_LIVE is live and the rest garbage a full GC frees. */
+#define BOOT_FIRST_LINE_USED 3154960u
+#define BOOT_LIVE 2648128u
+#define BOOT_CUT_MAX 131072u    /* V8's kMaxRegularHeapObjectSize: larger ones keep their bytes */
 #define BOOT_YOUNG_MAX 4096u    /* largest object the rule makes young */
 #define BOOT_GARBAGE_SIZE 64u   /* each "(boot garbage)" object */
 
@@ -82,6 +97,7 @@ typedef struct boot_model {
   uint32_t *root;        /* object indexes, each once */
   uint32_t nroots;
   uint64_t old_bytes, young_bytes, garbage_bytes;
+  uint64_t old_garbage_bytes; /* unreferenced old bytes: Node's dead old objects */
   char err[320];         /* set when the model could not be built */
 } boot_model;
 
@@ -149,6 +165,44 @@ static bool retains(const gc_snap_edge *e, const gc_snap_node *nodes) {
   return e->type != GC_SEDGE_WEAK && e->type != GC_SEDGE_SHORTCUT && is_object(nodes[e->to].type);
 }
 
+/* The bytes an object holds beyond its header and slots (strings'
+ * characters, bytecode, code's instructions): what its size can give up. */
+static uint64_t slack(const boot_model *m, uint32_t k) {
+  if (m->young[k] || m->size[k] > BOOT_CUT_MAX) return 0;
+  return m->size[k] - gc_default_size(m->first[k + 1] - m->first[k]);
+}
+
+/* The old live objects to Node's bytes: BOOT_LIVE - BOOT_YOUNG_LIVE.  The
+ * snapshot's objects are more: gclab's 24-byte header makes small objects
+ * larger than V8's (a V8 object is its 8-byte map word and its fields),
+ * and the snapshot holds what its own line loaded (`require('v8')` loads
+ * 23 modules, streams among them: Node's heapUsed after gc() is 194 KB
+ * more with it) and read-only objects V8 does not count.  Which objects
+ * are which the snapshot does not say, so the difference is taken from
+ * the bytes beyond their slots of the old objects up to BOOT_CUT_MAX, in
+ * proportion to them (to the word; the last words from the first objects
+ * that still have some): the heap after a full GC is Node's, the graph is
+ * the snapshot's.  False when they cannot give that much. */
+static bool old_to_node_bytes(boot_model *m) {
+  const uint64_t target = BOOT_LIVE - BOOT_YOUNG_LIVE;
+  if (m->old_bytes <= target) return true;
+  uint64_t excess = m->old_bytes - target, total = 0, taken = 0;
+  for (uint32_t k = 0; k < m->nobj; k++) total += slack(m, k);
+  if (total < excess) return false;
+  for (uint32_t k = 0; k < m->nobj; k++) {
+    uint64_t cut = (slack(m, k) * excess / total) & ~(uint64_t)7;
+    m->size[k] -= (uint32_t)cut;
+    taken += cut;
+  }
+  for (uint32_t k = 0; k < m->nobj && taken < excess; k++)
+    if (slack(m, k) >= 8) {
+      m->size[k] -= 8;
+      taken += 8;
+    }
+  m->old_bytes -= taken;
+  return taken == excess;
+}
+
 /* The model from a snapshot: objects, slots, roots, the young rule. */
 static bool model_build(boot_model *m, gc_snapshot *s) {
   const gc_snap_node *nodes = gc_snapshot_nodes(s);
@@ -206,6 +260,13 @@ static bool model_build(boot_model *m, gc_snapshot *s) {
   m->garbage_bytes = (BOOT_YOUNG_USED - m->young_bytes) & ~(uint64_t)7; /* whole words */
   free(obj);
   free(rooted);
+  if (!old_to_node_bytes(m)) {
+    snprintf(m->err, sizeof m->err, "boot: node20 (%s): its old objects cannot give up the bytes "
+             "that make them Node's %u", BOOT_NODE20_FILE, BOOT_LIVE - BOOT_YOUNG_LIVE);
+    return false;
+  }
+  uint64_t first_line_old = BOOT_FIRST_LINE_USED - BOOT_YOUNG_USED;
+  m->old_garbage_bytes = first_line_old > m->old_bytes ? first_line_old - m->old_bytes : 0;
   m->snap = s;
   return true;
 }
@@ -230,7 +291,8 @@ static void model_load(void) {
                                   model.err, sizeof model.err);
   if (s && !model_build(&model, s)) {
     gc_snapshot_free(s);
-    snprintf(model.err, sizeof model.err, "boot: node20 (%s): out of process memory", BOOT_NODE20_FILE);
+    if (!model.err[0])
+      snprintf(model.err, sizeof model.err, "boot: node20 (%s): out of process memory", BOOT_NODE20_FILE);
   }
 }
 
@@ -260,11 +322,26 @@ static gc_status check_fits(const gc_config *c, const boot_model *m, char *err, 
                 "its %s of young objects do not fit new_space.semi_space.initial (%s); "
                 "use boot: none for a heap this small",
                 size_text(young, a), size_text(c->new_space.semi_space_initial, b));
-  if (m->old_bytes > c->old_space.max_size / 2)
+  if (m->old_bytes + m->old_garbage_bytes > c->old_space.max_size / 2)
     return fail(GC_EINVAL, err, errlen,
                 "its %s of old objects need more than half of old_space.max_size (%s); "
                 "use boot: none for a heap this small",
-                size_text(m->old_bytes, a), size_text(c->old_space.max_size, b));
+                size_text(m->old_bytes + m->old_garbage_bytes, a), size_text(c->old_space.max_size, b));
+  return GC_OK;
+}
+
+/* `bytes` of unreferenced "(boot garbage)", young or old: BOOT_GARBAGE_SIZE
+ * bytes each, the last one with the rest (below twice that). */
+static gc_status alloc_garbage(gc_heap *heap, uint64_t bytes, bool old, char *err, size_t errlen) {
+  for (uint64_t left = bytes; left >= gc_default_size(0);) {
+    uint64_t size = left >= 2 * BOOT_GARBAGE_SIZE ? BOOT_GARBAGE_SIZE : left;
+    left -= size;
+    gc_handle g;
+    gc_status st = old ? gc_alloc_old(heap, 0, size, "(boot garbage)", &g)
+                       : gc_alloc(heap, 0, size, "(boot garbage)", &g);
+    if (st != GC_OK) return fail(st, err, errlen, "allocating %s: %s", "(boot garbage)", gc_heap_error(heap));
+    gc_handle_release(heap, g); /* the scope keeps it until the replay ends */
+  }
   return GC_OK;
 }
 
@@ -276,17 +353,10 @@ static gc_status alloc_all(gc_heap *heap, const boot_model *m, gc_handle *h, cha
                                : gc_alloc_old(heap, nslots, m->size[k], m->name[k], &h[k]);
     if (st != GC_OK) return fail(st, err, errlen, "allocating a %s: %s", m->name[k], gc_heap_error(heap));
   }
-  /* BOOT_GARBAGE_SIZE bytes each, the last one with the rest (below twice
-   * that): the young bytes are Node's to the word */
-  for (uint64_t left = m->garbage_bytes; left >= gc_default_size(0);) {
-    uint64_t size = left >= 2 * BOOT_GARBAGE_SIZE ? BOOT_GARBAGE_SIZE : left;
-    left -= size;
-    gc_handle g;
-    gc_status st = gc_alloc(heap, 0, size, "(boot garbage)", &g);
-    if (st != GC_OK) return fail(st, err, errlen, "allocating %s: %s", "(boot garbage)", gc_heap_error(heap));
-    gc_handle_release(heap, g); /* the scope keeps it until the replay ends */
-  }
-  return GC_OK;
+  /* the young garbage, then the old after the live old objects: each
+   * generation Node's at the first line, to the word */
+  gc_status st = alloc_garbage(heap, m->garbage_bytes, false, err, errlen);
+  return st == GC_OK ? alloc_garbage(heap, m->old_garbage_bytes, true, err, errlen) : st;
 }
 
 static gc_status link_all(gc_heap *heap, const boot_model *m, gc_handle *h, char *err,

@@ -8,8 +8,12 @@
 --   "New space's room");
 --   `let x; for (let i = 0; i < 3e5; i++) x = {a: x ? 1 : 0, b: null};` under
 --   --trace-gc-nvp: 1st Scavenge total_size_before=4074344
---   total_size_after=3126168 new_space_survived=62992; the 2nd promotes 62952.
+--   total_size_after=3126168 new_space_survived=62992; the 2nd promotes 62952;
+--   `const u = process.memoryUsage().heapUsed; gc(); const v =
+--   process.memoryUsage().heapUsed;` under --expose-gc: u = 3154960 (the
+--   whole heap at the first line), v = 2648128 (what a full GC leaves).
 local NODE_YOUNG_USED, NODE_SURVIVED = 112960, 62992
+local NODE_FIRST_LINE, NODE_LIVE = 3154960, 2648128
 
 local function total(sample)
   return sample.new.size + sample.old.size + sample.large.size + sample.new_large.size
@@ -21,9 +25,9 @@ scenario("a default heap holds Node's boot objects, no GC ran", function(heap)
   expect(st.gcs).to_be(0)
   expect(#heap:events()).to_be(0)
   expect(st.new.size, "young bytes: Node's new space at the first line").to_be(NODE_YOUNG_USED)
-  -- the snapshot's 2920403 bytes of self size, less the young part, raised
-  -- where gclab's 24-byte header needs more
-  expect(st.old.size + st.large.size, "old generation").to_be_between(2900000, 3300000)
+  -- the snapshot's objects brought to Node's bytes, and Node's old garbage
+  expect(st.old.size + st.large.size, "old generation: Node's at the first line")
+    .to_be(NODE_FIRST_LINE - NODE_YOUNG_USED)
   expect(st.large.objects, "Node's one large object (its 256 KiB space)").to_be(1)
   expect(st.large.size).to_be(262160)
   expect(st.old.objects + st.new.objects > 39000).to_be(true)
@@ -41,19 +45,24 @@ scenario("the first Scavenge keeps what Node's keeps; the second promotes it", f
   expect(e2.promoted, "2nd Scavenge promotes them (Node: 62952)").to_be(NODE_SURVIVED)
   expect(e1.allocated, "allocated since the heap began, boot included (V8's first nvp line too)")
     .to_be(total(e1.before))
-  -- Node: 3.9 (4.0) -> 3.0 MB; gclab's sizes are a few percent larger
-  expect(total(e1.before), "before the 1st Scavenge (Node 4074344)").to_be_between(4074344, 4074344 * 108 // 100)
-  expect(total(e1.after), "after it (Node 3126168)").to_be_between(3126168, 3126168 * 108 // 100)
-  expect(heap:trace(1)).to_match("Scavenge 4%.0 %(%d+%.%d%) %-> 3%.1 ")
+  -- Node: 3.9 (4.0) -> 3.0 MB.  gclab's first line is Node's to the byte;
+  -- Node's own script adds a few objects more
+  expect(total(e1.before), "before the 1st Scavenge (Node 4074344)").to_be_between(4074344 * 99 // 100, 4074344)
+  expect(total(e1.after), "after it (Node 3126168)").to_be_between(3126168 * 99 // 100, 3126168 * 101 // 100)
+  expect(heap:trace(1), "Node's line, its sizes").to_match("Scavenge 3%.9 %(%d+%.%d%) %-> 3%.0 ")
 end)
 
-scenario("boot objects are rooted: a full GC frees none of them", function(heap)
+scenario("boot objects are rooted: a full GC frees only Node's old garbage", function(heap)
   heap:scavenge()  -- the young garbage goes
   local before = heap:stats()
   local ev = heap:full_gc()
   expect(ev.kind).to_be("Mark-Compact")
-  expect(ev.died, "objects a full GC found dead").to_be(0)
-  expect(heap:stats().total.objects).to_be(before.total.objects)
+  expect(ev.freed, "bytes a full GC found dead: the old garbage")
+    .to_be(NODE_FIRST_LINE - NODE_YOUNG_USED - (NODE_LIVE - NODE_SURVIVED))
+  expect(heap:stats().total.size, "what is left: Node's heap after gc()").to_be(NODE_LIVE)
+  expect(heap:stats().total.objects).to_be(before.total.objects - ev.died)
+  local again = heap:full_gc()
+  expect(again.died, "a second full GC finds nothing more").to_be(0)
   heap:verify()
 end)
 
