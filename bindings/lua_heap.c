@@ -437,6 +437,7 @@ const luaL_Reg lgc_heap_methods[] = {
     {"layout", lgc_heap_layout},
     {"site", lgc_heap_site},
     {"idle", lgc_heap_idle},
+    {"compute", lgc_heap_compute},
     {"site_info", lgc_heap_site_info},
     {NULL, NULL},
 };

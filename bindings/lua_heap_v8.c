@@ -1,7 +1,8 @@
 /*
  * lua_heap_v8.c -- the heap methods for what V8 does around a JS program
  * (issue 16): allocation sites (heap:site, heap:site_info; heap:alloc takes
- * the site) and the event loop's idle time (heap:idle).  The engine does
+ * the site), the program's time that allocates nothing (heap:compute) and
+ * the event loop's idle time (heap:idle).  The engine does
  * the work (engine/pretenuring.c, engine/event_loop.c); this file checks
  * arguments and builds the result tables.
  */
@@ -42,16 +43,35 @@ int lgc_heap_site_info(lua_State *L) {
   return 1;
 }
 
+/* The heap of method `what`, which takes a span of virtual time in
+ * `unit`s as its argument 2 (a whole number, 0 to 2^40) into *amount;
+ * refused inside on_gc. */
+static lheap *check_time_span(lua_State *L, const char *what, const char *unit, uint64_t *amount) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lgc_refuse_in_callback(L, lh, what);
+  lua_Number v = luaL_checknumber(L, 2);
+  if (!(v >= 0 && v <= 1099511627776.0 && v == (lua_Number)(lua_Integer)v))
+    luaL_argerror(L, 2, lua_pushfstring(L, "%s: a whole number from 0 to 2^40 expected", unit));
+  *amount = (uint64_t)v;
+  return lh;
+}
+
+/* heap:compute(ns): the program works ns virtual nanoseconds without
+ * allocating (gc_compute); no GC runs. */
+int lgc_heap_compute(lua_State *L) {
+  uint64_t ns;
+  lheap *lh = check_time_span(L, "compute", "nanoseconds", &ns);
+  if (gc_compute(lh->heap, ns) != GC_OK) return luaL_error(L, "heap:compute: %s", gc_heap_error(lh->heap));
+  return 0;
+}
+
 /* heap:idle(ms) -> the events of the GCs that ran while the program was
  * idle (V8's tasks and memory reducer on the virtual clock: gc_idle). */
 int lgc_heap_idle(lua_State *L) {
-  lheap *lh = lgc_check_heap(L, 1);
-  lgc_refuse_in_callback(L, lh, "idle");
-  lua_Number ms = luaL_checknumber(L, 2);
-  luaL_argcheck(L, ms >= 0 && ms <= 1099511627776.0 && ms == (lua_Number)(lua_Integer)ms, 2,
-                "milliseconds: a whole number from 0 to 2^40 expected");
+  uint64_t ms;
+  lheap *lh = check_time_span(L, "idle", "milliseconds", &ms);
   size_t n0 = gc_event_count(lh->heap);
-  gc_status st = gc_idle(lh->heap, (uint64_t)ms);
+  gc_status st = gc_idle(lh->heap, ms);
   if (st != GC_OK) return lgc_deliver_then_fail(L, 1, lh, st, "heap:idle");
   size_t n = gc_event_count(lh->heap);
   lua_createtable(L, (int)(n - n0), 0);

@@ -1,6 +1,8 @@
 /*
  * allocator.c -- gc_alloc and gc_alloc_into: where a new object goes and
- * what must happen first (V8's heap-allocator.cc).
+ * what must happen first (V8's heap-allocator.cc); and the program's
+ * clock that allocation counts (heap_mutator_ns), which gc_compute
+ * advances for work that allocates nothing.
  *
  * Paths: a fast path bumps in To-space when nothing is due before the
  * allocation; the slow path runs the work due (stress scavenges,
@@ -251,6 +253,13 @@ static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, bool large_
   } else {
     h->young_alloc += size;
   }
+  return GC_OK;
+}
+
+gc_status gc_compute(gc_heap *h, uint64_t ns) {
+  if (h->in_gc) return heap_fail(h, GC_ESTATE, "compute: not allowed during a GC");
+  if (ns > (1ull << 40)) return heap_fail(h, GC_EINVAL, "ns: expected 0 to 2^40 nanoseconds, got %s", SIZE_TEXT(ns));
+  h->computed_ns += ns;
   return GC_OK;
 }
 

@@ -276,6 +276,14 @@ uint64_t gc_default_size(uint32_t nslots);
  * heap's creation. */
 void gc_program_start(gc_heap *heap);
 
+/* The program works for `ns` virtual nanoseconds without allocating or
+ * storing (what a JS program's other operations cost: a Map's hashing, a
+ * call, arithmetic): its clock (the mutator time) advances, which the
+ * concurrent markers, the allocation throughput, the allocation sites'
+ * code tiers and the interrupt checks read; no GC runs here.  At most
+ * 2^40 ns per call.  engine/allocator.c. */
+gc_status gc_compute(gc_heap *heap, uint64_t ns);
+
 /* The program is idle for `ms` virtual milliseconds (Node's event loop
  * waiting): the tasks V8 runs then, in time order -- a Scavenge task when
  * new space is at least 80% full ("task"), incremental marking finished by

@@ -277,6 +277,7 @@ struct gc_heap {
   uint64_t allocated_total;        /* bytes since creation */
   uint64_t objects_allocated;
   uint64_t stores;                 /* slot stores made by the program */
+  uint64_t computed_ns;            /* the program's other work (gc_compute) */
   uint64_t allocated_at_gc;        /* allocated_total at the end of the last GC */
   uint64_t allocated_at_full;      /* ... of the last full GC (growing factor) */
   uint64_t mutator_ns_at_full;     /* heap_mutator_ns at the end of the last full GC */
@@ -352,9 +353,9 @@ struct gc_heap {
 
 /* The program's virtual time: every allocation and every slot store it
  * made, at their configured prices (the same sum as adding each as it
- * happens). */
+ * happens), and the work it reported without allocating (gc_compute). */
 static inline uint64_t heap_mutator_ns(const gc_heap *h) {
-  return h->objects_allocated * h->cfg.cost.alloc_ns + h->stores * h->cfg.cost.store_ns;
+  return h->objects_allocated * h->cfg.cost.alloc_ns + h->stores * h->cfg.cost.store_ns + h->computed_ns;
 }
 static inline uint64_t heap_vclock(const gc_heap *h) {
   return heap_mutator_ns(h) + h->gc_ns_total + h->idle_ns_total;

@@ -594,12 +594,14 @@ typedef struct marker_run {
   uint64_t largest, allocations;
 } marker_run;
 
-static marker_run run_with_markers(uint32_t markers) {
+/* `computed`: the program's 200 ns between allocations come from
+ * gc_compute, not from the price of an allocation. */
+static marker_run run_markers(uint32_t markers, bool computed) {
   gc_config c;
   small_config(&c);
   c.incremental.activation_size = c.old_space.max_size; /* started by hand */
   c.incremental.concurrent_markers = markers;
-  c.cost.alloc_ns = 200;
+  c.cost.alloc_ns = computed ? 0 : 200;
   c.cost.store_ns = 0;
   gc_heap *h = new_heap(&c);
   chain_setup s = old_chain(h, 3000); /* ~100 KiB of old objects to mark */
@@ -608,6 +610,7 @@ static marker_run run_with_markers(uint32_t markers) {
   marker_run r = {0, 0, 0};
   const gc_event *fin = NULL;
   while (!fin && r.allocations < 1000000) { /* Scavenges may come first */
+    if (computed) OK(h, gc_compute(h, 200));
     OK(h, gc_handle_release(h, alloc_obj(h, 2, "Garbage")));
     r.allocations++;
     for (; events < gc_event_count(h) && !fin; events++)
@@ -623,6 +626,8 @@ static marker_run run_with_markers(uint32_t markers) {
   return r;
 }
 
+static marker_run run_with_markers(uint32_t markers) { return run_markers(markers, false); }
+
 static void test_concurrent_markers(void **state) {
   (void)state;
   gc_config c;
@@ -636,6 +641,29 @@ static void test_concurrent_markers(void **state) {
   assert_true(one.largest >= 20u * 1024);
   assert_true(one.steps * 3 < steps_only.steps);
   assert_true(one.allocations * 3 < steps_only.allocations);
+}
+
+/* gc_compute: work that allocates nothing is the program's time too.  The
+ * same program with its 200 ns per iteration reported by gc_compute
+ * instead of priced into the allocation: the markers mark as much, so the
+ * cycle takes the same steps and allocations. */
+static void test_compute_is_mutator_time(void **state) {
+  (void)state;
+  marker_run priced = run_markers(1, false), computed = run_markers(1, true);
+  assert_int_equal(computed.steps, priced.steps);
+  assert_int_equal(computed.largest, priced.largest);
+  assert_int_equal(computed.allocations, priced.allocations);
+  gc_config c;
+  small_config(&c);
+  gc_heap *h = new_heap(&c);
+  uint64_t t0 = stats_of(h).virtual_time_us;
+  OK(h, gc_compute(h, 5000000));
+  assert_int_equal(stats_of(h).virtual_time_us, t0 + 5000);
+  assert_int_equal(gc_event_count(h), 0);
+  assert_int_equal(gc_compute(h, (1ull << 40) + 1), GC_EINVAL);
+  assert_non_null(strstr(gc_heap_error(h), "2^40"));
+  OK(h, gc_compute(h, 0));
+  gc_heap_free(h);
 }
 
 /* Marking that the schedule starts (the hard limit after a Scavenge) with
@@ -970,6 +998,7 @@ int main(void) {
       cmocka_unit_test(test_schedule_soft_trigger_and_finalize),
       cmocka_unit_test(test_soft_limit_task_starts_marking_when_idle),
       cmocka_unit_test(test_concurrent_markers),
+      cmocka_unit_test(test_compute_is_mutator_time),
       cmocka_unit_test(test_concurrent_markers_hold_the_roots_work),
       cmocka_unit_test(test_a_step_shares_what_it_leaves),
       cmocka_unit_test(test_marking_start_leaves_scopes_to_the_pause),

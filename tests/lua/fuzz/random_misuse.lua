@@ -448,6 +448,7 @@ for seed = 1, seeds do
         function() return h:alloc(1) end, function() return h:scavenge() end, function() return h:full_gc() end,
         function() return h:stats() end, function() return h:weak_map() end, function() return h:run_cleanup() end,
         function() return h:incremental_start() end, function() return h:idle(1) end,
+        function() return h:compute(1) end,
         function() return h:scope(function() end) end, function() return h.marking end,
         function() return h:root(x) end, function() return x[1] end, function() x[1] = 1 end,
         function() return x.space end, function() return #x end, function() return h:on_gc(print) end,
@@ -581,7 +582,11 @@ for seed = 1, seeds do
           refuses("a strategy", "strategy must be", function() heap:mark_compact("sideways") end)
         elseif c == 3 then
           local v = pick({-1, NAN, "x"})
-          refuses("idle's milliseconds", "bad argument #1 to 'idle'", function() heap:idle(v) end)
+          if math.random(2) == 1 then
+            refuses("idle's milliseconds", "bad argument #1 to 'idle'", function() heap:idle(v) end)
+          else
+            refuses("compute's nanoseconds", "bad argument #1 to 'compute'", function() heap:compute(v) end)
+          end
         elseif c == 4 then
           local v = pick({-1, NAN})
           refuses("alloc_many's count", "bad argument #1 to 'alloc_many'", function() heap:alloc_many(v, 1) end)
