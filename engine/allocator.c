@@ -342,15 +342,18 @@ gc_status gc_alloc_old(gc_heap *h, uint32_t nslots, uint64_t bytes, const char *
   return alloc_object(h, GC_NO_SITE, true, nslots, bytes, name, out, "gc_alloc_old");
 }
 
-/* Keep (delta 1) or stop keeping (delta -1) the objects of init[] alive,
- * through their handles' scope counts, across an allocation that may
- * collect.  The handles were checked. */
-static void protect_init(gc_heap *h, const gc_handle *init, uint32_t ninit, int delta) {
-  gc_status st;
-  for (uint32_t i = 0; i < ninit; i++) {
-    hentry *e = init[i] ? handle_lookup(h, init[i], true, &st) : NULL;
-    if (e) e->scoped += (uint32_t)delta;
-  }
+/* Keep the objects of init[] alive across an allocation that may collect:
+ * a scope of their own, which the caller closes after it (roots are
+ * visited in the scopes' order, handles.c).  The handles were checked. */
+static gc_status protect_init(gc_heap *h, const gc_handle *init, uint32_t ninit, gc_scope *scope) {
+  gc_status st = gc_scope_open(h, scope);
+  if (st != GC_OK) return st;
+  for (uint32_t i = 0; i < ninit; i++)
+    if (init[i] && !handle_scope_add_slow(h, init[i])) {
+      gc_scope_close(h, *scope);
+      return heap_fail(h, GC_ENOMEM, "out of process memory for a scope");
+    }
+  return GC_OK;
 }
 
 /* gc_alloc_into's fast path takes default-sized objects of at most this
@@ -477,9 +480,11 @@ static gc_status alloc_into_general(gc_heap *h, uint32_t nslots, uint64_t bytes,
   uint32_t color = GC_WHITE;
   addr_t a = alloc_fast(h, size);
   if (!a) {
-    protect_init(h, init, ninit, 1);
+    gc_scope keep;
+    if ((st = protect_init(h, init, ninit, &keep)) != GC_OK) return st;
     st = alloc_slow(h, size, false, false, &a, &color);
-    protect_init(h, init, ninit, -1);
+    gc_status cst = gc_scope_close(h, keep);
+    if (st == GC_OK) st = cst;
     if (st != GC_OK) return st;
   }
   obj_init(h, a, size, nslots, name, color);

@@ -62,7 +62,7 @@ static void schedule(gc_heap *h, addr_t reg) {
   if (smi_untag(S(reg, REG_FLAGS)) & REG_SCHEDULED) return;
   obj_at(reg)->slots[REG_FLAGS] = smi_tag(smi_untag(S(reg, REG_FLAGS)) | REG_SCHEDULED);
   hentry *e = handle_try(h, *reg_handle(reg), false);
-  if (e) e->roots++;
+  if (e) handle_root_add(h, e); /* out of memory: the root visits scan the table */
   obj_at(reg)->slots[REG_NEXT_DIRTY] = 0;
   if (ws->dirty_tail) set_ref(h, ws->dirty_tail, REG_NEXT_DIRTY, reg);
   else ws->dirty_head = reg;
@@ -77,7 +77,7 @@ static void dequeue_head(gc_heap *h) {
   obj_at(reg)->slots[REG_NEXT_DIRTY] = 0;
   obj_at(reg)->slots[REG_FLAGS] = smi_tag(smi_untag(S(reg, REG_FLAGS)) & ~REG_SCHEDULED);
   hentry *e = handle_try(h, *reg_handle(reg), false);
-  if (e && e->roots) e->roots--;
+  if (e) handle_root_drop(h, e);
 }
 
 void finalization_process(gc_heap *h) {

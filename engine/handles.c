@@ -5,7 +5,12 @@
  * after every GC, entries whose object moved are updated and entries whose
  * object died become DEAD, remembering the GC that collected it.  Entries
  * are roots while their root count (gc_root) or scope count is non-zero;
- * everything else is weak.  A released entry is kept (invisible to its
+ * everything else is weak.  Roots are visited in the program's order --
+ * the root list in the order the entries were rooted, then the scopes'
+ * stack -- never in the table's slot order, which follows when the
+ * bindings released earlier handles (Lua's collector): a Scavenge copies
+ * in the order roots are visited, and the same program must place its
+ * objects the same way whatever ran before it in the process.  A released entry is kept (invisible to its
  * owner) while an open scope still roots it.
  */
 #include <stdio.h>
@@ -115,7 +120,7 @@ gc_status gc_handle_release(gc_heap *h, gc_handle hd) {
   hentry *e = handle_lookup(h, hd, false, &st);
   if (!e) return st;
   uint32_t idx = (uint32_t)(hd & 0xffffffffu) - 1;
-  e->roots = 0;
+  handle_root_clear(h, e);
   if (e->scoped) {
     e->released = 1; /* the scope still roots it; freed when the scope closes */
     e->gen++;
@@ -125,13 +130,43 @@ gc_status gc_handle_release(gc_heap *h, gc_handle hd) {
   return GC_OK;
 }
 
+bool handle_root_add(gc_heap *h, hentry *e) {
+  if (e->roots++ == 0) {
+    e->root_pos = (uint32_t)h->root_list.n;
+    if (!u32_vec_push(&h->root_list, (uint32_t)(e - h->handles))) {
+      h->root_list_lost = true; /* visits scan the table from now on */
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Take e out of the root list: the last entry takes its place. */
+static void root_list_remove(gc_heap *h, hentry *e) {
+  if (h->root_list_lost) return;
+  uint32_t last = h->root_list.v[--h->root_list.n];
+  if (last != (uint32_t)(e - h->handles)) {
+    h->root_list.v[e->root_pos] = last;
+    h->handles[last].root_pos = e->root_pos;
+  }
+}
+
+void handle_root_drop(gc_heap *h, hentry *e) {
+  if (e->roots && --e->roots == 0) root_list_remove(h, e);
+}
+
+void handle_root_clear(gc_heap *h, hentry *e) {
+  if (e->roots) root_list_remove(h, e);
+  e->roots = 0;
+}
+
 gc_status gc_root(gc_heap *h, gc_handle hd) {
   gc_status st;
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_root: not allowed during a GC");
   hentry *e = handle_lookup(h, hd, true, &st);
   if (!e) return st;
   if (e->roots == UINT32_MAX) return heap_fail(h, GC_EINVAL, "handle: rooted too many times");
-  e->roots++;
+  if (!handle_root_add(h, e)) return heap_fail(h, GC_ENOMEM, "out of process memory for a root");
   return GC_OK;
 }
 
@@ -143,7 +178,7 @@ gc_status gc_unroot(gc_heap *h, gc_handle hd) {
   if (e->roots == 0)
     return heap_fail(h, GC_EINVAL, "handle: object #%llu (%s) is not rooted",
                      (unsigned long long)e->id, names_get(h, e->name));
-  e->roots--;
+  handle_root_drop(h, e);
   return GC_OK;
 }
 
@@ -180,17 +215,30 @@ bool handle_scope_add_slow(gc_heap *h, gc_handle hd) {
   return true;
 }
 
-void handles_visit_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud) {
-  for (uint32_t i = 0; i < h->nhandles; i++) {
-    hentry *e = &h->handles[i];
-    if (e->state == H_LIVE && (e->roots || e->scoped)) fn(h, &e->addr, ud);
+/* The entries with a root count, in the order they were rooted (the
+ * table's order after an out-of-memory lost the list). */
+void handles_visit_persistent_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud) {
+  if (h->root_list_lost) {
+    for (uint32_t i = 0; i < h->nhandles; i++) {
+      hentry *e = &h->handles[i];
+      if (e->state == H_LIVE && e->roots) fn(h, &e->addr, ud);
+    }
+    return;
+  }
+  for (size_t k = 0; k < h->root_list.n; k++) {
+    hentry *e = &h->handles[h->root_list.v[k]];
+    if (e->state == H_LIVE) fn(h, &e->addr, ud);
   }
 }
 
-void handles_visit_persistent_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud) {
-  for (uint32_t i = 0; i < h->nhandles; i++) {
-    hentry *e = &h->handles[i];
-    if (e->state == H_LIVE && e->roots) fn(h, &e->addr, ud);
+/* Every root: the persistent ones, then what the open scopes hold that has
+ * no root count, in the order the scopes took them (an entry a scope took
+ * twice is visited twice; the visitors are idempotent). */
+void handles_visit_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud) {
+  handles_visit_persistent_roots(h, fn, ud);
+  for (size_t k = 0; k < h->scope_stack.n; k++) {
+    hentry *e = &h->handles[h->scope_stack.v[k]];
+    if (e->state == H_LIVE && !e->roots) fn(h, &e->addr, ud);
   }
 }
 
@@ -230,5 +278,6 @@ void handles_free_all(gc_heap *h) {
   h->handles = NULL;
   h->nhandles = h->cap_handles = 0;
   free(h->scope_stack.v);
+  free(h->root_list.v);
   free(h->scope_marks.v);
 }

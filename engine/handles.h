@@ -30,7 +30,8 @@ struct hentry {
      * is only compared with another key). */
     uint64_t key;
   };
-  uint32_t roots;      /* gc_root count */
+  uint32_t roots;      /* gc_root count (handle_root_add/_drop/_clear) */
+  uint32_t root_pos;   /* its place in heap.root_list while roots > 0 */
   uint32_t scoped;     /* open scopes holding it */
   uint32_t died_in_gc;
   uint32_t name;
@@ -90,6 +91,13 @@ static inline gc_handle handle_new(gc_heap *h, addr_t a) {
   return handle_new_slow(h, a);
 }
 hentry *handle_lookup_slow(gc_heap *h, gc_handle hd, bool need_live, gc_status *st);
+
+/* An entry's root count: one more (false: out of process memory), one
+ * less, or none.  An entry whose count is not 0 is in heap.root_list, the
+ * order root visits take. */
+bool handle_root_add(gc_heap *h, hentry *e);
+void handle_root_drop(gc_heap *h, hentry *e);
+void handle_root_clear(gc_heap *h, hentry *e);
 /* handle_try: the entry of handle `hd` if it is valid (and live, with
  * need_live), else NULL and no message.
  * handle_lookup: the entry of handle `hd`, or NULL with *st set and the

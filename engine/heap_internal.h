@@ -230,6 +230,10 @@ struct gc_heap {
   hentry *handles;
   uint32_t nhandles, cap_handles, free_handle; /* free_handle: index+1 or 0 */
   uint32_t live_handles;
+  u32_vec root_list;     /* handle indices with a root count, in the order the
+                            program rooted them (handles.c: root visits follow
+                            it, not the table's slot order) */
+  bool root_list_lost;   /* out of memory once: root visits scan the table */
   u32_vec scope_stack;   /* handle indices rooted by open scopes */
   u32_vec scope_marks;   /* scope_stack length at each open */
 

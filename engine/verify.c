@@ -282,6 +282,20 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
             names_get(h, e->name));
   }
 
+  /* The root list: exactly the entries with a root count, each where its
+   * root_pos says (handles.c visits roots in its order). */
+  if (v.st == GC_OK && !h->root_list_lost) {
+    size_t counted = 0;
+    for (uint32_t i = 0; i < h->nhandles; i++) counted += h->handles[i].state != H_FREE && h->handles[i].roots;
+    if (counted != h->root_list.n)
+      VFAIL(&v, "root list holds %zu entries, %zu handles have a root count", h->root_list.n, counted);
+    for (size_t k = 0; k < h->root_list.n && v.st == GC_OK; k++) {
+      uint32_t i = h->root_list.v[k];
+      if (i >= h->nhandles || !h->handles[i].roots || h->handles[i].root_pos != k)
+        VFAIL(&v, "root list entry %zu (handle slot %u) is not a rooted handle in its place", k, i);
+    }
+  }
+
   /* Marking: grey objects are exactly those on the worklist. */
   if (v.st == GC_OK && during_marking) {
     for (size_t i = 0; i < h->worklist.n && v.st == GC_OK; i++) {
