@@ -258,7 +258,8 @@ static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, bool large_
 
 gc_status gc_compute(gc_heap *h, uint64_t ns) {
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "compute: not allowed during a GC");
-  if (ns > (1ull << 40)) return heap_fail(h, GC_EINVAL, "ns: expected 0 to 2^40 nanoseconds, got %s", SIZE_TEXT(ns));
+  if (ns > (1ull << 40))
+    return heap_fail(h, GC_EINVAL, "ns: expected 0 to 2^40 nanoseconds, got %llu", (unsigned long long)ns);
   h->computed_ns += ns;
   return GC_OK;
 }

@@ -62,7 +62,7 @@ static void schedule(gc_heap *h, addr_t reg) {
   if (smi_untag(S(reg, REG_FLAGS)) & REG_SCHEDULED) return;
   obj_at(reg)->slots[REG_FLAGS] = smi_tag(smi_untag(S(reg, REG_FLAGS)) | REG_SCHEDULED);
   hentry *e = handle_try(h, *reg_handle(reg), false);
-  if (e) handle_root_add(h, e); /* out of memory: the root visits scan the table */
+  if (e) handle_root_add(h, e);
   obj_at(reg)->slots[REG_NEXT_DIRTY] = 0;
   if (ws->dirty_tail) set_ref(h, ws->dirty_tail, REG_NEXT_DIRTY, reg);
   else ws->dirty_head = reg;

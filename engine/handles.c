@@ -5,13 +5,14 @@
  * after every GC, entries whose object moved are updated and entries whose
  * object died become DEAD, remembering the GC that collected it.  Entries
  * are roots while their root count (gc_root) or scope count is non-zero;
- * everything else is weak.  Roots are visited in the program's order --
- * the root list in the order the entries were rooted, then the scopes'
- * stack -- never in the table's slot order, which follows when the
- * bindings released earlier handles (Lua's collector): a Scavenge copies
- * in the order roots are visited, and the same program must place its
- * objects the same way whatever ran before it in the process.  A released entry is kept (invisible to its
- * owner) while an open scope still roots it.
+ * everything else is weak.  A released entry is kept (invisible to its
+ * owner) while an open scope still roots it.  Roots are visited in the
+ * program's order -- the root list in the order the entries were rooted,
+ * then the scopes' stack -- never in the table's slot order, which follows
+ * when the bindings released earlier handles (Lua's collector): a
+ * Scavenge copies in the order roots are visited, and the same program
+ * must place its objects the same way whatever ran before it in the
+ * process.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,15 +131,11 @@ gc_status gc_handle_release(gc_heap *h, gc_handle hd) {
   return GC_OK;
 }
 
-bool handle_root_add(gc_heap *h, hentry *e) {
-  if (e->roots++ == 0) {
-    e->root_pos = (uint32_t)h->root_list.n;
-    if (!u32_vec_push(&h->root_list, (uint32_t)(e - h->handles))) {
-      h->root_list_lost = true; /* visits scan the table from now on */
-      return false;
-    }
-  }
-  return true;
+void handle_root_add(gc_heap *h, hentry *e) {
+  if (e->roots++ != 0 || h->root_list_lost) return;
+  e->root_pos = (uint32_t)h->root_list.n;
+  if (!u32_vec_push(&h->root_list, (uint32_t)(e - h->handles)))
+    h->root_list_lost = true; /* out of process memory: the visits scan the table from now on */
 }
 
 /* Take e out of the root list: the last entry takes its place. */
@@ -166,7 +163,7 @@ gc_status gc_root(gc_heap *h, gc_handle hd) {
   hentry *e = handle_lookup(h, hd, true, &st);
   if (!e) return st;
   if (e->roots == UINT32_MAX) return heap_fail(h, GC_EINVAL, "handle: rooted too many times");
-  if (!handle_root_add(h, e)) return heap_fail(h, GC_ENOMEM, "out of process memory for a root");
+  handle_root_add(h, e);
   return GC_OK;
 }
 

@@ -92,10 +92,10 @@ static inline gc_handle handle_new(gc_heap *h, addr_t a) {
 }
 hentry *handle_lookup_slow(gc_heap *h, gc_handle hd, bool need_live, gc_status *st);
 
-/* An entry's root count: one more (false: out of process memory), one
- * less, or none.  An entry whose count is not 0 is in heap.root_list, the
- * order root visits take. */
-bool handle_root_add(gc_heap *h, hentry *e);
+/* An entry's root count: one more, one less, or none.  An entry whose
+ * count is not 0 is in heap.root_list, the order root visits take (out of
+ * process memory for it, the list is dropped: root_list_lost). */
+void handle_root_add(gc_heap *h, hentry *e);
 void handle_root_drop(gc_heap *h, hentry *e);
 void handle_root_clear(gc_heap *h, hentry *e);
 /* handle_try: the entry of handle `hd` if it is valid (and live, with

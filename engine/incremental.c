@@ -15,12 +15,13 @@
  * marker.c) greys every white object stored into a slot, and objects
  * allocated in old space are black.
  *
- * Schedule (allocator.c and collector.c call in): never while the old generation is below
- * incremental.activation_size; after each scavenge, before each old
- * allocation of the program and after each old large object, start when
- * the old-generation limit is reached (hard trigger); when the room left before it is at most the
- * new-space capacity (soft trigger), post a task that starts marking when
- * the event loop runs it (event_loop.c); a step every
+ * Schedule (allocator.c and collector.c call in): never while the old
+ * generation is below incremental.activation_size; after each scavenge,
+ * before each old allocation of the program and after each old large
+ * object, start when the old-generation limit is reached (hard trigger);
+ * when the room left before it is at most the new-space capacity (soft
+ * trigger), post a task that starts marking when the event loop runs it
+ * (event_loop.c); a step every
  * young_step bytes of young and old_step bytes of old allocation, marking
  * step_budget bytes or what the concurrent markers (concurrent_markers)
  * marked since the last step, the larger.
