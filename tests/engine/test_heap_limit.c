@@ -142,8 +142,8 @@ static gc_heap *limit_heap(gc_config *c, uint32_t activation_size) {
 }
 
 /* Rooted 40-byte old objects (into keep) until the old generation is
- * within `margin` bytes of its limit; returns how many. */
-static uint32_t fill_old_to_limit(gc_heap *h, gc_handle *keep, uint64_t margin) {
+ * within `margin` bytes of its limit. */
+static void fill_old_to_limit(gc_heap *h, gc_handle *keep, uint64_t margin) {
   uint32_t n = 0;
   gc_heap_stats s = stats_of(h);
   while (s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size + margin < s.old_limit) {
@@ -151,7 +151,6 @@ static uint32_t fill_old_to_limit(gc_heap *h, gc_handle *keep, uint64_t margin) 
     OK(h, gc_root(h, keep[n++]));
     s = stats_of(h);
   }
-  return n;
 }
 
 /* A young large object at the limit while marking runs: allocated with no

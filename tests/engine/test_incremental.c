@@ -626,13 +626,11 @@ static marker_run run_markers(uint32_t markers, bool computed) {
   return r;
 }
 
-static marker_run run_with_markers(uint32_t markers) { return run_markers(markers, false); }
-
 static void test_concurrent_markers(void **state) {
   (void)state;
   gc_config c;
   small_config(&c);
-  marker_run steps_only = run_with_markers(0), one = run_with_markers(1);
+  marker_run steps_only = run_markers(0, false), one = run_markers(1, false);
   /* Without markers a step marks the budget (one object over at most). */
   assert_true(steps_only.largest < c.incremental.step_budget + 64);
   /* With one: a step every young_step (4 KiB) of 40-byte objects comes
