@@ -102,6 +102,7 @@ const cfg_key cfg_keys[] = {
     {"event_loop.exit_idle_ms", CK_UINT, FIELD(event_loop.exit_idle_ms), NULL},
     SECTION("allocation_sites"),
     {"allocation_sites.optimize_us", CK_UINT, FIELD(allocation_sites.optimize_us), NULL},
+    {"allocation_sites.tiering_allocations", CK_UINT, FIELD(allocation_sites.tiering_allocations), NULL},
     {"heapsnapshot_near_heap_limit", CK_UINT, FIELD(heapsnapshot_near_heap_limit), NULL},
     {"boot", CK_ENUM, FIELD(boot), boot_names},
     {"seed", CK_UINT, FIELD(seed), NULL},

@@ -507,8 +507,9 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   lua_createtable(L, 0, 1);
   f_int(L, "exit_idle_ms", c->event_loop.exit_idle_ms);
   lua_setfield(L, -2, "event_loop");
-  lua_createtable(L, 0, 1);
+  lua_createtable(L, 0, 2);
   f_int(L, "optimize_us", c->allocation_sites.optimize_us);
+  f_int(L, "tiering_allocations", c->allocation_sites.tiering_allocations);
   lua_setfield(L, -2, "allocation_sites");
   f_int(L, "heapsnapshot_near_heap_limit", c->heapsnapshot_near_heap_limit);
   f_str(L, "boot", c->boot == GC_BOOT_NONE ? "none" : "node20");

@@ -331,6 +331,7 @@ static gc_status alloc_object(gc_heap *h, gc_site site, bool old, uint32_t nslot
     if (site_wants_memento(h, site) && (page_of(h, a)->flags & (PAGE_YOUNG | PAGE_LARGE)) == PAGE_YOUNG)
       alloc_memento(h, a, size, site);
   }
+  if (site != GC_NO_SITE && UNLIKELY(pretenuring_tiering(h))) pretenuring_note_tiering(h);
   return alloc_handle(h, a, size, nslots, name_id, color, out);
 }
 

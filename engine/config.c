@@ -79,6 +79,14 @@ void gc_config_default(gc_config *c) {
    * that loop 60 ns an iteration (cost.*), so the same iterations take
    * 3.9 ms of it (docs/fidelity.md, *Allocation-site pretenuring*). */
   c->allocation_sites.optimize_us = 4000;
+  /* TurboFan's first compile of the program's loop starts after a few
+   * ticks of its bytecode budget: node --trace-opt on
+   * scripts/fidelity/node20/grid.js starts the OSR compile after its 13th
+   * Scavenge, 6,340 rows (one `new Array(1000)` each) into the program
+   * (grid-50.nvp's allocated bytes); grow.js and pretenure.js start theirs
+   * before their first Scavenge (docs/fidelity-notes.md, *The tiering
+   * budget*). */
+  c->allocation_sites.tiering_allocations = 6400;
   c->seed = 1;
 }
 

@@ -165,9 +165,13 @@ typedef struct gc_config {
    * unoptimized for this many virtual microseconds -- young objects with
    * mementos, whatever the site's decision -- then optimized: no mementos,
    * old space once tenured (V8: TurboFan's concurrent compile).  0: always
-   * optimized -- no mementos, so no site is ever tenured (pretenuring.c). */
+   * optimized -- no mementos, so no site is ever tenured (pretenuring.c).
+   * tiering_allocations: a new site's window starts only after this many
+   * allocations at the site (V8's tiering budget, counted in bytecode, ends
+   * before the compile starts); 0: at once, when the site is made. */
   struct {
     uint32_t optimize_us;
+    uint32_t tiering_allocations;
   } allocation_sites;
 
   /* Node's --heapsnapshot-near-heap-limit: write up to this many

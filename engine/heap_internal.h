@@ -340,6 +340,7 @@ struct gc_heap {
   struct site_rec *sites;
   size_t nsites, cap_sites;
   uint64_t mementos_created, mementos_found; /* this GC cycle, all sites */
+  uint64_t site_allocations; /* at any site, counted up to the tiering budget */
 
   /* scratch for collectors */
   addr_vec promoted_to_scan; /* scavenge: promoted objects and kept young large

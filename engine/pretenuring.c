@@ -59,7 +59,7 @@ gc_status gc_site_new(gc_heap *h, const char *name, gc_site *out) {
   }
   site_rec *s = &h->sites[h->nsites];
   *s = (site_rec){.name = names_intern(h, name), .decision = GC_SITE_UNDECIDED,
-                  .unoptimized_until = unoptimized_window_end(h)};
+                  .unoptimized_until = pretenuring_tiering(h) ? UINT64_MAX : unoptimized_window_end(h)};
   *out = (gc_site)++h->nsites;
   return GC_OK;
 }
@@ -79,6 +79,20 @@ void pretenuring_write_memento(gc_heap *h, addr_t a, gc_site site) {
   w[1] = MEMENTO_TAG | site;
   h->sites[site - 1].created++;
   h->mementos_created++;
+}
+
+/* V8 starts a function's first optimizing compile once its interrupt
+ * budget has run out a few times (TieringManager::OnInterruptTick: ticks of
+ * --interrupt-budget bytecode, then OSR urgency for a function still in its
+ * loop).  gclab counts the program's bytecode by its literals: objects
+ * allocated at sites, all sites together, as a scenario's loop is one hot
+ * function.  A deoptimized function is already hot: its recompile starts
+ * at once (pretenuring_after_gc), so the budget is spent once per heap. */
+void pretenuring_note_tiering(gc_heap *h) {
+  if (++h->site_allocations < h->cfg.allocation_sites.tiering_allocations) return;
+  uint64_t end = unoptimized_window_end(h);
+  for (size_t i = 0; i < h->nsites; i++)
+    if (h->sites[i].unoptimized_until == UINT64_MAX) h->sites[i].unoptimized_until = end;
 }
 
 void pretenuring_note_survivor(gc_heap *h, addr_t a, uint64_t size) {

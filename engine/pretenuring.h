@@ -15,7 +15,9 @@ typedef struct site_rec {
   uint64_t created, found;         /* mementos, since the last GC */
   uint32_t tenured, reset;
   /* The site's code runs unoptimized until this virtual time (ns): young
-   * objects with mementos whatever the decision (promotion.h). */
+   * objects with mementos whatever the decision (promotion.h); UINT64_MAX
+   * while the program's tiering budget is not yet spent
+   * (pretenuring_note_tiering). */
   uint64_t unoptimized_until;
 } site_rec;
 /* An allocation memento: 16 bytes right behind a young object allocated at
@@ -25,6 +27,15 @@ typedef struct site_rec {
 #define MEMENTO_SIZE 16u
 #define MEMENTO_TAG 0x4d454d0000000000ull /* "MEM" << 40 */
 void pretenuring_write_memento(gc_heap *h, addr_t a, gc_site site);
+/* Is the program's tiering budget still being spent?  Until
+ * allocation_sites.tiering_allocations objects have been allocated at
+ * sites. */
+static inline bool pretenuring_tiering(const gc_heap *h) {
+  return h->site_allocations < h->cfg.allocation_sites.tiering_allocations;
+}
+/* An object was allocated at a site while pretenuring_tiering(h): count
+ * it, and start every site's compile when the budget runs out. */
+void pretenuring_note_tiering(gc_heap *h);
 /* A GC found the young object at `a` (`size` bytes) alive: count the
  * memento behind it, if any (V8's PretenuringHandler::UpdateAllocationSite). */
 void pretenuring_note_survivor(gc_heap *h, addr_t a, uint64_t size);

@@ -44,8 +44,10 @@
  *    Heap::EvaluateOldSpaceLocalPretenuring ->
  *    ResetAllAllocationSitesDependentCode(kOld), V8's deoptimisation).
  *    Mementos and old-space allocation follow the site's code tier
- *    (site_unoptimized): unoptimized code, for allocation_sites.optimize_us
- *    after the site is made and after each GC that deoptimizes it (a
+ *    (site_unoptimized): unoptimized code, until the program's tiering
+ *    budget is spent (allocation_sites.tiering_allocations), then for
+ *    allocation_sites.optimize_us, and for that long after each GC that
+ *    deoptimizes it (a
  *    tenure decision, a reset, new space just at its maximum for a
  *    maybe-tenure site: sites_deopt_maybe_tenured), allocates young with a
  *    memento whatever the decision; optimized code allocates no mementos,
@@ -115,9 +117,10 @@ static inline uint32_t young_gcs_before_pretenuring(const gc_heap *h) {
  * CreateShallowObjectLiteral (builtins-constructor-gen.cc): always in new
  * space, always with a memento.  TurboFan's code is compiled against the
  * site's decision (JSCreateLowering: DependOnPretenureMode) and allocates
- * no mementos.  A site's code is unoptimized for
- * allocation_sites.optimize_us after the site is made and after every GC
- * that deoptimizes it (pretenuring_after_gc) -- a GC that falls inside the
+ * no mementos.  A site's code is unoptimized until the program's tiering
+ * budget is spent (pretenuring_note_tiering), then for
+ * allocation_sites.optimize_us, and for that long after every GC that
+ * deoptimizes it (pretenuring_after_gc) -- a GC that falls inside the
  * window deoptimizes nothing and does not start it again. */
 static inline bool site_unoptimized(const gc_heap *h, gc_site site) {
   return heap_vclock(h) < h->sites[site - 1].unoptimized_until;

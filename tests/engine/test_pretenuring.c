@@ -7,8 +7,9 @@
  * site's code tiers (allocation_sites.optimize_us): mementos only while
  * its code is unoptimized -- after the site is made and after each GC that
  * deoptimizes it -- and old-space allocation only once a tenured site's
- * code is optimized again.  The expected numbers follow from the counts
- * allocated here. */
+ * code is optimized again; the tiering budget
+ * (allocation_sites.tiering_allocations) that holds back the first
+ * window.  The expected numbers follow from the counts allocated here. */
 #include "test_util.h"
 
 #define OBJ 40u  /* 2 slots */
@@ -257,6 +258,51 @@ static void test_decision_during_the_window_deoptimizes_nothing(void **state) {
   gc_heap_free(h);
 }
 
+/* With a tiering budget the first window starts only when that many
+ * objects have been allocated at sites, all sites together (V8 compiles
+ * the hot loop after ticks of its bytecode budget, however long that
+ * takes); until then every site's code is unoptimized.  A site made after
+ * the budget is spent starts its window when it is made. */
+static void test_tiering_budget_starts_the_window(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.new_space.semi_space_initial = c.new_space.semi_space_max;
+  c.allocation_sites.tiering_allocations = 300;
+  gc_heap *h = new_heap(&c);
+  uint64_t window_ms = c.allocation_sites.optimize_us / 1000;
+  gc_site a, b;
+  OK(h, gc_site_new(h, "A", &a));
+  OK(h, gc_site_new(h, "B", &b));
+  past_window(h);
+  alloc_n(h, a, GC_NO_HANDLE, 200, false);
+  alloc_n(h, b, GC_NO_HANDLE, 99, false);
+  past_window(h);
+  /* 299 allocated: still unoptimized, however long it has been */
+  assert_int_equal(site_of(h, a).mementos_created, 200);
+  assert_int_equal(site_of(h, b).mementos_created, 99);
+  alloc_n(h, b, GC_NO_HANDLE, 1, false); /* the 300th: the compile starts */
+  OK(h, gc_idle(h, window_ms / 2));
+  alloc_n(h, a, GC_NO_HANDLE, 1, false);
+  assert_int_equal(site_of(h, a).mementos_created, 201);
+  past_window(h);
+  alloc_n(h, a, GC_NO_HANDLE, 1, false);
+  alloc_n(h, b, GC_NO_HANDLE, 1, false);
+  assert_int_equal(site_of(h, a).mementos_created, 201);
+  assert_int_equal(site_of(h, b).mementos_created, 100);
+  /* a site made now starts its window at once */
+  gc_site s;
+  OK(h, gc_site_new(h, "C", &s));
+  alloc_n(h, s, GC_NO_HANDLE, 1, false);
+  assert_int_equal(site_of(h, s).mementos_created, 1);
+  past_window(h);
+  alloc_n(h, s, GC_NO_HANDLE, 1, false);
+  assert_int_equal(site_of(h, s).mementos_created, 1);
+  assert_int_equal(gc_event_count(h), 0);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
 static void test_bad_site(void **state) {
   (void)state;
   gc_heap *h = small_heap();
@@ -281,6 +327,7 @@ int main(void) {
       cmocka_unit_test(test_full_gc_resets_when_the_old_generation_dies),
       cmocka_unit_test(test_maximum_reached_deoptimizes_maybe_tenure),
       cmocka_unit_test(test_decision_during_the_window_deoptimizes_nothing),
+      cmocka_unit_test(test_tiering_budget_starts_the_window),
       cmocka_unit_test(test_bad_site),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

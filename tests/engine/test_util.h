@@ -36,6 +36,9 @@ static inline void small_config(gc_config *c) {
   c->incremental.young_step = 4096;
   c->incremental.old_step = 16384;
   c->incremental.step_budget = 4096;
+  /* A site's code window starts when the site is made: the tiering budget
+   * is Node's loop scale (test_pretenuring.c tests it). */
+  c->allocation_sites.tiering_allocations = 0;
   /* The steps are scaled down, a marker timed by the virtual clock is not:
    * the tests drive marking by steps (test_incremental.c tests the markers). */
   c->incremental.concurrent_markers = 0;

@@ -1,20 +1,28 @@
 -- heap:site, heap:site_info and heap:alloc's 5th argument (allocation-site
 -- pretenuring, issue 16; engine/promotion.h has V8's rules, cmocka
 -- test_pretenuring the engine's side).  tiny.yaml: 16 KiB semispaces that
--- never grow (initial = maximum), so every Scavenge is at the maximum.
-local TINY = {config = {"../../../configs/tiny.yaml", new_space = {semi_space = {initial = "16KiB", max = "16KiB"}}}}
+-- never grow (initial = maximum), so every Scavenge is at the maximum; a
+-- site's code window starts when the site is made (no tiering budget: the
+-- last scenario tests it).
+local TINY = {config = {"../../../configs/tiny.yaml", new_space = {semi_space = {initial = "16KiB", max = "16KiB"}},
+  allocation_sites = {tiering_allocations = 0}}}
+
+-- `n` objects of `site`, each kept: a list from a rooted head.
+local function keep_list(heap, site, n)
+  local head = heap:root(heap:alloc(1, 0, "Head"))
+  for _ = 1, n do
+    local o = heap:alloc(2, 0, "Node", site)
+    o[1] = head[1]
+    head[1] = o
+  end
+end
 
 scenario("a site whose objects survive is tenured; its objects then go old once its code is optimized", TINY, function(heap)
   local site = heap:site("{next, v}")
   expect(site).to_be(1)
   expect(heap:site_info(site)).to_equal({name = "{next, v}", decision = "undecided", tenured = 0, reset = 0,
     mementos_created = 0, mementos_found = 0})
-  local head = heap:root(heap:alloc(1, 0, "Head"))
-  for _ = 1, 150 do
-    local o = heap:alloc(2, 0, "Node", site)
-    o[1] = head[1]
-    head[1] = o
-  end
+  keep_list(heap, site, 150)
   expect(heap:site_info(site).mementos_created).to_be(150)
   local ev = heap:scavenge()
   expect(ev.mementos_created).to_be(150)
@@ -62,4 +70,22 @@ scenario("site arguments are checked", TINY, function(heap)
     .to_error("bad argument #1 to 'site_info' (expected an allocation site of this heap (heap:site))")
   expect(function() heap:site(false) end).to_error("bad argument #1 to 'site' (string expected, got boolean)")
   expect(heap:alloc(2, 0, "X", nil).space).to_be("new")
+end)
+
+scenario("the tiering budget: the first window starts after that many site allocations", {config = {
+    "../../../configs/tiny.yaml", new_space = {semi_space = {initial = "16KiB", max = "16KiB"}},
+    allocation_sites = {tiering_allocations = 200}}}, function(heap)
+  expect(heap.config.allocation_sites.tiering_allocations).to_be(200)
+  local site = heap:site()
+  keep_list(heap, site, 150)
+  -- tenured while the budget is being spent: no deoptimization, and the
+  -- code stays unoptimized however long the program idles
+  expect(heap:scavenge().sites_tenured).to_be(1)
+  heap:idle(heap.config.allocation_sites.optimize_us // 1000 + 1)
+  for _ = 1, 49 do expect(heap:alloc(2, 0, "Node", site).space).to_be("new") end
+  expect(heap:site_info(site).mementos_created).to_be(49)
+  heap:alloc(2, 0, "Node", site) -- the 200th: the compile starts
+  heap:idle(heap.config.allocation_sites.optimize_us // 1000 + 1)
+  expect(heap:alloc(2, 0, "Node", site).space).to_be("old")
+  expect(heap:site_info(site).mementos_created).to_be(50)
 end)
