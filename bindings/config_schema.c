@@ -58,6 +58,7 @@ const cfg_key cfg_keys[] = {
     {"new_space.promotion.age", CK_UINT, FIELD(new_space.promotion_age), NULL},
     {"new_space.promotion.classic_to_space", CK_PERCENT, FIELD(new_space.classic_to_space_pct),
      NULL},
+    {"new_space.copy_lab", CK_SIZE, FIELD(new_space.copy_lab), NULL},
     SECTION("old_space"),
     {"old_space.max_size", CK_SIZE, FIELD(old_space.max_size), NULL},
     {"old_space.initial_limit", CK_SIZE_AUTO, FIELD(old_space.initial_limit), NULL},

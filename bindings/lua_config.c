@@ -444,7 +444,7 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   f_int(L, "page_size", c->page_size);
   f_int(L, "page_header", c->page_header);
 
-  lua_createtable(L, 0, 2); /* new_space */
+  lua_createtable(L, 0, 3); /* new_space */
   lua_createtable(L, 0, 3);
   f_int(L, "initial", c->new_space.semi_space_initial);
   f_int(L, "max", c->new_space.semi_space_max);
@@ -455,6 +455,7 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   f_int(L, "age", c->new_space.promotion_age);
   f_int(L, "classic_to_space", c->new_space.classic_to_space_pct);
   lua_setfield(L, -2, "promotion");
+  f_int(L, "copy_lab", c->new_space.copy_lab);
   lua_setfield(L, -2, "new_space");
 
   lua_createtable(L, 0, 9); /* old_space */

@@ -27,6 +27,9 @@ void gc_config_default(gc_config *c) {
    * to [1, 16] MiB; with a 4 GiB old space that is the 16 MiB maximum. */
   c->new_space.semi_space_max = 16 * MiB;
   c->new_space.growth_factor = 2;        /* --semi-space-growth-factor */
+  /* src/heap/evacuation-allocator.h: kLabSize = 32 * KB, the scavenger's
+   * and the evacuator's new-space LABs */
+  c->new_space.copy_lab = 32 * KiB;
   c->new_space.promotion = GC_PROMOTE_AGE_MARK;
   c->new_space.promotion_age = 1;        /* age mark: promoted on 2nd survival */
   c->new_space.classic_to_space_pct = 25;/* the pre-2015 To-space rule */
@@ -125,6 +128,9 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   if (c->page_header % 8 || c->page_header >= ps / 2)
     return fail(err, len, "page_header: expected a multiple of 8 below half of page_size (%s), got %s",
                 SIZE_TEXT(ps), SIZE_TEXT(c->page_header));
+  if (c->new_space.copy_lab % 8)
+    return fail(err, len, "new_space.copy_lab: expected 0 or a multiple of 8, got %s",
+                SIZE_TEXT(c->new_space.copy_lab));
   const uint64_t si = c->new_space.semi_space_initial, sm = c->new_space.semi_space_max;
   if (si < ps || si % ps)
     return fail(err, len,

@@ -65,8 +65,20 @@ static inline addr_t new_space_alloc(gc_heap *h, uint64_t size) {
 void new_space_flip(gc_heap *h);                    /* swap semispaces, reset top */
 void new_space_seal(gc_heap *h);                    /* filler from top to page end */
 uint64_t new_space_allocated_extent(const gc_heap *h); /* V8's SemiSpaceNewSpace::Size() */
-/* During a scavenge: the same bump, in the new To-space. */
-static inline addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) { return new_space_alloc(h, size); }
+/* During a GC, after new_space_flip: a survivor's place in To-space, 0
+ * when there is none.  V8's evacuators copy into local allocation buffers
+ * (new_space.copy_lab; new_space_copy_alloc_slow takes the next one). */
+addr_t new_space_copy_alloc_slow(gc_heap *h, uint64_t size);
+static inline addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) {
+  new_space *n = &h->new_space;
+  if (LIKELY(size <= n->copy_lab_left && n->top + size <= n->limit)) {
+    addr_t a = n->top;
+    n->top += size;
+    n->copy_lab_left -= size;
+    return a;
+  }
+  return new_space_copy_alloc_slow(h, size);
+}
 void new_space_grow_if_due(gc_heap *h);
 void new_space_after_scavenge(gc_heap *h, uint64_t survived_bytes);
 bool new_space_resize(gc_heap *h, uint64_t capacity);

@@ -96,7 +96,7 @@ static void evacuate_young(gc_heap *h, bool keep_black) {
          * does a survivor stay young. */
         addr_t to = promote ? old_space_alloc_fresh(h, sz) : new_space_copy_alloc(h, sz);
         bool in_old = promote && to;
-        if (!to && promote) to = new_space_copy_alloc(h, sz);
+        if (!to && promote) to = new_space_alloc(h, sz); /* any room, buffer or not */
         if (!to) {
           to = old_space_alloc(h, sz);
           in_old = true;

@@ -94,6 +94,11 @@ typedef struct gc_config {
     gc_promotion_policy promotion;/* age_mark */
     uint32_t promotion_age;       /* 1: promote on the survival after the 1st */
     uint32_t classic_to_space_pct;/* 25: classic rule's To-space threshold */
+    /* 32 KiB: a GC copies survivors within new space into buffers of this
+     * size (V8's EvacuationAllocator::kLabSize), at most a page's object
+     * area; objects over a quarter of it (kMaxLabObjectSize) directly.
+     * 0: a plain bump, no buffer (new_space.c new_space_copy_alloc_slow). */
+    uint64_t copy_lab;
   } new_space;
 
   struct {

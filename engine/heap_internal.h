@@ -171,6 +171,7 @@ typedef struct new_space {
   uint64_t capacity;   /* bytes per semispace */
   page *alloc_page;    /* current allocation page in To-space */
   addr_t top, limit;   /* bump pointer within alloc_page */
+  uint64_t copy_lab_left; /* during a GC: room left in the copy buffer at top */
   uint64_t survived_since_growth;
   uint64_t size_at_age_mark;   /* bytes below the age mark */
   addr_t age_mark;     /* To-space top after the last scavenge */

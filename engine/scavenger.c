@@ -89,7 +89,7 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a) {
     to = old_space_alloc(h, size);
     promoted = to != 0;
   }
-  if (!to) to = new_space_copy_alloc(h, size);
+  if (!to) to = new_space_alloc(h, size); /* the last resort: any room, buffer or not */
   if (!to) scavenge_out_of_room();
   if (UNLIKELY(h->nsites)) pretenuring_note_survivor(h, a, size);
   obj *n = move_object(a, to, size);

@@ -6,7 +6,10 @@
 --   const long = make(14);
 --   for (let d=4; d<=14; d+=2) for (let i=0; i < 1<<(14-d+4); i++) total += check(make(d));
 --
--- A {l, r} object is heap:alloc(2), 40 bytes as in Node 20; children are
+-- A {l, r} object is heap:alloc(2), 40 bytes as in Node 20, at one of
+-- the two literals' allocation sites (V8's unoptimized code puts a
+-- 16-byte memento behind each: Node's first Scavenge keeps 712,416 bytes,
+-- gclab's 718,632; 980,912 without the sites); children are
 -- allocated before their parent, as JS evaluates the literal.  Each tree is
 -- built inside heap:scope, which roots what is allocated in it, as the JS
 -- stack does while make() recurses.  check() only reads, so it is left out:
@@ -26,17 +29,20 @@ local MAX_DEPTH = 14
 local MiB = 1024 * 1024
 local OPTS = {config = "../../configs/node20.yaml", differs = {}}
 
+local LEAF, INNER -- the two literals' allocation sites, per heap
+
 local function make(heap, d)
-  if d == 0 then return heap:alloc(2, 0, "Tree") end
+  if d == 0 then return heap:alloc(2, 0, "Tree", LEAF) end
   local l = make(heap, d - 1)
   local r = make(heap, d - 1)
-  local t = heap:alloc(2, 0, "Tree")
+  local t = heap:alloc(2, 0, "Tree", INNER)
   t[1] = l
   t[2] = r
   return t
 end
 
 local function run(heap)
+  LEAF, INNER = heap:site("{l: null, r: null}"), heap:site("{l: make(d-1), r: make(d-1)}")
   local long = heap:scope(function(hp) return hp:root(make(hp, MAX_DEPTH)) end)
   for d = 4, MAX_DEPTH, 2 do
     for _ = 1, 1 << (MAX_DEPTH - d + 4) do heap:scope(make, d) end
@@ -81,12 +87,14 @@ scenario("binary trees: only Scavenges, semispace 1 -> 2 -> 4 MiB, the long-live
 
     -- Most objects die young: in the steady state each Scavenge starts with
     -- a full To-space (allocation failure) and keeps a few percent of it
-    -- (V8: 6.2 -> 4.2 MB, 2 MB allocated, next to nothing kept).
+    -- (V8: 6.2 -> 4.2 MB, 2 MB allocated, next to nothing kept).  Full
+    -- less what holds no object: the gaps the last Scavenge's copy buffers
+    -- left (new_space.copy_lab) and the mementos of unoptimized code.
     local steady = 0
     for i = 4, #events do
       local ev = events[i]
       local cap = events[i - 1].semi_space_capacity
-      expect(ev.before.new.size, "GC " .. i .. " young bytes before").to_be_between(cap * 95 // 100, cap)
+      expect(ev.before.new.size, "GC " .. i .. " young bytes before").to_be_between(cap * 90 // 100, cap)
       if (ev.copied + ev.promoted) * 10 < ev.before.new.size then steady = steady + 1 end
     end
     expect(steady / (#events - 3), "share of Scavenges keeping < 10%").to_be_at_least(0.8)

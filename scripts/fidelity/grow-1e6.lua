@@ -6,8 +6,10 @@
 --   let head = null;
 --   for (let i = 0; i < 1e6; i++) head = { next: head, v: null };
 --
--- A {next, v} object is heap:alloc(2), 40 bytes; `head` is slot 1 of a
--- rooted holder (the JS variable).  Every object stays alive, so every
+-- A {next, v} object is heap:alloc(2), 40 bytes, at the literal's
+-- allocation site where the scenario says so (V8's unoptimized code puts
+-- a 16-byte memento behind each, so fewer fit in new space); `head` is
+-- slot 1 of a rooted holder (the JS variable).  Every object stays alive, so every
 -- Scavenge copies or promotes all of new space: the workload that shows the
 -- semispace growth and the age-mark promotion most plainly.  Full size (1e6
 -- objects, 40 MB).
@@ -18,10 +20,10 @@
 local N = 1000000
 local MiB = 1024 * 1024
 
-local function grow(heap)
+local function grow(heap, site)
   local head = heap:root(heap:alloc(1, 0, "Head"))
   for _ = 1, N do
-    local o = heap:alloc(2, 0, "Node")
+    local o = heap:alloc(2, 0, "Node", site)
     o[1] = head[1]
     head[1] = o
   end
@@ -30,8 +32,9 @@ end
 
 -- The claims both traces support, for a semispace maximum of `max`; `boot`
 -- is the number of objects the heap held before the program (Node's boot
--- heap, config boot: node20).
-local function check(heap, max, boot)
+-- heap, config boot: node20); `mementos`: the program allocated at the
+-- literal's site.
+local function check(heap, max, boot, mementos)
   local events = heap:events()
   expect(#events, "GCs").to_be_at_least(2)
 
@@ -44,14 +47,23 @@ local function check(heap, max, boot)
   end
 
   -- Promotion on the second survival (age mark): every Scavenge promotes
-  -- exactly what the one before it copied, and copies the rest of the
-  -- young bytes -- everything survives but Node's young boot garbage, which
-  -- GC 1 finds dead (V8's first Scavenge: 4074352 bytes before, 806496
-  -- survived; its nvp shows promoted = the previous new_space_survived at
-  -- every Scavenge, as here).
+  -- what the one before it copied, and copies the rest of the young bytes
+  -- -- everything survives but Node's young boot garbage, which GC 1 finds
+  -- dead (V8's first Scavenge: 4074352 bytes before, 806496 survived).
+  -- It promotes more when To-space has no room left for a copy buffer
+  -- (new_space.copy_lab): Node's nvp shows promoted = the previous
+  -- new_space_survived at every Scavenge but the 8th and the 10th (850800
+  -- after 567280, 1788320 after 28360), whose survivors fill the
+  -- semispace they have just doubled.
   for i, ev in ipairs(events) do
-    expect(ev.promoted, "GC " .. i .. " promotes what GC " .. i - 1 .. " copied")
-      .to_be(i == 1 and 0 or events[i - 1].copied)
+    if i == 1 then
+      -- without the literal's site (no mementos: 40 bytes an object where
+      -- V8's unoptimized code takes 56) more survives than the copy
+      -- buffers of a 1 MiB semispace hold, and the rest is promoted
+      if mementos then expect(ev.promoted, "GC 1 promotes nothing").to_be(0) end
+    else
+      expect(ev.promoted, "GC " .. i .. " promotes what GC " .. i - 1 .. " copied").to_be_at_least(events[i - 1].copied)
+    end
     expect(ev.copied + ev.promoted, "GC " .. i .. " keeps all young bytes")
       .to_be(ev.before.new.size - (i == 1 and ev.freed or 0))
     if i > 1 then expect(ev.freed, "GC " .. i .. " freed").to_be(0) end
@@ -84,8 +96,8 @@ end
 scenario("grow 1e6: paired Scavenges, promotion on the 2nd survival, semispace 1 -> 16 MiB",
   {config = "../../configs/node20.yaml", differs = {}}, function(heap)
     local boot = heap:stats().total.objects
-    grow(heap)
-    check(heap, 16 * MiB, boot)
+    grow(heap, heap:site("{next: head, v: null}"))
+    check(heap, 16 * MiB, boot, true)
     -- V8 reaches 16 MiB at its 9th Scavenge ("17.8 (26.2) -> 17.0 (49.5)"),
     -- 8 MiB at its 7th; gclab too, since it decides a growth at a
     -- Scavenge's start from the Scavenges before it (V8's GC prologue).

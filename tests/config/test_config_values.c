@@ -223,7 +223,7 @@ static void test_set(void **state) {
       {"Page-Size=4KiB", "(did you mean page_size?)"},
       {"zzz=1", "(`gclab config` prints every key)"},
       {"new_space=1", "--set new_space: found a section, expected one of its keys: "
-                      "new_space.{semi_space, promotion}"},
+                      "new_space.{semi_space, promotion, copy_lab}"},
       {"page_size=3x", "--set page_size: found '3x' (unknown unit 'x')"},
       /* relations: validated, reported at the --set that broke them */
       {"old_space.initial_limit=8GiB",
@@ -345,14 +345,14 @@ static void test_get_and_keys(void **state) {
     assert_int_equal(gclab_config_set_kv(&d, k, buf, err, sizeof err), 0);
     assert_true(gclab_config_equal(&c, &d));
   }
-  assert_int_equal(n, 45); /* 37 before issue 16 (old_space.shrink_initial_limit, boot,
+  assert_int_equal(n, 46); /* 37 before issue 16 (old_space.shrink_initial_limit, boot, new_space.copy_lab,
                               allocation_sites.optimize_us, .tiering_allocations,
                               incremental.concurrent_markers,
                               incremental.interrupt_ns, incremental.interrupt_optimize),
                               page_header after it */
   assert_string_equal(gclab_config_key(0), "page_size");
   assert_string_equal(gclab_config_key(1), "page_header");
-  assert_string_equal(gclab_config_key(44), "seed");
+  assert_string_equal(gclab_config_key(45), "seed");
 }
 
 /* The schema table walks gc_config exactly: its leaves, sorted by offset,

@@ -638,6 +638,37 @@ static void test_young_large_objects_share_new_space_capacity(void **state) {
   gc_heap_free(h);
 }
 
+/* A Scavenge copies survivors into 32 KiB buffers (new_space.copy_lab,
+ * V8's EvacuationAllocator::kLabSize), whole on a page: 819 objects of 40
+ * bytes fill one (32,760 bytes, an 8-byte filler closes it), a page's
+ * 257,720 bytes of objects hold seven, and the 28,344 bytes left become a
+ * filler; the eighth buffer starts the next page.  The program allocates
+ * right after the last survivor. */
+static void test_scavenge_copies_into_buffers(void **state) {
+  (void)state;
+  gc_config c;
+  gc_config_default(&c);
+  assert_int_equal(c.new_space.copy_lab, 32u << 10);
+  gc_heap *h = new_heap(&c);
+  enum { N = 6000 };
+  static gc_handle o[N];
+  for (int i = 0; i < N; i++) o[i] = rooted(h, 2, "Forty");
+  OK(h, gc_scavenge(h));
+  addr_t first = info_of(h, o[0]).address;
+  assert_int_equal(first % c.page_size, 4424);
+  assert_int_equal(info_of(h, o[818]).address - first, 818 * 40);
+  assert_int_equal(info_of(h, o[819]).address - first, 32768);
+  assert_int_equal(info_of(h, o[7 * 819 - 1]).address - first, 6 * 32768 + 818 * 40);
+  addr_t second = info_of(h, o[7 * 819]).address;
+  assert_int_equal(second % c.page_size, 4424);
+  assert_true(second / c.page_size != first / c.page_size);
+  assert_int_equal(info_of(h, o[N - 1]).address - second, (N - 1 - 7 * 819) * 40);
+  gc_handle next = alloc_obj(h, 2, "Next");
+  assert_int_equal(info_of(h, next).address - second, (N - 7 * 819) * 40);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
 /* page_header (V8's MemoryChunkLayout::ObjectStartOffsetInDataPage): the
  * default 256 KiB pages hold objects after 4,424 bytes of header, so a 1 MiB
  * semispace takes 1,030,880 bytes of objects -- node v20.20.2's
@@ -654,6 +685,10 @@ static void test_page_header_is_v8s(void **state) {
   assert_int_equal(c.page_header, 4424);
   assert_int_equal(c.new_space.semi_space_initial, 1u << 20);
   gc_heap *h = new_heap(&c);
+  gc_handle x;
+  OK(h, gc_alloc_old(h, 2, 0, "Old", &x));
+  gc_object_info oi = info_of(h, x);
+  assert_int_equal(oi.address % c.page_size, 4424);
   gc_scope sc;
   OK(h, gc_scope_open(h, &sc));
   uint32_t n = 0;
@@ -665,10 +700,6 @@ static void test_page_header_is_v8s(void **state) {
   }
   assert_int_equal(n, 25772 + 1); /* the 25,773rd ran the Scavenge first */
   OK(h, gc_scope_close(h, sc));
-  gc_handle x;
-  OK(h, gc_alloc_old(h, 2, 0, "Old", &x));
-  gc_object_info oi = info_of(h, x);
-  assert_int_equal(oi.address % c.page_size, 4424);
   gc_stats(h, &st);
   uint64_t lo0 = st.space[GC_SPACE_LARGE].committed;
   OK(h, gc_alloc_old(h, 0, 257720, "FitsOnePage", &x));
@@ -692,6 +723,7 @@ static void test_page_header_is_v8s(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_page_header_is_v8s),
+      cmocka_unit_test(test_scavenge_copies_into_buffers),
       cmocka_unit_test(test_young_large_objects_share_new_space_capacity),
       cmocka_unit_test(test_reachable_survive_unreachable_die),
       cmocka_unit_test(test_cycles_die),
