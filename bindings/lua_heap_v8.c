@@ -10,7 +10,7 @@
 
 /* heap:site([name]) -> a new allocation site (an integer) for heap:alloc's
  * 4th argument; heap:site_info(site) -> {name, decision, tenured, reset,
- * mementos_created, mementos_found}. */
+ * mementos_created, mementos_found, optimized}. */
 int lgc_heap_site(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   const char *name = lgc_check_cstring(L, 2, "heap:site", "name", true);
@@ -27,7 +27,7 @@ int lgc_heap_site_info(lua_State *L) {
   gc_site_info si;
   luaL_argcheck(L, s >= 1 && s <= (lua_Integer)UINT32_MAX && gc_site_get(lh->heap, (gc_site)s, &si) == GC_OK,
                 2, "expected an allocation site of this heap (heap:site)");
-  lua_createtable(L, 0, 6);
+  lua_createtable(L, 0, 7);
   lua_pushstring(L, si.name);
   lua_setfield(L, -2, "name");
   lua_pushstring(L, gc_pretenure_decision_name(si.decision));
@@ -40,6 +40,8 @@ int lgc_heap_site_info(lua_State *L) {
   lua_setfield(L, -2, "mementos_created");
   lua_pushinteger(L, (lua_Integer)si.mementos_found);
   lua_setfield(L, -2, "mementos_found");
+  lua_pushboolean(L, si.optimized);
+  lua_setfield(L, -2, "optimized");
   return 1;
 }
 

@@ -323,6 +323,7 @@ typedef struct gc_site_info {
   gc_pretenure_decision decision;
   uint64_t mementos_created, mementos_found; /* since the last GC */
   uint32_t tenured, reset;                   /* decisions to tenure, and back */
+  bool optimized; /* the site's code is optimized now (allocation_sites.*) */
 } gc_site_info;
 gc_status gc_site_get(const gc_heap *heap, gc_site site, gc_site_info *out);
 /* gc_alloc at a site (GC_NO_SITE: gc_alloc). */

@@ -69,7 +69,8 @@ size_t gc_site_count(const gc_heap *h) { return h ? h->nsites : 0; }
 gc_status gc_site_get(const gc_heap *h, gc_site site, gc_site_info *out) {
   if (!h || !out || site == GC_NO_SITE || site > h->nsites) return GC_EINVAL;
   const site_rec *s = &h->sites[site - 1];
-  *out = (gc_site_info){names_get(h, s->name), s->decision, s->created, s->found, s->tenured, s->reset};
+  *out = (gc_site_info){names_get(h, s->name), s->decision, s->created, s->found, s->tenured, s->reset,
+                        !site_unoptimized(h, site)};
   return GC_OK;
 }
 

@@ -281,11 +281,14 @@ static void test_tiering_budget_starts_the_window(void **state) {
   /* 299 allocated: still unoptimized, however long it has been */
   assert_int_equal(site_of(h, a).mementos_created, 200);
   assert_int_equal(site_of(h, b).mementos_created, 99);
+  assert_false(site_of(h, a).optimized);
   alloc_n(h, b, GC_NO_HANDLE, 1, false); /* the 300th: the compile starts */
   OK(h, gc_idle(h, window_ms / 2));
   alloc_n(h, a, GC_NO_HANDLE, 1, false);
   assert_int_equal(site_of(h, a).mementos_created, 201);
+  assert_false(site_of(h, a).optimized);
   past_window(h);
+  assert_true(site_of(h, a).optimized && site_of(h, b).optimized);
   alloc_n(h, a, GC_NO_HANDLE, 1, false);
   alloc_n(h, b, GC_NO_HANDLE, 1, false);
   assert_int_equal(site_of(h, a).mementos_created, 201);

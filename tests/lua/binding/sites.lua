@@ -21,7 +21,7 @@ scenario("a site whose objects survive is tenured; its objects then go old once 
   local site = heap:site("{next, v}")
   expect(site).to_be(1)
   expect(heap:site_info(site)).to_equal({name = "{next, v}", decision = "undecided", tenured = 0, reset = 0,
-    mementos_created = 0, mementos_found = 0})
+    mementos_created = 0, mementos_found = 0, optimized = false})
   keep_list(heap, site, 150)
   expect(heap:site_info(site).mementos_created).to_be(150)
   local ev = heap:scavenge()
@@ -48,7 +48,7 @@ scenario("objects that die: don't tenure", TINY, function(heap)
   expect(ev.mementos_found).to_be(0)
   expect(ev.sites_tenured).to_be(0)
   expect(heap:site_info(site)).to_equal({name = "site 1", decision = "dont_tenure", tenured = 0, reset = 0,
-    mementos_created = 0, mementos_found = 0})
+    mementos_created = 0, mementos_found = 0, optimized = false})
 end)
 
 scenario("a heap without sites has no pretenuring fields in its events", TINY, function(heap)
@@ -84,8 +84,11 @@ scenario("the tiering budget: the first window starts after that many site alloc
   heap:idle(heap.config.allocation_sites.optimize_us // 1000 + 1)
   for _ = 1, 49 do expect(heap:alloc(2, 0, "Node", site).space).to_be("new") end
   expect(heap:site_info(site).mementos_created).to_be(49)
+  expect(heap:site_info(site).optimized).to_be(false)
   heap:alloc(2, 0, "Node", site) -- the 200th: the compile starts
+  expect(heap:site_info(site).optimized).to_be(false)
   heap:idle(heap.config.allocation_sites.optimize_us // 1000 + 1)
+  expect(heap:site_info(site).optimized).to_be(true)
   expect(heap:alloc(2, 0, "Node", site).space).to_be("old")
   expect(heap:site_info(site).mementos_created).to_be(50)
 end)
