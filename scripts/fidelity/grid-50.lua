@@ -72,11 +72,11 @@ scenario("a grid of 1000 rows of 1000 Smis rebuilt fifty times",
     -- survival ratio, which the copy buffers' gaps keep near Node's 92%,
     -- new_space.copy_lab), two Scavenges after it while the reset site's
     -- code is recompiled, and a second Mark-Compact, as in Node's run.
-    -- Each Mark-Compact keeps what Node's keeps (4-9 MB: `next` so far,
-    -- the dead `grid` not, above); but gclab's come sooner after their
-    -- limit (35 MB against Node's 58: Node's marking runs 3-5 ms while the
-    -- loop allocates on, gclab's completes at once), so 8 Mark-Compacts
-    -- against 5-6 (docs/fidelity.md, *Held-out workloads*).
+    -- Each Mark-Compact keeps `next` as far as the round has built it
+    -- (the dead `grid` not, above): 3.9-8.8 MB, Node's 4.4-10.7; the next
+    -- limit is that x 4 + 16 MiB in both, so gclab's smaller keeps bring
+    -- 8 Mark-Compacts against 5-6 (docs/fidelity.md, *Held-out
+    -- workloads*).
     local events = heap:events()
     local kinds = {}
     for k = 1, 19 do kinds[k] = events[k].kind:sub(1, 1) end
