@@ -28,7 +28,8 @@ local WORKLOADS = {"bt-14", "grow-1e6", "grow-1e6-semi4", "leak-oom-32m", "idle"
   "bufleak-oom-64m", "weakcache-1e6", "weakrefs-1e6", "finreg-1e6",
   "closures-1e6", "remap-30", "setgrow-1e6", "tokens-1e6", "ring-64m", "ticks-1500", "reducer-60", "mapleak-oom-48m",
   "midlife-3e6-semi64", "index-2e6-min16", "weakjobs-50",
-  "finjobs-50", "minorgc-2e6", "listenerleak-oom-24m", "arraygrow-1e7", "grid-50"}
+  "finjobs-50", "minorgc-2e6", "listenerleak-oom-24m", "arraygrow-1e7", "grid-50",
+  "arrays-2e5"}
 local KINDS = {Scavenge = true, ["Mark-Compact"] = true, ["Mark-Sweep"] = true, ["Mark-sweep"] = true,
   ["Minor Mark-Compact"] = true, ["Minor Mark-Sweep"] = true}
 

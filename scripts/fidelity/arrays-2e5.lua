@@ -1,0 +1,48 @@
+-- Fidelity: arrays of mixed sizes in a ring (node20/arrays.js, trace
+-- node20/arrays-2e5.trace, `node --trace-gc arrays.js`), a held-out
+-- workload written after the copy buffers (new_space.copy_lab) and the
+-- tiering budget (allocation_sites.tiering_allocations) were fitted:
+--
+--   const ring = new Array(500).fill(null); let seed = 1;
+--   for (let i = 0; i < 200000; i++) {
+--     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+--     ring[i % 500] = new Array(16 + (seed >>> 16) % 2000).fill(i);
+--   }
+--
+-- `new Array(len)` is a JSArray (heap:alloc(1): its elements) at the Array
+-- constructor's allocation site and a FixedArray of `len` Smis (16 + 8 x
+-- len bytes in V8: raw bytes here, the GC never sees a Smi) in the same
+-- space, as grid-50.lua allocates its rows; the elements run from 144
+-- bytes to 16 KB, below and above the scavenger's 8 KB limit for its copy
+-- buffers.  `.fill(i)` takes about 1 ns an element in Node 20
+-- (node20/rowcost.js), spent with heap:compute beyond gclab's charge for
+-- the two allocations.  The ring is a rooted FixedArray of 500 slots; an
+-- array lives for 500 iterations.  Node runs V8's pending tasks when the
+-- script ends (event_loop.exit_idle_ms = 1).
+
+local N, SLOTS = 200000, 500
+
+scenario("arrays of 16 to 2015 Smis in a ring of 500",
+  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local alloc, alloc_old, init = heap.alloc, heap.alloc_old, heap.init_slots
+    local alloc_ns = heap.config.cost.alloc_ns
+    local site = heap:site("new Array(len)")
+    local ring = heap:root(heap:alloc(SLOTS, 0, "FixedArray"))
+    local seed = 1
+    for i = 0, N - 1 do
+      seed = (seed * 1103515245 + 12345) & 0xffffffff
+      local len = 16 + (seed >> 16) % 2000
+      local row = heap:root(alloc(heap, 1, 0, "JSArray", site))
+      local elements = (row.space == "old" and alloc_old or alloc)(heap, 0, 16 + 8 * len, "FixedArray")
+      init(heap, row, elements)
+      heap:unroot(row)
+      if len > 2 * alloc_ns then heap:compute(len - 2 * alloc_ns) end
+      ring[i % SLOTS + 1] = row
+    end
+    -- `ring` is a local of the CommonJS wrapper: dead once the script's
+    -- function returns, before the tasks Node runs at exit (its last
+    -- Mark-Compact, "finalize incremental marking via task", promotes 58
+    -- KB, not the ring's 4 MB)
+    heap:unroot(ring)
+    record("gcs", #heap:events())
+  end)
