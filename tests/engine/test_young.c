@@ -669,6 +669,29 @@ static void test_scavenge_copies_into_buffers(void **state) {
   gc_heap_free(h);
 }
 
+/* When To-space has no room for another copy buffer, the Scavenge
+ * promotes the small survivors that are left (V8's EvacuationAllocator:
+ * lab_allocation_will_fail_), though their first survival would copy
+ * them: 4 pages of 7 buffers hold 22,932 objects of 40 bytes. */
+static void test_scavenge_promotes_when_no_buffer_fits(void **state) {
+  (void)state;
+  gc_config c;
+  gc_config_default(&c);
+  gc_heap *h = new_heap(&c);
+  enum { N = 25000 };
+  gc_scope sc;
+  OK(h, gc_scope_open(h, &sc));
+  for (int i = 0; i < N; i++) (void)alloc_obj(h, 2, "Forty");
+  assert_int_equal(gc_event_count(h), 0);
+  OK(h, gc_scavenge(h));
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->copied_objects, 4 * 7 * 819);
+  assert_int_equal(ev->promoted_objects, N - 4 * 7 * 819);
+  OK(h, gc_scope_close(h, sc));
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
 /* page_header (V8's MemoryChunkLayout::ObjectStartOffsetInDataPage): the
  * default 256 KiB pages hold objects after 4,424 bytes of header, so a 1 MiB
  * semispace takes 1,030,880 bytes of objects -- node v20.20.2's
@@ -724,6 +747,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_page_header_is_v8s),
       cmocka_unit_test(test_scavenge_copies_into_buffers),
+      cmocka_unit_test(test_scavenge_promotes_when_no_buffer_fits),
       cmocka_unit_test(test_young_large_objects_share_new_space_capacity),
       cmocka_unit_test(test_reachable_survive_unreachable_die),
       cmocka_unit_test(test_cycles_die),
