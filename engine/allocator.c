@@ -236,13 +236,16 @@ static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, bool large_
   if (size > h->cfg.large_object.threshold) {
     st = alloc_large(h, size, !large_old, out);
     if (st != GC_OK) return st;
-    /* V8 11.3's OldLargeObjectSpace::AllocateRaw asks again once the page
-     * is there (StartIncrementalMarkingIfAllocationLimitIsReached): the
-     * object that took the old generation past its limit starts marking,
-     * and is black in it */
-    if (large_old) incremental_maybe_start(h);
-    if (large_old) old_allocated(h, *out, size, color); /* black while marking */
-    else h->old_alloc += size;
+    if (large_old) {
+      /* V8 11.3's OldLargeObjectSpace::AllocateRaw asks again once the
+       * page is there (StartIncrementalMarkingIfAllocationLimitIsReached):
+       * the object that took the old generation past its limit starts
+       * marking, and is black in it */
+      incremental_maybe_start(h);
+      old_allocated(h, *out, size, color);
+    } else {
+      h->old_alloc += size;
+    }
     return GC_OK;
   }
   bool in_old = tenured;

@@ -12,19 +12,19 @@
 -- `new Array(len)` is a JSArray (heap:alloc(1): its elements) at the Array
 -- constructor's allocation site and a FixedArray of `len` Smis (16 + 8 x
 -- len bytes in V8: raw bytes here, the GC never sees a Smi) in the same
--- space, as grid-50.lua allocates its rows; the elements run from 144
--- bytes to 16 KB, below and above the scavenger's 8 KB limit for its copy
--- buffers.  `.fill(i)` takes about 1 ns an element in Node 20
+-- space (lib/jsarray.lualib J.construct, as grid-50.lua's rows); the
+-- elements run from 144 bytes to 16 KB, below and above the scavenger's
+-- 8 KB limit for its copy buffers.  `.fill(i)` takes about 1 ns an element in Node 20
 -- (node20/rowcost.js), spent with heap:compute beyond gclab's charge for
 -- the two allocations.  The ring is a rooted FixedArray of 500 slots; an
 -- array lives for 500 iterations.  Node runs V8's pending tasks when the
 -- script ends (event_loop.exit_idle_ms = 1).
 
+local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local N, SLOTS = 200000, 500
 
 scenario("arrays of 16 to 2015 Smis in a ring of 500",
   {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local alloc, alloc_old, init = heap.alloc, heap.alloc_old, heap.init_slots
     local alloc_ns = heap.config.cost.alloc_ns
     local site = heap:site("new Array(len)")
     local ring = heap:root(heap:alloc(SLOTS, 0, "FixedArray"))
@@ -32,10 +32,7 @@ scenario("arrays of 16 to 2015 Smis in a ring of 500",
     for i = 0, N - 1 do
       seed = (seed * 1103515245 + 12345) & 0xffffffff
       local len = 16 + (seed >> 16) % 2000
-      local row = heap:root(alloc(heap, 1, 0, "JSArray", site))
-      local elements = (row.space == "old" and alloc_old or alloc)(heap, 0, 16 + 8 * len, "FixedArray")
-      init(heap, row, elements)
-      heap:unroot(row)
+      local row = J.construct(heap, site, 16 + 8 * len)
       if len > 2 * alloc_ns then heap:compute(len - 2 * alloc_ns) end
       ring[i % SLOTS + 1] = row
     end

@@ -30,7 +30,6 @@ local ROW_NS = 1000 -- a row's time in Node (rowcost.js)
 
 scenario("a grid of 1000 rows of 1000 Smis rebuilt fifty times",
   {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local alloc, alloc_old, init = heap.alloc, heap.alloc_old, heap.init_slots
     local site = heap:site("new Array(cols)")
     local grid = heap:root(heap:alloc(1, 0, "JSArray"))
     for _ = 1, ROUNDS do
@@ -44,10 +43,7 @@ scenario("a grid of 1000 rows of 1000 Smis rebuilt fifty times",
       end
       local next = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
       for _ = 1, ROWS do
-        local row = heap:root(alloc(heap, 1, 0, "JSArray", site))
-        local elements = (row.space == "old" and alloc_old or alloc)(heap, 0, ELEMENTS, "FixedArray")
-        init(heap, row, elements)
-        heap:unroot(row)
+        local row = J.construct(heap, site, ELEMENTS)
         heap:compute(ROW_NS - 2 * heap.config.cost.alloc_ns)
         J.push(next, row)
       end
