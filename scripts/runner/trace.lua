@@ -83,9 +83,35 @@ for _, k in ipairs(GC_KINDS) do KNOWN_KIND[k] = true end
 -- number that is not one -- is an error naming its line, and so is a line
 -- of a GC line's shape whose kind (without " (reduce)") is not one of
 -- GC_KINDS: no measure would count it.
+--
+-- A log made with --trace-pretenuring-statistics too has, during each GC
+-- that saw allocation-site feedback, V8's lines for it
+-- (PretenuringHandler::ProcessPretenuringFeedback, printed before the GC's
+-- own line): one per site whose mementos it found,
+--   [pid:isolate] pretenuring: AllocationSite(0x...): (created, found,
+--     ratio) (12030, 12030, 1.000000) undecided => maybe tenure
+-- and then a summary,
+--   [pid:isolate] pretenuring: deopt_maybe_tenured=0 visited_sites=1
+--     active_sites=1 mementos=12030 tenured=0 not_tenured=1
+-- (one line each).  They go with the next GC line, as that GC's `sites =
+-- {found, tenured}`: the summary's `mementos` (found behind the young
+-- objects the GC evacuated) and the number of sites the GC decided to
+-- tenure (site lines "X => tenure" from another decision; the summary's
+-- own `tenured` counts every active site that is tenured, decided now or
+-- before).  A GC without such lines saw no feedback (V8 prints them only
+-- then); `out.pretenuring` is true when the log has any.  A line that
+-- starts as one but does not parse is an error naming its line.
+local SITES_PREFIX = "^%[%d+:0x%x+%] pretenuring: "
+local SUMMARY_START = SITES_PREFIX .. "deopt_maybe_tenured="
+local SUMMARY_LINE = SUMMARY_START .. "%d+ visited_sites=%d+ active_sites=%d+ mementos=(%d+) tenured=%d+ " ..
+  "not_tenured=%d+%s*$"
+local SITE_START = SITES_PREFIX .. "AllocationSite%("
+local SITE_LINE = SITE_START .. "0x%x+%): %(created, found, ratio%) %(%d+, %d+, [%d%.]+%) ([%a' ]-) => ([%a' ]-)%s*$"
+
 function M.parse(text, name)
   local out = {events = {}, lines = {}, skipped = 0}
   local n = 0
+  local sites -- this GC's pretenuring lines so far, for its GC line
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
     local t, kind, b, bc, a, ac, pause, rest = line:match(
@@ -107,8 +133,21 @@ function M.parse(text, name)
       out.events[#out.events + 1] = {line = n, start_ms = tonumber(t), kind = base, label = kind,
         before = {total = math.floor(tonumber(b) * MB)}, after = {total = math.floor(tonumber(a) * MB)},
         committed_before = math.floor(tonumber(bc) * MB), committed_after = math.floor(tonumber(ac) * MB),
-        pause_ms = tonumber(pause), steps = steps and tonumber(steps) or 0, reason = reason}
+        pause_ms = tonumber(pause), steps = steps and tonumber(steps) or 0, reason = reason,
+        sites = sites or {found = 0, tenured = 0}}
+      sites = nil
       out.lines[#out.lines + 1] = line
+    elseif line:match(SUMMARY_START) or line:match(SITE_START) then
+      local found = line:match(SUMMARY_LINE)
+      local from, to = line:match(SITE_LINE)
+      if not ((found and decimal(found)) or from) then
+        return nil, string.format("%s:%d: a pretenuring statistics line that does not parse (cut short? a bad " ..
+          "number?): %s", name, n, shown(line))
+      end
+      sites = sites or {found = 0, tenured = 0}
+      if found then sites.found = tonumber(found)
+      elseif to == "tenure" and from ~= "tenure" then sites.tenured = sites.tenured + 1 end
+      out.pretenuring = true
     elseif line ~= "" then
       local _, after = line:match(GC_LINE)
       for _, k in ipairs(GC_KINDS) do

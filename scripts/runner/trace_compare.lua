@@ -30,6 +30,12 @@
 -- itself lands is not wrong).  The exit status and --known-failures go by
 -- the second; the table prints both.
 --
+-- A Node log made with --trace-pretenuring-statistics too (trace.parse
+-- reads its lines) gives each side a column of the allocation mementos
+-- every GC found and "+T" where the GC tenured a site (gclab: the events'
+-- mementos_found and sites_tenured): where the two programs' code ran
+-- unoptimized, GC by GC.  It is shown, not judged.
+--
 -- Exit status: 0 when every measure passes (or, with --known-failures, when
 -- exactly the listed measures fail: a CTest pins a workload's documented
 -- state, and a change either way fails it), 1 otherwise, 2 on usage errors.
@@ -51,6 +57,9 @@ same program: both sequences side by side, then four measures with pass/fail:
   oom            out of memory in both or neither; if both, at the same
                  allocation (bytes allocated up to the last GC) within +-5%
   promoted       promoted bytes per GC within +-15%
+A NODE_TRACE made with --trace-pretenuring-statistics too adds a column to
+each side: the allocation mementos each GC found, "+T" where it tenured a
+site.
 
 options:
   --nvp FILE              Node's --trace-gc-nvp log of the same workload (for
@@ -296,9 +305,27 @@ function M.report(out, o, node, gclab, rows)
   end
   out:write(string.format("gclab: %s (%s, %d GCs%s)\n\n", gclab.title, gclab.status, #gclab.events,
     gclab.oom and ", out of memory" or ""))
-  out:write(string.format("%4s  %-68s | %s\n", "#", "node --trace-gc", "gclab"))
-  for i = 1, math.max(#node.events, #gclab.events) do
-    out:write(string.format("%4d  %-68s | %s\n", i, short(node.events[i]):sub(1, 68), short(gclab.events[i])))
+  if node.pretenuring then
+    -- Node's log has --trace-pretenuring-statistics lines (trace.parse):
+    -- each side's allocation mementos found by the GC, "+T" where it
+    -- tenured a site (gclab: the event's mementos_found, sites_tenured).
+    local function sites(found, tenured)
+      return tostring(found) .. (tenured > 0 and " +T" or "")
+    end
+    out:write(string.format("%4s  %-56s %11s | %-56s %11s\n", "#", "node --trace-gc", "mementos", "gclab",
+      "mementos"))
+    for i = 1, math.max(#node.events, #gclab.events) do
+      local ne, ge, raw = node.events[i], gclab.events[i], gclab.raw[i]
+      local line = string.format("%4d  %-56s %11s | %-56s %11s", i, short(ne):sub(1, 56),
+        ne and sites(ne.sites.found, ne.sites.tenured) or "", short(ge):sub(1, 56),
+        raw and sites(raw.ev.mementos_found or 0, raw.ev.sites_tenured or 0) or "")
+      out:write((line:gsub("%s+$", "")), "\n")
+    end
+  else
+    out:write(string.format("%4s  %-68s | %s\n", "#", "node --trace-gc", "gclab"))
+    for i = 1, math.max(#node.events, #gclab.events) do
+      out:write(string.format("%4d  %-68s | %s\n", i, short(node.events[i]):sub(1, 68), short(gclab.events[i])))
+    end
   end
   local runs = node.runs and (#node.runs.traces + #node.runs.nvps > 2)
   if not runs then

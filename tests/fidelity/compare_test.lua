@@ -132,6 +132,35 @@ check(code == 2 and has(out, sdir .. "/w.2.nvp has 3 GCs and " .. sdir .. "/w.tr
 for _, n in ipairs({"w.trace", "w.nvp", "w.2.nvp"}) do os.remove(sdir .. "/" .. n) end
 os.remove(sdir)
 
+-- A Node log made with --trace-pretenuring-statistics too (sites.trace,
+-- hand-made in V8's format): each side's allocation mementos found per GC
+-- in a column of its own, "+T" where the GC tenured a site.  sites.lua
+-- keeps 1,500 of 15,000 site objects, all with mementos (its comment).
+out, code = run("trace compare " .. F .. "sites.trace " .. F .. "sites.lua")
+check(code == 1 and out:match("\n +# +node %-%-trace%-gc +mementos | gclab +mementos\n"),
+  "sites: both sides get a mementos column", out)
+check(out:match("\n +1  Scavenge [^|]- 2000 | Scavenge [^\n]- 1500\n"),
+  "sites: GC 1, Node's summary line's mementos=2000 and gclab's 1,500 found", out)
+check(out:match("\n +2  Scavenge [^|]- 1900 %+T | Scavenge [^\n]- 0\n"),
+  "sites: GC 2, Node tenured a site (maybe tenure => tenure), gclab found none (mementos are not copied)", out)
+check(out:match("\n +3  Scavenge [^|]- 500 |\n"),
+  "sites: GC 3, a site tenured before (tenure => tenure, the summary's tenured=1) is no new decision", out)
+check(out:match("\n +4  Scavenge [^|]- 0 |\n"),
+  "sites: GC 4 had no pretenuring lines (found none) and no gclab partner", out)
+out = run("trace compare " .. F .. "three.trace " .. REPLAY)
+check(not has(out, "mementos"), "a log without pretenuring lines: no mementos column", out)
+local sites_text = assert(io.open(root .. "/" .. F .. "sites.trace")):read("a")
+local sfile = os.tmpname()
+do
+  local f = assert(io.open(sfile, "wb"))
+  f:write((sites_text:gsub("mementos=1900", "mementos=19x0", 1)))
+  f:close()
+end
+out, code = run("trace compare " .. sfile .. " " .. F .. "sites.lua")
+check(code == 2 and has(out, sfile .. ":5: a pretenuring statistics line that does not parse"),
+  "a damaged pretenuring line: exit 2, file and line named", out)
+os.remove(sfile)
+
 out, code = run("trace compare --help")
 check(code == 0 and has(out, "usage: gclab trace compare NODE_TRACE SCENARIO.lua"), "--help", out)
 

@@ -30,6 +30,9 @@ local WORKLOADS = {"bt-14", "grow-1e6", "grow-1e6-semi4", "leak-oom-32m", "idle"
   "midlife-3e6-semi64", "index-2e6-min16", "weakjobs-50",
   "finjobs-50", "minorgc-2e6", "listenerleak-oom-24m", "arraygrow-1e7", "grid-50",
   "arrays-2e5"}
+-- --trace-gc logs made with --trace-pretenuring-statistics too (their
+-- allocation-site lines; W.sites.trace, one run each)
+local SITES = {"grow-1e6.sites", "cache-2e6.sites", "remap-30.sites", "ring-64m.sites"}
 local KINDS = {Scavenge = true, ["Mark-Compact"] = true, ["Mark-Sweep"] = true, ["Mark-sweep"] = true,
   ["Minor Mark-Compact"] = true, ["Minor Mark-Sweep"] = true}
 
@@ -37,7 +40,9 @@ local OPTS = {nest = {"(", "[", "[1:0x1] "},
   junk = {"[4576:0x2a663c70] ", "    74 ms: ", "Scavenge ", "Mark-Compact ", "Mark-Compact (reduce) ",
     "43.0 (70.2) -> 2.7 (36.2) MB, ", "0.67 / 0.00 ms ", "(average mu = 1.000, current mu = 1.000) ",
     "pause=", "total_size_before=", "total_size_after=", "promoted=", "allocated=", " ms: ", "MB", "->",
-    "<--- Last few GCs --->\n", "JavaScript heap out of memory", "1234567890123456", "12345678901234567"}}
+    "<--- Last few GCs --->\n", "JavaScript heap out of memory", "1234567890123456", "12345678901234567",
+    "[1:0x1] pretenuring: ", "deopt_maybe_tenured=", "mementos=", " tenured=", " => tenure",
+    "AllocationSite(0x1): (created, found, ratio) (1, 1, 1.000000) "}}
 
 local function number(v) return type(v) == "number" and v == v and v >= 0 and v < math.huge end
 
@@ -58,23 +63,33 @@ local function located(msg, name, text)
 end
 
 -- What a log reads to, for "reads the same".
-local function look_trace(t) return string.format("%d events, %d skipped, oom %s, last %s %s", #t.events,
-  t.skipped, tostring(t.oom), t.events[#t.events].kind, t.events[#t.events].after.total) end
+local function look_trace(t)
+  local found, tenured = 0, 0
+  for _, e in ipairs(t.events) do found, tenured = found + e.sites.found, tenured + e.sites.tenured end
+  return string.format("%d events, %d skipped, oom %s, last %s %s, mementos %d, tenured %d", #t.events,
+    t.skipped, tostring(t.oom), t.events[#t.events].kind, t.events[#t.events].after.total, found, tenured)
+end
 local function look_nvp(v) return string.format("%d %d %d %s", v.gcs, v.allocated, v.promoted, tostring(v.oom)) end
 
-local base, texts = {}, {}
-for _, w in ipairs(WORKLOADS) do
-  texts[w .. ".trace"], texts[w .. ".nvp"] = Mu.read(DIR .. w .. ".trace"), Mu.read(DIR .. w .. ".nvp")
-  base[w .. ".trace"] = look_trace(assert(tc.parse_node(texts[w .. ".trace"], w .. ".trace")))
-  base[w .. ".nvp"] = look_nvp(tc.parse_nvp(texts[w .. ".nvp"], w .. ".nvp"))
+-- every log by file name: each workload's first trace and nvp, the sites logs
+local LOGS, base, texts = {}, {}, {}
+for _, w in ipairs(WORKLOADS) do LOGS[#LOGS + 1] = w .. ".trace"; LOGS[#LOGS + 1] = w .. ".nvp" end
+for _, w in ipairs(SITES) do LOGS[#LOGS + 1] = w .. ".trace" end
+local function look(file, text)
+  if file:match("%.trace$") then return look_trace(assert(tc.parse_node(text, file))) end
+  return look_nvp(tc.parse_nvp(text, file))
+end
+for _, file in ipairs(LOGS) do
+  texts[file] = Mu.read(DIR .. file)
+  base[file] = look(file, texts[file])
 end
 
 local path = scratch .. "/mutant"
 local cli_left = {trace = CLI_CASES, nvp = CLI_CASES}
 for seed = 1, C.seeds do
-  for k, w in ipairs(WORKLOADS) do
-    for _, ext in ipairs({"trace", "nvp"}) do
-      local file = w .. "." .. ext
+  for k, file in ipairs(LOGS) do
+    do
+      local w, ext = file:match("^(.*)%.(%a+)$")
       local name = path .. "." .. ext
       for i = 1, PER_FILE do
         local text, how = Mu.mutant(texts[file], seed, i, OPTS)
@@ -96,7 +111,8 @@ for seed = 1, C.seeds do
             local bad
             for _, e in ipairs(res.events) do
               if not (KINDS[e.kind] and number(e.start_ms) and number(e.pause_ms) and number(e.before.total)
-                and number(e.after.total) and e.line >= 1 and e.line <= lines(text)) then bad = e end
+                and number(e.after.total) and e.line >= 1 and e.line <= lines(text)
+                and number(e.sites.found) and number(e.sites.tenured)) then bad = e end
             end
             check(not bad and #res.events >= 1, case .. ": accepted events are GC events",
               bad and string.format("line %d: kind '%s'", bad.line, bad.kind:sub(1, 40)))
@@ -118,11 +134,9 @@ for seed = 1, C.seeds do
             os.remove(name)
           end
         end
-        -- the next workload's logs read as before
-        local nxt = WORKLOADS[k % #WORKLOADS + 1]
-        check(look_trace(assert(tc.parse_node(texts[nxt .. ".trace"], nxt .. ".trace"))) == base[nxt .. ".trace"]
-          and look_nvp(tc.parse_nvp(texts[nxt .. ".nvp"], nxt .. ".nvp")) == base[nxt .. ".nvp"],
-          case .. ": " .. nxt .. " reads the same after it")
+        -- the next log reads as before
+        local nxt = LOGS[k % #LOGS + 1]
+        check(look(nxt, texts[nxt]) == base[nxt], case .. ": " .. nxt .. " reads the same after it")
       end
     end
   end
