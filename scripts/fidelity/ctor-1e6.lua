@@ -1,5 +1,6 @@
 -- Fidelity: grow.js's list with its nodes made by a class constructor
--- (node20/ctor.js, `node --trace-gc ctor.js 1000000`, a held-out workload):
+-- (node20/ctor.js; `node --trace-gc ctor.js 1000000`, ctor-1e6.trace, and
+-- with --max-semi-space-size=4, ctor-1e6-semi4.trace: held-out workloads):
 --
 --   class Node { constructor(next, v) { this.next = next; this.v = v; } }
 --   let head = null;
@@ -16,31 +17,68 @@
 -- promotes all of new space, by age alone.
 
 local N = 1000000
+local MiB = 1024 * 1024
+
+-- The program; `head` stays rooted until the script ends.
+local function build(heap)
+  local head = heap:root(heap:alloc(1, 0, "Head"))
+  local alloc = heap.alloc
+  for _ = 1, N do
+    local o = alloc(heap, 2, 0, "Node")
+    o[1] = head[1]
+    head[1] = o
+  end
+  return head
+end
+
+-- What both runs show: Scavenges only, none finding a memento (no site,
+-- so no pretenuring), each from the second on promoting at least what the
+-- one before it copied (promotion by age), every Node alive at the end.
+local function check(heap)
+  local events = heap:events()
+  for _, ev in ipairs(events) do
+    expect(ev.kind, "GC " .. ev.seq .. " kind").to_be("Scavenge")
+    expect(ev.mementos_found or 0, "GC " .. ev.seq .. " mementos found").to_be(0)
+  end
+  for i = 2, #events do
+    expect(events[i].promoted, "GC " .. i .. " promotes what GC " .. i - 1 .. " copied")
+      .to_be_at_least(events[i - 1].copied)
+  end
+  local st = heap:stats()
+  expect(st.old.objects + st.new.objects, "live objects").to_be_at_least(N)
+  return events
+end
 
 scenario("ctor: a list of 1e6 class instances, no allocation site",
   {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local head = heap:root(heap:alloc(1, 0, "Head"))
-    local alloc = heap.alloc
-    for _ = 1, N do
-      local o = alloc(heap, 2, 0, "Node")
-      o[1] = head[1]
-      head[1] = o
-    end
-    local events = heap:events()
-    for _, ev in ipairs(events) do
-      -- no site, so no pretenuring: Scavenges only, none finding a memento
-      expect(ev.kind, "GC " .. ev.seq .. " kind").to_be("Scavenge")
-      expect(ev.mementos_found or 0, "GC " .. ev.seq .. " mementos found").to_be(0)
-    end
-    -- promotion by age: from the second Scavenge on, each promotes at
-    -- least what the one before it copied
-    for i = 2, #events do
-      expect(events[i].promoted, "GC " .. i .. " promotes what GC " .. i - 1 .. " copied")
-        .to_be_at_least(events[i - 1].copied)
-    end
-    local st = heap:stats()
-    expect(st.old.objects + st.new.objects, "live objects").to_be_at_least(N)
+    local head = build(heap)
+    local events = check(heap)
+    -- Node's runs: 11 Scavenges, the semispace at 16 MiB from the 9th
+    expect(#events, "Scavenges").to_be(11)
+    expect(events[9].semi_space_capacity, "capacity after GC 9").to_be(16 * MiB)
     record("gcs", #events)
     -- `head` is a local of the CommonJS wrapper: dead once the script ends
+    heap:unroot(head)
+  end)
+
+-- `node --max-semi-space-size=4 ctor.js 1000000` (ctor-1e6-semi4.trace):
+-- growth stops at 4 MiB, and with no site to tenure the Scavenges go on
+-- in pairs at the maximum to the end (grow.js's literal is tenured there,
+-- and Node's grow-1e6-semi4 runs 7 Scavenges in all).
+scenario("ctor, max semispace 4 MiB: pairs of Scavenges at the maximum to the end",
+  {config = {"../../configs/node20.yaml", new_space = {semi_space = {max = "4MiB"}}, event_loop = {exit_idle_ms = 1}},
+   differs = {}}, function(heap)
+    local head = build(heap)
+    local events = check(heap)
+    local at_max = 0
+    for _, ev in ipairs(events) do
+      if ev.semi_space_capacity == 4 * MiB then at_max = at_max + 1 end
+    end
+    -- 40 MB through a 4 MiB semispace: Node's five runs 23 Scavenges each,
+    -- its committed size growing for the last time at the 5th, so 19 at the
+    -- maximum
+    expect(#events, "Scavenges").to_be(23)
+    expect(at_max, "Scavenges at the 4 MiB maximum").to_be(19)
+    record("gcs", #events)
     heap:unroot(head)
   end)
