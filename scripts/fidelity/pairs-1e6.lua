@@ -1,0 +1,43 @@
+-- Fidelity: grow.js's list made of two-element array literals
+-- (node20/pairs.js, `node --trace-gc pairs.js 1000000`, a held-out
+-- workload):
+--
+--   let head = null;
+--   for (let i = 0; i < n; i++) head = [head, null];
+--
+-- V8's CreateShallowArrayLiteral copies the literal's boilerplate: a
+-- JSArray at the literal's allocation site (a memento behind it while the
+-- code is unoptimized) and its own two-element FixedArray (not
+-- copy-on-write: `head` is no constant), both old once the site is
+-- tenured (lib/jsarray.lualib J.literal; the FixedArray is 8 bytes larger
+-- than V8's).  `head` is slot 1 of a rooted holder.  Every node stays
+-- alive.
+
+local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+local N = 1000000
+
+scenario("pairs: a list of 1e6 two-element array literals",
+  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local head = heap:root(heap:alloc(1, 0, "Head"))
+    local site = heap:site("[head, null]")
+    local literal = J.literal
+    for _ = 1, N do
+      head[1] = literal(heap, site, 2, head[1])
+    end
+    local st = heap:stats()
+    expect(st.old.objects + st.new.objects + st.large.objects, "live objects").to_be_at_least(2 * N)
+    -- V8 tenures the literal's site at the first Scavenge at the maximum
+    -- semispace that finds its mementos (Node: the 10th), and the list goes
+    -- on in old space: no Scavenge after the next
+    local events = heap:events()
+    local tenured
+    for i, ev in ipairs(events) do
+      expect(ev.kind, "GC " .. i .. " kind").to_be("Scavenge")
+      if (ev.sites_tenured or 0) > 0 then tenured = tenured or i end
+    end
+    expect(tenured, "the Scavenge that tenures the site").to_be(10)
+    expect(#events, "Scavenges").to_be(11)
+    record("gcs", #events)
+    -- `head` is a local of the CommonJS wrapper: dead once the script ends
+    heap:unroot(head)
+  end)
