@@ -1,0 +1,35 @@
+-- Fidelity: a factory function called in a loop (node20/factory.js,
+-- `node --trace-gc factory.js 2000000`, a held-out workload):
+--
+--   function make(i) { return { id: i, next: null }; }
+--   const kept = [];
+--   for (let i = 0; i < n; i++) { const o = make(i); if (i % 10 === 0) kept.push(o); }
+--
+-- The literal's allocation site is in make's code, not the loop's: V8
+-- keeps it in make's feedback vector, and inlining make into the loop's
+-- optimized code keeps the same site, so it is one site (heap:site) as a
+-- literal in the loop is.  {id, next} is heap:alloc(2), 40 bytes; `kept`
+-- a JSArray grown by push (lib/jsarray.lualib).  Only the kept tenth
+-- survive, so the site's found/created ratio stays near 10%: never
+-- tenured.
+
+local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+local N = 2000000
+
+scenario("factory: make() returns a literal, every tenth of 2e6 kept",
+  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local kept = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
+    local site = heap:site("{id: i, next: null}")
+    local alloc, push = heap.alloc, J.push
+    for i = 0, N - 1 do
+      local o = alloc(heap, 2, 0, "Obj", site)
+      if i % 10 == 0 then push(kept, o) end
+    end
+    expect(kept.length, "kept.length").to_be(N // 10)
+    for _, ev in ipairs(heap:events()) do
+      expect(ev.sites_tenured or 0, "GC " .. ev.seq .. " tenures nothing").to_be(0)
+    end
+    record("gcs", #heap:events())
+    -- `kept` is a local of the CommonJS wrapper: dead once the script ends
+    heap:unroot(kept.holder)
+  end)
