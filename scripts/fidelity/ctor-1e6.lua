@@ -1,6 +1,7 @@
 -- Fidelity: grow.js's list with its nodes made by a class constructor
--- (node20/ctor.js; `node --trace-gc ctor.js 1000000`, ctor-1e6.trace, and
--- with --max-semi-space-size=4, ctor-1e6-semi4.trace: held-out workloads):
+-- (node20/ctor.js; `node --trace-gc ctor.js 1000000`, ctor-1e6.trace, with
+-- --max-semi-space-size=4, ctor-1e6-semi4.trace, and 3e6 nodes under
+-- --max-old-space-size=32, ctor-3e6-oom-32m.trace: held-out workloads):
 --
 --   class Node { constructor(next, v) { this.next = next; this.v = v; } }
 --   let head = null;
@@ -19,11 +20,12 @@
 local N = 1000000
 local MiB = 1024 * 1024
 
--- The program; `head` stays rooted until the script ends.
-local function build(heap)
+-- The program, `n` nodes (default N); `head` stays rooted until the
+-- script ends.
+local function build(heap, n)
   local head = heap:root(heap:alloc(1, 0, "Head"))
   local alloc = heap.alloc
-  for _ = 1, N do
+  for _ = 1, n or N do
     local o = alloc(heap, 2, 0, "Node")
     o[1] = head[1]
     head[1] = o
@@ -81,4 +83,21 @@ scenario("ctor, max semispace 4 MiB: pairs of Scavenges at the maximum to the en
     expect(at_max, "Scavenges at the 4 MiB maximum").to_be(19)
     record("gcs", #events)
     heap:unroot(head)
+  end)
+
+-- `node --max-old-space-size=32 ctor.js 3000000` (ctor-3e6-oom-32m.trace):
+-- the list outgrows a 32 MiB old generation.  With no site, every node
+-- reaches old space by promotion: nine Scavenges as above, an incremental
+-- Mark-Compact that frees nothing, then a "scavenge might not succeed"
+-- Mark-Compact, and out of memory.
+scenario("ctor, 3e6 nodes, max old space 32 MiB: out of memory",
+  {config = {"../../configs/node20.yaml", old_space = {max_size = "32MiB"}}, differs = {}}, function(heap)
+    local ok, err = pcall(build, heap, 3 * N)
+    expect(ok, "ctor.js 3000000 under --max-old-space-size=32 runs").to_be(false)
+    expect(tostring(err), "it ends with").to_contain("JavaScript heap out of memory")
+    local events = heap:events()
+    for i = 1, 9 do expect(events[i].kind, "GC " .. i .. " kind").to_be("Scavenge") end
+    for i = 10, #events do expect(events[i].kind, "GC " .. i .. " kind").to_be("Mark-Compact") end
+    record("gcs", #events)
+    record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)
