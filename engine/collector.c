@@ -114,8 +114,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
     h->marking_step_bytes = 0;
     h->marking_largest_step = 0;
   }
-  pretenuring_after_gc(h, &ev, capacity_before, ev.before[GC_SPACE_OLD].size + ev.before[GC_SPACE_LARGE].size,
-                       ev.after[GC_SPACE_OLD].size + ev.after[GC_SPACE_LARGE].size);
+  pretenuring_after_gc(h, &ev, capacity_before, total_size(ev.before), total_size(ev.after));
   heap_shrink_initial_old_limit(h, ev.promoted_bytes + ev.copied_bytes, young_extent);
   ev.semi_space_capacity = h->new_space.capacity;
   ev.old_limit = h->old_limit;

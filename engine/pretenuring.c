@@ -108,13 +108,13 @@ void pretenuring_note_survivor(gc_heap *h, addr_t a, uint64_t size) {
   h->mementos_found++;
 }
 
-void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, uint64_t old_before,
-                          uint64_t old_after) {
+void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, uint64_t heap_before,
+                          uint64_t heap_after) {
   if (!h->nsites) return;
   uint64_t max = h->cfg.new_space.semi_space_max;
   bool maximum_size = capacity_before >= max;
   bool deopt_maybe_tenured = sites_deopt_maybe_tenured(capacity_before, h->new_space.capacity, max);
-  bool reset = ev->kind != GC_KIND_SCAVENGE && sites_reset_after_full_gc(old_before, old_after);
+  bool reset = ev->kind != GC_KIND_SCAVENGE && sites_reset_after_full_gc(heap_before, heap_after);
   uint64_t reoptimized_at = unoptimized_window_end(h);
   ev->mementos_created = h->mementos_created;
   ev->mementos_found = h->mementos_found;

@@ -39,9 +39,10 @@ void pretenuring_note_tiering(gc_heap *h);
 /* A GC found the young object at `a` (`size` bytes) alive: count the
  * memento behind it, if any (V8's PretenuringHandler::UpdateAllocationSite). */
 void pretenuring_note_survivor(gc_heap *h, addr_t a, uint64_t size);
-/* After every GC: digest the counts into decisions (promotion.h). */
-void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, uint64_t old_before,
-                          uint64_t old_after);
+/* After every GC: digest the counts into decisions (promotion.h);
+ * heap_before / heap_after are the object bytes of every space. */
+void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, uint64_t heap_before,
+                          uint64_t heap_after);
 void pretenuring_free(gc_heap *h);
 
 #endif /* GCLAB_PRETENURING_H */

@@ -38,10 +38,12 @@
  *    kPretenureMinimumCreated = 100 mementos created, a found/created
  *    ratio >= kPretenureRatio = 0.85 tenures -- only when the GC ran at
  *    the maximum semispace capacity, else "maybe tenure" -- and a lower
- *    ratio is "don't tenure"); after a full GC that finds less than
- *    kOldSurvivalRateLowThreshold = 10% of the old generation alive,
- *    every tenured site goes back to undecided (sites_reset_after_full_gc:
- *    Heap::EvaluateOldSpaceLocalPretenuring ->
+ *    ratio is "don't tenure"); after a full GC that keeps less than
+ *    kOldSurvivalRateLowThreshold = 10% of the heap's object bytes (every
+ *    space, new space's dead objects included: SizeOfObjects() after /
+ *    before, despite the threshold's name), every tenured site goes back
+ *    to undecided (sites_reset_after_full_gc: Heap::MarkCompact ->
+ *    EvaluateOldSpaceLocalPretenuring ->
  *    ResetAllAllocationSitesDependentCode(kOld), V8's deoptimisation).
  *    Mementos and old-space allocation follow the site's code tier
  *    (site_unoptimized): unoptimized code, until the program's tiering
@@ -161,10 +163,10 @@ static inline gc_pretenure_decision site_decide(gc_pretenure_decision current, u
   return GC_SITE_DONT_TENURE;
 }
 
-/* After a full GC: are the tenuring decisions to be reset (the old
- * generation's survival rate, after / before in percent, under 10%)? */
-static inline bool sites_reset_after_full_gc(uint64_t old_before, uint64_t old_after) {
-  return old_before > 0 && old_after * 100 < (uint64_t)OLD_SURVIVAL_RATE_LOW_PCT * old_before;
+/* After a full GC: are the tenuring decisions to be reset (the heap's
+ * object bytes, all spaces, after / before in percent, under 10%)? */
+static inline bool sites_reset_after_full_gc(uint64_t heap_before, uint64_t heap_after) {
+  return heap_before > 0 && heap_after * 100 < (uint64_t)OLD_SURVIVAL_RATE_LOW_PCT * heap_before;
 }
 
 #endif
