@@ -27,7 +27,10 @@
 -- the first run, and against Node's runs -- it passes when gclab is within
 -- the threshold of at least one run's value (the same program gives
 -- different GC sequences on Node, and a prediction that lands where Node
--- itself lands is not wrong).  The exit status and --known-failures go by
+-- itself lands is not wrong).  An nvp log is a run of its own and has
+-- every GC too (`gc=`), so Node's runs for the two counts are the traces'
+-- and the nvp logs' (since issue 16's stop 34; the first run's count is
+-- its trace's).  The exit status and --known-failures go by
 -- the second; the table prints both.
 --
 -- A Node log made with --trace-pretenuring-statistics too (trace.parse
@@ -68,7 +71,8 @@ options:
   --first-run-only        ignore Node's other runs (W.2.trace, W.3.trace, ...
                           and W.2.nvp, ... next to W.trace and W.nvp); with
                           them, a measure passes when gclab is within its
-                          threshold of at least one run
+                          threshold of at least one run (the counts: any
+                          trace's or nvp log's; the bytes: any nvp log's)
   --filter TEXT           which scenario ("FILE: NAME" contains TEXT)
   --config FILE           heap profile (default: what the scenario pins)
   --set KEY=VALUE         override a config key
@@ -134,9 +138,15 @@ local read = trace.read_file
 -- sweeping is done, and a Scavenge before then keeps the Mark-Compact as
 -- `previous_`, so its `allocated=` counts again everything since that
 -- Mark-Compact (leak-oom-32m.nvp: 5 Scavenges after each of two
--- Mark-Compacts; summing `allocated=` counts 6.6 MiB twice).
+-- Mark-Compacts; summing `allocated=` counts 6.6 MiB twice).  Also the
+-- GCs of each kind, by `gc=` (V8 11.3's GCTracer::PrintNVP: `s` a
+-- Scavenge, `mc` a Mark-Compact, "(reduce)" ones too, `mmc` a minor
+-- Mark-Compact, which neither count takes, as in a --trace-gc log).
+local NVP_KIND = {s = "Scavenge", mc = "Mark-Compact", mmc = false}
+
 function M.parse_nvp(text, name)
-  local out = {gcs = 0, allocated = 0, promoted = 0, oom = text:find(OOM_TEXT, 1, true) ~= nil}
+  local out = {gcs = 0, allocated = 0, promoted = 0, oom = text:find(OOM_TEXT, 1, true) ~= nil,
+    kinds = {Scavenge = 0, ["Mark-Compact"] = 0}}
   local after_prev, n = 0, 0
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do
     n = n + 1
@@ -154,6 +164,14 @@ function M.parse_nvp(text, name)
             or ("a --trace-gc-nvp line without " .. field .. "="))})
         end
       end
+      local gc = line:match(" gc=(%S*)")
+      local kind = gc and NVP_KIND[gc]
+      if kind == nil then
+        error({usage = string.format("%s:%d: %s", name, n, gc
+          and ("gc=" .. expect.shown(gc, 30) .. " is not a GC kind --trace-gc-nvp writes (s, mc, mmc)")
+          or "a --trace-gc-nvp line without gc=")})
+      end
+      if kind then out.kinds[kind] = out.kinds[kind] + 1 end
       out.gcs = out.gcs + 1
       out.allocated = out.allocated + (v.total_size_before - after_prev)
       after_prev = v.total_size_after
@@ -231,9 +249,14 @@ function M.measure(node, gclab)
   local traces = node.runs and node.runs.traces or {node}
   local nvps = node.runs and node.runs.nvps or {node.nvp}
   local rows = {}
+  -- a count is judged against every run: the traces' (the first run's
+  -- first) and, unless only the first run is asked for, the nvp logs'
   local function counts(kind)
     local v = {}
     for i, t in ipairs(traces) do v[i] = count(t.events, kind) end
+    if not node.first_only then
+      for _, n in ipairs(nvps) do v[#v + 1] = n.kinds[kind] end
+    end
     return v
   end
   local gs, gm = count(gclab.events, "Scavenge"), count(gclab.events, "Mark-Compact")
@@ -378,6 +401,7 @@ function M.main(argv)
     end
     -- Node's other runs (M.sibling_runs), each checked as the first
     node.runs = {traces = {node}, nvps = {node.nvp}}
+    node.first_only = o.first_only
     if not o.first_only then
       for _, p in ipairs(M.sibling_runs(o.trace)) do
         local t, terr = M.parse_node(read(p), p)

@@ -113,24 +113,70 @@ check(code == 1 and out:match("\nscavenges +10 +3 +%+%-10%% +FAIL\n") and not ha
 out, code = run("trace compare " .. F .. "spread.trace " .. REPLAY .. " --known-failures scavenges")
 check(code == 1 and has(out, "pass (first run: FAIL) (listed as a known failure)"),
   "spread: --known-failures goes by the runs", out)
+-- A scratch workload `w` whose first run is ten.trace and ten.nvp (as
+-- w.trace, w.nvp): put(name, text) adds a log, clear() removes them all
+-- and the directory.
+local TEN = assert(io.open(root .. "/" .. F .. "ten.trace")):read("a")
+local TEN_NVP = assert(io.open(root .. "/" .. F .. "ten.nvp")):read("a")
+local function scratch_workload()
+  local d = os.tmpname()
+  os.remove(d)
+  assert(os.execute("mkdir " .. d))
+  local names = {}
+  local function put(name, text)
+    local f = assert(io.open(d .. "/" .. name, "wb"))
+    f:write(text)
+    f:close()
+    names[name] = true
+  end
+  local function clear()
+    for n in pairs(names) do os.remove(d .. "/" .. n) end
+    os.remove(d)
+  end
+  put("w.trace", TEN)
+  put("w.nvp", TEN_NVP)
+  return d, put, clear
+end
+
+-- An nvp log is a run too: its counts (gc=s, gc=mc) are among Node's
+-- runs for the two count measures.  w.2.nvp is ten.nvp with 7 of its
+-- Scavenges made Mark-Compacts: 3 Scavenges, garbage.lua's count.
+do
+  local d, put, clear = scratch_workload()
+  put("w.2.trace", TEN)
+  put("w.2.nvp", (TEN_NVP:gsub(" gc=s ", " gc=mc ", 7)))
+  out, code = run("trace compare " .. d .. "/w.trace " .. REPLAY)
+  check(out:match("\nscavenges +10 +3 +%+%-10%% +3%-10 +pass %(first run: FAIL%)\n"),
+    "an nvp run's Scavenge count is one of Node's runs", out)
+  check(out:match("\nmark_compacts +0 +0 +%+%-1 +0%-7 +pass\n"), "... and its Mark-Compact count", out)
+  out, code = run("trace compare " .. d .. "/w.trace " .. REPLAY .. " --first-run-only")
+  check(code == 1 and out:match("\nscavenges +10 +3 +%+%-10%% +FAIL\n"),
+    "--first-run-only: the count is the first trace's", out)
+  put("w.2.nvp", (TEN_NVP:gsub(" gc=s ", " gc=x ", 1)))
+  out, code = run("trace compare " .. d .. "/w.trace " .. REPLAY)
+  check(code == 2 and has(out, d .. "/w.2.nvp:1: gc=\"x\" is not a GC kind --trace-gc-nvp writes (s, mc, mmc)"),
+    "an nvp line with an unknown gc=: exit 2, file and line named", out)
+  put("w.2.nvp", (TEN_NVP:gsub(" gc=s ", " ", 1)))
+  out, code = run("trace compare " .. d .. "/w.trace " .. REPLAY)
+  check(code == 2 and has(out, d .. "/w.2.nvp:1: a --trace-gc-nvp line without gc="),
+    "an nvp line without gc=: exit 2", out)
+  clear()
+end
+
 -- a damaged or foreign second run: exit 2 naming it
-local sdir = os.tmpname()
-os.remove(sdir)
-assert(os.execute("mkdir " .. sdir))
-local function put(name, text) local f = assert(io.open(sdir .. "/" .. name, "wb")); f:write(text); f:close() end
-local ten = assert(io.open(root .. "/" .. F .. "ten.trace")):read("a")
-local ten_nvp = assert(io.open(root .. "/" .. F .. "ten.nvp")):read("a")
-put("w.trace", ten); put("w.nvp", ten_nvp); put("w.2.trace", "[1:0x1]     13 ms: Scavenge 5.0 (6.0) -> 4.0 (6.")
-out, code = run("trace compare " .. sdir .. "/w.trace " .. REPLAY)
-check(code == 2 and has(out, sdir .. "/w.2.trace:1: a Scavenge line that does not parse"),
-  "a damaged second trace: exit 2, file and line named", out)
-os.remove(sdir .. "/w.2.trace")
-put("w.2.nvp", (assert(io.open(root .. "/" .. F .. "three.nvp")):read("a")))
-out, code = run("trace compare " .. sdir .. "/w.trace " .. REPLAY)
-check(code == 2 and has(out, sdir .. "/w.2.nvp has 3 GCs and " .. sdir .. "/w.trace 10: not logs of the same program?"),
-  "a second nvp log of another program: exit 2", out)
-for _, n in ipairs({"w.trace", "w.nvp", "w.2.nvp"}) do os.remove(sdir .. "/" .. n) end
-os.remove(sdir)
+do
+  local sdir, put, clear = scratch_workload()
+  put("w.2.trace", "[1:0x1]     13 ms: Scavenge 5.0 (6.0) -> 4.0 (6.")
+  out, code = run("trace compare " .. sdir .. "/w.trace " .. REPLAY)
+  check(code == 2 and has(out, sdir .. "/w.2.trace:1: a Scavenge line that does not parse"),
+    "a damaged second trace: exit 2, file and line named", out)
+  os.remove(sdir .. "/w.2.trace")
+  put("w.2.nvp", (assert(io.open(root .. "/" .. F .. "three.nvp")):read("a")))
+  out, code = run("trace compare " .. sdir .. "/w.trace " .. REPLAY)
+  check(code == 2 and has(out, sdir .. "/w.2.nvp has 3 GCs and " .. sdir .. "/w.trace 10: not logs of the same program?"),
+    "a second nvp log of another program: exit 2", out)
+  clear()
+end
 
 -- A Node log made with --trace-pretenuring-statistics too (sites.trace,
 -- hand-made in V8's format): each side's allocation mementos found per GC
