@@ -16,10 +16,14 @@
 
 /* small_config with new space already at its maximum (64 KiB): every
  * Scavenge is a "maximum size" one. */
+static void max_config(gc_config *c) {
+  small_config(c);
+  c->new_space.semi_space_initial = c->new_space.semi_space_max;
+}
+
 static gc_heap *max_heap(void) {
   gc_config c;
-  small_config(&c);
-  c.new_space.semi_space_initial = c.new_space.semi_space_max;
+  max_config(&c);
   return new_heap(&c);
 }
 
@@ -301,8 +305,7 @@ static void test_decision_during_the_window_deoptimizes_nothing(void **state) {
 static void test_tiering_budget_starts_the_window(void **state) {
   (void)state;
   gc_config c;
-  small_config(&c);
-  c.new_space.semi_space_initial = c.new_space.semi_space_max;
+  max_config(&c);
   c.allocation_sites.tiering_allocations = 300;
   gc_heap *h = new_heap(&c);
   uint64_t window_ms = c.allocation_sites.optimize_us / 1000;
