@@ -14,6 +14,7 @@
 -- alive.
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+local tenured_at = dofile(SCENARIO_DIR .. "/lib/tenured_at.lualib")
 local N = 1000000
 
 scenario("pairs: a list of 1e6 two-element array literals",
@@ -30,12 +31,8 @@ scenario("pairs: a list of 1e6 two-element array literals",
     -- semispace that finds its mementos (Node: the 10th), and the list goes
     -- on in old space: no Scavenge after the next
     local events = heap:events()
-    local tenured
-    for i, ev in ipairs(events) do
-      expect(ev.kind, "GC " .. i .. " kind").to_be("Scavenge")
-      if (ev.sites_tenured or 0) > 0 then tenured = tenured or i end
-    end
-    expect(tenured, "the Scavenge that tenures the site").to_be(10)
+    for i, ev in ipairs(events) do expect(ev.kind, "GC " .. i .. " kind").to_be("Scavenge") end
+    expect(tenured_at(events), "the Scavenge that tenures the site").to_be(10)
     expect(#events, "Scavenges").to_be(11)
     record("gcs", #events)
     -- `head` is a local of the CommonJS wrapper: dead once the script ends
