@@ -339,6 +339,9 @@ local function prepare(argv)
     if not mok then return option .. ": cannot make the directory " .. dir .. ": " .. tostring(merr) end
   end
   local derr = (o.report and make_dir("--report", o.report)) or (o.record and make_dir("--record", o.record))
+  -- the report's one file, DIR/report.html, must be writable too (a
+  -- directory of that name failed only after the whole run)
+  derr = derr or (o.report and command.output_file_error("--report", baseline.join(o.report, "report.html")))
   if derr then return nil, fail_setup(derr) end
   local jerr = o.junit and command.output_file_error("--junit", o.junit)
   if jerr then return nil, fail_setup(jerr) end

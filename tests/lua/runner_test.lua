@@ -238,6 +238,17 @@ for _, c in ipairs({{"--record ''", "option --record needs a path"}, {"--report 
   check(code == 2 and has(out, c[2]) and not has(out, "1.."), c[1] .. ": exit 2 before the run", out)
 end
 
+-- --report DIR whose report.html is a directory: refused before the run,
+-- as the other output paths are (it ran every scenario, then failed)
+do
+  local rdir = H.tmpdir()
+  assert(os.execute("mkdir " .. sh_quote(rdir .. "/report.html")))
+  out, code = run("run --report " .. sh_quote(rdir) .. " " .. F .. "pass")
+  check(code == 2 and has(out, "--report: " .. rdir .. "/report.html is a directory") and not has(out, "1.."),
+    "--report DIR with a directory DIR/report.html: exit 2 before the run", out)
+  os.execute("rm -rf " .. sh_quote(rdir))
+end
+
 -- every subcommand answers --help on stdout with exit 0; gclab lua takes
 -- only heap flags before its script
 for _, c in ipairs({"lua --help", "lua -h", "snapshot summary --help", "snapshot diff -h"}) do
