@@ -20,6 +20,7 @@ local chart = require "gclab.runner.chart"
 local scenario = require "gclab.runner.scenario"
 local runner = require "gclab.runner"
 local command = require "gclab.runner.command"
+local sys = require "gclab.runner.sys"
 local html_report = require "gclab.runner.html_report"
 local shown = require("gclab.runner.expect").shown
 
@@ -60,8 +61,11 @@ end
 M.decimal = decimal -- also trace_compare's, for --trace-gc-nvp fields
 
 -- A file's whole text, or an error {usage = "PATH: reason"} (a directory
--- opens on Linux and fails at the read).
+-- opens on Linux and fails at the read).  A special file is refused
+-- before it is opened: a FIFO's open waits for a writer, /dev/zero's read
+-- never ends.
 function M.read_file(path)
+  if sys.kind(path) == "special file" then error({usage = path .. ": cannot read: not a regular file"}) end
   local f, err = io.open(path, "rb")
   if not f then error({usage = err}) end
   local text, rerr = f:read("a")

@@ -45,6 +45,7 @@
 
 local trace = require "gclab.runner.trace"
 local command = require "gclab.runner.command"
+local sys = require "gclab.runner.sys"
 local expect = require "gclab.runner.expect"
 
 local M = {}
@@ -214,9 +215,9 @@ function M.sibling_runs(path)
   if not stem then return out end
   for k = 2, 99 do
     local p = stem .. "." .. k .. ext
-    local f = io.open(p, "rb")
-    if not f then break end
-    f:close()
+    -- there (read_file refuses what it cannot read); not opened here: a
+    -- FIFO's open would wait for a writer
+    if not sys.kind(p) then break end
     out[#out + 1] = p
   end
   return out
@@ -381,8 +382,7 @@ function M.main(argv)
     local nvp_path = o.nvp
     if not nvp_path and o.trace:match("%.trace$") then
       local guess = o.trace:gsub("%.trace$", ".nvp")
-      local f = io.open(guess, "rb")
-      if f then f:close(); nvp_path = guess end
+      if sys.kind(guess) then nvp_path = guess end
     end
     -- two runs of one program differ by a GC or two (the committed
     -- references: at most 1); far more means two different programs.  An

@@ -97,6 +97,25 @@ out, code = run("trace compare " .. F .. " " .. REPLAY)
 check(code == 2 and has(out, "cannot read: Is a directory"), "a directory as the trace: exit 2", out)
 out, code = run("trace plot " .. F)
 check(code == 2 and has(out, "cannot read: Is a directory"), "trace plot of a directory: exit 2", out)
+-- special files are refused before they are opened or read: /dev/zero's
+-- read never ended, a FIFO's open (also a FIFO W.2.trace or W.nvp found
+-- next to the trace) waited for a writer
+out, code = run("trace compare /dev/zero " .. REPLAY, "timeout 60 ")
+check(code == 2 and has(out, "/dev/zero: cannot read: not a regular file"), "a device as the trace: exit 2", out)
+out, code = run("trace plot /dev/zero", "timeout 60 ")
+check(code == 2 and has(out, "/dev/zero: cannot read: not a regular file"), "trace plot of a device: exit 2", out)
+do
+  local dir = H.tmpdir()
+  H.sh("cp " .. H.quote(F .. "three.trace") .. " " .. H.quote(dir .. "/w.trace") .. " && mkfifo " .. H.quote(dir .. "/w.2.trace"))
+  out, code = run("trace compare " .. H.quote(dir .. "/w.trace") .. " " .. REPLAY, "timeout 60 ")
+  check(code == 2 and has(out, dir .. "/w.2.trace: cannot read: not a regular file"),
+    "a FIFO as Node's second run: exit 2, not a hang", out)
+  H.sh("rm " .. H.quote(dir .. "/w.2.trace") .. " && mkfifo " .. H.quote(dir .. "/w.nvp"))
+  out, code = run("trace compare " .. H.quote(dir .. "/w.trace") .. " " .. REPLAY, "timeout 60 ")
+  check(code == 2 and has(out, dir .. "/w.nvp: cannot read: not a regular file"),
+    "a FIFO as the nvp log next to the trace: exit 2, not a hang", out)
+  H.sh("rm -rf " .. H.quote(dir))
+end
 
 -- Node's other runs (spread.2.trace, spread.2.nvp next to spread.trace,
 -- spread.nvp): the first run has 10 Scavenges, the second 3, as garbage.lua
