@@ -101,10 +101,11 @@ static const char *text_arg(lua_State *L, int idx, const char *what) {
   return xml_chars(L, idx);
 }
 
-/* An XML name: letters, digits, _ - . : and not starting with a digit,
- * - or . (a subset of XML's Name, enough for SVG and XHTML). */
-static int valid_name(const char *s) {
-  int ok = *s != '\0' && !(*s >= '0' && *s <= '9') && *s != '-' && *s != '.';
+/* An XML name of len bytes: letters, digits, _ - . : and not starting
+ * with a digit, - or . (a subset of XML's Name, enough for SVG and XHTML).
+ * A NUL byte makes it no name (C would read the part before it). */
+static int valid_name(const char *s, size_t len) {
+  int ok = *s != '\0' && !lgc_has_nul(s, len) && !(*s >= '0' && *s <= '9') && *s != '-' && *s != '.';
   for (const char *p = s; ok && *p; p++) {
     char c = *p;
     ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
@@ -114,8 +115,10 @@ static int valid_name(const char *s) {
 }
 
 static const char *name_arg(lua_State *L, int idx, const char *what) {
-  const char *s = luaL_checkstring(L, idx);
-  if (!valid_name(s)) luaL_error(L, "bad argument #%d to '%s' (not an XML name: '%s')", idx - 1, what, s);
+  size_t len;
+  const char *s = luaL_checklstring(L, idx, &len);
+  if (!valid_name(s, len))
+    luaL_error(L, "bad argument #%d to '%s' (not an XML name: '%s'%s)", idx - 1, what, s, lgc_nul_note(s, len));
   return s;
 }
 
@@ -123,8 +126,9 @@ static int cmp_str(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void write_attr(lua_State *L, lgc_xml *x, const char *name, const char *what) {
-  if (!valid_name(name)) luaL_error(L, "%s: not an XML attribute name: '%s'", what, name);
+static void write_attr(lua_State *L, lgc_xml *x, const char *name, size_t len, const char *what) {
+  if (!valid_name(name, len))
+    luaL_error(L, "%s: not an XML attribute name: '%s'%s", what, name, lgc_nul_note(name, len));
   int t = lua_type(L, -1);
   if (t != LUA_TSTRING && t != LUA_TNUMBER)
     luaL_error(L, "%s: attribute '%s' must be a string or number (got %s)", what, name, luaL_typename(L, -1));
@@ -142,9 +146,10 @@ static void write_attrs(lua_State *L, lgc_xml *x, int idx, const char *what) {
   for (lua_Integer i = 1; i <= npairs; i++) {
     if (lua_rawgeti(L, idx, i) != LUA_TTABLE || lua_rawgeti(L, -1, 1) != LUA_TSTRING)
       luaL_error(L, "%s: attribute %d must be a {name, value} pair", what, (int)i);
-    const char *name = lua_tostring(L, -1);
+    size_t len;
+    const char *name = lua_tolstring(L, -1, &len);
     lua_rawgeti(L, -2, 2);
-    write_attr(L, x, name, what);
+    write_attr(L, x, name, len, what);
     lua_pop(L, 3);
   }
   if (npairs > 0) return;
@@ -153,6 +158,10 @@ static void write_attrs(lua_State *L, lgc_xml *x, int idx, const char *what) {
   while (lua_next(L, idx)) {
     if (lua_type(L, -2) != LUA_TSTRING)
       luaL_error(L, "%s: attribute names must be strings (got a %s key)", what, luaL_typename(L, -2));
+    size_t len;
+    const char *name = lua_tolstring(L, -2, &len);
+    if (lgc_has_nul(name, len)) /* sorted and looked up below as C strings */
+      luaL_error(L, "%s: not an XML attribute name: '%s' followed by a NUL byte", what, name);
     n++;
     lua_pop(L, 1);
   }
@@ -167,7 +176,7 @@ static void write_attrs(lua_State *L, lgc_xml *x, int idx, const char *what) {
   qsort(keys, n, sizeof *keys, cmp_str);
   for (i = 0; i < n; i++) {
     lua_getfield(L, idx, keys[i]);
-    write_attr(L, x, keys[i], what);
+    write_attr(L, x, keys[i], strlen(keys[i]), what);
     lua_pop(L, 1);
   }
   lua_pop(L, 1); /* keys */

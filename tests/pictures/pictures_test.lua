@@ -157,6 +157,20 @@ H.check(errmsg(w2.start, w2, "1bad"):find("not an XML name", 1, true), "xml_writ
 H.check(errmsg(w2.close, w2):find("no element is open", 1, true), "xml_writer: close with nothing open")
 H.check(errmsg(w2.start, w2, "x", {["bad name"] = 1}):find("not an XML attribute name", 1, true), "bad attribute name")
 H.check(errmsg(gclab.xml_writer, {indnt = true}):find("unknown option 'indnt'", 1, true), "xml_writer options")
+-- a name holding a NUL byte is no name (libxml2 wrote the part before it:
+-- start("a\0b") made <a>, a map key "k\0z" looked up "k")
+for _, c in ipairs({{"start", {"a\0b"}}, {"element", {"e\0f", nil, "t"}}, {"doctype", {"h\0x"}},
+    {"start", {"a", {{"x\0y", "v"}}}}, {"start", {"a", {["k\0z"] = "1"}}}}) do
+  local wn = gclab.xml_writer()
+  local m = errmsg(wn[c[1]], wn, table.unpack(c[2], 1, 3))
+  H.check(m:find("not an XML [%w ]*name: '%w' followed by a NUL byte"), "xml_writer: " .. c[1] .. " with a NUL in a name", m)
+end
+do
+  local wa = gclab.xml_writer()
+  wa:start("a")
+  local m = errmsg(wa.attr, wa, "x\0y", "v")
+  H.check(m:find("not an XML name: 'x' followed by a NUL byte", 1, true), "xml_writer: attr with a NUL in its name", m)
+end
 local ok, werr = gclab.xml_writer():write(tmp .. "/no/such/f.xml")
 H.check(ok == nil and werr:find("no/such/f.xml", 1, true), "xml_writer: write error returned", werr)
 
