@@ -155,6 +155,10 @@ static void encode(json_ctx *c, int idx, int depth) {
 
 int lgc_json_encode(lua_State *L) {
   luaL_checkany(L, 1);
+  if (lua_istable(L, 2)) { /* before the generator is made: this may raise */
+    static const char *const known[] = {"pretty", NULL};
+    lgc_check_options(L, 2, "gclab.json_encode", known);
+  }
   json_ctx c = {L, yajl_gen_alloc(NULL)};
   if (!c.g) return luaL_error(L, "gclab.json_encode: out of memory");
   if (lua_istable(L, 2)) {

@@ -142,6 +142,8 @@ static int m_scavenge(lua_State *L) {
   lgc_refuse_in_callback(L, lh, "scavenge");
   bool force = false;
   if (lua_type(L, 2) == LUA_TTABLE) {
+    static const char *const known[] = {"force", NULL};
+    lgc_check_options(L, 2, "heap:scavenge", known);
     lua_getfield(L, 2, "force");
     if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
       return luaL_argerror(L, 2, "field 'force' must be a boolean");
@@ -166,6 +168,8 @@ static int m_mark_compact(lua_State *L) {
   gc_compaction strategy = gc_heap_config(lh->heap)->old_space.compaction;
   const char *s = NULL;
   if (lua_type(L, 2) == LUA_TTABLE) {
+    static const char *const known[] = {"strategy", NULL};
+    lgc_check_options(L, 2, "heap:mark_compact", known);
     lua_getfield(L, 2, "strategy");
     if (!lua_isnil(L, -1)) {
       if (lua_type(L, -1) != LUA_TSTRING)

@@ -372,5 +372,9 @@ void lgc_push_stats(lua_State *L, const gc_heap_stats *st);
 void lgc_push_page(lua_State *L, const gc_page_info *pg);
 void lgc_push_object_info(lua_State *L, const gc_object_info *oi);
 int lgc_space_arg(lua_State *L, int idx, gc_space *out); /* accepts nil -> GC_SPACE_COUNT */
+/* Every key of the options table at idx must be one of `known` (a NULL-
+ * terminated list); raises "WHAT: unknown option 'K' (known: A, B)" for
+ * another, so that a misspelt option is not silently ignored. */
+void lgc_check_options(lua_State *L, int idx, const char *what, const char *const *known);
 
 #endif /* GCLAB_LUA_INTERNAL_H */
