@@ -1,0 +1,63 @@
+-- Fidelity: strings made by concatenation, every fourth kept
+-- (node20/keys.js, `node --trace-gc keys.js 2000000`, a held-out workload):
+--
+--   const keep = [];
+--   for (let i = 0; i < n; i++) { const s = 'key' + i; if ((i & 3) === 0) keep.push(s); }
+--
+-- V8 11.3 makes two strings an iteration.  i's decimal digits come from
+-- NumberToString, through the heap's number-string cache: a miss (every
+-- i is new) allocates a SeqOneByteString of the digits (16 + up to 7
+-- bytes: 24) and stores it in the cache's entry i & 16383 (the full-size
+-- cache, 16,384 entries for a 16 MiB semispace; Node's boot heap already
+-- holds it, the 262,160-byte array), where it stays alive until the entry
+-- is reused 16,384 iterations later or a Mark-Compact flushes the cache
+-- (Heap::FlushNumberStringCache in its prologue).  'key' + digits is
+-- shorter than a ConsString's 13 characters, so StringAdd makes a flat
+-- SeqOneByteString: 16 + 3 + digits bytes, rounded up to 8 (24 below
+-- 100000, then 32).  Strings hold no pointers, so each is a gclab object
+-- of no slots and V8's bytes exactly.  The cache's entries are roots here
+-- (the array itself is in the boot heap), dropped after each
+-- Mark-Compact: one cycle later than V8 drops them.  `keep` is a JSArray
+-- grown by push (lib/jsarray.lualib).  No allocation site.
+
+local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+local N = 2000000
+local CACHE = 16384
+
+-- V8's SeqOneByteString of `len` characters: a 16-byte header, the
+-- characters, rounded up to 8 bytes.
+local function string_bytes(len) return (16 + len + 7) // 8 * 8 end
+
+scenario("keys: 'key' + i for 2e6 i, every fourth kept",
+  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local keep = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
+    local alloc, push, root, unroot = heap.alloc, J.push, heap.root, heap.unroot
+    local cache = {}
+    heap:on_gc(function(ev)
+      if ev.kind ~= "Scavenge" then
+        for h, s in pairs(cache) do unroot(heap, s); cache[h] = nil end
+      end
+    end)
+    for i = 0, N - 1 do
+      local digits = #tostring(i)
+      local d = root(heap, alloc(heap, 0, string_bytes(digits), "SeqOneByteString"))
+      local h = i & (CACHE - 1)
+      if cache[h] then unroot(heap, cache[h]) end
+      cache[h] = d
+      local s = alloc(heap, 0, string_bytes(3 + digits), "SeqOneByteString")
+      if i & 3 == 0 then push(keep, s) end
+    end
+    heap:on_gc(nil)
+    expect(keep.length, "keep.length").to_be(N // 4)
+    -- Node's eight runs (keys-2e6.N) alike: 13 Scavenges, a Mark-Compact
+    -- ("finalize incremental marking via stack guard"), 4 Scavenges
+    local events = heap:events()
+    expect(#events, "GCs").to_be(18)
+    for i, ev in ipairs(events) do
+      expect(ev.kind, "GC " .. i .. " kind").to_be(i == 14 and "Mark-Compact" or "Scavenge")
+    end
+    record("gcs", #events)
+    -- `keep` is a local of the CommonJS wrapper: dead once the script ends
+    heap:unroot(keep.holder)
+    for h, s in pairs(cache) do unroot(heap, s); cache[h] = nil end
+  end)
