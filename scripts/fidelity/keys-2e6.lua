@@ -33,11 +33,10 @@ scenario("keys: 'key' + i for 2e6 i, every fourth kept",
     local keep = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
     local alloc, push, root, unroot = heap.alloc, J.push, heap.root, heap.unroot
     local cache = {}
-    heap:on_gc(function(ev)
-      if ev.kind ~= "Scavenge" then
-        for h, s in pairs(cache) do unroot(heap, s); cache[h] = nil end
-      end
-    end)
+    local function flush()
+      for h, s in pairs(cache) do unroot(heap, s); cache[h] = nil end
+    end
+    heap:on_gc(function(ev) if ev.kind ~= "Scavenge" then flush() end end)
     for i = 0, N - 1 do
       local digits = #tostring(i)
       local d = root(heap, alloc(heap, 0, string_bytes(digits), "SeqOneByteString"))
@@ -59,5 +58,5 @@ scenario("keys: 'key' + i for 2e6 i, every fourth kept",
     record("gcs", #events)
     -- `keep` is a local of the CommonJS wrapper: dead once the script ends
     heap:unroot(keep.holder)
-    for h, s in pairs(cache) do unroot(heap, s); cache[h] = nil end
+    flush()
   end)
