@@ -387,6 +387,10 @@ int lgc_defaults(lua_State *L) {
     luaL_argcheck(L, isnum && stress >= 0 && stress <= (lua_Integer)UINT32_MAX, 1,
                   "field 'stress' must be a non-negative integer");
   }
+  lua_getfield(L, 1, "verify");
+  luaL_argcheck(L, lua_isnil(L, -1) || lua_isboolean(L, -1), 1,
+                "field 'verify' must be a boolean");
+  lua_pop(L, 1);
   lua_getfield(L, 1, "on_event"); /* 5 */
   lua_getfield(L, 1, "on_heap");  /* 6 */
   luaL_argcheck(L, lua_isnil(L, 5) || lua_isfunction(L, 5), 1,

@@ -112,6 +112,18 @@ scenario("non-string config keys are shown", function()
   expect(err).to_contain("unknown option boolean key false")
 end)
 
+scenario("gclab.defaults checks the types of verify and stress alike", function()
+  -- verify was read with lua_toboolean: "yes", 0 and {} were all taken as true
+  for _, v in ipairs({"yes", 0, {}}) do
+    local ok, err = pcall(gclab.defaults, {verify = v})
+    expect(ok).to_be(false)
+    expect(err).to_contain("field 'verify' must be a boolean")
+  end
+  local ok, err = pcall(gclab.defaults, {stress = "yes"})
+  expect(ok).to_be(false)
+  expect(err).to_contain("field 'stress' must be a non-negative integer")
+end)
+
 scenario("one slot-count limit, the engine's", function(heap)
   expect(gclab.MAX_SLOTS).to_be(268435453)
   local limit = "slot count must be 0..268435453 (gclab.MAX_SLOTS)"
