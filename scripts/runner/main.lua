@@ -206,10 +206,12 @@ end
 
 -- Files named on the command line in order; each directory's *.lua files
 -- (recursively) sorted by path.  A file is run once even if named twice.
+-- A path that is missing, a special file (/dev/null, a FIFO) or cannot be
+-- looked at (a symbolic link loop) is an error saying which.
 local function collect_files(paths)
   local files, seen = {}, {}
   for _, p in ipairs(paths) do
-    local kind = sys.kind(p)
+    local kind, kerr, missing = sys.kind(p)
     local found = {}
     if kind == "directory" then
       local ok, err = walk(p, found, {})
@@ -217,8 +219,12 @@ local function collect_files(paths)
       table.sort(found)
     elseif kind == "file" then
       found[1] = p
-    else
+    elseif kind == "special file" then
+      return nil, p .. ": not a regular file or directory"
+    elseif missing then
       return nil, "no such file or directory: " .. p
+    else
+      return nil, kerr
     end
     for _, f in ipairs(found) do
       if not seen[f] then seen[f] = true; files[#files + 1] = f end

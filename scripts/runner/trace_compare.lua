@@ -104,7 +104,9 @@ local function parse_args(argv)
     local a = argv[i]
     if a == "-h" or a == "--help" then o.help = true
     elseif a == "--first-run-only" then o.first_only = true
-    elseif a == "--nvp" then o.nvp = value(a)
+    elseif a == "--nvp" then
+      o.nvp = value(a)
+      if o.nvp == "" then error({usage = "--nvp: the path is empty"}) end
     elseif a == "--filter" then o.filter = value(a)
     elseif a == "--config" then o.config = value(a)
     elseif a == "--set" then o.sets[#o.sets + 1] = value(a)

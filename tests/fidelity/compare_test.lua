@@ -48,6 +48,14 @@ out, code = run("trace compare " .. F .. "three.trace " .. REPLAY .. " --known-f
 check(code == 2 and has(out, "--known-failures: unknown measure 'speed'"), "unknown measure: exit 2", out)
 out, code = run("trace compare " .. F .. "three.trace")
 check(code == 2 and has(out, "expected NODE_TRACE and SCENARIO.lua (got 1 file arguments)"), "one file: exit 2", out)
+-- a replay that exists but is no scenario file: said so, not "no such file"
+out, code = run("trace compare " .. F .. "three.trace /dev/null")
+check(code == 2 and has(out, "/dev/null: not a regular file or directory") and not has(out, "no such file"),
+  "a device as the replay: exit 2, not a regular file", out)
+out, code = run("trace compare " .. F .. "three.trace " .. REPLAY .. " --nvp ''")
+check(code == 2 and has(out, "--nvp: the path is empty"), "an empty --nvp: exit 2 naming the option", out)
+out, code = run("trace compare " .. F .. "three.trace " .. REPLAY .. " --nvp=")
+check(code == 2 and has(out, "--nvp: the path is empty"), "--nvp=: exit 2 naming the option", out)
 out, code = run("trace compare " .. F .. "missing.trace " .. REPLAY)
 check(code == 2 and has(out, "missing.trace"), "missing trace: exit 2 naming it", out)
 out, code = run("trace compare " .. F .. "empty.trace " .. REPLAY)

@@ -45,6 +45,20 @@ for _, args in ipairs({"run", "run --bogus " .. F .. "pass", "run no/such/dir",
 end
 out = run("run --set nope.key=1 " .. F .. "pass")
 check(has(out, "nope.key"), "--set error names the key", out)
+-- a path that is there but no scenario file or directory says what it is
+out, code = run("run /dev/null")
+check(code == 2 and has(out, "gclab run: /dev/null: not a regular file or directory"),
+  "a device: not a regular file (it said: no such file or directory)", out)
+do
+  local dir = H.tmpdir()
+  H.sh("ln -s loop " .. sh_quote(dir .. "/loop"))
+  out, code = run("run " .. sh_quote(dir .. "/loop"))
+  check(code == 2 and has(out, dir .. "/loop: Too many levels of symbolic links"),
+    "a symbolic link loop: the system's reason", out)
+  out, code = run("run " .. sh_quote(dir .. "/none"))
+  check(code == 2 and has(out, "no such file or directory: " .. dir .. "/none"), "a missing path", out)
+  H.sh("rm -rf " .. sh_quote(dir))
+end
 
 -- options
 out, code = run("run --list " .. F .. "pass " .. F .. "mixed.lua")
