@@ -208,9 +208,23 @@ local function within_pct(a, b, pct)
   return math.abs(a - b) * 100 <= pct * math.abs(b)
 end
 
+-- Whether the name of `path` is listed in its directory (a dangling
+-- symbolic link is, though stat finds nothing); false when the directory
+-- cannot be listed.
+local function listed(path)
+  local dir, name = path:match("^(.*/)([^/]*)$")
+  local names = sys.listdir(dir or ".")
+  for _, n in ipairs(names or {}) do
+    if n == (name or path) then return true end
+  end
+  return false
+end
+
 -- Node's other runs of the workload whose first log is `path` (W.trace or
 -- W.nvp): W.2.trace, W.3.trace, ... while they exist (the first missing
--- number ends the list).  Returns their paths, possibly none.
+-- number ends the list).  Returns their paths, possibly none.  A name that
+-- is there but cannot be looked at (a dangling symbolic link, a link
+-- loop) is an error naming it: it does not end the list unsaid.
 function M.sibling_runs(path)
   local stem, ext = path:match("^(.*)(%.[^./]+)$")
   local out = {}
@@ -219,7 +233,12 @@ function M.sibling_runs(path)
     local p = stem .. "." .. k .. ext
     -- there (read_file refuses what it cannot read); not opened here: a
     -- FIFO's open would wait for a writer
-    if not sys.kind(p) then break end
+    local kind, kerr, missing = sys.kind(p)
+    if not kind then
+      if not missing then error({usage = kerr}) end
+      if listed(p) then error({usage = p .. ": cannot read: a dangling symbolic link (its target is missing)"}) end
+      break
+    end
     out[#out + 1] = p
   end
   return out

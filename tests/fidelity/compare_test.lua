@@ -122,6 +122,18 @@ do
   out, code = run("trace compare " .. H.quote(dir .. "/w.trace") .. " " .. REPLAY, "timeout 60 ")
   check(code == 2 and has(out, dir .. "/w.nvp: cannot read: not a regular file"),
     "a FIFO as the nvp log next to the trace: exit 2, not a hang", out)
+  -- a name that is there but cannot be read does not end Node's runs unsaid
+  H.sh("rm " .. H.quote(dir .. "/w.nvp") .. " && ln -s nowhere " .. H.quote(dir .. "/w.2.trace"))
+  out, code = run("trace compare " .. H.quote(dir .. "/w.trace") .. " " .. REPLAY)
+  check(code == 2 and has(out, dir .. "/w.2.trace: cannot read: a dangling symbolic link"),
+    "a dangling symbolic link as Node's second run: exit 2 naming it, not the end of the runs", out)
+  H.sh("rm " .. H.quote(dir .. "/w.2.trace") .. " && ln -s w.2.trace " .. H.quote(dir .. "/w.2.trace"))
+  out, code = run("trace compare " .. H.quote(dir .. "/w.trace") .. " " .. REPLAY)
+  check(code == 2 and has(out, dir .. "/w.2.trace: Too many levels of symbolic links"),
+    "a symbolic link loop as Node's second run: exit 2 naming it", out)
+  H.sh("rm " .. H.quote(dir .. "/w.2.trace"))
+  out, code = run("trace compare " .. H.quote(dir .. "/w.trace") .. " " .. REPLAY)
+  check(code == 1 and not has(out, "Node's runs"), "no second run: one run, no error", out)
   H.sh("rm -rf " .. H.quote(dir))
 end
 
