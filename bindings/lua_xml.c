@@ -138,21 +138,34 @@ static void write_attr(lua_State *L, lgc_xml *x, const char *name, size_t len, c
 }
 
 /* Write the attributes of the table at idx (if any): a list of {name,
- * value} pairs in its order, or a map in sorted key order. */
+ * value} pairs in its order, or a map in sorted key order.  A name given
+ * twice in the list is refused before it is written (XML allows one). */
 static void write_attrs(lua_State *L, lgc_xml *x, int idx, const char *what) {
   if (lua_isnoneornil(L, idx)) return;
   luaL_checktype(L, idx, LUA_TTABLE);
   lua_Integer npairs = (lua_Integer)lua_rawlen(L, idx);
-  for (lua_Integer i = 1; i <= npairs; i++) {
-    if (lua_rawgeti(L, idx, i) != LUA_TTABLE || lua_rawgeti(L, -1, 1) != LUA_TSTRING)
-      luaL_error(L, "%s: attribute %d must be a {name, value} pair", what, (int)i);
-    size_t len;
-    const char *name = lua_tolstring(L, -1, &len);
-    lua_rawgeti(L, -2, 2);
-    write_attr(L, x, name, len, what);
-    lua_pop(L, 3);
+  if (npairs > 0) {
+    lua_newtable(L); /* the names written so far */
+    int seen = lua_gettop(L);
+    for (lua_Integer i = 1; i <= npairs; i++) {
+      if (lua_rawgeti(L, idx, i) != LUA_TTABLE || lua_rawgeti(L, -1, 1) != LUA_TSTRING)
+        luaL_error(L, "%s: attribute %d must be a {name, value} pair", what, (int)i);
+      size_t len;
+      const char *name = lua_tolstring(L, -1, &len);
+      lua_pushvalue(L, -1);
+      if (lua_rawget(L, seen) != LUA_TNIL)
+        luaL_error(L, "%s: attribute '%s'%s given twice", what, name, lgc_nul_note(name, len));
+      lua_pop(L, 1);
+      lua_pushvalue(L, -1);
+      lua_pushboolean(L, 1);
+      lua_rawset(L, seen);
+      lua_rawgeti(L, -2, 2);
+      write_attr(L, x, name, len, what);
+      lua_pop(L, 3);
+    }
+    lua_pop(L, 1); /* seen */
+    return;
   }
-  if (npairs > 0) return;
   size_t n = 0;
   lua_pushnil(L);
   while (lua_next(L, idx)) {

@@ -157,6 +157,19 @@ H.check(errmsg(w2.start, w2, "1bad"):find("not an XML name", 1, true), "xml_writ
 H.check(errmsg(w2.close, w2):find("no element is open", 1, true), "xml_writer: close with nothing open")
 H.check(errmsg(w2.start, w2, "x", {["bad name"] = 1}):find("not an XML attribute name", 1, true), "bad attribute name")
 H.check(errmsg(gclab.xml_writer, {indnt = true}):find("unknown option 'indnt'", 1, true), "xml_writer options")
+-- an attribute name repeated in the list form is refused (it wrote
+-- <a x="1" x="2">, not well-formed); different names still pass
+do
+  local wd = gclab.xml_writer()
+  local m = errmsg(wd.start, wd, "a", {{"x", "1"}, {"y", "2"}, {"x", "3"}})
+  H.check(m:find("start: attribute 'x' given twice", 1, true), "xml_writer: a repeated attribute in start", m)
+  local we = gclab.xml_writer()
+  m = errmsg(we.element, we, "e", {{"k", 1}, {"k", 1}})
+  H.check(m:find("element: attribute 'k' given twice", 1, true), "xml_writer: a repeated attribute in element", m)
+  local wk = gclab.xml_writer()
+  wk:element("e", {{"x", 1}, {"X", 2}, {"x:y", 3}})
+  H.check(wk:finish():find('<e x="1" X="2" x:y="3"/>', 1, true), "xml_writer: distinct names pass")
+end
 -- a name holding a NUL byte is no name (libxml2 wrote the part before it:
 -- start("a\0b") made <a>, a map key "k\0z" looked up "k")
 for _, c in ipairs({{"start", {"a\0b"}}, {"element", {"e\0f", nil, "t"}}, {"doctype", {"h\0x"}},
