@@ -124,7 +124,10 @@ static int sys_monotonic(lua_State *L) {
 
 /* The comment stream: an unbuffered FILE whose bytes go to stdout with
  * "# " at the start of every line (a line break inside the text starts
- * another comment).  Invariant: mid_line is true when the last byte sent
+ * another comment).  The other control characters but a tab are written
+ * as the runner's report.lua writes them in diagnostics (\0, \r, \x1b):
+ * a CR or an ESC could overwrite or forge a TAP line on a terminal, a NUL
+ * corrupt the stream.  Invariant: mid_line is true when the last byte sent
  * to stdout through it was not a newline. */
 static int comment_mid_line;
 static FILE *comment_file; /* closed by host_close, after the state */
@@ -132,9 +135,15 @@ static FILE *comment_file; /* closed by host_close, after the state */
 static ssize_t comment_write(void *cookie, const char *buf, size_t size) {
   (void)cookie;
   for (size_t i = 0; i < size; i++) {
+    unsigned char c = (unsigned char)buf[i];
     if (!comment_mid_line && fputs("# ", stdout) == EOF) return -1;
-    if (putc(buf[i], stdout) == EOF) return -1;
-    comment_mid_line = buf[i] != '\n';
+    int ok;
+    if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f)) ok = putc(c, stdout) != EOF;
+    else if (c == '\0') ok = fputs("\\0", stdout) != EOF;
+    else if (c == '\r') ok = fputs("\\r", stdout) != EOF;
+    else ok = printf("\\x%02x", c) > 0;
+    if (!ok) return -1;
+    comment_mid_line = c != '\n';
   }
   return (ssize_t)size;
 }

@@ -26,14 +26,6 @@ function Tap:line(s)
   self.out:write(s, "\n")
 end
 
--- A diagnostic line (each line of s prefixed with "# ").
-function Tap:diag(s)
-  if self.before then self.before() end
-  for line in (tostring(s) .. "\n"):gmatch("(.-)\n") do
-    self.out:write(line == "" and "#" or ("# " .. line), "\n")
-  end
-end
-
 -- Text on a TAP result line: "\" and "#" escaped (TAP 13: an unescaped
 -- "#" starts a directive, so a name "x # SKIP" would turn a failure into a
 -- skip), and control characters written as \0, \n, \t, \x1b... so a name
@@ -45,6 +37,24 @@ local function tap_text(s)
   end))
 end
 M.tap_text = tap_text
+
+-- A diagnostic line (each line of s prefixed with "# ").  A line break
+-- starts another "# " line; the other control characters but a tab (a
+-- CR, an ESC, a NUL ...) are written as on a result line (\r, \x1b, \0),
+-- so a failure message cannot forge or overwrite TAP lines.  A tab is
+-- kept: it is print's separator and harmless.
+local function diag_text(line)
+  return (line:gsub("[%z\1-\8\11-\31\127]", function(c)
+    return CONTROL[c] or string.format("\\x%02x", c:byte())
+  end))
+end
+
+function Tap:diag(s)
+  if self.before then self.before() end
+  for line in (tostring(s) .. "\n"):gmatch("(.-)\n") do
+    self.out:write(line == "" and "#" or ("# " .. diag_text(line)), "\n")
+  end
+end
 
 function Tap:start(header)
   self:line("TAP version 13")

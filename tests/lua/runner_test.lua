@@ -195,6 +195,12 @@ check(has_line(out, "ok 3 - " .. F .. "output.lua: a name with a\\nline break"),
 check(has_line(out, "ok 4 - " .. F .. "output.lua: a name with a \\0 byte")
   and has_line(out, "ok 5 - " .. F .. "output.lua: a name with a \\0 byte, twice")
   and not has(out, "\0"), "a NUL in a name is shown, not written or truncated", out)
+check(has_line(out, "# a\\rok 96 - forged by a CR\ttab\\x1b[2J\\0z\\x7f"),
+  "print: control characters but a tab escaped in the comment line", out)
+check(has_line(out, "not ok 7 - " .. F .. "output.lua: fails with control characters")
+  and has_line(out, "#   one\\rok 95 - forged by a CR") and has_line(out, "#   two \\x1b[31mred\\0"),
+  "a failure message: one \"# \" line per line, control characters escaped", out)
+check(not out:find("[\r\27\127]"), "no raw CR, ESC or DEL in the TAP stream", out)
 out = run("run --list " .. F .. "output.lua")
 check(has_line(out, F .. "output.lua: a name with a \\0 byte") and not has(out, "\0"), "--list shows a NUL", out)
 out = run("run " .. F .. "skip_table.lua")
