@@ -397,16 +397,7 @@ static uint64_t opt_count(lua_State *L, const char *key, uint64_t dflt, uint64_t
 static void check_options(lua_State *L) {
   static const char *const known[] = {"file", "color", "title", "since", "max_boxes",
                                       "bytes_per_pixel", "width", NULL};
-  lua_pushnil(L);
-  while (lua_next(L, 2)) {
-    lua_pop(L, 1);
-    bool ok = lua_type(L, -1) == LUA_TSTRING;
-    for (int i = 0; ok && known[i]; i++)
-      if (strcmp(known[i], lua_tostring(L, -1)) == 0) goto next;
-    luaL_error(L, "heap:map: unknown option '%s' (known: file, color, title, since, max_boxes, "
-                  "bytes_per_pixel, width)", luaL_tolstring(L, -1, NULL));
-  next:;
-  }
+  lgc_check_options(L, 2, "heap:map", known);
 }
 
 /* heap:map([{file=, color=, title=, since=, max_boxes=, bytes_per_pixel=, width=}]) -> svg */

@@ -205,6 +205,10 @@ int lgc_status_error(lua_State *L, lheap *lh, gc_status st, const char *what);
 int lgc_status_error_msg(lua_State *L, gc_status st, const char *msg, const char *what);
 /* Errors when called from an on_gc callback (a GC is being reported). */
 void lgc_refuse_in_callback(lua_State *L, lheap *lh, const char *what);
+/* Every key of the options table at idx must be one of `known` (a NULL-
+ * terminated list); raises "WHAT: unknown option 'K' (known: A, B)" for
+ * another, so that a misspelt option is not silently ignored. */
+void lgc_check_options(lua_State *L, int idx, const char *what, const char *const *known);
 
 /* lua_heap_close.c: closing heaps (lheap's close_pending).
  * lgc_heap_close: heap:close() and __close; lgc_heap_gc: the heap value's
@@ -372,9 +376,5 @@ void lgc_push_stats(lua_State *L, const gc_heap_stats *st);
 void lgc_push_page(lua_State *L, const gc_page_info *pg);
 void lgc_push_object_info(lua_State *L, const gc_object_info *oi);
 int lgc_space_arg(lua_State *L, int idx, gc_space *out); /* accepts nil -> GC_SPACE_COUNT */
-/* Every key of the options table at idx must be one of `known` (a NULL-
- * terminated list); raises "WHAT: unknown option 'K' (known: A, B)" for
- * another, so that a misspelt option is not silently ignored. */
-void lgc_check_options(lua_State *L, int idx, const char *what, const char *const *known);
 
 #endif /* GCLAB_LUA_INTERNAL_H */

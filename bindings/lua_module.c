@@ -75,6 +75,30 @@ int lgc_status_error_msg(lua_State *L, gc_status st, const char *msg, const char
   return luaL_error(L, "%s: %s", what, msg);
 }
 
+void lgc_check_options(lua_State *L, int idx, const char *what, const char *const *known) {
+  idx = lua_absindex(L, idx);
+  lua_pushnil(L);
+  while (lua_next(L, idx)) {
+    lua_pop(L, 1);
+    size_t len = 0;
+    const char *k = lua_type(L, -1) == LUA_TSTRING ? lua_tolstring(L, -1, &len) : NULL;
+    bool ok = false;
+    for (int i = 0; k && !ok && known[i]; i++) ok = strlen(known[i]) == len && memcmp(known[i], k, len) == 0;
+    if (!ok) {
+      luaL_Buffer b;
+      luaL_buffinit(L, &b);
+      for (int i = 0; known[i]; i++) {
+        if (i) luaL_addstring(&b, ", ");
+        luaL_addstring(&b, known[i]);
+      }
+      luaL_pushresult(&b);
+      const char *shown = luaL_tolstring(L, -2, NULL);
+      luaL_error(L, "%s: unknown option '%s'%s (known: %s)", what, shown, k ? lgc_nul_note(k, len) : "",
+                 lua_tostring(L, -2));
+    }
+  }
+}
+
 /* ------------------------------------------------------------ gclab.heap */
 
 /* A heap's own metatable: the prototype's metamethods, and __index a table

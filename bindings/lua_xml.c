@@ -368,13 +368,8 @@ int lgc_xml_writer_new(lua_State *L) {
   int indent = 0;
   if (!lua_isnoneornil(L, 1)) {
     luaL_checktype(L, 1, LUA_TTABLE);
-    lua_pushnil(L);
-    while (lua_next(L, 1)) {
-      lua_pop(L, 1);
-      if (lua_type(L, -1) != LUA_TSTRING || strcmp(lua_tostring(L, -1), "indent") != 0)
-        return luaL_error(L, "gclab.xml_writer: unknown option '%s' (known: indent)",
-                          luaL_tolstring(L, -1, NULL));
-    }
+    static const char *const known[] = {"indent", NULL};
+    lgc_check_options(L, 1, "gclab.xml_writer", known);
     lua_getfield(L, 1, "indent");
     indent = lua_toboolean(L, -1);
     lua_pop(L, 1);

@@ -31,10 +31,9 @@ end
 -- skip), and control characters written as \0, \n, \t, \x1b... so a name
 -- with a line break cannot start a forged line.
 local CONTROL = {["\0"] = "\\0", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t"}
+local function control(c) return CONTROL[c] or string.format("\\x%02x", c:byte()) end
 local function tap_text(s)
-  return (tostring(s):gsub("[\\#]", "\\%0"):gsub("[%z\1-\31\127]", function(c)
-    return CONTROL[c] or string.format("\\x%02x", c:byte())
-  end))
+  return (tostring(s):gsub("[\\#]", "\\%0"):gsub("[%z\1-\31\127]", control))
 end
 M.tap_text = tap_text
 
@@ -44,9 +43,7 @@ M.tap_text = tap_text
 -- so a failure message cannot forge or overwrite TAP lines.  A tab is
 -- kept: it is print's separator and harmless.
 local function diag_text(line)
-  return (line:gsub("[%z\1-\8\11-\31\127]", function(c)
-    return CONTROL[c] or string.format("\\x%02x", c:byte())
-  end))
+  return (line:gsub("[%z\1-\8\11-\31\127]", control))
 end
 
 function Tap:diag(s)
