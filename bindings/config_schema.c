@@ -96,6 +96,7 @@ const cfg_key cfg_keys[] = {
     {"cost.alloc_ns", CK_UINT, FIELD(cost.alloc_ns), NULL},
     {"cost.store_ns", CK_UINT, FIELD(cost.store_ns), NULL},
     {"cost.mark_ns_per_kb", CK_UINT, FIELD(cost.mark_ns_per_kb), NULL},
+    {"cost.mark_scalar_ns_per_kb", CK_UINT, FIELD(cost.mark_scalar_ns_per_kb), NULL},
     {"cost.copy_ns_per_kb", CK_UINT, FIELD(cost.copy_ns_per_kb), NULL},
     {"cost.sweep_ns_per_kb", CK_UINT, FIELD(cost.sweep_ns_per_kb), NULL},
     {"event_ring", CK_UINT, FIELD(event_ring), NULL},

@@ -500,10 +500,11 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   f_int(L, "interrupt_optimize", c->incremental.interrupt_optimize);
   lua_setfield(L, -2, "incremental");
 
-  lua_createtable(L, 0, 5);
+  lua_createtable(L, 0, 6);
   f_int(L, "alloc_ns", c->cost.alloc_ns);
   f_int(L, "store_ns", c->cost.store_ns);
   f_int(L, "mark_ns_per_kb", c->cost.mark_ns_per_kb);
+  f_int(L, "mark_scalar_ns_per_kb", c->cost.mark_scalar_ns_per_kb);
   f_int(L, "copy_ns_per_kb", c->cost.copy_ns_per_kb);
   f_int(L, "sweep_ns_per_kb", c->cost.sweep_ns_per_kb);
   lua_setfield(L, -2, "cost");

@@ -80,7 +80,9 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
     ev.incremental_marked = h->marking_step_bytes;
     ev.largest_step = h->marking_largest_step;
     ev.marking_start_us = h->marking_started_ns / 1000;
-    marking_ns_before = h->marking_step_bytes * h->cfg.cost.mark_ns_per_kb / 1024;
+    ev.incremental_ns = h->marking_step_ns;
+    ev.largest_step_ns = h->marking_largest_step_ns;
+    marking_ns_before = h->marking_step_ns;
   }
 
   heap_count_work(h, GC_BASE_COST_NS);
@@ -112,7 +114,9 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
     h->mutator_ns_at_full = heap_mutator_ns(h);
     h->marking_steps = 0;
     h->marking_step_bytes = 0;
+    h->marking_step_ns = 0;
     h->marking_largest_step = 0;
+    h->marking_largest_step_ns = 0;
   }
   pretenuring_after_gc(h, &ev, capacity_before, total_size(ev.before), total_size(ev.after));
   heap_shrink_initial_old_limit(h, ev.promoted_bytes + ev.copied_bytes, young_extent);

@@ -71,6 +71,7 @@ void gc_config_default(gc_config *c) {
   c->cost.alloc_ns = 50;
   c->cost.store_ns = 5;
   c->cost.mark_ns_per_kb = 1000;
+  c->cost.mark_scalar_ns_per_kb = 250; /* Smi and empty slots, data: marker_cost_ns */
   c->cost.copy_ns_per_kb = 1000;
   c->cost.sweep_ns_per_kb = 100;
 
@@ -230,9 +231,9 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
                 SIZE_TEXT(om), SIZE_TEXT(c->incremental.activation_size));
 
   const uint32_t costs[] = {c->cost.alloc_ns, c->cost.store_ns, c->cost.mark_ns_per_kb,
-                            c->cost.copy_ns_per_kb, c->cost.sweep_ns_per_kb};
+                            c->cost.mark_scalar_ns_per_kb, c->cost.copy_ns_per_kb, c->cost.sweep_ns_per_kb};
   const char *cost_keys[] = {"cost.alloc_ns", "cost.store_ns", "cost.mark_ns_per_kb",
-                             "cost.copy_ns_per_kb", "cost.sweep_ns_per_kb"};
+                             "cost.mark_scalar_ns_per_kb", "cost.copy_ns_per_kb", "cost.sweep_ns_per_kb"};
   for (size_t i = 0; i < sizeof costs / sizeof costs[0]; i++)
     if (costs[i] > 1000000)
       return fail(err, len, "%s: expected 0..1000000, got %u", cost_keys[i], (unsigned)costs[i]);

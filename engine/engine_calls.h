@@ -139,7 +139,8 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a);
 /* marker.c */
 void marker_start(gc_heap *h);          /* a new cycle: clear the worklist and live bytes */
 bool marker_push_grey(gc_heap *h, addr_t a); /* white -> grey and push */
-uint64_t marker_drain(gc_heap *h, uint64_t budget); /* returns bytes marked */
+uint64_t marker_drain(gc_heap *h, uint64_t budget, uint64_t *ns); /* returns bytes marked */
+uint64_t marker_cost_ns(const gc_heap *h, uint64_t ref_bytes, uint64_t scalar_bytes);
 void marker_mark_roots(gc_heap *h);        /* grey every root */
 void marker_mark_persistent_roots(gc_heap *h); /* grey gc_root's roots, not scopes' */
 

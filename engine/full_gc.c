@@ -149,7 +149,7 @@ void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, boo
   else ev->incremental = true;
   marker_mark_roots(h);
   h->worklist_held = 0;
-  marker_drain(h, UINT64_MAX);
+  marker_drain(h, UINT64_MAX, NULL);
   h->marking = GC_MARKING_IDLE;
   weak_after_marking(h);
   ev->marked_bytes = h->marked_bytes;

@@ -151,7 +151,8 @@ typedef struct gc_config {
   struct {
     uint32_t alloc_ns;         /* per allocation (mutator) */
     uint32_t store_ns;         /* per slot store (mutator) */
-    uint32_t mark_ns_per_kb;   /* per KiB marked */
+    uint32_t mark_ns_per_kb;   /* per KiB marked of headers and reference slots */
+    uint32_t mark_scalar_ns_per_kb; /* per KiB marked of the rest: Smi and empty slots, data */
     uint32_t copy_ns_per_kb;   /* per KiB copied or promoted */
     uint32_t sweep_ns_per_kb;  /* per KiB swept */
   } cost;
@@ -519,6 +520,8 @@ typedef struct gc_event {
   uint32_t incremental_steps;
   uint64_t incremental_marked;     /* bytes marked by steps before the pause */
   uint64_t largest_step;           /* bytes marked by the largest step */
+  uint64_t incremental_ns;         /* virtual time of the steps before the pause */
+  uint64_t largest_step_ns;        /* ... of the largest step */
   uint64_t marked_bytes;           /* all bytes marked in this cycle */
   uint64_t semi_space_capacity;    /* after the GC */
   uint64_t old_limit;              /* old-generation allocation limit after */

@@ -324,7 +324,9 @@ struct gc_heap {
   uint64_t marking_mutator_ns;     /* heap_mutator_ns at the last allocation step */
   uint32_t marking_steps;
   uint64_t marking_step_bytes;     /* marked by steps this cycle */
+  uint64_t marking_step_ns;        /* ... and their virtual time (marker_cost_ns) */
   uint64_t marking_largest_step;
+  uint64_t marking_largest_step_ns;
   uint64_t marked_bytes;           /* this cycle */
   uint64_t next_young_step, next_old_step; /* allocation counters */
   uint64_t young_alloc, old_alloc;

@@ -58,7 +58,9 @@ static void start(gc_heap *h) {
   h->marking_mutator_ns = heap_mutator_ns(h);
   h->marking_steps = 0;
   h->marking_step_bytes = 0;
+  h->marking_step_ns = 0;
   h->marking_largest_step = 0;
+  h->marking_largest_step_ns = 0;
   h->young_alloc = h->old_alloc = 0;
   h->marking_shared = false;
   h->marking_reduce_memory = false;
@@ -105,10 +107,13 @@ static void share_leftover(gc_heap *h) {
 gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done) {
   gc_status intact = heap_check_intact(h);
   if (intact != GC_OK) return intact;
-  uint64_t marked = marker_drain(h, budget);
+  uint64_t ns = 0;
+  uint64_t marked = marker_drain(h, budget, &ns);
   h->marking_steps++;
   h->marking_step_bytes += marked;
+  h->marking_step_ns += ns;
   if (marked > h->marking_largest_step) h->marking_largest_step = marked;
+  if (ns > h->marking_largest_step_ns) h->marking_largest_step_ns = ns;
   if (h->worklist.n <= h->worklist_held) h->marking = GC_MARKING_COMPLETE;
   else share_leftover(h);
   if (done) *done = h->marking == GC_MARKING_COMPLETE;

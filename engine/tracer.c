@@ -108,19 +108,14 @@ static void mutator_utilisation(const gc_heap *h, const gc_event *ev, double *av
   *cur = t ? t->mu_current : 1.0;
 }
 
-/* Virtual milliseconds the marking of `bytes` costs (cost.mark_ns_per_kb). */
-static double mark_ms(const gc_heap *h, uint64_t bytes) {
-  return bytes / 1024.0 * (h->cfg.cost.mark_ns_per_kb / 1e6);
-}
-
 int gc_format_trace(const gc_heap *h, const gc_event *ev, bool wall_time, char *buf, size_t len) {
   double avg, cur;
   mutator_utilisation(h, ev, &avg, &cur);
   double pause = wall_time ? ev->wall_pause_ms : ev->pause_us / 1000.0;
   char incr[200] = "";
   if (ev->incremental && ev->kind != GC_KIND_SCAVENGE) {
-    double steps_ms = mark_ms(h, ev->incremental_marked);
-    double biggest = mark_ms(h, ev->largest_step);
+    double steps_ms = ev->incremental_ns / 1e6;
+    double biggest = ev->largest_step_ns / 1e6;
     double since = (double)(ev->start_us - ev->marking_start_us) / 1000.0;
     snprintf(incr, sizeof incr,
              " (+ %.1f ms in %u steps since start of marking, biggest step %.1f ms, walltime since start of "
@@ -177,7 +172,7 @@ int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t 
       "nodes_promoted=%llu promotion_ratio=%.1f%% average_survival_ratio=%.1f%% promotion_rate=%.1f%% "
       "semi_space_copy_rate=%.1f%% marked=%llu moved=%llu pages_released=%llu",
       ev->start_us / 1000.0, ev->pause_us / 1000.0, mutator_ms, nvp_kind(ev->kind),
-      ev->reduce_memory ? 1 : 0, ev->incremental_steps, mark_ms(h, ev->incremental_marked),
+      ev->reduce_memory ? 1 : 0, ev->incremental_steps, ev->incremental_ns / 1e6,
       (unsigned long long)ev_total(ev->before, false), (unsigned long long)ev_total(ev->after, false),
       (unsigned long long)ev->holes_before, (unsigned long long)ev->holes_after,
       (unsigned long long)ev->allocated, (unsigned long long)ev->promoted_bytes,

@@ -883,6 +883,52 @@ static void test_bad_input(void **state) {
   gc_heap_free(h);
 }
 
+/* ------------------------------------------------------ the marking price */
+
+/* The pause of a Mark-Sweep of one rooted 8192-slot array (64 KiB) whose
+ * slots are filled by `fill` (0: empty, 1: Smis, 2: references to one
+ * small object), under the two marking prices. */
+static uint64_t mark_sweep_pause(uint32_t ref_price, uint32_t scalar_price, int fill) {
+  gc_config c;
+  small_config(&c);
+  c.cost.mark_ns_per_kb = ref_price;
+  c.cost.mark_scalar_ns_per_kb = scalar_price;
+  gc_heap *h = new_heap(&c);
+  gc_handle arr = rooted(h, 8192, "FixedArray");
+  gc_handle target = rooted(h, 0, "Target");
+  for (uint32_t i = 0; i < 8192; i++) {
+    if (fill == 1) OK(h, gc_slot_set_smi(h, arr, i, i));
+    if (fill == 2) OK(h, gc_slot_set_ref(h, arr, i, target));
+  }
+  OK(h, gc_mark_sweep(h));
+  uint64_t pause = last_event(h)->pause_us;
+  gc_heap_free(h);
+  return pause;
+}
+
+/* Marking prices an object's header and reference slots at
+ * cost.mark_ns_per_kb and its Smi and empty slots at
+ * cost.mark_scalar_ns_per_kb (marker_cost_ns): V8's visitor tests a Smi's
+ * tag and moves on (Node marks arrays of Smis about four times faster per
+ * byte than {a, b} literals: docs/fidelity.md, bufleak-oom-64m).  64 KiB
+ * of slots at 1000 ns per KiB is 64 us. */
+static void test_marking_prices_reference_and_scalar_slots(void **state) {
+  (void)state;
+  for (int fill = 0; fill <= 1; fill++) {
+    /* empty or Smi slots: the scalar price, not the reference price */
+    assert_int_equal(mark_sweep_pause(1000, 1000, fill) - mark_sweep_pause(1000, 0, fill), 64);
+    assert_true(mark_sweep_pause(1000, 0, fill) - mark_sweep_pause(0, 0, fill) <= 1); /* headers only */
+  }
+  /* reference slots: the reference price, not the scalar price */
+  assert_int_equal(mark_sweep_pause(1000, 0, 2) - mark_sweep_pause(0, 0, 2), 64);
+  assert_true(mark_sweep_pause(1000, 1000, 2) - mark_sweep_pause(1000, 0, 2) <= 1);
+  /* node20's prices: the same array costs a quarter with Smis */
+  gc_config d;
+  gc_config_default(&d);
+  assert_int_equal(d.cost.mark_ns_per_kb, 1000);
+  assert_int_equal(d.cost.mark_scalar_ns_per_kb, 250);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mark_sweep_shapes),
@@ -902,6 +948,7 @@ int main(void) {
       cmocka_unit_test(test_full_gc_and_young_objects),
       cmocka_unit_test(test_alloc_old),
       cmocka_unit_test(test_large_objects_never_move),
+      cmocka_unit_test(test_marking_prices_reference_and_scalar_slots),
       cmocka_unit_test(test_bad_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
