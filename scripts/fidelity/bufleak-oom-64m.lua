@@ -42,28 +42,13 @@
 -- MB with "Reached heap limit".
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+local L = dofile(SCENARIO_DIR .. "/lib/array_leak.lualib")
 local ARRAY = gclab.default_size(20000) -- 160,024 bytes (V8: 160,016)
 local ARRAY_NS = 110000 -- Node's time an array (node20/bufleaktime.js)
 
 scenario("a leak of 160 KB arrays: out of memory by the ineffective-mark-compacts rule, as in Node",
   {config = {"../../configs/node20.yaml", old_space = {max_size = "64MiB"}}, differs = {}}, function(heap)
-    local keep = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
-    local alloc, init, compute = heap.alloc, heap.init_slots, heap.compute
-    local kept = 0
-    local a = nil -- the register that holds `a`: its last value stays until overwritten
-    local ok, err = pcall(function()
-      for i = 0, 1e6 do
-        local elements = alloc(heap, 20000, 0, "FixedArray")
-        heap:root(elements)
-        local arr = alloc(heap, 1, 0, "JSArray")
-        heap:unroot(elements)
-        init(heap, arr, elements)
-        compute(heap, ARRAY_NS)
-        if a then heap:unroot(a) end
-        a = heap:root(arr)
-        if i % 4 == 0 then J.push(keep, arr); kept = kept + 1 end
-      end
-    end)
+    local ok, err, kept = L.run(heap, J, {length = 20000, every = 4, ns = ARRAY_NS, count = 1e6 + 1})
     expect(ok, "the leak ends").to_be(false)
     expect(tostring(err)).to_match("Ineffective mark%-compacts near heap limit Allocation failed %- JavaScript heap out of memory")
 
