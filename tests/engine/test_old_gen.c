@@ -922,7 +922,7 @@ static void test_marking_prices_reference_and_scalar_slots(void **state) {
   /* reference slots: the reference price, not the scalar price */
   assert_int_equal(mark_sweep_pause(1000, 0, 2) - mark_sweep_pause(0, 0, 2), 64);
   assert_true(mark_sweep_pause(1000, 1000, 2) - mark_sweep_pause(1000, 0, 2) <= 1);
-  /* node20's prices: the same array costs a quarter with Smis */
+  /* the built-in prices (node20's): a Smi slot costs a quarter of a reference */
   gc_config d;
   gc_config_default(&d);
   assert_int_equal(d.cost.mark_ns_per_kb, 1000);
