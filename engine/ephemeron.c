@@ -380,7 +380,7 @@ void ephemeron_visit_table(gc_heap *h, addr_t t) {
     if (obj_color(obj_at(weak_target(k))) != GC_WHITE || !add_record(h, ws, t, weak_target(k), (addr_t)v))
       marker_push_grey(h, (addr_t)v);
   }
-  uint64_t ns = n * 8ull * h->cfg.cost.mark_ns_per_kb / 1024;
+  uint64_t ns = marker_cost_ns(h, n * 8ull, 0); /* each slot a reference's price */
   if (h->current_event) h->current_event->ephemeron_ns += ns;
   heap_count_work(h, ns);
 }

@@ -95,7 +95,6 @@ uint64_t marker_drain(gc_heap *h, uint64_t budget, uint64_t *ns) {
   }
   if (pending) h->page_table[unit]->live_bytes += pending;
   h->marked_bytes += done;
-  if (ref_bytes > done) ref_bytes = done;
   uint64_t cost = marker_cost_ns(h, ref_bytes, done - ref_bytes);
   heap_count_work(h, cost);
   if (ns) *ns = cost;

@@ -66,10 +66,9 @@ void weak_store_barrier(gc_heap *h, addr_t holder, addr_t target) {
     marking_barrier_slow(h, target);
 }
 
-/* Virtual time of weak work: a slot visited costs what marking 8 bytes does. */
-static uint64_t weak_cost(const gc_heap *h, uint64_t slots) {
-  return slots * 8 * h->cfg.cost.mark_ns_per_kb / 1024;
-}
+/* Virtual time of weak work: a slot visited costs what marking a
+ * reference slot does. */
+static uint64_t weak_cost(const gc_heap *h, uint64_t slots) { return marker_cost_ns(h, slots * 8, 0); }
 void weak_charge(gc_heap *h, uint64_t slots) { heap_count_work(h, weak_cost(h, slots)); }
 
 const char *weak_kind_name(weak_kind k) {
