@@ -31,6 +31,11 @@
   "gclab models V8's concurrent marker, incremental.concurrent_markers, and keeps " \
   "it: V8's marking without one is not modelled"
 
+/* ... and what they leave of the sweeper (--single-threaded-gc implies
+ * --no-concurrent-sweeping in V8). */
+#define NO_SWEEPER_NOTE \
+  "; the modelled concurrent sweeper, old_space.concurrent_sweepers, stays as well (0: sweeping in the pause)"
+
 /* What a flag's value means. */
 typedef enum {
   F_MIB,       /* a whole number of MiB (V8's size_t flags "in MBytes") */
@@ -74,12 +79,14 @@ static const struct flag_def {
      * virtual clock (incremental.concurrent_markers); without one, V8's
      * main-thread marking follows a schedule gclab does not model
      * (docs/configuration.md), so these flags leave the marker on. */
-    {"--single-threaded-gc", F_BOOL, S_NO_EFFECT, false, NO_MARKER_NOTE},
-    {"--single-threaded", F_BOOL, S_NO_EFFECT, false, NO_MARKER_NOTE},
+    {"--single-threaded-gc", F_BOOL, S_NO_EFFECT, false, NO_MARKER_NOTE NO_SWEEPER_NOTE},
+    {"--single-threaded", F_BOOL, S_NO_EFFECT, false, NO_MARKER_NOTE NO_SWEEPER_NOTE},
     {"--concurrent-marking", F_BOOL, S_NO_EFFECT, false, NO_MARKER_NOTE},
     {"--parallel-scavenge", F_BOOL, S_NO_EFFECT, false, "gclab scavenges on one thread"},
     {"--parallel-marking", F_BOOL, S_NO_EFFECT, false, "gclab marks on one thread"},
-    {"--concurrent-sweeping", F_BOOL, S_NO_EFFECT, false, "gclab sweeps on the main thread"},
+    {"--concurrent-sweeping", F_BOOL, S_NO_EFFECT, false,
+     "gclab models V8's concurrent sweeper on its virtual clock, old_space.concurrent_sweepers "
+     "(0: sweeping in the pause)"},
     {"--heapsnapshot-near-heap-limit", F_UINT, S_HEAPSNAPSHOT, true, NULL}, /* Node's own */
     {"--physical-memory", F_SIZE, S_PHYSICAL, false, NULL},
     {"--node-options-env", F_BOOL, S_NODE_OPTIONS_ENV, false, NULL},

@@ -85,6 +85,14 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
     marking_ns_before = h->marking_step_ns;
   }
 
+  if (kind != GC_KIND_SCAVENGE) {
+    /* V8's PerformGarbageCollection: a full GC first completes the last
+     * one's sweeping (CompleteSweepingFull); a Scavenge leaves it to the
+     * sweepers. */
+    sweeper_complete(h);
+    ev.complete_sweeping_ns = h->sweeping_completed_ns;
+    h->sweeping_completed_ns = 0;
+  }
   heap_count_work(h, GC_BASE_COST_NS);
   /* V8's Heap::GarbageCollectionPrologueInSafepoint: every GC, a
    * Mark-Compact too, first decides whether new space grows. */
@@ -124,6 +132,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.old_limit = h->old_limit;
   h->allocated_at_gc = h->allocated_total;
   h->vclock_last_gc_end = heap_vclock(h);
+  if (kind != GC_KIND_SCAVENGE) sweeper_start(h);
   if (kind != GC_KIND_SCAVENGE) heap_record_mc_utilisation(h, full_gc_ns, h->vclock_last_gc_end);
   gc_status st = tracer_record(h, &ev);
   h->current_event = NULL;

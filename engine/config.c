@@ -52,6 +52,7 @@ void gc_config_default(gc_config *c) {
   c->old_space.page_promotion_pct = 70;      /* --page-promotion-threshold */
   c->old_space.last_resort_gcs = 2;         /* CollectAllAvailableGarbage kMinNumberOfAttempts */
   c->old_space.ineffective_mark_compacts = 4; /* Heap::kMaxConsecutiveIneffectiveMarkCompacts */
+  c->old_space.concurrent_sweepers = 1;        /* --concurrent-sweeping */
 
   c->large_object.threshold = 128 * KiB;     /* kMaxRegularHeapObjectSize */
   c->boot = GC_BOOT_NODE20;                  /* Node's objects at a script's first line */
@@ -204,6 +205,9 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   if (c->old_space.ineffective_mark_compacts > 100)
     return fail(err, len, "old_space.ineffective_mark_compacts: expected 0..100, got %u",
                 (unsigned)c->old_space.ineffective_mark_compacts);
+  if (c->old_space.concurrent_sweepers > 64)
+    return fail(err, len, "old_space.concurrent_sweepers: expected 0..64, got %u",
+                (unsigned)c->old_space.concurrent_sweepers);
   if (c->old_space.last_resort_gcs > 7)
     return fail(err, len, "old_space.last_resort_gcs: expected 0..7, got %u",
                 (unsigned)c->old_space.last_resort_gcs);

@@ -152,6 +152,8 @@ void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, boo
 uint64_t sweep_page(gc_heap *h, page *p);
 void sweep_old_space(gc_heap *h);
 void sweep_large_objects(gc_heap *h);
+void sweeper_start(gc_heap *h);
+uint64_t sweeper_complete(gc_heap *h);
 
 /* compactor.c */
 uint32_t compact_select_candidates(gc_heap *h, bool reduce_memory);

@@ -125,6 +125,12 @@ typedef struct gc_config {
      * of the maximum and average mark-compact mutator utilisation < 0.4)
      * are fatal; 0 = off (V8's --detect-ineffective-gcs-near-heap-limit) */
     uint32_t ineffective_mark_compacts;
+    /* 1: background sweeper threads (V8's concurrent sweeping, Sweeper's
+     * jobs), each sweeping at cost.sweep_ns_per_kb from the end of a full
+     * GC's pause while the program runs; what is left when the next full
+     * GC or incremental marking starts is finished there on the main thread
+     * (V8's CompleteSweepingFull).  0: sweeping is charged in the pause. */
+    uint32_t concurrent_sweepers;
   } old_space;
 
   struct {
@@ -529,6 +535,13 @@ typedef struct gc_event {
   uint64_t start_us;               /* virtual time at start */
   uint64_t pause_us;               /* virtual pause */
   uint64_t marking_start_us;       /* virtual time marking started (incremental) */
+  /* Sweeping (full GCs): the virtual time of this GC's own sweeping, in
+   * its pause or handed to the concurrent sweepers, and of the previous
+   * cycle's sweeping the sweepers had not finished when this cycle began
+   * (at this pause or at the start of its incremental marking), which the
+   * main thread finished (V8's complete.sweeping). */
+  uint64_t sweep_ns;
+  uint64_t complete_sweeping_ns;
   /* Wall clock: informative only, never used in policy or compared. */
   double wall_pause_ms;
   /* Weak processing (all 0 when the heap holds no weak objects). */

@@ -296,6 +296,13 @@ struct gc_heap {
    * previous GC and its start (new_space_reduce_size's throughput) */
   uint64_t gc_start_allocated, gc_start_mutator_ns;
   uint64_t vclock_last_gc_end;
+  /* the concurrent sweepers (sweeper.c): the virtual ns of sweeping handed
+   * to them, counted from when the last full GC's pause ended, and the
+   * part of it the main thread finished since then (for the next full
+   * GC's event) */
+  uint64_t sweeping_ns_left;
+  uint64_t sweeping_since_ns;
+  uint64_t sweeping_completed_ns;
 
   /* the memory reducer (event_loop.c) */
   int mr_state;                    /* MR_DONE, MR_WAIT, MR_RUN */

@@ -52,6 +52,9 @@
 gc_marking_state gc_marking(const gc_heap *h) { return h->marking; }
 
 static void start(gc_heap *h) {
+  /* V8's Heap::StartIncrementalMarking: the last cycle's sweeping is
+   * completed first, so that its mark bits are clear (sweeper.c). */
+  sweeper_complete(h);
   h->marking = GC_MARKING_MARKING;
   heap_update_fast_alloc(h);
   h->marking_started_ns = heap_vclock(h);

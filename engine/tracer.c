@@ -145,6 +145,25 @@ static int format_weak_nvp(const gc_event *ev, char *buf, size_t len) {
                   "finalization_cells_queued=%llu", ev->ephemeron_ns / 1e6, refs, colls, c1, c2, c3);
 }
 
+/* A full GC's sweeping, as V8's keys (virtual ms): `sweep` in the pause,
+ * `background.sweep` handed to the concurrent sweepers, and
+ * `complete.sweeping` the last cycle's sweeping the main thread finished
+ * (sweeper.c). */
+static int format_sweep_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t len) {
+  bool background = h->cfg.old_space.concurrent_sweepers != 0;
+  double ms = ev->sweep_ns / 1e6;
+  return snprintf(buf, len, " sweep=%.2f background.sweep=%.2f complete.sweeping=%.2f", background ? 0.0 : ms,
+                  background ? ms : 0.0, ev->complete_sweeping_ns / 1e6);
+}
+
+/* Where the next part of a line goes once `n` characters were formatted
+ * into a buffer of `len` (snprintf's count may exceed what was written). */
+static size_t used_of(int n, size_t len) { return (size_t)n < len ? (size_t)n : (len ? len - 1 : 0); }
+static size_t room_after(int n, size_t len) {
+  size_t used = used_of(n, len);
+  return len > used ? len - used : 0;
+}
+
 /* The nvp line's gc= name: V8 11.3 prints "s" for a Scavenge and "mc" for
  * a Mark-Compact (Node 20's --trace-gc-nvp logs in scripts/fidelity/node20);
  * gclab's Mark-Sweep, which V8 no longer runs on its own, is "ms". */
@@ -182,8 +201,13 @@ int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t 
       scavenges ? survival_sum / scavenges : 0.0, pct(ev->promoted_bytes, prev_copied),
       pct(ev->copied_bytes, young_before(ev)), (unsigned long long)ev->marked_bytes,
       (unsigned long long)ev->moved_bytes, (unsigned long long)ev->pages_released);
-  if (n < 0 || !ev->weak_holders) return n; /* no weak objects: the line as before */
-  size_t used = (size_t)n < len ? (size_t)n : (len ? len - 1 : 0);
-  int w = format_weak_nvp(ev, buf ? buf + used : NULL, len > used ? len - used : 0);
+  if (n < 0) return n;
+  if (ev->kind != GC_KIND_SCAVENGE) {
+    int w = format_sweep_nvp(h, ev, buf ? buf + used_of(n, len) : NULL, room_after(n, len));
+    if (w < 0) return w;
+    n += w;
+  }
+  if (!ev->weak_holders) return n; /* no weak objects: no weak keys */
+  int w = format_weak_nvp(ev, buf ? buf + used_of(n, len) : NULL, room_after(n, len));
   return w < 0 ? w : n + w;
 }

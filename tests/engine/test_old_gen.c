@@ -929,6 +929,96 @@ static void test_marking_prices_reference_and_scalar_slots(void **state) {
   assert_int_equal(d.cost.mark_scalar_ns_per_kb, 250);
 }
 
+/* ------------------------------------------------- the concurrent sweepers */
+
+/* A heap of small_config with sweeping at 1000 ns per KiB, `sweepers`
+ * concurrent sweepers and 32 KiB of old objects (8 pages), one in four
+ * kept: the next full GC sweeps those pages. */
+static gc_heap *sweep_heap(uint32_t sweepers) {
+  gc_config c;
+  small_config(&c);
+  c.cost.sweep_ns_per_kb = 1000;
+  c.old_space.concurrent_sweepers = sweepers;
+  gc_heap *h = new_heap(&c);
+  for (int i = 0; i < 64; i++) {
+    gc_handle x = alloc_old_sized(h, 0, 512, "Old");
+    if (i % 4 == 0) OK(h, gc_root(h, x));
+  }
+  return h;
+}
+
+/* A full GC's event, run by `gc` on a fresh sweep_heap after `mutator_ns`
+ * of program time. */
+static gc_event full_gc_after(gc_heap *h, uint64_t mutator_ns, bool incremental) {
+  if (mutator_ns) OK(h, gc_compute(h, mutator_ns));
+  if (incremental) {
+    OK(h, gc_incremental_start(h));
+    OK(h, gc_incremental_finish(h));
+  } else {
+    OK(h, gc_mark_sweep(h));
+  }
+  return *last_event(h);
+}
+
+/* old_space.concurrent_sweepers (V8's concurrent sweeping): with none, a
+ * full GC's sweeping is in its pause; with sweepers, it is theirs, from the
+ * end of the pause, and the next full GC (or the start of its incremental
+ * marking: Heap::StartIncrementalMarking) finishes on the main thread
+ * whatever they have not swept by then.  Each sweeper sweeps at the
+ * configured price: 8 pages of 4 KiB at 1000 ns per KiB is 32 us. */
+static void test_concurrent_sweepers(void **state) {
+  (void)state;
+  gc_heap *h = sweep_heap(0);
+  gc_event stw = full_gc_after(h, 0, false);
+  assert_true(stw.sweep_ns >= 32000);
+  uint64_t sweep = stw.sweep_ns;
+  gc_heap_free(h);
+
+  /* one sweeper: the same sweeping, out of the pause */
+  h = sweep_heap(1);
+  gc_event first = full_gc_after(h, 0, false);
+  assert_int_equal(first.sweep_ns, sweep);
+  assert_int_equal(stw.pause_us - first.pause_us, sweep / 1000);
+  assert_int_equal(first.complete_sweeping_ns, 0);
+  /* a full GC at once: nothing was swept in the background, all of it is
+   * finished in the second pause */
+  gc_event second = full_gc_after(h, 0, false);
+  assert_int_equal(second.complete_sweeping_ns, sweep);
+  gc_heap_free(h);
+
+  /* the program ran long enough: the sweeper is done, nothing is left */
+  h = sweep_heap(1);
+  full_gc_after(h, 0, false);
+  assert_int_equal(full_gc_after(h, sweep, false).complete_sweeping_ns, 0);
+  gc_heap_free(h);
+
+  /* a quarter of the time with two sweepers: half is left */
+  h = sweep_heap(2);
+  full_gc_after(h, 0, false);
+  assert_int_equal(full_gc_after(h, sweep / 4, false).complete_sweeping_ns, sweep - sweep / 4 * 2);
+  gc_heap_free(h);
+
+  /* a Scavenge does not wait for the sweepers: its pause counts as their
+   * time, and the next full GC finishes the rest */
+  h = sweep_heap(1);
+  full_gc_after(h, 0, false);
+  OK(h, gc_scavenge(h));
+  uint64_t scavenge_ns = last_event(h)->pause_us * 1000;
+  assert_true(scavenge_ns < sweep);
+  uint64_t left = full_gc_after(h, 0, false).complete_sweeping_ns;
+  assert_true(left <= sweep - scavenge_ns && left + 1000 > sweep - scavenge_ns);
+  gc_heap_free(h);
+
+  /* incremental marking starts by finishing the sweeping: the Mark-Sweep
+   * that ends the cycle reports it, and its own pause does not hold it */
+  h = sweep_heap(1);
+  full_gc_after(h, 0, false);
+  gc_event after_marking = full_gc_after(h, 0, true);
+  assert_int_equal(after_marking.complete_sweeping_ns, sweep);
+  assert_true(after_marking.pause_us * 1000 < sweep);
+  gc_heap_free(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_mark_sweep_shapes),
@@ -949,6 +1039,7 @@ int main(void) {
       cmocka_unit_test(test_alloc_old),
       cmocka_unit_test(test_large_objects_never_move),
       cmocka_unit_test(test_marking_prices_reference_and_scalar_slots),
+      cmocka_unit_test(test_concurrent_sweepers),
       cmocka_unit_test(test_bad_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
