@@ -140,6 +140,7 @@ addr_t scavenge_evacuate(gc_heap *h, addr_t a);
 void marker_start(gc_heap *h);          /* a new cycle: clear the worklist and live bytes */
 bool marker_push_grey(gc_heap *h, addr_t a); /* white -> grey and push */
 uint64_t marker_drain(gc_heap *h, uint64_t budget, uint64_t *ns); /* returns bytes marked */
+uint64_t marker_drain_paced(gc_heap *h, uint64_t budget, uint64_t budget_ns, uint64_t *ns);
 uint64_t marker_cost_ns(const gc_heap *h, uint64_t ref_bytes, uint64_t scalar_bytes);
 void marker_mark_roots(gc_heap *h);        /* grey every root */
 void marker_mark_persistent_roots(gc_heap *h); /* grey gc_root's roots, not scopes' */
@@ -236,12 +237,12 @@ void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]);
 void incremental_maybe_start(gc_heap *h);   /* after a scavenge, before an old allocation */
 void incremental_run_start_task(gc_heap *h); /* the event loop runs the posted start task */
 void incremental_start_reducing(gc_heap *h); /* the memory reducer starts a memory-reducing cycle */
-uint64_t incremental_allocation_step_budget(gc_heap *h); /* bytes an allocation step marks */
+uint64_t incremental_allocation_step_ns(gc_heap *h); /* the markers' time since the last step */
 bool incremental_stack_guard_taken(gc_heap *h); /* a complete cycle: does the program finalize it now? */
 bool incremental_checks_at_once(const gc_heap *h); /* the program's interrupt check at every allocation */
 void incremental_on_alloc(gc_heap *h, bool young, uint64_t size);
 void incremental_after_scavenge(gc_heap *h);/* fix the worklist */
-gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done);
+gc_status incremental_step_internal(gc_heap *h, uint64_t budget, uint64_t budget_ns, bool *done);
 
 /* verify.c */
 gc_status heap_verify(gc_heap *h, bool during_marking);

@@ -83,7 +83,7 @@ void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before) {
 static gc_status finish_marking_by_task(gc_heap *h) {
   bool done = h->marking == GC_MARKING_COMPLETE;
   while (!done) {
-    gc_status st = incremental_step_internal(h, h->cfg.incremental.step_budget, &done);
+    gc_status st = incremental_step_internal(h, h->cfg.incremental.step_budget, 0, &done);
     if (st != GC_OK) return st;
   }
   return collect_garbage(h, GC_REQUEST_OLD, GC_REASON_FINALIZE_MARKING_TASK, NULL);

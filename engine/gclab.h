@@ -140,9 +140,10 @@ typedef struct gc_config {
   struct {
     bool enabled;              /* true */
     /* 1: background marker threads (V8's ConcurrentMarking), each marking
-     * at cost.mark_ns_per_kb while the mutator runs; an allocation step
-     * then marks what they would have marked since the last step if that
-     * is more than step_budget (incremental.c).  0: steps only. */
+     * while the mutator runs, at the pause's prices (cost.mark_ns_per_kb,
+     * cost.mark_scalar_ns_per_kb); an allocation step then marks what they
+     * would have marked since the last step if that is more than
+     * step_budget (incremental.c).  0: steps only. */
     uint32_t concurrent_markers;
     uint64_t activation_size;  /* 8 MiB: never start below this old-gen size */
     uint64_t young_step;       /* 64 KiB of young allocation per step */

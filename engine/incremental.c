@@ -24,7 +24,7 @@
  * (event_loop.c); a step every
  * young_step bytes of young and old_step bytes of old allocation, marking
  * step_budget bytes or what the concurrent markers (concurrent_markers)
- * marked since the last step, the larger.
+ * marked in the program's time since the last step, the more.
  *
  * The concurrent markers' share: when the schedule starts marking with
  * concurrent markers configured, the markers take the roots' work (V8 11.3
@@ -107,11 +107,11 @@ static void share_leftover(gc_heap *h) {
   if (h->marking_shared) h->worklist_held = h->worklist.n;
 }
 
-gc_status incremental_step_internal(gc_heap *h, uint64_t budget, bool *done) {
+gc_status incremental_step_internal(gc_heap *h, uint64_t budget, uint64_t budget_ns, bool *done) {
   gc_status intact = heap_check_intact(h);
   if (intact != GC_OK) return intact;
   uint64_t ns = 0;
-  uint64_t marked = marker_drain(h, budget, &ns);
+  uint64_t marked = marker_drain_paced(h, budget, budget_ns, &ns);
   h->marking_steps++;
   h->marking_step_bytes += marked;
   h->marking_step_ns += ns;
@@ -133,7 +133,7 @@ gc_status gc_incremental_step(gc_heap *h, uint64_t budget, bool *done) {
                      SIZE_TEXT(budget));
   h->worklist_held = 0; /* the program marks the markers' share too */
   h->marking_shared = false;
-  return incremental_step_internal(h, budget, done);
+  return incremental_step_internal(h, budget, 0, done);
 }
 
 gc_status gc_incremental_finish(gc_heap *h) {
@@ -148,20 +148,22 @@ gc_status gc_incremental_finish(gc_heap *h) {
  * (IncrementalMarking::AdvanceOnAllocation -> Step) marks only what the
  * schedule asks for beyond what the concurrent markers have already done
  * (bytes_marked_concurrently_ counts against scheduled_bytes_to_mark_).
- * gclab's markers run on the virtual clock: each marks at
- * cost.mark_ns_per_kb through the mutator time since the last step, and
- * the step marks that, or step_budget (the schedule) if that is more.
+ * gclab's markers run on the virtual clock: each marks for the mutator
+ * time since the last step, at the prices the pause marks at
+ * (marker_cost_ns: an object of Smis goes about three times as far as
+ * one of references), and the step marks that, or step_budget bytes (the
+ * schedule) if that is more.
  * Marking therefore keeps pace with a program that allocates slowly and
  * finishes -- and the next allocation finalizes it, "via stack guard" --
- * before the old generation reaches its limit, as Node's does. */
-uint64_t incremental_allocation_step_budget(gc_heap *h) {
+ * before the old generation reaches its limit, as Node's does.  Returns
+ * the markers' marking time since the last step: the program's time times
+ * the markers. */
+uint64_t incremental_allocation_step_ns(gc_heap *h) {
   const gc_config *c = &h->cfg;
   uint64_t now = heap_mutator_ns(h);
   uint64_t elapsed = now - h->marking_mutator_ns;
   h->marking_mutator_ns = now;
-  if (!c->incremental.concurrent_markers || !c->cost.mark_ns_per_kb) return c->incremental.step_budget;
-  uint64_t concurrent = elapsed * c->incremental.concurrent_markers / c->cost.mark_ns_per_kb * 1024;
-  return concurrent > c->incremental.step_budget ? concurrent : c->incremental.step_budget;
+  return elapsed * c->incremental.concurrent_markers;
 }
 
 /* Does the program take the stack guard's GC request now?  Asked before

@@ -54,15 +54,17 @@ uint64_t marker_cost_ns(const gc_heap *h, uint64_t ref_bytes, uint64_t scalar_by
 
 /* Pop grey objects, grey their white children, blacken them, until the
  * worklist is empty down to the concurrent markers' share (worklist_held,
- * incremental.c) or `budget` bytes were marked.  Returns bytes marked;
- * the virtual time charged for them (marker_cost_ns) goes to `*ns` if
- * given. */
-uint64_t marker_drain(gc_heap *h, uint64_t budget, uint64_t *ns) {
+ * incremental.c) or `budget` bytes were marked and, with a `budget_ns`,
+ * their price (marker_cost_ns) reached it -- the concurrent markers' time,
+ * so that they go as far as the pause would in it.  Returns bytes marked;
+ * the virtual time charged for them goes to `*ns` if given. */
+uint64_t marker_drain_paced(gc_heap *h, uint64_t budget, uint64_t budget_ns, uint64_t *ns) {
   uint64_t done = 0, ref_bytes = 0;
   /* Live bytes are added a page at a time: consecutive objects mostly
    * share a page, and the page descriptor stays untouched meanwhile. */
   uint64_t unit = UINT64_MAX, pending = 0;
-  while (h->worklist.n > h->worklist_held && done < budget) {
+  while (h->worklist.n > h->worklist_held &&
+         (done < budget || (budget_ns && marker_cost_ns(h, ref_bytes, done - ref_bytes) < budget_ns))) {
     addr_t a = h->worklist.v[--h->worklist.n];
     obj *o = obj_at(a);
     uint32_t n = obj_nslots(o);
@@ -100,6 +102,9 @@ uint64_t marker_drain(gc_heap *h, uint64_t budget, uint64_t *ns) {
   if (ns) *ns = cost;
   return done;
 }
+
+/* marker_drain_paced by bytes alone. */
+uint64_t marker_drain(gc_heap *h, uint64_t budget, uint64_t *ns) { return marker_drain_paced(h, budget, 0, ns); }
 
 /* Dijkstra insertion barrier: a white value stored while marking turns
  * grey.  A cycle that was complete has work again. */

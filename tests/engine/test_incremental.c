@@ -585,7 +585,7 @@ static void test_soft_limit_task_starts_marking_when_idle(void **state) {
 
 /* V8's concurrent markers (issue 16, incremental.concurrent_markers): an
  * allocation step marks what a background marker marked through the
- * mutator's virtual time since the last step (cost.mark_ns_per_kb), when
+ * mutator's virtual time since the last step (at the pause's prices), when
  * that is more than step_budget.  The same program: with one marker the
  * cycle needs fewer, larger steps and fewer allocations; without, every
  * step is the budget. */
@@ -641,6 +641,55 @@ static void test_concurrent_markers(void **state) {
   assert_true(one.allocations * 3 < steps_only.allocations);
 }
 
+/* The markers' pace is time at the pause's prices (marker_cost_ns): what
+ * a marker marks in 10 us of the program, a holder of 600 references and
+ * 600 old 16-slot objects behind it that hold references or Smis.  The
+ * one step of the cycle comes at the 128th allocation after the 10 us of
+ * gc_compute (the allocations take no time). */
+static uint64_t paced_step(bool smis) {
+  gc_config c;
+  small_config(&c);
+  c.incremental.activation_size = c.old_space.max_size; /* started by hand */
+  c.incremental.concurrent_markers = 1;
+  c.cost.alloc_ns = 0;
+  c.cost.store_ns = 0;
+  gc_heap *h = new_heap(&c);
+  gc_handle holder, target = rooted(h, 0, "Target");
+  OK(h, gc_alloc_old(h, 600, 0, "Holder", &holder));
+  OK(h, gc_root(h, holder));
+  for (uint32_t i = 0; i < 600; i++) {
+    gc_handle x;
+    OK(h, gc_alloc_old(h, 16, 0, "Object", &x));
+    for (uint32_t k = 0; k < 16; k++) {
+      if (smis) OK(h, gc_slot_set_smi(h, x, k, k));
+      else OK(h, gc_slot_set_ref(h, x, k, target));
+    }
+    OK(h, gc_slot_set_ref(h, holder, i, x));
+    OK(h, gc_handle_release(h, x));
+  }
+  OK(h, gc_incremental_start(h));
+  OK(h, gc_compute(h, 10000));
+  for (int i = 0; i < 200; i++) OK(h, gc_handle_release(h, alloc_obj(h, 2, "Garbage"))); /* 8 KiB: steps */
+  OK(h, gc_incremental_finish(h));
+  uint64_t largest = last_event(h)->largest_step;
+  gc_heap_free(h);
+  return largest;
+}
+
+static void test_markers_pace_at_the_pause_prices(void **state) {
+  (void)state;
+  uint64_t refs = paced_step(false), smis = paced_step(true);
+  /* The holder first: 24 + 600 x 8 = 4,824 bytes of header and
+   * references, 4,711 ns at 1000 ns per KiB.  Then 152-byte objects until
+   * 10,000 ns are reached: of references at 148.4 ns each, 36 (the one
+   * that crosses included), 10,296 bytes in all; of Smis, their 24-byte
+   * header at 1000 and their 128 bytes of slots at 250, 54.7 ns each, 97,
+   * 19,568 bytes.  (Marking by bytes at the reference price, both would
+   * be 10,296.) */
+  assert_int_equal(refs, 4824 + 36 * 152);
+  assert_int_equal(smis, 4824 + 97 * 152);
+}
+
 /* gc_compute: work that allocates nothing is the program's time too.  The
  * same program with its 200 ns per iteration reported by gc_compute
  * instead of priced into the allocation: the markers mark as much, so the
@@ -649,8 +698,12 @@ static void test_compute_is_mutator_time(void **state) {
   (void)state;
   marker_run priced = run_markers(1, false), computed = run_markers(1, true);
   assert_int_equal(computed.steps, priced.steps);
-  assert_int_equal(computed.largest, priced.largest);
   assert_int_equal(computed.allocations, priced.allocations);
+  /* A step runs before the allocation that triggers it is counted, so the
+   * priced program's steps see 200 ns less (that allocation's price, which
+   * the next step sees): the largest step within 200 ns of marking, about
+   * 200 bytes and the object that crosses it. */
+  assert_true(computed.largest >= priced.largest && computed.largest - priced.largest <= 200 + 256);
   gc_config c;
   small_config(&c);
   gc_heap *h = new_heap(&c);
@@ -997,6 +1050,7 @@ int main(void) {
       cmocka_unit_test(test_soft_limit_task_starts_marking_when_idle),
       cmocka_unit_test(test_concurrent_markers),
       cmocka_unit_test(test_compute_is_mutator_time),
+      cmocka_unit_test(test_markers_pace_at_the_pause_prices),
       cmocka_unit_test(test_concurrent_markers_hold_the_roots_work),
       cmocka_unit_test(test_a_step_shares_what_it_leaves),
       cmocka_unit_test(test_marking_start_leaves_scopes_to_the_pause),
