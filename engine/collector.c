@@ -116,7 +116,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.wall_pause_ms = wall_ms() - w0;
   uint64_t full_gc_ns = heap_vclock(h) - t0 + marking_ns_before;
   if (kind != GC_KIND_SCAVENGE) {
-    heap_update_old_limit(h, full_gc_ns, ev.marked_bytes);
+    heap_update_old_limit(h, full_gc_ns, ev.marked_bytes, reduce_memory);
     event_loop_after_full_gc(h, ev.before[GC_SPACE_OLD].committed + ev.before[GC_SPACE_LARGE].committed);
     h->allocated_at_full = h->allocated_total;
     h->mutator_ns_at_full = heap_mutator_ns(h);

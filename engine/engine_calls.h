@@ -200,7 +200,8 @@ static inline void heap_count_work(gc_heap *h, uint64_t ns) { h->gc_ns_total += 
 
 /* heap_controller.c */
 uint64_t heap_initial_old_limit(const gc_config *c);
-void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked); /* after a full GC */
+void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked, bool reduce_memory); /* after a full GC */
+bool heap_optimize_for_memory(const gc_heap *h);
 /* After every GC: record its young survival (`survived` of `young_before`
  * bytes) and, while the initial limit is not configured, lower it. */
 void heap_shrink_initial_old_limit(gc_heap *h, uint64_t survived, uint64_t young_before);

@@ -25,6 +25,8 @@
 #define GROWING_SMALL_MAX_FACTOR 2.0
 #define GROWING_SMALL_HEAP (256ull << 20)
 #define GROWING_LARGE_HEAP (2048ull << 20)
+/* V8's kConservativeGrowingFactor: the most a limit grows near the maximum. */
+#define GROWING_CONSERVATIVE_FACTOR 1.3
 
 /* The limit before the first full GC: old_space.initial_limit, else half
  * the maximum up to 512 MiB. */
@@ -62,14 +64,31 @@ static double growing_factor(const gc_heap *h, uint64_t gc_ns, uint64_t marked) 
   return f;
 }
 
+/* V8's Heap::ShouldOptimizeForMemoryUsage, its part that applies here:
+ * the old generation cannot grow by an eighth of its maximum
+ * (!CanExpandOldGeneration(max_old_generation_size() / 8)). */
+bool heap_optimize_for_memory(const gc_heap *h) { return old_gen_capacity(h) + h->old_max / 8 > h->old_max; }
+
 /* After a full GC: the new limit is the surviving size grown by the factor
  * (at least min_growing_step), plus new space's capacity, at most halfway
- * to the maximum.  gc_ns and marked are the cycle's counted work. */
-void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked) {
+ * to the maximum.  gc_ns and marked are the cycle's counted work.  V8's
+ * growing modes (Heap::CurrentHeapGrowingMode, MemoryController::
+ * CalculateAllocationLimit): a memory-reducing GC grows by the minimum
+ * factor and a quarter of the step (kMinimal: 1.1, 2 MB), and one that
+ * leaves the old generation near its maximum by at most 1.3
+ * (kConservative, ShouldOptimizeForMemoryUsage). */
+void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked, bool reduce_memory) {
   uint64_t size = old_gen_size(h);
   double f = growing_factor(h, gc_ns, marked);
+  uint64_t min_step = h->cfg.old_space.min_growing_step;
+  if (reduce_memory) {
+    f = h->cfg.old_space.min_growing_factor_x100 / 100.0;
+    min_step /= 4;
+  } else if (heap_optimize_for_memory(h) && f > GROWING_CONSERVATIVE_FACTOR) {
+    f = GROWING_CONSERVATIVE_FACTOR;
+  }
   uint64_t grown = (uint64_t)((double)size * f);
-  uint64_t step = size + h->cfg.old_space.min_growing_step;
+  uint64_t step = size + min_step;
   uint64_t limit = (grown > step ? grown : step) + h->new_space.capacity;
   uint64_t halfway = (size + h->old_max) / 2;
   if (limit > halfway) limit = halfway;

@@ -77,9 +77,11 @@ static void start(gc_heap *h) {
 }
 
 /* A start by the schedule: with concurrent markers, the roots' work is
- * theirs (above). */
+ * theirs (above); near the maximum the cycle reduces memory (V8's
+ * GCFlagsForIncrementalMarking: heap_optimize_for_memory). */
 static void start_concurrent(gc_heap *h) {
   start(h);
+  h->marking_reduce_memory = heap_optimize_for_memory(h);
   if (h->cfg.incremental.concurrent_markers) {
     h->worklist_held = h->worklist.n;
     h->marking_shared = true;
