@@ -220,15 +220,22 @@ bool heap_limit_overshot_by_large_margin(const gc_heap *h) {
 /* Must a full GC run before the program's own regular old allocation (a
  * tenured site's object, gc_alloc_old)?  V8 11.3's Heap::
  * ShouldExpandOldGenerationOnSlowAllocation lets the old generation grow
- * past its limit only while incremental marking runs or can start; when
- * it is stopped and cannot start (IncrementalMarkingLimitReached returns
- * kNoLimit: marking disabled, or the old generation below the activation
- * threshold) the allocation fails, and the retry path collects ("allocation
- * failure; GC in old space requested").  Asked after
+ * past its limit only while incremental marking runs or can start, and
+ * not near the maximum: the allocation fails, and the retry path collects
+ * ("allocation failure; GC in old space requested"), when the old
+ * generation cannot grow by an eighth of its maximum
+ * (ShouldOptimizeForMemoryUsage), when marking runs but the limit is
+ * overshot by a large margin, or when marking is stopped and cannot start
+ * (IncrementalMarkingLimitReached returns kNoLimit: marking disabled, or
+ * the old generation below the activation threshold).  Asked after
  * incremental_maybe_start, which starts marking at the limit whenever it
- * may. */
+ * may; V8 asks on its slow path only (a new buffer or page), gclab at
+ * each such allocation. */
 bool heap_old_alloc_needs_gc(const gc_heap *h) {
-  return h->marking == GC_MARKING_IDLE && heap_old_limit_reached(h);
+  if (!heap_old_limit_reached(h)) return false;
+  if (heap_optimize_for_memory(h)) return true;
+  if (h->marking != GC_MARKING_IDLE) return heap_limit_overshot_by_large_margin(h);
+  return true;
 }
 
 /* Must a GC run before a large object is allocated?  When the old

@@ -84,9 +84,19 @@ static void test_reducing_gc_grows_the_limit_minimally(void **state) {
  * by an eighth of its maximum, the marking the limit starts is flagged to
  * reduce memory (Heap::GCFlagsForIncrementalMarking), and so is the
  * Mark-Compact that ends it; leak-oom-32m's fifth Mark-Compact is
- * "(reduce)" in Node's five traces and in gclab.  Far from the maximum it
- * is not. */
-static bool limit_marking_reduces(uint64_t initial_limit) {
+ * "(reduce)" in Node's five traces and in gclab.  And the program's next
+ * old allocation past the limit does not grow the old generation
+ * (Heap::ShouldExpandOldGenerationOnSlowAllocation returns false): it
+ * collects, "allocation failure", ending the cycle at once -- the first
+ * "(reduce)" line of scatter-3e6-40m.trace, 0 steps since the start of
+ * marking.  Far from the maximum neither: the allocation goes on while
+ * marking runs, and the cycle ends by its steps. */
+typedef struct near_max_run {
+  bool reduce;         /* the Mark-Compact that ended the cycle reduced memory */
+  bool allocation_gc;  /* ... and the next old allocation ran it */
+} near_max_run;
+
+static near_max_run marking_at_limit(uint64_t initial_limit) {
   gc_config c;
   small_config(&c);
   c.old_space.initial_limit = initial_limit;
@@ -95,24 +105,69 @@ static bool limit_marking_reduces(uint64_t initial_limit) {
   gc_heap *h = new_heap(&c);
   static gc_handle keep[1u << 17];
   uint32_t n = 0;
-  while (gc_marking(h) == GC_MARKING_IDLE) { /* an old allocation at the limit starts it */
+  size_t events = gc_event_count(h);
+  /* An old allocation at the limit starts marking; near the maximum the
+   * same allocation then collects. */
+  while (gc_marking(h) == GC_MARKING_IDLE && gc_event_count(h) == events) {
     assert_true(n < sizeof keep / sizeof keep[0]);
     OK(h, gc_alloc_old(h, 2, 0, "Old", &keep[n]));
     OK(h, gc_root(h, keep[n++]));
   }
-  OK(h, gc_incremental_finish(h));
-  const gc_event *ev = last_event(h);
+  if (gc_event_count(h) == events) OK(h, gc_alloc_old(h, 2, 0, "Old", &keep[n])); /* the next one */
+  near_max_run r = {false, gc_event_count(h) > events};
+  if (!r.allocation_gc) OK(h, gc_incremental_finish(h));
+  const gc_event *ev = gc_event_get(h, events);
   assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
   assert_true(ev->incremental);
-  bool reduce = ev->reduce_memory;
+  assert_int_equal(ev->reason, r.allocation_gc ? GC_REASON_ALLOCATION_FAILURE : GC_REASON_FINALIZE_MARKING);
+  r.reduce = ev->reduce_memory;
   gc_heap_free(h);
-  return reduce;
+  return r;
 }
 
 static void test_marking_near_the_maximum_reduces_memory(void **state) {
   (void)state;
-  assert_false(limit_marking_reduces(64u << 10));          /* 64 KiB of a 4 MiB maximum */
-  assert_true(limit_marking_reduces((4u << 20) / 8 * 7 + (64u << 10))); /* past 7/8 of it */
+  near_max_run far = marking_at_limit(64u << 10); /* 64 KiB of a 4 MiB maximum */
+  assert_false(far.reduce);
+  assert_false(far.allocation_gc);
+  near_max_run near = marking_at_limit((4u << 20) / 8 * 7 + (64u << 10)); /* past 7/8 of it */
+  assert_true(near.reduce);
+  assert_true(near.allocation_gc);
+}
+
+/* The same rule's other clause: while marking runs, the program's old
+ * allocations grow the old generation past its limit until they overshoot
+ * it by a large margin (Heap::AllocationLimitOvershotByLargeMargin: half
+ * the limit or 32 MiB, at most half the way to the maximum); then one
+ * collects.  Marking here takes no steps, so only that ends it. */
+static void test_old_allocation_overshooting_the_limit_collects(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.old_space.initial_limit = 64u << 10;
+  c.old_space.shrink_initial_limit = false;
+  c.incremental.activation_size = 32u << 10;
+  c.incremental.old_step = c.incremental.young_step = 1u << 30; /* no steps */
+  gc_heap *h = new_heap(&c);
+  static gc_handle keep[1u << 17];
+  uint32_t n = 0;
+  size_t events = gc_event_count(h);
+  uint64_t before = 0;
+  while (gc_event_count(h) == events) {
+    assert_true(n < sizeof keep / sizeof keep[0]);
+    before = old_gen_bytes(h);
+    OK(h, gc_alloc_old(h, 2, 0, "Old", &keep[n]));
+    OK(h, gc_root(h, keep[n++]));
+  }
+  const gc_event *ev = gc_event_get(h, events);
+  assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
+  assert_int_equal(ev->reason, GC_REASON_ALLOCATION_FAILURE);
+  assert_true(ev->incremental);
+  assert_false(ev->reduce_memory);
+  /* the margin: min(max(64 KiB / 2, 32 MiB), (4 MiB - 64 KiB) / 2) */
+  uint64_t margin = ((4u << 20) - (64u << 10)) / 2;
+  assert_true(before >= (64u << 10) + margin && before < (64u << 10) + margin + 64);
+  gc_heap_free(h);
 }
 
 /* The policy's reasons, V8's strings: the old generation at its limit runs
@@ -465,6 +520,7 @@ int main(void) {
       cmocka_unit_test(test_limit_grows_by_v8_rule),
       cmocka_unit_test(test_reducing_gc_grows_the_limit_minimally),
       cmocka_unit_test(test_marking_near_the_maximum_reduces_memory),
+      cmocka_unit_test(test_old_allocation_overshooting_the_limit_collects),
       cmocka_unit_test(test_policy_reasons),
       cmocka_unit_test(test_old_alloc_at_limit_without_marking),
       cmocka_unit_test(test_old_alloc_at_limit_below_activation),
