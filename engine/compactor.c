@@ -41,11 +41,36 @@ static int cand_cmp(const void *a, const void *b) {
   return x->p->start < y->p->start ? -1 : (x->p->start > y->p->start);
 }
 
+/* V8 11.3's MarkCompactCollector::ComputeEvacuationHeuristics: a page is a
+ * candidate when this much of it is free, and candidates are taken,
+ * emptiest first, up to this many live bytes.  A memory-reducing GC uses
+ * free_threshold_reducing and 12 MB, one near the maximum
+ * (ShouldOptimizeForMemoryUsage, heap_optimize_for_memory) the same
+ * threshold and 6 MB, any other free_threshold and 4 MB (V8 moves to a
+ * threshold from its compaction speed once it has samples; gclab keeps
+ * 70%).  The 12 and 6 MB are kept in V8's proportion to the regular quota
+ * (old_space.compaction.quota, 4 MiB in node20), so scaled profiles scale
+ * them too. */
+static void evacuation_heuristics(const gc_heap *h, bool reduce_memory, uint32_t *pct, uint64_t *quota) {
+  const gc_config *c = &h->cfg;
+  uint64_t q = c->old_space.evacuation_quota;
+  if (reduce_memory) {
+    *pct = c->old_space.evacuation_free_pct_reducing;
+    *quota = q * 3; /* kMaxEvacuatedBytesForReduceMemory: 12 MB to 4 */
+  } else if (heap_optimize_for_memory(h)) {
+    *pct = c->old_space.evacuation_free_pct_reducing;
+    *quota = q * 3 / 2; /* kMaxEvacuatedBytesForOptimizeMemory: 6 MB to 4 */
+  } else {
+    *pct = c->old_space.evacuation_free_pct;
+    *quota = q;
+  }
+}
+
 /* Mark candidate pages PAGE_EVACUATE; returns how many. */
 uint32_t compact_select_candidates(gc_heap *h, bool reduce_memory) {
-  const gc_config *c = &h->cfg;
-  uint32_t pct = reduce_memory ? c->old_space.evacuation_free_pct_reducing
-                               : c->old_space.evacuation_free_pct;
+  uint32_t pct;
+  uint64_t quota;
+  evacuation_heuristics(h, reduce_memory, &pct, &quota);
   uint32_t n = 0;
   cand *v = malloc((h->old.pages.count + 1) * sizeof *v);
   if (!v) return 0;
@@ -58,7 +83,7 @@ uint32_t compact_select_candidates(gc_heap *h, bool reduce_memory) {
   uint64_t live = 0;
   uint32_t take = 0;
   for (; take < n; take++) {
-    if (live + v[take].live > c->old_space.evacuation_quota) break;
+    if (live + v[take].live > quota) break;
     live += v[take].live;
   }
   /* Skip compaction when it would not free a single page. */

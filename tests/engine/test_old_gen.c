@@ -575,6 +575,54 @@ static void test_evacuate_sparse_pages_only(void **state) {
   gc_heap_free(h);
 }
 
+/* Near the maximum a Mark-Compact picks its pages as V8's
+ * optimize-for-memory mode does (ComputeEvacuationHeuristics): a page half
+ * free is a candidate (compaction.free_threshold_reducing, 20%), up to 1.5
+ * times the quota of live bytes (6 MB to 4); far from it only pages 70%
+ * free are.  Old 200-byte objects, every other one dead: 20 a 4 KiB page,
+ * each page half free. */
+static uint64_t half_free_pages_evacuated(uint64_t old_bytes) {
+  gc_config c;
+  small_config(&c); /* 4 MiB maximum, 1 MiB quota */
+  c.incremental.enabled = false;
+  c.old_space.initial_limit = c.old_space.max_size;
+  c.old_space.shrink_initial_limit = false;
+  gc_heap *h = new_heap(&c);
+  uint64_t n = old_bytes / 200;
+  gc_handle *kept = calloc(n / 2 + 1, sizeof *kept);
+  assert_non_null(kept);
+  for (uint64_t i = 0; i < n; i++) {
+    gc_handle x;
+    OK(h, gc_alloc_old(h, 1, 200, "Filler", &x));
+    if (i % 2 == 0) {
+      OK(h, gc_root(h, x));
+      kept[i / 2] = x;
+    } else {
+      OK(h, gc_handle_release(h, x));
+    }
+  }
+  assert_int_equal(gc_event_count(h), 0);
+  OK(h, gc_mark_compact(h, GC_COMPACT_EVACUATE));
+  const gc_event *ev = last_event(h);
+  assert_false(ev->reduce_memory);
+  assert_int_equal(ev->marked_bytes, (n + 1) / 2 * 200);
+  uint64_t evacuated = ev->pages_evacuated, moved = ev->moved_bytes;
+  assert_true(moved <= c.old_space.evacuation_quota * 3 / 2);
+  free(kept);
+  gc_heap_free(h);
+  return evacuated;
+}
+
+static void test_near_the_maximum_compaction_takes_half_free_pages(void **state) {
+  (void)state;
+  assert_int_equal(half_free_pages_evacuated(1u << 20), 0);       /* a quarter of the maximum */
+  uint64_t near = half_free_pages_evacuated((4u << 20) / 8 * 7 + (128u << 10)); /* past 7/8 */
+  /* 1.5 MiB of live bytes at 2,000 a page (a partly filled page less):
+   * about 786 pages, the moved bytes within the quota (above); the
+   * regular 1 MiB quota would stop at 524 */
+  assert_true(near > 700 && near < 800);
+}
+
 /* Every kind of reference into a moved object follows it: a root, a weak
  * handle, an old object's slot, a young object's slot; and an old object
  * that moves keeps its old->new slot in the remembered set. */
@@ -1032,6 +1080,7 @@ int main(void) {
       cmocka_unit_test_prestate(test_promotion_into_fragments, &never_compacting),
       cmocka_unit_test(test_slide_contiguous_in_order),
       cmocka_unit_test(test_evacuate_sparse_pages_only),
+      cmocka_unit_test(test_near_the_maximum_compaction_takes_half_free_pages),
       cmocka_unit_test_prestate(test_references_follow, &evacuate),
       cmocka_unit_test_prestate(test_references_follow, &slide),
       cmocka_unit_test(test_evacuate_ascending_live_quota),
