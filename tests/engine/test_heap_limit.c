@@ -91,6 +91,15 @@ static void test_reducing_gc_grows_the_limit_minimally(void **state) {
  * "(reduce)" line of scatter-3e6-40m.trace, 0 steps since the start of
  * marking.  Far from the maximum neither: the allocation goes on while
  * marking runs, and the cycle ends by its steps. */
+/* small_config with a fixed initial limit (never lowered) and marking
+ * that may start from `activation_size` on. */
+static void at_limit_config(gc_config *c, uint64_t initial_limit, uint32_t activation_size) {
+  small_config(c);
+  c->old_space.initial_limit = initial_limit;
+  c->old_space.shrink_initial_limit = false;
+  c->incremental.activation_size = activation_size;
+}
+
 typedef struct near_max_run {
   bool reduce;         /* the Mark-Compact that ended the cycle reduced memory */
   bool allocation_gc;  /* ... and the next old allocation ran it */
@@ -98,10 +107,7 @@ typedef struct near_max_run {
 
 static near_max_run marking_at_limit(uint64_t initial_limit) {
   gc_config c;
-  small_config(&c);
-  c.old_space.initial_limit = initial_limit;
-  c.old_space.shrink_initial_limit = false;
-  c.incremental.activation_size = 32u << 10;
+  at_limit_config(&c, initial_limit, 32u << 10);
   gc_heap *h = new_heap(&c);
   static gc_handle keep[1u << 17];
   uint32_t n = 0;
@@ -143,10 +149,7 @@ static void test_marking_near_the_maximum_reduces_memory(void **state) {
 static void test_old_allocation_overshooting_the_limit_collects(void **state) {
   (void)state;
   gc_config c;
-  small_config(&c);
-  c.old_space.initial_limit = 64u << 10;
-  c.old_space.shrink_initial_limit = false;
-  c.incremental.activation_size = 32u << 10;
+  at_limit_config(&c, 64u << 10, 32u << 10);
   c.incremental.old_step = c.incremental.young_step = 1u << 30; /* no steps */
   gc_heap *h = new_heap(&c);
   static gc_handle keep[1u << 17];
@@ -260,10 +263,7 @@ static void test_old_alloc_at_limit_below_activation(void **state) {
 /* A heap whose old generation may start marking past 32 KiB, with a
  * 64 KiB allocation limit that no GC lowers. */
 static gc_heap *limit_heap(gc_config *c, uint32_t activation_size) {
-  small_config(c);
-  c->old_space.initial_limit = 64u << 10;
-  c->old_space.shrink_initial_limit = false;
-  c->incremental.activation_size = activation_size;
+  at_limit_config(c, 64u << 10, activation_size);
   return new_heap(c);
 }
 
