@@ -66,6 +66,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
    * included -- plus the young large objects; the survival statistics
    * divide by it. */
   uint64_t young_extent = new_space_allocated_extent(h) + h->nlo.size;
+  ev.young_extent = young_extent;
   ev.holes_before = h->old.free.bytes;
   ev.allocated = heap_allocated_since_gc(h);
   uint64_t t0 = heap_vclock(h);

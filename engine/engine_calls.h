@@ -205,6 +205,7 @@ bool heap_optimize_for_memory(const gc_heap *h);
 /* After every GC: record its young survival (`survived` of `young_before`
  * bytes) and, while the initial limit is not configured, lower it. */
 void heap_shrink_initial_old_limit(gc_heap *h, uint64_t survived, uint64_t young_before);
+double heap_average_survival(const gc_heap *h); /* V8's AverageSurvivalRatio, % */
 /* event_loop.c: the memory reducer hears of every full GC (V8's
  * MemoryReducer::NotifyMarkCompact); committed = the old generation's. */
 void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before);

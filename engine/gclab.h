@@ -518,6 +518,11 @@ typedef struct gc_event {
   gc_space_sample after[GC_SPACE_COUNT];
   uint64_t holes_before, holes_after;   /* free-list bytes in old space */
   uint64_t allocated;         /* bytes allocated since the previous GC */
+  /* The young generation's extent before the GC: new space's allocated
+   * bytes, fillers and allocation mementos included (V8's
+   * SemiSpaceNewSpace::Size()), plus young large objects -- what V8's
+   * survival statistics divide by (before[].size counts objects only). */
+  uint64_t young_extent;
   uint64_t copied_bytes, copied_objects;     /* within new space */
   uint64_t promoted_bytes, promoted_objects; /* young -> old */
   uint64_t died_objects, freed_bytes;        /* all spaces */

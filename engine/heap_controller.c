@@ -114,6 +114,14 @@ void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked, bool red
  *    MinimumAllocationLimitGrowingStep is 8 MB (old_space.growing.min_step).
  * So a program whose young objects die keeps shrinking the limit towards
  * its old generation + 8 MB, and incremental marking starts early. */
+/* GCTracer::AverageSurvivalRatio: the mean of the ring, 0 when empty. */
+double heap_average_survival(const gc_heap *h) {
+  if (h->survival_count == 0) return 0.0;
+  double sum = 0;
+  for (uint32_t i = 0; i < h->survival_count; i++) sum += h->survival_ring[i];
+  return sum / h->survival_count;
+}
+
 void heap_shrink_initial_old_limit(gc_heap *h, uint64_t survived, uint64_t young_before) {
   if (young_before) {
     h->survival_ring[h->survival_next] = 100.0 * (double)survived / (double)young_before;
@@ -121,9 +129,7 @@ void heap_shrink_initial_old_limit(gc_heap *h, uint64_t survived, uint64_t young
     if (h->survival_count < SURVIVAL_RING) h->survival_count++;
   }
   if (h->old_limit_configured || h->survival_count == 0) return;
-  double sum = 0;
-  for (uint32_t i = 0; i < h->survival_count; i++) sum += h->survival_ring[i];
-  double average = sum / h->survival_count;
+  double average = heap_average_survival(h);
   uint64_t by_size = old_gen_size(h) + h->cfg.old_space.min_growing_step;
   uint64_t by_survival = (uint64_t)((double)h->old_limit * (average / 100.0));
   uint64_t limit = by_size > by_survival ? by_size : by_survival;

@@ -25,17 +25,12 @@ typedef struct ev_totals {
   uint64_t pauses_us;    /* pause_us of every GC so far */
   uint64_t prev_end_us;  /* the previous GC's start + pause (0 for the first) */
   uint64_t prev_copied;  /* the previous GC's copied_bytes (0 for the first) */
-  double survival_sum;   /* survival percentages of every scavenge so far */
+  double average_survival; /* V8's AverageSurvivalRatio after this GC, % */
   double mu_average;     /* mark-compact mutator utilisation as of this GC */
   double mu_current;     /* (heap_mc_utilisation, heap->mc_mu_current) */
-  uint32_t scavenges;
 } ev_totals;
 
 static double pct(uint64_t a, uint64_t b) { return b ? 100.0 * (double)a / (double)b : 0.0; }
-
-static uint64_t young_before(const gc_event *e) {
-  return e->before[GC_SPACE_NEW].size + e->before[GC_SPACE_NEW_LARGE].size;
-}
 
 size_t gc_event_count(const gc_heap *h) { return h->nevents; }
 
@@ -68,7 +63,7 @@ gc_status tracer_record(gc_heap *h, const gc_event *ev) {
     h->totals = t;
     h->cap_events = cap;
   }
-  ev_totals next = {0, 0, 0, 0.0, 1.0, 1.0, 0};
+  ev_totals next = {0, 0, 0, 0.0, 1.0, 1.0};
   if (h->nevents) {
     size_t last = (h->nevents - 1) % ring;
     const gc_event *p = &h->events[last];
@@ -79,10 +74,7 @@ gc_status tracer_record(gc_heap *h, const gc_event *ev) {
   next.pauses_us += ev->pause_us;
   next.mu_average = heap_mc_utilisation(h);
   next.mu_current = h->mc_mu_current;
-  if (ev->kind == GC_KIND_SCAVENGE) {
-    next.survival_sum += pct(ev->promoted_bytes + ev->copied_bytes, young_before(ev));
-    next.scavenges++;
-  }
+  next.average_survival = heap_average_survival(h);
   h->events[slot] = *ev;
   h->totals[slot] = next;
   h->nevents++;
@@ -174,12 +166,13 @@ static const char *nvp_kind(gc_kind kind) {
 int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t len) {
   double avg, cur;
   mutator_utilisation(h, ev, &avg, &cur);
-  /* Survival averaged over every scavenge so far; promotion rate relative to
-   * what the previous GC copied (V8's definitions); both from the totals
-   * recorded with the event. */
+  /* V8's definitions: ratios of the young extent before the GC (fillers
+   * and mementos included); survival averaged over the last ten GCs that
+   * found young objects, of every kind (the ring heap_controller.c keeps
+   * for the initial limit); promotion rate relative to what the previous
+   * GC copied; the averages from the totals recorded with the event. */
   const ev_totals *t = totals_of(h, ev);
-  double survival_sum = t ? t->survival_sum : 0.0;
-  unsigned scavenges = t ? t->scavenges : 0;
+  double average_survival = t ? t->average_survival : 0.0;
   uint64_t prev_copied = t ? t->prev_copied : 0, prev_end = t ? t->prev_end_us : 0;
   double mutator_ms = (double)(ev->start_us - (ev->start_us >= prev_end ? prev_end : ev->start_us)) / 1000.0;
   int n = snprintf(
@@ -197,9 +190,8 @@ int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t 
       (unsigned long long)ev->allocated, (unsigned long long)ev->promoted_bytes,
       (unsigned long long)ev->copied_bytes, (unsigned long long)ev->copied_bytes,
       (unsigned long long)ev->died_in_new, (unsigned long long)ev->copied_objects,
-      (unsigned long long)ev->promoted_objects, pct(ev->promoted_bytes, young_before(ev)),
-      scavenges ? survival_sum / scavenges : 0.0, pct(ev->promoted_bytes, prev_copied),
-      pct(ev->copied_bytes, young_before(ev)), (unsigned long long)ev->marked_bytes,
+      (unsigned long long)ev->promoted_objects, pct(ev->promoted_bytes, ev->young_extent),
+      average_survival, pct(ev->promoted_bytes, prev_copied), pct(ev->copied_bytes, ev->young_extent), (unsigned long long)ev->marked_bytes,
       (unsigned long long)ev->moved_bytes, (unsigned long long)ev->pages_released);
   if (n < 0) return n;
   if (ev->kind != GC_KIND_SCAVENGE) {

@@ -9,7 +9,11 @@
  * deoptimizes it -- and old-space allocation only once a tenured site's
  * code is optimized again; the tiering budget
  * (allocation_sites.tiering_allocations) that holds back the first
- * window.  The expected numbers follow from the counts allocated here. */
+ * window; and the survival statistics, whose young bytes count the
+ * mementos (V8's NewSpaceSize).  The expected numbers follow from the
+ * counts allocated here. */
+#include <stdlib.h>
+
 #include "test_util.h"
 
 #define OBJ 40u  /* 2 slots */
@@ -344,6 +348,53 @@ static void test_tiering_budget_starts_the_window(void **state) {
   gc_heap_free(h);
 }
 
+/* The value of `key=` in a --trace-gc-nvp line, as printed. */
+static double nvp_value(const char *line, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof pat, " %s=", key);
+  const char *p = strstr(line, pat);
+  assert_non_null(p);
+  return strtod(p + strlen(pat), NULL);
+}
+
+/* V8 divides a GC's survivors by the young generation's extent before it
+ * (SemiSpaceNewSpace::Size(): every allocated byte, mementos included),
+ * and averages the last ten GCs' ratios (GCTracer::AverageSurvivalRatio,
+ * the ring that lowers the initial old-generation limit); the nvp line
+ * prints both.  Counting object bytes only, the first Scavenge here would
+ * read 100%. */
+static void test_survival_statistics_count_mementos(void **state) {
+  (void)state;
+  enum { N_SURV = 30 }; /* each GC's young bytes on one 4 KiB page: no page-end filler */
+  gc_heap *h = max_heap();
+  gc_site a;
+  OK(h, gc_site_new(h, "A", &a));
+  gc_handle head = rooted(h, 1, "Head");
+  alloc_n(h, a, head, N_SURV, true);
+  OK(h, gc_scavenge(h));
+  const gc_event *ev = last_event(h);
+  assert_int_equal(ev->young_extent, N_SURV * (OBJ + 16) + 32);
+  assert_int_equal(ev->copied_bytes + ev->promoted_bytes, N_SURV * OBJ + 32);
+  char line[4096];
+  assert_true(gc_format_trace_nvp(h, ev, line, sizeof line) > 0);
+  double first = 100.0 * (N_SURV * OBJ + 32) / (N_SURV * (OBJ + 16) + 32); /* 72.0% */
+  assert_float_equal(nvp_value(line, "semi_space_copy_rate"), first, 0.05);
+  assert_float_equal(nvp_value(line, "average_survival_ratio"), first, 0.05);
+  /* N_SURV more that die: the survivors of the first are promoted (age
+   * mark), the newcomers found dead */
+  alloc_n(h, a, GC_NO_HANDLE, N_SURV, false);
+  OK(h, gc_scavenge(h));
+  ev = last_event(h);
+  assert_int_equal(ev->young_extent, N_SURV * (OBJ + 16) + N_SURV * OBJ + 32);
+  assert_int_equal(ev->promoted_bytes, N_SURV * OBJ + 32);
+  assert_true(gc_format_trace_nvp(h, ev, line, sizeof line) > 0);
+  double second = 100.0 * (N_SURV * OBJ + 32) / (N_SURV * (OBJ + 16) + N_SURV * OBJ + 32); /* 42.3% */
+  assert_float_equal(nvp_value(line, "promotion_ratio"), second, 0.05);
+  assert_float_equal(nvp_value(line, "average_survival_ratio"), (first + second) / 2, 0.05);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
 static void test_bad_site(void **state) {
   (void)state;
   gc_heap *h = small_heap();
@@ -370,6 +421,7 @@ int main(void) {
       cmocka_unit_test(test_maximum_reached_deoptimizes_maybe_tenure),
       cmocka_unit_test(test_decision_during_the_window_deoptimizes_nothing),
       cmocka_unit_test(test_tiering_budget_starts_the_window),
+      cmocka_unit_test(test_survival_statistics_count_mementos),
       cmocka_unit_test(test_bad_site),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
