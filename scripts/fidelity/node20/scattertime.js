@@ -1,7 +1,7 @@
 // Not a workload: scatter.js's loop timed with process.hrtime
 // (`node --trace-gc scattertime.js`: add up the GC pauses of the trace
-// lines to take them off).  scatter-5e6.lua charges the loop's own time
-// per store from it.
+// lines to take them off).  scatter-3e6-40m.lua charges no time of its
+// own; node20/README.md and docs/fidelity.md compare the two.
 const N = 500000, n = +process.argv[2] || 5000000;
 const slots = new Array(N).fill(null);
 let x = 1;
