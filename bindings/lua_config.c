@@ -518,6 +518,10 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   f_int(L, "optimize_us", c->allocation_sites.optimize_us);
   f_int(L, "tiering_allocations", c->allocation_sites.tiering_allocations);
   lua_setfield(L, -2, "allocation_sites");
+  lua_createtable(L, 0, 2);
+  f_int(L, "soft_limit", c->external.soft_limit);
+  f_int(L, "young_gc_bytes", c->external.young_gc_bytes);
+  lua_setfield(L, -2, "external");
   f_int(L, "heapsnapshot_near_heap_limit", c->heapsnapshot_near_heap_limit);
   f_str(L, "boot", c->boot == GC_BOOT_NONE ? "none" : "node20");
 

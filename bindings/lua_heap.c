@@ -410,6 +410,7 @@ const luaL_Reg lgc_heap_methods[] = {
     {"alloc", lgc_alloc},
     {"alloc_many", lgc_alloc_many},
     {"alloc_old", lgc_alloc_old},
+    {"alloc_external", lgc_alloc_external},
     {"set_slots", lgc_set_slots},
     {"init_slots", lgc_init_slots},
     {"root", lgc_root},

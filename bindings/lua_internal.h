@@ -315,6 +315,7 @@ void lgc_weak_register(lua_State *L, int hmt, int pmt, int dud);
 /* lua_objects.c: heap methods */
 int lgc_alloc(lua_State *L);
 int lgc_alloc_old(lua_State *L);
+int lgc_alloc_external(lua_State *L);
 int lgc_alloc_many(lua_State *L);
 int lgc_set_slots(lua_State *L);
 int lgc_init_slots(lua_State *L);

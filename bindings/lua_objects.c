@@ -1,6 +1,7 @@
 /*
  * lua_objects.c -- the heap methods that make and hold objects, the hot
- * ones of the front door: heap:alloc (and heap:alloc_old), heap:root,
+ * ones of the front door: heap:alloc (and heap:alloc_old,
+ * heap:alloc_external), heap:root,
  * heap:unroot, and their batch forms heap:alloc_many and heap:set_slots
  * for scripts that naturally do several at once (each crossing from Lua
  * into C costs about as much as the work it does, docs/benchmarks.md, so
@@ -35,6 +36,7 @@ typedef struct lgc_alloc_spec {
   const char *name;
   gc_site site; /* GC_NO_SITE, or a site of heap:site (allocation-site pretenuring) */
   bool old;     /* heap:alloc_old: straight into the old generation (gc_alloc_old) */
+  uint64_t external; /* heap:alloc_external: bytes it owns outside the heap (0: none) */
 } lgc_alloc_spec;
 
 /* Arguments slots[, bytes[, name[, site]]] at stack index `idx` (heap:alloc,
@@ -50,6 +52,7 @@ static inline void alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
   out->name = NULL;
   out->site = GC_NO_SITE;
   out->old = false;
+  out->external = 0;
   if (lua_gettop(L) == idx) return; /* the common call: the slot count alone */
   lua_Integer bytes = luaL_optinteger(L, idx + 1, 0);
   luaL_argcheck(L, bytes >= 0, idx + 1, "byte size must not be negative");
@@ -69,8 +72,10 @@ static inline void alloc_args(lua_State *L, int idx, lgc_alloc_spec *out) {
 static void alloc_push(lua_State *L, lheap *lh, int hmt, const lgc_alloc_spec *sp,
                        const char *what) {
   lhandle *hd = lgc_new_handle(L, lh, hmt);
-  gc_status st = sp->old ? gc_alloc_old(lh->heap, sp->slots, sp->bytes, sp->name, &hd->h)
-                         : gc_alloc_at(lh->heap, sp->site, sp->slots, sp->bytes, sp->name, &hd->h);
+  gc_status st = sp->old        ? gc_alloc_old(lh->heap, sp->slots, sp->bytes, sp->name, &hd->h)
+                 : sp->external ? gc_alloc_external(lh->heap, sp->site, sp->external, sp->slots, sp->bytes,
+                                                    sp->name, &hd->h)
+                                : gc_alloc_at(lh->heap, sp->site, sp->slots, sp->bytes, sp->name, &hd->h);
   if (st != GC_OK) {
     hd->h = GC_NO_HANDLE;
     char msg[LGC_ERROR_MAX];
@@ -110,6 +115,21 @@ int lgc_alloc_old(lua_State *L) {
   sp.old = true;
   lua_getiuservalue(L, 1, UV_HANDLE_MT);
   alloc_push(L, lh, lua_gettop(L), &sp, "heap:alloc_old");
+  return 1;
+}
+
+/* heap:alloc_external(external, slots[, bytes[, name[, site]]]): an object
+ * that owns `external` bytes outside the heap, V8's JSArrayBuffer and its
+ * backing store (engine/external.c: the GCs external memory causes). */
+int lgc_alloc_external(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lua_Integer ext = luaL_checkinteger(L, 2);
+  luaL_argcheck(L, ext >= 1 && ext <= ((lua_Integer)1 << 50), 2, "external bytes must be 1..2^50");
+  lgc_alloc_spec sp;
+  alloc_args(L, 3, &sp);
+  sp.external = (uint64_t)ext;
+  lua_getiuservalue(L, 1, UV_HANDLE_MT);
+  alloc_push(L, lh, lua_gettop(L), &sp, "heap:alloc_external");
   return 1;
 }
 

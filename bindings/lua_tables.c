@@ -145,6 +145,11 @@ void lgc_push_stats(lua_State *L, const gc_heap_stats *st) {
   set_int(L, "old_to_new_slots", st->old_to_new_slots);
   set_int(L, "handles", st->handles);
   set_int(L, "virtual_time_us", st->virtual_time_us);
+  lua_createtable(L, 0, 3);
+  set_int(L, "bytes", st->external_bytes);
+  set_int(L, "young", st->external_young_bytes);
+  set_int(L, "limit", st->external_limit);
+  lua_setfield(L, -2, "external");
 }
 
 void lgc_push_page(lua_State *L, const gc_page_info *pg) {

@@ -129,6 +129,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   }
   pretenuring_after_gc(h, &ev, capacity_before, total_size(ev.before), total_size(ev.after));
   heap_shrink_initial_old_limit(h, ev.promoted_bytes + ev.copied_bytes, young_extent);
+  external_after_gc(h, kind != GC_KIND_SCAVENGE);
   ev.semi_space_capacity = h->new_space.capacity;
   ev.old_limit = h->old_limit;
   h->allocated_at_gc = h->allocated_total;

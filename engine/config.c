@@ -92,6 +92,13 @@ void gc_config_default(gc_config *c) {
    * before their first Scavenge (docs/fidelity-notes.md, *The tiering
    * budget*). */
   c->allocation_sites.tiering_allocations = 6400;
+  /* V8 11.3: Heap::kExternalAllocationSoftLimit, and the young backing
+   * stores' Scavenge at 2 x DefaultMaxSemiSpaceSize (16 MiB on x64 without
+   * pointer compression).  `node --trace-gc` on Buffer.alloc(65536) in a
+   * loop: a Scavenge "external memory pressure" every 488 buffers, every
+   * 32 MB less the young survivors' (scripts/fidelity/node20/buffers.js). */
+  c->external.soft_limit = 64 * MiB;
+  c->external.young_gc_bytes = 32 * MiB;
   c->seed = 1;
 }
 
@@ -244,5 +251,11 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   if (c->event_ring < 16 || c->event_ring > (1u << 24))
     return fail(err, len, "event_ring: expected 16..16777216 events, got %u",
                 (unsigned)c->event_ring);
+  if (c->external.soft_limit == 0 || c->external.soft_limit > 1024 * GiB)
+    return fail(err, len, "external.soft_limit: expected a positive size up to 1024GiB, got %s",
+                SIZE_TEXT(c->external.soft_limit));
+  if (c->external.young_gc_bytes > 1024 * GiB)
+    return fail(err, len, "external.young_gc_bytes: expected a size up to 1024GiB, got %s",
+                SIZE_TEXT(c->external.young_gc_bytes));
   return GC_OK;
 }

@@ -206,6 +206,11 @@ bool heap_optimize_for_memory(const gc_heap *h);
  * bytes) and, while the initial limit is not configured, lower it. */
 void heap_shrink_initial_old_limit(gc_heap *h, uint64_t survived, uint64_t young_before);
 double heap_average_survival(const gc_heap *h); /* V8's AverageSurvivalRatio, % */
+/* external.c: after every GC, what it freed of the external memory and
+ * which owners it promoted; a full GC resets the soft limit. */
+void external_after_gc(gc_heap *h, bool full);
+void external_stats(const gc_heap *h, uint64_t *total, uint64_t *young, uint64_t *limit);
+void external_free(gc_heap *h);
 /* event_loop.c: the memory reducer hears of every full GC (V8's
  * MemoryReducer::NotifyMarkCompact); committed = the old generation's. */
 void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before);
@@ -239,6 +244,8 @@ void heap_sample(const gc_heap *h, gc_space_sample s[GC_SPACE_COUNT]);
 void incremental_maybe_start(gc_heap *h);   /* after a scavenge, before an old allocation */
 void incremental_run_start_task(gc_heap *h); /* the event loop runs the posted start task */
 void incremental_start_reducing(gc_heap *h); /* the memory reducer starts a memory-reducing cycle */
+void incremental_start_now(gc_heap *h);      /* external memory pressure starts a cycle (the schedule's start) */
+gc_status incremental_advance(gc_heap *h, uint64_t ns); /* ... advances a running one: a main-thread step of ns */
 uint64_t incremental_allocation_step_ns(gc_heap *h); /* the markers' time since the last step */
 bool incremental_stack_guard_taken(gc_heap *h); /* a complete cycle: does the program finalize it now? */
 bool incremental_checks_at_once(const gc_heap *h); /* the program's interrupt check at every allocation */

@@ -187,6 +187,20 @@ typedef struct gc_config {
     uint32_t tiering_allocations;
   } allocation_sites;
 
+  /* Memory outside the heap that heap objects own (V8's ArrayBuffer
+   * backing stores; gc_alloc_external, external.c).  soft_limit: 64 MiB
+   * (V8's kExternalAllocationSoftLimit): once the external bytes pass the
+   * lowest they were since the last full GC by this much, incremental
+   * marking starts (or advances); young_gc_bytes: 32 MiB (V8: twice the
+   * default maximum semispace, 2 x 16 MiB on x64): a new backing store
+   * when the young objects' reach this much runs a Scavenge first.  The
+   * hard limit, half the old generation's maximum past that lowest, is
+   * V8's fixed rule (a memory-reducing full GC). */
+  struct {
+    uint64_t soft_limit;
+    uint64_t young_gc_bytes;
+  } external;
+
   /* Node's --heapsnapshot-near-heap-limit: write up to this many
    * .heapsnapshot files when the old generation nears its limit (0 = off).
    * The engine only carries the number; the bindings write the files. */
@@ -338,6 +352,19 @@ gc_status gc_site_get(const gc_heap *heap, gc_site site, gc_site_info *out);
 gc_status gc_alloc_at(gc_heap *heap, gc_site site, uint32_t nslots, uint64_t bytes, const char *name,
                       gc_handle *out);
 
+/* gc_alloc_at of an object that owns `external` bytes outside the heap
+ * (V8's JSArrayBuffer and its backing store, ArrayBuffer::New): the bytes
+ * count as external memory until a GC finds the object dead.  V8's rules
+ * (external.c): before the object, a Scavenge when the young objects'
+ * external bytes reach external.young_gc_bytes
+ * (Heap::AllocateExternalBackingStore); after it, when the external bytes
+ * pass the soft limit, incremental marking starts, or advances if it runs,
+ * or past the hard limit a memory-reducing full GC runs
+ * (Heap::ReportExternalMemoryPressure), reason "external memory pressure".
+ * `external`: 1 to 2^50. */
+gc_status gc_alloc_external(gc_heap *heap, gc_site site, uint64_t external, uint32_t nslots, uint64_t bytes,
+                            const char *name, gc_handle *out);
+
 /* A second handle to the same object. */
 gc_status gc_handle_dup(gc_heap *heap, gc_handle h, gc_handle *out);
 /* Forget a handle (and drop any roots it holds). */
@@ -465,6 +492,7 @@ typedef enum gc_reason {
   GC_REASON_TASK,                   /* "task": V8's scavenge task (gc_idle) */
   GC_REASON_FINALIZE_MARKING_TASK,  /* "finalize incremental marking via task" (gc_idle) */
   GC_REASON_MEMORY_REDUCER,         /* "memory reducer" (gc_idle) */
+  GC_REASON_EXTERNAL_MEMORY,        /* "external memory pressure" (gc_alloc_external) */
   GC_REASON_COUNT
 } gc_reason;
 const char *gc_reason_name(gc_reason r);
@@ -598,6 +626,11 @@ typedef struct gc_heap_stats {
   uint64_t old_to_new_slots;   /* slots recorded in the OLD_TO_NEW remembered sets */
   uint32_t handles;            /* live handle-table entries */
   uint64_t virtual_time_us;
+  /* External memory (gc_alloc_external): bytes owned by live objects, the
+   * part owned by young ones, and the soft limit now (V8's
+   * external_memory_.total(), new space's ExternalBackingStoreBytes,
+   * external_memory_.limit()). */
+  uint64_t external_bytes, external_young_bytes, external_limit;
 } gc_heap_stats;
 
 void gc_stats(const gc_heap *heap, gc_heap_stats *out);

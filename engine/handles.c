@@ -115,6 +115,12 @@ gc_status gc_handle_dup(gc_heap *h, gc_handle hd, gc_handle *out) {
   return GC_OK;
 }
 
+void handle_drop(gc_heap *h, gc_handle hd) {
+  uint32_t idx = (uint32_t)(hd & 0xffffffffu) - 1;
+  handle_root_clear(h, &h->handles[idx]);
+  entry_free(h, idx);
+}
+
 gc_status gc_handle_release(gc_heap *h, gc_handle hd) {
   gc_status st;
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_handle_release: not allowed during a GC");

@@ -50,7 +50,8 @@ const char *gc_kind_name(gc_kind k) {
 const char *gc_reason_name(gc_reason r) {
   static const char *n[] = {"allocation failure", "testing", "last resort",
                             "finalize incremental marking via stack guard", "stress", "task",
-                            "finalize incremental marking via task", "memory reducer"};
+                            "finalize incremental marking via task", "memory reducer",
+                            "external memory pressure"};
   return (unsigned)r < GC_REASON_COUNT ? n[r] : "?";
 }
 
@@ -100,6 +101,7 @@ gc_status gc_heap_new(const gc_config *cfg, gc_heap **out, char *err, size_t err
 void gc_heap_free(gc_heap *h) {
   if (!h) return;
   weak_free(h);
+  external_free(h);
   pages_destroy(h);
   handles_free_all(h);
   names_free(h);

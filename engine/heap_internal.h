@@ -362,6 +362,9 @@ struct gc_heap {
   /* weak mechanisms (weak.h); NULL until first used */
   struct weak_state *weak;
   size_t eph_pending;    /* pending ephemeron records while marking */
+
+  /* external memory (external.c); NULL until gc_alloc_external */
+  struct external_state *ext;
 };
 
 /* ---------------------------------------------------------------- helpers */

@@ -264,6 +264,21 @@ void incremental_run_start_task(gc_heap *h) {
   if (may_start(h, &room) && room <= h->new_space.capacity) start_concurrent(h);
 }
 
+/* Heap::ReportExternalMemoryPressure (V8 11.3), marking stopped:
+ * StartIncrementalMarking(GCFlagsForIncrementalMarking(), ...), as the
+ * schedule starts it (external.c). */
+void incremental_start_now(gc_heap *h) { start_concurrent(h); }
+
+/* ... marking running: IncrementalMarking::AdvanceWithDeadline, a step on
+ * the main thread of `ns` (the markers' share included), the cycle then
+ * finalized through the stack guard if it is complete. */
+gc_status incremental_advance(gc_heap *h, uint64_t ns) {
+  if (h->marking != GC_MARKING_MARKING) return GC_OK;
+  h->worklist_held = 0;
+  h->marking_shared = false;
+  return incremental_step_internal(h, 1, ns, NULL);
+}
+
 /* MemoryReducer::NotifyTimer (V8 11.3): Heap::StartIdleIncrementalMarking
  * with reason kMemoryReducer -- an ordinary start, the cycle flagged to
  * reduce memory (kReduceMemoryFootprint), which its Mark-Compact keeps. */

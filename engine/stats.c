@@ -69,6 +69,7 @@ void gc_stats(const gc_heap *h, gc_heap_stats *out) {
   for (const page *p = h->lo.pages.head; p; p = p->next) out->old_to_new_slots += slot_set_count(p);
   out->handles = h->live_handles;
   out->virtual_time_us = heap_vclock(h) / 1000;
+  external_stats(h, &out->external_bytes, &out->external_young_bytes, &out->external_limit);
 }
 
 static int page_cmp(const void *a, const void *b) {
