@@ -1,7 +1,7 @@
 -- random_misuse.lua -- random programs that mix valid operations with API
 -- misuse, to show that misuse is refused with the documented message
 -- (docs/lua-api.md, "Errors" and "Lifetimes"; docs/weak.md) and leaves every
--- heap working.  Valid steps: alloc, alloc_old, alloc_many, strong and weak
+-- heap working.  Valid steps: alloc, alloc_old, alloc_many, alloc_external, strong and weak
 -- stores, set_slots/init_slots, loads, root/unroot, scopes (nested, left by
 -- an error), WeakMap/WeakSet/WeakRef/FinalizationRegistry and their
 -- operations, every kind of GC, incremental marking, heap:idle, an on_gc
@@ -159,6 +159,10 @@ for seed = 1, seeds do
     function valid.alloc_old()
       local o = note(heap:alloc_old(math.random(0, 3), 0, "Old"))
       if math.random(2) == 1 then root(o) end
+    end
+    function valid.alloc_external() -- a young owner of bytes outside the heap (may run GCs after it)
+      local o = note(heap:alloc_external(math.random(1, 1 << 22), math.random(0, 2), 88, "ArrayBuffer"))
+      if math.random(3) == 1 then root(o) end
     end
     function valid.alloc_many()
       for _, o in ipairs(heap:alloc_many(math.random(1, 6), math.random(0, 2), 0, "Many")) do note(o) end
@@ -322,7 +326,7 @@ for seed = 1, seeds do
       while #roots > 60 do unroot_at(math.random(#roots)) end
     end
     local VALID = {
-      {valid.alloc, 14}, {valid.alloc_old, 3}, {valid.alloc_many, 3}, {valid.store, 12},
+      {valid.alloc, 14}, {valid.alloc_old, 3}, {valid.alloc_many, 3}, {valid.alloc_external, 2}, {valid.store, 12},
       {valid.store_weak, 4}, {valid.set_slots, 3}, {valid.load, 6}, {valid.root, 4}, {valid.unroot, 3},
       {valid.scope, 6}, {valid.weak_collection, 2}, {valid.map_op, 6}, {valid.weak_ref, 2},
       {valid.registry, 4}, {valid.cleanup, 2}, {valid.gc, 8}, {valid.incremental, 5}, {valid.idle, 1},
@@ -574,7 +578,7 @@ for seed = 1, seeds do
         refuses("a heap method on a handle", "gclab heap expected", function() return alloc(o, 1) end)
         refuses("a handle method on a heap", "gclab handle expected", function() return set_weak(heap, 1, o) end)
       else
-        local c = math.random(5)
+        local c = math.random(6)
         if c == 1 then
           local v = pick({0, -1})
           refuses("a step budget", "step budget", function() heap:incremental_step(v) end)
@@ -590,6 +594,9 @@ for seed = 1, seeds do
         elseif c == 4 then
           local v = pick({-1, NAN})
           refuses("alloc_many's count", "bad argument #1 to 'alloc_many'", function() heap:alloc_many(v, 1) end)
+        elseif c == 5 then
+          refuses("alloc_external's bytes", "external bytes must be 1..2^50",
+            function() heap:alloc_external(pick({0, -1, 1 << 51}), 1) end)
         else
           refuses("alloc_old's site", "takes no allocation site", function() heap:alloc_old(1, 0, "Old", 1) end)
         end
