@@ -129,8 +129,9 @@ gc_status gc_alloc_external(gc_heap *h, gc_site site, uint64_t external, uint32_
   if (external == 0 || external > (1ull << 50))
     return heap_fail(h, GC_EINVAL, "external: expected 1 byte to 2^50 bytes, got %s", SIZE_TEXT(external));
   struct external_state *x = state(h);
-  if (!x || !(x->v = array_make_room(x->v, &x->cap, x->n, sizeof *x->v, 64)))
-    return heap_fail(h, GC_ENOMEM, "out of process memory for external memory's owners");
+  ext_entry *room = x ? array_make_room(x->v, &x->cap, x->n, sizeof *x->v, 64) : NULL;
+  if (!room) return heap_fail(h, GC_ENOMEM, "out of process memory for external memory's owners");
+  x->v = room;
   if (x->young >= h->cfg.external.young_gc_bytes && x->young >= external) {
     gc_kind ran;
     gc_status st = collect_garbage(h, GC_REQUEST_YOUNG_EXPLICIT, GC_REASON_EXTERNAL_MEMORY, &ran);
