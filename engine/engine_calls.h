@@ -210,6 +210,13 @@ double heap_average_survival(const gc_heap *h); /* V8's AverageSurvivalRatio, % 
  * which owners it promoted; a full GC resets the soft limit. */
 void external_after_gc(gc_heap *h, bool full);
 void external_stats(const gc_heap *h, uint64_t *total, uint64_t *young, uint64_t *limit);
+/* The live owners now (between GCs every listed owner is alive), in the
+ * order they were made: up to `cap` into out; returns how many there are. */
+typedef struct gc_external_owner {
+  addr_t addr;
+  uint64_t bytes;
+} gc_external_owner;
+size_t external_owners(const gc_heap *h, gc_external_owner *out, size_t cap);
 void external_free(gc_heap *h);
 /* event_loop.c: the memory reducer hears of every full GC (V8's
  * MemoryReducer::NotifyMarkCompact); committed = the old generation's. */

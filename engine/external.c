@@ -94,6 +94,16 @@ void external_after_gc(gc_heap *h, bool full) {
   if (full || x->total < x->low) set_low(h, x, x->total);
 }
 
+size_t external_owners(const gc_heap *h, gc_external_owner *out, size_t cap) {
+  const struct external_state *x = h->ext;
+  size_t n = x ? x->n : 0;
+  for (size_t i = 0; i < n && i < cap; i++) {
+    const hentry *he = &h->handles[(uint32_t)(x->v[i].owner & 0xffffffffu) - 1];
+    out[i] = (gc_external_owner){he->addr, x->v[i].bytes};
+  }
+  return n;
+}
+
 void external_stats(const gc_heap *h, uint64_t *total, uint64_t *young, uint64_t *limit) {
   const struct external_state *x = h->ext;
   *total = x ? x->total : 0;

@@ -272,7 +272,9 @@ gc_status gc_snapshot_find_leaks(const gc_snapshot *base, const gc_snapshot *tar
 
 /*
  * Ids in a snapshot of a gclab heap follow V8's convention: heap objects
- * have odd ids, synthetic nodes even ones (but the root, 1).  A gclab
+ * have odd ids, synthetic and native nodes even ones (but the root, 1).
+ * The native node of an object's external memory (gc_alloc_external) has
+ * 2 * the owner's object id + 8.  A gclab
  * object's snapshot id is 2 * its object id + 1 (gc_object_info.id), so it
  * is the same in every snapshot of the heap, across moves.
  */
@@ -297,7 +299,11 @@ static inline uint64_t gc_snap_object_of_id(uint64_t snap_id) {
  * (element 1); (GC roots) -> each group (element 1, 2); a group -> each
  * rooted object (element k, one per handle, in handle-table order); an
  * object -> what its slot i references (element i; empty slots and small
- * integers make no edge).  String 0 is "<dummy>", as in V8's files.
+ * integers make no edge).  After the objects, one native node "system /
+ * JSArrayBufferData" per owner of external memory (gc_alloc_external),
+ * self_size its bytes, which the owner reaches by an internal edge
+ * "backing_store" after its element edges, as V8's JSArrayBuffer does.
+ * String 0 is "<dummy>", as in V8's files.
  * Reads only: allocates nothing in the heap, moves nothing, and costs
  * O(objects + slots + handles).  GC_ESTATE during a GC; GC_ENOMEM when
  * the process is out of memory; the heap's message says which.

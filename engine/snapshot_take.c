@@ -11,6 +11,10 @@
  * the handle table.  The heap is never written (new_space_seal only
  * records the allocation top in its page descriptor) and nothing is
  * allocated in it, so taking a snapshot cannot run a GC or move anything.
+ * Memory an object owns outside the heap (gc_alloc_external) is a native
+ * node after the objects, "system / JSArrayBufferData" of its bytes, that
+ * the owner reaches by an internal edge "backing_store", as in V8's
+ * snapshots: the owner's retained size counts it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +36,10 @@ typedef struct take {
   gc_snapshot_builder *b;
   weak_pair *pairs; /* ephemeron (key, value) pairs by key address (weak.h) */
   size_t npairs;
+  gc_external_owner *owners; /* external memory's owners by address */
+  size_t nowners;
+  uint64_t *native_ids, *native_bytes; /* the native nodes, in node order */
+  size_t nnatives;
 } take;
 
 static bool list_object(take *t, addr_t a) {
@@ -196,6 +204,61 @@ static gc_status weak_edge(take *t, uint32_t k, addr_t to) {
   return st ? st : gc_snapshot_add_edge(t->b, GC_SEDGE_WEAK, name, node_of(t, to));
 }
 
+static int owner_cmp(const void *a, const void *b) {
+  addr_t x = ((const gc_external_owner *)a)->addr, y = ((const gc_external_owner *)b)->addr;
+  return x < y ? -1 : x > y;
+}
+
+/* The owners of external memory, sorted by address, and room for their
+ * native nodes. */
+static bool list_owners(take *t) {
+  size_t n = external_owners(t->h, NULL, 0);
+  if (n == 0) return true;
+  t->owners = malloc(n * sizeof *t->owners);
+  t->native_ids = malloc(n * sizeof *t->native_ids);
+  t->native_bytes = malloc(n * sizeof *t->native_bytes);
+  if (!t->owners || !t->native_ids || !t->native_bytes) return false;
+  t->nowners = external_owners(t->h, t->owners, n);
+  qsort(t->owners, t->nowners, sizeof *t->owners, owner_cmp);
+  return true;
+}
+
+/* The external bytes the object at `a` owns (0: none). */
+static uint64_t owned_bytes(const take *t, addr_t a) {
+  size_t lo = 0, hi = t->nowners;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (t->owners[mid].addr < a) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < t->nowners && t->owners[lo].addr == a ? t->owners[lo].bytes : 0;
+}
+
+/* The owner's edge to its native node, the next one (V8's JSArrayBuffer
+ * -> "system / JSArrayBufferData"); native ids are even, as V8's, and
+ * follow the owner's object id so that they too are the same in every
+ * snapshot of the heap. */
+static gc_status backing_store_edge(take *t, const obj *o, uint64_t bytes) {
+  uint32_t name;
+  gc_status st = intern_cstr(t, "backing_store", &name);
+  if (st) return st;
+  t->native_ids[t->nnatives] = 2 * o->id + 8;
+  t->native_bytes[t->nnatives] = bytes;
+  uint32_t to = (uint32_t)(GC_SNAP_FIRST_OBJECT + t->n + t->nnatives++);
+  return gc_snapshot_add_edge(t->b, GC_SEDGE_INTERNAL, name, to);
+}
+
+static gc_status add_natives(take *t) {
+  gc_status st = GC_OK;
+  for (size_t k = 0; k < t->nnatives && !st; k++) {
+    gc_snap_node n = {.type = GC_SNODE_NATIVE, .space = GC_SNAP_NO_SPACE, .id = t->native_ids[k],
+                      .self_size = t->native_bytes[k]};
+    st = intern_cstr(t, "system / JSArrayBufferData", &n.name);
+    if (!st) st = gc_snapshot_add_node(t->b, &n, NULL);
+  }
+  return st;
+}
+
 static gc_status add_objects(take *t) {
   gc_status st = GC_OK;
   for (size_t i = 0; i < t->n && !st; i++) {
@@ -205,12 +268,13 @@ static gc_status add_objects(take *t) {
     for (uint32_t k = 0; k < ns; k++) refs += is_ptr(o->slots[k]) || gc_tagged_is_weak(o->slots[k]);
     size_t first, npairs = pairs_of(t, a, &first);
     bool table = obj_is_holder(o) && obj_weak_kind(o) == WK_TABLE;
+    uint64_t external = t->nowners ? owned_bytes(t, a) : 0;
     gc_snap_node n = {.type = GC_SNODE_OBJECT,
                       .space = (uint8_t)page_of(t->h, a)->space,
                       .age = (uint8_t)obj_age(o),
                       .id = gc_snap_id_of_object(o->id),
                       .self_size = obj_size(o),
-                      .edge_count = refs + (uint32_t)npairs};
+                      .edge_count = refs + (uint32_t)npairs + (external != 0)};
     st = name_of(t, META_NAME(o->meta), &n.name);
     if (!st) st = gc_snapshot_add_node(t->b, &n, NULL);
     for (uint32_t k = 0; k < ns && !st; k++) {
@@ -220,6 +284,7 @@ static gc_status add_objects(take *t) {
       else if (is_ptr(v)) st = gc_snapshot_add_edge(t->b, GC_SEDGE_ELEMENT, k, node_of(t, (addr_t)v));
     }
     for (size_t p = first; p < first + npairs && !st; p++) st = ephemeron_edge(t, &t->pairs[p]);
+    if (external && !st) st = backing_store_edge(t, o, external);
   }
   return st;
 }
@@ -231,17 +296,18 @@ gc_status gc_snapshot_take(gc_heap *h, gc_snapshot **out) {
   take t = {.h = h};
   gc_status st = GC_OK;
   char err[256] = "out of process memory";
-  if (!list_objects(&t) || !ephemeron_pairs(h, &t.pairs, &t.npairs) ||
+  if (!list_objects(&t) || !ephemeron_pairs(h, &t.pairs, &t.npairs) || !list_owners(&t) ||
       gc_snapshot_builder_new(&t.b) != GC_OK) {
     st = GC_ENOMEM;
   } else {
     t.nnames = h->names.n;
     t.name_map = calloc(t.nnames ? t.nnames : 1, sizeof *t.name_map);
     if (!t.name_map) st = GC_ENOMEM;
-    if (!st) st = gc_snapshot_builder_reserve(t.b, t.n + GC_SNAP_FIRST_OBJECT,
-                                              t.slots_ref + t.npairs + 3 + h->nhandles * 2u);
+    if (!st) st = gc_snapshot_builder_reserve(t.b, t.n + t.nowners + GC_SNAP_FIRST_OBJECT,
+                                              t.slots_ref + t.npairs + t.nowners + 3 + h->nhandles * 2u);
     if (!st) st = add_roots(&t);
     if (!st) st = add_objects(&t);
+    if (!st) st = add_natives(&t);
     if (st) snprintf(err, sizeof err, "%s", gc_snapshot_builder_error(t.b));
     if (st) gc_snapshot_builder_free(t.b);
     else st = gc_snapshot_finish(t.b, out, err, sizeof err);
@@ -251,6 +317,9 @@ gc_status gc_snapshot_take(gc_heap *h, gc_snapshot **out) {
   free(t.unit_count);
   free(t.name_map);
   free(t.pairs);
+  free(t.owners);
+  free(t.native_ids);
+  free(t.native_bytes);
   if (st) return heap_fail(h, st, "gc_snapshot_take: %s", err);
   return GC_OK;
 }

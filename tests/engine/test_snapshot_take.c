@@ -2,7 +2,8 @@
  * test_snapshot_take.c -- gc_snapshot_take on real gclab heaps: the root
  * groups and object graph it copies, that it changes nothing in the heap,
  * that ids are stable across scavenges and both compactions, and the
- * by-class views (summary, diff by id, memlab's leak filter) on them.
+ * by-class views (summary, diff by id, memlab's leak filter) on them;
+ * and memory outside the heap as V8's snapshots show it.
  */
 #include <stdlib.h>
 
@@ -256,6 +257,49 @@ static void test_find_leaks(void **state) {
 }
 
 /* gc_object_handle: a handle from an id, for a live object only. */
+/* An owner of external memory (gc_alloc_external) reaches a native node
+ * "system / JSArrayBufferData" of its bytes by an internal edge
+ * "backing_store" (V8's JSArrayBuffer in a Node 20 snapshot), so that its
+ * retained size counts them; the native node's id is even and stable. */
+static void test_external_memory_is_native(void **state) {
+  (void)state;
+  gc_heap *h = small_heap();
+  gc_handle buf = rooted(h, 1, "Buffer"), ab, dead;
+  OK(h, gc_alloc_external(h, GC_NO_SITE, 65536, 0, 88, "ArrayBuffer", &ab));
+  OK(h, gc_slot_set_ref(h, buf, 0, ab));
+  OK(h, gc_alloc_external(h, GC_NO_SITE, 100, 0, 88, "ArrayBuffer", &dead));
+  OK(h, gc_handle_release(h, dead));
+  OK(h, gc_scavenge(h)); /* the second owner dies: no native node for it */
+  gc_snapshot *s = take(h);
+  gc_heap_stats st = stats_of(h);
+  assert_int_equal(gc_snapshot_node_count(s), GC_SNAP_FIRST_OBJECT + st.total.objects + 1);
+  const gc_snap_node *n = gc_snapshot_nodes(s);
+  const gc_snap_edge *ed = gc_snapshot_edges(s);
+  uint32_t vab = node_of(s, h, ab), vbuf = node_of(s, h, buf);
+  assert_int_equal(n[vab].edge_count, 1);
+  const gc_snap_edge *e = &ed[n[vab].first_edge];
+  assert_int_equal(e->type, GC_SEDGE_INTERNAL);
+  assert_string_equal(gc_snapshot_string(s, e->name_or_index, NULL), "backing_store");
+  uint32_t native = e->to;
+  assert_int_equal(native, gc_snapshot_node_count(s) - 1); /* after the objects */
+  assert_int_equal(n[native].type, GC_SNODE_NATIVE);
+  assert_string_equal(gc_snapshot_node_name(s, native), "system / JSArrayBufferData");
+  assert_int_equal(n[native].self_size, 65536);
+  assert_int_equal(n[native].id % 2, 0);
+  assert_int_equal(gc_snapshot_retained(s, vab), 88 + 65536);
+  assert_int_equal(gc_snapshot_retained(s, vbuf), info_of(h, buf).size + 88 + 65536);
+  uint64_t id = n[native].id;
+  gc_snapshot_free(s);
+  /* the same id after the owner moves */
+  OK(h, gc_mark_compact(h, GC_COMPACT_SLIDE));
+  s = take(h);
+  n = gc_snapshot_nodes(s);
+  ed = gc_snapshot_edges(s);
+  assert_int_equal(n[ed[n[node_of(s, h, ab)].first_edge].to].id, id);
+  gc_snapshot_free(s);
+  gc_heap_free(h);
+}
+
 static void test_object_handle(void **state) {
   (void)state;
   gc_heap *h = small_heap();
@@ -286,6 +330,7 @@ int main(void) {
       cmocka_unit_test(test_summary),
       cmocka_unit_test(test_find_leaks),
       cmocka_unit_test(test_object_handle),
+      cmocka_unit_test(test_external_memory_is_native),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
