@@ -85,13 +85,15 @@ int lgc_heap_from_snapshot(lua_State *L) {
   gc_status st = snap_replay(lh->heap, s, &info, err, sizeof err);
   if (st != GC_OK) return luaL_error(L, "gclab.heap_from_snapshot: %s", err);
   lua_pushvalue(L, heapidx);
-  lua_createtable(L, 0, 6);
+  lua_createtable(L, 0, 8);
   set_count(L, "objects", info.objects);
   set_count(L, "bytes", info.bytes);
   set_count(L, "slots", info.slots);
   set_count(L, "roots", info.roots);
   set_count(L, "resized", info.resized);
   set_count(L, "slots_dropped", info.slots_dropped);
+  set_count(L, "stores", info.stores);
+  set_count(L, "external", info.external);
   return 2;
 }
 

@@ -5,10 +5,15 @@
  *
  * The rules (docs/leaks.md, "Replaying a snapshot"):
  *  - every node that is not synthetic becomes one object, named by its
- *    DevTools class (gc_snapshot_class_name), in node order;
+ *    DevTools class (gc_snapshot_class_name), in node order -- but a
+ *    backing store (a native "system / JSArrayBufferData"), which is
+ *    memory outside V8's heap: the object that reaches it by an internal
+ *    edge "backing_store" (a JSArrayBuffer) owns its bytes as external
+ *    memory (gc_alloc_external; none for a store of 0 bytes);
  *  - its slots are its edges that retain in a heap: not weak, not shortcut
  *    (a shortcut repeats a reference held elsewhere), and not to a
- *    synthetic node; slot k is the k-th such edge, in edge order;
+ *    synthetic node or a backing store; slot k is the k-th such edge, in
+ *    edge order;
  *  - its size is its self size, rounded up to 8 bytes and raised to what
  *    its slots need (gc_default_size) when the file's is smaller, capped
  *    at the engine's largest object;
@@ -23,12 +28,31 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "snapshot_replay.h"
 
-static bool retains(const gc_snap_edge *e, const gc_snap_node *nodes) {
+/* A backing store: memory outside the heap, V8's "system /
+ * JSArrayBufferData" native node. */
+static bool is_store(const gc_snapshot *s, uint32_t v) {
+  return gc_snapshot_nodes(s)[v].type == GC_SNODE_NATIVE &&
+         strcmp(gc_snapshot_node_name(s, v), "system / JSArrayBufferData") == 0;
+}
+
+static bool retains(const gc_snapshot *s, const gc_snap_edge *e, const gc_snap_node *nodes) {
   return e->type != GC_SEDGE_WEAK && e->type != GC_SEDGE_SHORTCUT &&
-         nodes[e->to].type != GC_SNODE_SYNTHETIC;
+         nodes[e->to].type != GC_SNODE_SYNTHETIC && !is_store(s, e->to);
+}
+
+/* The bytes of the backing store node n owns (its internal edge
+ * "backing_store", as a JSArrayBuffer's), 0 if none. */
+static uint64_t owned_store(const gc_snapshot *s, const gc_snap_node *n) {
+  const gc_snap_edge *edges = gc_snapshot_edges(s);
+  for (uint32_t e = n->first_edge; e < n->first_edge + n->edge_count; e++)
+    if (edges[e].type == GC_SEDGE_INTERNAL && is_store(s, edges[e].to) &&
+        strcmp(gc_snapshot_string(s, edges[e].name_or_index, NULL), "backing_store") == 0)
+      return gc_snapshot_nodes(s)[edges[e].to].self_size;
+  return 0;
 }
 
 uint64_t snap_object_size(const gc_snap_node *n, uint32_t nslots, bool *resized) {
@@ -71,16 +95,20 @@ gc_status snap_replay(gc_heap *heap, const gc_snapshot *s, snap_replay_info *inf
   /* Objects. */
   for (size_t i = 0; i < nn && st == GC_OK; i++) {
     const gc_snap_node *n = &nodes[i];
-    if (n->type == GC_SNODE_SYNTHETIC) continue;
+    if (n->type == GC_SNODE_SYNTHETIC || is_store(s, (uint32_t)i)) continue;
     uint32_t nslots = 0;
     for (uint32_t e = n->first_edge; e < n->first_edge + n->edge_count; e++)
-      nslots += retains(&edges[e], nodes);
+      nslots += retains(s, &edges[e], nodes);
     bool resized;
     uint64_t size = snap_object_size(n, nslots, &resized);
     uint32_t fitting = snap_slots_fitting(size, nslots);
     out.slots_dropped += fitting < nslots; /* more slots than the largest object holds */
     nslots = fitting;
-    st = gc_alloc(heap, nslots, size, gc_snapshot_class_name(s, (uint32_t)i), &h[i]);
+    uint64_t store = owned_store(s, n);
+    if (store > (1ull << 50)) store = 1ull << 50;
+    const char *name = gc_snapshot_class_name(s, (uint32_t)i);
+    st = store ? gc_alloc_external(heap, GC_NO_SITE, store, nslots, size, name, &h[i])
+               : gc_alloc(heap, nslots, size, name, &h[i]);
     if (st != GC_OK) {
       failed(heap, st, n->id, "allocating", err, errlen);
       break;
@@ -88,6 +116,8 @@ gc_status snap_replay(gc_heap *heap, const gc_snapshot *s, snap_replay_info *inf
     out.objects++;
     out.bytes += size;
     out.resized += resized;
+    out.stores += store != 0;
+    out.external += store;
   }
   /* Slots and roots. */
   for (size_t i = 0; i < nn && st == GC_OK; i++) {
@@ -105,7 +135,7 @@ gc_status snap_replay(gc_heap *heap, const gc_snapshot *s, snap_replay_info *inf
         }
         continue;
       }
-      if (!retains(ed, nodes)) continue;
+      if (!retains(s, ed, nodes)) continue;
       if (slot >= nslots) break; /* dropped: the object could not hold them */
       st = gc_slot_set_ref(heap, h[i], slot++, h[ed->to]);
       if (st != GC_OK) failed(heap, st, n->id, "storing a slot", err, errlen);

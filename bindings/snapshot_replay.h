@@ -18,6 +18,8 @@ typedef struct snap_replay_info {
   uint64_t roots;         /* gc_root calls (an object rooted by two groups counts twice) */
   uint64_t resized;       /* objects made larger than their self size to hold their slots */
   uint64_t slots_dropped; /* objects with more references than the largest object holds */
+  uint64_t stores;        /* backing stores made external memory of their owners, not objects */
+  uint64_t external;      /* their bytes */
 } snap_replay_info;
 
 /* A replayed object's size (the rules at the top of snapshot_replay.c):
