@@ -124,7 +124,7 @@ int lgc_alloc_old(lua_State *L) {
 int lgc_alloc_external(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   lua_Integer ext = luaL_checkinteger(L, 2);
-  luaL_argcheck(L, ext >= 1 && ext <= ((lua_Integer)1 << 50), 2, "external bytes must be 1..2^50");
+  luaL_argcheck(L, ext >= 1 && (uint64_t)ext <= GC_EXTERNAL_MAX, 2, "external bytes must be 1..2^50");
   lgc_alloc_spec sp;
   alloc_args(L, 3, &sp);
   sp.external = (uint64_t)ext;

@@ -36,7 +36,7 @@
  * JSArrayBufferData" native node. */
 static bool is_store(const gc_snapshot *s, uint32_t v) {
   return gc_snapshot_nodes(s)[v].type == GC_SNODE_NATIVE &&
-         strcmp(gc_snapshot_node_name(s, v), "system / JSArrayBufferData") == 0;
+         strcmp(gc_snapshot_node_name(s, v), GC_SNAP_STORE_NAME) == 0;
 }
 
 static bool retains(const gc_snapshot *s, const gc_snap_edge *e, const gc_snap_node *nodes) {
@@ -50,7 +50,7 @@ static uint64_t owned_store(const gc_snapshot *s, const gc_snap_node *n) {
   const gc_snap_edge *edges = gc_snapshot_edges(s);
   for (uint32_t e = n->first_edge; e < n->first_edge + n->edge_count; e++)
     if (edges[e].type == GC_SEDGE_INTERNAL && is_store(s, edges[e].to) &&
-        strcmp(gc_snapshot_string(s, edges[e].name_or_index, NULL), "backing_store") == 0)
+        strcmp(gc_snapshot_string(s, edges[e].name_or_index, NULL), GC_SNAP_STORE_EDGE) == 0)
       return gc_snapshot_nodes(s)[edges[e].to].self_size;
   return 0;
 }
@@ -105,7 +105,7 @@ gc_status snap_replay(gc_heap *heap, const gc_snapshot *s, snap_replay_info *inf
     out.slots_dropped += fitting < nslots; /* more slots than the largest object holds */
     nslots = fitting;
     uint64_t store = owned_store(s, n);
-    if (store > (1ull << 50)) store = 1ull << 50;
+    if (store > GC_EXTERNAL_MAX) store = GC_EXTERNAL_MAX;
     const char *name = gc_snapshot_class_name(s, (uint32_t)i);
     st = store ? gc_alloc_external(heap, GC_NO_SITE, store, nslots, size, name, &h[i])
                : gc_alloc(heap, nslots, size, name, &h[i]);

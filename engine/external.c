@@ -136,7 +136,7 @@ gc_status gc_alloc_external(gc_heap *h, gc_site site, uint64_t external, uint32_
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   *out = GC_NO_HANDLE;
   if (h->in_gc) return heap_fail(h, GC_ESTATE, "gc_alloc_external: not allowed during a GC");
-  if (external == 0 || external > (1ull << 50))
+  if (external == 0 || external > GC_EXTERNAL_MAX)
     return heap_fail(h, GC_EINVAL, "external: expected 1 byte to 2^50 bytes, got %s", SIZE_TEXT(external));
   struct external_state *x = state(h);
   ext_entry *room = x ? array_make_room(x->v, &x->cap, x->n, sizeof *x->v, 64) : NULL;

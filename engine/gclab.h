@@ -361,7 +361,8 @@ gc_status gc_alloc_at(gc_heap *heap, gc_site site, uint32_t nslots, uint64_t byt
  * pass the soft limit, incremental marking starts, or advances if it runs,
  * or past the hard limit a memory-reducing full GC runs
  * (Heap::ReportExternalMemoryPressure), reason "external memory pressure".
- * `external`: 1 to 2^50. */
+ * `external`: 1 to GC_EXTERNAL_MAX. */
+#define GC_EXTERNAL_MAX (1ull << 50)
 gc_status gc_alloc_external(gc_heap *heap, gc_site site, uint64_t external, uint32_t nslots, uint64_t bytes,
                             const char *name, gc_handle *out);
 

@@ -283,6 +283,11 @@ gc_status gc_snapshot_find_leaks(const gc_snapshot *base, const gc_snapshot *tar
 #define GC_SNAP_GLOBAL_HANDLES_ID 4u/* node 2: "(Global handles)": gc_root'ed handles */
 #define GC_SNAP_HANDLE_SCOPE_ID 6u  /* node 3: "(Handle scope)": handles of open scopes */
 #define GC_SNAP_FIRST_OBJECT 4u     /* node index of the first heap object */
+/* V8's names for an ArrayBuffer's backing store in a snapshot: a native
+ * node of this name, reached from the JSArrayBuffer by an internal edge of
+ * that one (gc_snapshot_take writes them, the replay reads them). */
+#define GC_SNAP_STORE_NAME "system / JSArrayBufferData"
+#define GC_SNAP_STORE_EDGE "backing_store"
 static inline uint64_t gc_snap_id_of_object(uint64_t object_id) { return 2 * object_id + 1; }
 /* The object id of a snapshot id, or 0 if it is not a heap object's. */
 static inline uint64_t gc_snap_object_of_id(uint64_t snap_id) {

@@ -240,7 +240,7 @@ static uint64_t owned_bytes(const take *t, addr_t a) {
  * snapshot of the heap. */
 static gc_status backing_store_edge(take *t, const obj *o, uint64_t bytes) {
   uint32_t name;
-  gc_status st = intern_cstr(t, "backing_store", &name);
+  gc_status st = intern_cstr(t, GC_SNAP_STORE_EDGE, &name);
   if (st) return st;
   t->native_ids[t->nnatives] = 2 * o->id + 8;
   t->native_bytes[t->nnatives] = bytes;
@@ -253,7 +253,7 @@ static gc_status add_natives(take *t) {
   for (size_t k = 0; k < t->nnatives && !st; k++) {
     gc_snap_node n = {.type = GC_SNODE_NATIVE, .space = GC_SNAP_NO_SPACE, .id = t->native_ids[k],
                       .self_size = t->native_bytes[k]};
-    st = intern_cstr(t, "system / JSArrayBufferData", &n.name);
+    st = intern_cstr(t, GC_SNAP_STORE_NAME, &n.name);
     if (!st) st = gc_snapshot_add_node(t->b, &n, NULL);
   }
   return st;
