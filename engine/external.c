@@ -81,14 +81,14 @@ void external_after_gc(gc_heap *h, bool full) {
     ext_entry e = x->v[i];
     const hentry *he = handle_entry(h, e.owner);
     bool young_now = he->state == H_LIVE && (page_of(h, he->addr)->flags & PAGE_YOUNG);
+    if (e.young && !young_now) x->young -= e.bytes;
     if (he->state != H_LIVE) {
       x->total -= e.bytes;
       handle_drop(h, e.owner);
-    } else {
-      x->v[j] = e;
-      x->v[j++].young = young_now;
+      continue;
     }
-    if (e.young && !young_now) x->young -= e.bytes;
+    e.young = young_now;
+    x->v[j++] = e;
   }
   x->n = j;
   if (full || x->total < x->low) set_low(h, x, x->total);
@@ -98,8 +98,7 @@ size_t external_owners(const gc_heap *h, gc_external_owner *out, size_t cap) {
   const struct external_state *x = h->ext;
   size_t n = x ? x->n : 0;
   for (size_t i = 0; i < n && i < cap; i++) {
-    const hentry *he = &h->handles[(uint32_t)(x->v[i].owner & 0xffffffffu) - 1];
-    out[i] = (gc_external_owner){he->addr, x->v[i].bytes};
+    out[i] = (gc_external_owner){handle_entry(h, x->v[i].owner)->addr, x->v[i].bytes};
   }
   return n;
 }
@@ -150,18 +149,17 @@ gc_status gc_alloc_external(gc_heap *h, gc_site site, uint64_t external, uint32_
   }
   gc_status st = gc_alloc_at(h, site, nslots, bytes, name, out);
   if (st != GC_OK) return st;
-  hentry *oe = handle_entry(h, *out);
-  gc_handle owner = handle_new(h, oe->addr);
+  addr_t a = handle_entry(h, *out)->addr;
+  gc_handle owner = handle_new(h, a);
   if (owner == GC_NO_HANDLE) return heap_fail(h, GC_ENOMEM, "out of process memory for a handle");
-  bool young = (page_of(h, handle_entry(h, owner)->addr)->flags & PAGE_YOUNG) != 0;
+  bool young = (page_of(h, a)->flags & PAGE_YOUNG) != 0;
   x->v[x->n++] = (ext_entry){owner, external, young};
   x->total += external;
   if (young) x->young += external;
   if (x->total <= x->limit) return GC_OK;
   /* The new owner stays alive through the GCs that may follow: rooted
    * meanwhile (V8's HandleScope holds it). */
-  hentry *re = handle_entry(h, owner);
-  handle_root_add(h, re);
+  handle_root_add(h, handle_entry(h, owner));
   st = pressure(h, x);
   handle_root_drop(h, handle_entry(h, owner));
   return st;

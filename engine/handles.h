@@ -94,7 +94,7 @@ hentry *handle_lookup_slow(gc_heap *h, gc_handle hd, bool need_live, gc_status *
 /* The entry of a handle the engine made for itself (handle_new), never
  * released by a program; and its release, also during a GC (it holds no
  * scope; its roots are dropped). */
-static inline hentry *handle_entry(gc_heap *h, gc_handle hd) { return &h->handles[(uint32_t)(hd & 0xffffffffu) - 1]; }
+static inline hentry *handle_entry(const gc_heap *h, gc_handle hd) { return &h->handles[(uint32_t)(hd & 0xffffffffu) - 1]; }
 void handle_drop(gc_heap *h, gc_handle hd);
 
 /* An entry's root count: one more, one less, or none.  An entry whose

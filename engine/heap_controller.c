@@ -98,6 +98,14 @@ void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked, bool red
 
 #define SURVIVAL_RING (sizeof ((gc_heap *)0)->survival_ring / sizeof (double))
 
+/* GCTracer::AverageSurvivalRatio: the mean of the ring, 0 when empty. */
+double heap_average_survival(const gc_heap *h) {
+  if (h->survival_count == 0) return 0.0;
+  double sum = 0;
+  for (uint32_t i = 0; i < h->survival_count; i++) sum += h->survival_ring[i];
+  return sum / h->survival_count;
+}
+
 /* V8 11.3, after every GC (Heap::PerformGarbageCollection):
  *  - Heap::UpdateSurvivalStatistics: the GC's young survival in percent,
  *    (promoted + copied within new space) / young size before it (new
@@ -114,14 +122,6 @@ void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked, bool red
  *    MinimumAllocationLimitGrowingStep is 8 MB (old_space.growing.min_step).
  * So a program whose young objects die keeps shrinking the limit towards
  * its old generation + 8 MB, and incremental marking starts early. */
-/* GCTracer::AverageSurvivalRatio: the mean of the ring, 0 when empty. */
-double heap_average_survival(const gc_heap *h) {
-  if (h->survival_count == 0) return 0.0;
-  double sum = 0;
-  for (uint32_t i = 0; i < h->survival_count; i++) sum += h->survival_ring[i];
-  return sum / h->survival_count;
-}
-
 void heap_shrink_initial_old_limit(gc_heap *h, uint64_t survived, uint64_t young_before) {
   if (young_before) {
     h->survival_ring[h->survival_next] = 100.0 * (double)survived / (double)young_before;
