@@ -1,0 +1,65 @@
+-- Fidelity: JSON.parse of one small document, every 8th result kept in a
+-- ring (node20/json.js, `node --trace-gc json.js 1000000`, a held-out
+-- workload):
+--
+--   const doc = '{"id":1,"name":"widget","tags":["red","green","blue"],"price":12.5,"dims":{"w":10,"h":20}}';
+--   const ring = new Array(2000);
+--   for (let i = 0; i < n; i++) {
+--     const o = JSON.parse(doc);
+--     if ((i & 7) === 0) ring[(i >> 3) % 2000] = o;
+--   }
+--
+-- V8 11.3's JsonParser makes no allocation site (no memento, so no
+-- pretenuring) and internalizes short string values: "widget", "red",
+-- "green" and "blue" are one string each, made once (old here, as the
+-- source's own strings are in Node).  Each parse allocates, in the
+-- parser's order (values before the object or array holding them): the
+-- tags' FixedArray (40 bytes) and JSArray (32), the price's HeapNumber
+-- (16), dims (a JSObject of two in-object Smi fields, 40) and the result
+-- (five in-object fields, 64) -- 192 bytes (sizes from a Node 20 heap
+-- snapshot of two parses; Node's --trace-gc-nvp: 189 MB allocated between
+-- its first and last GC of the million parses).  gclab's 24-byte header
+-- makes a 16-byte object 24 and a FixedArray of 3 pointers 48, so the
+-- HeapNumber is folded into the result (alloc(5, 16): 80 bytes, dead and
+-- alive with it, as bst-1e6 does with its boxes) and the FixedArray holds
+-- two of its three pointers (40 bytes; the third points at an old,
+-- internalized string, which no GC of the young generation visits and
+-- the string table keeps alive anyway).  `ring` is a holey FixedArray of
+-- 2000 (young at first), each kept result alive for 16,000 parses.
+local N, R = 1000000, 2000
+
+scenario("json: JSON.parse of a small document 1e6 times, every 8th kept in a ring of 2000",
+  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local alloc, init = heap.alloc, heap.init_slots
+    local widget = heap:root(heap:alloc_old(0, 24, "widget"))
+    local red = heap:root(heap:alloc_old(0, 24, "red"))
+    local green = heap:root(heap:alloc_old(0, 24, "green"))
+    local ring = heap:root(heap:alloc(R, 0, "FixedArray"))
+    local parse = function()
+      local elements = init(heap, alloc(heap, 2, 0, "FixedArray"), red, green)
+      local tags = init(heap, alloc(heap, 1, 0, "JSArray"), elements)
+      local dims = alloc(heap, 0, 40, "Object")
+      local o = alloc(heap, 3, 64 + 16, "Object")
+      return init(heap, o, widget, tags, dims)
+    end
+    for i = 0, N - 1 do
+      local o = heap:scope(parse)
+      if i & 7 == 0 then ring[(i >> 3) % R + 1] = o end
+    end
+    -- Node's eight runs (json-1e6.N) alike: 40 Scavenges, "allocation
+    -- failure", the semispace doubling at the 6th, 12th and 23rd (the
+    -- heap's committed size after them 7.7-8.0, 12.7-13.2 and 20.7-21.2
+    -- MB), no Mark-Compact
+    local events = heap:events()
+    expect(#events, "GCs").to_be(40)
+    local grew = {}
+    for i, ev in ipairs(events) do
+      expect(ev.kind, "GC " .. i .. " kind").to_be("Scavenge")
+      expect(ev.reason, "GC " .. i .. " reason").to_be("allocation failure")
+      if i > 1 and ev.semi_space_capacity > events[i - 1].semi_space_capacity then grew[#grew + 1] = i end
+    end
+    expect(table.concat(grew, " "), "the semispace doubles at GCs").to_be("6 12 23")
+    record("gcs", #events)
+    -- `ring` is a local of the CommonJS wrapper: dead once the script ends
+    heap:unroot(ring)
+  end)
