@@ -82,6 +82,7 @@ const cfg_key cfg_keys[] = {
     {"old_space.last_resort_gcs", CK_UINT, FIELD(old_space.last_resort_gcs), NULL},
     {"old_space.ineffective_mark_compacts", CK_UINT, FIELD(old_space.ineffective_mark_compacts), NULL},
     {"old_space.concurrent_sweepers", CK_UINT, FIELD(old_space.concurrent_sweepers), NULL},
+    {"old_space.empty_pages_kept", CK_UINT, FIELD(old_space.empty_pages_kept), NULL},
     SECTION("large_object"),
     {"large_object.threshold", CK_SIZE, FIELD(large_object.threshold), NULL},
     SECTION("incremental"),

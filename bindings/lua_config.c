@@ -484,6 +484,7 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   f_int(L, "last_resort_gcs", c->old_space.last_resort_gcs);
   f_int(L, "ineffective_mark_compacts", c->old_space.ineffective_mark_compacts);
   f_int(L, "concurrent_sweepers", c->old_space.concurrent_sweepers);
+  f_int(L, "empty_pages_kept", c->old_space.empty_pages_kept);
   lua_setfield(L, -2, "old_space");
 
   lua_createtable(L, 0, 1);

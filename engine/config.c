@@ -53,6 +53,7 @@ void gc_config_default(gc_config *c) {
   c->old_space.last_resort_gcs = 2;         /* CollectAllAvailableGarbage kMinNumberOfAttempts */
   c->old_space.ineffective_mark_compacts = 4; /* Heap::kMaxConsecutiveIneffectiveMarkCompacts */
   c->old_space.concurrent_sweepers = 1;        /* --concurrent-sweeping */
+  c->old_space.empty_pages_kept = 1;           /* StartSweepSpace's unused page */
 
   c->large_object.threshold = 128 * KiB;     /* kMaxRegularHeapObjectSize */
   c->boot = GC_BOOT_NODE20;                  /* Node's objects at a script's first line */
@@ -215,6 +216,9 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   if (c->old_space.concurrent_sweepers > 64)
     return fail(err, len, "old_space.concurrent_sweepers: expected 0..64, got %u",
                 (unsigned)c->old_space.concurrent_sweepers);
+  if (c->old_space.empty_pages_kept > 1024)
+    return fail(err, len, "old_space.empty_pages_kept: expected 0..1024, got %u",
+                (unsigned)c->old_space.empty_pages_kept);
   if (c->old_space.last_resort_gcs > 7)
     return fail(err, len, "old_space.last_resort_gcs: expected 0..7, got %u",
                 (unsigned)c->old_space.last_resort_gcs);

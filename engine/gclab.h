@@ -131,6 +131,10 @@ typedef struct gc_config {
      * GC or incremental marking starts is finished there on the main thread
      * (V8's CompleteSweepingFull).  0: sweeping is charged in the pause. */
     uint32_t concurrent_sweepers;
+    /* 1: a full GC's sweep keeps the first old page it finds empty (no
+     * live bytes) and releases the others (V8's StartSweepSpace: "one
+     * unused page is kept"); 0: every empty page is released. */
+    uint32_t empty_pages_kept;
   } old_space;
 
   struct {

@@ -53,8 +53,10 @@ uint64_t sweep_page(gc_heap *h, page *p) {
   return p->size;
 }
 
-/* Sweep every old page except evacuation candidates; release empty pages.
- * Rebuilds the free lists and the space's counters from scratch. */
+/* Sweep every old page except evacuation candidates; release the empty
+ * pages but the first old_space.empty_pages_kept of them, which are swept
+ * into free space (V8's StartSweepSpace keeps one unused page).  Rebuilds
+ * the free lists and the space's counters from scratch. */
 void sweep_old_space(gc_heap *h) {
   old_space *o = &h->old;
   gc_event *ev = h->current_event;
@@ -63,6 +65,7 @@ void sweep_old_space(gc_heap *h) {
   o->lab_page = NULL;
   o->size = o->objects = 0;
   uint64_t swept = 0;
+  uint32_t keep_empty = h->cfg.old_space.empty_pages_kept;
   for (page *p = o->pages.head, *next; p; p = next) {
     next = p->next;
     if (p->flags & PAGE_EVACUATE) {
@@ -71,11 +74,15 @@ void sweep_old_space(gc_heap *h) {
       continue;
     }
     if (p->live_bytes == 0) {
-      p->used_bytes = 0;
-      p->objects = 0;
-      old_space_release_page(h, p);
-      ev->pages_released++;
-      continue;
+      if (keep_empty) {
+        keep_empty--;
+      } else {
+        p->used_bytes = 0;
+        p->objects = 0;
+        old_space_release_page(h, p);
+        ev->pages_released++;
+        continue;
+      }
     }
     swept += sweep_page(h, p);
     o->size += p->used_bytes;

@@ -274,7 +274,8 @@ static void test_sweep_leaves_holes(void **state) {
   for (size_t i = 0; i + 1 < n; i++)
     if (p[i].objects >= 4 && p[i].largest_free == SIZE && p[i].free >= 4 * SIZE) found = true;
   assert_true(found);
-  /* Pages left empty are released, and the stats follow. */
+  /* A page left empty is the one V8 keeps (old_space.empty_pages_kept,
+   * test_sweep_keeps_one_empty_page): swept into one free block. */
   size_t freed_pages = 0;
   for (uint32_t i = 0; i < N; i++) {
     gc_object_info in = info_of(h, v[i]);
@@ -285,11 +286,78 @@ static void test_sweep_leaves_holes(void **state) {
   }
   assert_int_equal(freed_pages, 1);
   OK(h, gc_mark_sweep(h));
-  assert_int_equal(last_event(h)->pages_released, 1);
-  assert_int_equal(stats_of(h).space[GC_SPACE_OLD].pages, n - 1);
-  assert_int_equal(stats_of(h).space[GC_SPACE_OLD].committed, (n - 1) * 4096);
+  assert_int_equal(last_event(h)->pages_released, 0);
+  assert_int_equal(stats_of(h).space[GC_SPACE_OLD].pages, n);
+  size_t m;
+  gc_page_info *q = old_pages(h, &m);
+  assert_int_equal(m, n);
+  assert_int_equal(q[0].objects, 0);
+  assert_int_equal(q[0].largest_free, 4096);
+  free(q);
   free(p);
   gc_heap_free(h);
+}
+
+/* A full GC's sweep keeps the first old page it finds with no live bytes
+ * (V8's StartSweepSpace: "one unused page is kept") and releases the
+ * others; the next old allocation takes the kept page instead of a new
+ * one.  With old_space.empty_pages_kept = 0 every empty page goes, with 2
+ * two stay. */
+static void check_empty_pages_kept(uint32_t keep) {
+  gc_config c;
+  small_config(&c);
+  c.old_space.empty_pages_kept = keep;
+  gc_heap *h = new_heap(&c);
+  enum { N = 100, SIZE = 200 };
+  gc_handle v[N];
+  fill_old(h, v, N, SIZE);
+  size_t n;
+  gc_page_info *p = old_pages(h, &n);
+  assert_true(n >= 4);
+  /* empty the first three pages */
+  uint32_t emptied = 0;
+  for (uint32_t i = 0; i < N; i++) {
+    gc_object_info in = info_of(h, v[i]);
+    if (in.page == p[0].index || in.page == p[1].index || in.page == p[2].index) {
+      OK(h, gc_unroot(h, v[i]));
+      emptied++;
+    }
+  }
+  assert_true(emptied > 0);
+  OK(h, gc_mark_sweep(h));
+  uint32_t kept = keep < 3 ? keep : 3;
+  assert_int_equal(last_event(h)->pages_released, 3 - kept);
+  gc_heap_stats s = stats_of(h);
+  assert_int_equal(s.space[GC_SPACE_OLD].pages, n - 3 + kept);
+  assert_int_equal(s.space[GC_SPACE_OLD].committed, (n - 3 + kept) * 4096);
+  size_t m;
+  gc_page_info *q = old_pages(h, &m);
+  uint32_t empty = 0;
+  for (size_t i = 0; i < m; i++)
+    if (q[i].objects == 0) {
+      assert_int_equal(q[i].largest_free, 4096); /* one free block */
+      empty++;
+    }
+  assert_int_equal(empty, kept);
+  free(q);
+  /* A page's worth of old allocation: a kept page takes it, no page is
+   * added; without one the space grows. */
+  uint64_t pages_before = s.space[GC_SPACE_OLD].pages;
+  gc_handle big[4096 / SIZE];
+  for (uint32_t i = 0; i < 4096 / SIZE; i++) big[i] = alloc_old_sized(h, 0, SIZE, "filler");
+  (void)big;
+  uint64_t pages_after = stats_of(h).space[GC_SPACE_OLD].pages;
+  if (kept) assert_int_equal(pages_after, pages_before);
+  else assert_true(pages_after > pages_before);
+  free(p);
+  gc_heap_free(h);
+}
+
+static void test_sweep_keeps_one_empty_page(void **state) {
+  (void)state;
+  check_empty_pages_kept(1);
+  check_empty_pages_kept(0);
+  check_empty_pages_kept(2);
 }
 
 
@@ -1089,6 +1157,7 @@ int main(void) {
       cmocka_unit_test(test_large_objects_never_move),
       cmocka_unit_test(test_marking_prices_reference_and_scalar_slots),
       cmocka_unit_test(test_concurrent_sweepers),
+      cmocka_unit_test(test_sweep_keeps_one_empty_page),
       cmocka_unit_test(test_bad_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
