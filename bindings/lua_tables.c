@@ -82,6 +82,8 @@ void lgc_push_event(lua_State *L, const gc_event *ev) {
   set_int(L, "holes_before", ev->holes_before);
   set_int(L, "holes_after", ev->holes_after);
   set_int(L, "allocated", ev->allocated);
+  set_int(L, "young_extent", ev->young_extent);
+  set_int(L, "young_extent_after", ev->young_extent_after);
   set_int(L, "copied", ev->copied_bytes);
   set_int(L, "copied_objects", ev->copied_objects);
   set_int(L, "promoted", ev->promoted_bytes);

@@ -102,6 +102,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   else mark_sweep_or_compact(h, kind, strategy, reduce_memory);
 
   heap_sample(h, ev.after);
+  ev.young_extent_after = new_space_allocated_extent(h) + h->nlo.size;
   ev.holes_after = h->old.free.bytes;
   if (kind != GC_KIND_SCAVENGE) {
     uint64_t ob = total_objects(ev.before), oa = total_objects(ev.after);

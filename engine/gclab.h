@@ -556,6 +556,11 @@ typedef struct gc_event {
    * SemiSpaceNewSpace::Size()), plus young large objects -- what V8's
    * survival statistics divide by (before[].size counts objects only). */
   uint64_t young_extent;
+  /* The same after the GC: the survivors copied within new space and the
+   * fillers that closed their copy buffers and pages.  With young_extent,
+   * what V8's Heap::SizeOfObjects() -- the sizes --trace-gc prints --
+   * counts for the young generation (docs/lua-api.md, *GC events*). */
+  uint64_t young_extent_after;
   uint64_t copied_bytes, copied_objects;     /* within new space */
   uint64_t promoted_bytes, promoted_objects; /* young -> old */
   uint64_t died_objects, freed_bytes;        /* all spaces */

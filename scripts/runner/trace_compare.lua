@@ -10,8 +10,9 @@
 --   oom            out of memory in both or in neither; when in both, at
 --                  the same allocation within +-5%: the bytes allocated
 --                  up to the last GC (Node: from --trace-gc-nvp's
---                  total_size_before/after, M.parse_nvp; gclab: the sum
---                  of its events' `allocated`)
+--                  total_size_before/after, M.parse_nvp; gclab: the
+--                  same formula over its events' sizes as V8 counts
+--                  them, M.gclab_allocated)
 --   promoted       promoted bytes per GC (all promoted bytes / GCs) within
 --                  +-15% (Node: --trace-gc-nvp's `promoted=`)
 -- Node's --trace-gc line has no allocated or promoted bytes, so the last
@@ -185,6 +186,26 @@ function M.parse_nvp(text, name)
   return out
 end
 
+-- gclab's bytes allocated up to its last GC, by parse_nvp's formula over
+-- its events: each GC's size before minus the previous GC's size after
+-- (0 before the first), each size as V8's Heap::SizeOfObjects() counts it
+-- and gclab's --trace-gc-nvp prints it -- the old generation's objects
+-- and the young generation's extent (`young_extent`, `young_extent_after`:
+-- new space's pages up to its top, fillers included, and the young large
+-- objects).  `raw`: the replay's events ({ev = event} each).
+local function v8_size(sample, young_extent)
+  return sample.total.size - sample.new.size - sample.new_large.size + young_extent
+end
+
+function M.gclab_allocated(raw)
+  local sum, after_prev = 0, 0
+  for _, r in ipairs(raw) do
+    sum = sum + v8_size(r.ev.before, r.ev.young_extent) - after_prev
+    after_prev = v8_size(r.ev.after, r.ev.young_extent_after)
+  end
+  return sum
+end
+
 -- Node's --trace-gc log as compare reads it: trace.parse's events (or nil,
 -- message) and oom, whether it ran out of memory.  Node's out-of-memory
 -- report repeats the last GCs' lines after "<--- Last few GCs --->": each
@@ -288,11 +309,8 @@ function M.measure(node, gclab)
   local mv = counts("Mark-Compact")
   rows[#rows + 1] = row("mark_compacts", "+-1", gm, mv[1], mv,
     function(n) return math.abs(n - gm) <= 1 end, band(mv, "%d"))
-  local g_alloc, g_prom = 0, 0
-  for _, r in ipairs(gclab.raw) do
-    g_alloc = g_alloc + r.ev.allocated
-    g_prom = g_prom + r.ev.promoted
-  end
+  local g_alloc, g_prom = M.gclab_allocated(gclab.raw), 0
+  for _, r in ipairs(gclab.raw) do g_prom = g_prom + r.ev.promoted end
   -- oom: the first run is its trace's verdict with its nvp's bytes; the
   -- others are each trace's verdict (bytes unknown: it can match only a
   -- gclab run that did not run out) and each nvp's verdict with its bytes.
