@@ -71,8 +71,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   ev.allocated = heap_allocated_since_gc(h);
   uint64_t t0 = heap_vclock(h);
   ev.start_us = t0 / 1000;
-  h->gc_start_allocated = ev.allocated;
-  h->gc_start_mutator_ns = t0 > h->vclock_last_gc_end ? t0 - h->vclock_last_gc_end : 0;
+  allocation_rate_gc_start(h, t0 > h->vclock_last_gc_end ? t0 - h->vclock_last_gc_end : 0);
   double w0 = wall_ms();
   bool was_marking = h->marking != GC_MARKING_IDLE;
   uint64_t marking_ns_before = 0;
@@ -96,8 +95,9 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   }
   heap_count_work(h, GC_BASE_COST_NS);
   /* V8's Heap::GarbageCollectionPrologueInSafepoint: every GC, a
-   * Mark-Compact too, first decides whether new space grows. */
-  if (!reduce_memory) new_space_grow_if_due(h);
+   * Mark-Compact too, first decides whether new space grows (now) or
+   * shrinks (at its end). */
+  new_space_resize_at_gc_start(h, reduce_memory);
   if (kind == GC_KIND_SCAVENGE) scavenge(h);
   else mark_sweep_or_compact(h, kind, strategy, reduce_memory);
 
@@ -129,6 +129,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
     h->marking_largest_step_ns = 0;
   }
   pretenuring_after_gc(h, &ev, capacity_before, total_size(ev.before), total_size(ev.after));
+  allocation_rate_gc_end(h, ev.promoted_bytes);
   heap_shrink_initial_old_limit(h, ev.promoted_bytes + ev.copied_bytes, young_extent);
   external_after_gc(h, kind != GC_KIND_SCAVENGE);
   ev.semi_space_capacity = h->new_space.capacity;

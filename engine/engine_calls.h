@@ -79,10 +79,10 @@ static inline addr_t new_space_copy_alloc(gc_heap *h, uint64_t size) {
   }
   return new_space_copy_alloc_slow(h, size);
 }
-void new_space_grow_if_due(gc_heap *h);
+void new_space_resize_at_gc_start(gc_heap *h, bool reduce_memory);
 void new_space_after_scavenge(gc_heap *h, uint64_t survived_bytes);
 bool new_space_resize(gc_heap *h, uint64_t capacity);
-void new_space_reduce_size(gc_heap *h, bool reduce_memory);
+void new_space_reduce_size(gc_heap *h);
 
 /* old_space.c */
 addr_t old_space_alloc(gc_heap *h, uint64_t size); /* 0 when no room */
@@ -206,6 +206,10 @@ bool heap_optimize_for_memory(const gc_heap *h);
  * bytes) and, while the initial limit is not configured, lower it. */
 void heap_shrink_initial_old_limit(gc_heap *h, uint64_t survived, uint64_t young_before);
 double heap_average_survival(const gc_heap *h); /* V8's AverageSurvivalRatio, % */
+/* allocation_rate.c: V8's GCTracer allocation samples and throughput */
+void allocation_rate_gc_start(gc_heap *h, uint64_t mutator_ns);
+void allocation_rate_gc_end(gc_heap *h, uint64_t promoted);
+double allocation_throughput(const gc_heap *h); /* bytes per ms */
 /* external.c: after every GC, what it freed of the external memory and
  * which owners it promoted; a full GC resets the soft limit. */
 void external_after_gc(gc_heap *h, bool full);

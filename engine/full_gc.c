@@ -187,6 +187,7 @@ void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, boo
   h->old.live = h->old.size;
 
   /* A memory-reducing GC (or one after a time of low allocation) shrinks
-   * new space, and never grows it. */
-  new_space_reduce_size(h, reduce_memory);
+   * new space (new_space_resize_at_gc_start decided it), and never grows
+   * it. */
+  new_space_reduce_size(h);
 }

@@ -165,6 +165,12 @@ typedef struct hentry hentry;
 
 /* ------------------------------------------------------------------- heap */
 
+/* One interval between GCs as V8's GCTracer samples it
+ * (allocation_rate.c). */
+typedef struct alloc_sample {
+  uint64_t new_bytes, old_bytes, ns;
+} alloc_sample;
+
 typedef struct new_space {
   page_list semi[2];   /* semi[to] is the allocation semispace */
   int to;              /* index of To-space */
@@ -173,6 +179,7 @@ typedef struct new_space {
   addr_t top, limit;   /* bump pointer within alloc_page */
   uint64_t copy_lab_left; /* during a GC: room left in the copy buffer at top */
   uint64_t survived_since_growth;
+  bool shrink_due;     /* decided at a GC's start, done at its end */
   uint64_t size_at_age_mark;   /* bytes below the age mark */
   addr_t age_mark;     /* To-space top after the last scavenge */
   uint64_t objects;    /* objects in To-space (kept exact) */
@@ -251,6 +258,14 @@ struct gc_heap {
    * percentages of the last SURVIVAL_RING GCs (heap_controller.c). */
   double survival_ring[10];
   uint32_t survival_count, survival_next;
+  /* V8's GCTracer allocation samples (allocation_rate.c): the ring of the
+   * last ten intervals between GCs, the one a running GC ended, and where
+   * the next one counts from (new space's extent; the old generation's
+   * objects, before what the last Scavenge promoted). */
+  alloc_sample alloc_ring[10];
+  uint32_t alloc_count, alloc_next;
+  alloc_sample alloc_current;
+  uint64_t alloc_new_base, alloc_old_base;
   bool in_gc;
   uint32_t gc_count;
   /* The event ring (tracer.c): event i (0-based) is in slot i % ring while
@@ -292,9 +307,6 @@ struct gc_heap {
    * is their sum (heap_vclock). */
   uint64_t gc_ns_total;
   uint64_t idle_ns_total;          /* gc_idle: the program waiting */
-  /* the GC running: bytes allocated and virtual ns between the end of the
-   * previous GC and its start (new_space_reduce_size's throughput) */
-  uint64_t gc_start_allocated, gc_start_mutator_ns;
   uint64_t vclock_last_gc_end;
   /* the concurrent sweepers (sweeper.c): the virtual ns of sweeping handed
    * to them, counted from when the last full GC's pause ended, and the

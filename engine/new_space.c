@@ -14,8 +14,8 @@
  * a full GC that does not reduce memory) when the young bytes that
  * survived the GCs before it since the last growth exceed the capacity
  * (V8's ShouldResizeNewSpace in the GC prologue), up to semi_space_max;
- * memory-reducing GCs and GCs
- * after a time of low allocation throughput shrink it back towards
+ * memory-reducing GCs, and GCs that start after a time of low allocation
+ * throughput (allocation_rate.c), shrink it at their end back towards
  * max(initial, 2 x live) (V8's Heap::ReduceNewSpaceSize, NewSpace::Shrink).
  */
 #include "heap_internal.h"
@@ -186,17 +186,12 @@ bool new_space_resize(gc_heap *h, uint64_t capacity) {
   return true;
 }
 
-/* V8's Heap::ReduceNewSpaceSize (heap.cc): at the end of a GC that reduces
- * memory, or whose mutator interval allocated under kLowAllocationThroughput
- * = 1000 bytes per ms (and something; V8 measures on its clock, gclab on
- * the virtual one, where only idle time -- gc_idle -- makes allocation that
- * slow), shrink to max(initial, 2 x live) in whole pages
- * (NewSpace::Shrink). */
-#define LOW_ALLOCATION_THROUGHPUT 1000u /* bytes per ms */
-void new_space_reduce_size(gc_heap *h, bool reduce_memory) {
-  uint64_t allocated = h->gc_start_allocated, ns = h->gc_start_mutator_ns;
-  bool low = allocated > 0 && allocated * 1000000 < (uint64_t)LOW_ALLOCATION_THROUGHPUT * ns;
-  if (!reduce_memory && !low) return;
+/* V8's Heap::ReduceNewSpaceSize (heap.cc), at the end of a GC whose start
+ * found it due (new_space_resize_at_gc_start): shrink to max(initial,
+ * 2 x live) in whole pages (NewSpace::Shrink). */
+void new_space_reduce_size(gc_heap *h) {
+  if (!h->new_space.shrink_due) return;
+  h->new_space.shrink_due = false;
   uint64_t want = 2 * h->new_space.size;
   if (want < h->cfg.new_space.semi_space_initial) want = h->cfg.new_space.semi_space_initial;
   want = (want + h->cfg.page_size - 1) & ~(h->cfg.page_size - 1);
@@ -205,25 +200,45 @@ void new_space_reduce_size(gc_heap *h, bool reduce_memory) {
 
 /* V8's Heap::ShouldResizeNewSpace and ExpandNewSpaceSize, called from
  * Heap::GarbageCollectionPrologueInSafepoint: at the START of every GC --
- * a Scavenge or a Mark-Compact; heap_collect skips it for a memory-reducing
- * one, where ShouldResizeNewSpace returns kShrink before it looks -- grow
- * when the young bytes that survived the GCs before this one since the
- * last growth (survived_since_last_expansion_: a Scavenge's copied and
- * promoted bytes, ScavengerCollector::CollectGarbage; a full GC's
- * evacuated ones, Evacuator::Finalize) exceed the capacity.  This GC's own
- * survivors count only at the next one: Node 20 with a 1 MiB semispace
- * grows at its 3rd Scavenge (806,504 + 958,144 bytes survived its first
- * two: scripts/fidelity/node20/grow-1e6-semi4.nvp), not at its 2nd; and
- * slowleak-oom-16m grows from 8 to 16 MiB at its 22nd GC, a Mark-Compact
- * after five others whose promoted bytes made up the 8 MiB. */
-void new_space_grow_if_due(gc_heap *h) {
+ * a Scavenge or a Mark-Compact -- decide whether new space grows now or
+ * shrinks at the GC's end (new_space_reduce_size):
+ *  - a memory-reducing GC shrinks (ShouldReduceMemory), and never grows;
+ *  - grow when the young bytes that survived the GCs before this one
+ *    since the last growth (survived_since_last_expansion_: a Scavenge's
+ *    copied and promoted bytes, ScavengerCollector::CollectGarbage; a full
+ *    GC's evacuated ones, Evacuator::Finalize) exceed the capacity.  This
+ *    GC's own survivors count only at the next one: Node 20 with a 1 MiB
+ *    semispace grows at its 3rd Scavenge (806,504 + 958,144 bytes survived
+ *    its first two: scripts/fidelity/node20/grow-1e6-semi4.nvp), not at
+ *    its 2nd; and slowleak-oom-16m grows from 8 to 16 MiB at its 22nd GC,
+ *    a Mark-Compact after five others whose promoted bytes made up the
+ *    8 MiB;
+ *  - shrink when the allocation throughput is under kLowAllocationThroughput
+ *    = 1000 bytes per ms (allocation_throughput, V8's tracer over its last
+ *    intervals: sort-300's rounds allocate 888 bytes of new space each
+ *    beside an 800 KB young large object, which the rate does not count);
+ *  - both or neither: nothing (the survivor count is reset all the same
+ *    when growth was due). */
+#define LOW_ALLOCATION_THROUGHPUT 1000.0 /* bytes per ms */
+void new_space_resize_at_gc_start(gc_heap *h, bool reduce_memory) {
   new_space *n = &h->new_space;
   const gc_config *c = &h->cfg;
-  if (n->survived_since_growth > n->capacity && n->capacity < c->new_space.semi_space_max) {
-    uint64_t cap = n->capacity * c->new_space.growth_factor;
-    if (cap > c->new_space.semi_space_max) cap = c->new_space.semi_space_max;
-    if (new_space_resize(h, cap)) n->survived_since_growth = 0;
+  if (reduce_memory) {
+    n->shrink_due = true;
+    return;
   }
+  double rate = allocation_throughput(h);
+  bool shrink = rate != 0.0 && rate < LOW_ALLOCATION_THROUGHPUT;
+  bool grow = n->survived_since_growth > n->capacity && n->capacity < c->new_space.semi_space_max;
+  n->shrink_due = shrink && !grow;
+  if (!grow) return;
+  if (shrink) {
+    n->survived_since_growth = 0;
+    return;
+  }
+  uint64_t cap = n->capacity * c->new_space.growth_factor;
+  if (cap > c->new_space.semi_space_max) cap = c->new_space.semi_space_max;
+  if (new_space_resize(h, cap)) n->survived_since_growth = 0;
 }
 
 void new_space_after_scavenge(gc_heap *h, uint64_t survived) {
@@ -232,5 +247,5 @@ void new_space_after_scavenge(gc_heap *h, uint64_t survived) {
   n->age_mark = n->top;
   n->size_at_age_mark = n->size;
   n->survived_since_growth += survived;
-  new_space_reduce_size(h, false);
+  new_space_reduce_size(h);
 }

@@ -17,14 +17,17 @@ end)
 
 -- Grow new space with survivors, as idle.lua does, then measure from a
 -- Scavenge: the allocation throughput is bytes per ms of the program's
--- time, and computing is program time.
+-- time, and computing is program time.  V8's rate covers the intervals
+-- between GCs back to 5 s of that time (engine/allocation_rate.c), so the
+-- fast ones that grew new space count until a slow interval of 5 s or
+-- more stands alone: six seconds here.
 scenario("a program that computes long between allocations shrinks new space", {config = NODE}, function(heap)
   local holder = heap:root(heap:alloc(1))
   for _ = 1, 150000 do local o = heap:alloc(2); o[1] = holder[1]; holder[1] = o end
   expect(heap:stats().semi_space_capacity, "new space grew").to_be_at_least(4 * 1024 * 1024)
   holder[1] = nil
   heap:scavenge()
-  for _ = 1, 1000 do heap:alloc(2); heap:compute(1000000) end -- 40 bytes per ms
+  for _ = 1, 1000 do heap:alloc(2); heap:compute(6000000) end -- 40 bytes per 6 ms
   expect(#heap:idle(0), "busy, not idle: no task ran").to_be(0)
   local ev = heap:scavenge()
   expect(ev.semi_space_capacity, "shrunk to the initial 1 MiB").to_be(1024 * 1024)
