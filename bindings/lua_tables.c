@@ -84,6 +84,8 @@ void lgc_push_event(lua_State *L, const gc_event *ev) {
   set_int(L, "allocated", ev->allocated);
   set_int(L, "young_extent", ev->young_extent);
   set_int(L, "young_extent_after", ev->young_extent_after);
+  set_int(L, "size_of_objects_before", ev->size_of_objects_before);
+  set_int(L, "size_of_objects_after", ev->size_of_objects_after);
   set_int(L, "copied", ev->copied_bytes);
   set_int(L, "copied_objects", ev->copied_objects);
   set_int(L, "promoted", ev->promoted_bytes);

@@ -42,6 +42,21 @@ static double wall_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+/* The heap's size as V8's Heap::SizeOfObjects() counts it, what its
+ * --trace-gc and --trace-gc-nvp print: the old generation's objects, and
+ * for the young generation its extent (SemiSpaceNewSpace::Size(): every
+ * To-space page before the allocation page whole, fillers included, plus
+ * the young large objects) instead of the bytes of its objects.  The
+ * two differ by the fillers that close new-space pages: a few bytes a
+ * page for small objects, up to a quarter of new space when its objects
+ * are tens of KB (slices-oom-32m's 64 KB strings, three to a page). */
+static uint64_t size_of_objects(const gc_space_sample *s, uint64_t young_extent) {
+  uint64_t n = young_extent;
+  for (int i = 0; i < GC_SPACE_COUNT; i++)
+    if (i != GC_SPACE_NEW && i != GC_SPACE_NEW_LARGE) n += s[i].size;
+  return n;
+}
+
 /* Run one collection and record it.  Returns GC_ECORRUPT if verification
  * after the GC is on and fails. */
 gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *collector_reason,
@@ -103,6 +118,8 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
 
   heap_sample(h, ev.after);
   ev.young_extent_after = new_space_allocated_extent(h) + h->nlo.size;
+  ev.size_of_objects_before = size_of_objects(ev.before, ev.young_extent);
+  ev.size_of_objects_after = size_of_objects(ev.after, ev.young_extent_after);
   ev.holes_after = h->old.free.bytes;
   if (kind != GC_KIND_SCAVENGE) {
     uint64_t ob = total_objects(ev.before), oa = total_objects(ev.after);

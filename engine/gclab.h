@@ -557,10 +557,12 @@ typedef struct gc_event {
    * survival statistics divide by (before[].size counts objects only). */
   uint64_t young_extent;
   /* The same after the GC: the survivors copied within new space and the
-   * fillers that closed their copy buffers and pages.  With young_extent,
-   * what V8's Heap::SizeOfObjects() -- the sizes --trace-gc prints --
-   * counts for the young generation (docs/lua-api.md, *GC events*). */
+   * fillers that closed their copy buffers and pages. */
   uint64_t young_extent_after;
+  /* The heap before and after as V8's Heap::SizeOfObjects() counts it,
+   * the sizes --trace-gc prints: the old generation's objects plus the
+   * young extent (before[]/after[] count the young objects instead). */
+  uint64_t size_of_objects_before, size_of_objects_after;
   uint64_t copied_bytes, copied_objects;     /* within new space */
   uint64_t promoted_bytes, promoted_objects; /* young -> old */
   uint64_t died_objects, freed_bytes;        /* all spaces */

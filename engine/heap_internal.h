@@ -261,7 +261,7 @@ struct gc_heap {
   /* V8's GCTracer allocation samples (allocation_rate.c): the ring of the
    * last ten intervals between GCs, the one a running GC ended, and where
    * the next one counts from (new space's extent; the old generation's
-   * objects, before what the last Scavenge promoted). */
+   * objects, before what the last GC promoted). */
   alloc_sample alloc_ring[10];
   uint32_t alloc_count, alloc_next;
   alloc_sample alloc_current;

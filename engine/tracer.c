@@ -89,18 +89,6 @@ static uint64_t ev_total(const gc_space_sample *s, bool committed) {
   return n;
 }
 
-/* The heap's size as V8's Heap::SizeOfObjects() counts it, what its
- * --trace-gc and --trace-gc-nvp print: the old generation's objects, and
- * for the young generation its extent (SemiSpaceNewSpace::Size(): every
- * To-space page before the allocation page whole, fillers included, plus
- * the young large objects) instead of the bytes of its objects.  The
- * two differ by the fillers that close new-space pages: a few bytes a
- * page for small objects, up to a quarter of new space when its objects
- * are tens of KB (slices-oom-32m's 64 KB strings, three to a page). */
-static uint64_t v8_size_of_objects(const gc_space_sample *s, uint64_t young_extent) {
-  return ev_total(s, false) - s[GC_SPACE_NEW].size - s[GC_SPACE_NEW_LARGE].size + young_extent;
-}
-
 /* The mutator utilisation a line prints: V8's mark-compact averages
  * (GCTracer::AverageMarkCompactMutatorUtilization and
  * CurrentMarkCompactMutatorUtilization), updated at full GCs only, so a
@@ -130,8 +118,8 @@ int gc_format_trace(const gc_heap *h, const gc_event *ev, bool wall_time, char *
                   "[0:0x0] %8.0f ms: %s%s %.1f (%.1f) -> %.1f (%.1f) MB, %.2f / %.2f ms %s (average mu = "
                   "%.3f, current mu = %.3f) %s; %s",
                   ev->start_us / 1000.0, gc_kind_name(ev->kind), ev->reduce_memory ? " (reduce)" : "",
-                  v8_size_of_objects(ev->before, ev->young_extent) / MB, ev_total(ev->before, true) / MB,
-                  v8_size_of_objects(ev->after, ev->young_extent_after) / MB, ev_total(ev->after, true) / MB,
+                  ev->size_of_objects_before / MB, ev_total(ev->before, true) / MB,
+                  ev->size_of_objects_after / MB, ev_total(ev->after, true) / MB,
                   pause, 0.0, incr, avg, cur,
                   gc_reason_name(ev->reason), ev->collector_reason);
 }
@@ -198,8 +186,7 @@ int gc_format_trace_nvp(const gc_heap *h, const gc_event *ev, char *buf, size_t 
       "semi_space_copy_rate=%.1f%% marked=%llu moved=%llu pages_released=%llu",
       ev->start_us / 1000.0, ev->pause_us / 1000.0, mutator_ms, nvp_kind(ev->kind),
       ev->reduce_memory ? 1 : 0, ev->incremental_steps, ev->incremental_ns / 1e6,
-      (unsigned long long)v8_size_of_objects(ev->before, ev->young_extent),
-      (unsigned long long)v8_size_of_objects(ev->after, ev->young_extent_after),
+      (unsigned long long)ev->size_of_objects_before, (unsigned long long)ev->size_of_objects_after,
       (unsigned long long)ev->holes_before, (unsigned long long)ev->holes_after,
       (unsigned long long)ev->allocated, (unsigned long long)ev->promoted_bytes,
       (unsigned long long)ev->copied_bytes, (unsigned long long)ev->copied_bytes,

@@ -189,19 +189,14 @@ end
 -- gclab's bytes allocated up to its last GC, by parse_nvp's formula over
 -- its events: each GC's size before minus the previous GC's size after
 -- (0 before the first), each size as V8's Heap::SizeOfObjects() counts it
--- and gclab's --trace-gc-nvp prints it -- the old generation's objects
--- and the young generation's extent (`young_extent`, `young_extent_after`:
--- new space's pages up to its top, fillers included, and the young large
--- objects).  `raw`: the replay's events ({ev = event} each).
-local function v8_size(sample, young_extent)
-  return sample.total.size - sample.new.size - sample.new_large.size + young_extent
-end
-
+-- and gclab's --trace-gc-nvp prints it (the events' size_of_objects_before
+-- and _after: the young generation by its extent, fillers included).
+-- `raw`: the replay's events ({ev = event} each).
 function M.gclab_allocated(raw)
   local sum, after_prev = 0, 0
   for _, r in ipairs(raw) do
-    sum = sum + v8_size(r.ev.before, r.ev.young_extent) - after_prev
-    after_prev = v8_size(r.ev.after, r.ev.young_extent_after)
+    sum = sum + r.ev.size_of_objects_before - after_prev
+    after_prev = r.ev.size_of_objects_after
   end
   return sum
 end

@@ -783,6 +783,7 @@ static void test_young_extent_counts_page_end_fillers(void **state) {
   assert_int_equal(ev->young_extent, AREA + 3 * STR);
   assert_int_equal(ev->after[GC_SPACE_NEW].size, 6 * STR); /* all copied */
   assert_int_equal(ev->young_extent_after, AREA + 3 * STR);
+  assert_int_equal(ev->size_of_objects_before, AREA + 3 * STR);
   char line[4096];
   assert_true(gc_format_trace_nvp(h, ev, line, sizeof line) > 0);
   assert_int_equal(nvp_bytes(line, "total_size_before"), AREA + 3 * STR);
