@@ -50,6 +50,11 @@ static double wall_ms(void) {
  * two differ by the fillers that close new-space pages: a few bytes a
  * page for small objects, up to a quarter of new space when its objects
  * are tens of KB (slices-oom-32m's 64 KB strings, three to a page). */
+/* The young generation's extent now: new space's allocated extent
+ * (new_space_allocated_extent, fillers included) and the young large
+ * objects. */
+static uint64_t young_extent_now(const gc_heap *h) { return new_space_allocated_extent(h) + h->nlo.size; }
+
 static uint64_t size_of_objects(const gc_space_sample *s, uint64_t young_extent) {
   uint64_t n = young_extent;
   for (int i = 0; i < GC_SPACE_COUNT; i++)
@@ -80,7 +85,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
    * NewSpaceSize() -- SemiSpaceNewSpace::Size(), page-end fillers
    * included -- plus the young large objects; the survival statistics
    * divide by it. */
-  uint64_t young_extent = new_space_allocated_extent(h) + h->nlo.size;
+  uint64_t young_extent = young_extent_now(h);
   ev.young_extent = young_extent;
   ev.holes_before = h->old.free.bytes;
   ev.allocated = heap_allocated_since_gc(h);
@@ -117,7 +122,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   else mark_sweep_or_compact(h, kind, strategy, reduce_memory);
 
   heap_sample(h, ev.after);
-  ev.young_extent_after = new_space_allocated_extent(h) + h->nlo.size;
+  ev.young_extent_after = young_extent_now(h);
   ev.size_of_objects_before = size_of_objects(ev.before, ev.young_extent);
   ev.size_of_objects_after = size_of_objects(ev.after, ev.young_extent_after);
   ev.holes_after = h->old.free.bytes;

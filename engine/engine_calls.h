@@ -210,6 +210,10 @@ double heap_average_survival(const gc_heap *h); /* V8's AverageSurvivalRatio, % 
 void allocation_rate_gc_start(gc_heap *h, uint64_t mutator_ns);
 void allocation_rate_gc_end(gc_heap *h, uint64_t promoted);
 double allocation_throughput(const gc_heap *h); /* bytes per ms */
+/* V8's Heap::kLowAllocationThroughput: under it, in bytes per ms, new
+ * space shrinks (new_space.c) and the memory reducer may start
+ * (event_loop.c). */
+#define LOW_ALLOCATION_BYTES_PER_MS 1000u
 /* external.c: after every GC, what it freed of the external memory and
  * which owners it promoted; a full GC resets the soft limit. */
 void external_after_gc(gc_heap *h, bool full);

@@ -43,7 +43,6 @@ enum { MR_DONE = 0, MR_WAIT, MR_RUN };
 #define MR_SHORT_DELAY (500 * MS)                 /* kShortDelayMs */
 #define MR_MAX_GCS 3u                             /* kMaxNumberOfGCs */
 #define MR_COMMITTED_DELTA (10ull << 20)          /* kCommittedMemoryDelta: 10 MB */
-#define MR_LOW_ALLOCATION_BYTES_PER_MS 1000u      /* Heap::kLowAllocationThroughput */
 #define MR_THROUGHPUT_WINDOW (5000 * MS)          /* GCTracer::kThroughputTimeFrameMs */
 
 static uint64_t old_committed(const gc_heap *h) { return old_gen_committed(h); }
@@ -118,7 +117,7 @@ static bool low_allocation_rate(const gc_heap *h, uint64_t now) {
     bytes += ev->allocated;
     ns += ev->start_us > prev_end_us ? (ev->start_us - prev_end_us) * 1000 : 0;
   }
-  return bytes * MS < (uint64_t)MR_LOW_ALLOCATION_BYTES_PER_MS * (ns ? ns : 1);
+  return bytes * MS < (uint64_t)LOW_ALLOCATION_BYTES_PER_MS * (ns ? ns : 1);
 }
 
 /* The memory reducer's timer at the current time. */

@@ -219,7 +219,6 @@ void new_space_reduce_size(gc_heap *h) {
  *    beside an 800 KB young large object, which the rate does not count);
  *  - both or neither: nothing (the survivor count is reset all the same
  *    when growth was due). */
-#define LOW_ALLOCATION_THROUGHPUT 1000.0 /* bytes per ms */
 void new_space_resize_at_gc_start(gc_heap *h, bool reduce_memory) {
   new_space *n = &h->new_space;
   const gc_config *c = &h->cfg;
@@ -228,7 +227,7 @@ void new_space_resize_at_gc_start(gc_heap *h, bool reduce_memory) {
     return;
   }
   double rate = allocation_throughput(h);
-  bool shrink = rate != 0.0 && rate < LOW_ALLOCATION_THROUGHPUT;
+  bool shrink = rate != 0.0 && rate < LOW_ALLOCATION_BYTES_PER_MS;
   bool grow = n->survived_since_growth > n->capacity && n->capacity < c->new_space.semi_space_max;
   n->shrink_due = shrink && !grow;
   if (!grow) return;

@@ -348,15 +348,6 @@ static void test_tiering_budget_starts_the_window(void **state) {
   gc_heap_free(h);
 }
 
-/* The value of `key=` in a --trace-gc-nvp line, as printed. */
-static double nvp_value(const char *line, const char *key) {
-  char pat[64];
-  snprintf(pat, sizeof pat, " %s=", key);
-  const char *p = strstr(line, pat);
-  assert_non_null(p);
-  return strtod(p + strlen(pat), NULL);
-}
-
 /* V8 divides a GC's survivors by the young generation's extent before it
  * (SemiSpaceNewSpace::Size(): every allocated byte, mementos included),
  * and averages the last ten GCs' ratios (GCTracer::AverageSurvivalRatio,

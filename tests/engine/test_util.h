@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 /* cmocka must come after the headers above */
 #include <cmocka.h>
@@ -93,6 +94,16 @@ static inline const gc_event *last_event(gc_heap *h) {
   size_t n = gc_event_count(h);
   assert_true(n > 0);
   return gc_event_get(h, n - 1);
+}
+
+/* The value of `key=` in a --trace-gc-nvp line, as printed (byte counts
+ * are exact as doubles up to 2^53). */
+static inline double nvp_value(const char *line, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof pat, " %s=", key);
+  const char *p = strstr(line, pat);
+  assert_non_null(p);
+  return strtod(p + strlen(pat), NULL);
 }
 
 /* An object of `bytes` bytes (at least its slots' size). */

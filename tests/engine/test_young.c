@@ -3,8 +3,6 @@
  * semispace growth, handles/roots/scopes, the verifier, and bad input.
  * Every heap verifies itself after each GC (new_heap turns that on).
  */
-#include <stdlib.h>
-
 #include "test_util.h"
 #include "heap_internal.h" /* for the remembered-set and corruption tests */
 
@@ -750,15 +748,6 @@ static void test_page_header_is_v8s(void **state) {
   assert_int_equal(gc_config_validate(&bad, err, sizeof err), GC_EINVAL);
 }
 
-/* The value of `key=` in a --trace-gc-nvp line, as printed. */
-static unsigned long long nvp_bytes(const char *line, const char *key) {
-  char pat[64];
-  snprintf(pat, sizeof pat, " %s=", key);
-  const char *p = strstr(line, pat);
-  assert_non_null(p);
-  return strtoull(p + strlen(pat), NULL, 10);
-}
-
 /* An object never straddles a new-space page, so objects of 65,552 bytes
  * (a 64 KB string) go three to a page and the rest of each page, 61,064
  * bytes of its 257,720, is a filler.  V8 counts the young generation by
@@ -786,17 +775,17 @@ static void test_young_extent_counts_page_end_fillers(void **state) {
   assert_int_equal(ev->size_of_objects_before, AREA + 3 * STR);
   char line[4096];
   assert_true(gc_format_trace_nvp(h, ev, line, sizeof line) > 0);
-  assert_int_equal(nvp_bytes(line, "total_size_before"), AREA + 3 * STR);
-  assert_int_equal(nvp_bytes(line, "total_size_after"), AREA + 3 * STR);
-  assert_int_equal(nvp_bytes(line, "allocated"), 6 * STR); /* objects' bytes */
+  assert_int_equal((uint64_t)nvp_value(line, "total_size_before"), AREA + 3 * STR);
+  assert_int_equal((uint64_t)nvp_value(line, "total_size_after"), AREA + 3 * STR);
+  assert_int_equal((uint64_t)nvp_value(line, "allocated"), 6 * STR); /* objects' bytes */
   /* A full GC empties new space: nothing young is left to count. */
   OK(h, gc_mark_compact(h, GC_COMPACT_EVACUATE));
   ev = last_event(h);
   assert_int_equal(ev->young_extent, AREA + 3 * STR);
   assert_int_equal(ev->young_extent_after, 0);
   assert_true(gc_format_trace_nvp(h, ev, line, sizeof line) > 0);
-  assert_int_equal(nvp_bytes(line, "total_size_before"), AREA + 3 * STR);
-  assert_int_equal(nvp_bytes(line, "total_size_after"), ev->after[GC_SPACE_OLD].size);
+  assert_int_equal((uint64_t)nvp_value(line, "total_size_before"), AREA + 3 * STR);
+  assert_int_equal((uint64_t)nvp_value(line, "total_size_after"), ev->after[GC_SPACE_OLD].size);
   assert_int_equal(ev->after[GC_SPACE_OLD].size, 6 * STR);
   OK(h, gc_verify(h));
   gc_heap_free(h);
