@@ -57,11 +57,7 @@ static void test_reducing_gc_grows_the_limit_minimally(void **state) {
   c.incremental.enabled = false;
   c.old_space.max_size = 64u << 20;
   gc_heap *h = new_heap(&c);
-  for (int i = 0; i < 11; i++) {
-    gc_handle lo;
-    OK(h, gc_alloc_old(h, 0, 1u << 20, "Old", &lo));
-    OK(h, gc_root(h, lo));
-  }
+  old_large_mib(h, 11);
   OK(h, gc_full_gc(h));
   gc_heap_stats s = stats_of(h);
   uint64_t size = s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;

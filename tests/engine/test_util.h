@@ -149,4 +149,15 @@ static inline void fill_old(gc_heap *h, gc_handle *v, uint32_t n, uint64_t size)
   for (uint32_t i = 0; i < n; i++) assert_int_equal(info_of(h, v[i]).space, GC_SPACE_OLD);
 }
 
+/* n MiB of rooted old large objects, 1 MiB each: with n >= 11 the next
+ * full GC leaves more than 10 MB committed and arms the memory reducer
+ * (event_loop.c: DONE -> WAIT). */
+static inline void old_large_mib(gc_heap *h, int n) {
+  for (int i = 0; i < n; i++) {
+    gc_handle lo;
+    OK(h, gc_alloc_old(h, 0, 1u << 20, "Old", &lo));
+    OK(h, gc_root(h, lo));
+  }
+}
+
 #endif

@@ -342,11 +342,7 @@ static void test_memory_reducing_gc_never_grows_new_space(void **state) {
   gc_heap *h = no_marking_heap(64u << 20);
   /* 11 MiB of old large objects: the memory reducer starts after a full GC
    * that leaves at least 10 MB more committed than at its last run. */
-  for (int i = 0; i < 11; i++) {
-    gc_handle lo;
-    OK(h, gc_alloc_old(h, 0, 1u << 20, "Old", &lo));
-    OK(h, gc_root(h, lo));
-  }
+  old_large_mib(h, 11);
   for (int gc = 0; gc < 2; gc++) young_survivors_then_full_gc(h); /* 12,000 bytes promoted each */
   gc_heap_stats st;
   gc_stats(h, &st);
