@@ -1,7 +1,8 @@
 /*
  * allocation_rate.c -- the program's allocation throughput as V8 11.3's
  * GCTracer measures it, for the decision to shrink new space
- * (new_space.c).  Its one job: the samples and the rate read from them.
+ * (new_space.c) and the memory reducer's (event_loop.c).  Its one job: the
+ * samples and the rates read from them.
  *
  * V8 samples the allocation counters at the start of every GC
  * (GCTracer::SampleAllocation from StartInSafepoint) and, when the GC
@@ -24,10 +25,23 @@
  * the time (each GCTracer::AverageSpeed, clamped to 1 byte/ms..1 GB/ms),
  * taken over the current interval and the ring's newest first until they
  * cover kThroughputTimeFrameMs = 5000 ms; 0 when they cover no time.
+ *
+ * The memory reducer's timer asks whether the rate is low
+ * (Heap::HasLowAllocationRate): the new-space throughput and the
+ * old-generation throughput, each over the whole ring and the interval
+ * since the last GC (no time window: NewSpaceAllocationThroughputIn-
+ * BytesPerMillisecond(0)), each against the collector's speed for that
+ * generation (gc_speed.c) as a mutator utilisation, speed_gc /
+ * (throughput + speed_gc); low when both are above
+ * kHighMutatorUtilization = 0.993 (Heap::ComputeMutatorUtilization: no
+ * throughput gives 0, no GC speed counts as 200,000 bytes/ms).  Node's
+ * third test, the embedder's, sees no embedder allocation: always low.
  */
 #include "heap_internal.h"
 
 #define WINDOW_NS (5000ull * 1000000ull)           /* kThroughputTimeFrameMs */
+#define HIGH_MUTATOR_UTILISATION 0.993             /* kHighMutatorUtilization */
+#define CONSERVATIVE_GC_SPEED 200000.0             /* kConservativeGcSpeedInBytesPerMillisecond */
 #define RING (sizeof ((gc_heap *)0)->alloc_ring / sizeof ((gc_heap *)0)->alloc_ring[0])
 
 static uint64_t old_generation_objects(const gc_heap *h) { return h->old.size + h->lo.size; }
@@ -61,15 +75,45 @@ static double speed(uint64_t bytes, uint64_t ns) {
   return v <= 1.0 ? 1.0 : v;
 }
 
+/* The interval `current` and the ring's, newest first, until they cover
+ * `window_ns` (0: the whole ring), summed into *sum. */
+static void sum_intervals(const gc_heap *h, alloc_sample current, uint64_t window_ns, alloc_sample *sum) {
+  *sum = current;
+  for (uint32_t k = 0; k < h->alloc_count && (!window_ns || sum->ns < window_ns); k++) {
+    const alloc_sample *s = &h->alloc_ring[(h->alloc_next + RING - 1 - k) % RING];
+    sum->new_bytes += s->new_bytes;
+    sum->old_bytes += s->old_bytes;
+    sum->ns += s->ns;
+  }
+}
+
 /* Bytes per ms, during a GC (after allocation_rate_gc_start). */
 double allocation_throughput(const gc_heap *h) {
-  uint64_t new_bytes = h->alloc_current.new_bytes, old_bytes = h->alloc_current.old_bytes;
-  uint64_t ns = h->alloc_current.ns;
-  for (uint32_t k = 0; k < h->alloc_count && ns < WINDOW_NS; k++) {
-    const alloc_sample *s = &h->alloc_ring[(h->alloc_next + RING - 1 - k) % RING];
-    new_bytes += s->new_bytes;
-    old_bytes += s->old_bytes;
-    ns += s->ns;
-  }
-  return speed(new_bytes, ns) + speed(old_bytes, ns);
+  alloc_sample sum;
+  sum_intervals(h, h->alloc_current, WINDOW_NS, &sum);
+  return speed(sum.new_bytes, sum.ns) + speed(sum.old_bytes, sum.ns);
+}
+
+/* Heap::ComputeMutatorUtilization: the program's share of the time if it
+ * allocated at `mutator_speed` and the GC collected at `gc_speed`. */
+static double mutator_utilisation(double mutator_speed, double gc_speed) {
+  if (mutator_speed == 0.0) return 0.0;
+  if (gc_speed == 0.0) gc_speed = CONSERVATIVE_GC_SPEED;
+  return gc_speed / (mutator_speed + gc_speed);
+}
+
+/* Heap::HasLowAllocationRate, outside a GC, at `now` (the memory reducer's
+ * timer samples the allocation counters first: the interval since the
+ * last GC up to now). */
+bool allocation_rate_low(const gc_heap *h, uint64_t now) {
+  uint64_t extent = new_space_allocated_extent(h), old = old_generation_objects(h);
+  alloc_sample current = {
+      .new_bytes = extent > h->alloc_new_base ? extent - h->alloc_new_base : 0,
+      .old_bytes = old > h->alloc_old_base ? old - h->alloc_old_base : 0,
+      .ns = now > h->vclock_last_gc_end ? now - h->vclock_last_gc_end : 0,
+  };
+  alloc_sample sum;
+  sum_intervals(h, current, 0, &sum);
+  return mutator_utilisation(speed(sum.new_bytes, sum.ns), gc_speed_young(h)) > HIGH_MUTATOR_UTILISATION &&
+         mutator_utilisation(speed(sum.old_bytes, sum.ns), gc_speed_old(h)) > HIGH_MUTATOR_UTILISATION;
 }

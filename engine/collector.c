@@ -136,7 +136,8 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   }
   uint64_t sb = total_size(ev.before), sa = total_size(ev.after);
   ev.freed_bytes = sb > sa ? sb - sa : 0;
-  ev.pause_us = (heap_vclock(h) - t0) / 1000;
+  uint64_t pause_ns = heap_vclock(h) - t0;
+  ev.pause_us = pause_ns / 1000;
   ev.wall_pause_ms = wall_ms() - w0;
   uint64_t full_gc_ns = heap_vclock(h) - t0 + marking_ns_before;
   if (kind != GC_KIND_SCAVENGE) {
@@ -152,6 +153,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   }
   pretenuring_after_gc(h, &ev, capacity_before, total_size(ev.before), total_size(ev.after));
   allocation_rate_gc_end(h, ev.promoted_bytes);
+  gc_speed_record(h, &ev, pause_ns, was_marking && kind != GC_KIND_SCAVENGE);
   heap_shrink_initial_old_limit(h, ev.promoted_bytes + ev.copied_bytes, young_extent);
   external_after_gc(h, kind != GC_KIND_SCAVENGE);
   ev.semi_space_capacity = h->new_space.capacity;

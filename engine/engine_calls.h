@@ -210,10 +210,17 @@ double heap_average_survival(const gc_heap *h); /* V8's AverageSurvivalRatio, % 
 void allocation_rate_gc_start(gc_heap *h, uint64_t mutator_ns);
 void allocation_rate_gc_end(gc_heap *h, uint64_t promoted);
 double allocation_throughput(const gc_heap *h); /* bytes per ms */
-/* V8's Heap::kLowAllocationThroughput: under it, in bytes per ms, new
- * space shrinks (new_space.c) and the memory reducer may start
- * (event_loop.c). */
+/* V8's Heap::HasLowAllocationRate at `now`, outside a GC. */
+bool allocation_rate_low(const gc_heap *h, uint64_t now);
+/* V8's Heap::kLowAllocationThroughput (Heap::ReduceNewSpaceSize): under
+ * it, in bytes per ms, new space shrinks (new_space.c). */
 #define LOW_ALLOCATION_BYTES_PER_MS 1000u
+/* gc_speed.c: the collector's speeds as V8's GCTracer records them.
+ * After every GC (`pause_ns` its pause; `finalized_marking`: a full GC
+ * that finished incremental marking): */
+void gc_speed_record(gc_heap *h, const gc_event *ev, uint64_t pause_ns, bool finalized_marking);
+double gc_speed_young(const gc_heap *h); /* bytes per ms, survived bytes */
+double gc_speed_old(const gc_heap *h);   /* bytes per ms, combined */
 /* external.c: after every GC, what it freed of the external memory and
  * which owners it promoted; a full GC resets the soft limit. */
 void external_after_gc(gc_heap *h, bool full);

@@ -17,17 +17,22 @@
  *    memory at least max(1.1 x, +10 MB) over its size at the last run
  *    (kCommittedMemoryFactor, kCommittedMemoryDelta); in WAIT a timer fires
  *    kLongDelayMs = 8000 ms later (or after any other Mark-Compact, 8000 ms
- *    after that one); at the timer, when the allocation rate is low
- *    (Heap::HasLowAllocationRate, over the tracer's most recent 5 s of
- *    allocation samples: low_allocation_rate; under 1000 bytes/ms, the
- *    kLowAllocationThroughput of earlier V8s) and no marking runs, it
- *    starts memory-reducing incremental marking (StartIdleIncremental-
- *    Marking, reason kMemoryReducer; the task steps it and finishes it:
- *    "finalize incremental marking via task", reduce_memory; with
- *    incremental marking off, a Mark-Compact "memory reducer" at once) and
- *    goes to RUN, else waits another 8000 ms; after its GC it waits kShortDelayMs = 500 ms
- *    for another if that one freed at least 1 MB of committed memory or was
- *    its first, up to kMaxNumberOfGCs = 3, else goes back to DONE.
+ *    after that one), each timer posted kSlackMs = 100 ms late
+ *    (ScheduleTimer); at the timer, when no marking runs and the
+ *    allocation rate is low (Heap::HasLowAllocationRate: the tracer's ten
+ *    last intervals and the one since the last GC against the collector's
+ *    speeds, allocation_rate.c), or the heap is optimized for memory
+ *    (ShouldOptimizeForMemoryUsage), or the last Mark-Compact is more than
+ *    kWatchdogDelayMs = 100 s old (WatchdogGC), it starts memory-reducing
+ *    incremental marking (reason kMemoryReducer; the task steps it and
+ *    finishes it: "finalize incremental marking via task", reduce_memory;
+ *    with incremental marking off, a Mark-Compact "memory reducer" at
+ *    once) and goes to RUN, else waits another 8000 ms; after its GC it
+ *    waits kShortDelayMs = 500 ms for another if that one freed at least 1
+ *    MB of committed memory, or left the old generation fragmented
+ *    (HasHighFragmentation: committed more than twice the objects + 16
+ *    MB), or was its first, up to kMaxNumberOfGCs = 3, else goes back to
+ *    DONE.
  *
  * Invariants: gc_idle never allocates and never runs the mutator; the
  * clock only moves forward: by each GC's cost, and by the idle time up to
@@ -43,9 +48,17 @@ enum { MR_DONE = 0, MR_WAIT, MR_RUN };
 #define MR_SHORT_DELAY (500 * MS)                 /* kShortDelayMs */
 #define MR_MAX_GCS 3u                             /* kMaxNumberOfGCs */
 #define MR_COMMITTED_DELTA (10ull << 20)          /* kCommittedMemoryDelta: 10 MB */
-#define MR_THROUGHPUT_WINDOW (5000 * MS)          /* GCTracer::kThroughputTimeFrameMs */
+#define MR_TIMER_SLACK (100 * MS)                 /* ScheduleTimer's kSlackMs */
+#define MR_WATCHDOG_DELAY (100000 * MS)           /* kWatchdogDelayMs */
+#define FRAGMENTATION_SLACK (16ull << 20)         /* Heap::HasHighFragmentation's kSlack */
 
 static uint64_t old_committed(const gc_heap *h) { return old_gen_committed(h); }
+
+/* Heap::HasHighFragmentation: committed > 2 x used + 16 MB. */
+static bool high_fragmentation(const gc_heap *h) {
+  uint64_t used = old_gen_size(h), committed = old_committed(h);
+  return committed > used && committed - used > used + FRAGMENTATION_SLACK;
+}
 
 void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before) {
   uint64_t now = heap_vclock(h), committed = old_committed(h);
@@ -57,17 +70,22 @@ void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before) {
       h->mr_state = MR_WAIT;
       h->mr_started_gcs = 0;
       h->mr_next_ns = now + MR_LONG_DELAY;
+      h->mr_timer_ns = h->mr_next_ns + MR_TIMER_SLACK;
+      h->mr_last_gc_ns = now;
       break;
     }
     case MR_WAIT:
       h->mr_next_ns = now + MR_LONG_DELAY;
+      h->mr_last_gc_ns = now;
       break;
     case MR_RUN:
       if (!h->mr_collecting) return; /* someone else's GC while it runs */
       if (h->mr_started_gcs < MR_MAX_GCS &&
-          (committed_before > committed + (1ull << 20) || h->mr_started_gcs == 1)) {
+          (committed_before > committed + (1ull << 20) || high_fragmentation(h) || h->mr_started_gcs == 1)) {
         h->mr_state = MR_WAIT;
         h->mr_next_ns = now + MR_SHORT_DELAY;
+        h->mr_timer_ns = h->mr_next_ns + MR_TIMER_SLACK;
+        h->mr_last_gc_ns = now;
       } else {
         h->mr_state = MR_DONE;
         h->mr_committed_at_last_run = committed;
@@ -100,37 +118,23 @@ static gc_status run_tasks(gc_heap *h) {
   return GC_OK;
 }
 
-/* Is the allocation rate low at `now`?  The rate is V8's GCTracer::
- * AverageSpeed over its allocation samples -- one taken at every GC, one
- * the timer takes (MemoryReducer::TimerTask samples first) -- the most
- * recent that cover at least kThroughputTimeFrameMs = 5000 ms of mutator
- * time: the time since the last GC, then the intervals between the GCs
- * before it, as far as the event ring reaches. */
-static bool low_allocation_rate(const gc_heap *h, uint64_t now) {
-  uint64_t bytes = h->allocated_total - h->allocated_at_gc;
-  uint64_t ns = now > h->vclock_last_gc_end ? now - h->vclock_last_gc_end : 0;
-  size_t ring = h->cfg.event_ring, kept = h->nevents < ring ? h->nevents : ring;
-  for (size_t k = 0; k + 1 < kept && ns < MR_THROUGHPUT_WINDOW; k++) {
-    const gc_event *ev = &h->events[(h->nevents - 1 - k) % ring];
-    const gc_event *prev = &h->events[(h->nevents - 2 - k) % ring];
-    uint64_t prev_end_us = prev->start_us + prev->pause_us;
-    bytes += ev->allocated;
-    ns += ev->start_us > prev_end_us ? (ev->start_us - prev_end_us) * 1000 : 0;
-  }
-  return bytes * MS < (uint64_t)LOW_ALLOCATION_BYTES_PER_MS * (ns ? ns : 1);
-}
-
 /* The memory reducer's timer at the current time. */
 static gc_status memory_reducer_timer(gc_heap *h) {
   uint64_t now = heap_vclock(h);
-  bool low_rate = low_allocation_rate(h, now);
   if (h->mr_started_gcs >= MR_MAX_GCS) {
     h->mr_state = MR_DONE;
     h->mr_committed_at_last_run = old_committed(h);
     return GC_OK;
   }
-  if (!low_rate || h->marking != GC_MARKING_IDLE) {
+  bool start = allocation_rate_low(h, now) || heap_optimize_for_memory(h) ||
+               (h->mr_last_gc_ns && now > h->mr_last_gc_ns + MR_WATCHDOG_DELAY);
+  if (!start || h->marking != GC_MARKING_IDLE) {
     h->mr_next_ns = now + MR_LONG_DELAY;
+    h->mr_timer_ns = h->mr_next_ns + MR_TIMER_SLACK;
+    return GC_OK;
+  }
+  if (h->mr_next_ns > now) { /* a Mark-Compact since it was posted: posted again for the rest */
+    h->mr_timer_ns = h->mr_next_ns + MR_TIMER_SLACK;
     return GC_OK;
   }
   h->mr_state = MR_RUN;
@@ -156,8 +160,8 @@ gc_status gc_idle(gc_heap *h, uint64_t ms) {
   uint64_t end = heap_vclock(h) + ms * MS;
   gc_status st = run_tasks(h);
   if (st != GC_OK) return st;
-  while (h->mr_state == MR_WAIT && h->mr_next_ns <= end) {
-    if (h->mr_next_ns > heap_vclock(h)) h->idle_ns_total += h->mr_next_ns - heap_vclock(h);
+  while (h->mr_state == MR_WAIT && h->mr_timer_ns <= end) {
+    if (h->mr_timer_ns > heap_vclock(h)) h->idle_ns_total += h->mr_timer_ns - heap_vclock(h);
     st = memory_reducer_timer(h);
     if (st != GC_OK) return st;
   }

@@ -171,6 +171,19 @@ typedef struct alloc_sample {
   uint64_t new_bytes, old_bytes, ns;
 } alloc_sample;
 
+/* The collector's speed samples as V8's GCTracer keeps them (gc_speed.c):
+ * rings of the last ten (bytes, virtual ns). */
+typedef struct speed_ring {
+  struct { uint64_t bytes, ns; } s[10];
+  uint32_t count, next;
+} speed_ring;
+typedef struct gc_speeds {
+  speed_ring scavenges;                 /* recorded_minor_gcs_survived_ */
+  speed_ring mark_compacts;             /* recorded_mark_compacts_ */
+  speed_ring incremental_mark_compacts; /* recorded_incremental_mark_compacts_ */
+  double marking_speed;                 /* recorded_incremental_marking_speed_, bytes/ms */
+} gc_speeds;
+
 typedef struct new_space {
   page_list semi[2];   /* semi[to] is the allocation semispace */
   int to;              /* index of To-space */
@@ -266,6 +279,7 @@ struct gc_heap {
   uint32_t alloc_count, alloc_next;
   alloc_sample alloc_current;
   uint64_t alloc_new_base, alloc_old_base;
+  gc_speeds speeds;
   bool in_gc;
   uint32_t gc_count;
   /* The event ring (tracer.c): event i (0-based) is in slot i % ring while
@@ -319,7 +333,9 @@ struct gc_heap {
   /* the memory reducer (event_loop.c) */
   int mr_state;                    /* MR_DONE, MR_WAIT, MR_RUN */
   uint32_t mr_started_gcs;
-  uint64_t mr_next_ns;             /* WAIT: when its timer fires */
+  uint64_t mr_next_ns;             /* WAIT: when its next GC may start (next_gc_start_ms) */
+  uint64_t mr_timer_ns;            /* WAIT: when its timer fires (posted kSlackMs late) */
+  uint64_t mr_last_gc_ns;          /* the last Mark-Compact it was told of (last_gc_time_ms) */
   uint64_t mr_committed_at_last_run;
   bool mr_collecting;              /* the memory reducer's own GC is running */
 
