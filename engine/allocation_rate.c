@@ -68,13 +68,6 @@ void allocation_rate_gc_end(gc_heap *h, uint64_t promoted) {
   h->alloc_old_base = old > promoted ? old - promoted : 0;
 }
 
-static double speed(uint64_t bytes, uint64_t ns) {
-  if (!ns) return 0.0;
-  double v = (double)bytes * 1e6 / (double)ns; /* bytes per ms */
-  if (v >= 1024.0 * 1024.0 * 1024.0) return 1024.0 * 1024.0 * 1024.0;
-  return v <= 1.0 ? 1.0 : v;
-}
-
 /* The interval `current` and the ring's, newest first, until they cover
  * `window_ns` (0: the whole ring), summed into *sum. */
 static void sum_intervals(const gc_heap *h, alloc_sample current, uint64_t window_ns, alloc_sample *sum) {
@@ -91,7 +84,7 @@ static void sum_intervals(const gc_heap *h, alloc_sample current, uint64_t windo
 double allocation_throughput(const gc_heap *h) {
   alloc_sample sum;
   sum_intervals(h, h->alloc_current, WINDOW_NS, &sum);
-  return speed(sum.new_bytes, sum.ns) + speed(sum.old_bytes, sum.ns);
+  return gc_average_speed(sum.new_bytes, sum.ns) + gc_average_speed(sum.old_bytes, sum.ns);
 }
 
 /* Heap::ComputeMutatorUtilization: the program's share of the time if it
@@ -114,6 +107,6 @@ bool allocation_rate_low(const gc_heap *h, uint64_t now) {
   };
   alloc_sample sum;
   sum_intervals(h, current, 0, &sum);
-  return mutator_utilisation(speed(sum.new_bytes, sum.ns), gc_speed_young(h)) > HIGH_MUTATOR_UTILISATION &&
-         mutator_utilisation(speed(sum.old_bytes, sum.ns), gc_speed_old(h)) > HIGH_MUTATOR_UTILISATION;
+  return mutator_utilisation(gc_average_speed(sum.new_bytes, sum.ns), gc_speed_young(h)) > HIGH_MUTATOR_UTILISATION &&
+         mutator_utilisation(gc_average_speed(sum.old_bytes, sum.ns), gc_speed_old(h)) > HIGH_MUTATOR_UTILISATION;
 }

@@ -139,7 +139,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   uint64_t pause_ns = heap_vclock(h) - t0;
   ev.pause_us = pause_ns / 1000;
   ev.wall_pause_ms = wall_ms() - w0;
-  uint64_t full_gc_ns = heap_vclock(h) - t0 + marking_ns_before;
+  uint64_t full_gc_ns = pause_ns + marking_ns_before;
   if (kind != GC_KIND_SCAVENGE) {
     heap_update_old_limit(h, full_gc_ns, ev.marked_bytes, reduce_memory);
     event_loop_after_full_gc(h, ev.before[GC_SPACE_OLD].committed + ev.before[GC_SPACE_LARGE].committed);

@@ -220,6 +220,8 @@ bool allocation_rate_low(const gc_heap *h, uint64_t now);
  * that finished incremental marking): */
 void gc_speed_record(gc_heap *h, const gc_event *ev, uint64_t pause_ns, bool finalized_marking);
 double gc_speed_young(const gc_heap *h); /* bytes per ms, survived bytes */
+/* GCTracer::AverageSpeed's clamp, for every rate the tracer reads. */
+double gc_average_speed(uint64_t bytes, uint64_t ns);
 double gc_speed_old(const gc_heap *h);   /* bytes per ms, combined */
 /* external.c: after every GC, what it freed of the external memory and
  * which owners it promoted; a full GC resets the soft limit. */

@@ -54,6 +54,13 @@ enum { MR_DONE = 0, MR_WAIT, MR_RUN };
 
 static uint64_t old_committed(const gc_heap *h) { return old_gen_committed(h); }
 
+/* WAIT until `next` (next_gc_start_ms), the timer posted kSlackMs after
+ * it (MemoryReducer::ScheduleTimer). */
+static void wait_until(gc_heap *h, uint64_t next) {
+  h->mr_next_ns = next;
+  h->mr_timer_ns = next + MR_TIMER_SLACK;
+}
+
 /* Heap::HasHighFragmentation: committed > 2 x used + 16 MB. */
 static bool high_fragmentation(const gc_heap *h) {
   uint64_t used = old_gen_size(h), committed = old_committed(h);
@@ -69,8 +76,7 @@ void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before) {
       if (committed < grown) return;
       h->mr_state = MR_WAIT;
       h->mr_started_gcs = 0;
-      h->mr_next_ns = now + MR_LONG_DELAY;
-      h->mr_timer_ns = h->mr_next_ns + MR_TIMER_SLACK;
+      wait_until(h, now + MR_LONG_DELAY);
       h->mr_last_gc_ns = now;
       break;
     }
@@ -83,8 +89,7 @@ void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before) {
       if (h->mr_started_gcs < MR_MAX_GCS &&
           (committed_before > committed + (1ull << 20) || high_fragmentation(h) || h->mr_started_gcs == 1)) {
         h->mr_state = MR_WAIT;
-        h->mr_next_ns = now + MR_SHORT_DELAY;
-        h->mr_timer_ns = h->mr_next_ns + MR_TIMER_SLACK;
+        wait_until(h, now + MR_SHORT_DELAY);
         h->mr_last_gc_ns = now;
       } else {
         h->mr_state = MR_DONE;
@@ -129,12 +134,11 @@ static gc_status memory_reducer_timer(gc_heap *h) {
   bool start = allocation_rate_low(h, now) || heap_optimize_for_memory(h) ||
                (h->mr_last_gc_ns && now > h->mr_last_gc_ns + MR_WATCHDOG_DELAY);
   if (!start || h->marking != GC_MARKING_IDLE) {
-    h->mr_next_ns = now + MR_LONG_DELAY;
-    h->mr_timer_ns = h->mr_next_ns + MR_TIMER_SLACK;
+    wait_until(h, now + MR_LONG_DELAY);
     return GC_OK;
   }
   if (h->mr_next_ns > now) { /* a Mark-Compact since it was posted: posted again for the rest */
-    h->mr_timer_ns = h->mr_next_ns + MR_TIMER_SLACK;
+    wait_until(h, h->mr_next_ns);
     return GC_OK;
   }
   h->mr_state = MR_RUN;

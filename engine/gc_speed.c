@@ -28,7 +28,7 @@
  */
 #include "heap_internal.h"
 
-#define RING 10u                                   /* kRingBufferMaxSize */
+#define RING (sizeof ((speed_ring *)0)->s / sizeof ((speed_ring *)0)->s[0]) /* kRingBufferMaxSize */
 #define CONSERVATIVE_MARKING_SPEED (128.0 * 1024)  /* kConservativeSpeedInBytesPerMillisecond */
 #define MINIMUM_MARKING_SPEED 0.5                  /* kMinimumMarkingSpeed */
 
@@ -39,6 +39,15 @@ static void push(speed_ring *r, uint64_t bytes, uint64_t ns) {
   if (r->count < RING) r->count++;
 }
 
+/* GCTracer::AverageSpeed's result: bytes over virtual ns in bytes per ms,
+ * clamped to 1 byte/ms .. 1 GB/ms, 0 when no time was measured. */
+double gc_average_speed(uint64_t bytes, uint64_t ns) {
+  if (!ns) return 0.0;
+  double v = (double)bytes * 1e6 / (double)ns;
+  if (v >= 1024.0 * 1024.0 * 1024.0) return 1024.0 * 1024.0 * 1024.0;
+  return v <= 1.0 ? 1.0 : v;
+}
+
 /* GCTracer::AverageSpeed over the whole ring. */
 static double average_speed(const speed_ring *r) {
   uint64_t bytes = 0, ns = 0;
@@ -46,10 +55,7 @@ static double average_speed(const speed_ring *r) {
     bytes += r->s[i].bytes;
     ns += r->s[i].ns;
   }
-  if (!ns) return 0.0;
-  double v = (double)bytes * 1e6 / (double)ns;
-  if (v >= 1024.0 * 1024.0 * 1024.0) return 1024.0 * 1024.0 * 1024.0;
-  return v <= 1.0 ? 1.0 : v;
+  return gc_average_speed(bytes, ns);
 }
 
 void gc_speed_record(gc_heap *h, const gc_event *ev, uint64_t pause_ns, bool finalized_marking) {

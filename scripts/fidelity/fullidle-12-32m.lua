@@ -32,6 +32,7 @@
 -- space and its second Mark-Compact comes by the limit, where Node's
 -- list grows young until "scavenge might not succeed" promotes 12 MB of
 -- it at once.
+local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local N, IDLE_MS = 690000, 12000
 
 scenario("fullidle: a list of 690,000 {v, next} near a 32 MB old space, then 12 s idle",
@@ -46,10 +47,9 @@ scenario("fullidle: a list of 690,000 {v, next} near a 32 MB old space, then 12 
       ctx[1] = head
     end
     local burst = heap:events()
-    local scavenges, mcs, last_mc = 0, 0, nil
-    for _, ev in ipairs(burst) do
-      if ev.kind == "Scavenge" then scavenges = scavenges + 1 else mcs = mcs + 1; last_mc = ev end
-    end
+    local scavenges, mcs = count_gcs(burst)
+    local last_mc
+    for _, ev in ipairs(burst) do if ev.kind ~= "Scavenge" then last_mc = ev end end
     expect(scavenges, "Scavenges").to_be(9)
     expect(mcs, "Mark-Compacts while the list grows").to_be_between(2, 3)
     -- the divergence above, pinned: Node's site is not tenured

@@ -28,6 +28,7 @@
 -- Mark-Compacts at 8 s, three Mark-Compacts against Node's one: the
 -- workload that found V8 11.3's Heap::HasLowAllocationRate missing
 -- (engine/allocation_rate.c, gc_speed.c).
+local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local N, EVERY, IDLE_MS = 8000000, 20, 20000
 
 scenario("heavyidle: 320 MB of {v, next}, every 20th kept, then 20 s idle",
@@ -47,11 +48,9 @@ scenario("heavyidle: 320 MB of {v, next}, every 20th kept, then 20 s idle",
     local burst = heap:events()
     local idle = heap:idle(IDLE_MS)
     expect(head[1], "head.v").to_be(N - EVERY)
-    local scavenges, mcs = 0, 0
+    local scavenges, mcs = count_gcs(burst)
     for _, ev in ipairs(burst) do
-      if ev.kind == "Scavenge" then scavenges = scavenges + 1
-      else
-        mcs = mcs + 1
+      if ev.kind ~= "Scavenge" then
         expect(ev.reason, "the burst's Mark-Compact").to_be("finalize incremental marking via stack guard")
       end
     end
