@@ -107,6 +107,7 @@ void lgc_push_event(lua_State *L, const gc_event *ev) {
   set_int(L, "pages_promoted", ev->pages_promoted);
   set_int(L, "steps", ev->incremental_steps);
   set_int(L, "incremental_marked", ev->incremental_marked);
+  set_int(L, "concurrent_marked", ev->concurrent_marked);
   set_int(L, "largest_step", ev->largest_step);
   set_int(L, "marked", ev->marked_bytes);
   set_int(L, "semi_space_capacity", ev->semi_space_capacity);

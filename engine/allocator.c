@@ -48,7 +48,7 @@ static gc_status before_alloc(gc_heap *h, uint64_t size) {
     if (h->marking == GC_MARKING_MARKING &&
         (h->young_alloc >= h->cfg.incremental.young_step || h->old_alloc >= h->cfg.incremental.old_step)) {
       h->young_alloc = h->old_alloc = 0;
-      gc_status st = incremental_step_internal(h, h->cfg.incremental.step_budget, incremental_allocation_step_ns(h), NULL);
+      gc_status st = incremental_allocation_step(h);
       if (st != GC_OK) return st;
     }
     if (incremental_stack_guard_taken(h)) {
@@ -244,7 +244,9 @@ static gc_status alloc_slow(gc_heap *h, uint64_t size, bool tenured, bool large_
       incremental_maybe_start(h);
       old_allocated(h, *out, size, color);
     } else {
-      h->old_alloc += size;
+      /* V8 observes the young large-object space with new space's
+       * observer (Heap::AddAllocationObserversToAllSpaces) */
+      h->young_alloc += size;
     }
     return GC_OK;
   }

@@ -98,6 +98,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
   if (was_marking && kind != GC_KIND_SCAVENGE) {
     ev.incremental_steps = h->marking_steps;
     ev.incremental_marked = h->marking_step_bytes;
+    ev.concurrent_marked = h->marking_concurrent_bytes;
     ev.largest_step = h->marking_largest_step;
     ev.marking_start_us = h->marking_started_ns / 1000;
     ev.incremental_ns = h->marking_step_ns;
@@ -147,6 +148,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
     h->mutator_ns_at_full = heap_mutator_ns(h);
     h->marking_steps = 0;
     h->marking_step_bytes = 0;
+    h->marking_concurrent_bytes = 0;
     h->marking_step_ns = 0;
     h->marking_largest_step = 0;
     h->marking_largest_step_ns = 0;

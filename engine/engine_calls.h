@@ -144,6 +144,8 @@ uint64_t marker_drain_paced(gc_heap *h, uint64_t budget, uint64_t budget_ns, uin
 uint64_t marker_cost_ns(const gc_heap *h, uint64_t ref_bytes, uint64_t scalar_bytes);
 void marker_mark_roots(gc_heap *h);        /* grey every root */
 void marker_mark_persistent_roots(gc_heap *h); /* grey gc_root's roots, not scopes' */
+void marker_mark_runtime_roots(gc_heap *h); /* the boot heap's roots and the KeepDuringJob set */
+uint64_t marker_drain_background(gc_heap *h, uint64_t budget_ns, uint64_t *ns); /* the markers' time, not the program's */
 
 /* full_gc.c: the stop-the-world old-generation collector, Mark-Sweep or
  * Mark-Compact (kind), the mechanism; collector.c decides when. */
@@ -174,6 +176,8 @@ void handles_visit_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), vo
 /* Only the gc_root roots, not what scopes hold (V8: not the stack and the
  * main thread's handles). */
 void handles_visit_persistent_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud);
+void handles_visit_boot_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud);
+void handles_close_boot_roots(gc_heap *h); /* the roots made so far are the boot heap's */
 
 /* allocator.c */
 uint64_t heap_fast_alloc_max(const gc_heap *h); /* what fast_alloc_max should be */
@@ -276,6 +280,16 @@ bool incremental_checks_at_once(const gc_heap *h); /* the program's interrupt ch
 void incremental_on_alloc(gc_heap *h, bool young, uint64_t size);
 void incremental_after_scavenge(gc_heap *h);/* fix the worklist */
 gc_status incremental_step_internal(gc_heap *h, uint64_t budget, uint64_t budget_ns, bool *done);
+gc_status incremental_allocation_step(gc_heap *h);
+
+/* marking_worklists.c */
+void worklists_publish(gc_heap *h);          /* the main list into the shared pool */
+bool worklists_steal(gc_heap *h);            /* a segment of the pool onto the main list */
+void worklists_share_work(gc_heap *h);       /* what a step left (V8's ShareWork) */
+bool worklists_shared_empty(const gc_heap *h); /* main list and pool empty */
+void worklists_merge(gc_heap *h);            /* pool and markers' lists onto the main one */
+uint64_t worklists_markers_mark(gc_heap *h, uint64_t ns); /* the markers' time; bytes marked */
+void worklists_after_scavenge(gc_heap *h);
 
 /* verify.c */
 gc_status heap_verify(gc_heap *h, bool during_marking);

@@ -148,7 +148,7 @@ void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, boo
   if (h->marking == GC_MARKING_IDLE) marker_start(h);
   else ev->incremental = true;
   marker_mark_roots(h);
-  h->worklist_held = 0;
+  worklists_merge(h);
   marker_drain(h, UINT64_MAX, NULL);
   h->marking = GC_MARKING_IDLE;
   weak_after_marking(h);

@@ -571,6 +571,8 @@ typedef struct gc_event {
   uint64_t pages_released, pages_evacuated, pages_promoted;
   uint32_t incremental_steps;
   uint64_t incremental_marked;     /* bytes marked by steps before the pause */
+  uint64_t concurrent_marked;      /* ... by the concurrent markers (V8's "Marked
+                                    * N KB on background threads") */
   uint64_t largest_step;           /* bytes marked by the largest step */
   uint64_t incremental_ns;         /* virtual time of the steps before the pause */
   uint64_t largest_step_ns;        /* ... of the largest step */

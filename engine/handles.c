@@ -144,14 +144,26 @@ void handle_root_add(gc_heap *h, hentry *e) {
     h->root_list_lost = true; /* out of process memory: the visits scan the table from now on */
 }
 
-/* Take e out of the root list: the last entry takes its place. */
+/* Put root_list entry `from` at position `to`. */
+static void root_list_move(gc_heap *h, size_t from, size_t to) {
+  uint32_t idx = h->root_list.v[from];
+  h->root_list.v[to] = idx;
+  h->handles[idx].root_pos = (uint32_t)to;
+}
+
+/* Take e out of the root list: the last entry takes its place, and the
+ * boot heap's roots stay first -- a boot root's place goes to the last
+ * boot root, whose place goes to the list's last. */
 static void root_list_remove(gc_heap *h, hentry *e) {
   if (h->root_list_lost) return;
-  uint32_t last = h->root_list.v[--h->root_list.n];
-  if (last != (uint32_t)(e - h->handles)) {
-    h->root_list.v[e->root_pos] = last;
-    h->handles[last].root_pos = e->root_pos;
+  size_t pos = e->root_pos;
+  if (pos < h->boot_roots) {
+    size_t last_boot = --h->boot_roots;
+    root_list_move(h, last_boot, pos);
+    pos = last_boot;
   }
+  size_t last = --h->root_list.n;
+  if (pos != last) root_list_move(h, last, pos);
 }
 
 void handle_root_drop(gc_heap *h, hentry *e) {
@@ -233,6 +245,19 @@ void handles_visit_persistent_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, 
     if (e->state == H_LIVE) fn(h, &e->addr, ud);
   }
 }
+
+/* The roots the boot heap was rooted by: root_list's first boot_roots
+ * entries (root_list_remove keeps them first); none after an
+ * out-of-memory lost the list. */
+void handles_visit_boot_roots(gc_heap *h, void (*fn)(gc_heap *, addr_t *, void *), void *ud) {
+  if (h->root_list_lost) return;
+  for (size_t k = 0; k < h->boot_roots; k++) {
+    hentry *e = &h->handles[h->root_list.v[k]];
+    if (e->state == H_LIVE) fn(h, &e->addr, ud);
+  }
+}
+
+void handles_close_boot_roots(gc_heap *h) { h->boot_roots = h->root_list_lost ? 0 : h->root_list.n; }
 
 /* Every root: the persistent ones, then what the open scopes hold that has
  * no root count, in the order the scopes took them (an entry a scope took

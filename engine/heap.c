@@ -109,6 +109,8 @@ void gc_heap_free(gc_heap *h) {
   free(h->events);
   free(h->totals);
   addr_vec_free(&h->worklist);
+  addr_vec_free(&h->marking_pool);
+  addr_vec_free(&h->markers_local);
   addr_vec_free(&h->promoted_to_scan);
   addr_vec_free(&h->left_new_space);
   free(h);

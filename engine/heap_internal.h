@@ -341,11 +341,12 @@ struct gc_heap {
 
   /* marking */
   gc_marking_state marking;
-  addr_vec worklist;
-  size_t worklist_held;            /* bottom entries the concurrent markers hold
-                                    * (incremental.c): steps drain above them */
-  bool marking_shared;             /* a step hands what it leaves to the
-                                    * markers (V8's ShareWork; incremental.c) */
+  /* grey objects (marking_worklists.c): the main thread's (the barrier's
+   * and the steps'), the pool shared with the concurrent markers (V8's
+   * global worklist) and what the markers hold */
+  addr_vec worklist, marking_pool, markers_local;
+  bool marking_shared;             /* the cycle is shared with the concurrent
+                                    * markers (incremental.c) */
   uint64_t marking_started_ns;
   /* V8's IncrementalMarkingJob::ScheduleTask: the soft trigger posted a
    * task that starts marking when the event loop runs it (gc_idle). */
@@ -353,16 +354,23 @@ struct gc_heap {
   bool stack_guard_pending;        /* marking complete, finalization waits for the program's interrupt check */
   uint64_t stack_guard_tick;       /* the interrupt period it was requested in */
   uint64_t program_start_ns;       /* heap_mutator_ns at gc_program_start: interrupt periods count from it */
+  size_t boot_roots;               /* root_list's first entries: those rooted before
+                                    * gc_program_start (handles.c) */
   /* the cycle reduces memory (V8's kReduceMemoryFootprint in
    * current_gc_flags_, set when marking starts): the memory reducer's */
   bool marking_reduce_memory;
   uint64_t marking_mutator_ns;     /* heap_mutator_ns at the last allocation step */
   uint32_t marking_steps;
   uint64_t marking_step_bytes;     /* marked by steps this cycle */
+  uint64_t marking_concurrent_bytes; /* ... by the concurrent markers */
   uint64_t marking_step_ns;        /* ... and their virtual time (marker_cost_ns) */
   uint64_t marking_largest_step;
   uint64_t marking_largest_step_ns;
   uint64_t marked_bytes;           /* this cycle */
+  /* V8's schedule (incremental.c, allocation_step_size): bytes scheduled to mark,
+   * bytes marked by steps and markers, the old generation's size at the
+   * start and at the last step */
+  uint64_t marking_scheduled, marking_done, marking_initial_old, marking_old_seen;
   uint64_t next_young_step, next_old_step; /* allocation counters */
   uint64_t young_alloc, old_alloc;
 

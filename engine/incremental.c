@@ -21,31 +21,25 @@
  * object, start when the old-generation limit is reached (hard trigger);
  * when the room left before it is at most the new-space capacity (soft
  * trigger), post a task that starts marking when the event loop runs it
- * (event_loop.c); a step every
- * young_step bytes of young and old_step bytes of old allocation, marking
- * step_budget bytes or what the concurrent markers (concurrent_markers)
- * marked in the program's time since the last step, the more.
+ * (event_loop.c); a step every young_step bytes of young (young large
+ * objects included) and old_step bytes of old allocation, sized by V8's
+ * schedule (allocation_step_size).
  *
- * The concurrent markers' share: when the schedule starts marking with
- * concurrent markers configured, the markers take the roots' work (V8 11.3
- * publishes it at StartMarking and ConcurrentMarking's job takes it), so
- * the grey roots at the bottom of the worklist (worklist_held entries) are
- * left to them, and the steps drain only what lies above: what the write
- * barrier and the scavenger greyed since, and what that reaches.  The
- * cycle is complete once that is drained (IncrementalMarking::
- * ShouldFinalize asks the main thread's worklist and the shared pool, not
- * the markers' own work), and the atomic pause marks the rest: Node's nvp
- * shows such Mark-Compacts with incremental_steps_count=1 and the marking
- * in the pause (mark.full_closure_parallel).  A step that leaves work
- * hands it to the markers too (V8's Step ends with ShareWork, which
- * publishes the main thread's worklist to the pool the markers take from),
- * so the cycle can complete at the next step.  A step the program asks
- * for (gc_incremental_step) and marking it starts itself
- * (gc_incremental_start) leave nothing to the markers.
+ * With concurrent markers (incremental.concurrent_markers) a cycle the
+ * schedule starts is shared with them, as V8 11.3's is with
+ * ConcurrentMarking: the runtime's roots' work goes to the shared pool,
+ * the markers mark on the virtual clock for the program's time since the
+ * last step, each step takes from the pool when its own list runs dry,
+ * and the cycle is complete when the main thread's list and the pool are
+ * both empty, whatever the markers still hold (marking_worklists.c).
+ * Marking the program starts itself (gc_incremental_start) greys every
+ * persistent root and shares that; a step it asks for
+ * (gc_incremental_step) takes back everything the markers hold and marks
+ * it on the main thread.
  *
  * A scavenge in the middle of marking moves young objects: their copies
- * keep their colour, and the worklist is rewritten to follow them (entries
- * whose object died are dropped).
+ * keep their colour, and the worklists are rewritten to follow them
+ * (entries whose object died are dropped).
  */
 #include "heap_internal.h"
 
@@ -61,30 +55,37 @@ static void start(gc_heap *h) {
   h->marking_mutator_ns = heap_mutator_ns(h);
   h->marking_steps = 0;
   h->marking_step_bytes = 0;
+  h->marking_concurrent_bytes = 0;
   h->marking_step_ns = 0;
   h->marking_largest_step = 0;
   h->marking_largest_step_ns = 0;
+  h->marking_scheduled = h->marking_done = 0;
+  h->marking_initial_old = h->marking_old_seen = old_gen_size(h);
   h->young_alloc = h->old_alloc = 0;
   h->marking_shared = false;
   h->marking_reduce_memory = false;
   h->stack_guard_pending = false;
   marker_start(h);
-  /* V8's IncrementalMarking::MarkRoots skips the stack and the main
-   * thread's handles (SkipRoot::kStack, kMainThreadHandles): what scopes
-   * hold stays white until a store greys it or the pause, which scans
-   * every root, marks it. */
-  marker_mark_persistent_roots(h);
 }
 
-/* A start by the schedule: with concurrent markers, the roots' work is
- * theirs (above); near the maximum the cycle reduces memory (V8's
+/* A start by the schedule.  With concurrent markers (V8 11.3's
+ * StartMarking: MarkRoots, then the roots' work published for
+ * ConcurrentMarking's job) the runtime's roots turn grey and go to the
+ * shared pool (marking_worklists.c); the program's roots stand for its
+ * module's variables, which V8 finds on the stack, so they stay white
+ * until a store greys them or the pause marks them, as scopes do.
+ * Without markers every persistent root turns grey, as at
+ * gc_incremental_start.  Near the maximum the cycle reduces memory (V8's
  * GCFlagsForIncrementalMarking: heap_optimize_for_memory). */
 static void start_concurrent(gc_heap *h) {
   start(h);
   h->marking_reduce_memory = heap_optimize_for_memory(h);
   if (h->cfg.incremental.concurrent_markers) {
-    h->worklist_held = h->worklist.n;
+    marker_mark_runtime_roots(h);
+    worklists_publish(h);
     h->marking_shared = true;
+  } else {
+    marker_mark_persistent_roots(h);
   }
 }
 
@@ -97,33 +98,84 @@ gc_status gc_incremental_start(gc_heap *h) {
   if (intact != GC_OK) return intact;
   new_space_seal(h);
   start(h);
+  /* V8's IncrementalMarking::MarkRoots skips the stack and the main
+   * thread's handles (SkipRoot::kStack, kMainThreadHandles): what scopes
+   * hold stays white until a store greys it or the pause, which scans
+   * every root, marks it.  With concurrent markers the cycle is shared
+   * with them, as a scheduled one is, with every persistent root's work. */
+  marker_mark_persistent_roots(h);
+  if (h->cfg.incremental.concurrent_markers) {
+    worklists_publish(h);
+    h->marking_shared = true;
+  }
   if (h->verify_each_gc) return heap_verify(h, true);
   return GC_OK;
 }
 
-/* The end of a step that left work (V8 11.3's IncrementalMarking::Step ->
- * MarkingWorklists::Local::ShareWork): in a cycle shared with concurrent
- * markers, what is left goes to them, and the next step drains only what
- * is greyed after it. */
-static void share_leftover(gc_heap *h) {
-  if (h->marking_shared) h->worklist_held = h->worklist.n;
-}
-
+/* A step: the main thread's worklist drained for `budget` bytes (and,
+ * with a `budget_ns`, until their price reaches it), taking segments from
+ * the shared pool when its own list runs dry; complete when both are
+ * empty, else, in a cycle shared with the markers, what is left is shared
+ * (worklists_share_work). */
 gc_status incremental_step_internal(gc_heap *h, uint64_t budget, uint64_t budget_ns, bool *done) {
   gc_status intact = heap_check_intact(h);
   if (intact != GC_OK) return intact;
-  uint64_t ns = 0;
-  uint64_t marked = marker_drain_paced(h, budget, budget_ns, &ns);
+  uint64_t ns = 0, marked = 0;
+  for (;;) {
+    uint64_t part_ns;
+    marked += marker_drain_paced(h, budget > marked ? budget - marked : 0, budget_ns > ns ? budget_ns - ns : 0, &part_ns);
+    ns += part_ns;
+    if (h->worklist.n || (marked >= budget && ns >= budget_ns) || !worklists_steal(h)) break;
+  }
+  h->marking_done += marked;
   h->marking_steps++;
   h->marking_step_bytes += marked;
   h->marking_step_ns += ns;
   if (marked > h->marking_largest_step) h->marking_largest_step = marked;
   if (ns > h->marking_largest_step_ns) h->marking_largest_step_ns = ns;
-  if (h->worklist.n <= h->worklist_held) h->marking = GC_MARKING_COMPLETE;
-  else share_leftover(h);
+  if (worklists_shared_empty(h)) h->marking = GC_MARKING_COMPLETE;
+  else if (h->marking_shared && h->worklist.n) worklists_share_work(h);
   if (done) *done = h->marking == GC_MARKING_COMPLETE;
   if (h->verify_each_gc) return heap_verify(h, true);
   return GC_OK;
+}
+
+/* V8 11.3's step on allocation (IncrementalMarking::AdvanceOnAllocation
+ * -> ScheduleBytesToMarkBasedOnAllocation, Step): the schedule grows by a
+ * step to make progress -- the old generation over 32 steps when it
+ * cannot grow by new space's capacity and 64 MB more, else the size
+ * marking started at over 256, between 64 and 256 KB
+ * (StepSizeToMakeProgress) -- and by the old generation's growth since the
+ * last step (StepSizeToKeepUpWithAllocations); the step marks how far
+ * the steps and the markers together are behind it less a 1 MB margin
+ * (ComputeStepSizeInBytes), at least step_budget (kMinStepSizeInBytes).
+ * V8 also caps a step at 5 ms at the measured marking speed; the steps of
+ * Node's traces stay well under it (the largest seen: 536 KB), and gclab
+ * does not cap. */
+static uint64_t allocation_step_size(gc_heap *h) {
+  const uint64_t MB = 1ull << 20;
+  uint64_t size = old_gen_size(h), progress;
+  if (size + h->new_space.capacity + 64 * MB > h->old_max) progress = size / 32;
+  else {
+    progress = h->marking_initial_old / 256;
+    if (progress < 64 * 1024) progress = 64 * 1024;
+    if (progress > 256 * 1024) progress = 256 * 1024;
+  }
+  uint64_t grown = size > h->marking_old_seen ? size - h->marking_old_seen : 0;
+  h->marking_old_seen = size;
+  h->marking_scheduled += progress + grown;
+  uint64_t behind = h->marking_done + MB < h->marking_scheduled ? h->marking_scheduled - h->marking_done - MB : 0;
+  return behind > h->cfg.incremental.step_budget ? behind : h->cfg.incremental.step_budget;
+}
+
+/* An allocation step: the concurrent markers' time since the last step
+ * (incremental_allocation_step_ns) is marked on their threads, then the
+ * program's step. */
+gc_status incremental_allocation_step(gc_heap *h) {
+  uint64_t concurrent = worklists_markers_mark(h, incremental_allocation_step_ns(h));
+  h->marking_concurrent_bytes += concurrent;
+  h->marking_done += concurrent;
+  return incremental_step_internal(h, allocation_step_size(h), 0, NULL);
 }
 
 gc_status gc_incremental_step(gc_heap *h, uint64_t budget, bool *done) {
@@ -133,7 +185,7 @@ gc_status gc_incremental_step(gc_heap *h, uint64_t budget, bool *done) {
   if (budget == 0 || budget > (1ull << 62))
     return heap_fail(h, GC_EINVAL, "budget: expected a positive number of bytes up to 2^62, got %s",
                      SIZE_TEXT(budget));
-  h->worklist_held = 0; /* the program marks the markers' share too */
+  worklists_merge(h); /* the program marks the markers' share too */
   h->marking_shared = false;
   return incremental_step_internal(h, budget, 0, done);
 }
@@ -153,13 +205,13 @@ gc_status gc_incremental_finish(gc_heap *h) {
  * gclab's markers run on the virtual clock: each marks for the mutator
  * time since the last step, at the prices the pause marks at
  * (marker_cost_ns: an object of Smis goes about three times as far as
- * one of references), and the step marks that, or step_budget bytes (the
- * schedule) if that is more.
- * Marking therefore keeps pace with a program that allocates slowly and
- * finishes -- and the next allocation finalizes it, "via stack guard" --
- * before the old generation reaches its limit, as Node's does.  Returns
- * the markers' marking time since the last step: the program's time times
- * the markers. */
+ * one of references), on their own threads (worklists_markers_mark: the
+ * program's clock does not pay), and what they mark counts against the
+ * schedule (allocation_step_size).  Marking therefore keeps pace with a
+ * program that allocates slowly and finishes -- and the next allocation
+ * finalizes it, "via stack guard" -- before the old generation reaches
+ * its limit, as Node's does.  Returns the markers' marking time since the
+ * last step: the program's time times the markers. */
 uint64_t incremental_allocation_step_ns(gc_heap *h) {
   const gc_config *c = &h->cfg;
   uint64_t now = heap_mutator_ns(h);
@@ -223,7 +275,10 @@ bool incremental_stack_guard_taken(gc_heap *h) {
   return interrupt_period(h) > h->stack_guard_tick;
 }
 
-void gc_program_start(gc_heap *h) { h->program_start_ns = heap_mutator_ns(h); }
+void gc_program_start(gc_heap *h) {
+  h->program_start_ns = heap_mutator_ns(h);
+  handles_close_boot_roots(h);
+}
 
 /* May marking start (on, idle, past the activation size)?  *room: what
  * is left before the old-generation limit. */
@@ -274,7 +329,7 @@ void incremental_start_now(gc_heap *h) { start_concurrent(h); }
  * finalized through the stack guard if it is complete. */
 gc_status incremental_advance(gc_heap *h, uint64_t ns) {
   if (h->marking != GC_MARKING_MARKING) return GC_OK;
-  h->worklist_held = 0;
+  worklists_merge(h);
   h->marking_shared = false;
   return incremental_step_internal(h, 1, ns, NULL);
 }
@@ -287,23 +342,9 @@ void incremental_start_reducing(gc_heap *h) {
   h->marking_reduce_memory = true;
 }
 
-/* Worklist entries in From-space follow their copies or are dropped; the
- * markers' share keeps the entries of it that are left. */
+/* A Scavenge in the middle of marking: the worklists follow the copies;
+ * a complete cycle has work again if its shared lists do. */
 void incremental_after_scavenge(gc_heap *h) {
-  size_t j = 0, held = 0;
-  for (size_t i = 0; i < h->worklist.n; i++) {
-    addr_t a = h->worklist.v[i];
-    page *p = page_of(h, a);
-    if (p->flags & PAGE_FROM) {
-      if (!w0_forwarded(obj_at(a)->w0)) continue; /* died */
-      a = forwarding(obj_at(a));
-    } else if ((p->flags & PAGE_LARGE) && (p->flags & PAGE_YOUNG) && !(p->flags & PAGE_SURVIVOR)) {
-      continue;
-    }
-    h->worklist.v[j++] = a;
-    if (i < h->worklist_held) held = j;
-  }
-  h->worklist.n = j;
-  h->worklist_held = held;
-  if (h->marking == GC_MARKING_COMPLETE && j > held) h->marking = GC_MARKING_MARKING;
+  worklists_after_scavenge(h);
+  if (h->marking == GC_MARKING_COMPLETE && !worklists_shared_empty(h)) h->marking = GC_MARKING_MARKING;
 }

@@ -27,9 +27,18 @@ void marker_mark_roots(gc_heap *h) { handles_visit_roots(h, root_grey, NULL); }
 
 void marker_mark_persistent_roots(gc_heap *h) { handles_visit_persistent_roots(h, root_grey, NULL); }
 
+/* The runtime's roots: those the boot heap was rooted by (Node's own
+ * objects: V8's strong roots and Node's handles) and the KeepDuringJob
+ * set, one of V8's strong roots. */
+void marker_mark_runtime_roots(gc_heap *h) {
+  handles_visit_boot_roots(h, root_grey, NULL);
+  weak_ref_grey_roots(h);
+}
+
 void marker_start(gc_heap *h) {
   h->worklist.n = 0;
-  h->worklist_held = 0;
+  h->marking_pool.n = 0;
+  h->markers_local.n = 0;
   h->marked_bytes = 0;
   for (page *p = h->old.pages.head; p; p = p->next) p->live_bytes = 0;
   for (page *p = h->lo.pages.head; p; p = p->next) p->live_bytes = 0;
@@ -53,17 +62,16 @@ uint64_t marker_cost_ns(const gc_heap *h, uint64_t ref_bytes, uint64_t scalar_by
 }
 
 /* Pop grey objects, grey their white children, blacken them, until the
- * worklist is empty down to the concurrent markers' share (worklist_held,
- * incremental.c) or `budget` bytes were marked and, with a `budget_ns`,
+ * worklist is empty or `budget` bytes were marked and, with a `budget_ns`,
  * their price (marker_cost_ns) reached it -- the concurrent markers' time,
  * so that they go as far as the pause would in it.  Returns bytes marked;
  * the virtual time charged for them goes to `*ns` if given. */
-uint64_t marker_drain_paced(gc_heap *h, uint64_t budget, uint64_t budget_ns, uint64_t *ns) {
+static uint64_t drain(gc_heap *h, uint64_t budget, uint64_t budget_ns, uint64_t *cost_ns) {
   uint64_t done = 0, ref_bytes = 0;
   /* Live bytes are added a page at a time: consecutive objects mostly
    * share a page, and the page descriptor stays untouched meanwhile. */
   uint64_t unit = UINT64_MAX, pending = 0;
-  while (h->worklist.n > h->worklist_held &&
+  while (h->worklist.n &&
          (done < budget || (budget_ns && marker_cost_ns(h, ref_bytes, done - ref_bytes) < budget_ns))) {
     addr_t a = h->worklist.v[--h->worklist.n];
     obj *o = obj_at(a);
@@ -97,10 +105,23 @@ uint64_t marker_drain_paced(gc_heap *h, uint64_t budget, uint64_t budget_ns, uin
   }
   if (pending) h->page_table[unit]->live_bytes += pending;
   h->marked_bytes += done;
-  uint64_t cost = marker_cost_ns(h, ref_bytes, done - ref_bytes);
+  *cost_ns = marker_cost_ns(h, ref_bytes, done - ref_bytes);
+  return done;
+}
+
+uint64_t marker_drain_paced(gc_heap *h, uint64_t budget, uint64_t budget_ns, uint64_t *ns) {
+  uint64_t cost;
+  uint64_t done = drain(h, budget, budget_ns, &cost);
   heap_count_work(h, cost);
   if (ns) *ns = cost;
   return done;
+}
+
+/* The concurrent markers' marking: `budget_ns` of their time, on their
+ * threads -- the program's clock does not pay for it. */
+uint64_t marker_drain_background(gc_heap *h, uint64_t budget_ns, uint64_t *ns) {
+  *ns = 0;
+  return budget_ns ? drain(h, 0, budget_ns, ns) : 0;
 }
 
 /* marker_drain_paced by bytes alone. */

@@ -303,10 +303,20 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
       if (!is_start(&v, a) || obj_color(obj_at(a)) != GC_GREY)
         VFAIL(&v, "marking worklist entry %zu is not a grey object", i);
     }
-    if (v.st == GC_OK && v.greys != h->worklist.n)
-      VFAIL(&v, "%llu grey objects but %zu on the marking worklist", (unsigned long long)v.greys,
-            h->worklist.n);
-  } else if (v.st == GC_OK && h->worklist.n) {
+    for (size_t i = 0; i < h->marking_pool.n && v.st == GC_OK; i++) {
+      addr_t a = h->marking_pool.v[i];
+      if (!is_start(&v, a) || obj_color(obj_at(a)) != GC_GREY)
+        VFAIL(&v, "marking pool entry %zu is not a grey object", i);
+    }
+    for (size_t i = 0; i < h->markers_local.n && v.st == GC_OK; i++) {
+      addr_t a = h->markers_local.v[i];
+      if (!is_start(&v, a) || obj_color(obj_at(a)) != GC_GREY)
+        VFAIL(&v, "concurrent markers' entry %zu is not a grey object", i);
+    }
+    size_t listed = h->worklist.n + h->marking_pool.n + h->markers_local.n;
+    if (v.st == GC_OK && v.greys != listed)
+      VFAIL(&v, "%llu grey objects but %zu on the marking worklists", (unsigned long long)v.greys, listed);
+  } else if (v.st == GC_OK && (h->worklist.n || h->marking_pool.n || h->markers_local.n)) {
     VFAIL(&v, "marking worklist not empty outside marking");
   }
 

@@ -182,6 +182,7 @@ bool ephemeron_pairs(gc_heap *h, weak_pair **out, size_t *n);
 
 /* weak_ref.c */
 void weak_ref_free(weak_state *ws);
+void weak_ref_grey_roots(gc_heap *h); /* the KeepDuringJob set, when marking starts */
 
 /* finalization.c */
 void finalization_process(gc_heap *h); /* cells whose target was cleared -> cleared lists */

@@ -183,4 +183,10 @@ gc_status gc_end_job(gc_heap *h) {
 
 size_t gc_kept_count(const gc_heap *h) { return h->weak ? h->weak->nkept : 0; }
 
+/* The KeepDuringJob set is one of V8's strong roots (the heap's
+ * weak_refs_keep_during_job), which marking starts from. */
+void weak_ref_grey_roots(gc_heap *h) {
+  if (h->weak && h->weak->kept_table) marker_push_grey(h, weak_addr(h, h->weak->kept_table));
+}
+
 void weak_ref_free(weak_state *ws) { free(ws->kept_ids); }

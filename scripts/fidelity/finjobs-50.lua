@@ -39,8 +39,9 @@ scenario("a FinalizationRegistry across 50 event-loop turns: cleanups after the 
     -- Node (five --trace-gc runs): 21 or 22 Scavenges, one Mark-Compact,
     -- and 54000 cleanups by the last line, in every run: the Mark-Compact
     -- finds dead every target registered in the turns before it, and none
-    -- of its own turn's.  gclab's Mark-Compact comes a Scavenge earlier (its
-    -- marking ends at its first step, docs/fidelity.md): 48000.
+    -- of its own turn's.  gclab's Mark-Compact comes a Scavenge earlier (the
+    -- task that started its marking finishes it in the same idle turn,
+    -- docs/fidelity.md): 48000.
     local scavenges, fulls = count_gcs(heap:events())
     expect(scavenges, "Scavenges").to_be_between(20, 23)
     expect(fulls, "Mark-Compacts").to_be(1)

@@ -22,21 +22,23 @@ local MiB = 1024 * 1024
 
 scenario("queue: 5e6 jobs through a linked-list FIFO of 200,000",
   {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local ctx = heap:root(heap:alloc(2, 0, "ScriptContext"))
     local site = heap:site("{ id: i, next: null }")
-    local alloc, init = heap.alloc, heap.init_slots
-    local len = 0
+    local alloc, init, root, unroot = heap.alloc, heap.init_slots, heap.root, heap.unroot
+    local head, tail, len = nil, nil, 0
     for i = 0, JOBS - 1 do
-      local job = alloc(heap, 2, 0, "Job", site)
-      init(heap, job, i, nil)
-      local tail = ctx[2]
-      if tail == nil then ctx[1] = job else tail[2] = job end
-      ctx[2] = job
+      local job = root(heap, init(heap, alloc(heap, 2, 0, "Job", site), i, nil))
+      if tail == nil then head = root(heap, job) else tail[2] = job; unroot(heap, tail) end
+      tail = job
       len = len + 1
-      if len > K then ctx[1] = ctx[1][2]; len = len - 1 end
+      if len > K then
+        local next = root(heap, head[2])
+        unroot(heap, head)
+        head = next
+        len = len - 1
+      end
     end
-    expect(ctx[1][1], "the head's id (queue.js prints 4800000)").to_be(JOBS - K)
-    expect(ctx[2][1], "the tail's id").to_be(JOBS - 1)
+    expect(head[1], "the head's id (queue.js prints 4800000)").to_be(JOBS - K)
+    expect(tail[1], "the tail's id").to_be(JOBS - 1)
     -- Node (five --trace-gc and three --trace-gc-nvp runs): 11 Scavenges
     -- before any Mark-Compact, the semispace at its 16 MiB maximum from
     -- the 9th; the site tenured at the 10th (`--trace-pretenuring-
@@ -68,5 +70,6 @@ scenario("queue: 5e6 jobs through a linked-list FIFO of 200,000",
     expect(events[9].semi_space_capacity, "the semispace at the 9th GC").to_be(16 * MiB)
     expect(tenured_at(events), "the GC that tenures the site").to_be(10)
     record("gcs", #events)
-    heap:unroot(ctx)
+    heap:unroot(head)
+    heap:unroot(tail)
   end)

@@ -583,15 +583,19 @@ static void test_soft_limit_task_starts_marking_when_idle(void **state) {
   gc_heap_free(h);
 }
 
-/* V8's concurrent markers (issue 16, incremental.concurrent_markers): an
- * allocation step marks what a background marker marked through the
- * mutator's virtual time since the last step (at the pause's prices), when
- * that is more than step_budget.  The same program: with one marker the
- * cycle needs fewer, larger steps and fewer allocations; without, every
- * step is the budget. */
+/* V8's concurrent markers (issue 16, incremental.concurrent_markers) share
+ * a cycle: the roots' work goes to the shared pool, the markers mark from
+ * it through the program's virtual time, on their own threads, and keep
+ * what they grey in their own segments until one is full -- a chain stays
+ * with the marker that follows it.  The cycle is complete when the main
+ * thread's list and the pool are empty (V8's ShouldFinalize), whatever the
+ * markers still hold; the pause marks that.  Here the roots' work is a
+ * chain of 3000 old objects: with one marker the first step finds the
+ * pool empty and completes the cycle; without, the steps mark the chain,
+ * step_budget bytes at a time. */
 typedef struct marker_run {
   uint32_t steps;
-  uint64_t largest, allocations;
+  uint64_t largest, allocations, concurrent;
 } marker_run;
 
 /* `computed`: the program's 200 ns between allocations come from
@@ -607,7 +611,7 @@ static marker_run run_markers(uint32_t markers, bool computed) {
   chain_setup s = old_chain(h, 3000); /* ~100 KiB of old objects to mark */
   OK(h, gc_incremental_start(h));
   size_t events = gc_event_count(h);
-  marker_run r = {0, 0, 0};
+  marker_run r = {0, 0, 0, 0};
   const gc_event *fin = NULL;
   while (!fin && r.allocations < 1000000) { /* Scavenges may come first */
     if (computed) OK(h, gc_compute(h, 200));
@@ -622,6 +626,7 @@ static marker_run run_markers(uint32_t markers, bool computed) {
   assert_true(info_of(h, s.x).alive);
   r.steps = fin->incremental_steps;
   r.largest = fin->largest_step;
+  r.concurrent = fin->concurrent_marked;
   gc_heap_free(h);
   return r;
 }
@@ -631,21 +636,29 @@ static void test_concurrent_markers(void **state) {
   gc_config c;
   small_config(&c);
   marker_run steps_only = run_markers(0, false), one = run_markers(1, false);
-  /* Without markers a step marks the budget (one object over at most). */
+  /* Without markers a step marks the budget (one object over at most):
+   * about 100 KiB of chain in 24 steps. */
   assert_true(steps_only.largest < c.incremental.step_budget + 64);
-  /* With one: a step every young_step (4 KiB) of 40-byte objects comes
-   * after about 103 allocations, 20.6 us of the mutator at 200 ns each:
-   * 20 KiB marked at 1000 ns per KiB, five times the budget. */
-  assert_true(one.largest >= 20u * 1024);
-  assert_true(one.steps * 3 < steps_only.steps);
+  assert_int_equal(steps_only.concurrent, 0);
+  assert_true(steps_only.steps >= 20);
+  /* With one: the first step (after 4 KiB of 40-byte objects, about 103
+   * allocations, 20.6 us of the mutator at 200 ns each) finds the pool
+   * empty -- the marker took the chain's first segment and follows it in
+   * its own -- and completes the cycle; by then the marker has marked
+   * 20.6 us of chain at 1000 ns per KiB.  (Before the shared pool, the
+   * step marked that itself.) */
+  assert_int_equal(one.steps, 1);
+  assert_int_equal(one.largest, 0);
+  assert_true(one.concurrent >= 20u * 1024 && one.concurrent < 22u * 1024);
   assert_true(one.allocations * 3 < steps_only.allocations);
 }
 
 /* The markers' pace is time at the pause's prices (marker_cost_ns): what
  * a marker marks in 10 us of the program, a holder of 600 references and
  * 600 old 16-slot objects behind it that hold references or Smis.  The
- * one step of the cycle comes at the 128th allocation after the 10 us of
- * gc_compute (the allocations take no time). */
+ * first step of the cycle comes at the 128th allocation after the 10 us
+ * of gc_compute (the allocations take no time), and the markers mark
+ * nothing after it. */
 static uint64_t paced_step(bool smis) {
   gc_config c;
   small_config(&c);
@@ -671,9 +684,9 @@ static uint64_t paced_step(bool smis) {
   OK(h, gc_compute(h, 10000));
   for (int i = 0; i < 200; i++) OK(h, gc_handle_release(h, alloc_obj(h, 2, "Garbage"))); /* 8 KiB: steps */
   OK(h, gc_incremental_finish(h));
-  uint64_t largest = last_event(h)->largest_step;
+  uint64_t concurrent = last_event(h)->concurrent_marked;
   gc_heap_free(h);
-  return largest;
+  return concurrent;
 }
 
 static void test_markers_pace_at_the_pause_prices(void **state) {
@@ -700,10 +713,10 @@ static void test_compute_is_mutator_time(void **state) {
   assert_int_equal(computed.steps, priced.steps);
   assert_int_equal(computed.allocations, priced.allocations);
   /* A step runs before the allocation that triggers it is counted, so the
-   * priced program's steps see 200 ns less (that allocation's price, which
-   * the next step sees): the largest step within 200 ns of marking, about
-   * 200 bytes and the object that crosses it. */
-  assert_true(computed.largest >= priced.largest && computed.largest - priced.largest <= 200 + 256);
+   * priced program's markers see 200 ns less (that allocation's price):
+   * within 200 ns of marking, about 200 bytes and the object that crosses
+   * it. */
+  assert_true(computed.concurrent >= priced.concurrent && computed.concurrent - priced.concurrent <= 200 + 256);
   gc_config c;
   small_config(&c);
   gc_heap *h = new_heap(&c);
@@ -718,17 +731,18 @@ static void test_compute_is_mutator_time(void **state) {
 }
 
 /* Marking that the schedule starts (the hard limit after a Scavenge) with
- * concurrent markers: V8 11.3's markers take the roots' work when marking
- * starts, and the main thread's allocation steps drain only what the write
- * barrier greyed since (IncrementalMarking::ShouldFinalize asks for the
- * main thread's worklist and the shared pool, not the markers' own work),
- * so a program that stores nothing into the heap while marking has its
+ * concurrent markers: V8 11.3 marks its own roots' work with the markers
+ * and leaves the program's variables, on the stack, to the pause; the
+ * main thread's allocation steps drain what the write barrier greyed
+ * since (IncrementalMarking::ShouldFinalize asks for the main thread's
+ * worklist and the shared pool), so a program that stores nothing into the
+ * heap while marking, on a heap without the boot heap's roots, has its
  * cycle complete at the first step, and the atomic pause marks the rest:
  * Node's nvp shows incremental_steps_count=1 and the pause's
  * mark.full_closure_parallel for such Mark-Compacts.  Until then a young
  * allocation failure is a Scavenge (V8's Heap::SelectGarbageCollector), not
  * a Mark-Compact, even with the old generation past its limit.  Without
- * markers the steps do all the marking. */
+ * markers the steps do all the marking, the program's roots' work too. */
 typedef struct held_run {
   const gc_event *fin;
   size_t scavenges_while_marking;
@@ -777,7 +791,7 @@ static held_run finalized_run(gc_heap **hp, uint32_t markers, bool store_while_m
   return r;
 }
 
-static void test_concurrent_markers_hold_the_roots_work(void **state) {
+static void test_program_roots_wait_for_the_pause(void **state) {
   (void)state;
   gc_heap *h;
   /* With a marker and no stores while marking: complete at the first
@@ -805,8 +819,9 @@ static void test_concurrent_markers_hold_the_roots_work(void **state) {
 }
 
 /* V8 11.3's IncrementalMarking::Step ends with ShareWork: what the main
- * thread's step leaves on its worklist goes to the shared pool, where the
- * concurrent markers take it, and the cycle can complete at the next step
+ * thread's step leaves on its worklist goes to the shared pool when that
+ * is empty, where the concurrent markers take it (a chain: into their own
+ * segments), and the cycle can complete at the next step
  * (IncrementalMarking::ShouldFinalize asks the main thread's worklist and
  * the pool).  Here the barrier greys the list's old head at the first store
  * after the start, and the list is far more than a step's budget: the
@@ -867,6 +882,132 @@ static void test_marking_start_leaves_scopes_to_the_pause(void **state) {
   assert_true(info_of(h, scoped).alive);
   assert_true(info_of(h, stored).alive);
   OK(h, gc_scope_close(h, sc));
+  gc_heap_free(h);
+}
+
+/* V8 11.3 starts marking from its own roots -- its strong roots and
+ * Node's handles, what the boot heap's objects hang from -- and publishes
+ * that work for the markers; the program's variables are on the stack
+ * and are marked at the pause.  gclab: the roots made before
+ * gc_program_start (the boot heap's; root_list keeps them first, an
+ * unrooted one included) turn grey at a scheduled start and go to the
+ * shared pool; those the program makes after stay white.  The cycle is
+ * complete only once the pool is drained, so the runtime's 2,000 objects
+ * are marked by the markers and the steps before the Mark-Compact, in
+ * more than one step: Node's first cycles run 2 to 18 steps and 2 to 6 ms
+ * while its markers mark 1.4 to 5 MB (docs/fidelity-notes.md, *The first
+ * marking's length*). */
+static void test_runtime_roots_are_marked_before_completion(void **state) {
+  (void)state;
+  gc_config c;
+  early_marking_config(&c);
+  c.incremental.concurrent_markers = 1;
+  gc_heap *h = new_heap(&c);
+  gc_handle gone = rooted(h, 0, "Unrooted"), runtime;
+  OK(h, gc_alloc_old(h, 2000, 0, "Runtime", &runtime));
+  OK(h, gc_root(h, runtime));
+  uint64_t runtime_bytes = info_of(h, runtime).size;
+  for (uint32_t i = 0; i < 2000; i++) {
+    gc_handle x;
+    OK(h, gc_alloc_old(h, 2, 0, "RuntimeChild", &x));
+    OK(h, gc_slot_set_ref(h, runtime, i, x));
+    runtime_bytes += info_of(h, x).size;
+    OK(h, gc_handle_release(h, x));
+  }
+  OK(h, gc_unroot(h, gone)); /* a boot root unrooted: the others stay first */
+  gc_program_start(h);
+  gc_handle program = rooted(h, 1, "Program"), first = GC_NO_HANDLE;
+  OK(h, gc_verify(h));
+  const gc_event *fin = NULL;
+  bool checked_start = false;
+  for (int i = 0; i < 400000 && !fin; i++) {
+    size_t ev_before = gc_event_count(h);
+    for (int j = 0; j < 9; j++) OK(h, gc_handle_release(h, alloc_obj(h, 2, "Garbage")));
+    gc_handle x = alloc_obj(h, 2, "Node");
+    if (gc_marking(h) == GC_MARKING_IDLE) first = list_push(h, program, first, x);
+    else OK(h, gc_handle_release(h, x)); /* no store once marking has started */
+    if (!checked_start && gc_marking(h) != GC_MARKING_IDLE) {
+      checked_start = true;
+      assert_int_not_equal(color_of(h, runtime), GC_WHITE);
+      assert_int_equal(color_of(h, program), GC_WHITE);
+      OK(h, gc_verify(h));
+    }
+    for (size_t k = ev_before; k < gc_event_count(h) && !fin; k++)
+      if (gc_event_get(h, k)->kind != GC_KIND_SCAVENGE) fin = gc_event_get(h, k);
+  }
+  assert_true(checked_start);
+  assert_non_null(fin);
+  assert_string_equal(gc_reason_name(fin->reason), "finalize incremental marking via stack guard");
+  assert_true(fin->incremental_steps > 1);
+  assert_true(fin->concurrent_marked > 0);
+  assert_true(fin->concurrent_marked + fin->incremental_marked >= runtime_bytes);
+  assert_true(info_of(h, first).alive);
+  assert_true(info_of(h, program).alive);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+/* V8 11.3's step on allocation marks what the schedule asks beyond what is
+ * marked, less a 1 MB margin, at least kMinStepSizeInBytes (here
+ * step_budget, 4 KiB); each step adds to the schedule the old generation
+ * over 32 when it cannot grow by new space's capacity and 64 MB more,
+ * else the size marking started at over 256, between 64 and 256 KB.  An
+ * old generation of 8 MB marked by steps alone (no markers): under a
+ * 32 MiB maximum the schedule grows 257 KB a step and, once 1 MB behind,
+ * the steps follow it; under a 256 MiB maximum it grows 64 KB a step. */
+static uint64_t scheduled_largest_step(uint64_t old_max) {
+  gc_config c;
+  small_config(&c);
+  c.old_space.max_size = old_max;
+  c.incremental.activation_size = old_max; /* started by hand */
+  c.incremental.concurrent_markers = 0;
+  gc_heap *h = new_heap(&c);
+  gc_handle holder;
+  OK(h, gc_alloc_old(h, 2048, 0, "Holder", &holder));
+  OK(h, gc_root(h, holder));
+  for (uint32_t i = 0; i < 2048; i++) {
+    gc_handle x;
+    OK(h, gc_alloc_old(h, 500, 0, "Object", &x)); /* 4,024 bytes */
+    OK(h, gc_slot_set_ref(h, holder, i, x));
+    OK(h, gc_handle_release(h, x));
+  }
+  OK(h, gc_incremental_start(h));
+  while (gc_marking(h) != GC_MARKING_IDLE) OK(h, gc_handle_release(h, alloc_obj(h, 2, "Garbage")));
+  uint64_t largest = last_event(h)->largest_step;
+  assert_string_equal(gc_reason_name(last_event(h)->reason), "finalize incremental marking via stack guard");
+  gc_heap_free(h);
+  return largest;
+}
+
+static void test_step_size_follows_the_schedule(void **state) {
+  (void)state;
+  uint64_t near = scheduled_largest_step(32u << 20), far = scheduled_largest_step(256u << 20);
+  uint64_t old = 2048ull * 4024 + 2048 * 8 + 24;
+  assert_true(near >= old / 32 && near < old / 32 + 64 * 1024);
+  assert_true(far >= 64 * 1024 && far < 2 * 64 * 1024);
+}
+
+/* V8 observes the young large-object space with new space's allocation
+ * observer (Heap::AddAllocationObserversToAllSpaces): a young large
+ * object counts toward young_step, not old_step.  With old_step out of
+ * reach, one young large object of young_step bytes and the next
+ * allocation make a step, which here completes the cycle. */
+static void test_young_large_objects_step_as_young(void **state) {
+  (void)state;
+  gc_config c = manual_config();
+  c.incremental.old_step = 1ull << 40;
+  gc_heap *h = new_heap(&c);
+  (void)rooted(h, 1, "Root");
+  OK(h, gc_incremental_start(h));
+  gc_handle big;
+  OK(h, gc_alloc(h, (uint32_t)(c.incremental.young_step / 8), 0, "Large", &big)); /* past the 2 KiB threshold */
+  assert_true(info_of(h, big).space == GC_SPACE_NEW_LARGE);
+  OK(h, gc_handle_release(h, big));
+  OK(h, gc_handle_release(h, alloc_obj(h, 2, "Next")));
+  /* the step completed the cycle, and the allocation finalized it */
+  assert_int_equal(gc_event_count(h), 1);
+  assert_int_equal(last_event(h)->incremental_steps, 1);
+  assert_string_equal(gc_reason_name(last_event(h)->reason), "finalize incremental marking via stack guard");
   gc_heap_free(h);
 }
 
@@ -1055,7 +1196,10 @@ int main(void) {
       cmocka_unit_test(test_concurrent_markers),
       cmocka_unit_test(test_compute_is_mutator_time),
       cmocka_unit_test(test_markers_pace_at_the_pause_prices),
-      cmocka_unit_test(test_concurrent_markers_hold_the_roots_work),
+      cmocka_unit_test(test_program_roots_wait_for_the_pause),
+      cmocka_unit_test(test_runtime_roots_are_marked_before_completion),
+      cmocka_unit_test(test_step_size_follows_the_schedule),
+      cmocka_unit_test(test_young_large_objects_step_as_young),
       cmocka_unit_test(test_a_step_shares_what_it_leaves),
       cmocka_unit_test(test_marking_start_leaves_scopes_to_the_pause),
       cmocka_unit_test(test_stack_guard_waits_for_the_interrupt_check),

@@ -1,0 +1,118 @@
+/*
+ * marking_worklists.c -- V8 11.3's marking worklists while incremental
+ * marking runs with concurrent markers, and the markers' own marking on
+ * the virtual clock.
+ *
+ * Three lists of grey objects (heap_internal.h): the main thread's
+ * (heap.worklist: what the write barrier greys and the steps work on),
+ * the shared pool (heap.marking_pool, V8's global worklist) and what the
+ * concurrent markers hold (heap.markers_local, their local segments).
+ * Entries move a segment at a time (kEntriesPerSegment, 64): a thread
+ * that has greyed more than its two local segments hold publishes the
+ * oldest (Worklist::Local::Push), a thread with nothing left steals a
+ * segment from the pool.  So a wide graph spreads through the pool, and a
+ * chain (each object greying one) stays with the thread that follows it.
+ *
+ * Marking is complete when the main thread's list and the pool are empty
+ * (IncrementalMarking::ShouldFinalize asks only those): what the markers
+ * hold is marked by them later or by the atomic pause (worklists_merge).
+ */
+#include "heap_internal.h"
+#include <string.h>
+
+enum { SEGMENT = 64 };
+/* The markers' time is spent in slices, after each of which they publish
+ * their full segments (V8 publishes at the push that fills one). */
+static const uint64_t MARKERS_SLICE_NS = 10000;
+
+/* w's entries from `from` on to the end of `to`.  Out of process memory,
+ * what could not move stays in w: still grey, still listed. */
+static void move_tail(addr_vec *to, addr_vec *w, size_t from) {
+  size_t i = from;
+  while (i < w->n && addr_vec_push(to, w->v[i])) i++;
+  size_t left = w->n - i;
+  memmove(w->v + from, w->v + i, left * sizeof *w->v);
+  w->n = from + left;
+}
+
+/* A segment from the pool onto `w`; false if the pool is empty. */
+static bool steal(gc_heap *h, addr_vec *w) {
+  if (!h->marking_pool.n) return false;
+  size_t take = h->marking_pool.n < SEGMENT ? h->marking_pool.n : SEGMENT;
+  move_tail(w, &h->marking_pool, h->marking_pool.n - take);
+  return true;
+}
+
+/* w's full segments beyond its two local ones to the pool, the oldest
+ * first (Worklist::Local::Push -> PublishPushSegment). */
+static void publish_full(gc_heap *h, addr_vec *w) {
+  size_t extra = w->n > 2 * SEGMENT ? (w->n - SEGMENT - 1) / SEGMENT * SEGMENT : 0;
+  size_t moved = 0;
+  while (moved < extra && addr_vec_push(&h->marking_pool, w->v[moved])) moved++;
+  memmove(w->v, w->v + moved, (w->n - moved) * sizeof *w->v);
+  w->n -= moved;
+}
+
+void worklists_publish(gc_heap *h) { move_tail(&h->marking_pool, &h->worklist, 0); }
+
+bool worklists_steal(gc_heap *h) { return steal(h, &h->worklist); }
+
+/* The end of a step that left work (V8 11.3's Step -> ShareWork): with the
+ * pool empty, all of it goes there for the markers; else only its full
+ * segments, as its pushes would have published them. */
+void worklists_share_work(gc_heap *h) {
+  if (!h->marking_pool.n) worklists_publish(h);
+  else publish_full(h, &h->worklist);
+}
+
+bool worklists_shared_empty(const gc_heap *h) { return h->worklist.n == 0 && h->marking_pool.n == 0; }
+
+void worklists_merge(gc_heap *h) {
+  move_tail(&h->worklist, &h->marking_pool, 0);
+  move_tail(&h->worklist, &h->markers_local, 0);
+}
+
+/* The concurrent markers mark `ns` of their time: what they hold, else a
+ * segment from the pool; what they grey stays theirs until a segment is
+ * full.  The marking is done with the main thread's drain
+ * (marker_drain_background, which works on heap.worklist), so the lists
+ * trade places meanwhile.  Returns the bytes marked. */
+uint64_t worklists_markers_mark(gc_heap *h, uint64_t ns) {
+  uint64_t marked = 0, spent = 0;
+  addr_vec main = h->worklist;
+  h->worklist = h->markers_local;
+  while (spent < ns) {
+    if (!h->worklist.n && !steal(h, &h->worklist)) break;
+    uint64_t part, left = ns - spent;
+    marked += marker_drain_background(h, left < MARKERS_SLICE_NS ? left : MARKERS_SLICE_NS, &part);
+    spent += part ? part : 1;
+    publish_full(h, &h->worklist);
+  }
+  h->markers_local = h->worklist;
+  h->worklist = main;
+  return marked;
+}
+
+/* Entries in From-space follow their copies or are dropped (the object
+ * died), as are young large objects that did not survive. */
+static void follow_scavenge(gc_heap *h, addr_vec *w) {
+  size_t j = 0;
+  for (size_t i = 0; i < w->n; i++) {
+    addr_t a = w->v[i];
+    page *p = page_of(h, a);
+    if (p->flags & PAGE_FROM) {
+      if (!w0_forwarded(obj_at(a)->w0)) continue;
+      a = forwarding(obj_at(a));
+    } else if ((p->flags & PAGE_LARGE) && (p->flags & PAGE_YOUNG) && !(p->flags & PAGE_SURVIVOR)) {
+      continue;
+    }
+    w->v[j++] = a;
+  }
+  w->n = j;
+}
+
+void worklists_after_scavenge(gc_heap *h) {
+  follow_scavenge(h, &h->worklist);
+  follow_scavenge(h, &h->marking_pool);
+  follow_scavenge(h, &h->markers_local);
+}
