@@ -31,7 +31,7 @@ static void move_tail(addr_vec *to, addr_vec *w, size_t from) {
   size_t i = from;
   while (i < w->n && addr_vec_push(to, w->v[i])) i++;
   size_t left = w->n - i;
-  memmove(w->v + from, w->v + i, left * sizeof *w->v);
+  if (left) memmove(w->v + from, w->v + i, left * sizeof *w->v);
   w->n = from + left;
 }
 
@@ -49,6 +49,7 @@ static void publish_full(gc_heap *h, addr_vec *w) {
   size_t extra = w->n > 2 * SEGMENT ? (w->n - SEGMENT - 1) / SEGMENT * SEGMENT : 0;
   size_t moved = 0;
   while (moved < extra && addr_vec_push(&h->marking_pool, w->v[moved])) moved++;
+  if (!moved) return;
   memmove(w->v, w->v + moved, (w->n - moved) * sizeof *w->v);
   w->n -= moved;
 }
