@@ -367,10 +367,10 @@ struct gc_heap {
   uint64_t marking_largest_step;
   uint64_t marking_largest_step_ns;
   uint64_t marked_bytes;           /* this cycle */
-  /* V8's schedule (incremental.c, allocation_step_size): bytes scheduled to mark,
-   * bytes marked by steps and markers, the old generation's size at the
-   * start and at the last step */
-  uint64_t marking_scheduled, marking_done, marking_initial_old, marking_old_seen;
+  /* V8's schedule (incremental.c, allocation_step_size): bytes scheduled to
+   * mark (against marking_step_bytes + marking_concurrent_bytes), the old
+   * generation's size at the start and at the last step */
+  uint64_t marking_scheduled, marking_initial_old, marking_old_seen;
   uint64_t next_young_step, next_old_step; /* allocation counters */
   uint64_t young_alloc, old_alloc;
 

@@ -59,7 +59,7 @@ static void start(gc_heap *h) {
   h->marking_step_ns = 0;
   h->marking_largest_step = 0;
   h->marking_largest_step_ns = 0;
-  h->marking_scheduled = h->marking_done = 0;
+  h->marking_scheduled = 0;
   h->marking_initial_old = h->marking_old_seen = old_gen_size(h);
   h->young_alloc = h->old_alloc = 0;
   h->marking_shared = false;
@@ -127,7 +127,6 @@ gc_status incremental_step_internal(gc_heap *h, uint64_t budget, uint64_t budget
     ns += part_ns;
     if (h->worklist.n || (marked >= budget && ns >= budget_ns) || !worklists_steal(h)) break;
   }
-  h->marking_done += marked;
   h->marking_steps++;
   h->marking_step_bytes += marked;
   h->marking_step_ns += ns;
@@ -164,7 +163,8 @@ static uint64_t allocation_step_size(gc_heap *h) {
   uint64_t grown = size > h->marking_old_seen ? size - h->marking_old_seen : 0;
   h->marking_old_seen = size;
   h->marking_scheduled += progress + grown;
-  uint64_t behind = h->marking_done + MB < h->marking_scheduled ? h->marking_scheduled - h->marking_done - MB : 0;
+  uint64_t done = h->marking_step_bytes + h->marking_concurrent_bytes;
+  uint64_t behind = done + MB < h->marking_scheduled ? h->marking_scheduled - done - MB : 0;
   return behind > h->cfg.incremental.step_budget ? behind : h->cfg.incremental.step_budget;
 }
 
@@ -172,9 +172,7 @@ static uint64_t allocation_step_size(gc_heap *h) {
  * (incremental_allocation_step_ns) is marked on their threads, then the
  * program's step. */
 gc_status incremental_allocation_step(gc_heap *h) {
-  uint64_t concurrent = worklists_markers_mark(h, incremental_allocation_step_ns(h));
-  h->marking_concurrent_bytes += concurrent;
-  h->marking_done += concurrent;
+  h->marking_concurrent_bytes += worklists_markers_mark(h, incremental_allocation_step_ns(h));
   return incremental_step_internal(h, allocation_step_size(h), 0, NULL);
 }
 
