@@ -8,14 +8,32 @@
  */
 #include "lua_internal.h"
 
-/* heap:site([name]) -> a new allocation site (an integer) for heap:alloc's
- * 4th argument; heap:site_info(site) -> {name, decision, tenured, reset,
- * mementos_created, mementos_found, optimized}. */
+/* heap:site([name[, {optimize_us = N}]]) -> a new allocation site (an
+ * integer) for heap:alloc's 4th argument; optimize_us: the virtual
+ * microseconds its code takes to compile (default the profile's
+ * allocation_sites.optimize_us; gc_site_new_compiled).
+ * heap:site_info(site) -> {name, decision, tenured, reset,
+ * mementos_created, mementos_found, optimized, optimize_us}. */
 int lgc_heap_site(lua_State *L) {
   lheap *lh = lgc_check_heap(L, 1);
   const char *name = lgc_check_cstring(L, 2, "heap:site", "name", true);
+  uint32_t optimize_us = gc_heap_config(lh->heap)->allocation_sites.optimize_us;
+  if (lua_type(L, 3) == LUA_TTABLE) {
+    static const char *const known[] = {"optimize_us", NULL};
+    lgc_check_options(L, 3, "heap:site", known);
+    lua_getfield(L, 3, "optimize_us");
+    if (!lua_isnil(L, -1)) {
+      lua_Number v = lua_type(L, -1) == LUA_TNUMBER ? lua_tonumber(L, -1) : -1;
+      if (!(v >= 0 && v <= 4294967295.0 && v == (lua_Number)(lua_Integer)v))
+        return luaL_argerror(L, 3, "field 'optimize_us' must be a whole number from 0 to 2^32-1");
+      optimize_us = (uint32_t)v;
+    }
+    lua_pop(L, 1);
+  } else if (!lua_isnoneornil(L, 3)) {
+    return luaL_typeerror(L, 3, "nil or a table {optimize_us = whole number}");
+  }
   gc_site s;
-  if (gc_site_new(lh->heap, name, &s) != GC_OK)
+  if (gc_site_new_compiled(lh->heap, name, optimize_us, &s) != GC_OK)
     return luaL_error(L, "heap:site: %s", gc_heap_error(lh->heap));
   lua_pushinteger(L, (lua_Integer)s);
   return 1;
@@ -27,7 +45,7 @@ int lgc_heap_site_info(lua_State *L) {
   gc_site_info si;
   luaL_argcheck(L, s >= 1 && s <= (lua_Integer)UINT32_MAX && gc_site_get(lh->heap, (gc_site)s, &si) == GC_OK,
                 2, "expected an allocation site of this heap (heap:site)");
-  lua_createtable(L, 0, 7);
+  lua_createtable(L, 0, 8);
   lua_pushstring(L, si.name);
   lua_setfield(L, -2, "name");
   lua_pushstring(L, gc_pretenure_decision_name(si.decision));
@@ -42,6 +60,8 @@ int lgc_heap_site_info(lua_State *L) {
   lua_setfield(L, -2, "mementos_found");
   lua_pushboolean(L, si.optimized);
   lua_setfield(L, -2, "optimized");
+  lua_pushinteger(L, (lua_Integer)si.optimize_us);
+  lua_setfield(L, -2, "optimize_us");
   return 1;
 }
 

@@ -343,6 +343,11 @@ typedef enum gc_pretenure_decision {
 const char *gc_pretenure_decision_name(gc_pretenure_decision d);
 /* A new site named `name` (NULL: "site N"). */
 gc_status gc_site_new(gc_heap *heap, const char *name, gc_site *out);
+/* gc_site_new for code that compiles in `optimize_us` virtual microseconds
+ * instead of the profile's allocation_sites.optimize_us: the window the
+ * site's code runs unoptimized after its tiering budget and after each
+ * deoptimizing GC (a small callback compiles faster than a big loop). */
+gc_status gc_site_new_compiled(gc_heap *heap, const char *name, uint32_t optimize_us, gc_site *out);
 size_t gc_site_count(const gc_heap *heap);
 typedef struct gc_site_info {
   const char *name;
@@ -350,6 +355,7 @@ typedef struct gc_site_info {
   uint64_t mementos_created, mementos_found; /* since the last GC */
   uint32_t tenured, reset;                   /* decisions to tenure, and back */
   bool optimized; /* the site's code is optimized now (allocation_sites.*) */
+  uint32_t optimize_us; /* its compile's window (gc_site_new_compiled) */
 } gc_site_info;
 gc_status gc_site_get(const gc_heap *heap, gc_site site, gc_site_info *out);
 /* gc_alloc at a site (GC_NO_SITE: gc_alloc). */

@@ -37,14 +37,20 @@ const char *gc_pretenure_decision_name(gc_pretenure_decision d) {
   return "?";
 }
 
-/* When the site's code, deoptimized or new now, is optimized again:
- * allocation_sites.optimize_us of virtual time from now (promotion.h's
- * site_unoptimized). */
-static uint64_t unoptimized_window_end(const gc_heap *h) {
-  return heap_vclock(h) + (uint64_t)h->cfg.allocation_sites.optimize_us * 1000;
+/* When the site's code, deoptimized or new now, is optimized again: its
+ * compile's time (the site's optimize_us: allocation_sites.optimize_us
+ * unless gc_site_new_compiled said otherwise) of virtual time from now
+ * (promotion.h's site_unoptimized). */
+static uint64_t unoptimized_window_end(const gc_heap *h, const site_rec *s) {
+  return heap_vclock(h) + (uint64_t)s->optimize_us * 1000;
 }
 
 gc_status gc_site_new(gc_heap *h, const char *name, gc_site *out) {
+  if (!h) return GC_EINVAL;
+  return gc_site_new_compiled(h, name, h->cfg.allocation_sites.optimize_us, out);
+}
+
+gc_status gc_site_new_compiled(gc_heap *h, const char *name, uint32_t optimize_us, gc_site *out) {
   if (!h) return GC_EINVAL;
   if (!out) return heap_fail(h, GC_EINVAL, "out: expected a pointer, got NULL");
   if (h->nsites >= UINT32_MAX / 2)
@@ -58,8 +64,8 @@ gc_status gc_site_new(gc_heap *h, const char *name, gc_site *out) {
     name = buf;
   }
   site_rec *s = &h->sites[h->nsites];
-  *s = (site_rec){.name = names_intern(h, name), .decision = GC_SITE_UNDECIDED,
-                  .unoptimized_until = pretenuring_tiering(h) ? UINT64_MAX : unoptimized_window_end(h)};
+  *s = (site_rec){.name = names_intern(h, name), .decision = GC_SITE_UNDECIDED, .optimize_us = optimize_us};
+  s->unoptimized_until = pretenuring_tiering(h) ? UINT64_MAX : unoptimized_window_end(h, s);
   *out = (gc_site)++h->nsites;
   return GC_OK;
 }
@@ -70,7 +76,7 @@ gc_status gc_site_get(const gc_heap *h, gc_site site, gc_site_info *out) {
   if (!h || !out || site == GC_NO_SITE || site > h->nsites) return GC_EINVAL;
   const site_rec *s = &h->sites[site - 1];
   *out = (gc_site_info){names_get(h, s->name), s->decision, s->created, s->found, s->tenured, s->reset,
-                        !site_unoptimized(h, site)};
+                        !site_unoptimized(h, site), s->optimize_us};
   return GC_OK;
 }
 
@@ -91,9 +97,9 @@ void pretenuring_write_memento(gc_heap *h, addr_t a, gc_site site) {
  * at once (pretenuring_after_gc), so the budget is spent once per heap. */
 void pretenuring_note_tiering(gc_heap *h) {
   if (++h->site_allocations < h->cfg.allocation_sites.tiering_allocations) return;
-  uint64_t end = unoptimized_window_end(h);
   for (size_t i = 0; i < h->nsites; i++)
-    if (h->sites[i].unoptimized_until == UINT64_MAX) h->sites[i].unoptimized_until = end;
+    if (h->sites[i].unoptimized_until == UINT64_MAX)
+      h->sites[i].unoptimized_until = unoptimized_window_end(h, &h->sites[i]);
 }
 
 void pretenuring_note_survivor(gc_heap *h, addr_t a, uint64_t size) {
@@ -115,7 +121,6 @@ void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, ui
   bool maximum_size = capacity_before >= max;
   bool deopt_maybe_tenured = sites_deopt_maybe_tenured(capacity_before, h->new_space.capacity, max);
   bool reset = ev->kind != GC_KIND_SCAVENGE && sites_reset_after_full_gc(heap_before, heap_after);
-  uint64_t reoptimized_at = unoptimized_window_end(h);
   ev->mementos_created = h->mementos_created;
   ev->mementos_found = h->mementos_found;
   for (size_t i = 0; i < h->nsites; i++) {
@@ -143,7 +148,7 @@ void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, ui
       ev->sites_reset++;
       deopt = true;
     }
-    if (deopt && !site_unoptimized(h, (gc_site)(i + 1))) s->unoptimized_until = reoptimized_at;
+    if (deopt && !site_unoptimized(h, (gc_site)(i + 1))) s->unoptimized_until = unoptimized_window_end(h, s);
     s->created = s->found = 0;
   }
   h->mementos_created = h->mementos_found = 0;

@@ -19,6 +19,7 @@ typedef struct site_rec {
    * while the program's tiering budget is not yet spent
    * (pretenuring_note_tiering). */
   uint64_t unoptimized_until;
+  uint32_t optimize_us; /* the window's length: its code's compile */
 } site_rec;
 /* An allocation memento: 16 bytes right behind a young object allocated at
  * a site, shaped as a filler (page walks skip it) whose second word is

@@ -7,7 +7,8 @@
  * site's code tiers (allocation_sites.optimize_us): mementos only while
  * its code is unoptimized -- after the site is made and after each GC that
  * deoptimizes it -- and old-space allocation only once a tenured site's
- * code is optimized again; the tiering budget
+ * code is optimized again; a site's own compile time
+ * (gc_site_new_compiled); the tiering budget
  * (allocation_sites.tiering_allocations) that holds back the first
  * window; and the survival statistics, whose young bytes count the
  * mementos (V8's NewSpaceSize).  The expected numbers follow from the
@@ -348,6 +349,61 @@ static void test_tiering_budget_starts_the_window(void **state) {
   gc_heap_free(h);
 }
 
+/* Each site's code compiles in its own time (gc_site_new_compiled: a small
+ * callback's compile is shorter than a big loop's): after the tiering
+ * budget, and after a deoptimizing GC, the short site is optimized when
+ * its own window ends while the profile's site still writes mementos. */
+static void test_site_compile_time_is_its_own(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.allocation_sites.tiering_allocations = 0;
+  c.allocation_sites.optimize_us = 4000;
+  gc_heap *h = new_heap(&c);
+  gc_site slow, fast, never;
+  OK(h, gc_site_new(h, "loop", &slow));
+  OK(h, gc_site_new_compiled(h, "callback", 1000, &fast));
+  OK(h, gc_site_new_compiled(h, "interpreted", UINT32_MAX, &never));
+  assert_int_equal(site_of(h, slow).optimize_us, 4000);
+  assert_int_equal(site_of(h, fast).optimize_us, 1000);
+  OK(h, gc_idle(h, 2)); /* 2 ms: past the callback's window only */
+  alloc_n(h, slow, GC_NO_HANDLE, 3, false);
+  alloc_n(h, fast, GC_NO_HANDLE, 3, false);
+  alloc_n(h, never, GC_NO_HANDLE, 3, false);
+  assert_int_equal(site_of(h, slow).mementos_created, 3);
+  assert_int_equal(site_of(h, fast).mementos_created, 0);
+  assert_true(site_of(h, fast).optimized && !site_of(h, slow).optimized);
+  OK(h, gc_idle(h, 3)); /* 5 ms */
+  assert_true(site_of(h, slow).optimized);
+  assert_false(site_of(h, never).optimized);
+  assert_int_equal(gc_event_count(h), 0);
+  gc_heap_free(h);
+  /* a deoptimizing GC restarts each site's own window: two sites that
+   * tenure together at the maximum are optimized again 1 and 4 ms later */
+  h = max_heap();
+  OK(h, gc_site_new(h, "loop", &slow));
+  OK(h, gc_site_new_compiled(h, "callback", 1000, &fast));
+  gc_handle head = rooted(h, 2, "Head");
+  gc_handle tail = rooted(h, 1, "Tail");
+  alloc_n(h, slow, head, 150, true);
+  alloc_n(h, fast, tail, 150, true);
+  OK(h, gc_idle(h, gc_heap_config(h)->allocation_sites.optimize_us / 1000 + 1));
+  OK(h, gc_scavenge(h));
+  assert_int_equal(last_event(h)->sites_tenured, 2);
+  assert_false(site_of(h, slow).optimized || site_of(h, fast).optimized);
+  OK(h, gc_idle(h, 2));
+  assert_true(site_of(h, fast).optimized && !site_of(h, slow).optimized);
+  gc_handle x;
+  OK(h, gc_alloc_at(h, fast, 2, 0, "Node", &x));
+  assert_int_equal(info_of(h, x).space, GC_SPACE_OLD);
+  OK(h, gc_handle_release(h, x));
+  OK(h, gc_alloc_at(h, slow, 2, 0, "Node", &x));
+  assert_int_equal(info_of(h, x).space, GC_SPACE_NEW);
+  OK(h, gc_handle_release(h, x));
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
 /* V8 divides a GC's survivors by the young generation's extent before it
  * (SemiSpaceNewSpace::Size(): every allocated byte, mementos included),
  * and averages the last ten GCs' ratios (GCTracer::AverageSurvivalRatio,
@@ -412,6 +468,7 @@ int main(void) {
       cmocka_unit_test(test_maximum_reached_deoptimizes_maybe_tenure),
       cmocka_unit_test(test_decision_during_the_window_deoptimizes_nothing),
       cmocka_unit_test(test_tiering_budget_starts_the_window),
+      cmocka_unit_test(test_site_compile_time_is_its_own),
       cmocka_unit_test(test_survival_statistics_count_mementos),
       cmocka_unit_test(test_bad_site),
   };

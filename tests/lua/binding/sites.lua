@@ -21,7 +21,7 @@ scenario("a site whose objects survive is tenured; its objects then go old once 
   local site = heap:site("{next, v}")
   expect(site).to_be(1)
   expect(heap:site_info(site)).to_equal({name = "{next, v}", decision = "undecided", tenured = 0, reset = 0,
-    mementos_created = 0, mementos_found = 0, optimized = false})
+    mementos_created = 0, mementos_found = 0, optimized = false, optimize_us = 4000})
   keep_list(heap, site, 150)
   expect(heap:site_info(site).mementos_created).to_be(150)
   local ev = heap:scavenge()
@@ -48,7 +48,7 @@ scenario("objects that die: don't tenure", TINY, function(heap)
   expect(ev.mementos_found).to_be(0)
   expect(ev.sites_tenured).to_be(0)
   expect(heap:site_info(site)).to_equal({name = "site 1", decision = "dont_tenure", tenured = 0, reset = 0,
-    mementos_created = 0, mementos_found = 0, optimized = false})
+    mementos_created = 0, mementos_found = 0, optimized = false, optimize_us = 4000})
 end)
 
 scenario("a heap without sites has no pretenuring fields in its events", TINY, function(heap)
@@ -69,7 +69,32 @@ scenario("site arguments are checked", TINY, function(heap)
   expect(function() heap:site_info(0) end)
     .to_error("bad argument #1 to 'site_info' (expected an allocation site of this heap (heap:site))")
   expect(function() heap:site(false) end).to_error("bad argument #1 to 'site' (string expected, got boolean)")
+  expect(function() heap:site("s", {optimise_us = 5}) end)
+    .to_error("heap:site: unknown option 'optimise_us' (known: optimize_us)")
+  for _, bad in ipairs({-1, 1.5, 2^32, "100"}) do
+    expect(function() heap:site("s", {optimize_us = bad}) end)
+      .to_error("bad argument #2 to 'site' (field 'optimize_us' must be a whole number from 0 to 2^32-1)")
+  end
+  expect(function() heap:site("s", 100) end)
+    .to_error("bad argument #2 to 'site' (nil or a table {optimize_us = whole number} expected, got number)")
   expect(heap:alloc(2, 0, "X", nil).space).to_be("new")
+end)
+
+scenario("a site's own compile time (optimize_us) sets its windows", {config = {
+    "../../../configs/tiny.yaml", allocation_sites = {tiering_allocations = 0, optimize_us = 4000}}}, function(heap)
+  local loop, callback = heap:site("loop"), heap:site("callback", {optimize_us = 1000})
+  expect(heap:site_info(loop).optimize_us).to_be(4000)
+  expect(heap:site_info(callback).optimize_us).to_be(1000)
+  expect(heap:site_info(heap:site("default", {})).optimize_us).to_be(4000)
+  heap:idle(2)
+  expect(heap:site_info(callback).optimized).to_be(true)
+  expect(heap:site_info(loop).optimized).to_be(false)
+  heap:alloc(2, 0, "Node", loop)
+  heap:alloc(2, 0, "Node", callback)
+  expect(heap:site_info(loop).mementos_created).to_be(1)
+  expect(heap:site_info(callback).mementos_created).to_be(0)
+  heap:idle(3)
+  expect(heap:site_info(loop).optimized).to_be(true)
 end)
 
 scenario("the tiering budget: the first window starts after that many site allocations", {config = {
