@@ -24,13 +24,12 @@ local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 
 scenario("big arrays: 12 rounds of 100000 pushes, elements past the large-object threshold",
   {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local var = heap:root(heap:alloc(1, 0, "Local"))   -- the variable `arr`
-    local alloc = heap.alloc
+    local alloc, root, unroot = heap.alloc, heap.root, heap.unroot
     local site = heap:site("{a: i, b: null}")
-    local arr
+    local arr -- the variable `arr`: a register, its JSArray rooted while it holds it
     for _ = 1, 12 do
-      arr = J.new(heap, alloc(heap, 1, 0, "JSArray"))
-      var[1] = arr.holder
+      if arr then unroot(heap, arr.holder) end
+      arr = J.new(heap, root(heap, alloc(heap, 1, 0, "JSArray")))
       for _ = 1, 100000 do J.push(arr, alloc(heap, 2, 0, "Elem", site)) end
     end
     expect(arr.length).to_be(100000)
@@ -39,5 +38,5 @@ scenario("big arrays: 12 rounds of 100000 pushes, elements past the large-object
     -- The script ends: `arr` is a local of the module's function, dead once
     -- it returns, before Node's event loop runs V8's pending tasks
     -- (event_loop.exit_idle_ms, run after this function).
-    var[1] = nil
+    unroot(heap, arr.holder)
   end)

@@ -27,14 +27,14 @@ local CONFIG = {"../../configs/node20.yaml", new_space = {semi_space = {max = "1
 
 scenario("pretenure: a site whose objects all survive next to one whose objects die",
   {config = CONFIG, differs = {}}, function(heap)
-    local head = heap:root(heap:alloc(1, 0, "Head"))   -- the local `head`
+    local head = nil   -- the local `head`: a register
     local ring = heap:root(heap:alloc(64, 0, "FixedArray"))
     local site_a, site_b = heap:site("A: {next: head, v: null}"), heap:site("B: {next: null, v: null}")
     local alloc = heap.alloc
     for i = 0, N - 1 do
-      local o = alloc(heap, 2, 0, "Node", site_a)
-      o[1] = head[1]
-      head[1] = o
+      local o = heap:root(heap:init_slots(alloc(heap, 2, 0, "Node", site_a), head, nil))
+      if head then heap:unroot(head) end
+      head = o
       for j = 0, 3 do ring[((i * 4 + j) & 63) + 1] = alloc(heap, 2, 0, "Temp", site_b) end
     end
     -- Scavenges, and one Mark-Compact as in Node: site B's objects die, so
