@@ -48,7 +48,8 @@
  *    Mementos and old-space allocation follow the site's code tier
  *    (site_unoptimized): unoptimized code, until the program's tiering
  *    budget is spent (allocation_sites.tiering_allocations), then for
- *    allocation_sites.optimize_us, and for that long after each GC that
+ *    the site's compile time (allocation_sites.optimize_us, or its own:
+ *    gc_site_new_compiled), and for that long after each GC that
  *    deoptimizes it (a
  *    tenure decision, a reset, new space just at its maximum for a
  *    maybe-tenure site: sites_deopt_maybe_tenured), allocates young with a
@@ -120,8 +121,9 @@ static inline uint32_t young_gcs_before_pretenuring(const gc_heap *h) {
  * space, always with a memento.  TurboFan's code is compiled against the
  * site's decision (JSCreateLowering: DependOnPretenureMode) and allocates
  * no mementos.  A site's code is unoptimized until the program's tiering
- * budget is spent (pretenuring_note_tiering), then for
- * allocation_sites.optimize_us, and for that long after every GC that
+ * budget is spent (pretenuring_note_tiering), then for the site's compile
+ * time (allocation_sites.optimize_us unless gc_site_new_compiled gave it
+ * its own), and for that long after every GC that
  * deoptimizes it (pretenuring_after_gc) -- a GC that falls inside the
  * window deoptimizes nothing and does not start it again. */
 static inline bool site_unoptimized(const gc_heap *h, gc_site site) {
