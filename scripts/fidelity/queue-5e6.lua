@@ -9,8 +9,9 @@
 --     if (++len > K) { head = head.next; len--; }      // K = 200,000
 --   }
 --
--- `head` and `tail` are script-scope variables: two slots of a rooted
--- holder (V8's ScriptContext).  Each job is heap:alloc(2) at the
+-- `head` and `tail` are locals of the module's function: registers,
+-- rooted handles moved as they change (since issue 16's stop 41; before,
+-- two slots of a rooted holder).  Each job is heap:alloc(2) at the
 -- literal's allocation site (40 bytes); it lives exactly K appends, 8 MB
 -- of allocation, and the only reference to it is its predecessor's
 -- `next` -- an old object's once the predecessor is promoted, so the
