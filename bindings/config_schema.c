@@ -92,6 +92,7 @@ const cfg_key cfg_keys[] = {
     {"incremental.old_step", CK_SIZE, FIELD(incremental.old_step), NULL},
     {"incremental.step_budget", CK_SIZE, FIELD(incremental.step_budget), NULL},
     {"incremental.concurrent_markers", CK_UINT, FIELD(incremental.concurrent_markers), NULL},
+    {"incremental.marker_tasks", CK_UINT, FIELD(incremental.marker_tasks), NULL},
     {"incremental.interrupt_ns", CK_UINT, FIELD(incremental.interrupt_ns), NULL},
     {"incremental.interrupt_optimize", CK_UINT, FIELD(incremental.interrupt_optimize), NULL},
     SECTION("cost"),

@@ -491,13 +491,14 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   f_int(L, "threshold", c->large_object.threshold);
   lua_setfield(L, -2, "large_object");
 
-  lua_createtable(L, 0, 8);
+  lua_createtable(L, 0, 9);
   f_bool(L, "enabled", c->incremental.enabled);
   f_int(L, "activation_size", c->incremental.activation_size);
   f_int(L, "young_step", c->incremental.young_step);
   f_int(L, "old_step", c->incremental.old_step);
   f_int(L, "step_budget", c->incremental.step_budget);
   f_int(L, "concurrent_markers", c->incremental.concurrent_markers);
+  f_int(L, "marker_tasks", c->incremental.marker_tasks);
   f_int(L, "interrupt_ns", c->incremental.interrupt_ns);
   f_int(L, "interrupt_optimize", c->incremental.interrupt_optimize);
   lua_setfield(L, -2, "incremental");

@@ -64,6 +64,7 @@ void gc_config_default(gc_config *c) {
   c->incremental.old_step = 256 * KiB;
   c->incremental.step_budget = 64 * KiB;
   c->incremental.concurrent_markers = 1;
+  c->incremental.marker_tasks = 4;           /* Node 20's platform: 4 worker threads */
   c->incremental.interrupt_ns = 0;           /* a program that calls functions: checks at once */
   c->incremental.interrupt_optimize = 4;     /* a loop of builtins only: optimized (OSR) at its 4th check */
 
@@ -239,6 +240,8 @@ gc_status gc_config_validate(const gc_config *c, char *err, size_t len) {
   if (c->incremental.concurrent_markers > 64)
     return fail(err, len, "incremental.concurrent_markers: expected 0..64, got %u",
                 (unsigned)c->incremental.concurrent_markers);
+  if (c->incremental.marker_tasks < 1 || c->incremental.marker_tasks > 64)
+    return fail(err, len, "incremental.marker_tasks: expected 1..64, got %u", (unsigned)c->incremental.marker_tasks);
   if (c->incremental.activation_size > om)
     return fail(err, len,
                 "incremental.activation_size: expected at most old_space.max_size (%s), "

@@ -283,6 +283,11 @@ gc_status incremental_step_internal(gc_heap *h, uint64_t budget, uint64_t budget
 gc_status incremental_allocation_step(gc_heap *h);
 
 /* marking_worklists.c */
+bool worklists_init(gc_heap *h);            /* the marker tasks' lists (incremental.marker_tasks) */
+void worklists_free(gc_heap *h);
+void worklists_clear(gc_heap *h);           /* every list empty: a new cycle */
+size_t worklists_markers_held(const gc_heap *h); /* entries the marker tasks hold */
+void worklists_after_barrier_push(gc_heap *h); /* the barrier's full segments to the pool */
 void worklists_publish(gc_heap *h);          /* the main list into the shared pool */
 bool worklists_steal(gc_heap *h);            /* a segment of the pool onto the main list */
 void worklists_share_work(gc_heap *h);       /* what a step left (V8's ShareWork) */

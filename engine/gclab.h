@@ -149,6 +149,12 @@ typedef struct gc_config {
      * would have marked since the last step if that is more than
      * step_budget (incremental.c).  0: steps only. */
     uint32_t concurrent_markers;
+    /* 4: the tasks the markers' time is shared between, each with its
+     * own local segments, taking turns and stealing from the shared pool
+     * when they hold nothing (V8's ConcurrentMarking job: a task per
+     * platform worker thread, Node 20 has 4).  So a chain stays with
+     * one task while the others take the pool's segments.  1..64. */
+    uint32_t marker_tasks;
     uint64_t activation_size;  /* 8 MiB: never start below this old-gen size */
     uint64_t young_step;       /* 64 KiB of young allocation per step */
     uint64_t old_step;         /* 256 KiB of old allocation per step */

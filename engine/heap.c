@@ -89,7 +89,7 @@ gc_status gc_heap_new(const gc_config *cfg, gc_heap **out, char *err, size_t err
   h->old_limit_configured = cfg->old_space.initial_limit != 0 || !cfg->old_space.shrink_initial_limit;
   heap_update_fast_alloc(h);
   names_intern(h, "Object");
-  if (!pages_init(h) || !new_space_init(h)) {
+  if (!worklists_init(h) || !pages_init(h) || !new_space_init(h)) {
     gc_heap_free(h);
     if (err && errlen) snprintf(err, errlen, "could not reserve or commit the heap's memory");
     return GC_ENOMEM;
@@ -108,9 +108,7 @@ void gc_heap_free(gc_heap *h) {
   pretenuring_free(h);
   free(h->events);
   free(h->totals);
-  addr_vec_free(&h->worklist);
-  addr_vec_free(&h->marking_pool);
-  addr_vec_free(&h->markers_local);
+  worklists_free(h);
   addr_vec_free(&h->promoted_to_scan);
   addr_vec_free(&h->left_new_space);
   free(h);

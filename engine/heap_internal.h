@@ -344,7 +344,9 @@ struct gc_heap {
   /* grey objects (marking_worklists.c): the main thread's (the barrier's
    * and the steps'), the pool shared with the concurrent markers (V8's
    * global worklist) and what the markers hold */
-  addr_vec worklist, marking_pool, markers_local;
+  addr_vec worklist, marking_pool;
+  addr_vec *markers_local;         /* cfg.incremental.marker_tasks lists: each
+                                    * marker task's local segments */
   bool marking_shared;             /* the cycle is shared with the concurrent
                                     * markers (incremental.c) */
   uint64_t marking_started_ns;

@@ -36,9 +36,7 @@ void marker_mark_runtime_roots(gc_heap *h) {
 }
 
 void marker_start(gc_heap *h) {
-  h->worklist.n = 0;
-  h->marking_pool.n = 0;
-  h->markers_local.n = 0;
+  worklists_clear(h);
   h->marked_bytes = 0;
   for (page *p = h->old.pages.head; p; p = p->next) p->live_bytes = 0;
   for (page *p = h->lo.pages.head; p; p = p->next) p->live_bytes = 0;
@@ -131,6 +129,6 @@ uint64_t marker_drain(gc_heap *h, uint64_t budget, uint64_t *ns) { return marker
  * grey.  A cycle that was complete has work again. */
 void marking_barrier_slow(gc_heap *h, addr_t value) {
   if (!h->marking_barrier_on) return;
-  marker_push_grey(h, value);
+  if (marker_push_grey(h, value)) worklists_after_barrier_push(h);
   h->marking = GC_MARKING_MARKING;
 }

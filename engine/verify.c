@@ -308,15 +308,16 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
       if (!is_start(&v, a) || obj_color(obj_at(a)) != GC_GREY)
         VFAIL(&v, "marking pool entry %zu is not a grey object", i);
     }
-    for (size_t i = 0; i < h->markers_local.n && v.st == GC_OK; i++) {
-      addr_t a = h->markers_local.v[i];
-      if (!is_start(&v, a) || obj_color(obj_at(a)) != GC_GREY)
-        VFAIL(&v, "concurrent markers' entry %zu is not a grey object", i);
-    }
-    size_t listed = h->worklist.n + h->marking_pool.n + h->markers_local.n;
+    for (uint32_t t = 0; t < h->cfg.incremental.marker_tasks && v.st == GC_OK; t++)
+      for (size_t i = 0; i < h->markers_local[t].n && v.st == GC_OK; i++) {
+        addr_t a = h->markers_local[t].v[i];
+        if (!is_start(&v, a) || obj_color(obj_at(a)) != GC_GREY)
+          VFAIL(&v, "marker task %u's entry %zu is not a grey object", (unsigned)t, i);
+      }
+    size_t listed = h->worklist.n + h->marking_pool.n + worklists_markers_held(h);
     if (v.st == GC_OK && v.greys != listed)
       VFAIL(&v, "%llu grey objects but %zu on the marking worklists", (unsigned long long)v.greys, listed);
-  } else if (v.st == GC_OK && (h->worklist.n || h->marking_pool.n || h->markers_local.n)) {
+  } else if (v.st == GC_OK && (h->worklist.n || h->marking_pool.n || worklists_markers_held(h))) {
     VFAIL(&v, "marking worklist not empty outside marking");
   }
 

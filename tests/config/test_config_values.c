@@ -231,6 +231,8 @@ static void test_set(void **state) {
       {"large_object.threshold=512KiB",
        "--set large_object.threshold: expected a multiple of 8 from 64 bytes to below "
        "page_size (256KiB), got 512KiB"},
+      {"incremental.marker_tasks=0", "--set incremental.marker_tasks: expected 1..64, got 0"},
+      {"incremental.marker_tasks=65", "--set incremental.marker_tasks: expected 1..64, got 65"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     gc_config_default(&c);
@@ -345,9 +347,9 @@ static void test_get_and_keys(void **state) {
     assert_int_equal(gclab_config_set_kv(&d, k, buf, err, sizeof err), 0);
     assert_true(gclab_config_equal(&c, &d));
   }
-  assert_int_equal(n, 51); /* 37 before issue 16 (old_space.shrink_initial_limit, boot, new_space.copy_lab,
+  assert_int_equal(n, 52); /* 37 before issue 16 (old_space.shrink_initial_limit, boot, new_space.copy_lab,
                               allocation_sites.optimize_us, .tiering_allocations,
-                              incremental.concurrent_markers,
+                              incremental.concurrent_markers, .marker_tasks,
                               incremental.interrupt_ns, incremental.interrupt_optimize),
                               page_header, cost.mark_scalar_ns_per_kb,
                               old_space.concurrent_sweepers and
@@ -355,7 +357,7 @@ static void test_get_and_keys(void **state) {
                               old_space.empty_pages_kept */
   assert_string_equal(gclab_config_key(0), "page_size");
   assert_string_equal(gclab_config_key(1), "page_header");
-  assert_string_equal(gclab_config_key(50), "seed");
+  assert_string_equal(gclab_config_key(51), "seed");
 }
 
 /* The schema table walks gc_config exactly: its leaves, sorted by offset,
