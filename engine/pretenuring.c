@@ -125,7 +125,8 @@ void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, ui
   ev->mementos_found = h->mementos_found;
   for (size_t i = 0; i < h->nsites; i++) {
     site_rec *s = &h->sites[i];
-    gc_pretenure_decision d = site_decide(s->decision, s->created, s->found, maximum_size);
+    bool digest = site_digested(s->found);
+    gc_pretenure_decision d = digest ? site_decide(s->decision, s->created, s->found, maximum_size) : s->decision;
     /* V8 deoptimizes the site's dependent code when it tenures it
      * (AllocationSite::MakePretenureDecision), when new space has just
      * reached its maximum and the site may tenure, and when it resets it.
@@ -142,14 +143,15 @@ void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, ui
       deopt = true;
     }
     s->decision = d;
-    if (reset && s->decision == GC_SITE_TENURE) {
+    bool was_reset = reset && s->decision == GC_SITE_TENURE;
+    if (was_reset) {
       s->decision = GC_SITE_UNDECIDED;
       s->reset++;
       ev->sites_reset++;
       deopt = true;
     }
     if (deopt && !site_unoptimized(h, (gc_site)(i + 1))) s->unoptimized_until = unoptimized_window_end(h, s);
-    s->created = s->found = 0;
+    if (digest || was_reset) s->created = s->found = 0; /* AllocationSite::ResetPretenureDecision too */
   }
   h->mementos_created = h->mementos_found = 0;
 }

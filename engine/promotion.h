@@ -33,8 +33,9 @@
  *  - Allocation-site pretenuring (V8's PretenuringHandler,
  *    src/heap/pretenuring-handler.cc, and AllocationSite,
  *    src/objects/allocation-site.h): an object allocated at a tenured
- *    site goes to old space (site_allocates_old); after each GC a site's
- *    memento counts become a decision (site_decide: at least
+ *    site goes to old space (site_allocates_old); after a GC that has
+ *    found 100 mementos behind a site's objects since its last decision
+ *    (site_digested) the site's counts become a decision (site_decide: at least
  *    kPretenureMinimumCreated = 100 mementos created, a found/created
  *    ratio >= kPretenureRatio = 0.85 tenures -- only when the GC ran at
  *    the maximum semispace capacity, else "maybe tenure" -- and a lower
@@ -164,6 +165,13 @@ static inline gc_pretenure_decision site_decide(gc_pretenure_decision current, u
     return maximum_size ? GC_SITE_TENURE : GC_SITE_MAYBE_TENURE;
   return GC_SITE_DONT_TENURE;
 }
+
+/* Is a site's feedback digested at this GC?  V8 digests only the sites in
+ * its global feedback map, which a site enters once the mementos found
+ * behind its objects since its last digest reach kPretenureMinimumCreated
+ * (AllocationSite::IncrementMementoFoundCount); the others keep counting,
+ * created and found, to a later GC. */
+static inline bool site_digested(uint64_t found) { return found >= PRETENURE_MIN_CREATED; }
 
 /* After a full GC: are the tenuring decisions to be reset (the heap's
  * object bytes, all spaces, after / before in percent, under 10%)? */

@@ -1,6 +1,7 @@
 /* test_pretenuring.c -- allocation sites (gc_site_new, gc_alloc_at): the
  * memento behind a young object, the found/created counts a GC gathers,
- * V8's decision (engine/promotion.h: >= 100 created, found/created >= 0.85,
+ * V8's decision (engine/promotion.h: digested once 100 are found, >= 100
+ * created, found/created >= 0.85,
  * tenure only at the maximum semispace, else maybe tenure; below 0.85
  * don't tenure), old-space allocation of a tenured site, and the reset
  * after a full GC that keeps < 10% of the heap's object bytes; and the
@@ -134,7 +135,18 @@ static void test_below_the_maximum_only_maybe_tenure(void **state) {
   gc_heap_free(h);
 }
 
-static void test_dying_objects_dont_tenure_and_too_few_stay_undecided(void **state) {
+/* V8 digests a site's feedback only once the mementos found behind its
+ * objects since its last digest reach kPretenureMinimumCreated (100:
+ * AllocationSite::IncrementMementoFoundCount puts the site in the GC's
+ * feedback map); until then both its counts carry over to the next GC.
+ * So a site whose objects all die is never digested and stays undecided
+ * -- Node's --trace-pretenuring-statistics lines
+ * (scripts/fidelity/node20/W.sites.trace) never show a site with fewer
+ * than 100 found -- and one with 99 survivors is digested at the next GC
+ * that finds more, against everything it created since.  (Until issue
+ * 16's stop 43 gclab digested every site with 100 created at every GC:
+ * "dies" went to don't tenure.) */
+static void test_a_site_is_digested_once_100_mementos_are_found(void **state) {
   (void)state;
   gc_heap *h = max_heap();
   gc_site dies, few;
@@ -142,40 +154,44 @@ static void test_dying_objects_dont_tenure_and_too_few_stay_undecided(void **sta
   OK(h, gc_site_new(h, "few", &few));
   gc_handle head = rooted(h, 1, "Head");
   alloc_n(h, dies, head, 300, false);
-  alloc_n(h, few, head, 99, true); /* kPretenureMinimumCreated is 100 */
+  alloc_n(h, few, head, 99, true);
   OK(h, gc_scavenge(h));
   const gc_event *ev = last_event(h);
   assert_int_equal(ev->mementos_created, 399);
   assert_int_equal(ev->mementos_found, 99);
-  assert_int_equal(site_of(h, dies).decision, GC_SITE_DONT_TENURE);
+  assert_int_equal(site_of(h, dies).decision, GC_SITE_UNDECIDED);
   assert_int_equal(site_of(h, few).decision, GC_SITE_UNDECIDED);
-  /* don't tenure deoptimizes nothing: the code made with the sites is
-   * still unoptimized (mementos), and once optimized gives no feedback */
-  alloc_n(h, dies, head, 10, false);
-  assert_true(site_of(h, dies).mementos_created > 0); /* where one fits on the object's page */
+  assert_int_equal(site_of(h, dies).mementos_created, 300); /* carried over */
+  assert_int_equal(site_of(h, few).mementos_created, 99);
+  /* ten more of "few" survive the next Scavenge: 109 found of 109 made,
+   * at the maximum semispace: tenure */
+  alloc_n(h, few, head, 10, true);
+  OK(h, gc_scavenge(h));
+  assert_int_equal(site_of(h, few).decision, GC_SITE_TENURE);
+  assert_int_equal(site_of(h, few).mementos_created, 0);
+  assert_int_equal(site_of(h, dies).decision, GC_SITE_UNDECIDED);
+  /* once the code is optimized, "dies" gives no more feedback */
   uint64_t created = site_of(h, dies).mementos_created;
+  assert_int_equal(created, 300);
   past_window(h);
   alloc_n(h, dies, head, 10, false);
-  alloc_n(h, few, head, 10, false);
   assert_int_equal(site_of(h, dies).mementos_created, created);
-  assert_int_equal(site_of(h, few).mementos_created, 0);
-  assert_int_equal(site_of(h, dies).decision, GC_SITE_DONT_TENURE);
   gc_heap_free(h);
 }
 
 static void test_ratio_threshold(void **state) {
   (void)state;
-  /* 85 of 100 survive: tenure; 84 of 100: don't tenure. */
-  for (int keep = 84; keep <= 85; keep++) {
+  /* 170 of 200 survive: tenure; 169 of 200: don't tenure. */
+  for (int keep = 169; keep <= 170; keep++) {
     gc_heap *h = max_heap();
     gc_site s;
     OK(h, gc_site_new(h, "s", &s));
     gc_handle head = rooted(h, 1, "Head");
     alloc_n(h, s, head, keep, true);
-    alloc_n(h, s, head, 100 - keep, false);
+    alloc_n(h, s, head, 200 - keep, false);
     OK(h, gc_scavenge(h));
     assert_int_equal(last_event(h)->mementos_found, keep);
-    assert_int_equal(site_of(h, s).decision, keep == 85 ? GC_SITE_TENURE : GC_SITE_DONT_TENURE);
+    assert_int_equal(site_of(h, s).decision, keep == 170 ? GC_SITE_TENURE : GC_SITE_DONT_TENURE);
     gc_heap_free(h);
   }
 }
@@ -461,7 +477,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_survivors_tenure_the_site_at_the_maximum),
       cmocka_unit_test(test_below_the_maximum_only_maybe_tenure),
-      cmocka_unit_test(test_dying_objects_dont_tenure_and_too_few_stay_undecided),
+      cmocka_unit_test(test_a_site_is_digested_once_100_mementos_are_found),
       cmocka_unit_test(test_ratio_threshold),
       cmocka_unit_test(test_full_gc_resets_when_the_old_generation_dies),
       cmocka_unit_test(test_reset_rates_the_whole_heap),

@@ -41,12 +41,22 @@ scenario("a site whose objects survive is tenured; its objects then go old once 
   expect(heap:site_info(site).mementos_created).to_be(1)
 end)
 
-scenario("objects that die: don't tenure", TINY, function(heap)
+-- V8 digests a site once 100 mementos have been found behind its objects
+-- since its last digest (AllocationSite::IncrementMementoFoundCount):
+-- objects that all die leave it undecided, its counts carried over; the
+-- GC that finds the 100th decides against everything made since.
+scenario("objects that die: undecided until 100 survive, then don't tenure", TINY, function(heap)
   local site = heap:site()
   for _ = 1, 150 do heap:alloc(2, 0, "Temp", site) end
   local ev = heap:scavenge()
   expect(ev.mementos_found).to_be(0)
   expect(ev.sites_tenured).to_be(0)
+  expect(heap:site_info(site)).to_equal({name = "site 1", decision = "undecided", tenured = 0, reset = 0,
+    mementos_created = 150, mementos_found = 0, optimized = false, optimize_us = 4000})
+  local keep = heap:root(heap:alloc(100, 0, "Holder"))
+  for i = 1, 100 do keep[i] = heap:alloc(2, 0, "Kept", site) end
+  ev = heap:scavenge()
+  expect(ev.mementos_found).to_be(100)
   expect(heap:site_info(site)).to_equal({name = "site 1", decision = "dont_tenure", tenured = 0, reset = 0,
     mementos_created = 0, mementos_found = 0, optimized = false, optimize_us = 4000})
 end)
