@@ -225,6 +225,14 @@ static void check_free_lists(vctx *v) {
 
 static bool is_start_cb(const void *v, addr_t a) { return is_start((const vctx *)v, a); }
 
+/* Every entry of a marking list is the start of a grey object. */
+static void verify_grey_list(vctx *v, const addr_vec *w, const char *what) {
+  for (size_t i = 0; i < w->n && v->st == GC_OK; i++) {
+    addr_t a = w->v[i];
+    if (!is_start(v, a) || obj_color(obj_at(a)) != GC_GREY) VFAIL(v, "%s entry %zu is not a grey object", what, i);
+  }
+}
+
 gc_status heap_verify(gc_heap *h, bool during_marking) {
   vctx v = {h, calloc(h->units, sizeof(uint64_t *)), during_marking, GC_OK, 0, false};
   if (!v.starts) return heap_fail(h, GC_ENOMEM, "verify: out of process memory");
@@ -298,22 +306,13 @@ gc_status heap_verify(gc_heap *h, bool during_marking) {
 
   /* Marking: grey objects are exactly those on the worklist. */
   if (v.st == GC_OK && during_marking) {
-    for (size_t i = 0; i < h->worklist.n && v.st == GC_OK; i++) {
-      addr_t a = h->worklist.v[i];
-      if (!is_start(&v, a) || obj_color(obj_at(a)) != GC_GREY)
-        VFAIL(&v, "marking worklist entry %zu is not a grey object", i);
+    verify_grey_list(&v, &h->worklist, "marking worklist");
+    verify_grey_list(&v, &h->marking_pool, "marking pool");
+    for (uint32_t t = 0; t < h->cfg.incremental.marker_tasks; t++) {
+      char what[32];
+      snprintf(what, sizeof what, "marker task %u's list", (unsigned)t);
+      verify_grey_list(&v, &h->markers_local[t], what);
     }
-    for (size_t i = 0; i < h->marking_pool.n && v.st == GC_OK; i++) {
-      addr_t a = h->marking_pool.v[i];
-      if (!is_start(&v, a) || obj_color(obj_at(a)) != GC_GREY)
-        VFAIL(&v, "marking pool entry %zu is not a grey object", i);
-    }
-    for (uint32_t t = 0; t < h->cfg.incremental.marker_tasks && v.st == GC_OK; t++)
-      for (size_t i = 0; i < h->markers_local[t].n && v.st == GC_OK; i++) {
-        addr_t a = h->markers_local[t].v[i];
-        if (!is_start(&v, a) || obj_color(obj_at(a)) != GC_GREY)
-          VFAIL(&v, "marker task %u's entry %zu is not a grey object", (unsigned)t, i);
-      }
     size_t listed = h->worklist.n + h->marking_pool.n + worklists_markers_held(h);
     if (v.st == GC_OK && v.greys != listed)
       VFAIL(&v, "%llu grey objects but %zu on the marking worklists", (unsigned long long)v.greys, listed);
