@@ -42,8 +42,9 @@ local N = 1000000
 -- to 37 ns
 local STEP_NS = 35
 
-scenario("bst: a binary search tree of 1e6 nodes with pseudo-random keys",
-  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+-- bst.js's loop: the root and N insertions; returns the root's handle,
+-- rooted (the module's `root`)
+local function build(heap)
     local site = heap:site("{ k: x, l: null, r: null }")
     local alloc, init, info, compute = heap.alloc, heap.init_slots, heap.site_info, heap.compute
     local root = heap:root(alloc(heap, 3, 0, "Node"))
@@ -81,6 +82,12 @@ scenario("bst: a binary search tree of 1e6 nodes with pseudo-random keys",
       compute(heap, STEP_NS * steps)
       heap:unroot(node)
     end
+    return root
+end
+
+scenario("bst: a binary search tree of 1e6 nodes with pseudo-random keys",
+  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local root = build(heap)
     local st = heap:stats()
     expect(st.old.objects + st.new.objects + st.large.objects, "live objects").to_be_at_least(N + 1)
     -- Node's runs (bst-1e6.N): five of the eight are 10 Scavenges and a
@@ -100,4 +107,23 @@ scenario("bst: a binary search tree of 1e6 nodes with pseudo-random keys",
     expect(tenured_at(events), "the GC that tenures the site").to_be(12)
     record("gcs", #events)
     heap:unroot(root)
+  end)
+
+-- Held out (node20/bst-1e6-oom-24m.trace, `node --max-old-space-size=24
+-- bst.js 1000000`): the same tree outgrows a 24 MiB old generation.
+-- Node's eight runs: 9 or 10 Scavenges, then back-to-back Mark-Compacts
+-- (the last ones "(reduce)", near the limit) that free nothing, and out
+-- of memory ("Ineffective mark-compacts near heap limit") with about
+-- 23 MB in old space, near a third of the tree built.  gclab runs 11
+-- Scavenges and 5 Mark-Compacts and ends with "Reached heap limit",
+-- having allocated 9% more: outside on Mark-Compacts and the
+-- out-of-memory point (docs/fidelity.md, bst-1e6-oom-24m).
+scenario("bst, max old space 24 MiB: out of memory",
+  {config = {"../../configs/node20.yaml", old_space = {max_size = "24MiB"}}, differs = {}}, function(heap)
+    local ok, err = pcall(build, heap)
+    expect(ok, "bst.js 1000000 under --max-old-space-size=24 runs").to_be(false)
+    expect(tostring(err), "it ends with").to_contain("JavaScript heap out of memory")
+    local events = heap:events()
+    record("gcs", #events)
+    record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)
