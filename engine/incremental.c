@@ -294,18 +294,22 @@ static bool may_start(const gc_heap *h, uint64_t *room) {
  * allocations (PagedSpace::RawRefillLabMain) and after an old large
  * object's (OldLargeObjectSpace::AllocateRaw), with
  * Heap::IncrementalMarkingLimitReached's answer:
- *  - hard limit, no room left before the old-generation limit: marking
+ *  - more room than one new space's capacity before the old-generation
+ *    limit: no limit, nothing;
+ *  - hard limit, no room left, or the old generation unable to grow by an
+ *    eighth of its maximum (ShouldOptimizeForMemoryUsage,
+ *    heap_optimize_for_memory; the cycle then reduces memory): marking
  *    starts now ("allocation limit");
- *  - soft limit, room for at most one new space's capacity: only a task is
- *    posted (IncrementalMarkingJob::ScheduleTask), and it runs when the
- *    event loop does (gc_idle, event_loop.c) -- a program that never
- *    yields reaches the hard limit first;
+ *  - soft limit, otherwise: only a task is posted
+ *    (IncrementalMarkingJob::ScheduleTask), and it runs when the event
+ *    loop does (gc_idle, event_loop.c) -- a program that never yields
+ *    reaches the hard limit first;
  *  - below incremental.activation_size: never. */
 void incremental_maybe_start(gc_heap *h) {
   uint64_t room;
-  if (!may_start(h, &room)) return;
-  if (room == 0) start_concurrent(h);
-  else if (room <= h->new_space.capacity) h->marking_task_pending = true;
+  if (!may_start(h, &room) || room > h->new_space.capacity) return;
+  if (room == 0 || heap_optimize_for_memory(h)) start_concurrent(h);
+  else h->marking_task_pending = true;
 }
 
 /* IncrementalMarkingJob::Task (V8 11.3): when the event loop runs it,

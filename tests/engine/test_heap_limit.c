@@ -77,16 +77,18 @@ static void test_reducing_gc_grows_the_limit_minimally(void **state) {
 }
 
 /* V8's ShouldOptimizeForMemoryUsage: when the old generation cannot grow
- * by an eighth of its maximum, the marking the limit starts is flagged to
- * reduce memory (Heap::GCFlagsForIncrementalMarking), and so is the
- * Mark-Compact that ends it; leak-oom-32m's fifth Mark-Compact is
- * "(reduce)" in Node's five traces and in gclab.  And the program's next
- * old allocation past the limit does not grow the old generation
- * (Heap::ShouldExpandOldGenerationOnSlowAllocation returns false): it
- * collects, "allocation failure", ending the cycle at once -- the first
- * "(reduce)" line of scatter-3e6-40m.trace, 0 steps since the start of
- * marking.  Far from the maximum neither: the allocation goes on while
- * marking runs, and the cycle ends by its steps. */
+ * by an eighth of its maximum, marking starts as soon as the room before
+ * the limit is at most new space's capacity, room left or not
+ * (Heap::IncrementalMarkingLimitReached's hard limit; since issue 16's
+ * stop 44), flagged to reduce memory (Heap::GCFlagsForIncrementalMarking),
+ * and so is the Mark-Compact that ends it; leak-oom-32m's fifth
+ * Mark-Compact is "(reduce)" in Node's five traces and in gclab.  And the
+ * program's old allocation past the limit does not grow the old
+ * generation (Heap::ShouldExpandOldGenerationOnSlowAllocation returns
+ * false): it collects, "allocation failure", ending the cycle at once --
+ * the first "(reduce)" line of scatter-3e6-40m.trace.  Far from the
+ * maximum none of it: marking starts at the limit, the allocation goes
+ * on past it while marking runs, and the cycle ends by its steps. */
 /* small_config with a fixed initial limit (never lowered) and marking
  * that may start from `activation_size` on. */
 static void at_limit_config(gc_config *c, uint64_t initial_limit, uint32_t activation_size) {
@@ -97,9 +99,15 @@ static void at_limit_config(gc_config *c, uint64_t initial_limit, uint32_t activ
 }
 
 typedef struct near_max_run {
-  bool reduce;         /* the Mark-Compact that ended the cycle reduced memory */
-  bool allocation_gc;  /* ... and the next old allocation ran it */
+  bool reduce;            /* the Mark-Compact that ended the cycle reduced memory */
+  bool started_with_room; /* marking started before the limit */
+  bool allocation_gc;     /* an old allocation past the limit ran it */
 } near_max_run;
+
+static uint64_t old_gen_of(gc_heap *h) {
+  gc_heap_stats s = stats_of(h);
+  return s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
+}
 
 static near_max_run marking_at_limit(uint64_t initial_limit) {
   gc_config c;
@@ -108,15 +116,18 @@ static near_max_run marking_at_limit(uint64_t initial_limit) {
   static gc_handle keep[1u << 17];
   uint32_t n = 0;
   size_t events = gc_event_count(h);
-  /* An old allocation at the limit starts marking; near the maximum the
-   * same allocation then collects. */
-  while (gc_marking(h) == GC_MARKING_IDLE && gc_event_count(h) == events) {
+  near_max_run r = {false, false, false};
+  /* Old allocations until marking starts, then on to one past the limit
+   * (no GC runs on the way: the steps are far apart). */
+  while (gc_event_count(h) == events && (gc_marking(h) == GC_MARKING_IDLE || old_gen_of(h) <= initial_limit)) {
     assert_true(n < sizeof keep / sizeof keep[0]);
+    bool idle = gc_marking(h) == GC_MARKING_IDLE;
     OK(h, gc_alloc_old(h, 2, 0, "Old", &keep[n]));
     OK(h, gc_root(h, keep[n++]));
+    if (idle && gc_marking(h) != GC_MARKING_IDLE) r.started_with_room = old_gen_of(h) < initial_limit;
   }
   if (gc_event_count(h) == events) OK(h, gc_alloc_old(h, 2, 0, "Old", &keep[n])); /* the next one */
-  near_max_run r = {false, gc_event_count(h) > events};
+  r.allocation_gc = gc_event_count(h) > events;
   if (!r.allocation_gc) OK(h, gc_incremental_finish(h));
   const gc_event *ev = gc_event_get(h, events);
   assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
@@ -131,9 +142,11 @@ static void test_marking_near_the_maximum_reduces_memory(void **state) {
   (void)state;
   near_max_run far = marking_at_limit(64u << 10); /* 64 KiB of a 4 MiB maximum */
   assert_false(far.reduce);
+  assert_false(far.started_with_room);
   assert_false(far.allocation_gc);
   near_max_run near = marking_at_limit((4u << 20) / 8 * 7 + (64u << 10)); /* past 7/8 of it */
   assert_true(near.reduce);
+  assert_true(near.started_with_room);
   assert_true(near.allocation_gc);
 }
 

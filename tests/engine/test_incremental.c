@@ -583,6 +583,75 @@ static void test_soft_limit_task_starts_marking_when_idle(void **state) {
   gc_heap_free(h);
 }
 
+/* V8 11.3's Heap::IncrementalMarkingLimitReached near the maximum: with
+ * the room before the old-generation limit at most new space's capacity,
+ * marking starts at once -- a hard limit, room or none -- when the old
+ * generation cannot grow by an eighth of its maximum
+ * (ShouldOptimizeForMemoryUsage: capacity + max / 8 > max); short of
+ * that, with room left, only the task is posted.  A list grows by
+ * promotion under a 1 MiB maximum, the limit at 950 KiB, new space
+ * 64 KiB: marking starts after a Scavenge with room still left before
+ * the limit (gclab started only with none until issue 16's stop 44),
+ * never with room left short of the maximum's eighth, and its
+ * Mark-Compact reduces memory (GCFlagsForIncrementalMarking asks the
+ * same question). */
+typedef struct near_max_log {
+  uint32_t started;
+  bool started_with_room, bad_start;
+} near_max_log;
+
+static void on_gc_near_max(gc_heap *h, const gc_event *ev, void *ud) {
+  near_max_log *l = ud;
+  if (ev->kind != GC_KIND_SCAVENGE || l->started) return;
+  gc_heap_stats s;
+  gc_stats(h, &s);
+  uint64_t size = s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size;
+  uint64_t capacity = s.space[GC_SPACE_OLD].committed + s.space[GC_SPACE_LARGE].size;
+  uint64_t room = s.old_limit > size ? s.old_limit - size : 0;
+  bool near_max = capacity + s.old_max / 8 > s.old_max;
+  if (gc_marking(h) != GC_MARKING_IDLE) {
+    l->started++;
+    l->started_with_room = room > 0;
+    if (room > 0 && !near_max) l->bad_start = true;
+  } else if (room > 0 && room <= s.semi_space_capacity && near_max) {
+    l->bad_start = true; /* should have started */
+  }
+}
+
+static void test_marking_starts_near_the_maximum(void **state) {
+  (void)state;
+  gc_config c;
+  small_config(&c);
+  c.old_space.max_size = 1u << 20;
+  c.old_space.initial_limit = 950u << 10;
+  c.new_space.semi_space_initial = c.new_space.semi_space_max = 64u << 10;
+  c.incremental.activation_size = 64u << 10;
+  gc_heap *h = new_heap(&c);
+  near_max_log log = {0, false, false};
+  gc_on_gc(h, on_gc_near_max, &log);
+  gc_handle holder = rooted(h, 1, "Holder");
+  gc_handle first = GC_NO_HANDLE;
+  const gc_event *mc = NULL;
+  for (int i = 0; i < 200000 && !mc; i++) {
+    size_t before = gc_event_count(h);
+    for (int j = 0; j < 3; j++) OK(h, gc_handle_release(h, alloc_obj(h, 2, "Garbage")));
+    first = list_push(h, holder, first, alloc_obj(h, 2, "Node")); /* a growing live list */
+    for (size_t k = before; k < gc_event_count(h) && !mc; k++)
+      if (gc_event_get(h, k)->kind == GC_KIND_MARK_COMPACT) mc = gc_event_get(h, k);
+  }
+  gc_on_gc(h, NULL, NULL);
+  assert_int_equal(log.started, 1);
+  assert_true(log.started_with_room); /* not at the limit: near the maximum */
+  assert_false(log.bad_start);
+  assert_non_null(mc);
+  assert_true(mc->incremental);
+  assert_true(mc->reduce_memory);
+  assert_int_equal(mc->reason, GC_REASON_FINALIZE_MARKING);
+  OK(h, gc_handle_release(h, first));
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
 /* V8's concurrent markers (issue 16, incremental.concurrent_markers) share
  * a cycle: the roots' work goes to the shared pool, the markers mark from
  * it through the program's virtual time, on their own threads, and keep
@@ -1324,6 +1393,7 @@ int main(void) {
       cmocka_unit_test(test_scavenge_during_marking),
       cmocka_unit_test(test_schedule_soft_trigger_and_finalize),
       cmocka_unit_test(test_soft_limit_task_starts_marking_when_idle),
+      cmocka_unit_test(test_marking_starts_near_the_maximum),
       cmocka_unit_test(test_concurrent_markers),
       cmocka_unit_test(test_compute_is_mutator_time),
       cmocka_unit_test(test_markers_pace_at_the_pause_prices),
