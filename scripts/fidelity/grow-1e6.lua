@@ -23,10 +23,10 @@
 local N = 1000000
 local MiB = 1024 * 1024
 
-local function grow(heap, site)
+local function grow(heap, site, n)
   local alloc, init, root, unroot = heap.alloc, heap.init_slots, heap.root, heap.unroot
   local head = nil
-  for _ = 1, N do
+  for _ = 1, n or N do
     local o = root(heap, init(heap, alloc(heap, 2, 0, "Node", site), head, nil))
     if head then unroot(heap, head) end
     head = o
@@ -167,3 +167,34 @@ scenario("grow 1e6, max semispace 4 MiB, {next, v} an allocation site: pretenure
     expect(st.old.objects, "objects in old space").to_be_at_least(N * 9 // 10)
     record("scavenges", #heap:events())
   end)
+
+-- Held out (node20/grow-1e7.trace, `node --trace-gc grow.js 10000000`):
+-- the same list to ten million nodes, 400 MB.  V8 tenures the site at the
+-- 16 MiB maximum (the 11th Scavenge) and the list grows in old space from
+-- then on, where the old generation's limit and how long marking takes
+-- decide the Mark-Compacts.  Node's eight runs: 11 Scavenges, then one or
+-- two Mark-Compacts (five runs: at about 55 and 230 MB; three: one at 120
+-- to 176 MB).
+scenario("grow 1e7: ten million nodes, the site tenured, the list growing in old space",
+  {config = "../../configs/node20.yaml", differs = {}}, function(heap)
+    local site = heap:site("{next: head, v: null}")
+    local head = grow(heap, site, 10 * N)
+    local events = heap:events()
+    local scavenges, mcs = 0, 0
+    for i, ev in ipairs(events) do
+      if ev.kind == "Scavenge" then
+        scavenges = scavenges + 1
+        expect(mcs, "Mark-Compacts before GC " .. i .. ", a Scavenge").to_be(0)
+      else
+        mcs = mcs + 1
+      end
+    end
+    expect(heap:site_info(site).decision, "the site").to_be("tenure")
+    expect(scavenges, "Scavenges").to_be_between(10, 12)
+    expect(mcs, "Mark-Compacts").to_be_between(1, 3)
+    local st = heap:stats()
+    expect(st.old.objects, "objects in old space").to_be_at_least(10 * N * 9 // 10)
+    record("gcs", #events)
+    heap:unroot(head)
+  end)
+
