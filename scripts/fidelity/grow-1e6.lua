@@ -198,3 +198,19 @@ scenario("grow 1e7: ten million nodes, the site tenured, the list growing in old
     heap:unroot(head)
   end)
 
+-- Held out (node20/grow-3e6-oom-64m.trace, `node --max-old-space-size=64
+-- grow.js 3000000`): the list to three million nodes under a 64 MiB old
+-- generation, out of memory near two thirds of the way; the site is
+-- tenured, so the list grows in old space to the limit.  Node's eight
+-- runs: 9 to 14 Scavenges, 3 to 7 Mark-Compacts (the later ones
+-- "(reduce)"), "Reached heap limit" in four, "Ineffective mark-compacts
+-- near heap limit" in four.
+scenario("grow 3e6, max old space 64 MiB: out of memory",
+  {config = {"../../configs/node20.yaml", old_space = {max_size = "64MiB"}}, differs = {}}, function(heap)
+    local ok, err = pcall(grow, heap, heap:site("{next: head, v: null}"), 3 * N)
+    expect(ok, "grow.js 3000000 under --max-old-space-size=64 runs").to_be(false)
+    expect(tostring(err), "it ends with").to_contain("JavaScript heap out of memory")
+    record("gcs", #heap:events())
+    record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
+  end)
+
