@@ -35,7 +35,8 @@ local WORKLOADS = {"bt-14", "grow-1e6", "grow-1e6-semi4", "leak-oom-32m", "idle"
   "buffers-2e4", "typed-2e5", "concat-5e4", "json-1e6", "async-1e6", "slices-oom-32m", "sort-300", "sawtooth-20",
   "heavyidle-20", "fullidle-12-32m", "spread-3e6", "dict-1e6",
   "bigfact-2e4", "lrulist-5e6", "phase-4e6",
-  "bst-1e6-oom-24m", "grow-1e7", "grow-3e6-oom-64m", "setgrow-1e6-oom-24m"}
+  "bst-1e6-oom-24m", "grow-1e7", "grow-3e6-oom-64m", "setgrow-1e6-oom-24m",
+  "spread-3e6-semi1", "json-1e6-semi1"}
 -- --trace-gc logs made with --trace-pretenuring-statistics too (their
 -- allocation-site lines; W.sites.trace, one run each)
 local SITES = {"grow-1e6.sites", "cache-2e6.sites", "remap-30.sites", "ring-64m.sites", "pairs-1e6.sites",
