@@ -45,44 +45,44 @@ local STEP_NS = 35
 -- bst.js's loop: the root and N insertions; returns the root's handle,
 -- rooted (the module's `root`)
 local function build(heap)
-    local site = heap:site("{ k: x, l: null, r: null }")
-    local alloc, init, info, compute = heap.alloc, heap.init_slots, heap.site_info, heap.compute
-    local root = heap:root(alloc(heap, 3, 0, "Node"))
-    init(heap, root, 1073741823, nil, nil)
-    -- the tree's shape in Lua: key and children (node numbers) of each node
-    local key, left, right, handle = {1073741823}, {0}, {0}, {root}
-    local x = 1
-    for i = 2, N + 1 do
-      local boxed = x * 48271 > 0x7fffffff -- x * 48271 is past a Smi
-      x = (x * 48271) % 2147483647
-      local unoptimized = not info(heap, site).optimized
-      -- unoptimized code boxes x * 48271 and the % in two HeapNumbers
-      if boxed and unoptimized then alloc(heap, 0, 32, "(HeapNumbers)") end
-      -- k a double field: the node and its box, 48 + 16 bytes
-      local node = alloc(heap, 3, boxed and 64 or 48, "Node", site)
-      init(heap, node, x, nil, nil)
-      key[i], left[i], right[i], handle[i] = x, 0, 0, node
-      heap:root(node) -- the JS local, through the walk
-      local p, steps = 1, 0
-      while true do
-        steps = steps + 1
-        if x < key[p] then
-          local c = left[p]
-          if c == 0 then handle[p][2] = node; left[p] = i; break end
-          p = c
-        else
-          local c = right[p]
-          if c == 0 then handle[p][3] = node; right[p] = i; break end
-          p = c
-        end
+  local site = heap:site("{ k: x, l: null, r: null }")
+  local alloc, init, info, compute = heap.alloc, heap.init_slots, heap.site_info, heap.compute
+  local root = heap:root(alloc(heap, 3, 0, "Node"))
+  init(heap, root, 1073741823, nil, nil)
+  -- the tree's shape in Lua: key and children (node numbers) of each node
+  local key, left, right, handle = {1073741823}, {0}, {0}, {root}
+  local x = 1
+  for i = 2, N + 1 do
+    local boxed = x * 48271 > 0x7fffffff -- x * 48271 is past a Smi
+    x = (x * 48271) % 2147483647
+    local unoptimized = not info(heap, site).optimized
+    -- unoptimized code boxes x * 48271 and the % in two HeapNumbers
+    if boxed and unoptimized then alloc(heap, 0, 32, "(HeapNumbers)") end
+    -- k a double field: the node and its box, 48 + 16 bytes
+    local node = alloc(heap, 3, boxed and 64 or 48, "Node", site)
+    init(heap, node, x, nil, nil)
+    key[i], left[i], right[i], handle[i] = x, 0, 0, node
+    heap:root(node) -- the JS local, through the walk
+    local p, steps = 1, 0
+    while true do
+      steps = steps + 1
+      if x < key[p] then
+        local c = left[p]
+        if c == 0 then handle[p][2] = node; left[p] = i; break end
+        p = c
+      else
+        local c = right[p]
+        if c == 0 then handle[p][3] = node; right[p] = i; break end
+        p = c
       end
-      -- unoptimized code boxes each p.k it reads below the root (the root's
-      -- k is a Smi field of another literal)
-      if unoptimized and steps > 2 then alloc(heap, 0, 16 * (steps - 1), "(HeapNumbers)") end
-      compute(heap, STEP_NS * steps)
-      heap:unroot(node)
     end
-    return root
+    -- unoptimized code boxes each p.k it reads below the root (the root's
+    -- k is a Smi field of another literal)
+    if unoptimized and steps > 2 then alloc(heap, 0, 16 * (steps - 1), "(HeapNumbers)") end
+    compute(heap, STEP_NS * steps)
+    heap:unroot(node)
+  end
+  return root
 end
 
 scenario("bst: a binary search tree of 1e6 nodes with pseudo-random keys",

@@ -213,4 +213,3 @@ scenario("grow 3e6, max old space 64 MiB: out of memory",
     record("gcs", #heap:events())
     record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)
-

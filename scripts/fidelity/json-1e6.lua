@@ -89,4 +89,3 @@ scenario("json, max semispace 1 MiB: the ring's results promoted",
     record("gcs", #events)
     heap:unroot(ring)
   end)
-

@@ -69,4 +69,3 @@ scenario("a Set of half a million objects, max old space 24 MiB: out of memory",
     record("gcs", #heap:events())
     record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)
-

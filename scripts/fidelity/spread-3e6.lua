@@ -102,4 +102,3 @@ scenario("immutable updates, max semispace 1 MiB: the ring's states promoted",
     heap:unroot(elements)
     heap:unroot(history)
   end)
-
