@@ -21,6 +21,7 @@
 -- script ends (event_loop.exit_idle_ms = 1).
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local N, SLOTS = 200000, 500
 -- The loop's code tiers up where Node's does: `node --trace-opt
 -- --max-semi-space-size=1 --trace-gc arrays.js` starts the OSR compile
@@ -73,10 +74,7 @@ scenario("arrays in a ring of 500, max semispace 1 MiB: the arrays promoted",
     event_loop = {exit_idle_ms = 1}, allocation_sites = TIERING}, differs = {}}, function(heap)
     local ring = arrays(heap)
     heap:unroot(ring)
-    local mcs = 0
-    for _, ev in ipairs(heap:events()) do
-      if ev.kind ~= "Scavenge" then mcs = mcs + 1 end
-    end
+    local _, mcs = count_gcs(heap:events())
     expect(mcs, "Mark-Compacts").to_be_at_least(1)
     record("gcs", #heap:events())
   end)

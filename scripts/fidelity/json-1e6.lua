@@ -26,6 +26,7 @@
 -- internalized string, which no GC of the young generation visits and
 -- the string table keeps alive anyway).  `ring` is a holey FixedArray of
 -- 2000 (young at first), each kept result alive for 16,000 parses.
+local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local N, R = 1000000, 2000
 
 -- json.js's loop; returns `ring`, rooted.
@@ -80,11 +81,8 @@ scenario("json, max semispace 1 MiB: the ring's results promoted",
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local ring = parse_all(heap)
     local events = heap:events()
-    local mcs = 0
-    for _, ev in ipairs(events) do
-      if ev.kind ~= "Scavenge" then mcs = mcs + 1 end
-    end
-    expect(#events - mcs, "Scavenges").to_be_between(190, 235)
+    local scavenges, mcs = count_gcs(events)
+    expect(scavenges, "Scavenges").to_be_between(190, 235)
     expect(mcs, "Mark-Compacts").to_be_between(1, 3)
     record("gcs", #events)
     heap:unroot(ring)
