@@ -64,7 +64,10 @@ local N, KEEP = 1000000, 1000
 -- (about 340 ns); the rest is heap:compute, half at the add, half at the
 -- delete.
 local WORK_NS = 175
-local CACHE = 16384             -- the number-string cache's entries (max semispace 16 MiB / 512, at most 16384)
+-- The number-string cache's entries: 16384 (a 262,160-byte FixedArray in
+-- a heap snapshot of Node 20 after such a loop, with the default
+-- semispace and with --max-semi-space-size=1 alike).
+local CACHE = 16384
 
 -- V8's HashTable sizing (hash-table.cc)
 local function compute_capacity(n)
@@ -77,80 +80,101 @@ local function room_for_one(capacity, nof, nod)
   return n < capacity and nod <= (capacity - n) // 2 and n + n // 2 <= capacity
 end
 
+-- dict.js's loop; returns its rooted `table` and number-string cache.
+local function dict_loop(heap)
+  local alloc, alloc_old, root, unroot, compute = heap.alloc, heap.alloc_old, heap.root, heap.unroot, heap.compute
+  local site = heap:site("{ id: i }")
+  local cache = root(heap, alloc_old(heap, 2 * CACHE, 0, "FixedArray"))   -- the number-string cache
+  local cached = {}   -- the number each cache entry holds (Lua arrays, not sliding-window tables)
+  heap:on_gc(function(ev)
+    if ev.kind == "Mark-Compact" then   -- FlushNumberStringCache
+      for slot = 1, CACHE do
+        if cached[slot] then cache[2 * slot] = nil; cached[slot] = false end
+      end
+    end
+  end)
+  local function number_string(n)
+    local slot = n % CACHE + 1
+    if cached[slot] == n then return end
+    cache[2 * slot] = alloc(heap, 0, 24, "SeqOneByteString")
+    cached[slot] = n
+  end
+  local obj = root(heap, alloc(heap, 4, 0, "Object"))   -- `table`, {}: four in-object fields
+  local capacity, nof, nod = 4, 0, 0
+  local dict = alloc(heap, 6 + 3 * capacity, 0, "NameDictionary")
+  obj[1] = dict
+  -- key number k -> its entry, at ENTRY[k % RING + 1] (the live keys are
+  -- the last KEEP + 1 added); entries freed by deletes, to reuse
+  local RING = 2048
+  local entry, free = {}, {}
+  local next_entry = 0
+  -- A new table for the live keys, lo..hi (the last KEEP added), copied
+  -- in key order.
+  local function rehash(new_capacity, lo, hi)
+    local old_table = dict
+    local young = old_table.space ~= "old" or capacity <= 256
+    dict = (young and alloc or alloc_old)(heap, 6 + 3 * new_capacity, 0, "NameDictionary")
+    capacity, nod, free, next_entry = new_capacity, 0, {}, 0
+    for k = lo, hi do
+      local e = entry[k % RING + 1]
+      if e then
+        dict[7 + 3 * next_entry], dict[8 + 3 * next_entry] = old_table[7 + 3 * e], old_table[8 + 3 * e]
+        entry[k % RING + 1] = next_entry
+        next_entry = next_entry + 1
+      end
+    end
+    obj[1] = dict
+  end
+  for i = 0, N - 1 do
+    number_string(i)
+    alloc(heap, 0, 24, "SeqOneByteString")                      -- 's' + i
+    local value = root(heap, alloc(heap, 1, 0, "Object", site))  -- { id: i }
+    local key = alloc_old(heap, 0, 24, "InternalizedString")
+    if not room_for_one(capacity, nof, nod) then root(heap, key); rehash(compute_capacity(nof + 1), math.max(0, i - KEEP), i - 1); unroot(heap, key) end
+    local e = table.remove(free) or next_entry
+    if e == next_entry then next_entry = next_entry + 1 end
+    dict[7 + 3 * e], dict[8 + 3 * e] = key, value
+    unroot(heap, value)
+    entry[i % RING + 1], nof = e, nof + 1
+    compute(heap, WORK_NS)
+    if i >= KEEP then
+      local k = i - KEEP
+      number_string(k)
+      alloc(heap, 0, 24, "SeqOneByteString")                    -- 's' + (i - 1000)
+      local d = entry[k % RING + 1]
+      dict[7 + 3 * d], dict[8 + 3 * d] = nil, nil
+      entry[k % RING + 1], nof, nod = false, nof - 1, nod + 1
+      free[#free + 1] = d
+      compute(heap, WORK_NS)
+    end
+  end
+  heap:on_gc(nil)
+  return obj, cache
+end
+
 scenario("an object as a hash map: 1e6 string keys added, each deleted 1000 later",
   {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local alloc, alloc_old, root, unroot, compute = heap.alloc, heap.alloc_old, heap.root, heap.unroot, heap.compute
-    local site = heap:site("{ id: i }")
-    local cache = root(heap, alloc_old(heap, 2 * CACHE, 0, "FixedArray"))   -- the number-string cache
-    local cached = {}   -- the number each cache entry holds (Lua arrays, not sliding-window tables)
-    heap:on_gc(function(ev)
-      if ev.kind == "Mark-Compact" then   -- FlushNumberStringCache
-        for slot = 1, CACHE do
-          if cached[slot] then cache[2 * slot] = nil; cached[slot] = false end
-        end
-      end
-    end)
-    local function number_string(n)
-      local slot = n % CACHE + 1
-      if cached[slot] == n then return end
-      cache[2 * slot] = alloc(heap, 0, 24, "SeqOneByteString")
-      cached[slot] = n
-    end
-    local obj = root(heap, alloc(heap, 4, 0, "Object"))   -- `table`, {}: four in-object fields
-    local capacity, nof, nod = 4, 0, 0
-    local dict = alloc(heap, 6 + 3 * capacity, 0, "NameDictionary")
-    obj[1] = dict
-    -- key number k -> its entry, at ENTRY[k % RING + 1] (the live keys are
-    -- the last KEEP + 1 added); entries freed by deletes, to reuse
-    local RING = 2048
-    local entry, free = {}, {}
-    local next_entry = 0
-    -- A new table for the live keys, lo..hi (the last KEEP added), copied
-    -- in key order.
-    local function rehash(new_capacity, lo, hi)
-      local old_table = dict
-      local young = old_table.space ~= "old" or capacity <= 256
-      dict = (young and alloc or alloc_old)(heap, 6 + 3 * new_capacity, 0, "NameDictionary")
-      capacity, nod, free, next_entry = new_capacity, 0, {}, 0
-      for k = lo, hi do
-        local e = entry[k % RING + 1]
-        if e then
-          dict[7 + 3 * next_entry], dict[8 + 3 * next_entry] = old_table[7 + 3 * e], old_table[8 + 3 * e]
-          entry[k % RING + 1] = next_entry
-          next_entry = next_entry + 1
-        end
-      end
-      obj[1] = dict
-    end
-    for i = 0, N - 1 do
-      number_string(i)
-      alloc(heap, 0, 24, "SeqOneByteString")                      -- 's' + i
-      local value = root(heap, alloc(heap, 1, 0, "Object", site))  -- { id: i }
-      local key = alloc_old(heap, 0, 24, "InternalizedString")
-      if not room_for_one(capacity, nof, nod) then root(heap, key); rehash(compute_capacity(nof + 1), math.max(0, i - KEEP), i - 1); unroot(heap, key) end
-      local e = table.remove(free) or next_entry
-      if e == next_entry then next_entry = next_entry + 1 end
-      dict[7 + 3 * e], dict[8 + 3 * e] = key, value
-      unroot(heap, value)
-      entry[i % RING + 1], nof = e, nof + 1
-      compute(heap, WORK_NS)
-      if i >= KEEP then
-        local k = i - KEEP
-        number_string(k)
-        alloc(heap, 0, 24, "SeqOneByteString")                    -- 's' + (i - 1000)
-        local d = entry[k % RING + 1]
-        dict[7 + 3 * d], dict[8 + 3 * d] = nil, nil
-        entry[k % RING + 1], nof, nod = false, nof - 1, nod + 1
-        free[#free + 1] = d
-        compute(heap, WORK_NS)
-      end
-    end
-    heap:on_gc(nil)
+    local obj, cache = dict_loop(heap)
     local events = heap:events()
     for k = 1, 21 do expect(events[k].kind, "GC " .. k .. " kind").to_be("Scavenge") end
     local doubled = doubled_at(events)
     expect({doubled[1], doubled[2], doubled[3]}, "the semispace's first doublings (Node's)").to_equal({5, 10, 19})
     record("gcs", #events)
-    unroot(heap, obj)
-    unroot(heap, cache)
+    heap:unroot(obj)
+    heap:unroot(cache)
+  end)
+
+-- Held out (node20/dict-1e6-semi1.trace, `node --max-semi-space-size=1
+-- dict.js 1000000`): the same loop through a 1 MiB semispace, which never
+-- grows (the number-string cache stays 16384 entries, measured above).
+-- Node's eight runs: 167 to 169 Scavenges and 12 Mark-Compacts.
+scenario("an object as a hash map, max semispace 1 MiB",
+  {config = {"../../configs/node20.yaml", new_space = {semi_space = {max = "1MiB"}},
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local obj, cache = dict_loop(heap)
+    local events = heap:events()
+    expect(doubled_at(events), "GCs that double the semispace").to_equal({})
+    record("gcs", #events)
+    heap:unroot(obj)
+    heap:unroot(cache)
   end)
