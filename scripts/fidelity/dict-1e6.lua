@@ -56,6 +56,7 @@
 -- pool, where V8 runs several.
 
 local doubled_at = dofile(SCENARIO_DIR .. "/lib/doubled_at.lualib")
+local NS = dofile(SCENARIO_DIR .. "/lib/number_strings.lualib")
 local N, KEEP = 1000000, 1000
 -- Node's loop takes about 690 ns an iteration (its traces' GC timestamps,
 -- first to last, less the pauses: 667, 680 and 721 ns in three runs):
@@ -64,11 +65,6 @@ local N, KEEP = 1000000, 1000
 -- (about 340 ns); the rest is heap:compute, half at the add, half at the
 -- delete.
 local WORK_NS = 175
--- The number-string cache's entries: 16384 (a 262,160-byte FixedArray in
--- a heap snapshot of Node 20 after such a loop, with the default
--- semispace and with --max-semi-space-size=1 alike).
-local CACHE = 16384
-
 -- V8's HashTable sizing (hash-table.cc)
 local function compute_capacity(n)
   local raw, cap = n + (n >> 1), 1
@@ -80,25 +76,13 @@ local function room_for_one(capacity, nof, nod)
   return n < capacity and nod <= (capacity - n) // 2 and n + n // 2 <= capacity
 end
 
--- dict.js's loop; returns its rooted `table` and number-string cache.
+-- dict.js's loop; returns its rooted `table` and number-string cache
+-- (lib/number_strings.lualib).
 local function dict_loop(heap)
   local alloc, alloc_old, root, unroot, compute = heap.alloc, heap.alloc_old, heap.root, heap.unroot, heap.compute
   local site = heap:site("{ id: i }")
-  local cache = root(heap, alloc_old(heap, 2 * CACHE, 0, "FixedArray"))   -- the number-string cache
-  local cached = {}   -- the number each cache entry holds (Lua arrays, not sliding-window tables)
-  heap:on_gc(function(ev)
-    if ev.kind == "Mark-Compact" then   -- FlushNumberStringCache
-      for slot = 1, CACHE do
-        if cached[slot] then cache[2 * slot] = nil; cached[slot] = false end
-      end
-    end
-  end)
-  local function number_string(n)
-    local slot = n % CACHE + 1
-    if cached[slot] == n then return end
-    cache[2 * slot] = alloc(heap, 0, 24, "SeqOneByteString")
-    cached[slot] = n
-  end
+  local cache = NS.new(heap)
+  local function number_string(n) NS.get(cache, n) end
   local obj = root(heap, alloc(heap, 4, 0, "Object"))   -- `table`, {}: four in-object fields
   local capacity, nof, nod = 4, 0, 0
   local dict = alloc(heap, 6 + 3 * capacity, 0, "NameDictionary")
@@ -148,7 +132,6 @@ local function dict_loop(heap)
       compute(heap, WORK_NS)
     end
   end
-  heap:on_gc(nil)
   return obj, cache
 end
 
@@ -161,12 +144,12 @@ scenario("an object as a hash map: 1e6 string keys added, each deleted 1000 late
     expect({doubled[1], doubled[2], doubled[3]}, "the semispace's first doublings (Node's)").to_equal({5, 10, 19})
     record("gcs", #events)
     heap:unroot(obj)
-    heap:unroot(cache)
+    NS.stop(cache)
   end)
 
 -- Held out (node20/dict-1e6-semi1.trace, `node --max-semi-space-size=1
 -- dict.js 1000000`): the same loop through a 1 MiB semispace, which never
--- grows (the number-string cache stays 16384 entries, measured above).
+-- grows (the number-string cache stays 16384 entries: lib/number_strings).
 -- Node's eight runs: 167 to 169 Scavenges and 12 Mark-Compacts.
 scenario("an object as a hash map, max semispace 1 MiB",
   {config = {"../../configs/node20.yaml", new_space = {semi_space = {max = "1MiB"}},
@@ -176,5 +159,5 @@ scenario("an object as a hash map, max semispace 1 MiB",
     expect(doubled_at(events), "GCs that double the semispace").to_equal({})
     record("gcs", #events)
     heap:unroot(obj)
-    heap:unroot(cache)
+    NS.stop(cache)
   end)
