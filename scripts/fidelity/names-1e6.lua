@@ -29,17 +29,18 @@ local function name_bytes(i)
   return (16 + chars + 7) // 8 * 8
 end
 
--- names.js's loop; returns `names` (its holder rooted) and the
--- number-string cache.
-local function names(heap)
+-- names.js's loop to `n` (default N); returns `names` (its holder
+-- rooted) and the number-string cache.
+local function names(heap, n)
+  n = n or N
   local list = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
   local cache = NS.new(heap)
   local alloc, push, get = heap.alloc, J.push, NS.get
-  for i = 0, N - 1 do
+  for i = 0, n - 1 do
     get(cache, i, 24)
     push(list, alloc(heap, 0, name_bytes(i), "SeqOneByteString"))
   end
-  expect(list.length, "names.length").to_be(N)
+  expect(list.length, "names.length").to_be(n)
   return list, cache
 end
 
@@ -49,4 +50,20 @@ scenario("names: 1e6 strings 'user-' + i, every one kept",
     record("gcs", #heap:events())
     heap:unroot(list.holder)
     NS.stop(cache)
+  end)
+
+-- Held out (node20/names-3e6-oom-48m.trace, `node --max-old-space-size=48
+-- names.js 3000000`): three million names, 96 MB of strings, under a 48
+-- MiB old generation.  Node's eight runs: 10 Scavenges and 4
+-- Mark-Compacts (the 9th, 12th, 13th and 14th GCs, the last two
+-- "scavenge might not succeed"), then out of memory ("Reached heap
+-- limit") at 100.2 to 100.7 MB allocated; gclab runs them GC for GC
+-- (docs/fidelity.md, names-3e6-oom-48m).
+scenario("names, max old space 48 MiB: out of memory",
+  {config = {"../../configs/node20.yaml", old_space = {max_size = "48MiB"}}, differs = {}}, function(heap)
+    local ok, err = pcall(names, heap, 3 * N)
+    expect(ok, "names.js 3000000 under --max-old-space-size=48 runs").to_be(false)
+    expect(tostring(err), "it ends with").to_contain("JavaScript heap out of memory")
+    record("gcs", #heap:events())
+    record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)
