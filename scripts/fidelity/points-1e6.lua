@@ -26,16 +26,17 @@
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local N = 1000000
 
--- points.js's loop; returns `pts` (its holder rooted).
-local function points(heap)
+-- points.js's loop to `n` (default N); returns `pts` (its holder rooted).
+local function points(heap, n)
+  n = n or N
   local pts = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
   local site = heap:site("{ x: i + 0.5, y: (i + 0.5) * 0.25 }")
   local alloc, info, push = heap.alloc, heap.site_info, J.push
-  for _ = 1, N do
+  for _ = 1, n do
     if not info(heap, site).optimized then alloc(heap, 0, 48, "(HeapNumbers)") end
     push(pts, alloc(heap, 0, 72, "Point", site))
   end
-  expect(pts.length, "pts.length").to_be(N)
+  expect(pts.length, "pts.length").to_be(n)
   return pts
 end
 
@@ -44,4 +45,23 @@ scenario("points: an array of 1e6 {x, y} with double fields, every point kept",
     local pts = points(heap)
     record("gcs", #heap:events())
     heap:unroot(pts.holder)
+  end)
+
+-- Held out (node20/points-3e6-oom-64m.trace, `node --max-old-space-size=64
+-- points.js 3000000`): three million points, 216 MB, under a 64 MiB old
+-- generation; the site tenured at the first Mark-Compact, the points
+-- then allocated old until the ineffective-mark-compacts rule ends the
+-- run.  Node's eight runs: 9 Scavenges and 5 Mark-Compacts in seven (the
+-- first at the 10th GC, 20.7 MB), 12 and 7 in one (the first at the 9th,
+-- 12.9 MB: its unoptimized code ended sooner and the semispace grew a
+-- GC earlier, as in points-1e6's early runs), out of memory at 76.9 to
+-- 81.8 MB allocated.  gclab runs the one (docs/fidelity.md,
+-- points-3e6-oom-64m).
+scenario("points, max old space 64 MiB: out of memory",
+  {config = {"../../configs/node20.yaml", old_space = {max_size = "64MiB"}}, differs = {}}, function(heap)
+    local ok, err = pcall(points, heap, 3 * N)
+    expect(ok, "points.js 3000000 under --max-old-space-size=64 runs").to_be(false)
+    expect(tostring(err), "it ends with").to_contain("JavaScript heap out of memory")
+    record("gcs", #heap:events())
+    record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)
