@@ -54,7 +54,8 @@ scenario("pairs: a list of 1e6 two-element array literals",
 -- pairs.js 1000000`): the same list through a 1 MiB semispace, at its
 -- maximum from the first Scavenge, which tenures the site.  Node's eight
 -- runs: 6 to 8 Scavenges and no Mark-Compact in seven, 30 and one in the
--- first: `node --trace-opt` shows the loop's OSR compile marked before
+-- one made first (pairs-1e6-semi1.5.trace, node20/README.md says why
+-- fifth): `node --trace-opt` shows the loop's OSR compile marked before
 -- the first Scavenge and installed 1.3 to 8 ms later (the Scavenges' own
 -- threads take the two cores from the compile thread), and the
 -- unoptimized loop allocates young, with mementos, until it is.  gclab's
