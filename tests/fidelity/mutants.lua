@@ -38,7 +38,8 @@ local WORKLOADS = {"bt-14", "grow-1e6", "grow-1e6-semi4", "leak-oom-32m", "idle"
   "bst-1e6-oom-24m", "grow-1e7", "grow-3e6-oom-64m", "setgrow-1e6-oom-24m",
   "spread-3e6-semi1", "json-1e6-semi1", "arrays-2e5-semi1", "factory-2e6-semi1",
   "closures-1e6-semi1", "dict-1e6-semi1", "tokens-1e6-semi1", "pairs-1e6-semi1",
-  "points-1e6", "names-1e6", "names-3e6-oom-48m", "points-3e6-oom-64m"}
+  "points-1e6", "names-1e6", "names-3e6-oom-48m", "points-3e6-oom-64m",
+  "names-1e6-semi1"}
 -- --trace-gc logs made with --trace-pretenuring-statistics too (their
 -- allocation-site lines; W.sites.trace, one run each)
 local SITES = {"grow-1e6.sites", "cache-2e6.sites", "remap-30.sites", "ring-64m.sites", "pairs-1e6.sites",
