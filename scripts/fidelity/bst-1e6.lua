@@ -47,8 +47,8 @@ local STEP_NS = 35
 -- below that only the count loop after it is compiled), so V8's bytecode
 -- budget runs out at the 1,172nd to 1,174th insertion -- not at the
 -- profile's 6,400 site allocations, measured on grid.js, whose loop spends
--- fewer bytecodes an allocation (issue 16's stop 46; arrays-2e5.lua
--- measured its own the same way).
+-- fewer bytecodes an allocation (issue 16's stop 46; every replay's is
+-- measured so: node20/README.md, *Where each loop tiers up*).
 local TIERING = {tiering_allocations = 1173}
 
 -- bst.js's loop: the root and N insertions; returns the root's handle,

@@ -13,6 +13,12 @@
 -- survive, so the site's found/created ratio stays near 10%: never
 -- tenured.
 
+-- The code tiers up where Node's does (node20/README.md, *Where each loop
+-- tiers up*, `node --trace-osr`): make(), which holds the literal, gets its
+-- own optimizing compile at its 4,838th call (the loop's OSR compile starts
+-- at its 7,449th iteration).
+local TIERING = {tiering_allocations = 4838}
+
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local N = 2000000
@@ -35,7 +41,8 @@ local function factory(heap)
 end
 
 scenario("factory: make() returns a literal, every tenth of 2e6 kept",
-  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local kept = factory(heap)
     record("gcs", #heap:events())
     -- `kept` is a local of the CommonJS wrapper: dead once the script ends
@@ -49,7 +56,8 @@ scenario("factory: make() returns a literal, every tenth of 2e6 kept",
 -- Mark-Compact, the 53rd GC; gclab's is the 54th (docs/fidelity.md,
 -- factory-2e6-semi1).
 scenario("factory, max semispace 1 MiB: every tenth kept",
-  {config = {"../../configs/node20.yaml", new_space = {semi_space = {max = "1MiB"}},
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    new_space = {semi_space = {max = "1MiB"}},
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local kept = factory(heap)
     local scavenges = count_gcs(heap:events())

@@ -22,6 +22,11 @@
 -- Node runs V8's pending tasks when the script ends, as the other replays
 -- model it (event_loop.exit_idle_ms = 1).
 
+-- The code tiers up where Node's does (node20/README.md, *Where each loop
+-- tiers up*, `node --trace-osr`): the loop's OSR compile starts at its
+-- 4,096th iteration.
+local TIERING = {tiering_allocations = 4096}
+
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local N = 2000000
@@ -42,7 +47,8 @@ local function loop(heap, keep_every, gc_every, collect)
 end
 
 scenario("explicit gc() in a growing loop: ten Mark-Compacts, the semispace grows 1 -> 4 MiB between them",
-  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local keep = loop(heap, 50, 200000, heap.full_gc)
 
     -- Every Mark-Compact is a gc() call's, none of them incremental; the
@@ -81,7 +87,8 @@ scenario("explicit gc() in a growing loop: ten Mark-Compacts, the semispace grow
 --     if (i % 100000 === 99999) gc({ type: 'minor' });
 --   }
 scenario("gc({type: 'minor'}) in a growing loop: twenty forced Scavenges among the others",
-  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local keep = loop(heap, 20, 100000, heap.scavenge)
     -- Node (five --trace-gc runs): 39 or 40 Scavenges, 20 of them
     -- "testing" (one per call), the others "allocation failure"; then a

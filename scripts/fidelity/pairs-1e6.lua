@@ -15,6 +15,11 @@
 -- greyed every new node while marking ran, where V8 stores to a register
 -- without one).  Every node stays alive.
 
+-- The code tiers up where Node's does (node20/README.md, *Where each loop
+-- tiers up*, `node --trace-osr`): the loop's OSR compile starts at its
+-- 7,961st iteration.
+local TIERING = {tiering_allocations = 7961}
+
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local tenured_at = dofile(SCENARIO_DIR .. "/lib/tenured_at.lualib")
 local N = 1000000
@@ -36,7 +41,8 @@ local function pairs_list(heap)
 end
 
 scenario("pairs: a list of 1e6 two-element array literals",
-  {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local head = pairs_list(heap)
     -- V8 tenures the literal's site at the first Scavenge at the maximum
     -- semispace that finds its mementos (Node: the 10th), and the list goes
@@ -62,7 +68,8 @@ scenario("pairs: a list of 1e6 two-element array literals",
 -- window is the profile's 4 ms of virtual time, in which its loop runs
 -- three Scavenges (docs/fidelity.md, pairs-1e6-semi1).
 scenario("pairs, max semispace 1 MiB: the site tenured at the first Scavenge",
-  {config = {"../../configs/node20.yaml", new_space = {semi_space = {max = "1MiB"}},
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    new_space = {semi_space = {max = "1MiB"}},
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local head = pairs_list(heap)
     local events = heap:events()
