@@ -146,12 +146,7 @@ gc_status heap_collect(gc_heap *h, gc_kind kind, gc_reason reason, const char *c
     event_loop_after_full_gc(h, ev.before[GC_SPACE_OLD].committed + ev.before[GC_SPACE_LARGE].committed);
     h->allocated_at_full = h->allocated_total;
     h->mutator_ns_at_full = heap_mutator_ns(h);
-    h->marking_steps = 0;
-    h->marking_step_bytes = 0;
-    h->marking_concurrent_bytes = 0;
-    h->marking_step_ns = 0;
-    h->marking_largest_step = 0;
-    h->marking_largest_step_ns = 0;
+    incremental_clear_cycle_counts(h);
   }
   pretenuring_after_gc(h, &ev, capacity_before, total_size(ev.before), total_size(ev.after));
   allocation_rate_gc_end(h, ev.promoted_bytes);

@@ -279,6 +279,7 @@ bool incremental_stack_guard_taken(gc_heap *h); /* a complete cycle: does the pr
 bool incremental_checks_at_once(const gc_heap *h); /* the program's interrupt check at every allocation */
 void incremental_on_alloc(gc_heap *h, bool young, uint64_t size);
 void incremental_after_scavenge(gc_heap *h);/* fix the worklist */
+void incremental_clear_cycle_counts(gc_heap *h); /* a cycle's steps and marked bytes to zero */
 gc_status incremental_step_internal(gc_heap *h, uint64_t budget, uint64_t budget_ns, bool *done);
 gc_status incremental_allocation_step(gc_heap *h);
 

@@ -45,6 +45,18 @@
 
 gc_marking_state gc_marking(const gc_heap *h) { return h->marking; }
 
+/* The counts a full GC's event reports of the cycle before it (its steps,
+ * what they and the markers marked, the steps' time and the largest):
+ * zero when a cycle starts and when a full GC has reported them. */
+void incremental_clear_cycle_counts(gc_heap *h) {
+  h->marking_steps = 0;
+  h->marking_step_bytes = 0;
+  h->marking_concurrent_bytes = 0;
+  h->marking_step_ns = 0;
+  h->marking_largest_step = 0;
+  h->marking_largest_step_ns = 0;
+}
+
 static void start(gc_heap *h) {
   /* V8's Heap::StartIncrementalMarking: the last cycle's sweeping is
    * completed first, so that its mark bits are clear (sweeper.c). */
@@ -53,12 +65,7 @@ static void start(gc_heap *h) {
   heap_update_fast_alloc(h);
   h->marking_started_ns = heap_vclock(h);
   h->marking_mutator_ns = heap_mutator_ns(h);
-  h->marking_steps = 0;
-  h->marking_step_bytes = 0;
-  h->marking_concurrent_bytes = 0;
-  h->marking_step_ns = 0;
-  h->marking_largest_step = 0;
-  h->marking_largest_step_ns = 0;
+  incremental_clear_cycle_counts(h);
   h->marking_scheduled = 0;
   h->marking_initial_old = h->marking_old_seen = old_gen_size(h);
   h->young_alloc = h->old_alloc = 0;
