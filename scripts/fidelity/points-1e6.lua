@@ -64,8 +64,8 @@ scenario("points: an array of 1e6 {x, y} with double fields, every point kept",
 -- 81.8 MB allocated.  gclab, its loop tiering up where Node's does
 -- (TIERING), runs the seven's kind: its first ten GCs the first run's,
 -- then 7 Mark-Compacts; its promoted bytes are outside, V8's recompile
--- after the tenure decision waiting for the next GC (docs/fidelity.md,
--- points-3e6-oom-64m).
+-- after the tenure decision making no progress through the GC pauses
+-- that follow it (docs/fidelity.md, points-3e6-oom-64m).
 scenario("points, max old space 64 MiB: out of memory",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     old_space = {max_size = "64MiB"}}, differs = {}}, function(heap)
