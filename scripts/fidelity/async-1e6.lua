@@ -31,18 +31,25 @@ local TIERING = {tiering_allocations = 1892}
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local N, EVERY, ASYNC_BYTES = 1000000, 20, 248
 
+-- async.js's main(n) (n default N); returns `keep` (its holder rooted).
+local function main(heap, n)
+  n = n or N
+  local keep = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
+  local site = heap:site("{id: i, ok: true}")
+  local alloc, init, push = heap.alloc, heap.init_slots, J.push
+  for i = 0, n - 1 do
+    alloc(heap, 0, ASYNC_BYTES, "(async function, promise, await)")
+    local item = init(heap, alloc(heap, 2, 0, "Object", site), i)
+    if i % EVERY == 0 then push(keep, item) end
+  end
+  expect(keep.length, "keep.length").to_be(n // EVERY)
+  return keep
+end
+
 scenario("async: 1e6 awaits of an async function's record, every 20th kept",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local keep = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
-    local site = heap:site("{id: i, ok: true}")
-    local alloc, init, push = heap.alloc, heap.init_slots, J.push
-    for i = 0, N - 1 do
-      alloc(heap, 0, ASYNC_BYTES, "(async function, promise, await)")
-      local item = init(heap, alloc(heap, 2, 0, "Object", site), i)
-      if i % EVERY == 0 then push(keep, item) end
-    end
-    expect(keep.length, "keep.length").to_be(N // EVERY)
+    local keep = main(heap)
     -- Node's eight runs (async-1e6.N): 124 to 127 Scavenges, all
     -- "allocation failure" but, in three, a last one by V8's scavenge task
     -- once the loop has ended; new space grows slowly, the survivors
@@ -59,4 +66,33 @@ scenario("async: 1e6 awaits of an async function's record, every 20th kept",
     record("gcs", #events)
     -- `keep` is a local of main: dead once the loop ends
     heap:unroot(keep.holder)
+  end)
+
+-- Held out (node20/async-1e6-semi1.trace, `node --max-semi-space-size=1
+-- async.js 1000000`): the same loop through a 1 MiB semispace, which never
+-- grows: every 20th record promoted.  Node's eight runs: 283 to 289
+-- Scavenges, no Mark-Compact.
+scenario("async, max semispace 1 MiB: the kept records promoted",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    new_space = {semi_space = {max = "1MiB"}},
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local keep = main(heap)
+    record("gcs", #heap:events())
+    heap:unroot(keep.holder)
+  end)
+
+-- Held out (node20/async-2e7-oom-16m.trace, `node --max-old-space-size=16
+-- async.js 20000000`): twenty million awaits, a million records kept,
+-- under a 16 MiB old generation -- out of memory in the one microtask
+-- checkpoint, with no task of V8's ever run.  Node's eight runs: 179 to
+-- 181 Scavenges, 60 to 62 Mark-Compacts, "Ineffective mark-compacts near
+-- heap limit".
+scenario("async 2e7, max old space 16 MiB: out of memory",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    old_space = {max_size = "16MiB"}}, differs = {}}, function(heap)
+    local ok, err = pcall(main, heap, 20 * N)
+    expect(ok, "async.js 20000000 under --max-old-space-size=16 runs").to_be(false)
+    expect(tostring(err), "it ends with").to_contain("JavaScript heap out of memory")
+    record("gcs", #heap:events())
+    record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)

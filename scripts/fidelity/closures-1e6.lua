@@ -33,16 +33,17 @@ local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local closure = dofile(SCENARIO_DIR .. "/lib/closure.lualib")
 local N = 1000000
 
--- closures.js's loop; returns `listeners` (its holder rooted: the
--- module's `listeners`).
-local function closures(heap)
+-- closures.js's loop over n (default N); returns `listeners` (its holder
+-- rooted: the module's `listeners`).
+local function closures(heap, n)
+  n = n or N
   local listeners = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
   local site = heap:site("{id: i, body: null}")
-  for i = 0, N - 1 do
+  for i = 0, n - 1 do
     local cb = closure(heap, site)
     if i % 10 == 0 then J.push(listeners, cb) end
   end
-  expect(listeners.length, "listeners").to_be(N // 10)
+  expect(listeners.length, "listeners").to_be(n // 10)
   return listeners
 end
 
@@ -80,4 +81,19 @@ scenario("closures in a loop, max semispace 1 MiB: every tenth kept",
     expect(doubled_at(events), "GCs that double the semispace").to_equal({})
     record("gcs", #events)
     heap:unroot(listeners.holder)
+  end)
+
+-- Held out (node20/closures-5e6-oom-24m.trace, `node --max-old-space-size=24
+-- closures.js 5000000`): the kept tenth -- each callback with its
+-- context and request, and its slot in `listeners` -- fills a 24 MiB old
+-- generation before the five millionth iteration.  Node's eight runs: 24
+-- Scavenges, 9 Mark-Compacts, "Reached heap limit".
+scenario("closures 5e6, max old space 24 MiB: out of memory",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    old_space = {max_size = "24MiB"}}, differs = {}}, function(heap)
+    local ok, err = pcall(closures, heap, 5 * N)
+    expect(ok, "closures.js 5000000 under --max-old-space-size=24 runs").to_be(false)
+    expect(tostring(err), "it ends with").to_contain("JavaScript heap out of memory")
+    record("gcs", #heap:events())
+    record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)

@@ -16,23 +16,31 @@
 
 local N = 1000000
 
+-- cons.js's loop over n (default N); returns `s`'s holder, rooted (the
+-- module's `s`).
+local function cons(heap, n)
+  n = n or N
+  local s = heap:root(heap:alloc(1, 0, "(s)"))
+  local alloc, init = heap.alloc, heap.init_slots
+  local length = 2 -- s = 'ab', the literal
+  for _ = 2, n do
+    length = length + 2
+    local sum
+    if length <= 12 then
+      sum = alloc(heap, 0, (16 + length + 7) // 8 * 8, "SeqOneByteString")
+    else
+      sum = alloc(heap, 1, 32, "ConsString")
+      init(heap, sum, s[1])
+    end
+    s[1] = sum
+  end
+  expect(length, "s.length").to_be(2 * n)
+  return s
+end
+
 scenario("cons: s += 'ab' a million times, a chain of ConsStrings",
   {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local s = heap:root(heap:alloc(1, 0, "(s)"))
-    local alloc, init = heap.alloc, heap.init_slots
-    local length = 2 -- s = 'ab', the literal
-    for _ = 2, N do
-      length = length + 2
-      local sum
-      if length <= 12 then
-        sum = alloc(heap, 0, (16 + length + 7) // 8 * 8, "SeqOneByteString")
-      else
-        sum = alloc(heap, 1, 32, "ConsString")
-        init(heap, sum, s[1])
-      end
-      s[1] = sum
-    end
-    expect(length, "s.length").to_be(2 * N)
+    local s = cons(heap)
     -- Node's eight runs (cons-1e6.N) alike: 11 Scavenges, 2806 KB
     -- promoted per GC
     local events = heap:events()
@@ -42,5 +50,29 @@ scenario("cons: s += 'ab' a million times, a chain of ConsStrings",
     end
     record("gcs", #events)
     -- `s` is a local of the CommonJS wrapper: dead once the script ends
+    heap:unroot(s)
+  end)
+
+-- Held out (node20/cons-2e6-oom-16m.trace, `node --max-old-space-size=16
+-- cons.js 2000000`): the chain to two million ConsStrings, 64 MB, under a
+-- 16 MiB old generation.  Node's eight runs: 7 Scavenges, 2 or 3
+-- Mark-Compacts, "Reached heap limit".
+scenario("cons 2e6, max old space 16 MiB: out of memory",
+  {config = {"../../configs/node20.yaml", old_space = {max_size = "16MiB"}}, differs = {}}, function(heap)
+    local ok, err = pcall(cons, heap, 2 * N)
+    expect(ok, "cons.js 2000000 under --max-old-space-size=16 runs").to_be(false)
+    expect(tostring(err), "it ends with").to_contain("JavaScript heap out of memory")
+    record("gcs", #heap:events())
+    record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
+  end)
+
+-- Held out (node20/cons-1e6-semi1.trace, `node --max-semi-space-size=1
+-- cons.js 1000000`): the same chain through a 1 MiB semispace, which
+-- never grows.  Node's eight runs: 62 Scavenges, no Mark-Compact.
+scenario("cons, max semispace 1 MiB: the chain promoted",
+  {config = {"../../configs/node20.yaml", new_space = {semi_space = {max = "1MiB"}},
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local s = cons(heap)
+    record("gcs", #heap:events())
     heap:unroot(s)
   end)

@@ -23,17 +23,19 @@ local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local N = 2000000
 
--- factory.js's loop; returns `kept` (its holder rooted: the module's
--- `kept`), after checking that the site tenured nothing.
-local function factory(heap)
+-- factory.js's loop over n (default N); returns `kept` (its holder
+-- rooted: the module's `kept`), after checking that the site tenured
+-- nothing.
+local function factory(heap, n)
+  n = n or N
   local kept = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
   local site = heap:site("{id: i, next: null}")
   local alloc, push = heap.alloc, J.push
-  for i = 0, N - 1 do
+  for i = 0, n - 1 do
     local o = alloc(heap, 2, 0, "Obj", site)
     if i % 10 == 0 then push(kept, o) end
   end
-  expect(kept.length, "kept.length").to_be(N // 10)
+  expect(kept.length, "kept.length").to_be(n // 10)
   for _, ev in ipairs(heap:events()) do
     expect(ev.sites_tenured or 0, "GC " .. ev.seq .. " tenures nothing").to_be(0)
   end
@@ -64,4 +66,19 @@ scenario("factory, max semispace 1 MiB: every tenth kept",
     expect(scavenges, "Scavenges").to_be_at_least(40)
     record("gcs", #heap:events())
     heap:unroot(kept.holder)
+  end)
+
+-- Held out (node20/factory-1e7-oom-16m.trace, `node --max-old-space-size=16
+-- factory.js 10000000`): the kept tenth -- each literal and its slot in
+-- `kept`, whose elements grow by push into a large object -- fills a 16
+-- MiB old generation long before the ten millionth call.  Node's eight
+-- runs: 17 or 18 Scavenges, 8 Mark-Compacts, "Reached heap limit".
+scenario("factory 1e7, max old space 16 MiB: out of memory",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    old_space = {max_size = "16MiB"}}, differs = {}}, function(heap)
+    local ok, err = pcall(factory, heap, 5 * N)
+    expect(ok, "factory.js 10000000 under --max-old-space-size=16 runs").to_be(false)
+    expect(tostring(err), "it ends with").to_contain("JavaScript heap out of memory")
+    record("gcs", #heap:events())
+    record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)
