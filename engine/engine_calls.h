@@ -95,10 +95,11 @@ uint64_t old_gen_size(const gc_heap *h); /* old + large object bytes */
  * large-object pages (V8's CommittedOldGenerationMemory; the memory
  * reducer's measure). */
 uint64_t old_gen_committed(const gc_heap *h);
-/* What the old generation holds against its maximum: old-space pages, and
- * the old large objects' bytes, not their pages (V8's
- * OldGenerationCapacity: PagedSpace::Capacity() of each paged space plus
- * the large-object spaces' SizeOfObjects()). */
+/* What the old generation holds against its maximum: old-space pages'
+ * object areas (a page less its header), and the old large objects'
+ * bytes, not their pages (V8's OldGenerationCapacity: PagedSpace::
+ * Capacity() of each paged space plus the large-object spaces'
+ * SizeOfObjects()). */
 uint64_t old_gen_capacity(const gc_heap *h);
 /* old_space_alloc that takes a fresh page only while old_gen_capacity
  * stays within max_capacity; 0 otherwise. */

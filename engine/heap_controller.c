@@ -10,8 +10,9 @@
  *  - old_limit, soft: reaching it makes the next young-allocation GC a full
  *    GC (collector.c) and starts incremental marking (incremental.c).  It is
  *    recomputed after every full GC and never exceeds old_max.
- *  - old_max, hard: the old generation's committed pages (holes count, V8's
- *    OldGenerationCapacity) must fit under it, or the heap is out of memory.
+ *  - old_max, hard: the old generation's pages' object areas (holes count,
+ *    V8's OldGenerationCapacity) must fit under it, or the heap is out of
+ *    memory.
  * Determinism: the growing factor uses counted work (the virtual clock),
  * never wall time.
  */
@@ -271,7 +272,7 @@ static uint64_t young_left_behind(const gc_heap *h) {
 }
 
 /* The heap limit: the old generation's capacity (old_gen_capacity, V8's
- * OldGenerationCapacity: old-space pages, holes counted, so fragmentation
+ * OldGenerationCapacity: old-space pages' areas, holes counted, so fragmentation
  * can exhaust it, and the large objects' bytes) plus
  * `need` more bytes, plus after a full GC (after_full) the young survivors
  * it could not promote -- do they pass the maximum? */

@@ -88,7 +88,7 @@ static bool new_lab(gc_heap *h, uint64_t size, uint64_t max_capacity, bool fresh
     o->lab_limit = a + got;
     return true;
   }
-  if (old_gen_capacity(h) + h->cfg.page_size > max_capacity) return false;
+  if (old_gen_capacity(h) + page_area(h) > max_capacity) return false;
   page *p = page_take(h, 1, GC_SPACE_OLD, 0);
   if (!p) return false;
   p->top = p->start + p->size;
@@ -149,8 +149,11 @@ uint64_t old_gen_committed(const gc_heap *h) {
   return ((uint64_t)h->old.pages.count << h->page_shift) + h->lo.committed;
 }
 
+/* V8's Heap::OldGenerationCapacity: each old page counts its object area
+ * (PagedSpaceBase::AddPageImpl: IncreaseCapacity(page->area_size()), the
+ * page less its header), the large objects their bytes. */
 uint64_t old_gen_capacity(const gc_heap *h) {
-  return ((uint64_t)h->old.pages.count << h->page_shift) + h->lo.size;
+  return (uint64_t)h->old.pages.count * page_area(h) + h->lo.size;
 }
 
 /* The largest run of free bytes (adjacent fillers) on an old page. */
