@@ -116,3 +116,14 @@ scenario("binary trees: only Scavenges, semispace 1 -> 2 -> 4 MiB, the long-live
     record("scavenges", #events)
     record("old_bytes", old.size)
   end)
+
+-- Held out (node20/bt-14-semi1.trace, `node --max-semi-space-size=1 bt.js
+-- 14`): the same trees through a 1 MiB semispace, at its maximum from the
+-- start, so the first Scavenges decide the literals' sites.  Node's eight
+-- runs: 2 to 4 Scavenges, no Mark-Compact.
+scenario("binary trees, max semispace 1 MiB",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    new_space = {semi_space = {max = "1MiB"}}}, differs = {}}, function(heap)
+    heap:unroot(run(heap))
+    record("gcs", #heap:events())
+  end)

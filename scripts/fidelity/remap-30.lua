@@ -29,35 +29,41 @@
 local doubled_at = dofile(SCENARIO_DIR .. "/lib/doubled_at.lualib")
 local N, ROUNDS = 100000, 30
 
+-- remap.js; returns the last `arr`, rooted.
+local function remap(heap)
+  local alloc, root, unroot = heap.alloc, heap.root, heap.unroot
+  local function new_array(site)
+    local elements = root(heap, alloc(heap, N, 0, "FixedArray"))
+    local arr = alloc(heap, 1, 0, "JSArray")
+    heap:init_slots(arr, elements)
+    unroot(heap, elements)
+    root(heap, arr)
+    for i = 1, N do elements[i] = alloc(heap, 2, 0, "Obj", site) end
+    return arr
+  end
+  -- Each site's code compiles in its own time (heap:site's optimize_us),
+  -- from `node --trace-opt remap.js`, five runs, the "took" of each
+  -- callback's compiles (the middle, concurrent, phase): the Array.from
+  -- callback 0.79-2.66 ms (median 0.94), the map callback 0.58-0.71 ms
+  -- at each of its four compiles (median 0.65).  Node's unoptimized code
+  -- makes an object every 27-55 ns (node20/remaptime.js: --no-opt, the
+  -- rounds without a GC; 46 on average, nine runs) where gclab's clock
+  -- charges 55 (cost.alloc_ns + cost.store_ns): a compile of T us of
+  -- Node's time covers T x 55 / 46 us of gclab's.
+  local arr = new_array(heap:site("(_, i) => ({ i, next: null })", {optimize_us = 1120}))
+  -- the map callback's literal: its code first runs now
+  local site = heap:site("o => ({ i: o.i + 1, next: null })", {optimize_us = 780})
+  for _ = 1, ROUNDS do
+    local next = new_array(site)
+    unroot(heap, arr)
+    arr = next
+  end
+  return arr
+end
+
 scenario("an array of 100000 objects replaced by arr.map() thirty times",
   {config = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local alloc, root, unroot = heap.alloc, heap.root, heap.unroot
-    local function new_array(site)
-      local elements = root(heap, alloc(heap, N, 0, "FixedArray"))
-      local arr = alloc(heap, 1, 0, "JSArray")
-      heap:init_slots(arr, elements)
-      unroot(heap, elements)
-      root(heap, arr)
-      for i = 1, N do elements[i] = alloc(heap, 2, 0, "Obj", site) end
-      return arr
-    end
-    -- Each site's code compiles in its own time (heap:site's optimize_us),
-    -- from `node --trace-opt remap.js`, five runs, the "took" of each
-    -- callback's compiles (the middle, concurrent, phase): the Array.from
-    -- callback 0.79-2.66 ms (median 0.94), the map callback 0.58-0.71 ms
-    -- at each of its four compiles (median 0.65).  Node's unoptimized code
-    -- makes an object every 27-55 ns (node20/remaptime.js: --no-opt, the
-    -- rounds without a GC; 46 on average, nine runs) where gclab's clock
-    -- charges 55 (cost.alloc_ns + cost.store_ns): a compile of T us of
-    -- Node's time covers T x 55 / 46 us of gclab's.
-    local arr = new_array(heap:site("(_, i) => ({ i, next: null })", {optimize_us = 1120}))
-    -- the map callback's literal: its code first runs now
-    local site = heap:site("o => ({ i: o.i + 1, next: null })", {optimize_us = 780})
-    for _ = 1, ROUNDS do
-      local next = new_array(site)
-      unroot(heap, arr)
-      arr = next
-    end
+    local arr = remap(heap)
     -- Node (five --trace-gc and three nvp runs, all alike): nine
     -- Scavenges, the semispace doubling at GCs 2, 4, 6 and 8, then the map
     -- callback's site tenured at the 9th (--trace-pretenuring: 14,698 to
@@ -72,5 +78,17 @@ scenario("an array of 100000 objects replaced by arr.map() thirty times",
     expect(doubled_at(events), "GCs that double the semispace").to_equal({2, 4, 6, 8})
     expect(events[10].size_of_objects_before / 2^20, "MB before the 10th GC (Node 123.1-123.3)").to_be_between(117, 129)
     record("gcs", #events)
-    unroot(heap, arr)
+    heap:unroot(arr)
+  end)
+
+-- Held out (node20/remap-30-semi1.trace, `node --max-semi-space-size=1
+-- remap.js`): the same rounds through a 1 MiB semispace, which never
+-- grows (each round's 800 KB elements a young large object).  Node's
+-- eight runs: 31 to 38 Scavenges and one to three Mark-Compacts.
+scenario("arr.map() thirty times, max semispace 1 MiB",
+  {config = {"../../configs/node20.yaml", new_space = {semi_space = {max = "1MiB"}},
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local arr = remap(heap)
+    record("gcs", #heap:events())
+    heap:unroot(arr)
   end)
