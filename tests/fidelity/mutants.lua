@@ -10,7 +10,7 @@
 -- file, what it shows of the line quoted: no raw control bytes), or with
 -- "FILE: no ... lines found" when no line is a GC line;
 -- never a Lua error of another shape, within a time bound; and afterwards
--- the valid logs read as before.  A few refusals also go through `gclab
+-- the valid logs read as before (the next log, after each log's mutants).  A few refusals also go through `gclab
 -- trace compare` (exit 2, the same message).
 --   gclab lua tests/fidelity/mutants.lua GCLAB-BINARY REPO-ROOT SCRATCH-DIR SEEDS SECONDS
 -- SEEDS seeds of 6 mutants of each log; SECONDS bounds each read.
@@ -22,28 +22,21 @@ local tc = require "gclab.runner.trace_compare"
 local PER_FILE, CLI_CASES = 6, 3
 local DIR = root .. "/scripts/fidelity/node20/"
 local REPLAY = root .. "/tests/fidelity/fixtures/garbage.lua"
-local WORKLOADS = {"bt-14", "grow-1e6", "grow-1e6-semi4", "leak-oom-32m", "idle", "pretenure-semi1",
-  "cache-2e6", "slowleak-oom-16m", "bigarrays-12", "midlife-3e6", "batch-10",
-  "index-2e6", "largechurn-4000", "gcloop-2e6", "drop-2500000",
-  "bufleak-oom-64m", "weakcache-1e6", "weakrefs-1e6", "finreg-1e6",
-  "closures-1e6", "remap-30", "setgrow-1e6", "tokens-1e6", "ring-64m", "ticks-1500", "reducer-60", "mapleak-oom-48m",
-  "midlife-3e6-semi64", "index-2e6-min16", "weakjobs-50",
-  "finjobs-50", "minorgc-2e6", "listenerleak-oom-24m", "arraygrow-1e7", "grid-50",
-  "arrays-2e5", "ctor-1e6", "ctor-1e6-semi4", "ctor-3e6-oom-32m",
-  "pairs-1e6", "factory-2e6", "bst-1e6", "keys-2e6", "keys-4e6-oom-16m", "cons-1e6",
-  "smileak-oom-32m", "scatter-3e6-40m", "queue-5e6",
-  "buffers-2e4", "typed-2e5", "concat-5e4", "json-1e6", "async-1e6", "slices-oom-32m", "sort-300", "sawtooth-20",
-  "heavyidle-20", "fullidle-12-32m", "spread-3e6", "dict-1e6",
-  "bigfact-2e4", "lrulist-5e6", "phase-4e6",
-  "bst-1e6-oom-24m", "grow-1e7", "grow-3e6-oom-64m", "setgrow-1e6-oom-24m",
-  "spread-3e6-semi1", "json-1e6-semi1", "arrays-2e5-semi1", "factory-2e6-semi1",
-  "closures-1e6-semi1", "dict-1e6-semi1", "tokens-1e6-semi1", "pairs-1e6-semi1",
-  "points-1e6", "names-1e6", "names-3e6-oom-48m", "points-3e6-oom-64m",
-  "names-1e6-semi1"}
--- --trace-gc logs made with --trace-pretenuring-statistics too (their
--- allocation-site lines; W.sites.trace, one run each)
-local SITES = {"grow-1e6.sites", "cache-2e6.sites", "remap-30.sites", "ring-64m.sites", "pairs-1e6.sites",
-  "factory-2e6.sites", "bst-1e6.sites"}
+-- Every workload's first --trace-gc and --trace-gc-nvp run (W.trace,
+-- W.nvp), and the --trace-gc logs made with --trace-pretenuring-statistics
+-- too (W.sites.trace: allocation-site lines, one run each), found in the
+-- directory so that a new workload is mutated without being listed here
+-- (the later runs, W.2.trace and so on, are of the same form).
+local LOGS, has_trace = {}, {}
+local ls = assert(io.popen("LC_ALL=C ls " .. H.quote(DIR)))
+for name in ls:lines() do
+  if name:match("^[%w%-]+%.trace$") or name:match("^[%w%-]+%.nvp$") or name:match("^[%w%-]+%.sites%.trace$") then
+    LOGS[#LOGS + 1] = name
+    if name:match("%.trace$") then has_trace[name:match("^(.-)%.")] = true end
+  end
+end
+ls:close()
+check(#LOGS >= 200, "scripts/fidelity/node20/ holds the workloads' logs", #LOGS .. " logs")
 local KINDS = {Scavenge = true, ["Mark-Compact"] = true, ["Mark-Sweep"] = true, ["Mark-sweep"] = true,
   ["Minor Mark-Compact"] = true, ["Minor Mark-Sweep"] = true}
 
@@ -82,10 +75,8 @@ local function look_trace(t)
 end
 local function look_nvp(v) return string.format("%d %d %d %s", v.gcs, v.allocated, v.promoted, tostring(v.oom)) end
 
--- every log by file name: each workload's first trace and nvp, the sites logs
-local LOGS, base, texts = {}, {}, {}
-for _, w in ipairs(WORKLOADS) do LOGS[#LOGS + 1] = w .. ".trace"; LOGS[#LOGS + 1] = w .. ".nvp" end
-for _, w in ipairs(SITES) do LOGS[#LOGS + 1] = w .. ".trace" end
+-- every log by file name
+local base, texts = {}, {}
 local function look(file, text)
   if file:match("%.trace$") then return look_trace(assert(tc.parse_node(text, file))) end
   return look_nvp(tc.parse_nvp(text, file))
@@ -119,10 +110,10 @@ for seed = 1, C.seeds do
         if ok then
           C.accepted = C.accepted + 1
           if ext == "trace" then
-            local bad
+            local bad, last = nil, lines(text)
             for _, e in ipairs(res.events) do
               if not (KINDS[e.kind] and number(e.start_ms) and number(e.pause_ms) and number(e.before.total)
-                and number(e.after.total) and e.line >= 1 and e.line <= lines(text)
+                and number(e.after.total) and e.line >= 1 and e.line <= last
                 and number(e.sites.found) and number(e.sites.tenured)) then bad = e end
             end
             check(not bad and #res.events >= 1, case .. ": accepted events are GC events",
@@ -134,7 +125,7 @@ for seed = 1, C.seeds do
         else
           C.refused = C.refused + 1
           check(located(tostring(res), name, text), case .. ": refused with FILE:LINE: what", tostring(res))
-          if ok ~= nil and cli_left[ext] > 0 then
+          if ok ~= nil and cli_left[ext] > 0 and (ext == "trace" or has_trace[w]) then
             cli_left[ext] = cli_left[ext] - 1
             Mu.write(name, text)
             local args = ext == "trace" and H.quote(name) .. " " .. H.quote(REPLAY)
@@ -145,10 +136,11 @@ for seed = 1, C.seeds do
             os.remove(name)
           end
         end
-        -- the next log reads as before
-        local nxt = LOGS[k % #LOGS + 1]
-        check(look(nxt, texts[nxt]) == base[nxt], case .. ": " .. nxt .. " reads the same after it")
       end
+      -- the next log reads as before, after this log's mutants
+      local nxt = LOGS[k % #LOGS + 1]
+      check(look(nxt, texts[nxt]) == base[nxt],
+        string.format("%s seed %d: %s reads the same after its mutants", file, seed, nxt))
     end
   end
 end

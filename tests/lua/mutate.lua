@@ -19,22 +19,33 @@ M.JUNK = {"\0", "\xff", "\xc3", "\xed\xa0\x80", "\r", "\r\n", "\t", "\n", " ", "
   "{", "}", ",", ":", "&a", "*a", "!!str", "%"}
 
 -- Tokens: runs of word characters (numbers, keys, units), or one other
--- non-space byte.  Lines: the spans between newlines.  Cached per text.
+-- non-space byte.  Lines: the spans between newlines.  Each kind is found
+-- when first asked for and cached per text, as flat arrays of starts and
+-- ends ({n =, s = {...}, e = {...}}): a log of half a megabyte has about
+-- 100,000 tokens, and a table per token made the fidelity mutants slow.
 local cache = setmetatable({}, {__mode = "k"})
-local function spans(text)
-  local c = cache[text]
-  if c then return c end
-  c = {tokens = {}, lines = {}}
-  for s, e in text:gmatch("()[%w_%.%+%-]+()") do c.tokens[#c.tokens + 1] = {s, e - 1} end
-  for s, e in text:gmatch("()[^%w_%.%+%-%s]()") do c.tokens[#c.tokens + 1] = {s, e - 1} end
+local FIND = {}
+function FIND.tokens(text, l)
+  for a, b in text:gmatch("()[%w_%.%+%-]+()") do l.n = l.n + 1; l.s[l.n], l.e[l.n] = a, b - 1 end
+  for a, b in text:gmatch("()[^%w_%.%+%-%s]()") do l.n = l.n + 1; l.s[l.n], l.e[l.n] = a, b - 1 end
+end
+function FIND.lines(text, l)
   local at = 1
   while at <= #text do
     local nl = text:find("\n", at, true) or #text
-    c.lines[#c.lines + 1] = {at, nl}
+    l.n = l.n + 1
+    l.s[l.n], l.e[l.n] = at, nl
     at = nl + 1
   end
-  cache[text] = c
-  return c
+end
+local function spans(text, kind)
+  local c = cache[text]
+  if not c then c = {}; cache[text] = c end
+  if not c[kind] then
+    c[kind] = {n = 0, s = {}, e = {}}
+    FIND[kind](text, c[kind])
+  end
+  return c[kind]
 end
 
 local function pick(list) return list[math.random(#list)] end
@@ -58,10 +69,10 @@ function ops.flip(t)
 end
 local function span_op(kind, verb)
   return function(t)
-    local list = spans(t)[kind]
-    if #list < 2 then return ops.flip(t) end
-    local i, j = math.random(#list), math.random(#list)
-    local a, b = list[i], list[j]
+    local list = spans(t, kind)
+    if list.n < 2 then return ops.flip(t) end
+    local i, j = math.random(list.n), math.random(list.n)
+    local a, b = {list.s[i], list.e[i]}, {list.s[j], list.e[j]}
     local s = t:sub(a[1], a[2])
     if verb == "delete" then return cut(t, a[1], a[2], ""), kind .. " " .. i .. " deleted"
     elseif verb == "duplicate" then return cut(t, a[1], a[2], s .. s), kind .. " " .. i .. " doubled"
@@ -85,11 +96,11 @@ function ops.insert_junk(t, o)
   return cut(t, at, at - 1, j), "insert '" .. show(j) .. "' at byte " .. (at - 1)
 end
 function ops.replace_token(t, o)
-  local list = spans(t).tokens
-  if #list == 0 then return ops.insert_junk(t, o) end
-  local i = math.random(#list)
+  local list = spans(t, "tokens")
+  if list.n == 0 then return ops.insert_junk(t, o) end
+  local i = math.random(list.n)
   local j = (o.junk and math.random(2) == 1) and pick(o.junk) or pick(M.JUNK)
-  return cut(t, list[i][1], list[i][2], j), "token " .. i .. " = '" .. show(j) .. "'"
+  return cut(t, list.s[i], list.e[i], j), "token " .. i .. " = '" .. show(j) .. "'"
 end
 -- Hostile sizes: deep nesting, a very long string or number.
 function ops.huge(t, o)
