@@ -52,7 +52,7 @@ local W = work .. "/"
 -- reducer, allocation sites, finalization jobs, large objects and out of
 -- memory.  Every scenario file's logs are checked against the baselines by
 -- its own regress_<profile>_* test (with --verify under default); running
--- fidelity's 99 heavy replays twice more here only cost CI time.
+-- fidelity's hundred heavy replays twice more here only cost CI time.
 local SUITE = "scripts/seed scripts/v8 scripts/examples scripts/fidelity/idle.lua " ..
   "scripts/fidelity/pretenure-semi1.lua scripts/fidelity/finjobs-50.lua " ..
   "scripts/fidelity/leak-oom-32m.lua scripts/fidelity/bufleak-oom-64m.lua"
