@@ -10,8 +10,9 @@
 -- file, what it shows of the line quoted: no raw control bytes), or with
 -- "FILE: no ... lines found" when no line is a GC line;
 -- never a Lua error of another shape, within a time bound; and afterwards
--- the valid logs read as before (the next log, after each log's mutants).  A few refusals also go through `gclab
--- trace compare` (exit 2, the same message).
+-- the valid logs read as before (the next log, after each log's mutants).
+-- A few refusals also go through `gclab trace compare` (exit 2, the same
+-- message).
 --   gclab lua tests/fidelity/mutants.lua GCLAB-BINARY REPO-ROOT SCRATCH-DIR SEEDS SECONDS
 -- SEEDS seeds of 6 mutants of each log; SECONDS bounds each read.
 -- GCLAB_READER_FUZZ=N runs N seeds instead.
