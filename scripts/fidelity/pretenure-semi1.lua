@@ -18,9 +18,9 @@
 -- objects all survive, site B's die after 16 iterations.  V8 tenures site
 -- A after its first Scavenge at the maximum semispace (1 MiB here): its
 -- Scavenges then copy only site B's last few objects (nvp: promoted=0).
--- Incremental marking starts after the 35th GC, as
--- `--trace-incremental-marking` shows in Node, and ends within 0-2
--- Scavenges (docs/fidelity.md).
+-- Incremental marking starts after the 35th to 37th GC, as
+-- `--trace-incremental-marking` shows in Node, and how many Scavenges it
+-- runs through is a draw of Node's threads (docs/fidelity.md).
 
 -- The code tiers up where Node's does (node20/README.md, *Where each loop
 -- tiers up*, `node --trace-osr`): the outer loop's OSR compile starts at
@@ -59,20 +59,25 @@ scenario("pretenure: a site whose objects all survive next to one whose objects 
       end
     end
     expect(mcs, "Mark-Compacts").to_be(1)
-    -- Where marking runs: six runs of `node --trace-gc
-    -- --trace-incremental-marking --max-semi-space-size=1 pretenure.js
-    -- 400000` all start it after their 35th GC and finish it ("Stopping")
-    -- 0 to 2 Scavenges later: the barrier greys the list's head, the
-    -- main thread's first step marks some of the list and hands the rest
-    -- to the concurrent markers (V8's ShareWork), and the next step finds
-    -- only the ring's temporaries to drain.
-    local started_after, during = 0, 0
+    -- Where marking runs: `node --trace-gc --trace-incremental-marking
+    -- --max-semi-space-size=1 pretenure.js 400000` starts it after the
+    -- 35th GC in six runs at issue 16's stop 44 and after the 35th to
+    -- 37th in eighteen at stop 50 (ten with that flag alone, eight with
+    -- --trace-opt too), and finishes it ("Stopping") 0 to 14 Scavenges
+    -- later: the barrier greys the list's head, the main thread's first
+    -- step marks some of the list and hands the rest to the concurrent
+    -- markers (V8's ShareWork), and how soon they are done is their
+    -- threads' draw.  The committed logs' Mark-Compact is GC 37 to 44
+    -- (the five traces: 38, 42, 39, 44, 38; the three nvp logs: 37, 41,
+    -- 37).
+    local started_after = 0
     for _, ev in ipairs(events) do
-      if ev.start_us < mc.marking_start_us then started_after = ev.seq
-      elseif ev ~= mc and ev.seq < mc.seq then during = during + 1 end
+      if ev.start_us < mc.marking_start_us then started_after = ev.seq end
     end
-    expect(started_after, "GCs before marking starts").to_be(35)
-    expect(during, "Scavenges while marking").to_be_at_most(2)
+    expect(started_after, "GCs before marking starts").to_be_at_least(35)
+    expect(started_after, "GCs before marking starts").to_be_at_most(37)
+    expect(mc.seq, "the Mark-Compact's GC").to_be_at_least(37)
+    expect(mc.seq, "the Mark-Compact's GC").to_be_at_most(44)
     expect(mc.steps, "steps (the first hands the list over)").to_be_at_least(2)
     local st = heap:stats()
     expect(st.old.objects + st.new.objects, "live objects").to_be_at_least(N)
