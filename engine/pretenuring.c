@@ -37,12 +37,24 @@ const char *gc_pretenure_decision_name(gc_pretenure_decision d) {
   return "?";
 }
 
-/* When the site's code, deoptimized or new now, is optimized again: its
- * compile's time (the site's optimize_us: allocation_sites.optimize_us
- * unless gc_site_new_compiled said otherwise) of virtual time from now
- * (promotion.h's site_unoptimized). */
-static uint64_t unoptimized_window_end(const gc_heap *h, const site_rec *s) {
-  return heap_vclock(h) + (uint64_t)s->optimize_us * 1000;
+/* The site's code, deoptimized or new, starts compiling now: it is
+ * optimized again after its compile's time (the site's optimize_us:
+ * allocation_sites.optimize_us unless gc_site_new_compiled said otherwise)
+ * of virtual time from now (promotion.h's site_unoptimized), compiled
+ * against the site's decision as it stands now. */
+static void start_compile(const gc_heap *h, site_rec *s) {
+  s->unoptimized_until = heap_vclock(h) + (uint64_t)s->optimize_us * 1000;
+  s->compiled_old = s->decision == GC_SITE_TENURE;
+}
+
+/* The compile in flight fails at its end (site_compile_invalidated) and
+ * starts again then, against the decision as it stands now.  (A second
+ * change of the type before the failed compile's end restarts it once
+ * more, where V8's one restart would read the latest: a reset from tenure
+ * needs a full GC that keeps under a tenth of the heap, so rare.) */
+static void restart_compile(site_rec *s) {
+  s->unoptimized_until += (uint64_t)s->optimize_us * 1000;
+  s->compiled_old = s->decision == GC_SITE_TENURE;
 }
 
 gc_status gc_site_new(gc_heap *h, const char *name, gc_site *out) {
@@ -65,7 +77,10 @@ gc_status gc_site_new_compiled(gc_heap *h, const char *name, uint32_t optimize_u
   }
   site_rec *s = &h->sites[h->nsites];
   *s = (site_rec){.name = names_intern(h, name), .decision = GC_SITE_UNDECIDED, .optimize_us = optimize_us};
-  s->unoptimized_until = pretenuring_tiering(h) ? UINT64_MAX : unoptimized_window_end(h, s);
+  if (pretenuring_tiering(h))
+    s->unoptimized_until = UINT64_MAX;
+  else
+    start_compile(h, s);
   *out = (gc_site)++h->nsites;
   return GC_OK;
 }
@@ -98,8 +113,7 @@ void pretenuring_write_memento(gc_heap *h, addr_t a, gc_site site) {
 void pretenuring_note_tiering(gc_heap *h) {
   if (++h->site_allocations < h->cfg.allocation_sites.tiering_allocations) return;
   for (size_t i = 0; i < h->nsites; i++)
-    if (h->sites[i].unoptimized_until == UINT64_MAX)
-      h->sites[i].unoptimized_until = unoptimized_window_end(h, &h->sites[i]);
+    if (h->sites[i].unoptimized_until == UINT64_MAX) start_compile(h, &h->sites[i]);
 }
 
 void pretenuring_note_survivor(gc_heap *h, addr_t a, uint64_t size) {
@@ -133,9 +147,10 @@ void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, ui
      * Only installed optimized code depends on the site
      * (DependentCode::DeoptimizeDependencyGroups marks what
      * CompilationDependencies::Commit registered): while the site's code
-     * is still unoptimized the GC deoptimizes nothing, and the window ends
-     * when the compile already under way is installed, compiled against
-     * the decision as it then stands. */
+     * is still unoptimized the GC deoptimizes nothing.  A compile already
+     * under way was begun against the decision as it stood then; if its
+     * allocation type has changed since, the compile fails at its end and
+     * starts again (promotion.h's site_compile_invalidated). */
     bool deopt = (d == GC_SITE_MAYBE_TENURE && deopt_maybe_tenured);
     if (d == GC_SITE_TENURE && s->decision != GC_SITE_TENURE) {
       s->tenured++;
@@ -150,7 +165,11 @@ void pretenuring_after_gc(gc_heap *h, gc_event *ev, uint64_t capacity_before, ui
       ev->sites_reset++;
       deopt = true;
     }
-    if (deopt && !site_unoptimized(h, (gc_site)(i + 1))) s->unoptimized_until = unoptimized_window_end(h, s);
+    if (!site_unoptimized(h, (gc_site)(i + 1))) {
+      if (deopt) start_compile(h, s);
+    } else if (s->unoptimized_until != UINT64_MAX && site_compile_invalidated(s->compiled_old, s->decision)) {
+      restart_compile(s);
+    }
     if (digest || was_reset) s->created = s->found = 0; /* AllocationSite::ResetPretenureDecision too */
   }
   h->mementos_created = h->mementos_found = 0;

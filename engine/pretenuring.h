@@ -20,6 +20,7 @@ typedef struct site_rec {
    * (pretenuring_note_tiering). */
   uint64_t unoptimized_until;
   uint32_t optimize_us; /* the window's length: its code's compile */
+  bool compiled_old;    /* the window's compile began with the site tenured */
 } site_rec;
 /* An allocation memento: 16 bytes right behind a young object allocated at
  * a site, shaped as a filler (page walks skip it) whose second word is

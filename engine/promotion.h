@@ -126,9 +126,24 @@ static inline uint32_t young_gcs_before_pretenuring(const gc_heap *h) {
  * time (allocation_sites.optimize_us unless gc_site_new_compiled gave it
  * its own), and for that long after every GC that
  * deoptimizes it (pretenuring_after_gc) -- a GC that falls inside the
- * window deoptimizes nothing and does not start it again. */
+ * window deoptimizes nothing, but one that changes the site's allocation
+ * type there makes the compile fail at the window's end and start again
+ * (site_compile_invalidated). */
 static inline bool site_unoptimized(const gc_heap *h, gc_site site) {
   return heap_vclock(h) < h->sites[site - 1].unoptimized_until;
+}
+
+/* Does the compile in flight for a site fail when it ends?  TurboFan's code
+ * depends on the allocation type the site had when its compile began
+ * (JSCreateLowering: DependOnPretenureMode, a PretenureModeDependency);
+ * when the job is finalized on the main thread
+ * CompilationDependencies::Commit finds the type changed -- the site was
+ * tenured, or reset from tenured, meanwhile -- and the job is aborted
+ * ("Bailed out due to dependency change" in `node --trace-opt`), and the
+ * loop's OSR compile starts again at once, against the new decision.  A
+ * maybe-tenure decision leaves the type young and the compile valid. */
+static inline bool site_compile_invalidated(bool compiled_old, gc_pretenure_decision now) {
+  return compiled_old != (now == GC_SITE_TENURE);
 }
 
 /* Does an object allocated at `site` go straight to old space?  Once the

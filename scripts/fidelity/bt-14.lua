@@ -120,7 +120,11 @@ scenario("binary trees: only Scavenges, semispace 1 -> 2 -> 4 MiB, the long-live
 -- Held out (node20/bt-14-semi1.trace, `node --max-semi-space-size=1 bt.js
 -- 14`): the same trees through a 1 MiB semispace, at its maximum from the
 -- start, so the first Scavenges decide the literals' sites.  Node's eight
--- runs: 2 to 4 Scavenges, no Mark-Compact.
+-- runs: 2 to 4 Scavenges, no Mark-Compact.  The decision falls inside
+-- make()'s first compile, which V8 discards and compiles again; gclab's
+-- second window, on its clock, holds four more Scavenges and five
+-- Mark-Compacts follow (outside since issue 16's stop 50;
+-- docs/fidelity.md, bt-14-semi1).
 scenario("binary trees, max semispace 1 MiB",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     new_space = {semi_space = {max = "1MiB"}}}, differs = {}}, function(heap)

@@ -101,7 +101,10 @@ scenario("midlife under --max-semi-space-size=64: new space grows to 32 MiB and 
 -- Held out (node20/midlife-3e6-semi1.trace, `node --max-semi-space-size=1
 -- midlife.js`): the same ring through a 1 MiB semispace, at its maximum
 -- from the start, so the first Scavenges decide the literal's site.
--- Node's eight runs: 4 to 6 Scavenges, no Mark-Compact.
+-- Node's eight runs: 4 to 6 Scavenges, no Mark-Compact.  The decision
+-- falls inside the loop's first OSR compile, which V8 discards and starts
+-- again (`node --trace-opt`: "Bailed out due to dependency change" in all
+-- three runs), and the loop allocates young until the second is in.
 scenario("midlife, max semispace 1 MiB",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     new_space = {semi_space = {max = "1MiB"}}, event_loop = {exit_idle_ms = 1}},

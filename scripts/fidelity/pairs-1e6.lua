@@ -64,9 +64,12 @@ scenario("pairs: a list of 1e6 two-element array literals",
 -- fifth): `node --trace-opt` shows the loop's OSR compile marked before
 -- the first Scavenge and installed 1.3 to 8 ms later (the Scavenges' own
 -- threads take the two cores from the compile thread), and the
--- unoptimized loop allocates young, with mementos, until it is.  gclab's
--- window is the profile's 4 ms of virtual time, in which its loop runs
--- three Scavenges (docs/fidelity.md, pairs-1e6-semi1).
+-- unoptimized loop allocates young, with mementos, until it is.  The
+-- first Scavenge's tenure decision falls inside that compile, which V8
+-- then discards ("Bailed out due to dependency change") and starts again;
+-- gclab does the same with the profile's 4 ms window of virtual time:
+-- six Scavenges (three before issue 16's stop 50 modelled the abort;
+-- docs/fidelity.md, pairs-1e6-semi1).
 scenario("pairs, max semispace 1 MiB: the site tenured at the first Scavenge",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     new_space = {semi_space = {max = "1MiB"}},

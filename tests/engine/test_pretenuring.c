@@ -7,8 +7,9 @@
  * after a full GC that keeps < 10% of the heap's object bytes; and the
  * site's code tiers (allocation_sites.optimize_us): mementos only while
  * its code is unoptimized -- after the site is made and after each GC that
- * deoptimizes it -- and old-space allocation only once a tenured site's
- * code is optimized again; a site's own compile time
+ * deoptimizes it, and once more when a tenure decision inside the window
+ * fails the compile under way -- and old-space allocation only once a
+ * tenured site's code is optimized again; a site's own compile time
  * (gc_site_new_compiled); the tiering budget
  * (allocation_sites.tiering_allocations) that holds back the first
  * window; and the survival statistics, whose young bytes count the
@@ -60,6 +61,14 @@ static void past_window(gc_heap *h) {
   assert_int_equal(gc_event_count(h), gcs);
 }
 
+/* Past both windows of a site tenured inside its first one: the decision
+ * failed the compile under way, which ran once more from the first
+ * window's end (V8: "Bailed out due to dependency change"). */
+static void past_failed_compile(gc_heap *h) {
+  past_window(h);
+  past_window(h);
+}
+
 static gc_site_info site_of(gc_heap *h, gc_site s) {
   gc_site_info i;
   OK(h, gc_site_get(h, s, &i));
@@ -108,8 +117,9 @@ static void test_survivors_tenure_the_site_at_the_maximum(void **state) {
   assert_int_equal(info_of(h, x).space, GC_SPACE_NEW);
   assert_int_equal(site_of(h, a).mementos_created, 1);
   OK(h, gc_handle_release(h, x));
-  /* optimized again: the next object goes to old space, with no memento */
-  past_window(h);
+  /* optimized once the compile the decision failed has run again: the
+   * next object goes to old space, with no memento */
+  past_failed_compile(h);
   OK(h, gc_alloc_at(h, a, 2, 0, "Node", &x));
   assert_int_equal(info_of(h, x).space, GC_SPACE_OLD);
   assert_int_equal(site_of(h, a).mementos_created, 1);
@@ -203,7 +213,7 @@ static void test_full_gc_resets_when_the_old_generation_dies(void **state) {
   gc_site a = site_after_scavenge(h, 200, &head, GC_SITE_TENURE);
   /* 2000 tenured objects in old space (once the code is optimized again),
    * then all of it dropped */
-  past_window(h);
+  past_failed_compile(h);
   alloc_n(h, a, head, 2000, true);
   OK(h, gc_slot_clear(h, head, 0));
   OK(h, gc_mark_compact(h, GC_COMPACT_EVACUATE));
@@ -232,7 +242,7 @@ static void test_reset_rates_the_whole_heap(void **state) {
     gc_heap *h = max_heap();
     gc_handle head;
     gc_site a = site_after_scavenge(h, 200, &head, GC_SITE_TENURE);
-    past_window(h);
+    past_failed_compile(h);
     alloc_n(h, a, head, 150, true);   /* old, kept */
     alloc_n(h, a, head, 850, false);  /* old, dead */
     if (young_garbage) {
@@ -287,33 +297,75 @@ static void test_maximum_reached_deoptimizes_maybe_tenure(void **state) {
   gc_heap_free(h);
 }
 
-/* A tenure decision that falls while the site's code is still unoptimized
- * deoptimizes nothing (V8: only installed code registered a dependency on
- * the site): the window does not start again; the code is optimized when
- * the window from the site's making ends, against the decision. */
-static void test_decision_during_the_window_deoptimizes_nothing(void **state) {
-  (void)state;
-  gc_heap *h = max_heap();
-  uint64_t window_ms = gc_heap_config(h)->allocation_sites.optimize_us / 1000;
+/* One object of `a`, released at once: it lands in `space`, and the site
+ * has created `mementos` since the last GC. */
+static void one_object_lands(gc_heap *h, gc_site a, gc_space space, uint64_t mementos) {
+  gc_handle x;
+  OK(h, gc_alloc_at(h, a, 2, 0, "Node", &x));
+  assert_int_equal(info_of(h, x).space, space);
+  assert_int_equal(site_of(h, a).mementos_created, mementos);
+  OK(h, gc_handle_release(h, x));
+}
+
+/* Site "A" made now, `n` of its objects kept, and a Scavenge halfway
+ * through the window of its first compile (window_ms long) that decides
+ * `want`. */
+static gc_site site_decided_mid_window(gc_heap *h, int n, uint64_t window_ms, gc_pretenure_decision want) {
   assert_true(window_ms >= 2);
   gc_site a;
   OK(h, gc_site_new(h, "A", &a));
   gc_handle head = rooted(h, 1, "Head");
-  alloc_n(h, a, head, 200, true);
+  alloc_n(h, a, head, n, true);
   size_t gcs = gc_event_count(h);
   OK(h, gc_idle(h, window_ms / 2));
   assert_int_equal(gc_event_count(h), gcs);
   OK(h, gc_scavenge(h));
+  assert_int_equal(site_of(h, a).decision, want);
+  return a;
+}
+
+/* A tenure decision that falls while the site's code is still unoptimized
+ * deoptimizes nothing (V8: only installed code registered a dependency on
+ * the site), but the compile under way began with the site young, and
+ * V8 discards it when it finishes ("Bailed out due to dependency
+ * change") and compiles again: the code stays unoptimized, young objects
+ * with mementos, for a second window from the first one's end, then
+ * allocates the tenured site's objects old. */
+static void test_tenure_during_the_window_fails_the_compile(void **state) {
+  (void)state;
+  gc_heap *h = max_heap();
+  uint64_t window_ms = gc_heap_config(h)->allocation_sites.optimize_us / 1000;
+  gc_site a = site_decided_mid_window(h, 200, window_ms, GC_SITE_TENURE);
   assert_int_equal(last_event(h)->sites_tenured, 1);
-  /* window_ms / 2 + 1 later the window from the site's making is over,
-   * one restarted at the decision would not be */
+  size_t gcs = gc_event_count(h) - 1;
+  /* 1 ms past the first window's end: the compile failed and runs again */
   OK(h, gc_idle(h, window_ms - window_ms / 2 + 1));
   assert_int_equal(gc_event_count(h), gcs + 1);
-  gc_handle x;
-  OK(h, gc_alloc_at(h, a, 2, 0, "Node", &x));
-  assert_int_equal(info_of(h, x).space, GC_SPACE_OLD);
-  assert_int_equal(site_of(h, a).mementos_created, 0);
-  OK(h, gc_handle_release(h, x));
+  assert_false(site_of(h, a).optimized);
+  one_object_lands(h, a, GC_SPACE_NEW, 1);
+  /* the second window over: compiled against the decision, tenured */
+  OK(h, gc_idle(h, window_ms));
+  assert_int_equal(gc_event_count(h), gcs + 1);
+  assert_true(site_of(h, a).optimized);
+  one_object_lands(h, a, GC_SPACE_OLD, 1);
+  OK(h, gc_verify(h));
+  gc_heap_free(h);
+}
+
+/* A maybe-tenure decision inside the window leaves the site's allocation
+ * type young, so the compile under way stays valid (V8's
+ * PretenureModeDependency compares the type): the code is optimized when
+ * the window from the site's making ends. */
+static void test_maybe_tenure_during_the_window_keeps_the_compile(void **state) {
+  (void)state;
+  gc_heap *h = small_heap(); /* below the maximum: maybe tenure */
+  uint64_t window_ms = gc_heap_config(h)->allocation_sites.optimize_us / 1000;
+  gc_site a = site_decided_mid_window(h, 150, window_ms, GC_SITE_MAYBE_TENURE);
+  size_t gcs = gc_event_count(h) - 1;
+  OK(h, gc_idle(h, window_ms - window_ms / 2 + 1));
+  assert_int_equal(gc_event_count(h), gcs + 1);
+  assert_true(site_of(h, a).optimized);
+  one_object_lands(h, a, GC_SPACE_NEW, 0);
   OK(h, gc_verify(h));
   gc_heap_free(h);
 }
@@ -482,7 +534,8 @@ int main(void) {
       cmocka_unit_test(test_full_gc_resets_when_the_old_generation_dies),
       cmocka_unit_test(test_reset_rates_the_whole_heap),
       cmocka_unit_test(test_maximum_reached_deoptimizes_maybe_tenure),
-      cmocka_unit_test(test_decision_during_the_window_deoptimizes_nothing),
+      cmocka_unit_test(test_tenure_during_the_window_fails_the_compile),
+      cmocka_unit_test(test_maybe_tenure_during_the_window_keeps_the_compile),
       cmocka_unit_test(test_tiering_budget_starts_the_window),
       cmocka_unit_test(test_site_compile_time_is_its_own),
       cmocka_unit_test(test_survival_statistics_count_mementos),
