@@ -37,25 +37,25 @@ const char *gc_pretenure_decision_name(gc_pretenure_decision d) {
   return "?";
 }
 
-/* The site's code, deoptimized or new, starts compiling now: it is
- * optimized again after its compile's time (the site's optimize_us:
- * allocation_sites.optimize_us unless gc_site_new_compiled said otherwise)
- * of virtual time from now (promotion.h's site_unoptimized), compiled
- * against the site's decision as it stands now. */
-static void start_compile(const gc_heap *h, site_rec *s) {
-  s->unoptimized_until = heap_vclock(h) + (uint64_t)s->optimize_us * 1000;
+/* A compile of the site's code that starts at virtual time `t`: the code
+ * is optimized after its compile's time (the site's optimize_us:
+ * allocation_sites.optimize_us unless gc_site_new_compiled said otherwise;
+ * promotion.h's site_unoptimized), compiled against the site's decision
+ * as it stands now. */
+static void compile_from(site_rec *s, uint64_t t) {
+  s->unoptimized_until = t + (uint64_t)s->optimize_us * 1000;
   s->compiled_old = s->decision == GC_SITE_TENURE;
 }
+
+/* The site's code, deoptimized or new, starts compiling now. */
+static void start_compile(const gc_heap *h, site_rec *s) { compile_from(s, heap_vclock(h)); }
 
 /* The compile in flight fails at its end (site_compile_invalidated) and
  * starts again then, against the decision as it stands now.  (A second
  * change of the type before the failed compile's end restarts it once
  * more, where V8's one restart would read the latest: a reset from tenure
  * needs a full GC that keeps under a tenth of the heap, so rare.) */
-static void restart_compile(site_rec *s) {
-  s->unoptimized_until += (uint64_t)s->optimize_us * 1000;
-  s->compiled_old = s->decision == GC_SITE_TENURE;
-}
+static void restart_compile(site_rec *s) { compile_from(s, s->unoptimized_until); }
 
 gc_status gc_site_new(gc_heap *h, const char *name, gc_site *out) {
   if (!h) return GC_EINVAL;
