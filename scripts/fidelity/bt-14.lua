@@ -30,6 +30,20 @@
 -- the first make(14), after 2,238 of its calls have returned.
 local TIERING = {tiering_allocations = 2238}
 
+-- make()'s compile, on gclab's clock (docs/lua-api.md, *Allocation sites*:
+-- Node's compile time x gclab's price of a call / Node's unoptimized
+-- price).  `node --trace-opt bt.js 14` under --max-semi-space-size=1, four
+-- runs on 2026-12-07: make()'s TurboFan job "took" 2.0, 2.8, 6.3 and 18.2
+-- ms (the last aborted) the first time, 1.6 and 1.7 ms the second.
+-- Unoptimized a make() call costs 59.7 to 61.9 ns (three runs of `node
+-- --no-opt --trace-gc node20/maketime.js`, the GC pauses taken out);
+-- gclab charges 55 on average (an allocation, 50, and an inner node's two
+-- stores, 5 each; half the calls make leaves).  The typical job, 1.6 to
+-- 2.8 ms, is 1.5 to 2.5 ms on gclab's clock: 2000 us, where the profile's
+-- 4000 us fits grow.js's loop.  bt-14-semi1 is within all four from 1200 to 3000 us and out at
+-- 3500 and 4000 (issue 16, stop 51).
+local COMPILE = {optimize_us = 2000}
+
 local MAX_DEPTH = 14
 local MiB = 1024 * 1024
 local OPTS = {config = {"../../configs/node20.yaml", allocation_sites = TIERING}, differs = {}}
@@ -47,7 +61,7 @@ local function make(heap, d)
 end
 
 local function run(heap)
-  LEAF, INNER = heap:site("{l: null, r: null}"), heap:site("{l: make(d-1), r: make(d-1)}")
+  LEAF, INNER = heap:site("{l: null, r: null}", COMPILE), heap:site("{l: make(d-1), r: make(d-1)}", COMPILE)
   local long = heap:scope(function(hp) return hp:root(make(hp, MAX_DEPTH)) end)
   for d = 4, MAX_DEPTH, 2 do
     for _ = 1, 1 << (MAX_DEPTH - d + 4) do heap:scope(make, d) end
@@ -121,10 +135,11 @@ scenario("binary trees: only Scavenges, semispace 1 -> 2 -> 4 MiB, the long-live
 -- 14`): the same trees through a 1 MiB semispace, at its maximum from the
 -- start, so the first Scavenges decide the literals' sites.  Node's eight
 -- runs: 2 to 4 Scavenges, no Mark-Compact.  The decision falls inside
--- make()'s first compile, which V8 discards and compiles again; gclab's
--- second window, on its clock, holds four more Scavenges and five
--- Mark-Compacts follow (outside since issue 16's stop 50;
--- docs/fidelity.md, bt-14-semi1).
+-- make()'s first compile, which V8 discards and compiles again.  With the
+-- profile's 4000 us window the second compile held four more Scavenges and
+-- five Mark-Compacts followed (issue 16's stop 50); with make()'s own
+-- compile time (COMPILE, above) gclab runs 3 Scavenges and no Mark-Compact
+-- (docs/fidelity.md, bt-14-semi1).
 scenario("binary trees, max semispace 1 MiB",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     new_space = {semi_space = {max = "1MiB"}}}, differs = {}}, function(heap)
