@@ -44,7 +44,6 @@ end
 scenario("big arrays: 12 rounds of 100000 pushes, elements past the large-object threshold",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local unroot = heap.unroot
     local arr = rounds(heap)
     expect(arr.length).to_be(100000)
     expect(heap:stats().large.objects, "large objects (the elements)").to_be_at_least(1)
@@ -52,7 +51,7 @@ scenario("big arrays: 12 rounds of 100000 pushes, elements past the large-object
     -- The script ends: `arr` is a local of the module's function, dead once
     -- it returns, before Node's event loop runs V8's pending tasks
     -- (event_loop.exit_idle_ms, run after this function).
-    unroot(heap, arr.holder)
+    heap:unroot(arr.holder)
   end)
 
 -- Held out (node20/bigarrays-12-semi1.trace, `node --max-semi-space-size=1

@@ -50,8 +50,12 @@ local N = 4000
 local FILL_NS = 100000
 local ARRAY = gclab.default_size(30000) -- 240,024 bytes (V8: 240,016)
 
-local CONFIG = {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1},
-  incremental = {interrupt_ns = 1165 * (110 + FILL_NS)}}
+-- The scenarios' config; `semi_max`, Node's --max-semi-space-size, if any.
+local function config(semi_max)
+  return {"../../configs/node20.yaml", event_loop = {exit_idle_ms = 1},
+    incremental = {interrupt_ns = 1165 * (110 + FILL_NS)},
+    new_space = semi_max and {semi_space = {max = semi_max}} or nil}
+end
 
 -- The program's loop; the ring, rooted.  With `verify_every`, the heap
 -- is verified every that many iterations.
@@ -72,7 +76,7 @@ local function churn(heap, verify_every)
 end
 
 scenario("large arrays with churn: the young large objects promoted by the ring, Scavenge by Scavenge",
-  {config = CONFIG, differs = {}}, function(heap)
+  {config = config(), differs = {}}, function(heap)
     local ring = churn(heap)
 
     -- Node's nvp, Scavenge by Scavenge: 4, 4, 4, 8, 8 arrays promoted
@@ -119,8 +123,7 @@ scenario("large arrays with churn: the young large objects promoted by the ring,
 -- 141 MB, is what was promoted while marking ran), a second in seven of
 -- them; nvp: 995 of the 999 Scavenges promote 960,192 bytes.
 scenario("large arrays with churn, max semispace 1 MiB: four arrays promoted a Scavenge",
-  {config = {CONFIG[1], event_loop = CONFIG.event_loop, incremental = CONFIG.incremental,
-    new_space = {semi_space = {max = "1MiB"}}}, differs = {}}, function(heap)
+  {config = config("1MiB"), differs = {}}, function(heap)
     -- The runner's --verify walks the whole heap after each of the 1,001
     -- GCs and each incremental step, up to 500 MB of 240 KB arrays a walk:
     -- more than the regression test's time.  The scenario verifies the
