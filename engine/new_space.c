@@ -70,7 +70,11 @@ uint64_t new_space_allocated_extent(const gc_heap *h) {
 }
 
 /* new_space_alloc (engine_calls.h) when the current page is full:
- * close it with a filler and move on to the next. */
+ * close it with a filler and move on to the next.  On the last page, as
+ * V8's SemiSpaceNewSpace::AddFreshPage when To-space cannot advance, the
+ * rest becomes a filler but top stays where it is: the failed allocation
+ * is not counted, and Size() (new_space_allocated_extent) is the objects'
+ * extent, not the whole page. */
 addr_t new_space_alloc_slow(gc_heap *h, uint64_t size) {
   new_space *n = &h->new_space;
   while (n->alloc_page) {
@@ -83,10 +87,7 @@ addr_t new_space_alloc_slow(gc_heap *h, uint64_t size) {
     if (n->top < n->limit) write_filler(n->top, n->limit - n->top);
     n->alloc_page->top = n->limit;
     page *next = n->alloc_page->next;
-    if (!next) {
-      n->top = n->limit; /* full; stays on the last page */
-      return 0;
-    }
+    if (!next) return 0; /* full; stays on the last page, top unmoved */
     set_alloc_page(h, next);
   }
   return 0;

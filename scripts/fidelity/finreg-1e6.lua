@@ -46,7 +46,14 @@ scenario("a FinalizationRegistry over a million objects: Scavenges keep every ta
     -- targets as strong, so every request survives them), and in six of
     -- the eight runs one Mark-Compact near the end, leaving 61.9 to 64.0 MB.
     -- V8 allocates each WeakCell old; allocated young, gclab's cells were
-    -- copied and promoted by its Scavenges: 17 of them.
+    -- copied and promoted by its Scavenges: 17 of them.  gclab's
+    -- Mark-Compact left 63.5 MB until issue 16's stop 52 and 66.2 since:
+    -- new space's extent no longer counts the last page's rest when an
+    -- allocation fails there (V8's AddFreshPage), so the survival average
+    -- that lowers the initial limit is 76.7% after the second Scavenge
+    -- (Node 75.0, gclab 75.8 before), marking starts 4 ms later and the
+    -- Mark-Compact finds more of the loop's objects (docs/fidelity.md,
+    -- *Divergences not fixed*).  The check was 60 to 66 MB.
     local MB = 1024 * 1024
     local scavenges, fulls = 0, {}
     for k, ev in ipairs(heap:events()) do
@@ -59,7 +66,7 @@ scenario("a FinalizationRegistry over a million objects: Scavenges keep every ta
     end
     expect(scavenges, "Scavenges").to_be(11)
     expect(#fulls, "Mark-Compacts").to_be_at_most(1)
-    if fulls[1] then expect(fulls[1].after.total.size / MB, "MB after it").to_be_between(60, 66) end
+    if fulls[1] then expect(fulls[1].after.total.size / MB, "MB after it").to_be_between(60, 67) end
     record("gcs", #heap:events())
     heap:unroot(live.holder)
     heap:unroot(reg)
