@@ -57,3 +57,29 @@ scenario("a leak of 8 KB arrays of Smis, every sixteenth kept, to out of memory"
     record("oom", true)
     record("kept", kept)
   end)
+
+-- Held out (node20/smileak-oom-32m-semi1.trace, `node
+-- --max-old-space-size=32 --max-semi-space-size=1 smileak.js`): the same
+-- leak through a 1 MiB semispace.  Node's eight runs: 480 to 482
+-- Scavenges and 11 to 13 Mark-Compacts, every one "finalize incremental
+-- marking via stack guard" (none "scavenge might not succeed": what a
+-- Scavenge promotes fits), a Scavenge after each of the last ones; then
+-- "Ineffective mark-compacts near heap limit".
+scenario("a leak of 8 KB arrays under 32 MiB, max semispace 1 MiB",
+  {config = {"../../configs/node20.yaml", old_space = {max_size = "32MiB"},
+    new_space = {semi_space = {max = "1MiB"}}}, differs = {}}, function(heap)
+    local ok, err, kept = L.run(heap, J, {length = 1000, every = 16, ns = ARRAY_NS, count = 1e7})
+    expect(ok, "the leak ends").to_be(false)
+    expect(tostring(err)).to_contain(gclab.OOM_INEFFECTIVE_MESSAGE)
+    local scavenges = 0
+    for k, ev in ipairs(heap:events()) do
+      if ev.kind == "Scavenge" then
+        scavenges = scavenges + 1
+      else
+        expect(ev.reason, "GC " .. k).to_be("finalize incremental marking via stack guard")
+      end
+    end
+    expect(scavenges, "Scavenges").to_be_between(433, 530)
+    record("oom", true)
+    record("kept", kept)
+  end)
