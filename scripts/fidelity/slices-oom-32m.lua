@@ -68,8 +68,8 @@ scenario("the sliced-string leak: each kept 20-character slice holds its 64 KB p
 
 -- Held out (node20/slices-oom-32m-semi1.trace, `node
 -- --max-old-space-size=32 --max-semi-space-size=1 slices.js`): the same
--- leak through a 1 MiB semispace, which holds about fifteen of the 64 KB
--- strings.  Node's eight runs alike: 56 Scavenges and 3 Mark-Compacts,
+-- leak through a 1 MiB semispace, which holds twelve of the 64 KB
+-- strings (three to a page).  Node's eight runs alike: 56 Scavenges and 3 Mark-Compacts,
 -- the 25th and 50th GCs finishing incremental marking, the last, the
 -- 59th, "scavenge might not succeed"; then "Reached heap limit".
 scenario("the sliced-string leak under 32 MiB, max semispace 1 MiB",

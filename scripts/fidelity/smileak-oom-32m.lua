@@ -31,10 +31,12 @@
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local L = dofile(SCENARIO_DIR .. "/lib/array_leak.lualib")
 local ARRAY_NS = 1700 - 100 -- Node's time an array (node20/smileaktime.js) less the two allocations'
+-- smileak.js's loop: 1000-Smi arrays, every sixteenth kept, until the heap runs out
+local LEAK = {length = 1000, every = 16, ns = ARRAY_NS, count = 1e7}
 
 scenario("a leak of 8 KB arrays of Smis, every sixteenth kept, to out of memory",
   {config = {"../../configs/node20.yaml", old_space = {max_size = "32MiB"}}, differs = {}}, function(heap)
-    local ok, err, kept = L.run(heap, J, {length = 1000, every = 16, ns = ARRAY_NS, count = 1e7})
+    local ok, err, kept = L.run(heap, J, LEAK)
     expect(ok, "the leak ends").to_be(false)
     expect(tostring(err)).to_match("JavaScript heap out of memory")
 
@@ -68,7 +70,7 @@ scenario("a leak of 8 KB arrays of Smis, every sixteenth kept, to out of memory"
 scenario("a leak of 8 KB arrays under 32 MiB, max semispace 1 MiB",
   {config = {"../../configs/node20.yaml", old_space = {max_size = "32MiB"},
     new_space = {semi_space = {max = "1MiB"}}}, differs = {}}, function(heap)
-    local ok, err, kept = L.run(heap, J, {length = 1000, every = 16, ns = ARRAY_NS, count = 1e7})
+    local ok, err, kept = L.run(heap, J, LEAK)
     expect(ok, "the leak ends").to_be(false)
     expect(tostring(err)).to_contain(gclab.OOM_INEFFECTIVE_MESSAGE)
     local scavenges = 0
