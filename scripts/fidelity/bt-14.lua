@@ -146,3 +146,21 @@ scenario("binary trees, max semispace 1 MiB",
     heap:unroot(run(heap))
     record("gcs", #heap:events())
   end)
+
+-- Held out (node20/bt-14-gf4.trace, `node --semi-space-growth-factor=4
+-- bt.js 14`): new space grows fourfold at a growth (the flag as gclab
+-- reads it, `flags`).  Node's eight runs: 34 Scavenges, no Mark-Compact,
+-- the committed heap jumping at the 3rd (the semispace 1 -> 4 MiB) and
+-- no further: bt.js's survivors never fill 4 MiB.
+scenario("binary trees, --semi-space-growth-factor=4: semispace 1 -> 4 MiB",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--semi-space-growth-factor=4"}, differs = {}}, function(heap)
+    heap:unroot(run(heap))
+    local events = heap:events()
+    for k, ev in ipairs(events) do
+      expect(ev.kind, "GC " .. k .. " kind").to_be("Scavenge")
+      expect(ev.semi_space_capacity, "GC " .. k .. " semispace").to_be((k < 3 and 1 or 4) * MiB)
+    end
+    expect(#events, "Scavenges").to_be_between(31, 37)
+    record("gcs", #events)
+  end)

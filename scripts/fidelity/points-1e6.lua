@@ -99,3 +99,44 @@ scenario("points, max semispace 1 MiB: the site tenured at the first Scavenge",
     record("gcs", #events)
     heap:unroot(pts.holder)
   end)
+
+-- Held out (node20/points-1e6-init8.trace, `node --initial-old-space-size=8
+-- points.js 1000000`): the old generation's first limit set by the flag,
+-- so V8 does not shrink it after each GC from the survival rate
+-- (`ShrinkOldGenerationAllocationLimitIfNotConfigured`; gclab shrinks
+-- only an `auto` old_space.initial_limit).  Node's eight runs: 10 to 12
+-- Scavenges and 2 Mark-Compacts.  gclab's Mark-Compact comes later, its
+-- promoted bytes outside (docs/fidelity.md, *Outside a threshold*).
+scenario("points, --initial-old-space-size=8: the first limit as configured",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--initial-old-space-size=8", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local pts = points(heap)
+    local scavenges, fulls = count_gcs(heap:events())
+    expect(scavenges, "Scavenges").to_be_between(9, 13)
+    expect(fulls, "Mark-Compacts").to_be_between(1, 3)
+    record("gcs", #heap:events())
+    heap:unroot(pts.holder)
+  end)
+
+-- Held out (node20/points-1e6-noinc.trace, `node --no-incremental-marking
+-- points.js 1000000`): no incremental marking, so a full GC is one atomic
+-- Mark-Compact, when the tenured site's old allocation finds the limit
+-- reached.  Node's eight runs: 12 or 13 Scavenges and one Mark-Compact,
+-- "allocation failure".
+scenario("points, --no-incremental-marking: one atomic Mark-Compact",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--no-incremental-marking", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local pts = points(heap)
+    local scavenges, fulls = 0, {}
+    for _, ev in ipairs(heap:events()) do
+      if ev.kind == "Scavenge" then scavenges = scavenges + 1 else fulls[#fulls + 1] = ev end
+    end
+    expect(scavenges, "Scavenges").to_be_between(10, 14)
+    expect(#fulls, "Mark-Compacts").to_be_between(1, 2)
+    for _, ev in ipairs(fulls) do
+      expect(ev.incremental, "an atomic Mark-Compact").to_be(false)
+      expect(ev.reason, "why").to_be("allocation failure")
+    end
+    record("gcs", #heap:events())
+    heap:unroot(pts.holder)
+  end)
