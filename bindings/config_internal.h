@@ -107,7 +107,7 @@ void cfg_unknown_path(const char *path, size_t len, char *buf, size_t buflen);
  * which names a key path but knows no file -- can be reported at the
  * line that set it ("tiny.yaml:4:14: ..." or "--set new_space...: ...").
  */
-#define CFG_KEYS_MAX 64
+#define CFG_KEYS_MAX 72
 #define CFG_WHERE_MAX 320
 typedef struct cfg_origins {
   unsigned layers;               /* sources so far: each file and each --set is one */

@@ -63,6 +63,7 @@ const cfg_key cfg_keys[] = {
     {"old_space.max_size", CK_SIZE, FIELD(old_space.max_size), NULL},
     {"old_space.initial_limit", CK_SIZE_AUTO, FIELD(old_space.initial_limit), NULL},
     {"old_space.shrink_initial_limit", CK_BOOL, FIELD(old_space.shrink_initial_limit), NULL},
+    {"old_space.promotion_limit_gc", CK_BOOL, FIELD(old_space.promotion_limit_gc), NULL},
     {"old_space.full_gc", CK_ENUM, FIELD(old_space.full_gc), full_gc_names},
     SECTION("old_space.growing"),
     {"old_space.growing.min_step", CK_SIZE, FIELD(old_space.min_growing_step), NULL},

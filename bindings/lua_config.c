@@ -462,10 +462,11 @@ void lgc_push_config(lua_State *L, const gc_config *c) {
   f_int(L, "copy_lab", c->new_space.copy_lab);
   lua_setfield(L, -2, "new_space");
 
-  lua_createtable(L, 0, 9); /* old_space */
+  lua_createtable(L, 0, 10); /* old_space */
   f_int(L, "max_size", c->old_space.max_size);
   f_int(L, "initial_limit", c->old_space.initial_limit);
   f_bool(L, "shrink_initial_limit", c->old_space.shrink_initial_limit);
+  f_bool(L, "promotion_limit_gc", c->old_space.promotion_limit_gc);
   f_str(L, "full_gc", c->old_space.full_gc == GC_FULL_MARK_SWEEP ? "mark_sweep" : "mark_compact");
   lua_createtable(L, 0, 4);
   f_int(L, "min_step", c->old_space.min_growing_step);

@@ -193,6 +193,16 @@ static gc_kind configured_full_gc(const gc_heap *h) {
   return h->cfg.old_space.full_gc == GC_FULL_MARK_SWEEP ? GC_KIND_MARK_SWEEP : GC_KIND_MARK_COMPACT;
 }
 
+/* Does the old generation's limit, reached, turn a young allocation
+ * failure into a full GC?  With incremental marking on, whenever no cycle
+ * is marking (gclab's own rule, below); with it off, only where the
+ * configuration asks for V8 3.x's promotion limit
+ * (old_space.promotion_limit_gc): V8 11.3 then Scavenges, the limit left
+ * to the program's own old allocations and the maximum. */
+static bool limit_makes_full_gc(const gc_heap *h) {
+  return h->cfg.incremental.enabled || h->cfg.old_space.promotion_limit_gc;
+}
+
 /* V8's Heap::SelectGarbageCollector: the one answer to "Scavenge or full
  * GC?".  *reason may be changed (a finished incremental cycle is finalized
  * whatever asked); *why is the event's collector reason.
@@ -203,7 +213,9 @@ static gc_kind configured_full_gc(const gc_heap *h) {
  *    marking is in progress, the old generation reached its limit (gclab's
  *    own rule: V8 11.3 Scavenges here and starts marking after it; kept
  *    until marking's duration is modelled, docs/fidelity-notes.md, "New
- *    space's room"), then as an explicit request.  While marking, the limit alone never makes it a full GC: V8
+ *    space's room"; with marking off, only under old_space.promotion_limit_gc:
+ *    limit_makes_full_gc), then as an explicit request.  While marking, the
+ *    limit alone never makes it a full GC: V8
  *    Scavenges on and takes a Mark-Compact ("Incremental marking needs
  *    finalization") only for a complete cycle with the limit overshot by a
  *    large margin (heap_limit_overshot_by_large_margin) -- a complete cycle
@@ -228,7 +240,8 @@ static gc_kind select_collector(const gc_heap *h, gc_request request, gc_reason 
           return configured_full_gc(h);
         }
       }
-      if (h->marking != GC_MARKING_MARKING && heap_old_limit_reached(h)) return configured_full_gc(h);
+      if (h->marking != GC_MARKING_MARKING && limit_makes_full_gc(h) && heap_old_limit_reached(h))
+        return configured_full_gc(h);
       /* fall through */
     case GC_REQUEST_YOUNG_EXPLICIT:
       if (!young_fits_in_old(h)) {

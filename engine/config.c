@@ -39,6 +39,7 @@ void gc_config_default(gc_config *c) {
   c->old_space.max_size = 4096 * MiB;
   c->old_space.initial_limit = 0;        /* V8: min(512 MiB, max / 2) */
   c->old_space.shrink_initial_limit = true; /* Heap::ShrinkOldGenerationAllocationLimitIfNotConfigured */
+  c->old_space.promotion_limit_gc = false;  /* V8 11.3: no full GC for the limit at a Scavenge */
   c->old_space.min_growing_step = 8 * MiB;   /* heap-controller.cc */
   c->old_space.min_growing_factor_x100 = 110;
   c->old_space.max_growing_factor_x100 = 400;

@@ -109,6 +109,14 @@ typedef struct gc_config {
      * ShrinkOldGenerationAllocationLimitIfNotConfigured); only with
      * initial_limit 0 */
     bool shrink_initial_limit;
+    /* With incremental marking off: true, a young allocation failure with
+     * the old generation past its allocation limit is a full GC (V8 3.x's
+     * OldGenerationPromotionLimitReached, the classic profiles); false, a
+     * Scavenge, as in V8 11.3, whose Heap::SelectGarbageCollector asks
+     * only whether the old generation could take new space's worst case.
+     * With marking on, gclab runs that full GC whenever no cycle is
+     * marking (collector.c select_collector). */
+    bool promotion_limit_gc;
     uint64_t min_growing_step;      /* 8 MiB: limit >= size + this */
     uint32_t min_growing_factor_x100; /* 110 */
     uint32_t max_growing_factor_x100; /* 400 (V8 scales 1.3..2.0 below 2 GiB max) */

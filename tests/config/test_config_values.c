@@ -347,17 +347,18 @@ static void test_get_and_keys(void **state) {
     assert_int_equal(gclab_config_set_kv(&d, k, buf, err, sizeof err), 0);
     assert_true(gclab_config_equal(&c, &d));
   }
-  assert_int_equal(n, 52); /* 37 before issue 16 (old_space.shrink_initial_limit, boot, new_space.copy_lab,
+  assert_int_equal(n, 53); /* 37 before issue 16 (old_space.shrink_initial_limit, boot, new_space.copy_lab,
                               allocation_sites.optimize_us, .tiering_allocations,
                               incremental.concurrent_markers, .marker_tasks,
                               incremental.interrupt_ns, incremental.interrupt_optimize),
                               page_header, cost.mark_scalar_ns_per_kb,
                               old_space.concurrent_sweepers and
                               external.soft_limit, .young_gc_bytes after it,
-                              old_space.empty_pages_kept */
+                              old_space.empty_pages_kept,
+                              old_space.promotion_limit_gc at its stop 53) */
   assert_string_equal(gclab_config_key(0), "page_size");
   assert_string_equal(gclab_config_key(1), "page_header");
-  assert_string_equal(gclab_config_key(51), "seed");
+  assert_string_equal(gclab_config_key(52), "seed");
 }
 
 /* The schema table walks gc_config exactly: its leaves, sorted by offset,

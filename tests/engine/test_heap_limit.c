@@ -182,20 +182,12 @@ static void test_old_allocation_overshooting_the_limit_collects(void **state) {
   gc_heap_free(h);
 }
 
-/* The policy's reasons, V8's strings: the old generation at its limit runs
- * a full GC on the next young allocation failure; old space that cannot
- * absorb new space's worst case runs one instead of a scavenge. */
-static void test_policy_reasons(void **state) {
-  (void)state;
-  gc_config c;
-  small_config(&c);
-  c.old_space.initial_limit = 64u << 10;
-  c.incremental.enabled = false;
-  gc_heap *h = new_heap(&c);
-  gc_handle holder = rooted(h, 1, "Holder");
+/* Builds a chain through `holder` (each new node points at the one
+ * before) until `stop` says so or 100,000 nodes; returns how many. */
+static size_t chain_until(gc_heap *h, gc_handle holder, bool (*stop)(gc_heap *)) {
   gc_handle first = GC_NO_HANDLE;
   size_t e = 0;
-  while (count_events(h, 0, GC_KIND_MARK_COMPACT, GC_REASON_ALLOCATION_FAILURE) == 0) {
+  while (!stop(h) && e < 100000) {
     gc_handle x = alloc_obj(h, 2, "Node");
     if (first) {
       OK(h, gc_slot_set_ref(h, x, 0, first));
@@ -203,8 +195,58 @@ static void test_policy_reasons(void **state) {
     }
     OK(h, gc_slot_set_ref(h, holder, 0, x));
     first = x;
-    assert_true(++e < 100000);
+    e++;
   }
+  if (first) OK(h, gc_handle_release(h, first));
+  return e;
+}
+
+/* A small heap with incremental marking off, its old generation's limit
+ * 64 KiB, and V8 3.x's promotion limit as asked. */
+static gc_heap *unmarked_heap(bool promotion_limit_gc) {
+  gc_config c;
+  small_config(&c);
+  c.old_space.initial_limit = 64u << 10;
+  c.incremental.enabled = false;
+  c.old_space.promotion_limit_gc = promotion_limit_gc;
+  return new_heap(&c);
+}
+
+static bool ran_full_gc(gc_heap *h) {
+  return count_events(h, 0, GC_KIND_MARK_COMPACT, GC_REASON_ALLOCATION_FAILURE) != 0;
+}
+
+static bool old_past_256k(gc_heap *h) {
+  size_t n = gc_event_count(h);
+  return n > 0 && gc_event_get(h, n - 1)->after[GC_SPACE_OLD].size >= 256u << 10;
+}
+
+/* V8 11.3 with --no-incremental-marking (old_space.promotion_limit_gc
+ * false, node20's): a young allocation failure stays a Scavenge however
+ * far promotion has taken the old generation past its limit (64 KiB
+ * here, passed fourfold). */
+static void test_no_marking_no_limit_gc(void **state) {
+  (void)state;
+  gc_heap *h = unmarked_heap(false);
+  gc_handle holder = rooted(h, 1, "Holder");
+  assert_true(chain_until(h, holder, old_past_256k) < 100000);
+  for (size_t i = 0; i < gc_event_count(h); i++)
+    assert_int_equal(gc_event_get(h, i)->kind, GC_KIND_SCAVENGE);
+  assert_true(last_event(h)->after[GC_SPACE_OLD].size >= 4 * (64u << 10));
+  OK(h, gc_handle_release(h, holder));
+  gc_heap_free(h);
+}
+
+/* The policy's reasons, V8's strings: with V8 3.x's promotion limit
+ * (old_space.promotion_limit_gc, the classic profiles) the old generation
+ * at its limit runs a full GC on the next young allocation failure; old
+ * space that cannot absorb new space's worst case runs one instead of a
+ * scavenge. */
+static void test_policy_reasons(void **state) {
+  (void)state;
+  gc_heap *h = unmarked_heap(true);
+  gc_handle holder = rooted(h, 1, "Holder");
+  assert_true(chain_until(h, holder, ran_full_gc) < 100000);
   const gc_event *ev = last_event(h);
   assert_int_equal(ev->kind, GC_KIND_MARK_COMPACT);
   assert_string_equal(gc_reason_name(ev->reason), "allocation failure");
@@ -566,6 +608,7 @@ int main(void) {
       cmocka_unit_test(test_marking_near_the_maximum_reduces_memory),
       cmocka_unit_test(test_old_allocation_overshooting_the_limit_collects),
       cmocka_unit_test(test_policy_reasons),
+      cmocka_unit_test(test_no_marking_no_limit_gc),
       cmocka_unit_test(test_old_alloc_at_limit_without_marking),
       cmocka_unit_test(test_old_alloc_at_limit_below_activation),
       cmocka_unit_test(test_young_large_object_at_limit_while_marking),

@@ -154,7 +154,9 @@ scenario("heap.config has every key of the schema (configs/node20.yaml writes ea
       for i = depth + 1, #path do path[i] = nil end
       if rest ~= "" and rest:sub(1, 1) ~= "#" then
         local v = heap.config
-        for _, k in ipairs(path) do v = type(v) == "table" and v[k] or nil end
+        for _, k in ipairs(path) do
+          if type(v) == "table" then v = v[k] else v = nil end -- a false value stays false
+        end
         expect(v ~= nil, table.concat(path, ".") .. " in heap.config").to_be(true)
         n = n + 1
       end
