@@ -115,3 +115,21 @@ scenario("a leak of 160 KB arrays, max semispace 1 MiB: out of memory",
     record("oom", true)
     record("kept", kept)
   end)
+
+-- Held out (node20/bufleak-oom-heap66.trace, `node --max-heap-size=66
+-- bufleak.js`): the leak under one heap size, a 63 MiB old generation
+-- and a 1 MiB semispace (the config's `flags`).  Node's eight runs: 234
+-- or 235 Scavenges and 15 or 16 Mark-Compacts, all ending "Ineffective
+-- mark-compacts near heap limit" at 229.1 to 230.0 MB allocated.
+scenario("a leak of 160 KB arrays, --max-heap-size=66: out of memory",
+  {config = {"../../configs/node20.yaml", flags = "--max-heap-size=66"}, differs = {}}, function(heap)
+    expect(heap.config.old_space.max_size, "old generation maximum").to_be(63 * 1024 * 1024)
+    local ok, err, kept = L.run(heap, J, {length = 20000, every = 4, ns = ARRAY_NS, count = 1e6 + 1})
+    expect(ok, "the leak ends").to_be(false)
+    expect(tostring(err)).to_contain(gclab.OOM_INEFFECTIVE_MESSAGE)
+    local scavenges, fulls = count_gcs(heap:events())
+    expect(scavenges, "Scavenges").to_be_between(211, 258)
+    expect(fulls, "Mark-Compacts").to_be_between(14, 17)
+    record("oom", true)
+    record("kept", kept)
+  end)

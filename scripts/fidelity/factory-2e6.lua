@@ -82,3 +82,23 @@ scenario("factory 1e7, max old space 16 MiB: out of memory",
     record("gcs", #heap:events())
     record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)
+
+-- Held out (node20/factory-2e6-gf4.trace, `node
+-- --semi-space-growth-factor=4 factory.js 2000000`): new space grows
+-- fourfold at a growth.  Node's eight runs: 15 or 16 Scavenges and one
+-- Mark-Compact.
+scenario("factory, --semi-space-growth-factor=4: every tenth kept",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--semi-space-growth-factor=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local kept = factory(heap)
+    local events = heap:events()
+    local scavenges, fulls = count_gcs(events)
+    expect(scavenges, "Scavenges").to_be_between(14, 18)
+    expect(fulls, "Mark-Compacts").to_be_between(1, 2)
+    for k = 2, #events do
+      local before, after = events[k - 1].semi_space_capacity, events[k].semi_space_capacity
+      expect(after == before or after == 4 * before, "GC " .. k .. ": the semispace grows fourfold or not at all").to_be(true)
+    end
+    record("gcs", #events)
+    heap:unroot(kept.holder)
+  end)

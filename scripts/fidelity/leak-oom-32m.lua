@@ -127,3 +127,35 @@ scenario("leak: Scavenges, incremental Mark-Compacts, then Mark-Compacts at the 
     record("gcs", #events)
     record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)
+
+-- Held out (node20/leak-oom-32m-noinc.trace, `node --no-incremental-marking
+-- --max-old-space-size=32 --max-semi-space-size=1 leak.js 3000000`): the
+-- same leak with marking off.  Promotion alone feeds the old generation,
+-- so no full GC comes at its limit (V8 11.3's SelectGarbageCollector,
+-- old_space.promotion_limit_gc false): only Mark-Compacts "scavenge
+-- might not succeed", when old space could not take new space's worst
+-- case -- one at about 31 MB that frees the garbage (the boot heap's and
+-- `keep`'s old stores), Scavenges again, then a few to the end.  Node's
+-- eight runs: 112 Scavenges and 3 or 4 Mark-Compacts, the first the 76th
+-- to 78th GC, all out of memory with "Reached heap limit" at 114.2 to
+-- 114.3 MB allocated.  Before old_space.promotion_limit_gc (issue 16's
+-- stop 53) gclab ran 8, some of them at the limit.
+scenario("leak, --no-incremental-marking: Mark-Compacts only when a Scavenge might not succeed",
+  {config = {"../../configs/node20.yaml", flags = "--no-incremental-marking",
+    old_space = {max_size = "32MiB"}, new_space = {semi_space = {max = "1MiB"}}}, differs = {}}, function(heap)
+    local err = leak(heap)
+    expect(err, "leak.js ends with").to_contain(gclab.OOM_MESSAGE)
+    local events, fulls = heap:events(), {}
+    for i, ev in ipairs(events) do
+      if ev.kind ~= "Scavenge" then
+        fulls[#fulls + 1] = i
+        expect(ev.incremental, "GC " .. i .. " atomic").to_be(false)
+        expect(ev.collector_reason, "GC " .. i .. " collector reason").to_be("scavenge might not succeed")
+      end
+    end
+    expect(#fulls, "Mark-Compacts").to_be_between(2, 5)
+    expect(fulls[1], "the first Mark-Compact's place").to_be_between(70, 84)
+    expect(#events - #fulls, "Scavenges").to_be_between(100, 124)
+    record("gcs", #events)
+    record("oom", true)
+  end)

@@ -25,21 +25,27 @@ local TIERING = {tiering_allocations = 8641}
 local N, ROUNDS = 400000, 10
 local MiB = 1024 * 1024
 
+-- ring.js's rounds; returns the ring, rooted.
+local function rounds(heap)
+  local ring = heap:root(heap:alloc(N, 0, "FixedArray"))
+  local site = heap:site("{a: r, b: i, c: null, ...}")
+  local alloc = heap.alloc
+  for r = 0, ROUNDS - 1 do
+    for i = 1, N do
+      local o = alloc(heap, 10, 0, "Record", site)
+      heap:init_slots(o, r, i - 1)
+      ring[i] = o
+    end
+  end
+  expect(ring[N][1], "the last record's round").to_be(ROUNDS - 1)
+  return ring
+end
+
 scenario("a ring of 400,000 records replaced round after round, near a 64 MiB limit",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     old_space = {max_size = "64MiB"}, event_loop = {exit_idle_ms = 1}},
    differs = {}}, function(heap)
-    local ring = heap:root(heap:alloc(N, 0, "FixedArray"))
-    local site = heap:site("{a: r, b: i, c: null, ...}")
-    local alloc = heap.alloc
-    for r = 0, ROUNDS - 1 do
-      for i = 1, N do
-        local o = alloc(heap, 10, 0, "Record", site)
-        heap:init_slots(o, r, i - 1)
-        ring[i] = o
-      end
-    end
-    expect(ring[N][1], "the last record's round").to_be(ROUNDS - 1)
+    local ring = rounds(heap)
     local events = heap:events()
     -- Node (five --trace-gc and three --trace-gc-nvp runs): 10 to 14
     -- Scavenges, all of them among the first 20 GCs; then only
@@ -61,6 +67,33 @@ scenario("a ring of 400,000 records replaced round after round, near a 64 MiB li
       end
     end
     expect(scavenges, "Scavenges").to_be_between(10, 14)
+    record("scavenges", scavenges)
+    record("mark_compacts", fulls)
+    heap:unroot(ring)
+  end)
+
+-- Held out (node20/ring-64m-noinc.trace, `node --no-incremental-marking
+-- --max-old-space-size=64 ring.js`): the same rounds with every full GC
+-- atomic.  Node's eight runs: 10 Scavenges and 38 Mark-Compacts, each
+-- "allocation failure": the tenured site's records, allocated old, find
+-- the limit reached.
+scenario("a ring of 400,000 records, --no-incremental-marking: atomic Mark-Compacts at the limit",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--no-incremental-marking --max-old-space-size=64", event_loop = {exit_idle_ms = 1}},
+   differs = {}}, function(heap)
+    local ring = rounds(heap)
+    local scavenges, fulls = 0, 0
+    for i, ev in ipairs(heap:events()) do
+      if ev.kind == "Scavenge" then
+        scavenges = scavenges + 1
+      else
+        fulls = fulls + 1
+        expect(ev.incremental, "GC " .. i .. " atomic").to_be(false)
+        expect(ev.reason, "GC " .. i .. " reason").to_be("allocation failure")
+      end
+    end
+    expect(scavenges, "Scavenges").to_be_between(9, 11)
+    expect(fulls, "Mark-Compacts").to_be_between(37, 39)
     record("scavenges", scavenges)
     record("mark_compacts", fulls)
     heap:unroot(ring)

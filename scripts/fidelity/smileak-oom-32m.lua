@@ -30,6 +30,7 @@
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local L = dofile(SCENARIO_DIR .. "/lib/array_leak.lualib")
+local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
 local ARRAY_NS = 1700 - 100 -- Node's time an array (node20/smileaktime.js) less the two allocations'
 -- smileak.js's loop: 1000-Smi arrays, every sixteenth kept, until the heap runs out
 local LEAK = {length = 1000, every = 16, ns = ARRAY_NS, count = 1e7}
@@ -82,6 +83,25 @@ scenario("a leak of 8 KB arrays under 32 MiB, max semispace 1 MiB",
       end
     end
     expect(scavenges, "Scavenges").to_be_between(433, 530)
+    record("oom", true)
+    record("kept", kept)
+  end)
+
+-- Held out (node20/smileak-oom-heap34.trace, `node --max-heap-size=34
+-- smileak.js`): the leak under one heap size, which V8 splits into a 31
+-- MiB old generation and a 1 MiB semispace (the config's `flags`, as
+-- gclab reads them).  Node's eight runs: 464 or 465 Scavenges and 12 to
+-- 17 Mark-Compacts, finalizing marking and, near the end, "scavenge might
+-- not succeed"; all end "Ineffective mark-compacts near heap limit".
+scenario("a leak of 8 KB arrays, --max-heap-size=34",
+  {config = {"../../configs/node20.yaml", flags = "--max-heap-size=34"}, differs = {}}, function(heap)
+    expect(heap.config.old_space.max_size, "old generation maximum").to_be(31 * 1024 * 1024)
+    local ok, err, kept = L.run(heap, J, LEAK)
+    expect(ok, "the leak ends").to_be(false)
+    expect(tostring(err)).to_contain(gclab.OOM_INEFFECTIVE_MESSAGE)
+    local scavenges, fulls = count_gcs(heap:events())
+    expect(scavenges, "Scavenges").to_be_between(418, 512)
+    expect(fulls, "Mark-Compacts").to_be_between(11, 18)
     record("oom", true)
     record("kept", kept)
   end)
