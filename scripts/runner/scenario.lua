@@ -36,17 +36,22 @@ function M.dirname(path)
   return path:match("^(.*)/[^/]*$") or "."
 end
 
--- Config paths (a config itself, or the layers of its list part) are
--- relative to the file that names them: a scenario's file, a matrix file.
-function M.resolve_config(c, base_dir)
+-- Config paths (a config itself, or the layers of its list part, and
+-- theirs, however deep) are relative to the file that names them: a
+-- scenario's file, a matrix file.  A table met again (a layer of itself)
+-- is left as it is, for the config loader to refuse.
+function M.resolve_config(c, base_dir, seen)
   local function resolve(p)
     if type(p) == "string" and p:sub(1, 1) ~= "/" then return M.join(base_dir, p) end
     return p
   end
   if type(c) ~= "table" then return resolve(c) end
+  seen = seen or {}
+  if seen[c] then return c end
+  seen[c] = true
   local copy = {}
   for k, v in pairs(c) do copy[k] = v end
-  for i = 1, #c do copy[i] = resolve(c[i]) end
+  for i = 1, #c do copy[i] = M.resolve_config(c[i], base_dir, seen) end
   return copy
 end
 

@@ -29,6 +29,11 @@ check(has(out, "JavaScript heap out of memory"), "mixed: OOM reported", out)
 check(has_line(out, "ok 7 - " .. F .. "mixed.lua: still runs after the others"), "mixed: continues", out)
 check(has_line(out, "3 passed, 4 failed"), "mixed: summary", out)
 
+-- a scenario's config: YAML paths in nested table layers are the
+-- scenario file's too
+out, code = run("run " .. F .. "nested_config.lua")
+check(code == 0 and has_line(out, "1 passed, 0 failed"), "nested config layers: paths resolved", out)
+
 -- a file that does not load
 out, code = run("run " .. F .. "broken.lua " .. F .. "pass")
 check(code == 1, "broken: exit 1", out)
