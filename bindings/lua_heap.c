@@ -444,6 +444,7 @@ const luaL_Reg lgc_heap_methods[] = {
     {"idle", lgc_heap_idle},
     {"compute", lgc_heap_compute},
     {"site_info", lgc_heap_site_info},
+    {"flush_at_full_gc", lgc_heap_flush_at_full_gc},
     {NULL, NULL},
 };
 

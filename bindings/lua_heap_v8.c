@@ -1,10 +1,11 @@
 /*
  * lua_heap_v8.c -- the heap methods for what V8 does around a JS program
  * (issue 16): allocation sites (heap:site, heap:site_info; heap:alloc takes
- * the site), the program's time that allocates nothing (heap:compute) and
- * the event loop's idle time (heap:idle).  The engine does
- * the work (engine/pretenuring.c, engine/event_loop.c); this file checks
- * arguments and builds the result tables.
+ * the site), the program's time that allocates nothing (heap:compute),
+ * the event loop's idle time (heap:idle) and the caches V8 empties at a
+ * full GC's start (heap:flush_at_full_gc).  The engine does the work
+ * (engine/pretenuring.c, engine/event_loop.c, engine/caches.c); this
+ * file checks arguments and builds the result tables.
  */
 #include "lua_internal.h"
 
@@ -107,3 +108,18 @@ int lgc_heap_idle(lua_State *L) {
   return 1;
 }
 
+/* heap:flush_at_full_gc(obj[, on]): every full GC empties obj's slots at
+ * its start, as V8 empties its number-string cache before a Mark-Compact
+ * marks (gc_flush_at_full_gc); on = false takes obj off. */
+int lgc_heap_flush_at_full_gc(lua_State *L) {
+  lheap *lh = lgc_check_heap(L, 1);
+  lhandle *hd = lgc_check_handle(L, 2, lh);
+  bool on = true;
+  if (!lua_isnoneornil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TBOOLEAN);
+    on = lua_toboolean(L, 3);
+  }
+  gc_status st = gc_flush_at_full_gc(lh->heap, hd->h, on);
+  if (st != GC_OK) return lgc_status_error(L, lh, st, "heap:flush_at_full_gc");
+  return 0;
+}

@@ -235,6 +235,7 @@ int lgc_heap_site(lua_State *L);
 int lgc_heap_site_info(lua_State *L);
 int lgc_heap_idle(lua_State *L);
 int lgc_heap_compute(lua_State *L);
+int lgc_heap_flush_at_full_gc(lua_State *L);
 
 /* lua_heapmap.c, lua_xml.c: pictures (heap:map, heap:layout, gclab.on_map,
  * gclab.xml_writer) */

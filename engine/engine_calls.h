@@ -240,6 +240,12 @@ typedef struct gc_external_owner {
 } gc_external_owner;
 size_t external_owners(const gc_heap *h, gc_external_owner *out, size_t cap);
 void external_free(gc_heap *h);
+/* caches.c: at a full GC's start, the registered caches emptied (V8's
+ * Heap::MarkCompactPrologue); the caches greyed as runtime roots; and
+ * their list freed with the heap. */
+void caches_flush(gc_heap *h);
+void caches_grey(gc_heap *h);
+void caches_free(gc_heap *h);
 /* event_loop.c: the memory reducer hears of every full GC (V8's
  * MemoryReducer::NotifyMarkCompact); committed = the old generation's. */
 void event_loop_after_full_gc(gc_heap *h, uint64_t committed_before);

@@ -141,6 +141,9 @@ void mark_sweep_or_compact(gc_heap *h, gc_kind kind, gc_compaction strategy, boo
   gc_event *ev = h->current_event;
   new_space_seal(h);
   old_space_free_lab(h);
+  /* V8's Heap::MarkCompactPrologue: the caches are emptied before the
+   * pause marks (caches.c). */
+  caches_flush(h);
 
   /* Every root, scopes too; finishing an incremental cycle, again: roots
    * may have changed since it began, and the concurrent markers' share

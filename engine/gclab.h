@@ -400,6 +400,16 @@ bool gc_handle_valid(const gc_heap *heap, gc_handle h);
 /* Roots.  gc_root may be called several times; each needs its gc_unroot. */
 gc_status gc_root(gc_heap *heap, gc_handle h);
 gc_status gc_unroot(gc_heap *heap, gc_handle h);
+/* Caches: every full GC empties the slots of an object registered with
+ * on = true, at its start -- V8's Heap::MarkCompactPrologue, which empties
+ * the number-string cache before a Mark-Compact marks: an atomic full GC
+ * then frees what only the cache held, while an incremental one keeps
+ * what its marking has marked already.  A registered object is a root
+ * (V8's caches are strong roots) until on = false takes it off, and a
+ * cycle the schedule starts greys it with the runtime's roots;
+ * registering twice is registering once.  Added in issue 16. */
+gc_status gc_flush_at_full_gc(gc_heap *heap, gc_handle h, bool on);
+
 /* Scopes root every object allocated while they are the innermost open
  * scope, until they close (V8's HandleScope).  Scopes nest and close in
  * LIFO order; gc_scope_close checks the token. */

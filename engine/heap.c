@@ -102,6 +102,7 @@ void gc_heap_free(gc_heap *h) {
   if (!h) return;
   weak_free(h);
   external_free(h);
+  caches_free(h);
   pages_destroy(h);
   handles_free_all(h);
   names_free(h);

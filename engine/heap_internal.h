@@ -403,6 +403,11 @@ struct gc_heap {
 
   /* external memory (external.c); NULL until gc_alloc_external */
   struct external_state *ext;
+
+  /* caches every full GC empties at its start (caches.c): the engine's
+   * own handles of them */
+  gc_handle *caches;
+  size_t ncaches, caches_cap;
 };
 
 /* ---------------------------------------------------------------- helpers */

@@ -28,11 +28,12 @@ void marker_mark_roots(gc_heap *h) { handles_visit_roots(h, root_grey, NULL); }
 void marker_mark_persistent_roots(gc_heap *h) { handles_visit_persistent_roots(h, root_grey, NULL); }
 
 /* The runtime's roots: those the boot heap was rooted by (Node's own
- * objects: V8's strong roots and Node's handles) and the KeepDuringJob
- * set, one of V8's strong roots. */
+ * objects: V8's strong roots and Node's handles), the KeepDuringJob
+ * set and the caches (caches.c), V8's strong roots too. */
 void marker_mark_runtime_roots(gc_heap *h) {
   handles_visit_boot_roots(h, root_grey, NULL);
   weak_ref_grey_roots(h);
+  caches_grey(h);
 }
 
 void marker_start(gc_heap *h) {
