@@ -14,6 +14,7 @@
 -- a rooted holder; no allocation site (strings have none), so promotion
 -- is by age alone.
 
+local expect_atomic = dofile(SCENARIO_DIR .. "/lib/expect_atomic.lualib")
 local N = 1000000
 
 -- cons.js's loop over n (default N); returns `s`'s holder, rooted (the
@@ -74,5 +75,16 @@ scenario("cons, max semispace 1 MiB: the chain promoted",
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local s = cons(heap)
     record("gcs", #heap:events())
+    heap:unroot(s)
+  end)
+
+-- Held out (node20/cons-1e6-noinc.trace, `node --no-incremental-marking
+-- cons.js 1000000`): without incremental marking.  Node's eight runs: 11
+-- Scavenges, no Mark-Compact, as without the flag.
+scenario("cons, --no-incremental-marking: Scavenges only",
+  {config = {"../../configs/node20.yaml", flags = "--no-incremental-marking",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local s = cons(heap)
+    expect_atomic(expect, record, heap:events(), {9, 13}, {0, 1})
     heap:unroot(s)
   end)

@@ -27,6 +27,7 @@
 -- the string table keeps alive anyway).  `ring` is a holey FixedArray of
 -- 2000 (young at first), each kept result alive for 16,000 parses.
 local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
+local expect_atomic = dofile(SCENARIO_DIR .. "/lib/expect_atomic.lualib")
 local N, R = 1000000, 2000
 
 -- json.js's loop; returns `ring`, rooted.
@@ -85,5 +86,16 @@ scenario("json, max semispace 1 MiB: the ring's results promoted",
     expect(scavenges, "Scavenges").to_be_between(190, 235)
     expect(mcs, "Mark-Compacts").to_be_between(1, 3)
     record("gcs", #events)
+    heap:unroot(ring)
+  end)
+
+-- Held out (node20/json-1e6-noinc.trace, `node --no-incremental-marking
+-- json.js 1000000`): without incremental marking.  Node's eight runs: 40
+-- Scavenges, no Mark-Compact, as without the flag.
+scenario("json, --no-incremental-marking: Scavenges only",
+  {config = {"../../configs/node20.yaml", flags = "--no-incremental-marking",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local ring = parse_all(heap)
+    expect_atomic(expect, record, heap:events(), {36, 44}, {0, 1})
     heap:unroot(ring)
   end)

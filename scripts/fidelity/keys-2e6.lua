@@ -23,6 +23,7 @@
 -- (lib/jsarray.lualib).  No allocation site.
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+local expect_atomic = dofile(SCENARIO_DIR .. "/lib/expect_atomic.lualib")
 local N = 2000000
 local CACHE = 16384
 
@@ -94,6 +95,20 @@ scenario("keys, max semispace 1 MiB: every fourth promoted",
     local keep, cache = keys(heap, N)
     expect(keep.length, "keep.length").to_be(N // 4)
     record("gcs", #heap:events())
+    heap:unroot(keep.holder)
+    heap:unroot(cache)
+  end)
+
+-- Held out (node20/keys-2e6-noinc.trace, `node --no-incremental-marking
+-- keys.js 2000000`): without incremental marking.  Node's eight runs: 18
+-- Scavenges, no Mark-Compact (the default runs' one at GC 14 finalizes
+-- incremental marking).
+scenario("keys, --no-incremental-marking: every fourth kept",
+  {config = {"../../configs/node20.yaml", flags = "--no-incremental-marking",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local keep, cache = keys(heap, N)
+    expect(keep.length, "keep.length").to_be(N // 4)
+    expect_atomic(expect, record, heap:events(), {16, 20}, {0, 1})
     heap:unroot(keep.holder)
     heap:unroot(cache)
   end)

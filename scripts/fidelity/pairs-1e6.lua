@@ -22,6 +22,7 @@ local TIERING = {tiering_allocations = 7961}
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local tenured_at = dofile(SCENARIO_DIR .. "/lib/tenured_at.lualib")
+local expect_atomic = dofile(SCENARIO_DIR .. "/lib/expect_atomic.lualib")
 local N = 1000000
 
 -- pairs.js's loop; returns `head`, rooted, after checking that every
@@ -78,5 +79,16 @@ scenario("pairs, max semispace 1 MiB: the site tenured at the first Scavenge",
     local events = heap:events()
     expect(tenured_at(events), "the Scavenge that tenures the site").to_be(1)
     record("gcs", #events)
+    heap:unroot(head)
+  end)
+
+-- Held out (node20/pairs-1e6-noinc.trace, `node --no-incremental-marking
+-- pairs.js 1000000`): without incremental marking.  Node's eight runs: 11
+-- Scavenges, no Mark-Compact, as without the flag.
+scenario("pairs, --no-incremental-marking: Scavenges only",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--no-incremental-marking", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local head = pairs_list(heap)
+    expect_atomic(expect, record, heap:events(), {9, 13}, {0, 1})
     heap:unroot(head)
   end)

@@ -22,6 +22,7 @@
 local TIERING = {tiering_allocations = 5507}
 
 local H = dofile(SCENARIO_DIR .. "/lib/ordered_hash.lualib")
+local expect_atomic = dofile(SCENARIO_DIR .. "/lib/expect_atomic.lualib")
 local N = 1000000
 
 -- setgrow.js's loop; returns the Set (its holder rooted)
@@ -88,5 +89,18 @@ scenario("a Set of half a million objects, max semispace 1 MiB: the kept half pr
     local set = setgrow(heap)
     expect(set.live, "seen.size").to_be(N // 2)
     record("gcs", #heap:events())
+    heap:unroot(set.holder)
+  end)
+
+-- Held out (node20/setgrow-1e6-noinc.trace, `node
+-- --no-incremental-marking setgrow.js`): without incremental marking.
+-- Node's eight runs: 11 Scavenges and one atomic Mark-Compact, the 10th
+-- GC ("allocation failure; GC in old space requested").
+scenario("a Set of half a million objects, --no-incremental-marking",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--no-incremental-marking", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local set = setgrow(heap)
+    expect(set.live, "seen.size").to_be(N // 2)
+    expect_atomic(expect, record, heap:events(), {9, 13}, {0, 2})
     heap:unroot(set.holder)
   end)
