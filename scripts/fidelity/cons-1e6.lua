@@ -14,7 +14,7 @@
 -- a rooted holder; no allocation site (strings have none), so promotion
 -- is by age alone.
 
-local expect_atomic = dofile(SCENARIO_DIR .. "/lib/expect_atomic.lualib")
+local expect_gcs = dofile(SCENARIO_DIR .. "/lib/expect_gcs.lualib")
 local N = 1000000
 
 -- cons.js's loop over n (default N); returns `s`'s holder, rooted (the
@@ -85,6 +85,6 @@ scenario("cons, --no-incremental-marking: Scavenges only",
   {config = {"../../configs/node20.yaml", flags = "--no-incremental-marking",
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local s = cons(heap)
-    expect_atomic(expect, record, heap:events(), {9, 13}, {0, 1})
+    expect_gcs(expect, record, heap:events(), {9, 13}, {0, 1}, {atomic = true})
     heap:unroot(s)
   end)

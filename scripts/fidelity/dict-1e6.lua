@@ -62,7 +62,7 @@ local TIERING = {tiering_allocations = 4270}
 
 local doubled_at = dofile(SCENARIO_DIR .. "/lib/doubled_at.lualib")
 local NS = dofile(SCENARIO_DIR .. "/lib/number_strings.lualib")
-local expect_atomic = dofile(SCENARIO_DIR .. "/lib/expect_atomic.lualib")
+local expect_gcs = dofile(SCENARIO_DIR .. "/lib/expect_gcs.lualib")
 local N, KEEP = 1000000, 1000
 -- Node's loop takes about 690 ns an iteration (its traces' GC timestamps,
 -- first to last, less the pauses: 667, 680 and 721 ns in three runs):
@@ -179,7 +179,7 @@ scenario("an object as a hash map, --no-incremental-marking: atomic Mark-Compact
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     flags = "--no-incremental-marking", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local obj, cache = dict_loop(heap)
-    expect_atomic(expect, record, heap:events(), {22, 28}, {3, 5})
+    expect_gcs(expect, record, heap:events(), {22, 28}, {3, 5}, {atomic = true})
     heap:unroot(obj)
     NS.stop(cache)
   end)

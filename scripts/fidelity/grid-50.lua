@@ -29,7 +29,7 @@
 local TIERING = {tiering_allocations = 6000}
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
-local expect_atomic = dofile(SCENARIO_DIR .. "/lib/expect_atomic.lualib")
+local expect_gcs = dofile(SCENARIO_DIR .. "/lib/expect_gcs.lualib")
 local ROWS, COLS, ROUNDS = 1000, 1000, 50
 local ELEMENTS = 16 + 8 * COLS -- V8's FixedArray of COLS elements
 local ROW_NS = 1000 -- a row's time in Node (rowcost.js)
@@ -102,5 +102,5 @@ scenario("a grid rebuilt fifty times, --no-incremental-marking: atomic Mark-Comp
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     flags = "--no-incremental-marking", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     rebuild(heap)
-    expect_atomic(expect, record, heap:events(), {15, 27}, {4, 8})
+    expect_gcs(expect, record, heap:events(), {15, 27}, {4, 8}, {atomic = true})
   end)

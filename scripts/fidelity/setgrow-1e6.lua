@@ -22,7 +22,7 @@
 local TIERING = {tiering_allocations = 5507}
 
 local H = dofile(SCENARIO_DIR .. "/lib/ordered_hash.lualib")
-local expect_atomic = dofile(SCENARIO_DIR .. "/lib/expect_atomic.lualib")
+local expect_gcs = dofile(SCENARIO_DIR .. "/lib/expect_gcs.lualib")
 local N = 1000000
 
 -- setgrow.js's loop; returns the Set (its holder rooted)
@@ -101,6 +101,6 @@ scenario("a Set of half a million objects, --no-incremental-marking",
     flags = "--no-incremental-marking", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local set = setgrow(heap)
     expect(set.live, "seen.size").to_be(N // 2)
-    expect_atomic(expect, record, heap:events(), {9, 13}, {0, 2})
+    expect_gcs(expect, record, heap:events(), {9, 13}, {0, 2}, {atomic = true})
     heap:unroot(set.holder)
   end)

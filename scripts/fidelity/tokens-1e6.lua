@@ -30,7 +30,7 @@
 local TIERING = {tiering_allocations = 4702}
 
 local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
-local expect_atomic = dofile(SCENARIO_DIR .. "/lib/expect_atomic.lualib")
+local expect_gcs = dofile(SCENARIO_DIR .. "/lib/expect_gcs.lualib")
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local N = 1000000
 
@@ -95,7 +95,7 @@ scenario("a FinalizationRegistry with unregister tokens, --no-incremental-markin
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     flags = "--no-incremental-marking", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local reg, open = tokens(heap)
-    expect_atomic(expect, record, heap:events(), {13, 18}, {4, 6})
+    expect_gcs(expect, record, heap:events(), {13, 18}, {4, 6}, {atomic = true})
     heap:unroot(open.holder)
     heap:unroot(reg)
   end)

@@ -15,7 +15,7 @@
 -- `ring` is a FixedArray of 1000 elements (8 KB, young at first).  Every
 -- 10th array lives 10,000 iterations; the rest die at once.  Nothing else
 -- allocates: `a[0] = i` stores a double into the backing store.
-local expect_atomic = dofile(SCENARIO_DIR .. "/lib/expect_atomic.lualib")
+local expect_gcs = dofile(SCENARIO_DIR .. "/lib/expect_gcs.lualib")
 local N, R, BYTES = 200000, 1000, 8192
 
 -- typed.js's loop; returns `ring`, rooted.
@@ -86,6 +86,6 @@ scenario("typed arrays, --no-incremental-marking: atomic Mark-Compacts",
   {config = {"../../configs/node20.yaml", flags = "--no-incremental-marking",
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local ring = typed(heap)
-    expect_atomic(expect, record, heap:events(), {43, 57}, {2, 5})
+    expect_gcs(expect, record, heap:events(), {43, 57}, {2, 5}, {atomic = true})
     heap:unroot(ring)
   end)
