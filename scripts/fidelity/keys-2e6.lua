@@ -15,35 +15,32 @@
 -- shorter than a ConsString's 13 characters, so StringAdd makes a flat
 -- SeqOneByteString: 16 + 3 + digits bytes, rounded up to 8 (24 below
 -- 100000, then 32).  Strings hold no pointers, so each is a gclab object
--- of no slots and V8's bytes exactly.  The cache here is an old object of
--- 16,384 weak slots (h:set_weak): strong for a Scavenge, cleared by a
--- full GC where nothing else holds the string, which is what V8's flush
--- leaves (131 KB more old bytes than V8's, whose cache is in the boot
--- heap and holds the keys too).  `keep` is a JSArray grown by push
--- (lib/jsarray.lualib).  No allocation site.
+-- of no slots and V8's bytes exactly.  The cache is
+-- lib/number_strings.lualib's, as in names-1e6.lua and dict-1e6.lua: 256
+-- KiB more old space than V8's, whose cache is in the boot heap (before
+-- issue 16's stop 54 it was an object of 16,384 weak slots, emptied by
+-- every full GC, incremental ones too).  `keep` is a JSArray grown by
+-- push (lib/jsarray.lualib).  No allocation site.
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
+local NS = dofile(SCENARIO_DIR .. "/lib/number_strings.lualib")
 local expect_gcs = dofile(SCENARIO_DIR .. "/lib/expect_gcs.lualib")
 local N = 2000000
-local CACHE = 16384
 
 -- V8's SeqOneByteString of `len` characters: a 16-byte header, the
 -- characters, rounded up to 8 bytes.
 local function string_bytes(len) return (16 + len + 7) // 8 * 8 end
 
--- The program for `n` i: returns `keep` and the cache's holder, both
--- rooted.
+-- The program for `n` i: returns `keep`, rooted, and the number-string
+-- cache (NS.stop ends it).
 local function keys(heap, n)
   local keep = J.new(heap, heap:root(heap:alloc(1, 0, "JSArray")))
-  local cache = heap:root(heap:alloc_old(CACHE, 0, "(number string cache)"))
-  local alloc, push, root, unroot = heap.alloc, J.push, heap.root, heap.unroot
+  local cache = NS.new(heap)
+  local alloc, push, number_string = heap.alloc, J.push, NS.get
   for i = 0, n - 1 do
     local digits = #tostring(i)
-    local d = alloc(heap, 0, string_bytes(digits), "SeqOneByteString")
-    cache:set_weak((i & (CACHE - 1)) + 1, d)
-    root(heap, d) -- V8's handle, while the result is allocated
+    number_string(cache, i, string_bytes(digits))
     local s = alloc(heap, 0, string_bytes(3 + digits), "SeqOneByteString")
-    unroot(heap, d)
     if i & 3 == 0 then push(keep, s) end
   end
   return keep, cache
@@ -63,7 +60,7 @@ scenario("keys: 'key' + i for 2e6 i, every fourth kept",
     record("gcs", #events)
     -- `keep` is a local of the CommonJS wrapper: dead once the script ends
     heap:unroot(keep.holder)
-    heap:unroot(cache)
+    NS.stop(cache)
   end)
 
 -- `node --max-old-space-size=16 keys.js 4000000` (keys-4e6-oom-16m.trace,
@@ -96,7 +93,7 @@ scenario("keys, max semispace 1 MiB: every fourth promoted",
     expect(keep.length, "keep.length").to_be(N // 4)
     record("gcs", #heap:events())
     heap:unroot(keep.holder)
-    heap:unroot(cache)
+    NS.stop(cache)
   end)
 
 -- Held out (node20/keys-2e6-noinc.trace, `node --no-incremental-marking
@@ -110,7 +107,7 @@ scenario("keys, --no-incremental-marking: every fourth kept",
     expect(keep.length, "keep.length").to_be(N // 4)
     expect_gcs(expect, record, heap:events(), {16, 20}, {0, 1}, {atomic = true})
     heap:unroot(keep.holder)
-    heap:unroot(cache)
+    NS.stop(cache)
   end)
 
 -- Held out (node20/keys-2e6-gf4.trace, `node --semi-space-growth-factor=4
@@ -123,5 +120,5 @@ scenario("keys, --semi-space-growth-factor=4: every fourth kept",
     expect(keep.length, "keep.length").to_be(N // 4)
     expect_gcs(expect, record, heap:events(), {11, 15}, {0, 2}, {growth = 4})
     heap:unroot(keep.holder)
-    heap:unroot(cache)
+    NS.stop(cache)
   end)
