@@ -21,6 +21,7 @@ local TIERING = {tiering_allocations = 4838}
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
+local expect_gcs = dofile(SCENARIO_DIR .. "/lib/expect_gcs.lualib")
 local N = 2000000
 
 -- factory.js's loop over n (default N); returns `kept` (its holder
@@ -91,14 +92,6 @@ scenario("factory, --semi-space-growth-factor=4: every tenth kept",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     flags = "--semi-space-growth-factor=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local kept = factory(heap)
-    local events = heap:events()
-    local scavenges, fulls = count_gcs(events)
-    expect(scavenges, "Scavenges").to_be_between(14, 18)
-    expect(fulls, "Mark-Compacts").to_be_between(1, 2)
-    for k = 2, #events do
-      local before, after = events[k - 1].semi_space_capacity, events[k].semi_space_capacity
-      expect(after == before or after == 4 * before, "GC " .. k .. ": the semispace grows fourfold or not at all").to_be(true)
-    end
-    record("gcs", #events)
+    expect_gcs(expect, record, heap:events(), {14, 18}, {1, 2}, {growth = 4})
     heap:unroot(kept.holder)
   end)
