@@ -4,9 +4,11 @@
  * job is that timeline; the collections themselves are collector.c's.
  *
  * The tasks (V8 11.3):
- *  - Scavenge task (src/heap/scavenge-job.cc): posted when new space is
- *    at least v8_flags.scavenge_task_trigger = 80% of its capacity; runs a
- *    Scavenge, reason "task".
+ *  - Scavenge task (src/heap/minor-gc-job.cc): posted when new space's
+ *    Size() (its allocated extent, fillers included) is at least
+ *    v8_flags.minor_gc_task_trigger = 80% of its TotalCapacity() (a
+ *    semispace's pages, headers included); runs a Scavenge, reason
+ *    "task".
  *  - Incremental marking task (src/heap/incremental-marking-job.cc):
  *    posted at the soft limit (incremental.c), it starts marking if the
  *    limit is still near; then it marks in steps while the program waits,
@@ -43,7 +45,7 @@
 enum { MR_DONE = 0, MR_WAIT, MR_RUN };
 
 #define MS 1000000ull                             /* ns */
-#define SCAVENGE_TASK_TRIGGER_PCT 80u             /* v8_flags.scavenge_task_trigger */
+#define SCAVENGE_TASK_TRIGGER_PCT 80u             /* v8_flags.minor_gc_task_trigger */
 #define MR_LONG_DELAY (8000 * MS)                 /* MemoryReducer::kLongDelayMs */
 #define MR_SHORT_DELAY (500 * MS)                 /* kShortDelayMs */
 #define MR_MAX_GCS 3u                             /* kMaxNumberOfGCs */
@@ -114,7 +116,7 @@ static gc_status finish_marking_by_task(gc_heap *h) {
 /* The pending tasks at the current time: a Scavenge task, then marking
  * finished by a task. */
 static gc_status run_tasks(gc_heap *h) {
-  if (h->new_space.size * 100 >= (uint64_t)SCAVENGE_TASK_TRIGGER_PCT * h->new_space.capacity) {
+  if (new_space_allocated_extent(h) * 100 >= (uint64_t)SCAVENGE_TASK_TRIGGER_PCT * h->new_space.capacity) {
     gc_status st = collect_garbage(h, GC_REQUEST_YOUNG_EXPLICIT, GC_REASON_TASK, NULL);
     if (st != GC_OK) return st;
   }

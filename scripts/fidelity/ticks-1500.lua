@@ -79,8 +79,9 @@ scenario("a server: a request every 2 ms, each 5000 short-lived objects and one 
     local idle_gcs, ring = serve(heap)
     -- Node (five --trace-gc and three --trace-gc-nvp runs): 231 to 248
     -- Scavenges, all but one or two of them "task"; no Mark-Compact;
-    -- nothing in the 10 s idle.
-    check(heap, idle_gcs, 231, 248, 2)
+    -- nothing in the 10 s idle.  The count is held to the fidelity
+    -- threshold around Node's, 10% (207 to 273), as the semispace's below.
+    check(heap, idle_gcs, 207, 273, 2)
     heap:unroot(ring)
   end)
 

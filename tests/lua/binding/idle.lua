@@ -19,6 +19,23 @@ scenario("the scavenge task runs when new space is at least 80% full", {config =
   expect(evs[1].reason).to_be("task")
 end)
 
+-- "Full" is V8's SemiSpaceNewSpace::Size(): to-space's allocated extent,
+-- a page closed early counted whole.  Two 130,000-byte objects do not fit
+-- one page's 257,720 bytes, so each page holds one and the filler after
+-- it: four objects are half of 1 MiB, their extent 86% of it.
+scenario("the scavenge task counts the page ends new space left unfilled", {config = NODE}, function(heap)
+  local MiB = 1024 * 1024
+  expect(heap.config.new_space.semi_space.initial).to_be(1 * MiB)
+  for _ = 1, 3 do heap:alloc(0, 130000) end
+  expect(#heap:idle(0), "GCs at an extent of 62%").to_be(0)
+  heap:alloc(0, 130000)
+  expect(heap:stats().new.size, "the objects' bytes").to_be(4 * 130000)
+  local evs = heap:idle(0)
+  expect(#evs, "GCs at an extent of 86%, the objects 50%").to_be(1)
+  expect(evs[1].kind).to_be("Scavenge")
+  expect(evs[1].reason).to_be("task")
+end)
+
 scenario("marking in progress is finished by a task", {config = NODE}, function(heap)
   local keep = heap:root(heap:alloc(1000))
   for i = 1, 1000 do keep[i] = heap:alloc(2) end
