@@ -103,3 +103,17 @@ scenario("pairs, --semi-space-growth-factor=4: Scavenges only",
     expect_gcs(expect, record, heap:events(), {6, 8}, {0, 1}, {growth = 4})
     heap:unroot(head)
   end)
+
+-- Held out (node20/pairs-1e6-oom-heap48.trace, `node --max-heap-size=48
+-- pairs.js 1000000`): a 48 MiB heap, a 1 MiB semispace and a 45 MiB old
+-- generation, too small for the list's 2e6 objects.  Node's eight runs:
+-- 2 to 8 Scavenges and 6 or 7 Mark-Compacts, then out of memory.
+scenario("pairs, --max-heap-size=48: out of memory",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--max-heap-size=48"}, differs = {}}, function(heap)
+    local ok, err = pcall(pairs_list, heap)
+    expect(ok, "pairs.js under --max-heap-size=48 runs").to_be(false)
+    expect(tostring(err), "it ends with").to_contain("JavaScript heap out of memory")
+    expect_gcs(expect, record, heap:events(), {1, 9}, {5, 8}, {})
+    record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
+  end)
