@@ -88,3 +88,14 @@ scenario("cons, --no-incremental-marking: Scavenges only",
     expect_gcs(expect, record, heap:events(), {9, 13}, {0, 1}, {atomic = true})
     heap:unroot(s)
   end)
+
+-- Held out (node20/cons-1e6-gf4.trace, `node --semi-space-growth-factor=4
+-- cons.js 1000000`): new space grows fourfold at a growth.  Node's eight
+-- runs: 7 Scavenges, no Mark-Compact.
+scenario("cons, --semi-space-growth-factor=4: Scavenges only",
+  {config = {"../../configs/node20.yaml", flags = "--semi-space-growth-factor=4",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local s = cons(heap)
+    expect_gcs(expect, record, heap:events(), {6, 8}, {0, 1}, {growth = 4})
+    heap:unroot(s)
+  end)

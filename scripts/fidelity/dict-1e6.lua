@@ -183,3 +183,15 @@ scenario("an object as a hash map, --no-incremental-marking: atomic Mark-Compact
     heap:unroot(obj)
     NS.stop(cache)
   end)
+
+-- Held out (node20/dict-1e6-gf4.trace, `node --semi-space-growth-factor=4
+-- dict.js 1000000`): new space grows fourfold at a growth.  Node's eight
+-- runs: 20 Scavenges and 4 Mark-Compacts.
+scenario("an object as a hash map, --semi-space-growth-factor=4",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--semi-space-growth-factor=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local obj, cache = dict_loop(heap)
+    expect_gcs(expect, record, heap:events(), {18, 22}, {3, 5}, {growth = 4})
+    heap:unroot(obj)
+    NS.stop(cache)
+  end)

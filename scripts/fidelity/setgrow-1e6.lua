@@ -104,3 +104,18 @@ scenario("a Set of half a million objects, --no-incremental-marking",
     expect_gcs(expect, record, heap:events(), {9, 13}, {0, 2}, {atomic = true})
     heap:unroot(set.holder)
   end)
+
+-- Held out (node20/setgrow-1e6-gf4.trace, `node
+-- --semi-space-growth-factor=4 setgrow.js`): new space grows fourfold at a
+-- growth.  Node's eight runs: 7 Scavenges and one Mark-Compact, the 7th
+-- GC.  gclab's marking runs past Node's into a 7th Scavenge, and a
+-- Scavenge task follows the script (docs/fidelity.md, *Outside a
+-- threshold*).
+scenario("a Set of half a million objects, --semi-space-growth-factor=4",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--semi-space-growth-factor=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local set = setgrow(heap)
+    expect(set.live, "seen.size").to_be(N // 2)
+    expect_gcs(expect, record, heap:events(), {6, 8}, {0, 2}, {growth = 4})
+    heap:unroot(set.holder)
+  end)
