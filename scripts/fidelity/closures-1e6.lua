@@ -135,9 +135,10 @@ scenario("closures in a loop, --max-heap-size=48: every tenth kept",
     heap:unroot(listeners.holder)
   end)
 
--- Held out (node20/closures-1e6-init16.trace, `node --initial-old-space-size=16
--- closures.js`): the old generation's first limit set by the flag, so V8 does
--- not shrink it from the survival rate.  Node's eight runs: 28 Scavenges and one Mark-Compact.
+-- Held out (node20/closures-1e6-init16.trace, `node
+-- --initial-old-space-size=16 closures.js`): the old generation's first
+-- limit set by the flag, so V8 does not shrink it from the survival rate.
+-- Node's eight runs: 28 Scavenges and one Mark-Compact.
 scenario("closures in a loop, --initial-old-space-size=16: every tenth kept",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     flags = "--initial-old-space-size=16", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)

@@ -174,9 +174,10 @@ scenario("ctor, --max-heap-size=48: Mark-Compacts near the maximum",
     heap:unroot(head)
   end)
 
--- Held out (node20/ctor-1e6-init16.trace, `node --initial-old-space-size=16
--- ctor.js 1000000`): the old generation's first limit set by the flag, so V8 does
--- not shrink it from the survival rate.  Node's eight runs: 11 Scavenges and one Mark-Compact.
+-- Held out (node20/ctor-1e6-init16.trace, `node
+-- --initial-old-space-size=16 ctor.js 1000000`): the old generation's
+-- first limit set by the flag, so V8 does not shrink it from the survival
+-- rate.  Node's eight runs: 11 Scavenges and one Mark-Compact.
 scenario("ctor, --initial-old-space-size=16: one Mark-Compact",
   {config = {"../../configs/node20.yaml", flags = "--initial-old-space-size=16",
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)

@@ -196,9 +196,11 @@ scenario("an object as a hash map, --semi-space-growth-factor=4",
     NS.stop(cache)
   end)
 
--- Held out (node20/dict-1e6-init16.trace, `node --initial-old-space-size=16
--- dict.js 1000000`): the old generation's first limit set by the flag, so V8 does
--- not shrink it from the survival rate.  Node's eight runs: 30 Scavenges and 3 Mark-Compacts (4 in one quick run before them).
+-- Held out (node20/dict-1e6-init16.trace, `node
+-- --initial-old-space-size=16 dict.js 1000000`): the old generation's
+-- first limit set by the flag, so V8 does not shrink it from the survival
+-- rate.  Node's eight runs: 30 Scavenges and 3 Mark-Compacts (4 in one
+-- quick run before them).
 scenario("an object as a hash map, --initial-old-space-size=16",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     flags = "--initial-old-space-size=16", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)

@@ -123,9 +123,10 @@ scenario("json, --max-heap-size=48: the ring's results through a 1 MiB semispace
     heap:unroot(ring)
   end)
 
--- Held out (node20/json-1e6-init16.trace, `node --initial-old-space-size=16
--- json.js 1000000`): the old generation's first limit set by the flag, so V8 does
--- not shrink it from the survival rate.  Node's eight runs: 40 Scavenges, no Mark-Compact.
+-- Held out (node20/json-1e6-init16.trace, `node
+-- --initial-old-space-size=16 json.js 1000000`): the old generation's
+-- first limit set by the flag, so V8 does not shrink it from the survival
+-- rate.  Node's eight runs: 40 Scavenges, no Mark-Compact.
 scenario("json, --initial-old-space-size=16: Scavenges only",
   {config = {"../../configs/node20.yaml", flags = "--initial-old-space-size=16",
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)

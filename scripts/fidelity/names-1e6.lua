@@ -132,9 +132,10 @@ scenario("names, --max-heap-size=48: near the maximum",
     expect_gcs(expect, record, heap:events(), {92, 117}, {9, 14}, {})
   end)
 
--- Held out (node20/names-1e6-init16.trace, `node --initial-old-space-size=16
--- names.js 1000000`): the old generation's first limit set by the flag, so V8 does
--- not shrink it from the survival rate.  Node's eight runs: 12 Scavenges and one Mark-Compact.
+-- Held out (node20/names-1e6-init16.trace, `node
+-- --initial-old-space-size=16 names.js 1000000`): the old generation's
+-- first limit set by the flag, so V8 does not shrink it from the survival
+-- rate.  Node's eight runs: 12 Scavenges and one Mark-Compact.
 scenario("names, --initial-old-space-size=16: every one kept",
   {config = {"../../configs/node20.yaml", flags = "--initial-old-space-size=16",
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)

@@ -125,9 +125,10 @@ scenario("a FinalizationRegistry with unregister tokens, --semi-space-growth-fac
     heap:unroot(reg)
   end)
 
--- Held out (node20/tokens-1e6-init16.trace, `node --initial-old-space-size=16
--- tokens.js`): the old generation's first limit set by the flag, so V8 does
--- not shrink it from the survival rate.  Node's eight runs: 14 to 16 Scavenges and 4 Mark-Compacts.
+-- Held out (node20/tokens-1e6-init16.trace, `node
+-- --initial-old-space-size=16 tokens.js`): the old generation's first
+-- limit set by the flag, so V8 does not shrink it from the survival rate.
+-- Node's eight runs: 14 to 16 Scavenges and 4 Mark-Compacts.
 scenario("a FinalizationRegistry with unregister tokens, --initial-old-space-size=16",
   {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
     flags = "--initial-old-space-size=16", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
