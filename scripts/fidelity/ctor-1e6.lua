@@ -40,6 +40,12 @@ local function build(heap, n)
   return head
 end
 
+-- Every Node of the list alive (the heap's objects at least N).
+local function expect_alive(heap)
+  local st = heap:stats()
+  expect(st.old.objects + st.new.objects, "live objects").to_be_at_least(N)
+end
+
 -- What both runs show: Scavenges only, none finding a memento (no site,
 -- so no pretenuring), each from the second on promoting at least what the
 -- one before it copied (promotion by age), every Node alive at the end.
@@ -53,8 +59,7 @@ local function check(heap)
     expect(events[i].promoted, "GC " .. i .. " promotes what GC " .. i - 1 .. " copied")
       .to_be_at_least(events[i - 1].copied)
   end
-  local st = heap:stats()
-  expect(st.old.objects + st.new.objects, "live objects").to_be_at_least(N)
+  expect_alive(heap)
   return events
 end
 
@@ -131,8 +136,7 @@ scenario("ctor, max semispace 1 MiB: Scavenges at 1 MiB to the end, one Mark-Com
     -- within the measures' thresholds of Node's 77 and 1 (docs/fidelity.md)
     expect(scavenges, "Scavenges").to_be_between(70, 84)
     expect(fulls, "Mark-Compacts").to_be_between(0, 2)
-    local st = heap:stats()
-    expect(st.old.objects + st.new.objects, "live objects").to_be_at_least(N)
+    expect_alive(heap)
     record("gcs", #events)
     heap:unroot(head)
   end)
@@ -168,8 +172,7 @@ scenario("ctor, --max-heap-size=48: Mark-Compacts near the maximum",
   {config = {"../../configs/node20.yaml", flags = "--max-heap-size=48",
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local head = build(heap)
-    local st = heap:stats()
-    expect(st.old.objects + st.new.objects, "live objects").to_be_at_least(N)
+    expect_alive(heap)
     expect_gcs(expect, record, heap:events(), {67, 84}, {3, 5}, {})
     heap:unroot(head)
   end)
@@ -182,8 +185,7 @@ scenario("ctor, --initial-old-space-size=16: one Mark-Compact",
   {config = {"../../configs/node20.yaml", flags = "--initial-old-space-size=16",
     event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
     local head = build(heap)
-    local st = heap:stats()
-    expect(st.old.objects + st.new.objects, "live objects").to_be_at_least(N)
+    expect_alive(heap)
     expect_gcs(expect, record, heap:events(), {9, 13}, {0, 2}, {})
     heap:unroot(head)
   end)
