@@ -31,8 +31,10 @@ local TIERING = {tiering_allocations = 5933}
 -- 2026-12-07, median 157.  gclab's clock charges the same iterations 65
 -- ns (cost.alloc_ns and cost.store_ns: the entry, its table slot, the
 -- rehashes' copies).  The rest, 92 ns, is heap:compute: without it the
--- program runs at twice Node's pace against the concurrent markers, and
--- its marking cycles take twice Node's allocation to complete.
+-- program ran at twice Node's pace against the concurrent markers, which
+-- mark for the program's time, and its first marking cycle took 33 steps
+-- where Node's takes 1 to 3 (docs/fidelity-notes.md, *The program's pace
+-- against the markers*).
 local MAP_OPS_NS = 92
 
 local H = dofile(SCENARIO_DIR .. "/lib/ordered_hash.lualib")
