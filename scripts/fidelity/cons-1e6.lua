@@ -122,3 +122,14 @@ scenario("cons, --initial-old-space-size=16: one Mark-Compact",
     expect_gcs(expect, record, heap:events(), {9, 13}, {0, 2}, {})
     heap:unroot(s)
   end)
+
+-- Held out (node20/cons-1e6-semi4.trace, `node --max-semi-space-size=4
+-- cons.js 1000000`): new space grows to 4 MiB at most.  Node's eight runs:
+-- 19 Scavenges, no Mark-Compact.
+scenario("cons, --max-semi-space-size=4: Scavenges only",
+  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=4",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local s = cons(heap)
+    expect_gcs(expect, record, heap:events(), {17, 21}, {0, 1}, {})
+    heap:unroot(s)
+  end)

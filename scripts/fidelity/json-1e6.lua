@@ -145,3 +145,14 @@ scenario("json, --initial-old-space-size=16: Scavenges only",
     expect_gcs(expect, record, heap:events(), {36, 44}, {0, 1}, {})
     heap:unroot(ring)
   end)
+
+-- Held out (node20/json-1e6-semi4.trace, `node --max-semi-space-size=4
+-- json.js 1000000`): new space grows to 4 MiB at most.  Node's eight runs:
+-- 59 Scavenges, no Mark-Compact.
+scenario("json, --max-semi-space-size=4: Scavenges only",
+  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=4",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local ring = parse_all(heap)
+    expect_gcs(expect, record, heap:events(), {53, 65}, {0, 1}, {})
+    heap:unroot(ring)
+  end)

@@ -117,3 +117,14 @@ scenario("pairs, --max-heap-size=48: out of memory",
     expect_gcs(expect, record, heap:events(), {1, 9}, {5, 8}, {})
     record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)
+
+-- Held out (node20/pairs-1e6-semi4.trace, `node --max-semi-space-size=4
+-- pairs.js 1000000`): new space grows to 4 MiB at most.  Node's eight runs:
+-- 7 or 8 Scavenges, no Mark-Compact.
+scenario("pairs, --max-semi-space-size=4: Scavenges only",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--max-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local head = pairs_list(heap)
+    expect_gcs(expect, record, heap:events(), {6, 9}, {0, 1}, {})
+    heap:unroot(head)
+  end)
