@@ -95,3 +95,14 @@ scenario("factory, --semi-space-growth-factor=4: every tenth kept",
     expect_gcs(expect, record, heap:events(), {14, 18}, {1, 2}, {growth = 4})
     heap:unroot(kept.holder)
   end)
+
+-- Held out (node20/factory-2e6-semi4.trace, `node --max-semi-space-size=4
+-- factory.js 2000000`): new space grows to 4 MiB at most.  Node's eight runs:
+-- 28 or 29 Scavenges and one Mark-Compact.
+scenario("factory, --max-semi-space-size=4: every tenth kept",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--max-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local kept = factory(heap)
+    expect_gcs(expect, record, heap:events(), {25, 32}, {0, 2}, {})
+    heap:unroot(kept.holder)
+  end)

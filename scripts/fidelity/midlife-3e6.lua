@@ -30,6 +30,7 @@
 -- 5,805th iteration.
 local TIERING = {tiering_allocations = 5805}
 
+local expect_gcs = dofile(SCENARIO_DIR .. "/lib/expect_gcs.lualib")
 local N, RING = 3000000, 200000
 local MiB = 1024 * 1024
 
@@ -111,4 +112,15 @@ scenario("midlife, max semispace 1 MiB",
    differs = {}}, function(heap)
     heap:unroot(ring_loop(heap))
     record("gcs", #heap:events())
+  end)
+
+-- Held out (node20/midlife-3e6-semi4.trace, `node --max-semi-space-size=4
+-- midlife.js 3000000`): new space grows to 4 MiB at most.  Node's eight runs:
+-- 6 Scavenges, no Mark-Compact.
+scenario("midlife, --max-semi-space-size=4",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--max-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local ring = ring_loop(heap)
+    expect_gcs(expect, record, heap:events(), {5, 7}, {0, 1}, {})
+    heap:unroot(ring)
   end)

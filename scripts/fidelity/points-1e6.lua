@@ -30,6 +30,7 @@ local TIERING = {tiering_allocations = 4669}
 
 local J = dofile(SCENARIO_DIR .. "/lib/jsarray.lualib")
 local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
+local expect_gcs = dofile(SCENARIO_DIR .. "/lib/expect_gcs.lualib")
 local N = 1000000
 
 -- points.js's loop to `n` (default N); returns `pts` (its holder rooted).
@@ -138,5 +139,16 @@ scenario("points, --no-incremental-marking: one atomic Mark-Compact",
       expect(ev.reason, "why").to_be("allocation failure")
     end
     record("gcs", #heap:events())
+    heap:unroot(pts.holder)
+  end)
+
+-- Held out (node20/points-1e6-semi4.trace, `node --max-semi-space-size=4
+-- points.js 1000000`): new space grows to 4 MiB at most.  Node's eight runs:
+-- 10 or 11 Scavenges and 1 or 2 Mark-Compacts.
+scenario("points, --max-semi-space-size=4: every point kept",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--max-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local pts = points(heap)
+    expect_gcs(expect, record, heap:events(), {9, 13}, {0, 3}, {})
     heap:unroot(pts.holder)
   end)

@@ -33,6 +33,7 @@
 
 local doubled_at = dofile(SCENARIO_DIR .. "/lib/doubled_at.lualib")
 local count_gcs = dofile(SCENARIO_DIR .. "/lib/count_gcs.lualib")
+local expect_gcs = dofile(SCENARIO_DIR .. "/lib/expect_gcs.lualib")
 local K, N = 50000, 3000000
 -- Node's loop takes about 250 ns an update (its traces' GC timestamps,
 -- first to last, less the pauses: 250 and 257 ns in two runs); gclab's
@@ -133,6 +134,19 @@ scenario("immutable updates, --initial-old-space-size=16",
     expect(scavenges, "Scavenges").to_be_between(51, 61)
     expect(fulls, "Mark-Compacts").to_be_between(1, 2)
     record("gcs", #heap:events())
+    heap:unroot(state)
+    heap:unroot(elements)
+    heap:unroot(history)
+  end)
+
+-- Held out (node20/spread-3e6-semi4.trace, `node --max-semi-space-size=4
+-- spread.js 3000000`): new space grows to 4 MiB at most.  Node's eight runs:
+-- 135 Scavenges and one Mark-Compact.
+scenario("immutable updates, --max-semi-space-size=4",
+  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=4",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local state, elements, history = spread(heap)
+    expect_gcs(expect, record, heap:events(), {121, 149}, {0, 2}, {})
     heap:unroot(state)
     heap:unroot(elements)
     heap:unroot(history)
