@@ -65,6 +65,12 @@ static inline addr_t new_space_alloc(gc_heap *h, uint64_t size) {
 void new_space_flip(gc_heap *h);                    /* swap semispaces, reset top */
 void new_space_seal(gc_heap *h);                    /* filler from top to page end */
 uint64_t new_space_allocated_extent(const gc_heap *h); /* V8's SemiSpaceNewSpace::Size() */
+/* V8's SemiSpaceNewSpace::Capacity(): what a semispace's objects can take,
+ * its pages without their headers (new_space.capacity is the semispace's
+ * size, V8's TotalCapacity()). */
+static inline uint64_t new_space_object_capacity(const gc_heap *h) {
+  return (h->new_space.capacity >> h->page_shift) * page_area(h);
+}
 /* During a GC, after new_space_flip: a survivor's place in To-space, 0
  * when there is none.  V8's evacuators copy into local allocation buffers
  * (new_space.copy_lab; new_space_copy_alloc_slow takes the next one). */

@@ -71,9 +71,14 @@ static double growing_factor(const gc_heap *h, uint64_t gc_ns, uint64_t marked) 
 bool heap_optimize_for_memory(const gc_heap *h) { return old_gen_capacity(h) + h->old_max / 8 > h->old_max; }
 
 /* After a full GC: the new limit is the surviving size grown by the factor
- * (at least min_growing_step), plus new space's capacity, at most halfway
- * to the maximum.  gc_ns and marked are the cycle's counted work.  V8's
- * growing modes (Heap::CurrentHeapGrowingMode, MemoryController::
+ * (at least min_growing_step), plus new space's capacity as V8 counts it
+ * here (Heap::NewSpaceCapacity: SemiSpaceNewSpace::Capacity(), the
+ * semispace's pages without their headers, new_space_object_capacity --
+ * Node 20's `--trace-gc-verbose` after weakcache.js's first Mark-Compact
+ * reads "old size: 9665 KB, new limit: 54768 KB (4.0)": 4 x 9665 + 16,108
+ * KB for a 16 MiB semispace), at most halfway to the maximum.  gc_ns and
+ * marked are the cycle's counted work.  V8's growing modes
+ * (Heap::CurrentHeapGrowingMode, MemoryController::
  * CalculateAllocationLimit): a memory-reducing GC grows by the minimum
  * factor and a quarter of the step (kMinimal: 1.1, 2 MB), and one that
  * leaves the old generation near its maximum by at most 1.3
@@ -90,7 +95,7 @@ void heap_update_old_limit(gc_heap *h, uint64_t gc_ns, uint64_t marked, bool red
   }
   uint64_t grown = (uint64_t)((double)size * f);
   uint64_t step = size + min_step;
-  uint64_t limit = (grown > step ? grown : step) + h->new_space.capacity;
+  uint64_t limit = (grown > step ? grown : step) + new_space_object_capacity(h);
   uint64_t halfway = (size + h->old_max) / 2;
   if (limit > halfway) limit = halfway;
   h->old_limit = limit;
