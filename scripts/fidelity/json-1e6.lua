@@ -156,3 +156,14 @@ scenario("json, --max-semi-space-size=4: Scavenges only",
     expect_gcs(expect, record, heap:events(), {53, 65}, {0, 1}, {})
     heap:unroot(ring)
   end)
+
+-- Held out (node20/json-1e6-semi2.trace, `node --max-semi-space-size=2
+-- json.js 1000000`): new space grows to 2 MiB at most.  Node's eight runs:
+-- 109 Scavenges and one Mark-Compact.
+scenario("json, --max-semi-space-size=2: one Mark-Compact",
+  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=2",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local ring = parse_all(heap)
+    expect_gcs(expect, record, heap:events(), {98, 120}, {0, 2}, {})
+    heap:unroot(ring)
+  end)

@@ -162,3 +162,16 @@ scenario("keys, --max-semi-space-size=4: every fourth kept",
     heap:unroot(keep.holder)
     NS.stop(cache)
   end)
+
+-- Held out (node20/keys-2e6-semi2.trace, `node --max-semi-space-size=2
+-- keys.js 2000000`): new space grows to 2 MiB at most.  Node's eight runs:
+-- 81 Scavenges and one Mark-Compact.
+scenario("keys, --max-semi-space-size=2: every fourth kept",
+  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=2",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local keep, cache = keys(heap, N)
+    expect(keep.length, "keep.length").to_be(N // 4)
+    expect_gcs(expect, record, heap:events(), {72, 90}, {0, 2}, {})
+    heap:unroot(keep.holder)
+    NS.stop(cache)
+  end)

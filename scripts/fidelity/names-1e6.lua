@@ -156,3 +156,15 @@ scenario("names, --max-semi-space-size=4: every one kept",
     heap:unroot(list.holder)
     NS.stop(cache)
   end)
+
+-- Held out (node20/names-1e6-semi2.trace, `node --max-semi-space-size=2
+-- names.js 1000000`): new space grows to 2 MiB at most.  Node's eight runs:
+-- 57 Scavenges and one Mark-Compact.
+scenario("names, --max-semi-space-size=2: every one kept",
+  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=2",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local list, cache = names(heap)
+    expect_gcs(expect, record, heap:events(), {51, 63}, {0, 2}, {})
+    heap:unroot(list.holder)
+    NS.stop(cache)
+  end)

@@ -151,3 +151,16 @@ scenario("immutable updates, --max-semi-space-size=4",
     heap:unroot(elements)
     heap:unroot(history)
   end)
+
+-- Held out (node20/spread-3e6-semi2.trace, `node --max-semi-space-size=2
+-- spread.js 3000000`): new space grows to 2 MiB at most.  Node's eight runs:
+-- 254 or 255 Scavenges and one Mark-Compact.
+scenario("immutable updates, --max-semi-space-size=2",
+  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=2",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local state, elements, history = spread(heap)
+    expect_gcs(expect, record, heap:events(), {228, 281}, {0, 2}, {})
+    heap:unroot(state)
+    heap:unroot(elements)
+    heap:unroot(history)
+  end)
