@@ -144,3 +144,14 @@ scenario("cons, --max-semi-space-size=2: Scavenges only",
     expect_gcs(expect, record, heap:events(), {30, 38}, {0, 1}, {})
     heap:unroot(s)
   end)
+
+-- Held out (node20/cons-1e6-semi8.trace, `node --max-semi-space-size=8
+-- cons.js 1000000`): new space grows to 8 MiB at most.  Node's eight runs:
+-- 13 Scavenges, no Mark-Compact.
+scenario("cons, --max-semi-space-size=8: Scavenges only",
+  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=8",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local s = cons(heap)
+    expect_gcs(expect, record, heap:events(), {11, 15}, {0, 1}, {})
+    heap:unroot(s)
+  end)

@@ -106,3 +106,14 @@ scenario("factory, --max-semi-space-size=4: every tenth kept",
     expect_gcs(expect, record, heap:events(), {25, 32}, {0, 2}, {})
     heap:unroot(kept.holder)
   end)
+
+-- Held out (node20/factory-2e6-semi8.trace, `node --max-semi-space-size=8
+-- factory.js 2000000`): new space grows to 8 MiB at most.  Node's eight runs:
+-- 22 or 23 Scavenges and one Mark-Compact.
+scenario("factory, --max-semi-space-size=8: every tenth kept",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--max-semi-space-size=8", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local kept = factory(heap)
+    expect_gcs(expect, record, heap:events(), {19, 26}, {0, 2}, {})
+    heap:unroot(kept.holder)
+  end)

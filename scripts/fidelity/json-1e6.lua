@@ -167,3 +167,14 @@ scenario("json, --max-semi-space-size=2: one Mark-Compact",
     expect_gcs(expect, record, heap:events(), {98, 120}, {0, 2}, {})
     heap:unroot(ring)
   end)
+
+-- Held out (node20/json-1e6-semi8.trace, `node --max-semi-space-size=8
+-- json.js 1000000`): new space grows to 8 MiB at most.  Node's eight runs:
+-- 40 Scavenges, no Mark-Compact.
+scenario("json, --max-semi-space-size=8: Scavenges only",
+  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=8",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local ring = parse_all(heap)
+    expect_gcs(expect, record, heap:events(), {36, 44}, {0, 1}, {})
+    heap:unroot(ring)
+  end)

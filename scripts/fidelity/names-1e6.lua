@@ -168,3 +168,15 @@ scenario("names, --max-semi-space-size=2: every one kept",
     heap:unroot(list.holder)
     NS.stop(cache)
   end)
+
+-- Held out (node20/names-1e6-semi8.trace, `node --max-semi-space-size=8
+-- names.js 1000000`): new space grows to 8 MiB at most.  Node's eight runs:
+-- 16 Scavenges and one Mark-Compact.
+scenario("names, --max-semi-space-size=8: every one kept",
+  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=8",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local list, cache = names(heap)
+    expect_gcs(expect, record, heap:events(), {14, 18}, {0, 2}, {})
+    heap:unroot(list.holder)
+    NS.stop(cache)
+  end)

@@ -128,3 +128,14 @@ scenario("pairs, --max-semi-space-size=4: Scavenges only",
     expect_gcs(expect, record, heap:events(), {6, 9}, {0, 1}, {})
     heap:unroot(head)
   end)
+
+-- Held out (node20/pairs-1e6-semi8.trace, `node --max-semi-space-size=8
+-- pairs.js 1000000`): new space grows to 8 MiB at most.  Node's eight runs:
+-- 9 Scavenges, no Mark-Compact.
+scenario("pairs, --max-semi-space-size=8: Scavenges only",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--max-semi-space-size=8", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local head = pairs_list(heap)
+    expect_gcs(expect, record, heap:events(), {8, 10}, {0, 1}, {})
+    heap:unroot(head)
+  end)

@@ -155,3 +155,15 @@ scenario("a Set of half a million objects, --max-semi-space-size=4",
     expect_gcs(expect, record, heap:events(), {15, 20}, {0, 2}, {})
     heap:unroot(set.holder)
   end)
+
+-- Held out (node20/setgrow-1e6-semi8.trace, `node --max-semi-space-size=8
+-- setgrow.js`): new space grows to 8 MiB at most.  Node's eight runs:
+-- 13 Scavenges and one Mark-Compact.
+scenario("a Set of half a million objects, --max-semi-space-size=8",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--max-semi-space-size=8", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local set = setgrow(heap)
+    expect(set.live, "seen.size").to_be(N // 2)
+    expect_gcs(expect, record, heap:events(), {11, 15}, {0, 2}, {})
+    heap:unroot(set.holder)
+  end)

@@ -164,3 +164,16 @@ scenario("immutable updates, --max-semi-space-size=2",
     heap:unroot(elements)
     heap:unroot(history)
   end)
+
+-- Held out (node20/spread-3e6-semi8.trace, `node --max-semi-space-size=8
+-- spread.js 3000000`): new space grows to 8 MiB at most.  Node's eight runs:
+-- 79 Scavenges and one Mark-Compact.
+scenario("immutable updates, --max-semi-space-size=8",
+  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=8",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local state, elements, history = spread(heap)
+    expect_gcs(expect, record, heap:events(), {71, 87}, {0, 2}, {})
+    heap:unroot(state)
+    heap:unroot(elements)
+    heap:unroot(history)
+  end)
