@@ -155,3 +155,14 @@ scenario("cons, --max-semi-space-size=8: Scavenges only",
     expect_gcs(expect, record, heap:events(), {11, 15}, {0, 1}, {})
     heap:unroot(s)
   end)
+
+-- Held out (node20/cons-1e6-min4.trace, `node --min-semi-space-size=4
+-- cons.js 1000000`): new space starts at 4 MiB (and grows to 16).
+-- Node's eight runs: 7 Scavenges, no Mark-Compact.
+scenario("cons, --min-semi-space-size=4: Scavenges only",
+  {config = {"../../configs/node20.yaml", flags = "--min-semi-space-size=4",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local s = cons(heap)
+    expect_gcs(expect, record, heap:events(), {6, 8}, {0, 1}, {})
+    heap:unroot(s)
+  end)

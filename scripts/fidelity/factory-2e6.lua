@@ -117,3 +117,14 @@ scenario("factory, --max-semi-space-size=8: every tenth kept",
     expect_gcs(expect, record, heap:events(), {19, 26}, {0, 2}, {})
     heap:unroot(kept.holder)
   end)
+
+-- Held out (node20/factory-2e6-min4.trace, `node --min-semi-space-size=4
+-- factory.js 2000000`): new space starts at 4 MiB (and grows to 16).
+-- Node's eight runs: 12 Scavenges and one Mark-Compact.
+scenario("factory, --min-semi-space-size=4: every tenth kept",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--min-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local kept = factory(heap)
+    expect_gcs(expect, record, heap:events(), {10, 14}, {0, 2}, {})
+    heap:unroot(kept.holder)
+  end)

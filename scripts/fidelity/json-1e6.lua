@@ -178,3 +178,14 @@ scenario("json, --max-semi-space-size=8: Scavenges only",
     expect_gcs(expect, record, heap:events(), {36, 44}, {0, 1}, {})
     heap:unroot(ring)
   end)
+
+-- Held out (node20/json-1e6-min4.trace, `node --min-semi-space-size=4
+-- json.js 1000000`): new space starts at 4 MiB (and grows to 16).
+-- Node's eight runs: 31 Scavenges, no Mark-Compact.
+scenario("json, --min-semi-space-size=4: Scavenges only",
+  {config = {"../../configs/node20.yaml", flags = "--min-semi-space-size=4",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local ring = parse_all(heap)
+    expect_gcs(expect, record, heap:events(), {27, 35}, {0, 1}, {})
+    heap:unroot(ring)
+  end)

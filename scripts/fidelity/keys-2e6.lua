@@ -175,3 +175,16 @@ scenario("keys, --max-semi-space-size=2: every fourth kept",
     heap:unroot(keep.holder)
     NS.stop(cache)
   end)
+
+-- Held out (node20/keys-2e6-min4.trace, `node --min-semi-space-size=4
+-- keys.js 2000000`): new space starts at 4 MiB (and grows to 16).
+-- Node's eight runs: 12 Scavenges and one Mark-Compact.
+scenario("keys, --min-semi-space-size=4: every fourth kept",
+  {config = {"../../configs/node20.yaml", flags = "--min-semi-space-size=4",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local keep, cache = keys(heap, N)
+    expect(keep.length, "keep.length").to_be(N // 4)
+    expect_gcs(expect, record, heap:events(), {10, 14}, {0, 2}, {})
+    heap:unroot(keep.holder)
+    NS.stop(cache)
+  end)

@@ -124,3 +124,14 @@ scenario("midlife, --max-semi-space-size=4",
     expect_gcs(expect, record, heap:events(), {5, 7}, {0, 1}, {})
     heap:unroot(ring)
   end)
+
+-- Held out (node20/midlife-3e6-min4.trace, `node --min-semi-space-size=4
+-- midlife.js 3000000`): new space starts at 4 MiB (and grows to 16).
+-- Node's eight runs: 17 Scavenges and one Mark-Compact.
+scenario("midlife, --min-semi-space-size=4",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--min-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local ring = ring_loop(heap)
+    expect_gcs(expect, record, heap:events(), {15, 19}, {0, 2}, {})
+    heap:unroot(ring)
+  end)

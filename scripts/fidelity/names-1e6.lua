@@ -180,3 +180,15 @@ scenario("names, --max-semi-space-size=8: every one kept",
     heap:unroot(list.holder)
     NS.stop(cache)
   end)
+
+-- Held out (node20/names-1e6-min4.trace, `node --min-semi-space-size=4
+-- names.js 1000000`): new space starts at 4 MiB (and grows to 16).
+-- Node's eight runs: 8 Scavenges and one Mark-Compact.
+scenario("names, --min-semi-space-size=4: every one kept",
+  {config = {"../../configs/node20.yaml", flags = "--min-semi-space-size=4",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local list, cache = names(heap)
+    expect_gcs(expect, record, heap:events(), {7, 9}, {0, 2}, {})
+    heap:unroot(list.holder)
+    NS.stop(cache)
+  end)

@@ -139,3 +139,14 @@ scenario("pairs, --max-semi-space-size=8: Scavenges only",
     expect_gcs(expect, record, heap:events(), {8, 10}, {0, 1}, {})
     heap:unroot(head)
   end)
+
+-- Held out (node20/pairs-1e6-min4.trace, `node --min-semi-space-size=4
+-- pairs.js 1000000`): new space starts at 4 MiB (and grows to 16).
+-- Node's eight runs: 7 Scavenges, no Mark-Compact.
+scenario("pairs, --min-semi-space-size=4: Scavenges only",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--min-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local head = pairs_list(heap)
+    expect_gcs(expect, record, heap:events(), {6, 8}, {0, 1}, {})
+    heap:unroot(head)
+  end)

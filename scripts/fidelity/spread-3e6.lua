@@ -177,3 +177,16 @@ scenario("immutable updates, --max-semi-space-size=8",
     heap:unroot(elements)
     heap:unroot(history)
   end)
+
+-- Held out (node20/spread-3e6-min4.trace, `node --min-semi-space-size=4
+-- spread.js 3000000`): new space starts at 4 MiB (and grows to 16).
+-- Node's eight runs: 42 Scavenges and one Mark-Compact.
+scenario("immutable updates, --min-semi-space-size=4",
+  {config = {"../../configs/node20.yaml", flags = "--min-semi-space-size=4",
+    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local state, elements, history = spread(heap)
+    expect_gcs(expect, record, heap:events(), {37, 47}, {0, 2}, {})
+    heap:unroot(state)
+    heap:unroot(elements)
+    heap:unroot(history)
+  end)
