@@ -123,59 +123,43 @@ scenario("closures in a loop, --semi-space-growth-factor=4: every tenth kept",
     heap:unroot(listeners.holder)
   end)
 
+-- A held-out run of the program under Node's heap flags `flags` (each
+-- call's comment names its trace and Node's counts): the loop, then
+-- Scavenges and Mark-Compacts within `scavenges` and `mark_compacts`.
+local function held_out(title, flags, scavenges, mark_compacts)
+  scenario(title,
+    {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+      flags = flags,
+      event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+      local listeners = closures(heap)
+      expect_gcs(expect, record, heap:events(), scavenges, mark_compacts, {})
+      heap:unroot(listeners.holder)
+    end)
+end
+
 -- Held out (node20/closures-1e6-heap48.trace, `node --max-heap-size=48
 -- closures.js`): a 48 MiB heap, split as V8 splits it -- a 1 MiB
 -- semispace and a 45 MiB old generation.  Node's eight runs: 146 to 148
 -- Scavenges and one Mark-Compact.
-scenario("closures in a loop, --max-heap-size=48: every tenth kept",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--max-heap-size=48", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local listeners = closures(heap)
-    expect_gcs(expect, record, heap:events(), {131, 163}, {0, 2}, {})
-    heap:unroot(listeners.holder)
-  end)
+held_out("closures in a loop, --max-heap-size=48: every tenth kept", "--max-heap-size=48", {131, 163}, {0, 2})
 
 -- Held out (node20/closures-1e6-init16.trace, `node
 -- --initial-old-space-size=16 closures.js`): the old generation's first
 -- limit set by the flag, so V8 does not shrink it from the survival rate.
 -- Node's eight runs: 28 Scavenges and one Mark-Compact.
-scenario("closures in a loop, --initial-old-space-size=16: every tenth kept",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--initial-old-space-size=16", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local listeners = closures(heap)
-    expect_gcs(expect, record, heap:events(), {25, 31}, {0, 2}, {})
-    heap:unroot(listeners.holder)
-  end)
+held_out("closures in a loop, --initial-old-space-size=16: every tenth kept", "--initial-old-space-size=16", {25, 31}, {0, 2})
 
 -- Held out (node20/closures-1e6-semi4.trace, `node --max-semi-space-size=4
 -- closures.js`): new space grows to 4 MiB at most.  Node's eight runs:
 -- 44 or 45 Scavenges and one Mark-Compact.
-scenario("closures in a loop, --max-semi-space-size=4: every tenth kept",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--max-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local listeners = closures(heap)
-    expect_gcs(expect, record, heap:events(), {39, 50}, {0, 2}, {})
-    heap:unroot(listeners.holder)
-  end)
+held_out("closures in a loop, --max-semi-space-size=4: every tenth kept", "--max-semi-space-size=4", {39, 50}, {0, 2})
 
 -- Held out (node20/closures-1e6-semi8.trace, `node --max-semi-space-size=8
 -- closures.js`): new space grows to 8 MiB at most.  Node's eight runs:
 -- 31 or 32 Scavenges and one Mark-Compact.
-scenario("closures in a loop, --max-semi-space-size=8: every tenth kept",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--max-semi-space-size=8", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local listeners = closures(heap)
-    expect_gcs(expect, record, heap:events(), {27, 36}, {0, 2}, {})
-    heap:unroot(listeners.holder)
-  end)
+held_out("closures in a loop, --max-semi-space-size=8: every tenth kept", "--max-semi-space-size=8", {27, 36}, {0, 2})
 
 -- Held out (node20/closures-1e6-min4.trace, `node --min-semi-space-size=4
 -- closures.js`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 17 Scavenges and one Mark-Compact.
-scenario("closures in a loop, --min-semi-space-size=4: every tenth kept",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--min-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local listeners = closures(heap)
-    expect_gcs(expect, record, heap:events(), {15, 19}, {0, 2}, {})
-    heap:unroot(listeners.holder)
-  end)
+held_out("closures in a loop, --min-semi-space-size=4: every tenth kept", "--min-semi-space-size=4", {15, 19}, {0, 2})

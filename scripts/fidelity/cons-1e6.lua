@@ -100,69 +100,46 @@ scenario("cons, --semi-space-growth-factor=4: Scavenges only",
     heap:unroot(s)
   end)
 
+-- A held-out run of the program under Node's heap flags `flags` (each
+-- call's comment names its trace and Node's counts): the loop, then
+-- Scavenges and Mark-Compacts within `scavenges` and `mark_compacts`.
+local function held_out(title, flags, scavenges, mark_compacts)
+  scenario(title,
+    {config = {"../../configs/node20.yaml", flags = flags,
+      event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+      local s = cons(heap)
+      expect_gcs(expect, record, heap:events(), scavenges, mark_compacts, {})
+      heap:unroot(s)
+    end)
+end
+
 -- Held out (node20/cons-1e6-heap48.trace, `node --max-heap-size=48
 -- cons.js 1000000`): a 48 MiB heap, a 1 MiB semispace and a 45 MiB old
 -- generation.  Node's eight runs: 60 to 62 Scavenges and 2 or 3 Mark-Compacts.
-scenario("cons, --max-heap-size=48: the chain through a 1 MiB semispace",
-  {config = {"../../configs/node20.yaml", flags = "--max-heap-size=48",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local s = cons(heap)
-    expect_gcs(expect, record, heap:events(), {54, 69}, {1, 4}, {})
-    heap:unroot(s)
-  end)
+held_out("cons, --max-heap-size=48: the chain through a 1 MiB semispace", "--max-heap-size=48", {54, 69}, {1, 4})
 
 -- Held out (node20/cons-1e6-init16.trace, `node
 -- --initial-old-space-size=16 cons.js 1000000`): the old generation's
 -- first limit set by the flag, so V8 does not shrink it from the survival
 -- rate.  Node's eight runs: 10 or 11 Scavenges and one Mark-Compact.
-scenario("cons, --initial-old-space-size=16: one Mark-Compact",
-  {config = {"../../configs/node20.yaml", flags = "--initial-old-space-size=16",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local s = cons(heap)
-    expect_gcs(expect, record, heap:events(), {9, 13}, {0, 2}, {})
-    heap:unroot(s)
-  end)
+held_out("cons, --initial-old-space-size=16: one Mark-Compact", "--initial-old-space-size=16", {9, 13}, {0, 2})
 
 -- Held out (node20/cons-1e6-semi4.trace, `node --max-semi-space-size=4
 -- cons.js 1000000`): new space grows to 4 MiB at most.  Node's eight runs:
 -- 19 Scavenges, no Mark-Compact.
-scenario("cons, --max-semi-space-size=4: Scavenges only",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=4",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local s = cons(heap)
-    expect_gcs(expect, record, heap:events(), {17, 21}, {0, 1}, {})
-    heap:unroot(s)
-  end)
+held_out("cons, --max-semi-space-size=4: Scavenges only", "--max-semi-space-size=4", {17, 21}, {0, 1})
 
 -- Held out (node20/cons-1e6-semi2.trace, `node --max-semi-space-size=2
 -- cons.js 1000000`): new space grows to 2 MiB at most.  Node's eight runs:
 -- 34 Scavenges, no Mark-Compact.
-scenario("cons, --max-semi-space-size=2: Scavenges only",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=2",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local s = cons(heap)
-    expect_gcs(expect, record, heap:events(), {30, 38}, {0, 1}, {})
-    heap:unroot(s)
-  end)
+held_out("cons, --max-semi-space-size=2: Scavenges only", "--max-semi-space-size=2", {30, 38}, {0, 1})
 
 -- Held out (node20/cons-1e6-semi8.trace, `node --max-semi-space-size=8
 -- cons.js 1000000`): new space grows to 8 MiB at most.  Node's eight runs:
 -- 13 Scavenges, no Mark-Compact.
-scenario("cons, --max-semi-space-size=8: Scavenges only",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=8",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local s = cons(heap)
-    expect_gcs(expect, record, heap:events(), {11, 15}, {0, 1}, {})
-    heap:unroot(s)
-  end)
+held_out("cons, --max-semi-space-size=8: Scavenges only", "--max-semi-space-size=8", {11, 15}, {0, 1})
 
 -- Held out (node20/cons-1e6-min4.trace, `node --min-semi-space-size=4
 -- cons.js 1000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 7 Scavenges, no Mark-Compact.
-scenario("cons, --min-semi-space-size=4: Scavenges only",
-  {config = {"../../configs/node20.yaml", flags = "--min-semi-space-size=4",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local s = cons(heap)
-    expect_gcs(expect, record, heap:events(), {6, 8}, {0, 1}, {})
-    heap:unroot(s)
-  end)
+held_out("cons, --min-semi-space-size=4: Scavenges only", "--min-semi-space-size=4", {6, 8}, {0, 1})

@@ -96,35 +96,31 @@ scenario("factory, --semi-space-growth-factor=4: every tenth kept",
     heap:unroot(kept.holder)
   end)
 
+-- A held-out run of the program under Node's heap flags `flags` (each
+-- call's comment names its trace and Node's counts): the loop, then
+-- Scavenges and Mark-Compacts within `scavenges` and `mark_compacts`.
+local function held_out(title, flags, scavenges, mark_compacts)
+  scenario(title,
+    {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+      flags = flags,
+      event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+      local kept = factory(heap)
+      expect_gcs(expect, record, heap:events(), scavenges, mark_compacts, {})
+      heap:unroot(kept.holder)
+    end)
+end
+
 -- Held out (node20/factory-2e6-semi4.trace, `node --max-semi-space-size=4
 -- factory.js 2000000`): new space grows to 4 MiB at most.  Node's eight runs:
 -- 28 or 29 Scavenges and one Mark-Compact.
-scenario("factory, --max-semi-space-size=4: every tenth kept",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--max-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local kept = factory(heap)
-    expect_gcs(expect, record, heap:events(), {25, 32}, {0, 2}, {})
-    heap:unroot(kept.holder)
-  end)
+held_out("factory, --max-semi-space-size=4: every tenth kept", "--max-semi-space-size=4", {25, 32}, {0, 2})
 
 -- Held out (node20/factory-2e6-semi8.trace, `node --max-semi-space-size=8
 -- factory.js 2000000`): new space grows to 8 MiB at most.  Node's eight runs:
 -- 22 or 23 Scavenges and one Mark-Compact.
-scenario("factory, --max-semi-space-size=8: every tenth kept",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--max-semi-space-size=8", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local kept = factory(heap)
-    expect_gcs(expect, record, heap:events(), {19, 26}, {0, 2}, {})
-    heap:unroot(kept.holder)
-  end)
+held_out("factory, --max-semi-space-size=8: every tenth kept", "--max-semi-space-size=8", {19, 26}, {0, 2})
 
 -- Held out (node20/factory-2e6-min4.trace, `node --min-semi-space-size=4
 -- factory.js 2000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 12 Scavenges and one Mark-Compact.
-scenario("factory, --min-semi-space-size=4: every tenth kept",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--min-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local kept = factory(heap)
-    expect_gcs(expect, record, heap:events(), {10, 14}, {0, 2}, {})
-    heap:unroot(kept.holder)
-  end)
+held_out("factory, --min-semi-space-size=4: every tenth kept", "--min-semi-space-size=4", {10, 14}, {0, 2})

@@ -122,70 +122,47 @@ scenario("json, --semi-space-growth-factor=4: Scavenges only",
     heap:unroot(ring)
   end)
 
+-- A held-out run of the program under Node's heap flags `flags` (each
+-- call's comment names its trace and Node's counts): the loop, then
+-- Scavenges and Mark-Compacts within `scavenges` and `mark_compacts`.
+local function held_out(title, flags, scavenges, mark_compacts)
+  scenario(title,
+    {config = {"../../configs/node20.yaml", flags = flags,
+      event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+      local ring = parse_all(heap)
+      expect_gcs(expect, record, heap:events(), scavenges, mark_compacts, {})
+      heap:unroot(ring)
+    end)
+end
+
 -- Held out (node20/json-1e6-heap48.trace, `node --max-heap-size=48
 -- json.js 1000000`): a 48 MiB heap, a 1 MiB semispace and a 45 MiB old
 -- generation.  Node's eight runs: 213 or 214 Scavenges and 2
 -- Mark-Compacts.
-scenario("json, --max-heap-size=48: the ring's results through a 1 MiB semispace",
-  {config = {"../../configs/node20.yaml", flags = "--max-heap-size=48",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local ring = parse_all(heap)
-    expect_gcs(expect, record, heap:events(), {191, 236}, {1, 3}, {})
-    heap:unroot(ring)
-  end)
+held_out("json, --max-heap-size=48: the ring's results through a 1 MiB semispace", "--max-heap-size=48", {191, 236}, {1, 3})
 
 -- Held out (node20/json-1e6-init16.trace, `node
 -- --initial-old-space-size=16 json.js 1000000`): the old generation's
 -- first limit set by the flag, so V8 does not shrink it from the survival
 -- rate.  Node's eight runs: 40 Scavenges, no Mark-Compact.
-scenario("json, --initial-old-space-size=16: Scavenges only",
-  {config = {"../../configs/node20.yaml", flags = "--initial-old-space-size=16",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local ring = parse_all(heap)
-    expect_gcs(expect, record, heap:events(), {36, 44}, {0, 1}, {})
-    heap:unroot(ring)
-  end)
+held_out("json, --initial-old-space-size=16: Scavenges only", "--initial-old-space-size=16", {36, 44}, {0, 1})
 
 -- Held out (node20/json-1e6-semi4.trace, `node --max-semi-space-size=4
 -- json.js 1000000`): new space grows to 4 MiB at most.  Node's eight runs:
 -- 59 Scavenges, no Mark-Compact.
-scenario("json, --max-semi-space-size=4: Scavenges only",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=4",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local ring = parse_all(heap)
-    expect_gcs(expect, record, heap:events(), {53, 65}, {0, 1}, {})
-    heap:unroot(ring)
-  end)
+held_out("json, --max-semi-space-size=4: Scavenges only", "--max-semi-space-size=4", {53, 65}, {0, 1})
 
 -- Held out (node20/json-1e6-semi2.trace, `node --max-semi-space-size=2
 -- json.js 1000000`): new space grows to 2 MiB at most.  Node's eight runs:
 -- 109 Scavenges and one Mark-Compact.
-scenario("json, --max-semi-space-size=2: one Mark-Compact",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=2",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local ring = parse_all(heap)
-    expect_gcs(expect, record, heap:events(), {98, 120}, {0, 2}, {})
-    heap:unroot(ring)
-  end)
+held_out("json, --max-semi-space-size=2: one Mark-Compact", "--max-semi-space-size=2", {98, 120}, {0, 2})
 
 -- Held out (node20/json-1e6-semi8.trace, `node --max-semi-space-size=8
 -- json.js 1000000`): new space grows to 8 MiB at most.  Node's eight runs:
 -- 40 Scavenges, no Mark-Compact.
-scenario("json, --max-semi-space-size=8: Scavenges only",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=8",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local ring = parse_all(heap)
-    expect_gcs(expect, record, heap:events(), {36, 44}, {0, 1}, {})
-    heap:unroot(ring)
-  end)
+held_out("json, --max-semi-space-size=8: Scavenges only", "--max-semi-space-size=8", {36, 44}, {0, 1})
 
 -- Held out (node20/json-1e6-min4.trace, `node --min-semi-space-size=4
 -- json.js 1000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 31 Scavenges, no Mark-Compact.
-scenario("json, --min-semi-space-size=4: Scavenges only",
-  {config = {"../../configs/node20.yaml", flags = "--min-semi-space-size=4",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local ring = parse_all(heap)
-    expect_gcs(expect, record, heap:events(), {27, 35}, {0, 1}, {})
-    heap:unroot(ring)
-  end)
+held_out("json, --min-semi-space-size=4: Scavenges only", "--min-semi-space-size=4", {27, 35}, {0, 1})

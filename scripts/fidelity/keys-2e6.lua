@@ -123,68 +123,43 @@ scenario("keys, --semi-space-growth-factor=4: every fourth kept",
     NS.stop(cache)
   end)
 
+-- A held-out run of the program under Node's heap flags `flags` (each
+-- call's comment names its trace and Node's counts): the loop, then
+-- Scavenges and Mark-Compacts within `scavenges` and `mark_compacts`.
+local function held_out(title, flags, scavenges, mark_compacts)
+  scenario(title,
+    {config = {"../../configs/node20.yaml", flags = flags,
+      event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+      local keep, cache = keys(heap, N)
+      expect(keep.length, "keep.length").to_be(N // 4)
+      expect_gcs(expect, record, heap:events(), scavenges, mark_compacts, {})
+      heap:unroot(keep.holder)
+      NS.stop(cache)
+    end)
+end
+
 -- Held out (node20/keys-2e6-heap48.trace, `node --max-heap-size=48
 -- keys.js 2000000`): a 48 MiB heap, a 1 MiB semispace and a 45 MiB old
 -- generation.  Node's eight runs: 173 or 174 Scavenges and 4 or 5 Mark-Compacts.
-scenario("keys, --max-heap-size=48: every fourth kept",
-  {config = {"../../configs/node20.yaml", flags = "--max-heap-size=48",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local keep, cache = keys(heap, N)
-    expect(keep.length, "keep.length").to_be(N // 4)
-    expect_gcs(expect, record, heap:events(), {155, 192}, {3, 6}, {})
-    heap:unroot(keep.holder)
-    NS.stop(cache)
-  end)
+held_out("keys, --max-heap-size=48: every fourth kept", "--max-heap-size=48", {155, 192}, {3, 6})
 
 -- Held out (node20/keys-2e6-init16.trace, `node
 -- --initial-old-space-size=16 keys.js 2000000`): the old generation's
 -- first limit set by the flag, so V8 does not shrink it from the survival
 -- rate.  Node's eight runs: 17 Scavenges and one Mark-Compact.
-scenario("keys, --initial-old-space-size=16: every fourth kept",
-  {config = {"../../configs/node20.yaml", flags = "--initial-old-space-size=16",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local keep, cache = keys(heap, N)
-    expect(keep.length, "keep.length").to_be(N // 4)
-    expect_gcs(expect, record, heap:events(), {15, 19}, {0, 2}, {})
-    heap:unroot(keep.holder)
-    NS.stop(cache)
-  end)
+held_out("keys, --initial-old-space-size=16: every fourth kept", "--initial-old-space-size=16", {15, 19}, {0, 2})
 
 -- Held out (node20/keys-2e6-semi4.trace, `node --max-semi-space-size=4
 -- keys.js 2000000`): new space grows to 4 MiB at most.  Node's eight runs:
 -- 38 Scavenges and one Mark-Compact.
-scenario("keys, --max-semi-space-size=4: every fourth kept",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=4",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local keep, cache = keys(heap, N)
-    expect(keep.length, "keep.length").to_be(N // 4)
-    expect_gcs(expect, record, heap:events(), {34, 42}, {0, 2}, {})
-    heap:unroot(keep.holder)
-    NS.stop(cache)
-  end)
+held_out("keys, --max-semi-space-size=4: every fourth kept", "--max-semi-space-size=4", {34, 42}, {0, 2})
 
 -- Held out (node20/keys-2e6-semi2.trace, `node --max-semi-space-size=2
 -- keys.js 2000000`): new space grows to 2 MiB at most.  Node's eight runs:
 -- 81 Scavenges and one Mark-Compact.
-scenario("keys, --max-semi-space-size=2: every fourth kept",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=2",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local keep, cache = keys(heap, N)
-    expect(keep.length, "keep.length").to_be(N // 4)
-    expect_gcs(expect, record, heap:events(), {72, 90}, {0, 2}, {})
-    heap:unroot(keep.holder)
-    NS.stop(cache)
-  end)
+held_out("keys, --max-semi-space-size=2: every fourth kept", "--max-semi-space-size=2", {72, 90}, {0, 2})
 
 -- Held out (node20/keys-2e6-min4.trace, `node --min-semi-space-size=4
 -- keys.js 2000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 12 Scavenges and one Mark-Compact.
-scenario("keys, --min-semi-space-size=4: every fourth kept",
-  {config = {"../../configs/node20.yaml", flags = "--min-semi-space-size=4",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local keep, cache = keys(heap, N)
-    expect(keep.length, "keep.length").to_be(N // 4)
-    expect_gcs(expect, record, heap:events(), {10, 14}, {0, 2}, {})
-    heap:unroot(keep.holder)
-    NS.stop(cache)
-  end)
+held_out("keys, --min-semi-space-size=4: every fourth kept", "--min-semi-space-size=4", {10, 14}, {0, 2})

@@ -132,63 +132,42 @@ scenario("names, --max-heap-size=48: near the maximum",
     expect_gcs(expect, record, heap:events(), {92, 117}, {9, 14}, {})
   end)
 
+-- A held-out run of the program under Node's heap flags `flags` (each
+-- call's comment names its trace and Node's counts): the loop, then
+-- Scavenges and Mark-Compacts within `scavenges` and `mark_compacts`.
+local function held_out(title, flags, scavenges, mark_compacts)
+  scenario(title,
+    {config = {"../../configs/node20.yaml", flags = flags,
+      event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+      local list, cache = names(heap)
+      expect_gcs(expect, record, heap:events(), scavenges, mark_compacts, {})
+      heap:unroot(list.holder)
+      NS.stop(cache)
+    end)
+end
+
 -- Held out (node20/names-1e6-init16.trace, `node
 -- --initial-old-space-size=16 names.js 1000000`): the old generation's
 -- first limit set by the flag, so V8 does not shrink it from the survival
 -- rate.  Node's eight runs: 12 Scavenges and one Mark-Compact.
-scenario("names, --initial-old-space-size=16: every one kept",
-  {config = {"../../configs/node20.yaml", flags = "--initial-old-space-size=16",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local list, cache = names(heap)
-    expect_gcs(expect, record, heap:events(), {10, 14}, {0, 2}, {})
-    heap:unroot(list.holder)
-    NS.stop(cache)
-  end)
+held_out("names, --initial-old-space-size=16: every one kept", "--initial-old-space-size=16", {10, 14}, {0, 2})
 
 -- Held out (node20/names-1e6-semi4.trace, `node --max-semi-space-size=4
 -- names.js 1000000`): new space grows to 4 MiB at most.  Node's eight runs:
 -- 27 Scavenges and one Mark-Compact.
-scenario("names, --max-semi-space-size=4: every one kept",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=4",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local list, cache = names(heap)
-    expect_gcs(expect, record, heap:events(), {24, 30}, {0, 2}, {})
-    heap:unroot(list.holder)
-    NS.stop(cache)
-  end)
+held_out("names, --max-semi-space-size=4: every one kept", "--max-semi-space-size=4", {24, 30}, {0, 2})
 
 -- Held out (node20/names-1e6-semi2.trace, `node --max-semi-space-size=2
 -- names.js 1000000`): new space grows to 2 MiB at most.  Node's eight runs:
 -- 57 Scavenges and one Mark-Compact.
-scenario("names, --max-semi-space-size=2: every one kept",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=2",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local list, cache = names(heap)
-    expect_gcs(expect, record, heap:events(), {51, 63}, {0, 2}, {})
-    heap:unroot(list.holder)
-    NS.stop(cache)
-  end)
+held_out("names, --max-semi-space-size=2: every one kept", "--max-semi-space-size=2", {51, 63}, {0, 2})
 
 -- Held out (node20/names-1e6-semi8.trace, `node --max-semi-space-size=8
 -- names.js 1000000`): new space grows to 8 MiB at most.  Node's eight runs:
 -- 16 Scavenges and one Mark-Compact.
-scenario("names, --max-semi-space-size=8: every one kept",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=8",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local list, cache = names(heap)
-    expect_gcs(expect, record, heap:events(), {14, 18}, {0, 2}, {})
-    heap:unroot(list.holder)
-    NS.stop(cache)
-  end)
+held_out("names, --max-semi-space-size=8: every one kept", "--max-semi-space-size=8", {14, 18}, {0, 2})
 
 -- Held out (node20/names-1e6-min4.trace, `node --min-semi-space-size=4
 -- names.js 1000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 8 Scavenges and one Mark-Compact.
-scenario("names, --min-semi-space-size=4: every one kept",
-  {config = {"../../configs/node20.yaml", flags = "--min-semi-space-size=4",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local list, cache = names(heap)
-    expect_gcs(expect, record, heap:events(), {7, 9}, {0, 2}, {})
-    heap:unroot(list.holder)
-    NS.stop(cache)
-  end)
+held_out("names, --min-semi-space-size=4: every one kept", "--min-semi-space-size=4", {7, 9}, {0, 2})

@@ -118,35 +118,31 @@ scenario("pairs, --max-heap-size=48: out of memory",
     record("oom", true)   -- for gclab trace compare (docs/fidelity.md)
   end)
 
+-- A held-out run of the program under Node's heap flags `flags` (each
+-- call's comment names its trace and Node's counts): the loop, then
+-- Scavenges and Mark-Compacts within `scavenges` and `mark_compacts`.
+local function held_out(title, flags, scavenges, mark_compacts)
+  scenario(title,
+    {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+      flags = flags,
+      event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+      local head = pairs_list(heap)
+      expect_gcs(expect, record, heap:events(), scavenges, mark_compacts, {})
+      heap:unroot(head)
+    end)
+end
+
 -- Held out (node20/pairs-1e6-semi4.trace, `node --max-semi-space-size=4
 -- pairs.js 1000000`): new space grows to 4 MiB at most.  Node's eight runs:
 -- 7 or 8 Scavenges, no Mark-Compact.
-scenario("pairs, --max-semi-space-size=4: Scavenges only",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--max-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local head = pairs_list(heap)
-    expect_gcs(expect, record, heap:events(), {6, 9}, {0, 1}, {})
-    heap:unroot(head)
-  end)
+held_out("pairs, --max-semi-space-size=4: Scavenges only", "--max-semi-space-size=4", {6, 9}, {0, 1})
 
 -- Held out (node20/pairs-1e6-semi8.trace, `node --max-semi-space-size=8
 -- pairs.js 1000000`): new space grows to 8 MiB at most.  Node's eight runs:
 -- 9 Scavenges, no Mark-Compact.
-scenario("pairs, --max-semi-space-size=8: Scavenges only",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--max-semi-space-size=8", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local head = pairs_list(heap)
-    expect_gcs(expect, record, heap:events(), {8, 10}, {0, 1}, {})
-    heap:unroot(head)
-  end)
+held_out("pairs, --max-semi-space-size=8: Scavenges only", "--max-semi-space-size=8", {8, 10}, {0, 1})
 
 -- Held out (node20/pairs-1e6-min4.trace, `node --min-semi-space-size=4
 -- pairs.js 1000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 7 Scavenges, no Mark-Compact.
-scenario("pairs, --min-semi-space-size=4: Scavenges only",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--min-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local head = pairs_list(heap)
-    expect_gcs(expect, record, heap:events(), {6, 8}, {0, 1}, {})
-    heap:unroot(head)
-  end)
+held_out("pairs, --min-semi-space-size=4: Scavenges only", "--min-semi-space-size=4", {6, 8}, {0, 1})

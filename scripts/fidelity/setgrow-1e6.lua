@@ -132,38 +132,32 @@ scenario("a Set of half a million objects, --semi-space-growth-factor=4",
     heap:unroot(set.holder)
   end)
 
+-- A held-out run of the program under Node's heap flags `flags` (each
+-- call's comment names its trace and Node's counts): the loop, then
+-- Scavenges and Mark-Compacts within `scavenges` and `mark_compacts`.
+local function held_out(title, flags, scavenges, mark_compacts)
+  scenario(title,
+    {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+      flags = flags,
+      event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+      local set = setgrow(heap)
+      expect(set.live, "seen.size").to_be(N // 2)
+      expect_gcs(expect, record, heap:events(), scavenges, mark_compacts, {})
+      heap:unroot(set.holder)
+    end)
+end
+
 -- Held out (node20/setgrow-1e6-heap48.trace, `node --max-heap-size=48
 -- setgrow.js`): a 48 MiB heap, a 1 MiB semispace and a 45 MiB old
 -- generation.  Node's eight runs: 57 to 59 Scavenges and 4 Mark-Compacts.
-scenario("a Set of half a million objects, --max-heap-size=48",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--max-heap-size=48", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local set = setgrow(heap)
-    expect(set.live, "seen.size").to_be(N // 2)
-    expect_gcs(expect, record, heap:events(), {51, 65}, {3, 5}, {})
-    heap:unroot(set.holder)
-  end)
+held_out("a Set of half a million objects, --max-heap-size=48", "--max-heap-size=48", {51, 65}, {3, 5})
 
 -- Held out (node20/setgrow-1e6-semi4.trace, `node --max-semi-space-size=4
 -- setgrow.js`): new space grows to 4 MiB at most.  Node's eight runs:
 -- 17 or 18 Scavenges and one Mark-Compact.
-scenario("a Set of half a million objects, --max-semi-space-size=4",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--max-semi-space-size=4", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local set = setgrow(heap)
-    expect(set.live, "seen.size").to_be(N // 2)
-    expect_gcs(expect, record, heap:events(), {15, 20}, {0, 2}, {})
-    heap:unroot(set.holder)
-  end)
+held_out("a Set of half a million objects, --max-semi-space-size=4", "--max-semi-space-size=4", {15, 20}, {0, 2})
 
 -- Held out (node20/setgrow-1e6-semi8.trace, `node --max-semi-space-size=8
 -- setgrow.js`): new space grows to 8 MiB at most.  Node's eight runs:
 -- 13 Scavenges and one Mark-Compact.
-scenario("a Set of half a million objects, --max-semi-space-size=8",
-  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
-    flags = "--max-semi-space-size=8", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local set = setgrow(heap)
-    expect(set.live, "seen.size").to_be(N // 2)
-    expect_gcs(expect, record, heap:events(), {11, 15}, {0, 2}, {})
-    heap:unroot(set.holder)
-  end)
+held_out("a Set of half a million objects, --max-semi-space-size=8", "--max-semi-space-size=8", {11, 15}, {0, 2})

@@ -139,54 +139,37 @@ scenario("immutable updates, --initial-old-space-size=16",
     heap:unroot(history)
   end)
 
+-- A held-out run of the program under Node's heap flags `flags` (each
+-- call's comment names its trace and Node's counts): the loop, then
+-- Scavenges and Mark-Compacts within `scavenges` and `mark_compacts`.
+local function held_out(title, flags, scavenges, mark_compacts)
+  scenario(title,
+    {config = {"../../configs/node20.yaml", flags = flags,
+      event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+      local state, elements, history = spread(heap)
+      expect_gcs(expect, record, heap:events(), scavenges, mark_compacts, {})
+      heap:unroot(state)
+      heap:unroot(elements)
+      heap:unroot(history)
+    end)
+end
+
 -- Held out (node20/spread-3e6-semi4.trace, `node --max-semi-space-size=4
 -- spread.js 3000000`): new space grows to 4 MiB at most.  Node's eight runs:
 -- 135 Scavenges and one Mark-Compact.
-scenario("immutable updates, --max-semi-space-size=4",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=4",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local state, elements, history = spread(heap)
-    expect_gcs(expect, record, heap:events(), {121, 149}, {0, 2}, {})
-    heap:unroot(state)
-    heap:unroot(elements)
-    heap:unroot(history)
-  end)
+held_out("immutable updates, --max-semi-space-size=4", "--max-semi-space-size=4", {121, 149}, {0, 2})
 
 -- Held out (node20/spread-3e6-semi2.trace, `node --max-semi-space-size=2
 -- spread.js 3000000`): new space grows to 2 MiB at most.  Node's eight runs:
 -- 254 or 255 Scavenges and one Mark-Compact.
-scenario("immutable updates, --max-semi-space-size=2",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=2",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local state, elements, history = spread(heap)
-    expect_gcs(expect, record, heap:events(), {228, 281}, {0, 2}, {})
-    heap:unroot(state)
-    heap:unroot(elements)
-    heap:unroot(history)
-  end)
+held_out("immutable updates, --max-semi-space-size=2", "--max-semi-space-size=2", {228, 281}, {0, 2})
 
 -- Held out (node20/spread-3e6-semi8.trace, `node --max-semi-space-size=8
 -- spread.js 3000000`): new space grows to 8 MiB at most.  Node's eight runs:
 -- 79 Scavenges and one Mark-Compact.
-scenario("immutable updates, --max-semi-space-size=8",
-  {config = {"../../configs/node20.yaml", flags = "--max-semi-space-size=8",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local state, elements, history = spread(heap)
-    expect_gcs(expect, record, heap:events(), {71, 87}, {0, 2}, {})
-    heap:unroot(state)
-    heap:unroot(elements)
-    heap:unroot(history)
-  end)
+held_out("immutable updates, --max-semi-space-size=8", "--max-semi-space-size=8", {71, 87}, {0, 2})
 
 -- Held out (node20/spread-3e6-min4.trace, `node --min-semi-space-size=4
 -- spread.js 3000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 42 Scavenges and one Mark-Compact.
-scenario("immutable updates, --min-semi-space-size=4",
-  {config = {"../../configs/node20.yaml", flags = "--min-semi-space-size=4",
-    event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
-    local state, elements, history = spread(heap)
-    expect_gcs(expect, record, heap:events(), {37, 47}, {0, 2}, {})
-    heap:unroot(state)
-    heap:unroot(elements)
-    heap:unroot(history)
-  end)
+held_out("immutable updates, --min-semi-space-size=4", "--min-semi-space-size=4", {37, 47}, {0, 2})
