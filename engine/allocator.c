@@ -61,7 +61,10 @@ static gc_status before_alloc(gc_heap *h, uint64_t size) {
 
 /* V8's NewLargeObjectSpace::AllocateRaw: the young large objects share a
  * capacity equal to new space's (Heap sets it to the semispace capacity
- * after every GC, kNewLargeObjectSpaceToSemiSpaceRatio = 1); once some are
+ * after every GC, kNewLargeObjectSpaceToSemiSpaceRatio = 1; the whole
+ * semispace, page headers included: with only its object area
+ * bufleak-oom-64m's ninth and eleventh Scavenges promote 7 of its 160 KB
+ * arrays where Node's four nvp runs promote 8); once some are
  * there, one that does not fit in what is left fails like a young
  * allocation (a Scavenge, unless select_collector says otherwise); the
  * first always fits. */

@@ -19,8 +19,9 @@
  * generation is below incremental.activation_size; after each scavenge,
  * before each old allocation of the program and after each old large
  * object, start when the old-generation limit is reached (hard trigger);
- * when the room left before it is at most the new-space capacity (soft
- * trigger), post a task that starts marking when the event loop runs it
+ * when the room left before it is at most new space's object capacity
+ * (new_space_object_capacity, V8's NewSpaceCapacity(); soft trigger),
+ * post a task that starts marking when the event loop runs it
  * (event_loop.c); a step every young_step bytes of young (young large
  * objects included) and old_step bytes of old allocation, sized by V8's
  * schedule (allocation_step_size).
@@ -149,7 +150,8 @@ gc_status incremental_step_internal(gc_heap *h, uint64_t budget, uint64_t budget
 /* V8 11.3's step on allocation (IncrementalMarking::AdvanceOnAllocation
  * -> ScheduleBytesToMarkBasedOnAllocation, Step): the schedule grows by a
  * step to make progress -- the old generation over 32 steps when it
- * cannot grow by new space's capacity and 64 MB more, else the size
+ * cannot grow by new space's capacity (new_space()->Capacity(): its
+ * object area) and 64 MB more, else the size
  * marking started at over 256, between 64 and 256 KB
  * (StepSizeToMakeProgress) -- and by the old generation's growth since the
  * last step (StepSizeToKeepUpWithAllocations); the step marks how far
@@ -161,7 +163,7 @@ gc_status incremental_step_internal(gc_heap *h, uint64_t budget, uint64_t budget
 static uint64_t allocation_step_size(gc_heap *h) {
   const uint64_t MB = 1ull << 20;
   uint64_t size = old_gen_size(h), progress;
-  if (size + h->new_space.capacity + 64 * MB > h->old_max) progress = size / 32;
+  if (size + new_space_object_capacity(h) + 64 * MB > h->old_max) progress = size / 32;
   else {
     progress = h->marking_initial_old / 256;
     if (progress < 64 * 1024) progress = 64 * 1024;
@@ -301,8 +303,10 @@ static bool may_start(const gc_heap *h, uint64_t *room) {
  * allocations (PagedSpace::RawRefillLabMain) and after an old large
  * object's (OldLargeObjectSpace::AllocateRaw), with
  * Heap::IncrementalMarkingLimitReached's answer:
- *  - more room than one new space's capacity before the old-generation
- *    limit: no limit, nothing;
+ *  - more room than new space's capacity (NewSpaceCapacity(): the
+ *    semispace's pages without their headers, new_space_object_capacity;
+ *    gclab compared with the whole semispace until issue 16's stop 58)
+ *    before the old-generation limit: no limit, nothing;
  *  - hard limit, no room left, or the old generation unable to grow by an
  *    eighth of its maximum (ShouldOptimizeForMemoryUsage,
  *    heap_optimize_for_memory; the cycle then reduces memory): marking
@@ -314,7 +318,7 @@ static bool may_start(const gc_heap *h, uint64_t *room) {
  *  - below incremental.activation_size: never. */
 void incremental_maybe_start(gc_heap *h) {
   uint64_t room;
-  if (!may_start(h, &room) || room > h->new_space.capacity) return;
+  if (!may_start(h, &room) || room > new_space_object_capacity(h)) return;
   if (room == 0 || heap_optimize_for_memory(h)) start_concurrent(h);
   else h->marking_task_pending = true;
 }
@@ -325,7 +329,7 @@ void incremental_run_start_task(gc_heap *h) {
   if (!h->marking_task_pending) return;
   h->marking_task_pending = false;
   uint64_t room;
-  if (may_start(h, &room) && room <= h->new_space.capacity) start_concurrent(h);
+  if (may_start(h, &room) && room <= new_space_object_capacity(h)) start_concurrent(h);
 }
 
 /* Heap::ReportExternalMemoryPressure (V8 11.3), marking stopped:

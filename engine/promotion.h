@@ -97,7 +97,13 @@ static inline bool promote_page_whole(const gc_heap *h, const page *p) {
 /* Could the old generation absorb every young object if all were promoted?
  * The worst case, new space's capacity plus the young large objects, on
  * top of the old generation's capacity (old_gen_capacity), must fit under
- * the maximum. */
+ * the maximum.  New space counts whole here (the semispace's size, page
+ * headers included) where V8 10's CanPromoteYoungAndExpandOldGeneration
+ * reads NewSpaceCapacity(), the object area: with the object area,
+ * bigfact-2e4-oom-16m ran out at 140.1 MB (Node's five runs: 146.9 to
+ * 148.4; with the whole semispace 147.0) and factory-1e7-oom-16m ran one
+ * Mark-Compact fewer than Node's eight runs' 8 (docs/fidelity-notes.md,
+ * *New space's capacity in the limit*). */
 static inline bool young_fits_in_old(const gc_heap *h) {
   return old_gen_capacity(h) + h->new_space.capacity + h->nlo.size <= h->old_max;
 }
