@@ -298,6 +298,10 @@ static bool may_start(const gc_heap *h, uint64_t *room) {
   return true;
 }
 
+/* The soft limit (Heap::IncrementalMarkingLimitReached): `room` before the
+ * old-generation limit at most new space's capacity as V8 counts it. */
+static bool soft_limit_reached(const gc_heap *h, uint64_t room) { return room <= new_space_object_capacity(h); }
+
 /* V8 11.3's Heap::StartIncrementalMarkingIfAllocationLimitIsReached, asked
  * after every Scavenge (Heap::CollectGarbage), before the program's old
  * allocations (PagedSpace::RawRefillLabMain) and after an old large
@@ -318,7 +322,7 @@ static bool may_start(const gc_heap *h, uint64_t *room) {
  *  - below incremental.activation_size: never. */
 void incremental_maybe_start(gc_heap *h) {
   uint64_t room;
-  if (!may_start(h, &room) || room > new_space_object_capacity(h)) return;
+  if (!may_start(h, &room) || !soft_limit_reached(h, room)) return;
   if (room == 0 || heap_optimize_for_memory(h)) start_concurrent(h);
   else h->marking_task_pending = true;
 }
@@ -329,7 +333,7 @@ void incremental_run_start_task(gc_heap *h) {
   if (!h->marking_task_pending) return;
   h->marking_task_pending = false;
   uint64_t room;
-  if (may_start(h, &room) && room <= new_space_object_capacity(h)) start_concurrent(h);
+  if (may_start(h, &room) && soft_limit_reached(h, room)) start_concurrent(h);
 }
 
 /* Heap::ReportExternalMemoryPressure (V8 11.3), marking stopped:
