@@ -163,3 +163,13 @@ held_out("closures in a loop, --max-semi-space-size=8: every tenth kept", "--max
 -- closures.js`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 17 Scavenges and one Mark-Compact.
 held_out("closures in a loop, --min-semi-space-size=4: every tenth kept", "--min-semi-space-size=4", {15, 19}, {0, 2})
+
+-- Held out (node20/closures-1e6-min2.trace, `node --min-semi-space-size=2
+-- closures.js`): new space starts at 2 MiB (and grows to 16).  Node's
+-- eight runs: 22 Scavenges and one Mark-Compact.
+held_out("closures in a loop, --min-semi-space-size=2: every tenth kept", "--min-semi-space-size=2", {19, 25}, {0, 2})
+
+-- Held out (node20/closures-1e6-min8.trace, `node --min-semi-space-size=8
+-- closures.js`): new space starts at 8 MiB (and grows to 16).  Node's
+-- eight runs: 12 Scavenges and one Mark-Compact.
+held_out("closures in a loop, --min-semi-space-size=8: every tenth kept", "--min-semi-space-size=8", {10, 14}, {0, 2})

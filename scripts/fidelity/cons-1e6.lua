@@ -143,3 +143,13 @@ held_out("cons, --max-semi-space-size=8: Scavenges only", "--max-semi-space-size
 -- cons.js 1000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 7 Scavenges, no Mark-Compact.
 held_out("cons, --min-semi-space-size=4: Scavenges only", "--min-semi-space-size=4", {6, 8}, {0, 1})
+
+-- Held out (node20/cons-1e6-min2.trace, `node --min-semi-space-size=2
+-- cons.js 1000000`): new space starts at 2 MiB (and grows to 16).  Node's
+-- eight runs: 9 Scavenges, no Mark-Compact.
+held_out("cons, --min-semi-space-size=2: Scavenges only", "--min-semi-space-size=2", {8, 10}, {0, 1})
+
+-- Held out (node20/cons-1e6-min8.trace, `node --min-semi-space-size=8
+-- cons.js 1000000`): new space starts at 8 MiB (and grows to 16).  Node's
+-- eight runs: 5 Scavenges, no Mark-Compact.
+held_out("cons, --min-semi-space-size=8: Scavenges only", "--min-semi-space-size=8", {4, 6}, {0, 1})

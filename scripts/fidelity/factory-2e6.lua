@@ -124,3 +124,13 @@ held_out("factory, --max-semi-space-size=8: every tenth kept", "--max-semi-space
 -- factory.js 2000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 12 Scavenges and one Mark-Compact.
 held_out("factory, --min-semi-space-size=4: every tenth kept", "--min-semi-space-size=4", {10, 14}, {0, 2})
+
+-- Held out (node20/factory-2e6-min2.trace, `node --min-semi-space-size=2
+-- factory.js 2000000`): new space starts at 2 MiB (and grows to 16).
+-- Node's eight runs: 16 or 17 Scavenges and one Mark-Compact.
+held_out("factory, --min-semi-space-size=2: every tenth kept", "--min-semi-space-size=2", {14, 19}, {0, 2})
+
+-- Held out (node20/factory-2e6-min8.trace, `node --min-semi-space-size=8
+-- factory.js 2000000`): new space starts at 8 MiB (and grows to 16).
+-- Node's eight runs: 8 Scavenges and one Mark-Compact.
+held_out("factory, --min-semi-space-size=8: every tenth kept", "--min-semi-space-size=8", {7, 9}, {0, 2})

@@ -166,3 +166,13 @@ held_out("json, --max-semi-space-size=8: Scavenges only", "--max-semi-space-size
 -- json.js 1000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 31 Scavenges, no Mark-Compact.
 held_out("json, --min-semi-space-size=4: Scavenges only", "--min-semi-space-size=4", {27, 35}, {0, 1})
+
+-- Held out (node20/json-1e6-min2.trace, `node --min-semi-space-size=2
+-- json.js 1000000`): new space starts at 2 MiB (and grows to 16).  Node's
+-- eight runs: 35 Scavenges, no Mark-Compact.
+held_out("json, --min-semi-space-size=2: Scavenges only", "--min-semi-space-size=2", {31, 39}, {0, 1})
+
+-- Held out (node20/json-1e6-min8.trace, `node --min-semi-space-size=8
+-- json.js 1000000`): new space starts at 8 MiB (and grows to 16).  Node's
+-- eight runs: 23 Scavenges, no Mark-Compact.
+held_out("json, --min-semi-space-size=8: Scavenges only", "--min-semi-space-size=8", {20, 26}, {0, 1})

@@ -163,3 +163,13 @@ held_out("keys, --max-semi-space-size=2: every fourth kept", "--max-semi-space-s
 -- keys.js 2000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 12 Scavenges and one Mark-Compact.
 held_out("keys, --min-semi-space-size=4: every fourth kept", "--min-semi-space-size=4", {10, 14}, {0, 2})
+
+-- Held out (node20/keys-2e6-min2.trace, `node --min-semi-space-size=2
+-- keys.js 2000000`): new space starts at 2 MiB (and grows to 16).  Node's
+-- eight runs: 15 or 16 Scavenges and one Mark-Compact.
+held_out("keys, --min-semi-space-size=2: every fourth kept", "--min-semi-space-size=2", {13, 18}, {0, 2})
+
+-- Held out (node20/keys-2e6-min8.trace, `node --min-semi-space-size=8
+-- keys.js 2000000`): new space starts at 8 MiB (and grows to 16).  Node's
+-- eight runs: 10 Scavenges and one Mark-Compact.
+held_out("keys, --min-semi-space-size=8: every fourth kept", "--min-semi-space-size=8", {9, 11}, {0, 2})

@@ -173,3 +173,13 @@ held_out("names, --max-semi-space-size=8: every one kept", "--max-semi-space-siz
 -- names.js 1000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 8 Scavenges and one Mark-Compact.
 held_out("names, --min-semi-space-size=4: every one kept", "--min-semi-space-size=4", {7, 9}, {0, 2})
+
+-- Held out (node20/names-1e6-min2.trace, `node --min-semi-space-size=2
+-- names.js 1000000`): new space starts at 2 MiB (and grows to 16).  Node's
+-- eight runs: 10 Scavenges and one Mark-Compact.
+held_out("names, --min-semi-space-size=2: every one kept", "--min-semi-space-size=2", {9, 11}, {0, 2})
+
+-- Held out (node20/names-1e6-min8.trace, `node --min-semi-space-size=8
+-- names.js 1000000`): new space starts at 8 MiB (and grows to 16).  Node's
+-- eight runs: 7 Scavenges and one Mark-Compact.
+held_out("names, --min-semi-space-size=8: every one kept", "--min-semi-space-size=8", {6, 8}, {0, 2})

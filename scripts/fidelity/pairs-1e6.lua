@@ -146,3 +146,13 @@ held_out("pairs, --max-semi-space-size=8: Scavenges only", "--max-semi-space-siz
 -- pairs.js 1000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 7 Scavenges, no Mark-Compact.
 held_out("pairs, --min-semi-space-size=4: Scavenges only", "--min-semi-space-size=4", {6, 8}, {0, 1})
+
+-- Held out (node20/pairs-1e6-min2.trace, `node --min-semi-space-size=2
+-- pairs.js 1000000`): new space starts at 2 MiB (and grows to 16).  Node's
+-- eight runs: 9 Scavenges, no Mark-Compact.
+held_out("pairs, --min-semi-space-size=2: Scavenges only", "--min-semi-space-size=2", {8, 10}, {0, 1})
+
+-- Held out (node20/pairs-1e6-min8.trace, `node --min-semi-space-size=8
+-- pairs.js 1000000`): new space starts at 8 MiB (and grows to 16).  Node's
+-- eight runs: 4 Scavenges, no Mark-Compact.
+held_out("pairs, --min-semi-space-size=8: Scavenges only", "--min-semi-space-size=8", {3, 5}, {0, 1})

@@ -161,3 +161,8 @@ held_out("a Set of half a million objects, --max-semi-space-size=4", "--max-semi
 -- setgrow.js`): new space grows to 8 MiB at most.  Node's eight runs:
 -- 13 Scavenges and one Mark-Compact.
 held_out("a Set of half a million objects, --max-semi-space-size=8", "--max-semi-space-size=8", {11, 15}, {0, 2})
+
+-- Held out (node20/setgrow-1e6-min8.trace, `node --min-semi-space-size=8
+-- setgrow.js`): new space starts at 8 MiB (and grows to 16).  Node's eight
+-- runs: 5 Scavenges and one Mark-Compact.
+held_out("a Set of half a million objects, --min-semi-space-size=8", "--min-semi-space-size=8", {4, 6}, {0, 2})

@@ -173,3 +173,13 @@ held_out("immutable updates, --max-semi-space-size=8", "--max-semi-space-size=8"
 -- spread.js 3000000`): new space starts at 4 MiB (and grows to 16).
 -- Node's eight runs: 42 Scavenges and one Mark-Compact.
 held_out("immutable updates, --min-semi-space-size=4", "--min-semi-space-size=4", {37, 47}, {0, 2})
+
+-- Held out (node20/spread-3e6-min2.trace, `node --min-semi-space-size=2
+-- spread.js 3000000`): new space starts at 2 MiB (and grows to 16).
+-- Node's eight runs: 48 or 49 Scavenges and one Mark-Compact.
+held_out("immutable updates, --min-semi-space-size=2", "--min-semi-space-size=2", {43, 54}, {0, 2})
+
+-- Held out (node20/spread-3e6-min8.trace, `node --min-semi-space-size=8
+-- spread.js 3000000`): new space starts at 8 MiB (and grows to 16).
+-- Node's eight runs: 36 Scavenges and one Mark-Compact.
+held_out("immutable updates, --min-semi-space-size=8", "--min-semi-space-size=8", {32, 40}, {0, 2})
