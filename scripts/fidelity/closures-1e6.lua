@@ -173,3 +173,8 @@ held_out("closures in a loop, --min-semi-space-size=2: every tenth kept", "--min
 -- closures.js`): new space starts at 8 MiB (and grows to 16).  Node's
 -- eight runs: 12 Scavenges and one Mark-Compact.
 held_out("closures in a loop, --min-semi-space-size=8: every tenth kept", "--min-semi-space-size=8", {10, 14}, {0, 2})
+
+-- Held out (node20/closures-1e6-semi32.trace, `node --max-semi-space-size=32
+-- closures.js`): new space grows to 32 MiB at most, twice the default.
+-- Node's eight runs: 28 Scavenges and one Mark-Compact.
+held_out("closures in a loop, --max-semi-space-size=32: every tenth kept", "--max-semi-space-size=32", {25, 31}, {0, 2})

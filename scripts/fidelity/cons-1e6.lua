@@ -153,3 +153,8 @@ held_out("cons, --min-semi-space-size=2: Scavenges only", "--min-semi-space-size
 -- cons.js 1000000`): new space starts at 8 MiB (and grows to 16).  Node's
 -- eight runs: 5 Scavenges, no Mark-Compact.
 held_out("cons, --min-semi-space-size=8: Scavenges only", "--min-semi-space-size=8", {4, 6}, {0, 1})
+
+-- Held out (node20/cons-1e6-semi32.trace, `node --max-semi-space-size=32
+-- cons.js 1000000`): new space grows to 32 MiB at most, twice the default.
+-- Node's eight runs: 11 Scavenges, no Mark-Compact.
+held_out("cons, --max-semi-space-size=32: Scavenges only", "--max-semi-space-size=32", {9, 13}, {0, 1})

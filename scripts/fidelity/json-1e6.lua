@@ -176,3 +176,8 @@ held_out("json, --min-semi-space-size=2: Scavenges only", "--min-semi-space-size
 -- json.js 1000000`): new space starts at 8 MiB (and grows to 16).  Node's
 -- eight runs: 23 Scavenges, no Mark-Compact.
 held_out("json, --min-semi-space-size=8: Scavenges only", "--min-semi-space-size=8", {20, 26}, {0, 1})
+
+-- Held out (node20/json-1e6-semi32.trace, `node --max-semi-space-size=32
+-- json.js 1000000`): new space grows to 32 MiB at most, twice the default.
+-- Node's eight runs: 40 Scavenges, no Mark-Compact.
+held_out("json, --max-semi-space-size=32: Scavenges only", "--max-semi-space-size=32", {36, 44}, {0, 1})

@@ -173,3 +173,8 @@ held_out("keys, --min-semi-space-size=2: every fourth kept", "--min-semi-space-s
 -- keys.js 2000000`): new space starts at 8 MiB (and grows to 16).  Node's
 -- eight runs: 10 Scavenges and one Mark-Compact.
 held_out("keys, --min-semi-space-size=8: every fourth kept", "--min-semi-space-size=8", {9, 11}, {0, 2})
+
+-- Held out (node20/keys-2e6-semi32.trace, `node --max-semi-space-size=32
+-- keys.js 2000000`): new space grows to 32 MiB at most, twice the default.
+-- Node's eight runs: 17 Scavenges and one Mark-Compact.
+held_out("keys, --max-semi-space-size=32: every fourth kept", "--max-semi-space-size=32", {15, 19}, {0, 2})

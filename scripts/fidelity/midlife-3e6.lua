@@ -146,3 +146,8 @@ held_out("midlife, --min-semi-space-size=2", "--min-semi-space-size=2", {16, 21}
 -- midlife.js 3000000`): new space starts at 8 MiB (and grows to 16).
 -- Node's eight runs: 15 Scavenges and one Mark-Compact.
 held_out("midlife, --min-semi-space-size=8", "--min-semi-space-size=8", {13, 17}, {0, 2})
+
+-- Held out (node20/midlife-3e6-semi32.trace, `node --max-semi-space-size=32
+-- midlife.js 3000000`): new space grows to 32 MiB at most, twice the
+-- default.  Node's eight runs: 14 Scavenges and one Mark-Compact or none.
+held_out("midlife, --max-semi-space-size=32", "--max-semi-space-size=32", {12, 16}, {0, 2})

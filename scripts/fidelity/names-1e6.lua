@@ -183,3 +183,8 @@ held_out("names, --min-semi-space-size=2: every one kept", "--min-semi-space-siz
 -- names.js 1000000`): new space starts at 8 MiB (and grows to 16).  Node's
 -- eight runs: 7 Scavenges and one Mark-Compact.
 held_out("names, --min-semi-space-size=8: every one kept", "--min-semi-space-size=8", {6, 8}, {0, 2})
+
+-- Held out (node20/names-1e6-semi32.trace, `node --max-semi-space-size=32
+-- names.js 1000000`): new space grows to 32 MiB at most, twice the
+-- default.  Node's eight runs: 11 Scavenges and one Mark-Compact.
+held_out("names, --max-semi-space-size=32: every one kept", "--max-semi-space-size=32", {9, 13}, {0, 2})

@@ -183,3 +183,8 @@ held_out("immutable updates, --min-semi-space-size=2", "--min-semi-space-size=2"
 -- spread.js 3000000`): new space starts at 8 MiB (and grows to 16).
 -- Node's eight runs: 36 Scavenges and one Mark-Compact.
 held_out("immutable updates, --min-semi-space-size=8", "--min-semi-space-size=8", {32, 40}, {0, 2})
+
+-- Held out (node20/spread-3e6-semi32.trace, `node --max-semi-space-size=32
+-- spread.js 3000000`): new space grows to 32 MiB at most, twice the
+-- default.  Node's eight runs: 48 or 49 Scavenges and two Mark-Compacts.
+held_out("immutable updates, --max-semi-space-size=32", "--max-semi-space-size=32", {43, 54}, {1, 3})
