@@ -178,3 +178,8 @@ held_out("closures in a loop, --min-semi-space-size=8: every tenth kept", "--min
 -- closures.js`): new space grows to 32 MiB at most, twice the default.
 -- Node's eight runs: 28 Scavenges and one Mark-Compact.
 held_out("closures in a loop, --max-semi-space-size=32: every tenth kept", "--max-semi-space-size=32", {25, 31}, {0, 2})
+
+-- Held out (node20/closures-1e6-min16.trace, `node --min-semi-space-size=16
+-- closures.js`): new space at its 16 MiB maximum from the start.  Node's
+-- eight runs: 9 Scavenges and one Mark-Compact.
+held_out("closures in a loop, --min-semi-space-size=16: every tenth kept", "--min-semi-space-size=16", {8, 10}, {0, 2})

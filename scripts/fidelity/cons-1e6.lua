@@ -158,3 +158,8 @@ held_out("cons, --min-semi-space-size=8: Scavenges only", "--min-semi-space-size
 -- cons.js 1000000`): new space grows to 32 MiB at most, twice the default.
 -- Node's eight runs: 11 Scavenges, no Mark-Compact.
 held_out("cons, --max-semi-space-size=32: Scavenges only", "--max-semi-space-size=32", {9, 13}, {0, 1})
+
+-- Held out (node20/cons-1e6-min16.trace, `node --min-semi-space-size=16
+-- cons.js 1000000`): new space at its 16 MiB maximum from the start.
+-- Node's eight runs: 3 Scavenges, no Mark-Compact.
+held_out("cons, --min-semi-space-size=16: Scavenges only", "--min-semi-space-size=16", {2, 4}, {0, 1})

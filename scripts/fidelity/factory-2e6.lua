@@ -134,3 +134,8 @@ held_out("factory, --min-semi-space-size=2: every tenth kept", "--min-semi-space
 -- factory.js 2000000`): new space starts at 8 MiB (and grows to 16).
 -- Node's eight runs: 8 Scavenges and one Mark-Compact.
 held_out("factory, --min-semi-space-size=8: every tenth kept", "--min-semi-space-size=8", {7, 9}, {0, 2})
+
+-- Held out (node20/factory-2e6-min16.trace, `node --min-semi-space-size=16
+-- factory.js 2000000`): new space at its 16 MiB maximum from the start.
+-- Node's eight runs: 5 Scavenges and one Mark-Compact.
+held_out("factory, --min-semi-space-size=16: every tenth kept", "--min-semi-space-size=16", {4, 6}, {0, 2})

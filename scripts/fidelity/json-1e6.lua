@@ -181,3 +181,8 @@ held_out("json, --min-semi-space-size=8: Scavenges only", "--min-semi-space-size
 -- json.js 1000000`): new space grows to 32 MiB at most, twice the default.
 -- Node's eight runs: 40 Scavenges, no Mark-Compact.
 held_out("json, --max-semi-space-size=32: Scavenges only", "--max-semi-space-size=32", {36, 44}, {0, 1})
+
+-- Held out (node20/json-1e6-min16.trace, `node --min-semi-space-size=16
+-- json.js 1000000`): new space at its 16 MiB maximum from the start.
+-- Node's eight runs: 12 Scavenges, no Mark-Compact.
+held_out("json, --min-semi-space-size=16: Scavenges only", "--min-semi-space-size=16", {10, 14}, {0, 1})

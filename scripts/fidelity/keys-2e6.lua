@@ -178,3 +178,8 @@ held_out("keys, --min-semi-space-size=8: every fourth kept", "--min-semi-space-s
 -- keys.js 2000000`): new space grows to 32 MiB at most, twice the default.
 -- Node's eight runs: 17 Scavenges and one Mark-Compact.
 held_out("keys, --max-semi-space-size=32: every fourth kept", "--max-semi-space-size=32", {15, 19}, {0, 2})
+
+-- Held out (node20/keys-2e6-min16.trace, `node --min-semi-space-size=16
+-- keys.js 2000000`): new space at its 16 MiB maximum from the start.
+-- Node's eight runs: 7 Scavenges and one Mark-Compact.
+held_out("keys, --min-semi-space-size=16: every fourth kept", "--min-semi-space-size=16", {6, 8}, {0, 2})

@@ -151,3 +151,8 @@ held_out("midlife, --min-semi-space-size=8", "--min-semi-space-size=8", {13, 17}
 -- midlife.js 3000000`): new space grows to 32 MiB at most, twice the
 -- default.  Node's eight runs: 14 Scavenges and one Mark-Compact or none.
 held_out("midlife, --max-semi-space-size=32", "--max-semi-space-size=32", {12, 16}, {0, 2})
+
+-- Held out (node20/midlife-3e6-min16.trace, `node --min-semi-space-size=16
+-- midlife.js 3000000`): new space at its 16 MiB maximum from the start.
+-- Node's eight runs: 14 Scavenges, no Mark-Compact.
+held_out("midlife, --min-semi-space-size=16", "--min-semi-space-size=16", {12, 16}, {0, 1})

@@ -188,3 +188,8 @@ held_out("names, --min-semi-space-size=8: every one kept", "--min-semi-space-siz
 -- names.js 1000000`): new space grows to 32 MiB at most, twice the
 -- default.  Node's eight runs: 11 Scavenges and one Mark-Compact.
 held_out("names, --max-semi-space-size=32: every one kept", "--max-semi-space-size=32", {9, 13}, {0, 2})
+
+-- Held out (node20/names-1e6-min16.trace, `node --min-semi-space-size=16
+-- names.js 1000000`): new space at its 16 MiB maximum from the start.
+-- Node's eight runs: 5 Scavenges and one Mark-Compact.
+held_out("names, --min-semi-space-size=16: every one kept", "--min-semi-space-size=16", {4, 6}, {0, 2})

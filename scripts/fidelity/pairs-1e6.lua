@@ -156,3 +156,8 @@ held_out("pairs, --min-semi-space-size=2: Scavenges only", "--min-semi-space-siz
 -- pairs.js 1000000`): new space starts at 8 MiB (and grows to 16).  Node's
 -- eight runs: 4 Scavenges, no Mark-Compact.
 held_out("pairs, --min-semi-space-size=8: Scavenges only", "--min-semi-space-size=8", {3, 5}, {0, 1})
+
+-- Held out (node20/pairs-1e6-min16.trace, `node --min-semi-space-size=16
+-- pairs.js 1000000`): new space at its 16 MiB maximum from the start.
+-- Node's eight runs: 2 Scavenges, no Mark-Compact.
+held_out("pairs, --min-semi-space-size=16: Scavenges only", "--min-semi-space-size=16", {1, 3}, {0, 1})

@@ -152,3 +152,14 @@ scenario("points, --max-semi-space-size=4: every point kept",
     expect_gcs(expect, record, heap:events(), {9, 13}, {0, 3}, {})
     heap:unroot(pts.holder)
   end)
+
+-- Held out (node20/points-1e6-min16.trace, `node --min-semi-space-size=16
+-- points.js 1000000`): new space at its 16 MiB maximum from the start.
+-- Node's eight runs: 3 Scavenges, no Mark-Compact.
+scenario("points, --min-semi-space-size=16: every point kept",
+  {config = {"../../configs/node20.yaml", allocation_sites = TIERING,
+    flags = "--min-semi-space-size=16", event_loop = {exit_idle_ms = 1}}, differs = {}}, function(heap)
+    local pts = points(heap)
+    expect_gcs(expect, record, heap:events(), {2, 4}, {0, 1}, {})
+    heap:unroot(pts.holder)
+  end)

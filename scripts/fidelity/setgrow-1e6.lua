@@ -171,3 +171,8 @@ held_out("a Set of half a million objects, --min-semi-space-size=8", "--min-semi
 -- setgrow.js`): new space grows to 32 MiB at most, twice the default.
 -- Node's eight runs: 11 or 12 Scavenges and one Mark-Compact.
 held_out("a Set of half a million objects, --max-semi-space-size=32", "--max-semi-space-size=32", {9, 14}, {0, 2})
+
+-- Held out (node20/setgrow-1e6-min16.trace, `node --min-semi-space-size=16
+-- setgrow.js`): new space at its 16 MiB maximum from the start.  Node's
+-- eight runs: 3 Scavenges, no Mark-Compact.
+held_out("a Set of half a million objects, --min-semi-space-size=16", "--min-semi-space-size=16", {2, 4}, {0, 1})

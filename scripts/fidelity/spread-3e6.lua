@@ -188,3 +188,8 @@ held_out("immutable updates, --min-semi-space-size=8", "--min-semi-space-size=8"
 -- spread.js 3000000`): new space grows to 32 MiB at most, twice the
 -- default.  Node's eight runs: 48 or 49 Scavenges and two Mark-Compacts.
 held_out("immutable updates, --max-semi-space-size=32", "--max-semi-space-size=32", {43, 54}, {1, 3})
+
+-- Held out (node20/spread-3e6-min16.trace, `node --min-semi-space-size=16
+-- spread.js 3000000`): new space at its 16 MiB maximum from the start.
+-- Node's eight runs: 31 Scavenges and one Mark-Compact.
+held_out("immutable updates, --min-semi-space-size=16", "--min-semi-space-size=16", {27, 35}, {0, 2})
