@@ -453,7 +453,7 @@ static void test_soft_limit_counts_new_space_object_area(void **state) {
   assert_true(area + 1024 < s.semi_space_capacity);
   fill_old_to_limit(h, keep, s.semi_space_capacity);
   s = stats_of(h);
-  uint64_t room = s.old_limit - (s.space[GC_SPACE_OLD].size + s.space[GC_SPACE_LARGE].size);
+  uint64_t room = s.old_limit - old_gen_of(h);
   assert_true(room > area + 64 && room <= s.semi_space_capacity);
   OK(h, gc_alloc_old(h, 2, 0, "Old", &x)); /* asked with room over the object area */
   size_t events = gc_event_count(h);
